@@ -1,0 +1,5 @@
+import sys
+
+from synthpipe.cli import main
+
+sys.exit(main())

@@ -1,0 +1,141 @@
+"""`synthpipe`: run the pipeline locally, on a file or on the bundled sample."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from synthpipe import __version__
+from synthpipe.errors import PipelineError
+from synthpipe.runner import STEPS, RunResult, last_built_step, run_local
+
+DEFAULT_WORKDIR = Path("runs")
+DEMO_ROWS = 10_000
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="synthpipe",
+        description="Privacy-preserving synthetic data: the pipeline's steps on one machine, "
+        "on a folder laid out like the S3 bucket (raw/, cleaned/, quarantine/, ...).",
+    )
+    parser.add_argument("--version", action="version", version=f"synthpipe {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="run the pipeline on a CSV file",
+        description="Copy FILE to <workdir>/raw/<dataset>/ and run the steps in order: "
+        + ", ".join(STEPS)
+        + ". Exit 0 when the run reached its last step, 1 when the input was refused or a "
+        "step failed (the reason is on stderr, the file is in quarantine/), 3 when the run "
+        "stopped before a step that is not built yet.",
+    )
+    run.add_argument("file", type=Path, metavar="FILE", help="the CSV file to process")
+    run.add_argument("--dataset", help="dataset name (default: a slug of the file name)")
+    _common(run)
+    run.add_argument(
+        "--until", choices=STEPS, metavar="STEP", help=f"stop after this step ({', '.join(STEPS)})"
+    )
+    run.add_argument(
+        "--max-bytes", type=int, default=None, help="refuse files larger than this (default 5 GiB)"
+    )
+
+    demo = commands.add_parser(
+        "demo",
+        help="run the pipeline on the bundled BankSim-shaped sample",
+        description="Write the bundled sample (BankSim-shaped card transactions) to "
+        "<workdir>/raw/banksim/ and run it as far as the pipeline is built.",
+    )
+    _common(demo)
+    demo.add_argument(
+        "--rows",
+        type=_positive,
+        default=DEMO_ROWS,
+        help=f"rows of sample data (default {DEMO_ROWS:,})",
+    )
+    return parser
+
+
+def _common(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--workdir",
+        type=Path,
+        default=DEFAULT_WORKDIR,
+        help="folder laid out like the S3 bucket (default ./runs)",
+    )
+    command.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be a positive integer")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.WARNING)
+    console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(console)
+    try:
+        if args.command == "demo":
+            return _demo(args)
+        return _run(args.file, args.dataset, args.workdir, args.until, args.seed, args.max_bytes)
+    except PipelineError as error:
+        print(f"synthpipe: {error.code}: {error}", file=sys.stderr)
+        return 1
+    except ValueError as error:
+        print(f"synthpipe: {error}", file=sys.stderr)
+        return 2
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from synthpipe.sample_data import write_banksim_csv
+
+    sample = args.workdir / "samples" / "banksim.csv"
+    sample.parent.mkdir(parents=True, exist_ok=True)
+    write_banksim_csv(sample, rows=args.rows, seed=args.seed)
+    print(f"Sample: {args.rows:,} BankSim-shaped transactions in {sample}")
+    built = last_built_step()
+    code = _run(sample, "banksim", args.workdir, built, args.seed, None)
+    if code == 0 and built != STEPS[-1]:
+        later = ", ".join(STEPS[STEPS.index(built) + 1 :])
+        print(f"The demo ran every step built so far; still to come: {later}.")
+    return code
+
+
+def _run(file, dataset, workdir, until, seed, max_bytes) -> int:
+    from synthpipe.progress import TerminalReporter, print_summary
+
+    result = run_local(
+        file,
+        dataset=dataset,
+        workdir=workdir,
+        until=until,
+        seed=seed,
+        max_bytes=max_bytes,
+        reporter=TerminalReporter(),
+    )
+    print_summary(result.steps, _result_lines(result))
+    if result.exit_code != 0:
+        print(f"synthpipe: {result.message}", file=sys.stderr)
+    return result.exit_code
+
+
+def _result_lines(result: RunResult) -> list[str]:
+    lines = [f"Run {result.run_id} of dataset '{result.dataset}': {result.status}."]
+    if result.exit_code == 0:
+        lines.append(result.message)
+    labels = {
+        "cleaned": "Cleaned data",
+        "quarantine": "Quarantine",
+        "manifest": "Manifest",
+        "log": "Log",
+    }
+    lines += [f"{labels[k]}: {v}" for k, v in result.outputs.items() if k in labels]
+    return lines

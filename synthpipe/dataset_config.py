@@ -1,0 +1,119 @@
+"""`config/<dataset>.json`: per-dataset overrides a data owner writes next to `raw/`.
+
+Example:
+    {
+      "target_column": "fraud",
+      "columns": {
+        "zipcodeOri": {"type": "categorical"},
+        "opened": {"type": "date", "format": "dd/MM/yyyy"},
+        "customer": {"role": "identifier"},
+        "email": {"pii_action": "keep"}
+      },
+      "drop_columns": ["notes"],
+      "thresholds": {"quality": 0.85},
+      "rows_to_generate": 50000,
+      "hyperparameters": {"epochs": "300"}
+    }
+
+Column keys may be written as in the CSV header or normalised; both are matched.
+Unknown keys are refused, so that a typo does not silently do nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from synthpipe.errors import InputRefused
+from synthpipe.names import snake_case
+from synthpipe.schema import ROLES, TYPES
+
+PII_ACTIONS = ("drop", "pseudonymise", "generalise", "mask", "keep")
+
+
+@dataclass(frozen=True)
+class ColumnConfig:
+    type: str | None = None
+    format: str | None = None
+    role: str | None = None
+    pii_action: str | None = None
+
+
+@dataclass(frozen=True)
+class DatasetConfig:
+    target_column: str | None = None
+    columns: dict[str, ColumnConfig] = field(default_factory=dict)
+    drop_columns: tuple[str, ...] = ()
+    thresholds: dict[str, float] = field(default_factory=dict)
+    rows_to_generate: int | None = None
+    hyperparameters: dict[str, str] = field(default_factory=dict)
+
+    def column(self, name: str) -> ColumnConfig:
+        """Settings of a column by its normalised name (empty when none)."""
+        return self.columns.get(name, ColumnConfig())
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, source: str = "config") -> DatasetConfig:
+        return _parse(data, source)
+
+    @classmethod
+    def from_json(cls, text: str, *, source: str = "config") -> DatasetConfig:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise _bad(source, f"is not valid JSON ({exc.msg} at line {exc.lineno})") from exc
+        return _parse(data, source)
+
+
+def _bad(source: str, problem: str) -> InputRefused:
+    return InputRefused(
+        code="bad_dataset_config",
+        message=f"{source} {problem}.",
+        fix="Correct the dataset config (see the README, 'Dataset config') and run again.",
+        details={"config": source},
+        step="config",
+    )
+
+
+def _parse(data: Any, source: str) -> DatasetConfig:
+    if not isinstance(data, dict):
+        raise _bad(source, "must hold a JSON object")
+    known = {f.name for f in fields(DatasetConfig)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise _bad(source, f"has unknown keys {unknown}; allowed: {sorted(known)}")
+    columns = {}
+    for name, settings in (data.get("columns") or {}).items():
+        columns[snake_case(name)] = _parse_column(name, settings, source)
+    target = data.get("target_column")
+    rows = data.get("rows_to_generate")
+    if rows is not None and (not isinstance(rows, int) or isinstance(rows, bool) or rows < 1):
+        raise _bad(source, f"'rows_to_generate' must be a positive integer, not {rows!r}")
+    thresholds = data.get("thresholds") or {}
+    for key, value in thresholds.items():
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise _bad(source, f"threshold {key!r} must be a number, not {value!r}")
+    return DatasetConfig(
+        target_column=snake_case(target) if target else None,
+        columns=columns,
+        drop_columns=tuple(snake_case(c) for c in data.get("drop_columns") or ()),
+        thresholds={k: float(v) for k, v in thresholds.items()},
+        rows_to_generate=rows,
+        hyperparameters={k: str(v) for k, v in (data.get("hyperparameters") or {}).items()},
+    )
+
+
+def _parse_column(name: str, settings: Any, source: str) -> ColumnConfig:
+    if not isinstance(settings, dict):
+        raise _bad(source, f'column {name!r} must map to an object like {{"type": ...}}')
+    known = {f.name for f in fields(ColumnConfig)}
+    unknown = sorted(set(settings) - known)
+    if unknown:
+        raise _bad(source, f"column {name!r} has unknown keys {unknown}; allowed: {sorted(known)}")
+    allowed = {"type": TYPES, "role": ROLES, "pii_action": PII_ACTIONS}
+    for key, choices in allowed.items():
+        value = settings.get(key)
+        if value is not None and value not in choices:
+            raise _bad(source, f"column {name!r}: {key} {value!r} is not one of {list(choices)}")
+    return ColumnConfig(**settings)

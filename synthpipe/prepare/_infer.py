@@ -1,0 +1,104 @@
+"""Deciding a column's type and role from its statistics (pure Python, testable alone)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from synthpipe.prepare._patterns import ID_NAME_TOKENS
+
+
+@dataclass(frozen=True)
+class PrepareSettings:
+    # A hinted id-shaped column with at least this many distinct values is an identifier.
+    id_min_distinct: int = 100
+    # Any categorical column with this share of distinct values per row is an identifier.
+    id_unique_share: float = 0.9
+    # Text (free text, not categories): long values, mostly with spaces.
+    text_min_avg_length: float = 25.0
+
+
+@dataclass(frozen=True)
+class ColumnStats:
+    """What one pass over a string column tells (counts are of non-null values)."""
+
+    non_null: int
+    integer: int
+    leading_zero: int
+    decimal_dot: int
+    decimal_comma: int
+    boolean: int
+    date_iso: int
+    timestamp_iso: int
+    date_numeric: int
+    first_part_max: int
+    second_part_max: int
+    with_space: int
+    avg_length: float
+    id_shape: int
+
+
+def infer_type(
+    stats: ColumnStats, *, delimiter: str, settings: PrepareSettings
+) -> tuple[str, str | None]:
+    """(type, format) for a column whose non-null values all fit the type."""
+    n = stats.non_null
+    if n == 0:
+        return "categorical", None
+    if stats.boolean == n:
+        return "boolean", None
+    if stats.integer == n and stats.leading_zero == 0:
+        return "integer", None
+    if stats.decimal_dot == n and stats.leading_zero == 0:
+        return "decimal", "."
+    if stats.decimal_comma + stats.integer == n and stats.decimal_comma > 0:
+        return "decimal", ","
+    if stats.date_iso == n:
+        return "date", "yyyy-M-d"
+    if stats.timestamp_iso + stats.date_iso == n and stats.timestamp_iso > 0:
+        return "timestamp", None
+    if stats.date_numeric == n:
+        return "date", _numeric_date_format(stats, delimiter)
+    if stats.avg_length >= settings.text_min_avg_length and stats.with_space * 2 >= n:
+        return "text", None
+    return "categorical", None
+
+
+def _numeric_date_format(stats: ColumnStats, delimiter: str) -> str:
+    """Day first unless the values prove month first; the separator is filled in later."""
+    if stats.first_part_max > 12:
+        return "d{sep}M{sep}yyyy"
+    if stats.second_part_max > 12:
+        return "M{sep}d{sep}yyyy"
+    # Ambiguous (every day <= 12): US-style files (comma, decimal dot) are month first.
+    return "M{sep}d{sep}yyyy" if delimiter == "," else "d{sep}M{sep}yyyy"
+
+
+def identifier_reason(
+    name: str,
+    col_type: str,
+    *,
+    distinct: int,
+    rows: int,
+    stats: ColumnStats,
+    minimum: int | None,
+    maximum: int | None,
+    settings: PrepareSettings,
+) -> str | None:
+    """Why a column is an identifier (high-cardinality key), or None."""
+    if col_type not in ("categorical", "integer") or rows == 0:
+        return None
+    hinted = bool(ID_NAME_TOKENS & set(name.split("_")))
+    id_shaped = stats.non_null > 0 and stats.id_shape >= 0.95 * stats.non_null
+    if col_type == "categorical":
+        if (hinted or id_shaped) and distinct >= settings.id_min_distinct:
+            return f"{distinct} distinct id-like values"
+        if rows >= 20 and distinct >= settings.id_unique_share * rows:
+            return f"nearly one distinct value per row ({distinct} of {rows})"
+        return None
+    # Integers: a key only when named like one, or a dense sequence (a row number).
+    unique = distinct >= settings.id_unique_share * rows and rows >= 20
+    if hinted and unique:
+        return f"named like a key and unique per row ({distinct} of {rows})"
+    if unique and minimum is not None and maximum is not None and maximum - minimum + 1 <= rows:
+        return "a dense sequence, unique per row: a row number"
+    return None

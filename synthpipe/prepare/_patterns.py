@@ -1,0 +1,46 @@
+"""Value patterns for type inference (Java regex syntax: they run inside Spark)."""
+
+NULL_TOKENS = ("", "na", "n/a", "null", "none", "nan", "#n/a", "nil", "-", "?", "missing")
+TRUE_TOKENS = ("true", "yes", "y", "t")
+FALSE_TOKENS = ("false", "no", "n", "f")
+
+INTEGER = r"^[+-]?\d{1,18}$"
+LEADING_ZERO = r"^[+-]?0\d"
+DECIMAL_DOT = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+# 1,5  or  1.234,56 (thousands dots): European exports.
+DECIMAL_COMMA = r"^[+-]?(\d+|\d{1,3}(\.\d{3})+),\d+$"
+DATE_ISO = r"^\d{4}-\d{1,2}-\d{1,2}$"
+TIMESTAMP_ISO = (
+    r"^\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$"
+)
+# 31/12/2024, 12/31/2024, 31.12.2024, 31-12-2024: day/month order decided on the values.
+DATE_NUMERIC = r"^\d{1,2}([./-])\d{1,2}\1\d{4}$"
+# Cells a spreadsheet would execute.
+FORMULA_LIKE = r"^[=+\-@]"
+# Codes such as C1093826151, ORD-000123, or a hex/UUID key.
+_UUID = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+ID_SHAPE = rf"^([A-Za-z]{{0,4}}[-_]?\d{{5,}}|{_UUID})$"
+# Name parts that say "this column is a key".
+ID_NAME_TOKENS = frozenset(
+    {
+        "id",
+        "ids",
+        "uuid",
+        "guid",
+        "key",
+        "ref",
+        "reference",
+        "number",
+        "no",
+        "nr",
+        "num",
+        "customer",
+        "client",
+        "user",
+        "account",
+        "iban",
+        "token",
+        "hash",
+        "code",
+    }
+)

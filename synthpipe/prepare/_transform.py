@@ -1,0 +1,338 @@
+"""The Spark side of Prepare: three passes over the data.
+
+1. read the CSV, clean the strings, and profile every column in one aggregation;
+2. cast, drop columns and duplicate rows (keeping the input's row order), write Parquet;
+3. read the Parquet back for the exact null and distinct counts of schema.json.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.types import StringType, StructField, StructType
+
+from synthpipe import storage
+from synthpipe.dataset_config import DatasetConfig
+from synthpipe.errors import InputRefused, StepFailed
+from synthpipe.prepare import _patterns as P
+from synthpipe.prepare._infer import ColumnStats, PrepareSettings, identifier_reason, infer_type
+from synthpipe.schema import ColumnSchema, DatasetSchema
+from synthpipe.spark import apply_settings
+
+_JAVA_ENCODINGS = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8",  # the BOM sits in the header line, which Spark skips
+    "cp1252": "windows-1252",
+    "latin-1": "ISO-8859-1",
+}
+_TRIM = r"^[\s\u00A0\uFEFF]+|[\s\u00A0]+$"
+_WRAPPING_QUOTES = r"(?s)^(['\"])(.*)\1$"
+_ROWS_PER_FILE = 1_000_000
+
+
+@dataclass
+class ColumnProfile:
+    name: str
+    original_name: str
+    stats: ColumnStats
+    distinct: int
+    constant: bool
+    formula_like: int
+    min_long: int | None
+    max_long: int | None
+    type: str = "categorical"
+    format: str | None = None
+    role: str = "feature"
+    reason: str = ""
+
+
+@dataclass
+class Profile:
+    rows: int
+    columns: list[ColumnProfile]
+
+
+def read_csv(spark: SparkSession, source: str, dialect) -> DataFrame:
+    """All columns as strings, named by the normalised header (positional)."""
+    apply_settings(spark)
+    width = len(dialect.columns) + (1 if dialect.trailing_delimiter else 0)
+    schema = StructType([StructField(f"_c{i}", StringType()) for i in range(width)])
+    frame = (
+        spark.read.option("header", "true")
+        .option("sep", dialect.delimiter)
+        .option("encoding", _JAVA_ENCODINGS[dialect.encoding])
+        .option("quote", '"')
+        .option("escape", '"')
+        .option("multiLine", "true" if dialect.multiline else "false")
+        .option("mode", "FAILFAST")
+        .schema(schema)
+        .csv(source)
+    )
+    return frame.select(*frame.columns[: len(dialect.columns)]).toDF(*dialect.columns)
+
+
+def clean_strings(frame: DataFrame) -> DataFrame:
+    """Trim, strip one pair of wrapping quotes, and turn null tokens into nulls."""
+    cleaned = []
+    for name in frame.columns:
+        value = F.regexp_replace(F.col(f"`{name}`"), _TRIM, "")
+        value = F.regexp_replace(value, _WRAPPING_QUOTES, "$2")
+        value = F.regexp_replace(value, _TRIM, "")
+        is_null = F.lower(value).isin(*P.NULL_TOKENS) | value.isNull()
+        cleaned.append(F.when(is_null, F.lit(None)).otherwise(value).alias(name))
+    return frame.select(*cleaned)
+
+
+def _count_if(condition: Column) -> Column:
+    return F.sum(F.when(condition, 1).otherwise(0))
+
+
+def _alias(index: int, key: str) -> str:
+    return f"c{index}__{key}"
+
+
+def _profile_exprs(index: int, name: str) -> list[Column]:
+    c = F.col(f"`{name}`")
+    parts = F.split(c, r"[./-]")
+    exprs = {
+        "non_null": F.count(c),
+        "integer": _count_if(c.rlike(P.INTEGER)),
+        "leading_zero": _count_if(c.rlike(P.LEADING_ZERO)),
+        "decimal_dot": _count_if(c.rlike(P.DECIMAL_DOT)),
+        "decimal_comma": _count_if(c.rlike(P.DECIMAL_COMMA)),
+        "boolean": _count_if(F.lower(c).isin(*P.TRUE_TOKENS, *P.FALSE_TOKENS)),
+        "date_iso": _count_if(c.rlike(P.DATE_ISO)),
+        "timestamp_iso": _count_if(c.rlike(P.TIMESTAMP_ISO)),
+        "date_numeric": _count_if(c.rlike(P.DATE_NUMERIC)),
+        "first_part_max": F.max(F.when(c.rlike(P.DATE_NUMERIC), parts[0].cast("int"))),
+        "second_part_max": F.max(F.when(c.rlike(P.DATE_NUMERIC), parts[1].cast("int"))),
+        "date_sep_min": F.min(F.regexp_extract(c, P.DATE_NUMERIC, 1)),
+        "date_sep_max": F.max(F.regexp_extract(c, P.DATE_NUMERIC, 1)),
+        "with_space": _count_if(c.contains(" ")),
+        "avg_length": F.avg(F.length(c)),
+        "id_shape": _count_if(c.rlike(P.ID_SHAPE)),
+        "formula_like": _count_if(c.rlike(P.FORMULA_LIKE)),
+        "distinct": F.approx_count_distinct(c),
+        "min_str": F.min(c),
+        "max_str": F.max(c),
+        "min_long": F.min(F.when(c.rlike(P.INTEGER), c.cast("long"))),
+        "max_long": F.max(F.when(c.rlike(P.INTEGER), c.cast("long"))),
+    }
+    return [expr.alias(_alias(index, key)) for key, expr in exprs.items()]
+
+
+def profile_columns(
+    strings: DataFrame, dialect, config: DatasetConfig, settings: PrepareSettings
+) -> Profile:
+    """One aggregation over every column; then types and roles are decided in Python."""
+    _check_config_names(config, strings.columns)
+    exprs = [F.count(F.lit(1)).alias("rows")]
+    for index, name in enumerate(strings.columns):
+        exprs += _profile_exprs(index, name)
+        override = config.column(name)
+        if override.type:
+            parsed = F.count(_cast(F.col(f"`{name}`"), override.type, override.format))
+            exprs.append(parsed.alias(_alias(index, "parsed")))
+    row = strings.agg(*exprs).collect()[0].asDict()
+    rows = int(row["rows"])
+    header = dict(zip(dialect.columns, dialect.header or dialect.columns, strict=False))
+    profiles = []
+    for index, name in enumerate(strings.columns):
+        prefix = _alias(index, "")
+        values = {k[len(prefix) :]: v for k, v in row.items() if k.startswith(prefix)}
+        profile = _column_profile(name, header.get(name, name), values)
+        _decide(profile, rows, values, dialect, config, settings)
+        profiles.append(profile)
+    return Profile(rows=rows, columns=profiles)
+
+
+def _column_profile(name: str, original: str, values: dict) -> ColumnProfile:
+    stat_names = ColumnStats.__dataclass_fields__
+    stats = ColumnStats(**{k: (values[k] or 0) for k in stat_names})
+    constant = values["non_null"] > 0 and values["min_str"] == values["max_str"]
+    return ColumnProfile(
+        name=name,
+        original_name=original,
+        stats=stats,
+        distinct=int(values["distinct"]),
+        constant=constant,
+        formula_like=int(values["formula_like"] or 0),
+        min_long=values["min_long"],
+        max_long=values["max_long"],
+    )
+
+
+def _decide(
+    profile: ColumnProfile,
+    rows: int,
+    values: dict,
+    dialect,
+    config: DatasetConfig,
+    settings: PrepareSettings,
+) -> None:
+    """Type, format and role of one column: overrides first, then the evidence."""
+    name = profile.name
+    override = config.column(name)
+    if override.type:
+        profile.type, profile.format = override.type, override.format
+        failed = profile.stats.non_null - int(values["parsed"])
+        if failed:
+            raise StepFailed(
+                code="config_type_mismatch",
+                message=f"Column {name!r}: {failed} non-empty values are not {override.type}"
+                + (f" in format {override.format!r}" if override.format else "")
+                + " as the dataset config says.",
+                fix="Correct the type or format in config/<dataset>.json, or fix the values.",
+                details={"column": name, "type": override.type, "unparsed": failed},
+                step="prepare",
+            )
+    else:
+        profile.type, profile.format = infer_type(
+            profile.stats, delimiter=dialect.delimiter, settings=settings
+        )
+        if profile.type == "date" and "{sep}" in (profile.format or ""):
+            if values["date_sep_min"] != values["date_sep_max"]:
+                profile.type, profile.format = "categorical", None  # mixed separators
+            else:
+                profile.format = profile.format.format(sep=values["date_sep_min"])
+    profile.role, profile.reason = _role(profile, rows, override, config, settings)
+
+
+def _role(profile, rows, override, config, settings) -> tuple[str, str]:
+    name = profile.name
+    if name in config.drop_columns or override.role == "dropped":
+        return "dropped", "dropped by the dataset config"
+    if profile.stats.non_null == 0:
+        return "dropped", "every value is empty"
+    if profile.constant and profile.stats.non_null == rows and name != config.target_column:
+        return "dropped", "constant: one value in every row"
+    if override.role:
+        return override.role, "set by the dataset config"
+    if name == config.target_column:
+        return "feature", "target column"
+    reason = identifier_reason(
+        name,
+        profile.type,
+        distinct=profile.distinct,
+        rows=rows,
+        stats=profile.stats,
+        minimum=profile.min_long,
+        maximum=profile.max_long,
+        settings=settings,
+    )
+    if reason:
+        return "identifier", reason
+    return "feature", ""
+
+
+def _check_config_names(config: DatasetConfig, columns: list[str]) -> None:
+    named = set(config.columns) | set(config.drop_columns)
+    if config.target_column:
+        named.add(config.target_column)
+    unknown = sorted(named - set(columns))
+    if unknown:
+        raise InputRefused(
+            code="bad_dataset_config",
+            message=f"The dataset config names columns that the file does not have: {unknown}.",
+            fix=f"Use the file's column names (normalised: {columns}).",
+            details={"unknown_columns": unknown, "columns": columns},
+            step="prepare",
+        )
+
+
+def _cast(c: Column, col_type: str, fmt: str | None) -> Column:
+    if col_type == "integer":
+        return c.cast("long")
+    if col_type == "decimal":
+        if fmt == ",":
+            return F.regexp_replace(F.regexp_replace(c, r"\.", ""), ",", ".").cast("double")
+        return c.cast("double")
+    if col_type == "boolean":
+        lowered = F.lower(c)
+        return (
+            F.when(lowered.isin(*P.TRUE_TOKENS), F.lit(True))
+            .when(lowered.isin(*P.FALSE_TOKENS), F.lit(False))
+            .otherwise(F.lit(None).cast("boolean"))
+        )
+    if col_type == "date":
+        return F.to_date(c, fmt) if fmt else c.cast("date")
+    if col_type == "timestamp":
+        return F.to_timestamp(c, fmt) if fmt else c.cast("timestamp")
+    return c
+
+
+def type_and_dedupe(
+    strings: DataFrame,
+    profile: Profile,
+    dialect,
+    config: DatasetConfig,
+    settings: PrepareSettings,
+    layout,
+) -> tuple[DataFrame, DatasetSchema]:
+    """Typed frame without dropped columns or duplicate rows, in the input's order."""
+    kept = [p for p in profile.columns if p.role != "dropped"]
+    if not kept:
+        raise StepFailed(
+            code="no_usable_columns",
+            message="Every column is empty, constant or dropped by the config.",
+            fix="Check the file's content and the dataset config's drop_columns.",
+            step="prepare",
+        )
+    typed = strings.select(
+        F.monotonically_increasing_id().alias("_row"),
+        *[_cast(F.col(f"`{p.name}`"), p.type, p.format).alias(p.name) for p in kept],
+    )
+    names = [p.name for p in kept]
+    first = typed.groupBy(*[F.col(f"`{n}`") for n in names]).agg(F.min("_row").alias("_row"))
+    files = max(1, profile.rows // _ROWS_PER_FILE + 1)
+    cleaned = first.orderBy("_row").drop("_row").coalesce(files)
+    schema = DatasetSchema(
+        dataset=layout.dataset,
+        run_id=layout.run_id,
+        columns=[_column_schema(p, profile.rows) for p in profile.columns],
+        input_rows=profile.rows,
+        encoding=dialect.encoding,
+        delimiter=dialect.delimiter,
+    )
+    return cleaned, schema
+
+
+def _column_schema(p: ColumnProfile, rows: int) -> ColumnSchema:
+    text_like = p.type in ("categorical", "text")
+    return ColumnSchema(
+        original_name=p.original_name,
+        name=p.name,
+        type=p.type,
+        role=p.role,
+        reason=p.reason,
+        null_count=rows - p.stats.non_null,  # kept columns: recounted after writing
+        distinct_count=p.distinct,
+        format=p.format,
+        formula_like_cells=p.formula_like if text_like else 0,
+    )
+
+
+def write_outputs(cleaned: DataFrame, schema: DatasetSchema, layout) -> None:
+    """Parquet under data/, then exact counts from the written files, then schema.json."""
+    cleaned.write.mode("overwrite").parquet(layout.cleaned_data)
+    written = cleaned.sparkSession.read.parquet(layout.cleaned_data)
+    exprs = [F.count(F.lit(1)).alias("rows")]
+    for index, name in enumerate(written.columns):
+        c = F.col(f"`{name}`")
+        exprs += [
+            (F.count(F.lit(1)) - F.count(c)).alias(_alias(index, "nulls")),
+            F.approx_count_distinct(c).alias(_alias(index, "distinct")),
+        ]
+    row = written.agg(*exprs).collect()[0].asDict()
+    schema.rows = int(row["rows"])
+    position = {name: index for index, name in enumerate(written.columns)}
+    schema.duplicate_rows_dropped = schema.input_rows - schema.rows
+    for column in schema.columns:
+        if column.role == "dropped":
+            continue
+        index = position[column.name]
+        column.null_count = int(row[_alias(index, "nulls")])
+        column.distinct_count = int(row[_alias(index, "distinct")])
+    storage.write_bytes(layout.schema_json, schema.to_json().encode())

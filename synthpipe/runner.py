@@ -1,0 +1,302 @@
+"""The local runner: the steps of DESIGN.md in order, on a folder shaped like the bucket.
+
+`<workdir>/raw/<dataset>/<file>` stands for the S3 object; the object's version is the
+sha256 of its bytes, so a run id is deterministic for one file content, and running the
+same file again replaces that run's derived outputs (never raw/).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from synthpipe import storage
+from synthpipe.dataset_config import DatasetConfig
+from synthpipe.errors import InputRefused, PipelineError
+from synthpipe.layout import RunLayout, run_id_for
+from synthpipe.logs import get_logger, json_handler, log_event
+from synthpipe.manifest import Manifest, SourceObject
+from synthpipe.names import check_dataset_name, dataset_slug
+from synthpipe.progress import Reporter, StepRecord
+from synthpipe.quarantine import quarantine
+
+STEPS = ("validate", "prepare", "verify", "train", "generate", "evaluate", "publish")
+# Steps that exist today; the runner stops, and says so, before the first one that does not.
+BUILT_STEPS = ("validate", "prepare")
+LOCAL_BUCKET = "local"
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_NOT_BUILT = 3
+
+log = get_logger("runner")
+package_log = get_logger()
+
+
+@dataclass
+class RawObject:
+    """The local stand-in for the S3 object that started a run."""
+
+    path: Path
+    key: str
+    version_id: str
+    sha256: str
+    size_bytes: int
+    created: datetime
+
+
+@dataclass
+class RunResult:
+    dataset: str
+    run_id: str
+    workdir: Path
+    status: str  # completed, stopped, refused, failed, incomplete
+    exit_code: int
+    message: str
+    steps: list[StepRecord]
+    error: PipelineError | None = None
+    outputs: dict[str, str] = field(default_factory=dict)
+
+
+def last_built_step() -> str:
+    return BUILT_STEPS[-1]
+
+
+def ingest(file: Path, workdir: Path, dataset: str) -> RawObject:
+    """Put the file under raw/<dataset>/ as an upload would; never overwrite another file.
+
+    A file with the same name but other content is stored beside it with its hash in
+    the name, as a new S3 object version would be kept beside the old one.
+    """
+    digest = _sha256(file)
+    raw_dir = workdir / "raw" / dataset
+    target = raw_dir / file.name
+    if target.exists() and _sha256(target) != digest:
+        target = raw_dir / f"{file.stem}.{digest[:8]}{file.suffix}"
+    if not (target.exists() or _same_file(file, target)):
+        raw_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(file, target)
+    created = datetime.fromtimestamp(target.stat().st_mtime, UTC)
+    return RawObject(
+        path=target,
+        key=f"raw/{dataset}/{target.name}",
+        version_id=digest[:32],
+        sha256=digest,
+        size_bytes=target.stat().st_size,
+        created=created,
+    )
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return b.exists() and a.resolve() == b.resolve()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def run_local(
+    file: Path,
+    *,
+    dataset: str | None = None,
+    workdir: Path = Path("runs"),
+    until: str | None = None,
+    seed: int = 0,
+    max_bytes: int | None = None,
+    reporter: Reporter | None = None,
+) -> RunResult:
+    """Run the pipeline on one CSV. See `synthpipe run --help` for the user's view."""
+    reporter = reporter or Reporter()
+    dataset = check_dataset_name(dataset or dataset_slug(file.name))
+    if until is not None and until not in STEPS:
+        raise ValueError(f"--until must be one of {', '.join(STEPS)}, not {until!r}")
+    file = Path(file)
+    if not file.is_file():
+        raise InputRefused(
+            code="file_missing",
+            message=f"{file} does not exist or is not a file.",
+            fix="Check the path and run again.",
+            step="validate",
+        )
+    workdir = Path(workdir).resolve()
+    raw = ingest(file, workdir, dataset)
+    run = _Run(raw, workdir, dataset, seed, max_bytes, reporter)
+    return run.execute(until or STEPS[-1])
+
+
+class _Run:
+    """One run's state while its steps execute."""
+
+    def __init__(self, raw, workdir, dataset, seed, max_bytes, reporter) -> None:
+        self.raw = raw
+        self.workdir = workdir
+        run_id = run_id_for(LOCAL_BUCKET, raw.key, raw.version_id, raw.created)
+        self.layout = RunLayout(str(workdir), dataset, run_id)
+        self.seed = seed
+        self.max_bytes = max_bytes
+        self.reporter = reporter
+        self.records = [StepRecord(name) for name in STEPS]
+        self.manifest = Manifest(
+            dataset=dataset,
+            run_id=run_id,
+            seed=seed,
+            source=SourceObject(
+                bucket=LOCAL_BUCKET,
+                key=raw.key,
+                version_id=raw.version_id,
+                sha256=raw.sha256,
+                size_bytes=raw.size_bytes,
+            ),
+        )
+        self.report = None
+        self.config = DatasetConfig()
+
+    def execute(self, until: str) -> RunResult:
+        layout = self.layout
+        for derived in (layout.cleaned, layout.staging, layout.quarantine, layout.models):
+            storage.remove_tree(derived)
+        handler = self._open_log()
+        try:
+            return self._steps(until)
+        finally:
+            package_log.removeHandler(handler)
+            handler.close()
+
+    def _open_log(self) -> logging.Handler:
+        Path(self.layout.staging).mkdir(parents=True, exist_ok=True)
+        handler = json_handler(f"{self.layout.staging}/run.log.jsonl")
+        handler.setLevel(logging.INFO)
+        package_log.addHandler(handler)
+        package_log.setLevel(logging.INFO)
+        log_event(
+            log,
+            "run.started",
+            dataset=self.layout.dataset,
+            run_id=self.layout.run_id,
+            source_key=self.raw.key,
+            sha256=self.raw.sha256,
+        )
+        return handler
+
+    def _steps(self, until: str) -> RunResult:
+        for record in self.records:
+            if record.name not in BUILT_STEPS:
+                record.status = "not built"
+                message = (
+                    f"Stopped before {record.name}: that step is not built yet. "
+                    f"Results so far are under {self.layout.cleaned}."
+                )
+                return self._finish("incomplete", EXIT_NOT_BUILT, message)
+            self.reporter.step_started(record)
+            try:
+                rows, note = getattr(self, f"_{record.name}")()
+            except PipelineError as error:
+                self.reporter.step_finished(record, "failed", note=error.code)
+                return self._fail(record, error)
+            self.reporter.step_finished(record, "done", rows=rows, note=note)
+            self.manifest.timings_s[record.name] = round(record.seconds, 3)
+            self.manifest.write(self.layout.manifest_json)
+            if record.name == until and until != STEPS[-1]:
+                for later in self.records[self.records.index(record) + 1 :]:
+                    later.status = "skipped" if later.name in BUILT_STEPS else "not built"
+                return self._finish("stopped", EXIT_OK, f"Stopped after {until}, as asked.")
+        return self._finish("completed", EXIT_OK, "Run completed.")
+
+    def _fail(self, record: StepRecord, error: PipelineError) -> RunResult:
+        error.step = error.step or record.name
+        where = quarantine(self.layout, error, files={Path(self.raw.path).name: str(self.raw.path)})
+        log_event(log, "run.failed", logging.WARNING, step=error.step, code=error.code)
+        status = "refused" if isinstance(error, InputRefused) else "failed"
+        message = f"{record.name} {status} the input: {error} (quarantined under {where})"
+        return self._finish(status, EXIT_FAILED, message, error=error)
+
+    def _finish(self, status: str, code: int, message: str, error=None) -> RunResult:
+        self.manifest.status = status
+        self.manifest.write(self.layout.manifest_json)
+        log_event(log, "run.finished", status=status, exit_code=code)
+        outputs = {
+            "manifest": self.layout.manifest_json,
+            "log": f"{self.layout.staging}/run.log.jsonl",
+        }
+        if Path(self.layout.cleaned_data).exists():
+            outputs["cleaned"] = self.layout.cleaned
+        if error is not None:
+            outputs["quarantine"] = self.layout.quarantine
+        return RunResult(
+            dataset=self.layout.dataset,
+            run_id=self.layout.run_id,
+            workdir=self.workdir,
+            status=status,
+            exit_code=code,
+            message=message,
+            steps=self.records,
+            error=error,
+            outputs=outputs,
+        )
+
+    # Steps: each returns (rows, note) and records its facts in the manifest.
+
+    def _validate(self) -> tuple[int, str]:
+        from synthpipe.validate import DEFAULT_MAX_BYTES, validate_file
+
+        report = validate_file(self.raw.path, max_bytes=self.max_bytes or DEFAULT_MAX_BYTES)
+        self.report = report
+        self.manifest.source.rows = report.data_rows
+        self.manifest.record("validate", **report.to_dict())
+        self.config = self._load_config()
+        log_event(
+            log,
+            "validate.done",
+            rows=report.data_rows,
+            columns=report.columns,
+            encoding=report.encoding,
+            delimiter=report.delimiter,
+        )
+        sep = {"\t": "tab"}.get(report.delimiter, report.delimiter)
+        return report.data_rows, f"{report.encoding}, '{sep}'-separated"
+
+    def _load_config(self) -> DatasetConfig:
+        path = self.layout.config_json
+        if not Path(path).exists():
+            return DatasetConfig()
+        return DatasetConfig.from_json(
+            Path(path).read_text(), source=f"config/{self.layout.dataset}.json"
+        )
+
+    def _prepare(self) -> tuple[int, str]:
+        from synthpipe.prepare import CsvDialect, prepare
+        from synthpipe.spark import local_session
+
+        self.reporter.message("prepare: starting Spark")
+        spark = local_session()
+        self.reporter.message("prepare: reading, profiling and writing Parquet")
+        schema = prepare(
+            spark,
+            source=str(self.raw.path),
+            dialect=CsvDialect.from_report(self.report),
+            layout=self.layout,
+            config=self.config,
+        )
+        dropped = [c.name for c in schema.columns if c.role == "dropped"]
+        identifiers = [c.name for c in schema.columns if c.role == "identifier"]
+        self.manifest.record(
+            "prepare",
+            rows=schema.rows,
+            input_rows=schema.input_rows,
+            duplicate_rows_dropped=schema.duplicate_rows_dropped,
+            columns={
+                c.name: {"type": c.type, "role": c.role, "reason": c.reason} for c in schema.columns
+            },
+            schema=self.layout.schema_json,
+        )
+        log_event(log, "prepare.done", rows=schema.rows, dropped=dropped, identifiers=identifiers)
+        note = f"{len(schema.kept())} columns kept, {len(dropped)} dropped"
+        return schema.rows, note

@@ -1,0 +1,77 @@
+"""`schema.json`: the contract Prepare hands to the privacy, training and report steps."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = "1"
+
+# Logical types. Parquet storage: integer -> int64, decimal -> double, boolean -> bool,
+# date -> date32, timestamp -> timestamp(us), categorical and text -> string.
+TYPES = ("integer", "decimal", "boolean", "date", "timestamp", "categorical", "text")
+# feature: learned by the model; identifier: high-cardinality id, never learned as a
+# category (dropped or pseudonymised); dropped: not in the cleaned data at all.
+ROLES = ("feature", "identifier", "dropped")
+
+
+@dataclass
+class ColumnSchema:
+    original_name: str
+    name: str
+    type: str
+    role: str = "feature"
+    reason: str = ""
+    null_count: int = 0
+    distinct_count: int = 0
+    # Parsing facts worth keeping: the date format found, the decimal separator.
+    format: str | None = None
+    # Cells that a spreadsheet would execute (=, +, -, @ first); kept as data.
+    formula_like_cells: int = 0
+
+    def __post_init__(self) -> None:
+        if self.type not in TYPES:
+            raise ValueError(f"column {self.name!r}: unknown type {self.type!r}")
+        if self.role not in ROLES:
+            raise ValueError(f"column {self.name!r}: unknown role {self.role!r}")
+
+
+@dataclass
+class DatasetSchema:
+    dataset: str
+    run_id: str
+    columns: list[ColumnSchema]
+    input_rows: int = 0
+    rows: int = 0
+    duplicate_rows_dropped: int = 0
+    encoding: str = ""
+    delimiter: str = ""
+    version: str = SCHEMA_VERSION
+    notes: list[str] = field(default_factory=list)
+
+    def column(self, name: str) -> ColumnSchema:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+    def kept(self) -> list[ColumnSchema]:
+        """Columns present in the cleaned Parquet."""
+        return [c for c in self.columns if c.role != "dropped"]
+
+    def features(self) -> list[ColumnSchema]:
+        return [c for c in self.columns if c.role == "feature"]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DatasetSchema:
+        data = dict(data)
+        columns = [ColumnSchema(**c) for c in data.pop("columns")]
+        return cls(columns=columns, **data)
+
+    @classmethod
+    def from_json(cls, text: str) -> DatasetSchema:
+        return cls.from_dict(json.loads(text))

@@ -1,0 +1,88 @@
+"""Read and write small objects under a root that is a local folder or `s3://bucket`.
+
+Only for the run's small artefacts (JSON, copies of one file); bulk data goes through
+Spark or pyarrow, which speak both kinds of path themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+
+def is_s3(path: str) -> bool:
+    return path.startswith("s3://")
+
+
+def _split_s3(path: str) -> tuple[str, str]:
+    bucket, _, key = path[len("s3://") :].partition("/")
+    return bucket, key
+
+
+def _s3():
+    import boto3  # imported lazily: the local runner needs no AWS SDK set-up
+
+    return boto3.client("s3")
+
+
+def read_bytes(path: str) -> bytes:
+    if is_s3(path):
+        bucket, key = _split_s3(path)
+        return _s3().get_object(Bucket=bucket, Key=key)["Body"].read()
+    return Path(path).read_bytes()
+
+
+def write_bytes(path: str, data: bytes) -> None:
+    if is_s3(path):
+        bucket, key = _split_s3(path)
+        _s3().put_object(Bucket=bucket, Key=key, Body=data)
+        return
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+
+
+def read_json(path: str) -> Any:
+    return json.loads(read_bytes(path))
+
+
+def write_json(path: str, payload: Any) -> None:
+    write_bytes(path, (json.dumps(payload, indent=2, default=str) + "\n").encode())
+
+
+def exists(path: str) -> bool:
+    if is_s3(path):
+        bucket, key = _split_s3(path)
+        try:
+            _s3().head_object(Bucket=bucket, Key=key)
+        except Exception:  # botocore's ClientError 404, or no access: both mean "not there"
+            return False
+        return True
+    return Path(path).exists()
+
+
+def copy_file(source: str, target: str) -> None:
+    """Copy one object; the source is never modified."""
+    if is_s3(source) or is_s3(target):
+        write_bytes(target, read_bytes(source))
+        return
+    Path(target).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+
+
+def copy_tree(source: str, target: str) -> None:
+    """Copy a folder (a local run's cleaned output) into quarantine."""
+    if is_s3(source) or is_s3(target):
+        raise NotImplementedError("tree copies on S3 are done by the quarantine Lambda")
+    shutil.copytree(source, target, dirs_exist_ok=True)
+
+
+def remove_tree(path: str) -> None:
+    """Clear a local run's derived output before it is written again (never raw/)."""
+    if is_s3(path):
+        raise NotImplementedError("derived S3 prefixes are written once per run id")
+    if "/raw/" in path.replace("\\", "/") + "/":
+        raise ValueError("refusing to delete under raw/: raw objects are never deleted")
+    shutil.rmtree(path, ignore_errors=True)

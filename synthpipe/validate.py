@@ -1,0 +1,842 @@
+"""Validate a raw CSV before any Spark job starts.
+
+The core, `validate_stream`, reads a binary stream once (a local file or an S3 object
+body in the Lambda), so it never holds more than a head of `_HEAD_BYTES` plus one read
+buffer in memory. Every refusal is an `InputRefused` with a stable code, a one-sentence
+message, a fix, and details that never include cell values (they may be personal data).
+
+Why one pass is enough for the encoding: the CSV structure (delimiters, quotes, line ends)
+is pure ASCII, and UTF-8, cp1252 and latin-1 are all ASCII-compatible (a UTF-8 multi-byte
+sequence never contains an ASCII byte). So the bytes are parsed as latin-1, a lossless
+one-byte-one-character map, while UTF-8 and cp1252 validity are checked on the raw bytes in
+the same pass. Only the header's text depends on the encoding, and it is re-decoded from
+its bytes once the encoding is known at the end. No re-opening is needed, which matters
+for an S3 body that can be read only once.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from synthpipe.errors import InputRefused
+from synthpipe.names import snake_case
+
+DEFAULT_MAX_BYTES = 5 * 1024**3
+
+_HEAD_BYTES = 256 * 1024  # sniffed for magic numbers, encoding hints and the delimiter
+_READ_BYTES = 1024 * 1024  # one read from the stream while scanning the whole file
+_SNIFF_RECORDS = 100
+_MAX_REPORTED_LINES = 10
+_CONTROL_SHARE_LIMIT = 0.05  # text files have almost no control characters
+
+DELIMITERS = (",", ";", "\t", "|")
+QUOTECHAR = '"'
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+_UTF8_BOM = codecs.BOM_UTF8
+# UTF-32 LE starts like UTF-16 LE, so it must be tested first.
+_UNICODE_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+_COMPRESSED_MAGIC = (
+    (b"\x1f\x8b", "gzip"),
+    (b"PK\x03\x04", "zip"),
+    (b"PK\x05\x06", "zip"),  # an empty archive
+    (b"PK\x07\x08", "zip"),  # a spanned archive
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"\x28\xb5\x2f\xfd", "zstd"),
+    (b"7z\xbc\xaf\x27\x1c", "7z"),
+    (b"Rar!\x1a\x07", "rar"),
+)
+# 'BZh' alone could start a header name; the block or end-of-stream magic after the level
+# digit makes it certain.
+_BZIP2 = re.compile(rb"BZh[1-9](1AY&SY|\x17rE8P\x90)")
+_BINARY_MAGIC = (
+    (b"PAR1", "a Parquet file"),
+    (b"%PDF-", "a PDF document"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        "an Excel 97-2003 workbook (.xls) or another old Office file",
+    ),
+    (b"SQLite format 3\x00", "an SQLite database"),
+    (b"ARROW1", "an Arrow or Feather file"),
+    (b"Obj\x01", "an Avro file"),
+    (b"\x7fELF", "a program (ELF executable)"),
+)
+# Control characters other than tab, LF, FF and CR.
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20), 0x7F])
+_MARKUP_STARTS = (
+    ("<!doctype html", "an HTML page"),
+    ("<html", "an HTML page"),
+    ("<head", "an HTML page"),
+    ("<body", "an HTML page"),
+    ("<table", "an HTML table"),
+    ("<meta", "an HTML page"),
+    ("<!--", "an HTML page"),
+    ("<?xml", "an XML document"),
+)
+
+_NUMBER = re.compile(
+    r"^[-+]?[$€£]?(\d+|\d{1,3}([,. ]\d{3})+)?([.,]\d+)?([eE][-+]?\d+)?%?$", re.ASCII
+)
+_DATE = re.compile(
+    r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}"
+    r"([ T]\d{1,2}:\d{2}(:\d{2}([.,]\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$",
+    re.ASCII,
+)
+_TIME = re.compile(r"^\d{1,2}:\d{2}(:\d{2}([.,]\d+)?)?$", re.ASCII)
+
+
+@dataclass
+class InputReport:
+    """What validation learnt about a raw CSV; Prepare reads it with these settings."""
+
+    name: str
+    size_bytes: int
+    sha256: str
+    encoding: str
+    delimiter: str
+    quotechar: str
+    header: list[str]
+    columns: list[str]
+    data_rows: int
+    multiline: bool
+    line_terminator: str
+    # Every line, header included, ends with one extra delimiter (an empty last field);
+    # that column is left out of `header` and `columns`, and Prepare must drop it.
+    trailing_delimiter: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def validate_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> InputReport:
+    """Validate a local file; see `validate_stream`."""
+    path = Path(path)
+    if not path.is_file():
+        problem = "does not exist" if not path.exists() else "is not a file"
+        raise _refuse(
+            "file_missing",
+            f"The input {path.name!r} {problem}.",
+            "Check the path and give the path of a CSV file.",
+            {"path": str(path)},
+        )
+    with path.open("rb") as stream:
+        return validate_stream(
+            stream, size=path.stat().st_size, name=path.name, max_bytes=max_bytes
+        )
+
+
+def validate_stream(
+    stream: BinaryIO, *, size: int, name: str, max_bytes: int = DEFAULT_MAX_BYTES
+) -> InputReport:
+    """Check that `stream` holds a CSV the pipeline can read; raise `InputRefused` if not.
+
+    `stream` is a binary file-like object with `.read(n)`, read once from its start;
+    `size` is its length in bytes as the storage reports it (checked before reading).
+    """
+    _check_size(size, max_bytes)
+    head = _read_head(stream)
+    if not head:
+        raise _empty_file(size)
+    _check_magic(head)
+    has_bom = head.startswith(_UTF8_BOM)
+    head_text = head[len(_UTF8_BOM) :].decode("latin-1") if has_bom else head.decode("latin-1")
+    head_complete = len(head) < _HEAD_BYTES
+    _check_text_kind(head_text, head_complete, size)
+
+    sample = _sample_records(head_text, head_complete)
+    delimiter = _choose_delimiter(sample, head_text)
+    header_fields = sample[delimiter][0].fields
+    _check_header(_clean_header(header_fields, _guess_encoding(head)))
+
+    checks = _ByteChecks(max_bytes)
+    text = _text_stream(stream, head, has_bom, checks)
+    scan = _scan(text, delimiter)
+    checks.finish()
+    encoding = _final_encoding(checks, has_bom)
+    return _finish(scan, checks, encoding, delimiter, name, _line_terminator(head))
+
+
+# --- refusals -------------------------------------------------------------------------
+
+
+def _refuse(code: str, message: str, fix: str, details: dict[str, Any]) -> InputRefused:
+    return InputRefused(code=code, message=message, fix=fix, details=details, step="validate")
+
+
+def _empty_file(size: int) -> InputRefused:
+    return _refuse(
+        "empty_file",
+        "The file is empty." if size == 0 else "The file holds only blank space.",
+        "Upload a CSV file with a header row and at least one data row.",
+        {"size_bytes": size},
+    )
+
+
+def _too_large(size: int, max_bytes: int) -> InputRefused:
+    return _refuse(
+        "too_large",
+        f"The file is {_human_bytes(size)}, over the limit of {_human_bytes(max_bytes)}.",
+        f"Split the file into parts under {_human_bytes(max_bytes)}, or raise the input "
+        "size limit setting (max_bytes) if the pipeline should accept larger files.",
+        {"size_bytes": size, "max_bytes": max_bytes},
+    )
+
+
+def _human_bytes(n: int) -> str:
+    if n < 1024:
+        return f"{n} bytes"
+    value = float(n)
+    for unit in ("KiB", "MiB", "GiB"):
+        value /= 1024
+        if value < 1024 or unit == "GiB":
+            break
+    return f"{value:.1f} {unit}"
+
+
+# --- the head: size, magic numbers, encodings, what kind of text ----------------------
+
+
+def _check_size(size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise _too_large(size, max_bytes)
+    if size == 0:
+        raise _empty_file(0)
+
+
+def _read_head(stream: BinaryIO) -> bytes:
+    # A network stream may return fewer bytes than asked for before its end.
+    parts: list[bytes] = []
+    got = 0
+    while got < _HEAD_BYTES:
+        chunk = stream.read(_HEAD_BYTES - got)
+        if not chunk:
+            break
+        parts.append(chunk)
+        got += len(chunk)
+    return b"".join(parts)
+
+
+def _check_magic(head: bytes) -> None:
+    """Refuse archives, binary formats and UTF-16/32 before reading anything as text."""
+    for bom, encoding in _UNICODE_BOMS:
+        if head.startswith(bom):
+            raise _unsupported_encoding(encoding, {"bom": encoding})
+    for magic, kind in _COMPRESSED_MAGIC:
+        if head.startswith(magic):
+            raise _compressed(kind, head)
+    if _BZIP2.match(head):
+        raise _compressed("bzip2", head)
+    for magic, looks_like in _BINARY_MAGIC:
+        if head.startswith(magic):
+            raise _binary(f"The file looks like {looks_like}, not a CSV.", looks_like)
+    if b"\x00" in head:
+        if _looks_like_utf16(head):
+            raise _unsupported_encoding("UTF-16", {"nul_interleaved": True})
+        raise _binary("The file holds NUL bytes, so it is binary data, not a CSV.", None)
+    controls = len(head) - len(head.translate(None, delete=_CONTROL_BYTES))
+    if controls > _CONTROL_SHARE_LIMIT * len(head):
+        raise _binary(
+            "The file holds many control characters, so it is binary data, not a CSV.",
+            None,
+            {"control_characters_in_head": controls, "head_bytes": len(head)},
+        )
+
+
+def _looks_like_utf16(head: bytes) -> bool:
+    # Latin text in UTF-16 without a BOM has a NUL in nearly every other byte, always at
+    # the same parity; binary data has NULs anywhere.
+    sample = head[:4096]
+    even_nuls = sample[0::2].count(0)
+    odd_nuls = sample[1::2].count(0)
+    half = len(sample) // 2
+    many, few = max(even_nuls, odd_nuls), min(even_nuls, odd_nuls)
+    return half > 0 and many > 0.3 * half and few < 0.05 * many
+
+
+def _unsupported_encoding(encoding: str, details: dict[str, Any]) -> InputRefused:
+    return _refuse(
+        "unsupported_encoding",
+        f"The file is encoded as {encoding}, which the pipeline does not read.",
+        "Re-save the file as CSV in UTF-8 (in Excel: 'CSV UTF-8 (Comma delimited)').",
+        {"encoding": encoding, **details},
+    )
+
+
+def _compressed(kind: str, head: bytes) -> InputRefused:
+    details: dict[str, Any] = {"magic": kind}
+    if kind == "zip" and (b"xl/" in head or b"[Content_Types].xml" in head):
+        details["looks_like"] = "an Excel workbook (.xlsx)"
+        message = "The file is an Excel workbook (.xlsx, a zip archive), not a CSV."
+        fix = "Open it in Excel and save it as CSV (UTF-8), then upload the CSV."
+    elif kind == "zip" and b"opendocument.spreadsheet" in head:
+        details["looks_like"] = "an OpenDocument spreadsheet (.ods)"
+        message = "The file is an OpenDocument spreadsheet (.ods, a zip archive), not a CSV."
+        fix = "Open it in your spreadsheet program and save it as CSV (UTF-8)."
+    else:
+        message = f"The file is compressed ({kind}), not a plain CSV."
+        fix = "Decompress it and upload the CSV inside."
+    return _refuse("compressed", message, fix, details)
+
+
+def _binary(
+    message: str, looks_like: str | None, details: dict[str, Any] | None = None
+) -> InputRefused:
+    details = dict(details or {})
+    if looks_like:
+        details["looks_like"] = looks_like
+    fix = "Upload the data as a CSV text file (export or save as CSV, UTF-8)."
+    if looks_like and "Excel" in looks_like:
+        fix = "Open it in Excel and save it as CSV (UTF-8), then upload the CSV."
+    return _refuse("binary", message, fix, details)
+
+
+def _check_text_kind(text: str, complete: bool, size: int) -> None:
+    """Refuse blank files, HTML/XML and JSON saved under a .csv name."""
+    start = text.lstrip()
+    if not start:
+        raise _empty_file(size)
+    lowered = start[:64].lower()
+    for prefix, looks_like in _MARKUP_STARTS:
+        if lowered.startswith(prefix):
+            raise _refuse(
+                "html",
+                f"The file is {looks_like}, not a CSV.",
+                "Export the table as CSV instead of saving the web page or markup.",
+                {"looks_like": looks_like},
+            )
+    if start[0] in "{[" and _looks_like_json(start, complete):
+        raise _refuse(
+            "json",
+            "The file holds JSON, not a CSV.",
+            "Convert the records to CSV with a header row, or export the data as CSV.",
+            {"looks_like": "JSON"},
+        )
+
+
+def _looks_like_json(text: str, complete: bool) -> bool:
+    if complete:
+        try:
+            json.loads(text)
+            return True
+        except ValueError:
+            pass
+    # JSON lines: each of the first lines is an object or an array.
+    lines = [line for line in text.split("\n") if line.strip()]
+    if not complete:
+        lines = lines[:-1]  # the last line of a cut head may be partial
+    if lines and all(_json_value(line) is not None for line in lines[:20]):
+        return True
+    # One big document cut by the head: an object with a string key, or an array whose
+    # first element parses. A CSV header such as '[id],[name]' does neither.
+    if text.startswith("{"):
+        return re.match(r'\{\s*"(?:[^"\\]|\\.)*"\s*:', text) is not None
+    try:
+        json.JSONDecoder().raw_decode(text[1:].lstrip())
+        return True
+    except ValueError:
+        return False
+
+
+def _json_value(line: str) -> object | None:
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict | list) else None
+
+
+def _guess_encoding(head: bytes) -> str:
+    """The encoding the head alone suggests; the whole file decides in the end."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        head.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "latin-1"
+
+
+def _line_terminator(head: bytes) -> str:
+    newline = head.find(b"\n")
+    if newline > 0 and head[newline - 1 : newline] == b"\r":
+        return "\r\n"
+    if newline < 0 and b"\r" in head:
+        return "\r"  # old Mac line ends; Spark reads them too
+    return "\n"
+
+
+# --- the delimiter ---------------------------------------------------------------------
+
+
+@dataclass
+class _Record:
+    line: int  # physical line where the record starts, 1-based
+    fields: list[str]
+    error: str = ""  # the csv module's complaint, if it could not parse the record
+
+
+def _sample_records(head_text: str, complete: bool) -> dict[str, list[_Record]]:
+    """Parse the first records of the head with each candidate delimiter."""
+    if not complete:
+        # Drop the last, probably partial, line.
+        cut = max(head_text.rfind("\n"), head_text.rfind("\r"))
+        head_text = head_text[: cut + 1] if cut >= 0 else head_text
+    return {d: _parse_records(head_text, d) for d in DELIMITERS}
+
+
+def _parse_records(text: str, delimiter: str) -> list[_Record]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records: list[_Record] = []
+    while len(records) < _SNIFF_RECORDS:
+        line = reader.line_num + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            records.append(_Record(line, [], str(exc)))
+            continue
+        if not _is_blank(fields):
+            records.append(_Record(line, fields))
+    return records
+
+
+def _is_blank(fields: list[str]) -> bool:
+    return not fields or (len(fields) == 1 and not fields[0].strip())
+
+
+def _choose_delimiter(sample: dict[str, list[_Record]], head_text: str) -> str:
+    """The candidate whose header field count (> 1) recurs on the most records.
+
+    Counting agreement with the header, not with each other, is what tells a semicolon
+    file with decimal commas ('1,5;2,3') from a comma file: its header has no comma.
+    Ties go to the header with more fields, then to the order of DELIMITERS.
+    """
+    scores = {d: _score(records) for d, records in sample.items()}
+    best = max(DELIMITERS, key=lambda d: (scores[d]["agree"], scores[d]["header_fields"]))
+    if scores[best]["header_fields"] > 1:
+        # At least half the records agree with the header, or with each other (rows that
+        # all end with an extra delimiter the header lacks: ragged rows, reported later).
+        credible = max(scores[best]["agree"], scores[best]["modal_records"])
+        if credible * 2 >= len(sample[best]):
+            return best
+    # No candidate works. A header that the csv module cannot parse means broken quoting.
+    for d in DELIMITERS:
+        if sample[d] and sample[d][0].error:
+            first = sample[d][0]
+            raise _quote_refusal(first.error, first.line, first.line)
+    other = _other_separator(head_text)
+    if scores[best]["header_fields"] <= 1 and other is None:
+        raise _refuse(
+            "too_few_columns",
+            "The file has a single column; the pipeline needs at least two.",
+            "Upload a table with two or more columns separated by commas, semicolons, "
+            "tabs or pipes.",
+            {"columns": 1},
+        )
+    details: dict[str, Any] = {
+        "records_sampled": max(len(records) for records in sample.values()),
+        "candidates": {_DELIMITER_NAMES[d]: scores[d] for d in DELIMITERS},
+    }
+    if other is not None:
+        details["possible_delimiter"] = other
+    raise _refuse(
+        "no_delimiter",
+        "No column delimiter (comma, semicolon, tab or pipe) splits the rows consistently.",
+        "Save the file as CSV with commas, semicolons, tabs or pipes between columns.",
+        details,
+    )
+
+
+def _score(records: list[_Record]) -> dict[str, int]:
+    if not records or records[0].error:
+        return {"header_fields": 0, "agree": 0, "modal_records": 0}
+    header_fields = len(records[0].fields)
+    if header_fields < 2:  # one field per line: this candidate splits nothing
+        return {"header_fields": header_fields, "agree": 0, "modal_records": 0}
+    counts = [len(r.fields) for r in records if not r.error]
+    agree = sum(1 for r in records if not r.error and len(r.fields) == header_fields)
+    rows = counts[1:]
+    modal = max(rows, key=rows.count) if rows else header_fields
+    modal_records = rows.count(modal) if modal > 1 else 0
+    return {"header_fields": header_fields, "agree": agree, "modal_records": modal_records}
+
+
+def _other_separator(head_text: str) -> str | None:
+    """A character, not one of ours, that occurs equally often on each of the first lines.
+
+    It tells a file with another separator (':' or spaces) from a true single column.
+    """
+    lines = [line for line in re.split(r"\r\n|\r|\n", head_text)[:21] if line.strip()]
+    if len(lines) < 2:
+        return None
+    lines = lines[:-1] if len(lines) > 2 else lines  # the last may be cut by the head
+    # Single spaces and these marks are common inside names and values.
+    candidates = {ch for ch in lines[0] if not ch.isalnum() and ch not in " \"'_-."}
+    for ch in sorted(candidates):
+        counts = {line.count(ch) for line in lines}
+        if len(counts) == 1 and counts.pop() > 0:
+            return ch
+    if all(re.search(r"\S {2,}\S", line) for line in lines):
+        return "spaces"  # space-aligned columns
+    return None
+
+
+# --- the header --------------------------------------------------------------------------
+
+
+def _clean_header(fields: list[str], encoding: str) -> list[str]:
+    """Decode each name and strip blank space and one pair of wrapping quotes."""
+    names = []
+    for raw in fields:
+        name = _redecode(raw, encoding).strip()
+        if len(name) >= 2 and name[0] == name[-1] and name[0] in "'\"":
+            name = name[1:-1].strip()
+        names.append(name)
+    return names
+
+
+def _redecode(text: str, encoding: str) -> str:
+    # `text` was decoded as latin-1, which maps each byte to one character; undo it.
+    return text.encode("latin-1").decode(encoding.replace("-sig", ""))
+
+
+def _check_header(header: list[str], trailing_allowed: bool = True) -> None:
+    """Refuse headers that are data, too narrow, or hold blank or clashing names.
+
+    A blank last name may come from a trailing delimiter on every line; that is only
+    known after the scan, so it is let through here when `trailing_allowed`.
+    """
+    if len(header) < 2:
+        raise _too_few_columns(header)
+    filled = [name for name in header if name]
+    if filled and all(_looks_like_value(name) for name in filled):
+        raise _refuse(
+            "header_missing",
+            "The first row holds numbers or dates, so the file has no header row.",
+            "Add a header row: a first row with a name for each column.",
+            {"columns": len(header)},
+        )
+    checked = header[:-1] if trailing_allowed and not header[-1] else header
+    empty = [i + 1 for i, name in enumerate(checked) if not snake_case(name)]
+    if empty:
+        raise _refuse(
+            "header_empty_name",
+            f"The header has no usable name for column(s) {_positions(empty)}.",
+            "Give every column a name with at least one letter or digit.",
+            {"positions": empty, "names": [header[i - 1] for i in empty]},
+        )
+    _check_duplicates(checked)
+
+
+def _check_duplicates(header: list[str]) -> None:
+    positions: dict[str, list[int]] = {}
+    for i, name in enumerate(header):
+        positions.setdefault(snake_case(name), []).append(i + 1)
+    clashes = [
+        {"column": column, "positions": where, "names": [header[i - 1] for i in where]}
+        for column, where in positions.items()
+        if len(where) > 1
+    ]
+    if clashes:
+        names = "; ".join(", ".join(repr(n) for n in c["names"]) for c in clashes)
+        raise _refuse(
+            "header_duplicate_name",
+            f"Some column names are the same once normalised: {names}.",
+            "Rename the columns so that each name is distinct (case, spaces and "
+            "punctuation are ignored when comparing).",
+            {"duplicates": clashes},
+        )
+
+
+def _too_few_columns(header: list[str]) -> InputRefused:
+    return _refuse(
+        "too_few_columns",
+        f"The file has {len(header)} column; the pipeline needs at least two.",
+        "Upload a table with two or more columns.",
+        {"columns": len(header)},
+    )
+
+
+def _looks_like_value(name: str) -> bool:
+    return bool(_NUMBER.match(name) or _DATE.match(name) or _TIME.match(name)) and any(
+        ch.isdigit() for ch in name
+    )
+
+
+def _positions(positions: list[int]) -> str:
+    return ", ".join(str(p) for p in positions)
+
+
+# --- the whole file ----------------------------------------------------------------------
+
+
+class _ByteChecks:
+    """Facts about the raw bytes, gathered while they stream past: size, hash, encoding."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.sha256 = hashlib.sha256()
+        self.utf8_ok = True
+        self.cp1252_ok = True
+        self.non_ascii_before_utf8_error = False
+        self.first_bad_utf8_line = 0
+        self._utf8 = codecs.getincrementaldecoder("utf-8")()
+        self._newlines = 0
+
+    def feed(self, chunk: bytes) -> None:
+        offset = self.size
+        self.size += len(chunk)
+        if self.size > self.max_bytes:  # the stream is longer than its declared size
+            raise _too_large(self.size, self.max_bytes)
+        self.sha256.update(chunk)
+        nul = chunk.find(b"\x00")
+        if nul >= 0:
+            raise _binary(
+                "The file holds NUL bytes, so it is binary data, not a CSV.",
+                None,
+                {"byte_offset": offset + nul, "line": self._line_at(chunk, nul)},
+            )
+        if self.utf8_ok:
+            self._feed_utf8(chunk)
+        if self.cp1252_ok and not chunk.isascii():
+            try:
+                chunk.decode("cp1252")
+            except UnicodeDecodeError:
+                self.cp1252_ok = False
+        self._newlines += chunk.count(b"\n")
+
+    def _feed_utf8(self, chunk: bytes) -> None:
+        try:
+            self._utf8.decode(chunk)
+        except UnicodeDecodeError as exc:
+            valid = chunk[: max(exc.start, 0)]
+            self.utf8_ok = False
+            self.non_ascii_before_utf8_error = self.non_ascii_before_utf8_error or (
+                not valid.isascii()
+            )
+            self.first_bad_utf8_line = self._line_at(chunk, max(exc.start, 0))
+            return
+        if not chunk.isascii():
+            self.non_ascii_before_utf8_error = True
+
+    def _line_at(self, chunk: bytes, index: int) -> int:
+        return self._newlines + chunk.count(b"\n", 0, index) + 1
+
+    def finish(self) -> None:
+        if self.utf8_ok:
+            try:
+                self._utf8.decode(b"", final=True)
+            except UnicodeDecodeError:  # the file ends inside a multi-byte character
+                self.utf8_ok = False
+                self.first_bad_utf8_line = self._newlines + 1
+
+
+class _CheckedReader(io.RawIOBase):
+    """Replays the head, then reads on; every byte passes through `_ByteChecks` once."""
+
+    def __init__(self, stream: BinaryIO, head: bytes, skip: int, checks: _ByteChecks) -> None:
+        super().__init__()
+        self._stream = stream
+        self._checks = checks
+        checks.feed(head)
+        self._pending = memoryview(head)[skip:]
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if not self._pending:
+            chunk = self._stream.read(min(len(buffer), _READ_BYTES))
+            if not chunk:
+                return 0
+            self._checks.feed(chunk)
+            self._pending = memoryview(chunk)
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+
+def _text_stream(
+    stream: BinaryIO, head: bytes, has_bom: bool, checks: _ByteChecks
+) -> io.TextIOWrapper:
+    raw = _CheckedReader(stream, head, len(_UTF8_BOM) if has_bom else 0, checks)
+    # newline='' hands '\r\n', '\n' and '\r' to the csv module untouched, which is what it
+    # needs for quoted newlines; latin-1 never fails (see the module docstring).
+    return io.TextIOWrapper(
+        io.BufferedReader(raw, buffer_size=_READ_BYTES), encoding="latin-1", newline=""
+    )
+
+
+@dataclass
+class _Scan:
+    header_fields: list[str]
+    data_rows: int = 0
+    multiline: bool = False
+    ragged: list[dict[str, int]] = field(default_factory=list)
+    ragged_total: int = 0
+    last_field_always_empty: bool = True
+
+
+def _scan(text: Iterator[str], delimiter: str) -> _Scan:
+    """Read every record once: count rows, find ragged rows and quoting errors."""
+    reader = csv.reader(text, delimiter=delimiter, quotechar=QUOTECHAR, strict=True)
+    scan: _Scan | None = None
+    for start, fields in _records(reader):
+        if scan is None:
+            scan = _Scan(header_fields=fields)
+            continue
+        if reader.line_num > start:
+            scan.multiline = True
+        if len(fields) != len(scan.header_fields):
+            scan.ragged_total += 1
+            if len(scan.ragged) < _MAX_REPORTED_LINES:
+                scan.ragged.append({"line": start, "fields": len(fields)})
+            continue
+        scan.data_rows += 1
+        if fields[-1]:
+            scan.last_field_always_empty = False
+    if scan is None:  # the head had a header, so only a lying stream gets here
+        raise _empty_file(0)
+    return scan
+
+
+def _records(reader: Any) -> Iterator[tuple[int, list[str]]]:
+    """Yield (first physical line, fields) for each non-blank record."""
+    while True:
+        start = reader.line_num + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise _quote_refusal(str(exc), start, reader.line_num) from None
+        if not _is_blank(fields):
+            yield start, fields
+
+
+def _quote_refusal(error: str, start: int, end: int) -> InputRefused:
+    # The csv module's messages name no cell values; they are kept as a hint.
+    if "expected after" in error:
+        message = (
+            f"Line {end} has text right after the closing quote of a quoted field, most "
+            "often a quote inside the field that is not doubled."
+        )
+        details = {"line": end, "record_starts_line": start}
+    elif "field limit" in error and end == start:
+        return _refuse(
+            "field_too_large",
+            f"A field on line {start} is longer than {csv.field_size_limit()} characters.",
+            "Check that the file is a table; remove or shorten the very long field.",
+            {"line": start, "limit_characters": csv.field_size_limit()},
+        )
+    else:
+        message = (
+            f"A quoted field that starts on line {start} is never closed, so the rest of "
+            "the file reads as one field."
+        )
+        details = {"line": start}
+    return _refuse(
+        "unbalanced_quotes",
+        message,
+        "Close every quoted field with a '\"' and write a quote inside a quoted field as "
+        'two quotes (""), then upload the file again.',
+        {**details, "parser_error": error},
+    )
+
+
+def _final_encoding(checks: _ByteChecks, has_bom: bool) -> str:
+    if checks.utf8_ok:
+        return "utf-8-sig" if has_bom else "utf-8"
+    if checks.non_ascii_before_utf8_error:
+        # Valid UTF-8 text first, then bytes that are not: two encodings in one file
+        # (often files appended to each other). Any single choice garbles part of it.
+        raise _refuse(
+            "unsupported_encoding",
+            f"The file starts as UTF-8 but line {checks.first_bad_utf8_line} is in another "
+            "encoding, so it mixes encodings.",
+            "Re-save the whole file as CSV in UTF-8.",
+            {"encoding": "mixed", "first_non_utf8_line": checks.first_bad_utf8_line},
+        )
+    return "cp1252" if checks.cp1252_ok else "latin-1"
+
+
+def _finish(
+    scan: _Scan,
+    checks: _ByteChecks,
+    encoding: str,
+    delimiter: str,
+    name: str,
+    line_terminator: str,
+) -> InputReport:
+    header = _clean_header(scan.header_fields, encoding)
+    _check_header(header)
+    if scan.ragged_total:
+        raise _ragged(scan, len(header))
+    trailing = not header[-1]
+    if trailing and scan.data_rows and not scan.last_field_always_empty:
+        _check_header(header, trailing_allowed=False)  # raises header_empty_name
+    if scan.data_rows == 0:
+        raise _refuse(
+            "no_data_rows",
+            "The file has a header row but no data rows.",
+            "Upload the file with its data rows.",
+            {"columns": len(header)},
+        )
+    if trailing:
+        header = header[:-1]
+        if len(header) < 2:
+            raise _too_few_columns(header)
+    return InputReport(
+        name=name,
+        size_bytes=checks.size,
+        sha256=checks.sha256.hexdigest(),
+        encoding=encoding,
+        delimiter=delimiter,
+        quotechar=QUOTECHAR,
+        header=header,
+        columns=[snake_case(h) for h in header],
+        data_rows=scan.data_rows,
+        multiline=scan.multiline,
+        line_terminator=line_terminator,
+        trailing_delimiter=trailing,
+    )
+
+
+def _ragged(scan: _Scan, expected: int) -> InputRefused:
+    first = scan.ragged[0] if scan.ragged else {"line": 0, "fields": 0}
+    return _refuse(
+        "ragged_rows",
+        f"{scan.ragged_total} row(s) do not have {expected} fields like the header; the "
+        f"first is line {first['line']} with {first['fields']}.",
+        "Make every row have one field per header column: quote fields that contain the "
+        "delimiter, and remove stray delimiters.",
+        {
+            "expected_fields": expected,
+            "ragged_rows": scan.ragged_total,
+            "first_lines": scan.ragged,
+        },
+    )

@@ -1,0 +1,227 @@
+"""The Prepare transform on small files, with the shared local Spark session."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from synthpipe.dataset_config import DatasetConfig
+from synthpipe.errors import InputRefused, StepFailed
+from synthpipe.layout import RunLayout
+from synthpipe.prepare import CsvDialect, prepare
+from synthpipe.schema import DatasetSchema
+from synthpipe.validate import validate_file
+
+pytestmark = pytest.mark.slow
+
+
+def run_prepare(spark, tmp_path: Path, content: str | bytes, *, encoding="utf-8", config=None):
+    raw = tmp_path / "raw" / "ds" / "input.csv"
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    raw.write_bytes(content.encode(encoding) if isinstance(content, str) else content)
+    report = validate_file(raw)
+    layout = RunLayout(str(tmp_path), "ds", "run1")
+    schema = prepare(
+        spark,
+        source=str(raw),
+        dialect=CsvDialect.from_report(report),
+        layout=layout,
+        config=DatasetConfig.from_dict(config or {}),
+    )
+    frame = pq.read_table(layout.cleaned_data).to_pandas()
+    return schema, frame, layout
+
+
+def types(schema: DatasetSchema) -> dict[str, str]:
+    return {c.name: c.type for c in schema.columns}
+
+
+def test_banksim_sample_is_typed_unquoted_and_stripped_of_constants(spark, banksim_csv, tmp_path):
+    schema, frame, _ = run_prepare(spark, tmp_path, banksim_csv.read_bytes())
+    assert types(schema) == {
+        "step": "integer",
+        "customer": "categorical",
+        "age": "categorical",
+        "gender": "categorical",
+        "zipcode_ori": "integer",
+        "merchant": "categorical",
+        "zip_merchant": "integer",
+        "category": "categorical",
+        "amount": "decimal",
+        "fraud": "integer",
+    }
+    roles = {c.name: c.role for c in schema.columns}
+    assert roles["zipcode_ori"] == roles["zip_merchant"] == "dropped"
+    assert roles["customer"] == "identifier"
+    assert roles["merchant"] == "feature"
+    assert "zipcode_ori" not in frame.columns
+    assert frame["customer"].str.match(r"^C\d+$").all()  # the single quotes are gone
+    assert frame["category"].str.startswith("es_").all()
+    assert schema.rows == len(frame) == 3000
+    assert schema.column("customer").original_name == "customer"
+    assert schema.column("zipcode_ori").original_name == "zipcodeOri"
+
+
+def test_semicolon_file_with_decimal_commas(spark, tmp_path):
+    content = "Name;Betrag;Menge\nA;1,5;3\nB;1.234,25;4\nC;-0,75;5\n"
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert schema.column("betrag").type == "decimal"
+    assert frame["betrag"].tolist() == [1.5, 1234.25, -0.75]
+    assert frame["menge"].tolist() == [3, 4, 5]
+
+
+def test_latin1_values_are_decoded(spark, tmp_path):
+    content = "nom;ville;montant\nMüller;Café;1\nDurand;Orléans;2\n"
+    schema, frame, _ = run_prepare(spark, tmp_path, content, encoding="cp1252")
+    assert schema.encoding in ("cp1252", "latin-1")
+    assert frame["ville"].tolist() == ["Café", "Orléans"]
+    assert frame["nom"].tolist() == ["Müller", "Durand"]
+
+
+def test_bom_and_crlf_leave_no_trace(spark, tmp_path):
+    content = "\ufeffid_x,Label,amount\r\n1,a,2.5\r\n2,b,3.5\r\n3,c,4\r\n"
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert [c.name for c in schema.columns] == ["id_x", "label", "amount"]
+    assert frame["label"].tolist() == ["a", "b", "c"]
+    assert frame["amount"].tolist() == [2.5, 3.5, 4.0]
+
+
+def test_tab_delimited_file(spark, tmp_path):
+    content = "city\tcount\tshare\nRoma\t3\t0.5\nParis\t4\t0.25\n"
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert types(schema) == {"city": "categorical", "count": "integer", "share": "decimal"}
+    assert frame["city"].tolist() == ["Roma", "Paris"]
+
+
+def test_quoted_newlines_stay_inside_their_field(spark, tmp_path):
+    content = 'id,note,n\n1,"first line\nsecond line",2\n2,"plain",3\n'
+    _, frame, _ = run_prepare(spark, tmp_path, content)
+    assert frame["note"].tolist() == ["first line\nsecond line", "plain"]
+    assert frame["n"].tolist() == [2, 3]
+
+
+def test_formula_like_cells_are_kept_and_counted(spark, tmp_path):
+    content = "label,formula,n\na,=SUM(A1:A2),1\nb,@cmd,2\nc,+33 6 12 34 56 78,3\nd,plain,4\n"
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert frame["formula"].tolist()[:2] == ["=SUM(A1:A2)", "@cmd"]
+    assert schema.column("formula").formula_like_cells == 3
+    assert schema.column("n").formula_like_cells == 0
+
+
+def test_mixed_type_column_stays_categorical(spark, tmp_path):
+    content = "code,value\n1,10\nA7,11\n3,12\n"
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert schema.column("code").type == "categorical"
+    assert frame["code"].tolist() == ["1", "A7", "3"]
+    assert schema.column("value").type == "integer"
+
+
+def test_null_tokens_become_nulls_and_empty_columns_are_dropped(spark, tmp_path):
+    content = "a,b,empty\n1,NA,\n2,x,null\n3,N/A,\n4,y,NaN\n"
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert frame["b"].isna().sum() == 2
+    assert schema.column("b").null_count == 2
+    assert schema.column("empty").role == "dropped"
+    assert "every value is empty" in schema.column("empty").reason
+    assert "empty" not in frame.columns
+
+
+def test_exact_duplicate_rows_are_dropped_in_input_order(spark, tmp_path):
+    rows = ["3,c", "1,a", "3,c", "2,b", "1,a"]
+    content = "n,label\n" + "\n".join(rows) + "\n"
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert frame["n"].tolist() == [3, 1, 2]
+    assert schema.input_rows == 5
+    assert schema.rows == 3
+    assert schema.duplicate_rows_dropped == 2
+
+
+def test_dates_timestamps_and_booleans(spark, tmp_path):
+    content = (
+        "iso,eu,us,ts,flag,n\n"
+        "2024-01-31,31/01/2024,01/31/2024,2024-01-31T10:00:00Z,yes,1\n"
+        "2024-02-01,01.02.2024,02/01/2024,2024-02-01 11:30:00,no,2\n"
+    )
+    content = content.replace("01.02.2024", "01/02/2024")
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert types(schema) == {
+        "iso": "date",
+        "eu": "date",
+        "us": "date",
+        "ts": "timestamp",
+        "flag": "boolean",
+        "n": "integer",
+    }
+    assert frame["eu"].tolist() == [dt.date(2024, 1, 31), dt.date(2024, 2, 1)]
+    assert frame["us"].tolist() == [dt.date(2024, 1, 31), dt.date(2024, 2, 1)]
+    assert frame["ts"].tolist()[0] == pd.Timestamp("2024-01-31T10:00:00Z")
+    assert frame["flag"].tolist() == [True, False]
+
+
+def test_codes_with_leading_zeros_stay_text(spark, tmp_path):
+    content = "postcode,n\n01234,1\n75001,2\n00501,3\n"
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert schema.column("postcode").type == "categorical"
+    assert frame["postcode"].tolist() == ["01234", "75001", "00501"]
+
+
+def test_a_row_number_column_is_an_identifier(spark, tmp_path):
+    content = "row,kind\n" + "".join(f"{i},{'ab'[i % 2]}\n" for i in range(1, 41))
+    schema, _, _ = run_prepare(spark, tmp_path, content)
+    assert schema.column("row").role == "identifier"
+    assert schema.column("kind").role == "feature"
+
+
+def test_config_overrides_type_role_and_drops(spark, tmp_path):
+    content = "zip,opened,customer,note,n\n28007,03/04/2024,C1,x,1\n28008,04/05/2024,C2,y,2\n"
+    config = {
+        "columns": {
+            "zip": {"type": "categorical"},
+            "opened": {"type": "date", "format": "MM/dd/yyyy"},
+            "customer": {"role": "identifier"},
+        },
+        "drop_columns": ["note"],
+    }
+    schema, frame, _ = run_prepare(spark, tmp_path, content, config=config)
+    assert frame["zip"].tolist() == ["28007", "28008"]
+    assert frame["opened"].tolist() == [dt.date(2024, 3, 4), dt.date(2024, 4, 5)]
+    assert schema.column("customer").role == "identifier"
+    assert schema.column("note").role == "dropped"
+    assert "note" not in frame.columns
+
+
+def test_config_type_that_values_do_not_fit_fails_with_the_count(spark, tmp_path):
+    content = "amount,label\n1.5,a\nabc,b\n2,c\n"
+    with pytest.raises(StepFailed) as caught:
+        run_prepare(spark, tmp_path, content, config={"columns": {"amount": {"type": "decimal"}}})
+    assert caught.value.code == "config_type_mismatch"
+    assert caught.value.details == {"column": "amount", "type": "decimal", "unparsed": 1}
+    assert "abc" not in str(caught.value)
+
+
+def test_config_naming_an_unknown_column_is_refused(spark, tmp_path):
+    with pytest.raises(InputRefused) as caught:
+        run_prepare(spark, tmp_path, "a,b\n1,2\n", config={"target_column": "fraud"})
+    assert caught.value.code == "bad_dataset_config"
+    assert caught.value.details["unknown_columns"] == ["fraud"]
+
+
+def test_schema_json_round_trips(spark, tmp_path):
+    schema, _, layout = run_prepare(spark, tmp_path, "a,b\n1,x\n2,y\n")
+    written = DatasetSchema.from_json(Path(layout.schema_json).read_text())
+    assert written == schema
+
+
+def test_same_input_gives_the_same_cleaned_data(spark, banksim_csv, tmp_path):
+    def digest(folder: Path) -> str:
+        table = pq.read_table(folder)
+        return hashlib.sha256(table.to_pandas().to_csv(index=False).encode()).hexdigest()
+
+    _, _, first = run_prepare(spark, tmp_path / "one", banksim_csv.read_bytes())
+    _, _, second = run_prepare(spark, tmp_path / "two", banksim_csv.read_bytes())
+    assert digest(Path(first.cleaned_data)) == digest(Path(second.cleaned_data))

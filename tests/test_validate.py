@@ -1,0 +1,577 @@
+"""Input validation: a catalogue of bad files (one per refusal code) and odd-but-valid ones."""
+
+from __future__ import annotations
+
+import bz2
+import codecs
+import gzip
+import hashlib
+import io
+import json
+import lzma
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from synthpipe.errors import InputRefused
+from synthpipe.validate import (
+    DEFAULT_MAX_BYTES,
+    InputReport,
+    validate_file,
+    validate_stream,
+)
+
+# Distinctive cell values: no refusal may echo them in its details.
+SECRET = "SECRET-ALICE-0612345678"
+
+
+def write(tmp_path: Path, content: str | bytes, name: str = "data.csv", encoding="utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(content.encode(encoding) if isinstance(content, str) else content)
+    return path
+
+
+def refusal(path: Path, **kwargs) -> InputRefused:
+    with pytest.raises(InputRefused) as info:
+        validate_file(path, **kwargs)
+    err = info.value
+    assert err.step == "validate"
+    assert err.message and err.fix
+    json.dumps(err.to_reason())  # details are machine-readable
+    return err
+
+
+def assert_no_cell_values(err: InputRefused, *values: str) -> None:
+    details = json.dumps(err.details, ensure_ascii=False)
+    for value in (SECRET, *values):
+        assert value not in details
+
+
+def accepted(tmp_path: Path, content: str | bytes, encoding="utf-8") -> InputReport:
+    return validate_file(write(tmp_path, content, encoding=encoding))
+
+
+class ChunkyStream(io.RawIOBase):
+    """A stream that returns at most `step` bytes per read, like a network body."""
+
+    def __init__(self, data: bytes, step: int = 1000) -> None:
+        self._data = io.BytesIO(data)
+        self._step = step
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        return self._data.read(min(n, self._step) if n >= 0 else self._step)
+
+
+# --- refusals: the file itself ------------------------------------------------------------
+
+
+def test_refuses_missing_file(tmp_path):
+    err = refusal(tmp_path / "nope.csv")
+    assert err.code == "file_missing"
+
+
+def test_refuses_directory_as_file(tmp_path):
+    err = refusal(tmp_path)
+    assert err.code == "file_missing"
+
+
+def test_refuses_zero_byte_file(tmp_path):
+    err = refusal(write(tmp_path, b""))
+    assert err.code == "empty_file"
+
+
+def test_refuses_whitespace_only_file(tmp_path):
+    err = refusal(write(tmp_path, "  \r\n\n\t \n"))
+    assert err.code == "empty_file"
+
+
+def test_refuses_file_over_the_size_limit_and_says_how_to_raise_it(tmp_path):
+    err = refusal(write(tmp_path, f"a,b\n1,{SECRET}\n"), max_bytes=10)
+    assert err.code == "too_large"
+    assert err.details["max_bytes"] == 10
+    assert "limit" in err.message and "setting" in err.fix
+    assert_no_cell_values(err)
+
+
+def test_refuses_stream_longer_than_its_declared_size():
+    data = b"a,b\n" + b"1,2\n" * 100
+    with pytest.raises(InputRefused) as info:
+        validate_stream(io.BytesIO(data), size=10, name="x.csv", max_bytes=50)
+    assert info.value.code == "too_large"
+
+
+def test_default_size_limit_is_five_gib():
+    assert DEFAULT_MAX_BYTES == 5 * 1024**3
+
+
+# --- refusals: not a text CSV ---------------------------------------------------------------
+
+CSV_BYTES = f"name,phone\n{SECRET},1\n".encode()
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for member, data in members.items():
+            archive.writestr(member, data)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("magic", "content"),
+    [
+        ("gzip", gzip.compress(CSV_BYTES)),
+        ("zip", _zip({"data.csv": CSV_BYTES})),
+        ("bzip2", bz2.compress(CSV_BYTES)),
+        ("xz", lzma.compress(CSV_BYTES)),
+        ("zstd", b"\x28\xb5\x2f\xfd" + b"\x00\x58" + CSV_BYTES),
+        ("7z", b"7z\xbc\xaf\x27\x1c\x00\x04" + CSV_BYTES),
+    ],
+)
+def test_refuses_compressed_file(tmp_path, magic, content):
+    err = refusal(write(tmp_path, content))
+    assert err.code == "compressed"
+    assert err.details["magic"] == magic
+    assert_no_cell_values(err)
+
+
+def test_refuses_xlsx_and_says_save_as_csv(tmp_path):
+    workbook = _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"})
+    err = refusal(write(tmp_path, workbook, name="data.csv"))
+    assert err.code == "compressed"
+    assert "xlsx" in err.details["looks_like"]
+    assert "save it as CSV" in err.fix
+
+
+def test_refuses_parquet_saved_as_csv(tmp_path):
+    err = refusal(write(tmp_path, b"PAR1\x15\x04\x15\x10\x15\x14L\x15\x02\x15\x00" + CSV_BYTES))
+    assert err.code == "binary"
+    assert "Parquet" in err.details["looks_like"]
+
+
+@pytest.mark.parametrize(
+    ("content", "looks_like"),
+    [
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "PDF"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "PNG"),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF", "JPEG"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64), "xls"),
+    ],
+)
+def test_refuses_documents_and_images_saying_what_they_look_like(tmp_path, content, looks_like):
+    err = refusal(write(tmp_path, content))
+    assert err.code == "binary"
+    assert looks_like in err.details["looks_like"]
+
+
+def test_refuses_file_with_nul_bytes(tmp_path):
+    err = refusal(write(tmp_path, b"a,b\n1,\x00\x00\x01\x02binary\x00\n"))
+    assert err.code == "binary"
+
+
+def test_refuses_file_full_of_control_characters(tmp_path):
+    err = refusal(write(tmp_path, bytes(range(1, 32)) * 20 + CSV_BYTES))
+    assert err.code == "binary"
+    assert_no_cell_values(err)
+
+
+def test_refuses_nul_bytes_after_the_head_with_their_line(tmp_path):
+    rows = "".join(f"{i},{SECRET}\n" for i in range(20_000))
+    err = refusal(write(tmp_path, ("a,b\n" + rows).encode() + b"1,\x00\n"))
+    assert err.code == "binary"
+    assert err.details["line"] == 20_002
+    assert_no_cell_values(err)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-16-be"])
+def test_refuses_utf16_and_utf32_with_bom(tmp_path, encoding):
+    content = f"a,b\n1,{SECRET}\n".encode(encoding)
+    if encoding == "utf-16-be":
+        content = codecs.BOM_UTF16_BE + content
+    err = refusal(write(tmp_path, content))
+    assert err.code == "unsupported_encoding"
+    assert "UTF-8" in err.fix
+    assert_no_cell_values(err)
+
+
+def test_refuses_utf16_without_bom(tmp_path):
+    err = refusal(write(tmp_path, f"a,b\n1,{SECRET}\n".encode("utf-16-le")))
+    assert err.code == "unsupported_encoding"
+    assert err.details["nul_interleaved"] is True
+
+
+def test_refuses_file_mixing_utf8_and_cp1252(tmp_path):
+    content = "name,city\nAnna,Zürich\n".encode() + "Jörg,Köln\n".encode("cp1252")
+    err = refusal(write(tmp_path, content))
+    assert err.code == "unsupported_encoding"
+    assert err.details["first_non_utf8_line"] == 3
+    assert_no_cell_values(err, "Jörg", "Köln")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        f"\ufeff \n<!DOCTYPE html><html><body><p>{SECRET}</p></body></html>",
+        f"<table><tr><td>{SECRET}</td></tr></table>",
+        f"  <HTML>\n<head></head><body>{SECRET}</body></HTML>",
+    ],
+)
+def test_refuses_html_saved_as_csv(tmp_path, content):
+    err = refusal(write(tmp_path, content))
+    assert err.code == "html"
+    assert_no_cell_values(err)
+
+
+def test_refuses_json_array_saved_as_csv(tmp_path):
+    err = refusal(write(tmp_path, json.dumps([{"name": SECRET, "age": 3}] * 3)))
+    assert err.code == "json"
+    assert_no_cell_values(err)
+
+
+def test_refuses_json_lines_saved_as_csv(tmp_path):
+    lines = "\n".join(json.dumps({"name": SECRET, "n": i}) for i in range(5))
+    err = refusal(write(tmp_path, lines + "\n"))
+    assert err.code == "json"
+
+
+def test_refuses_large_json_document_cut_by_the_head(tmp_path):
+    document = {"records": [{"name": SECRET, "n": i} for i in range(20_000)]}
+    err = refusal(write(tmp_path, json.dumps(document, indent=2)))
+    assert err.code == "json"
+
+
+def test_accepts_csv_whose_header_uses_square_brackets(tmp_path):
+    report = accepted(tmp_path, "[id],[name]\n1,x\n")
+    assert report.columns == ["id", "name"]
+
+
+# --- refusals: the table's shape ---------------------------------------------------------------
+
+
+def test_refuses_colon_separated_file_as_no_delimiter(tmp_path):
+    rows = "".join(f"{i}:{SECRET}:x\n" for i in range(5))
+    err = refusal(write(tmp_path, "id:name:flag\n" + rows))
+    assert err.code == "no_delimiter"
+    assert err.details["possible_delimiter"] == ":"
+    assert_no_cell_values(err)
+
+
+def test_refuses_space_aligned_columns_as_no_delimiter(tmp_path):
+    err = refusal(
+        write(tmp_path, "id    name      amount\n1     Bob       3.5\n2     Eve       4\n")
+    )
+    assert err.code == "no_delimiter"
+
+
+def test_refuses_prose_with_random_commas_as_no_delimiter(tmp_path):
+    text = (
+        "Dear team, here is the export.\n"
+        "It has no columns at all\n"
+        "Regards, Bob, from accounting, Paris, France\n"
+        "p.s. none\n"
+        "nothing else\n"
+    )
+    err = refusal(write(tmp_path, text))
+    assert err.code == "no_delimiter"
+
+
+def test_refuses_single_column_file_as_too_few_columns(tmp_path):
+    err = refusal(write(tmp_path, f"name\n{SECRET}\nBob Smith\nEve\n"))
+    assert err.code == "too_few_columns"
+    assert_no_cell_values(err)
+
+
+def test_refuses_trailing_delimiter_single_column_as_too_few_columns(tmp_path):
+    err = refusal(write(tmp_path, "name,\nBob,\nEve,\n"))
+    assert err.code == "too_few_columns"
+
+
+def test_refuses_file_whose_first_row_is_data(tmp_path):
+    err = refusal(write(tmp_path, "1,2.5,2024-01-01,-3\n4,5.5,2024-01-02,7\n"))
+    assert err.code == "header_missing"
+    assert "header" in err.fix
+    assert_no_cell_values(err, "2024-01-01", "2.5")
+
+
+def test_accepts_header_with_some_numeric_names(tmp_path):
+    report = accepted(tmp_path, "country,2019,2020\nFR,1,2\n")
+    assert report.columns == ["country", "c_2019", "c_2020"]
+
+
+def test_refuses_blank_header_name_with_its_position(tmp_path):
+    err = refusal(write(tmp_path, f"id, ,amount\n1,{SECRET},3\n"))
+    assert err.code == "header_empty_name"
+    assert err.details["positions"] == [2]
+    assert_no_cell_values(err)
+
+
+def test_refuses_header_name_with_nothing_usable(tmp_path):
+    err = refusal(write(tmp_path, "id,%,amount\n1,2,3\n"))
+    assert err.code == "header_empty_name"
+    assert err.details["positions"] == [2]
+
+
+def test_refuses_blank_last_header_name_when_rows_have_values_there(tmp_path):
+    err = refusal(write(tmp_path, f"id,amount,\n1,2,{SECRET}\n3,4,\n"))
+    assert err.code == "header_empty_name"
+    assert err.details["positions"] == [3]
+    assert_no_cell_values(err)
+
+
+def test_refuses_names_equal_after_normalisation(tmp_path):
+    err = refusal(write(tmp_path, f"Customer ID,amount,customer_id\n1,{SECRET},3\n"))
+    assert err.code == "header_duplicate_name"
+    (clash,) = err.details["duplicates"]
+    assert clash == {
+        "column": "customer_id",
+        "positions": [1, 3],
+        "names": ["Customer ID", "customer_id"],
+    }
+    assert_no_cell_values(err)
+
+
+@pytest.mark.parametrize("content", ["id,amount\n", "id,amount\r\n\r\n\n  \n"])
+def test_refuses_header_without_data_rows(tmp_path, content):
+    err = refusal(write(tmp_path, content))
+    assert err.code == "no_data_rows"
+
+
+def test_refuses_ragged_rows_with_physical_line_numbers(tmp_path):
+    content = (
+        "id,note,amount\n"  # line 1
+        '1,"two\nlines",3\n'  # lines 2-3
+        f"2,{SECRET}\n"  # line 4: 2 fields
+        "3,x,4\n"  # line 5
+        f"4,{SECRET},5,6\n"  # line 6: 4 fields
+    )
+    err = refusal(write(tmp_path, content))
+    assert err.code == "ragged_rows"
+    assert err.details["expected_fields"] == 3
+    assert err.details["ragged_rows"] == 2
+    assert err.details["first_lines"] == [{"line": 4, "fields": 2}, {"line": 6, "fields": 4}]
+    assert_no_cell_values(err)
+
+
+def test_ragged_rows_reports_at_most_ten_lines_but_counts_all(tmp_path):
+    rows = "".join("1,2\n" if i % 2 else "1\n" for i in range(40))
+    err = refusal(write(tmp_path, "a,b\n" + rows))
+    assert err.code == "ragged_rows"
+    assert len(err.details["first_lines"]) == 10
+    assert err.details["ragged_rows"] == 20
+    assert err.details["first_lines"][0] == {"line": 2, "fields": 1}
+
+
+def test_refuses_trailing_delimiter_on_rows_but_not_on_header(tmp_path):
+    err = refusal(write(tmp_path, "a,b\n1,2,\n3,4,\n5,6,\n"))
+    assert err.code == "ragged_rows"
+    assert err.details["first_lines"][0] == {"line": 2, "fields": 3}
+
+
+def test_refuses_unterminated_quote_with_the_line_where_it_starts(tmp_path):
+    content = f'id,note\n1,ok\n2,"{SECRET}\n3,more\n4,end\n'
+    err = refusal(write(tmp_path, content))
+    assert err.code == "unbalanced_quotes"
+    assert err.details["line"] == 3
+    assert_no_cell_values(err)
+
+
+def test_refuses_unterminated_quote_followed_by_a_long_file(tmp_path):
+    rows = "".join(f"{i},{SECRET}\n" for i in range(20_000))
+    err = refusal(write(tmp_path, 'id,note\n1,ok\n2,"open\n' + rows))
+    assert err.code == "unbalanced_quotes"
+    assert err.details["line"] == 3
+    assert_no_cell_values(err)
+
+
+def test_refuses_quote_inside_quoted_field_that_is_not_doubled(tmp_path):
+    err = refusal(write(tmp_path, f'id,note\n1,"he said "{SECRET}" twice"\n'))
+    assert err.code == "unbalanced_quotes"
+    assert err.details["line"] == 2
+    assert_no_cell_values(err)
+
+
+def test_refuses_unterminated_quote_in_header(tmp_path):
+    err = refusal(write(tmp_path, 'id,"note\n1,2\n'))
+    assert err.code == "unbalanced_quotes"
+    assert err.details["line"] == 1
+
+
+# --- accepted files -----------------------------------------------------------------------
+
+
+def test_accepts_plain_csv_with_a_full_report(tmp_path):
+    content = b"Customer Id,Amount\n1,2.5\n2,3\n"
+    path = write(tmp_path, content, name="BS 1.csv")
+    report = validate_file(path)
+    assert report.to_dict() == {
+        "name": "BS 1.csv",
+        "size_bytes": len(content),
+        "sha256": hashlib.sha256(content).hexdigest(),
+        "encoding": "utf-8",
+        "delimiter": ",",
+        "quotechar": '"',
+        "header": ["Customer Id", "Amount"],
+        "columns": ["customer_id", "amount"],
+        "data_rows": 2,
+        "multiline": False,
+        "line_terminator": "\n",
+        "trailing_delimiter": False,
+    }
+
+
+def test_accepts_semicolon_file_with_decimal_commas(tmp_path):
+    report = accepted(tmp_path, "montant;taux;ville\n1,5;2,3;Paris\n10,25;0,5;Lyon\n")
+    assert report.delimiter == ";"
+    assert report.columns == ["montant", "taux", "ville"]
+    assert report.data_rows == 2
+
+
+def test_accepts_cp1252_file(tmp_path):
+    report = accepted(tmp_path, "Name;Café\nMüller;1,5\n€uro;2\n", encoding="cp1252")
+    assert report.encoding == "cp1252"
+    assert report.header == ["Name", "Café"]
+    assert report.columns == ["name", "cafe"]
+
+
+def test_accepts_latin1_file_with_bytes_cp1252_lacks(tmp_path):
+    report = accepted(tmp_path, b"name;caf\xe9\nM\xfcller\x81;1\n")
+    assert report.encoding == "latin-1"
+    assert report.header == ["name", "café"]
+
+
+def test_falls_back_to_cp1252_when_a_late_row_is_not_utf8(tmp_path):
+    rows = "".join(f"{i},plain\n" for i in range(30_000))  # well past the sniffed head
+    content = ("id,city\n" + rows).encode() + "9,Köln\n".encode("cp1252")
+    report = accepted(tmp_path, content)
+    assert report.encoding == "cp1252"
+    assert report.data_rows == 30_001
+
+
+def test_accepts_utf8_bom_with_crlf(tmp_path):
+    report = accepted(tmp_path, "\ufeffid,prénom\r\n1,Zoé\r\n2,Ana\r\n")
+    assert report.encoding == "utf-8-sig"
+    assert report.line_terminator == "\r\n"
+    assert report.header == ["id", "prénom"]
+    assert report.columns == ["id", "prenom"]
+    assert report.data_rows == 2
+
+
+def test_accepts_tab_delimited_file_with_commas_in_values(tmp_path):
+    report = accepted(tmp_path, "id\tamount\tnote\n1\t1,5\ta, b\n2\t3\tc\n")
+    assert report.delimiter == "\t"
+    assert report.data_rows == 2
+
+
+def test_accepts_pipe_delimited_file(tmp_path):
+    report = accepted(tmp_path, "id|name|amount\n1|Smith, John|3,50\n2|Doe; Jane|4\n")
+    assert report.delimiter == "|"
+    assert report.columns == ["id", "name", "amount"]
+
+
+def test_accepts_quoted_fields_holding_other_delimiters(tmp_path):
+    content = '"a;b","c|d"\n"1;2","3\t4"\n"5;6","7|8"\n'
+    report = accepted(tmp_path, content)
+    assert report.delimiter == ","
+    assert report.header == ["a;b", "c|d"]
+
+
+def test_accepts_quoted_newlines_and_reports_multiline(tmp_path):
+    content = 'id,address\r\n1,"1 rue X\r\n75001 Paris"\r\n2,"plain"\r\n3,"a\nb\nc"\r\n'
+    report = accepted(tmp_path, content)
+    assert report.multiline is True
+    assert report.data_rows == 3
+    assert report.line_terminator == "\r\n"
+
+
+def test_accepts_formula_like_cells(tmp_path):
+    report = accepted(tmp_path, 'id,formula,phone,handle\n1,=SUM(A1),+33 6 12,@x\n2,"=1+2",-5,@y\n')
+    assert report.data_rows == 2
+
+
+def test_accepts_mixed_type_column(tmp_path):
+    report = accepted(tmp_path, "id,value\n1,42\n2,abc\n3,2024-01-01\n4,\n5,3.5\n")
+    assert report.data_rows == 5
+
+
+def test_accepts_banksim_style_single_quoted_values(tmp_path):
+    content = (
+        '"step","customer","age","gender","amount","fraud"\n'
+        "0,'C1093826151','4','M',4.55,0\n"
+        "0,'C352968107','2','M',39.68,0\n"
+    )
+    report = accepted(tmp_path, content)
+    assert report.delimiter == ","
+    assert report.columns == ["step", "customer", "age", "gender", "amount", "fraud"]
+    assert report.data_rows == 2
+
+
+def test_strips_single_quotes_wrapping_header_names(tmp_path):
+    report = accepted(tmp_path, "'step','zipcodeOri'\n0,'28007'\n")
+    assert report.header == ["step", "zipcodeOri"]
+    assert report.columns == ["step", "zipcode_ori"]
+
+
+def test_accepts_japanese_and_cyrillic_header_names(tmp_path):
+    report = accepted(tmp_path, "名前,Фамилия,amount\nx,y,1\n")
+    assert report.header == ["名前", "Фамилия", "amount"]
+    assert report.columns == ["ming_qian", "familiya", "amount"]
+
+
+def test_accepts_consistent_trailing_delimiter(tmp_path):
+    report = accepted(tmp_path, "a,b,\n1,2,\n3,4,\n")
+    assert report.trailing_delimiter is True
+    assert report.header == ["a", "b"]
+    assert report.columns == ["a", "b"]
+
+
+def test_ignores_trailing_blank_lines(tmp_path):
+    report = accepted(tmp_path, "a,b\n1,2\n3,4\n\n\r\n   \n")
+    assert report.data_rows == 2
+
+
+def test_accepts_old_mac_line_ends(tmp_path):
+    report = accepted(tmp_path, "a,b\r1,2\r3,4\r")
+    assert report.line_terminator == "\r"
+    assert report.data_rows == 2
+
+
+def test_skips_blank_lines_before_the_header(tmp_path):
+    report = accepted(tmp_path, '\n\n"a","b"\n1,2\n')
+    assert report.header == ["a", "b"]
+    assert report.data_rows == 1
+
+
+def test_accepts_file_without_final_newline(tmp_path):
+    report = accepted(tmp_path, 'a,b\n1,2\n3,"x"')
+    assert report.data_rows == 2
+
+
+def test_stream_read_in_small_pieces_gives_the_same_report_as_the_file(tmp_path):
+    content = ("a;b\n" + "".join(f"{i};x,{i}\n" for i in range(5_000))).encode()
+    from_file = validate_file(write(tmp_path, content))
+    from_stream = validate_stream(
+        ChunkyStream(content, step=777), size=len(content), name="data.csv"
+    )
+    assert from_stream == from_file
+    assert from_stream.data_rows == 5_000
+
+
+def test_streams_a_large_file(tmp_path):
+    path = tmp_path / "large.csv"
+    digest = hashlib.sha256()
+    with path.open("wb") as out:
+        header = b"step,customer,age,gender,merchant,category,amount,fraud\n"
+        out.write(header)
+        digest.update(header)
+        for i in range(200_000):
+            row = f"{i % 180},'C{i:010d}','{i % 7}','M','M{i % 50}','es_food',{i % 997}.5,0\n"
+            out.write(row.encode())
+            digest.update(row.encode())
+    report = validate_file(path)
+    assert report.data_rows == 200_000
+    assert report.sha256 == digest.hexdigest()
+    assert report.size_bytes == path.stat().st_size
