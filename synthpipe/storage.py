@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 
 def is_s3(path: str) -> bool:
@@ -32,6 +32,15 @@ def read_bytes(path: str) -> bytes:
         bucket, key = _split_s3(path)
         return _s3().get_object(Bucket=bucket, Key=key)["Body"].read()
     return Path(path).read_bytes()
+
+
+def open_read(path: str) -> tuple[BinaryIO, int]:
+    """A readable binary stream and the object's size, without loading it whole."""
+    if is_s3(path):
+        bucket, key = _split_s3(path)
+        response = _s3().get_object(Bucket=bucket, Key=key)
+        return response["Body"], int(response["ContentLength"])
+    return Path(path).open("rb"), Path(path).stat().st_size
 
 
 def write_bytes(path: str, data: bytes) -> None:

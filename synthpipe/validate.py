@@ -195,7 +195,7 @@ def _too_large(size: int, max_bytes: int) -> InputRefused:
         "too_large",
         f"The file is {_human_bytes(size)}, over the limit of {_human_bytes(max_bytes)}.",
         f"Split the file into parts under {_human_bytes(max_bytes)}, or raise the input "
-        "size limit setting (max_bytes) if the pipeline should accept larger files.",
+        "size limit (`synthpipe run --max-bytes`; on AWS the `maxInputBytes` setting).",
         {"size_bytes": size, "max_bytes": max_bytes},
     )
 
