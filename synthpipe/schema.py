@@ -29,6 +29,8 @@ class ColumnSchema:
     format: str | None = None
     # Cells that a spreadsheet would execute (=, +, -, @ first); kept as data.
     formula_like_cells: int = 0
+    # Privacy action taken (drop, pseudonymise, generalise, mask, keep); see pii_actions.json.
+    pii_action: str | None = None
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:

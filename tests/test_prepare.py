@@ -57,10 +57,13 @@ def test_banksim_sample_is_typed_unquoted_and_stripped_of_constants(spark, banks
     }
     roles = {c.name: c.role for c in schema.columns}
     assert roles["zipcode_ori"] == roles["zip_merchant"] == "dropped"
-    assert roles["customer"] == "identifier"
+    # An identifier: dropped by default by the privacy actions, never learned.
+    assert roles["customer"] == "dropped"
+    assert schema.column("customer").reason.startswith("identifier")
     assert roles["merchant"] == "feature"
     assert "zipcode_ori" not in frame.columns
-    assert frame["customer"].str.match(r"^C\d+$").all()  # the single quotes are gone
+    assert "customer" not in frame.columns
+    assert frame["merchant"].str.match(r"^M\d+$").all()  # the single quotes are gone
     assert frame["category"].str.startswith("es_").all()
     assert schema.rows == len(frame) == 3000
     assert schema.column("customer").original_name == "customer"
@@ -76,11 +79,11 @@ def test_semicolon_file_with_decimal_commas(spark, tmp_path):
 
 
 def test_latin1_values_are_decoded(spark, tmp_path):
-    content = "nom;ville;montant\nMüller;Café;1\nDurand;Orléans;2\n"
+    content = "article;ville;montant\nCrème brûlée;Café;1\nGâteau;Orléans;2\n"
     schema, frame, _ = run_prepare(spark, tmp_path, content, encoding="cp1252")
     assert schema.encoding in ("cp1252", "latin-1")
     assert frame["ville"].tolist() == ["Café", "Orléans"]
-    assert frame["nom"].tolist() == ["Müller", "Durand"]
+    assert frame["article"].tolist() == ["Crème brûlée", "Gâteau"]
 
 
 def test_bom_and_crlf_leave_no_trace(spark, tmp_path):
@@ -172,8 +175,10 @@ def test_codes_with_leading_zeros_stay_text(spark, tmp_path):
 
 def test_a_row_number_column_is_an_identifier(spark, tmp_path):
     content = "row,kind\n" + "".join(f"{i},{'ab'[i % 2]}\n" for i in range(1, 41))
-    schema, _, _ = run_prepare(spark, tmp_path, content)
-    assert schema.column("row").role == "identifier"
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert schema.column("row").reason.startswith("identifier")
+    assert schema.column("row").role == "dropped"  # the default privacy action for ids
+    assert "row" not in frame.columns
     assert schema.column("kind").role == "feature"
 
 
@@ -183,7 +188,7 @@ def test_config_overrides_type_role_and_drops(spark, tmp_path):
         "columns": {
             "zip": {"type": "categorical"},
             "opened": {"type": "date", "format": "MM/dd/yyyy"},
-            "customer": {"role": "identifier"},
+            "customer": {"role": "identifier", "pii_action": "keep"},
         },
         "drop_columns": ["note"],
     }
@@ -191,6 +196,7 @@ def test_config_overrides_type_role_and_drops(spark, tmp_path):
     assert frame["zip"].tolist() == ["28007", "28008"]
     assert frame["opened"].tolist() == [dt.date(2024, 3, 4), dt.date(2024, 4, 5)]
     assert schema.column("customer").role == "identifier"
+    assert frame["customer"].tolist() == ["C1", "C2"]
     assert schema.column("note").role == "dropped"
     assert "note" not in frame.columns
 

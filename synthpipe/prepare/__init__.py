@@ -3,8 +3,9 @@
 The same function runs in the Glue job (`glue_scripts/prepare.py`) and locally.
 It reads the CSV with the dialect and encoding that validation found, strips wrapping
 quotes, turns null tokens into nulls, infers types (with per-dataset overrides), drops
-all-null and constant columns and exact duplicate rows, flags identifier columns, and
-writes `cleaned/<dataset>/<run_id>/data/*.parquet` and `schema.json`.
+all-null and constant columns and exact duplicate rows, flags identifier columns, finds
+personal data on a sample and drops, pseudonymises, generalises or masks it, and writes
+`cleaned/<dataset>/<run_id>/data/*.parquet`, `schema.json` and `pii_actions.json`.
 """
 
 from __future__ import annotations
@@ -12,8 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from synthpipe.dataset_config import DatasetConfig
+from synthpipe.pii import DetectorSettings
+from synthpipe.pii.actions import PSEUDONYMISE
+from synthpipe.pii.keys import pseudonymisation_key
 from synthpipe.prepare._infer import PrepareSettings
+from synthpipe.prepare._privacy import detect_personal_data
 from synthpipe.prepare._transform import (
+    apply_actions,
     clean_strings,
     profile_columns,
     read_csv,
@@ -21,7 +27,7 @@ from synthpipe.prepare._transform import (
     write_outputs,
 )
 
-__all__ = ["CsvDialect", "PrepareSettings", "prepare"]
+__all__ = ["CsvDialect", "DetectorSettings", "PrepareSettings", "prepare"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,9 @@ def prepare(
     layout,
     config: DatasetConfig | None = None,
     settings: PrepareSettings | None = None,
+    detector: DetectorSettings | None = None,
+    seed: int = 0,
+    key_secret_id: str | None = None,
 ):
     """Run Prepare on one raw file; returns the `DatasetSchema` written to schema.json.
 
@@ -66,6 +75,10 @@ def prepare(
         layout: the run's `RunLayout`; writes `cleaned_data` and `schema_json`.
         config: the dataset's overrides (types, formats, roles, dropped columns).
         settings: thresholds of the identifier and text heuristics.
+        detector: sample size and thresholds of the personal-data detector.
+        seed: seeds the detection sample.
+        key_secret_id: Secrets Manager id of the pseudonymisation key (AWS); locally
+            the key comes from the environment (`synthpipe.pii.keys`).
     """
     config = config or DatasetConfig()
     settings = settings or PrepareSettings()
@@ -73,8 +86,14 @@ def prepare(
     strings = clean_strings(raw).persist()
     try:
         profile = profile_columns(strings, dialect, config, settings)
-        cleaned, schema = type_and_dedupe(strings, profile, dialect, config, settings, layout)
-        write_outputs(cleaned, schema, layout)
+        actions = detect_personal_data(
+            strings, profile, config, detector or DetectorSettings(), seed=seed
+        )
+        apply_actions(profile, actions)
+        needs_key = any(a.action == PSEUDONYMISE for a in actions.values())
+        key = pseudonymisation_key(key_secret_id) if needs_key else None
+        cleaned, schema = type_and_dedupe(strings, profile, dialect, layout, key=key)
+        write_outputs(cleaned, schema, layout, actions)
     finally:
         strings.unpersist()
     return schema

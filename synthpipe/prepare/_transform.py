@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -16,8 +17,10 @@ from pyspark.sql.types import StringType, StructField, StructType
 from synthpipe import storage
 from synthpipe.dataset_config import DatasetConfig
 from synthpipe.errors import InputRefused, StepFailed
+from synthpipe.pii.actions import DROP, GENERALISE, MASK, PSEUDONYMISE, ColumnAction
 from synthpipe.prepare import _patterns as P
 from synthpipe.prepare._infer import ColumnStats, PrepareSettings, identifier_reason, infer_type
+from synthpipe.prepare._privacy import age_band, hmac_sha256_hex, masked, prefix, reference_date
 from synthpipe.schema import ColumnSchema, DatasetSchema
 from synthpipe.spark import apply_settings
 
@@ -46,6 +49,8 @@ class ColumnProfile:
     format: str | None = None
     role: str = "feature"
     reason: str = ""
+    # The privacy action decided for the column (None: no personal data, no id).
+    action: str | None = None
 
 
 @dataclass
@@ -263,26 +268,61 @@ def _cast(c: Column, col_type: str, fmt: str | None) -> Column:
     return c
 
 
+def apply_actions(profile: Profile, actions: dict[str, ColumnAction]) -> None:
+    """Roles and reasons after the privacy decisions (types change when values do)."""
+    for p in profile.columns:
+        action = actions.get(p.name)
+        if action is None or p.role == "dropped":
+            continue
+        p.action = action.action
+        p.reason = action.reason
+        if action.action == DROP:
+            p.role = "dropped"
+        elif action.action == PSEUDONYMISE:
+            p.role = "identifier"
+
+
+def _output_type(p: ColumnProfile) -> str:
+    if p.action in (PSEUDONYMISE, GENERALISE):
+        return "categorical"
+    if p.action == MASK:
+        return "text"
+    return p.type
+
+
+def _column_expr(p: ColumnProfile, key: bytes | None, reference: date) -> Column:
+    c = F.col(f"`{p.name}`")
+    if p.action == PSEUDONYMISE:
+        return hmac_sha256_hex(c, key)
+    if p.action == MASK:
+        return masked(c)
+    if p.action == GENERALISE:
+        is_date = p.type in ("date", "timestamp")
+        return age_band(_cast(c, p.type, p.format), reference) if is_date else prefix(c)
+    return _cast(c, p.type, p.format)
+
+
 def type_and_dedupe(
     strings: DataFrame,
     profile: Profile,
     dialect,
-    config: DatasetConfig,
-    settings: PrepareSettings,
     layout,
+    *,
+    key: bytes | None = None,
 ) -> tuple[DataFrame, DatasetSchema]:
     """Typed frame without dropped columns or duplicate rows, in the input's order."""
     kept = [p for p in profile.columns if p.role != "dropped"]
     if not kept:
         raise StepFailed(
             code="no_usable_columns",
-            message="Every column is empty, constant or dropped by the config.",
-            fix="Check the file's content and the dataset config's drop_columns.",
+            message="Every column is empty, constant, personal data or dropped by the config.",
+            fix="Check the file's content, the dataset config's drop_columns and pii_action.",
             step="prepare",
         )
+    reference = reference_date(layout.run_id)
     typed = strings.select(
         F.monotonically_increasing_id().alias("_row"),
-        *[_cast(F.col(f"`{p.name}`"), p.type, p.format).alias(p.name) for p in kept],
+        *[_column_expr(p, key, reference).alias(p.name) for p in kept],
     )
     names = [p.name for p in kept]
     first = typed.groupBy(*[F.col(f"`{n}`") for n in names]).agg(F.min("_row").alias("_row"))
@@ -304,18 +344,21 @@ def _column_schema(p: ColumnProfile, rows: int) -> ColumnSchema:
     return ColumnSchema(
         original_name=p.original_name,
         name=p.name,
-        type=p.type,
+        type=_output_type(p),
         role=p.role,
         reason=p.reason,
         null_count=rows - p.stats.non_null,  # kept columns: recounted after writing
         distinct_count=p.distinct,
         format=p.format,
         formula_like_cells=p.formula_like if text_like else 0,
+        pii_action=p.action,
     )
 
 
-def write_outputs(cleaned: DataFrame, schema: DatasetSchema, layout) -> None:
-    """Parquet under data/, then exact counts from the written files, then schema.json."""
+def write_outputs(
+    cleaned: DataFrame, schema: DatasetSchema, layout, actions: dict[str, ColumnAction]
+) -> None:
+    """Parquet under data/, exact counts from the written files, schema and pii_actions."""
     cleaned.write.mode("overwrite").parquet(layout.cleaned_data)
     written = cleaned.sparkSession.read.parquet(layout.cleaned_data)
     exprs = [F.count(F.lit(1)).alias("rows")]
@@ -336,3 +379,4 @@ def write_outputs(cleaned: DataFrame, schema: DatasetSchema, layout) -> None:
         column.null_count = int(row[_alias(index, "nulls")])
         column.distinct_count = int(row[_alias(index, "distinct")])
     storage.write_bytes(layout.schema_json, schema.to_json().encode())
+    storage.write_json(layout.pii_actions_json, [a.to_dict() for a in actions.values()])

@@ -1,0 +1,60 @@
+"""Personal-data detection: classify columns, find and mask entities inside text.
+
+Pure Python (no Spark): Prepare calls it on a sample per column, the verify step on every
+value, and `mask_text` runs inside a Spark UDF. Nothing here reaches the network.
+
+    from synthpipe.pii import classify_columns, scan_values, mask_text
+
+See `columns` for what each decision rests on and what is not covered.
+"""
+
+from synthpipe.pii.cells import FREE_TEXT_TYPES, find_entities, mask_text
+from synthpipe.pii.columns import classify_column, classify_columns, scan_columns, scan_values
+from synthpipe.pii.entities import (
+    ADDRESS,
+    AWS_CREDENTIALS,
+    BANK_ACCOUNT_NUMBER,
+    CREDIT_CARD_NUMBER,
+    DATE_OF_BIRTH,
+    EMAIL_ADDRESS,
+    ENTITY_TYPES,
+    IBAN,
+    IP_ADDRESS,
+    LATITUDE_LONGITUDE,
+    NAME,
+    NATIONAL_ID,
+    PASSPORT_NUMBER,
+    PHONE_NUMBER,
+    TAX_ID,
+    ColumnFinding,
+    DetectorSettings,
+    Span,
+)
+
+__all__ = [
+    "ADDRESS",
+    "AWS_CREDENTIALS",
+    "BANK_ACCOUNT_NUMBER",
+    "CREDIT_CARD_NUMBER",
+    "DATE_OF_BIRTH",
+    "EMAIL_ADDRESS",
+    "ENTITY_TYPES",
+    "FREE_TEXT_TYPES",
+    "IBAN",
+    "IP_ADDRESS",
+    "LATITUDE_LONGITUDE",
+    "NAME",
+    "NATIONAL_ID",
+    "PASSPORT_NUMBER",
+    "PHONE_NUMBER",
+    "TAX_ID",
+    "ColumnFinding",
+    "DetectorSettings",
+    "Span",
+    "classify_column",
+    "classify_columns",
+    "find_entities",
+    "mask_text",
+    "scan_columns",
+    "scan_values",
+]

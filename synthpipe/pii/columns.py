@@ -1,0 +1,392 @@
+"""Column level: classify a column from its name and its values.
+
+Two entry points share one decision (`_decide`):
+
+* `classify_column` reads a sample (settings.sample_size values spread evenly over the
+  column) and is what Prepare calls;
+* `scan_values` reads every value and is what the verify step calls. It counts distinct
+  values with Arrow, and only values that pass a cheap regular-expression gate (run by
+  Arrow's RE2 engine) reach the Python checks. Columns whose name points at an entity type
+  skip the gate, so that shape-only checks (names, dates of birth) see every value.
+
+Decision, per entity type, on the share of non-null values that match:
+
+* the name says the type strongly ('email', 'iban', 'first_name'): flagged when the values
+  are shaped like it (share >= min_share), or when the column holds no value at all;
+* the name hints at it ('name', 'account', 'customer'): flagged when min_share of the
+  values are shaped like it (plus, for names, enough distinct values to be people);
+* the name says nothing: flagged only on strict evidence (a checksum, a distinctive format)
+  in at least value_only_share of the values;
+* free text: flagged when at least min_free_text_hits cells hold an entity inside longer
+  text (see `cells`), with free_text=True, so that the action is to mask, not drop.
+
+Latitude/longitude is a pair: `classify_columns` / `scan_columns` flag two numeric columns
+named lat*/lon* (in several languages) whose values lie in range, or one column named
+'coordinates' (etc.) holding 'lat, lon' pairs.
+
+What this does not cover, without an NER model: person names and addresses in a column whose
+name says nothing about them (a column 'x' full of names is not flagged), names and
+addresses inside free text, dates of birth in a column whose name does not say birth,
+passport and bank account numbers in a column whose name does not say so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from synthpipe.pii import entities as E
+from synthpipe.pii.cells import FREE_TEXT_TYPES, find_entities
+from synthpipe.pii.entities import ColumnFinding
+from synthpipe.pii.keywords import NameHints, name_hints
+from synthpipe.pii.values import match_value, normalise
+
+DEFAULT_SETTINGS = E.DetectorSettings()
+
+ID_TYPES = frozenset({E.NATIONAL_ID, E.TAX_ID})
+_EVIDENCE_RANK = {"name+values": 0, "values": 1, "pair": 2, "free-text": 3, "name": 4}
+
+# A value is worth a Python look only if it could hold something: an '@', six digits,
+# an IPv4 or IPv6 shape, an AWS key id, or a 40-character base64 run.
+GATE = (
+    r"@|(?:[^0-9]*[0-9]){6}|[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}"
+    r"|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:|AKIA|ASIA|[A-Za-z0-9/+]{40}"
+)
+_TEXT_WORDS = re.compile(r"[^\W\d_]{2,}\s+\S")
+_PAIR = re.compile(r"\(?\s*(-?\d{1,3}\.\d+)\s*[,; ]\s*(-?\d{1,3}\.\d+)\s*\)?")
+_DECIMAL = re.compile(r"-?\d{1,3}(?:\.\d+)?")
+
+
+@dataclass
+class _Tally:
+    """Row counts per entity type over the examined values."""
+
+    rows: int = 0
+    distinct: int = 0
+    text_rows: int = 0
+    strict: Counter[str] = field(default_factory=Counter)
+    loose: Counter[str] = field(default_factory=Counter)
+    loose_id: int = 0  # rows matching either id type, loosely
+    embedded: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
+class _Flag:
+    entity_type: str
+    share: float
+    evidence: str
+    confidence: float
+
+
+# --- public API ---------------------------------------------------------------------------
+
+
+def classify_column(
+    name: str, values: Sequence[Any], settings: E.DetectorSettings = DEFAULT_SETTINGS
+) -> ColumnFinding:
+    """Classify one column from its name and a sample of its values."""
+    counts = Counter(v for v in map(normalise, _sample(values, settings.sample_size)) if v)
+    hints = name_hints(name)
+    tally = _tally(counts, hints, settings)
+    return _decide(name, hints, tally, settings)
+
+
+def classify_columns(
+    columns: Mapping[str, Sequence[Any]], settings: E.DetectorSettings = DEFAULT_SETTINGS
+) -> list[ColumnFinding]:
+    """Classify every column; sees latitude/longitude pairs across two columns."""
+    findings = [classify_column(name, values, settings) for name, values in columns.items()]
+    _mark_lat_lon_pairs(findings, columns, settings)
+    return findings
+
+
+def scan_values(
+    name: str,
+    values: Sequence[Any] | pa.Array | pa.ChunkedArray,
+    settings: E.DetectorSettings = DEFAULT_SETTINGS,
+) -> ColumnFinding:
+    """Classify one column from every one of its values (the verify step's full scan)."""
+    hints = name_hints(name)
+    distinct, counts = _distinct_with_counts(values)
+    gated = not (hints.strong or hints.weak or hints.free_text)
+    tally = _tally_arrow(distinct, counts, hints, settings, gated)
+    return _decide(name, hints, tally, settings)
+
+
+def scan_columns(
+    columns: Mapping[str, Sequence[Any] | pa.Array | pa.ChunkedArray],
+    settings: E.DetectorSettings = DEFAULT_SETTINGS,
+) -> list[ColumnFinding]:
+    """Full scan of every column; latitude/longitude pairs judged on a large sample."""
+    findings = [scan_values(name, values, settings) for name, values in columns.items()]
+    _mark_lat_lon_pairs(findings, columns, settings)
+    return findings
+
+
+# --- counting -----------------------------------------------------------------------------
+
+
+def _sample(values: Any, size: int) -> list[Any]:
+    """Up to `size` values spread evenly over the column (deterministic)."""
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        if len(values) <= size:
+            return values.to_pylist()
+        step = len(values) / size
+        return values.take(pa.array([int(i * step) for i in range(size)])).to_pylist()
+    if hasattr(values, "iloc"):  # pandas Series: positions, not labels
+        values = values.iloc
+        length = len(values.obj)
+    else:
+        length = len(values)
+    if length <= size:
+        return [values[i] for i in range(length)]
+    step = length / size
+    return [values[int(i * step)] for i in range(size)]
+
+
+def _tally(counts: Mapping[str, int], hints: NameHints, settings: E.DetectorSettings) -> _Tally:
+    tally = _Tally(rows=sum(counts.values()), distinct=len(counts))
+    loose_wanted = hints.strong | hints.weak
+    for value, count in counts.items():
+        _count_value(tally, value, count, loose_wanted, settings)
+    return tally
+
+
+def _count_value(
+    tally: _Tally,
+    value: str,
+    count: int,
+    loose_wanted: frozenset[str],
+    settings: E.DetectorSettings,
+) -> None:
+    match = match_value(value, loose_wanted, settings.phone_regions)
+    tally.strict.update(dict.fromkeys(match.strict, count))
+    tally.loose.update(dict.fromkeys(match.loose, count))
+    if match.loose & ID_TYPES:
+        tally.loose_id += count
+    if _TEXT_WORDS.search(value):
+        tally.text_rows += count
+        for entity_type in {span.entity_type for span in find_entities(value)}:
+            tally.embedded[entity_type] += count
+
+
+def _distinct_with_counts(values: Any) -> tuple[pa.Array, pa.Array]:
+    array = _as_string_array(values)
+    counted = pc.value_counts(array)
+    distinct, counts = counted.field("values"), counted.field("counts")
+    valid = pc.is_valid(distinct)
+    return pc.filter(distinct, valid), pc.filter(counts, valid)
+
+
+def _as_string_array(values: Any) -> pa.Array | pa.ChunkedArray:
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        array = values
+    else:
+        try:
+            array = pa.array(values, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            array = pa.array([None if v is None else str(v) for v in values], pa.string())
+    if pa.types.is_dictionary(array.type):
+        array = array.cast(array.type.value_type)
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        if pa.types.is_floating(array.type):
+            # Arrow prints 37.9 as '37.9' too, but NaN must stay a null.
+            array = pc.if_else(pc.is_nan(array), None, array)
+        array = pc.cast(array, pa.string())
+    return array
+
+
+def _tally_arrow(
+    distinct: pa.Array,
+    counts: pa.Array,
+    hints: NameHints,
+    settings: E.DetectorSettings,
+    gated: bool,
+) -> _Tally:
+    """Tally over distinct values; with `gated`, only values passing GATE reach Python."""
+    null_like = pc.is_in(pc.utf8_lower(pc.utf8_trim_whitespace(distinct)), _NULL_SET)
+    keep = pc.invert(null_like)
+    rows = pc.sum(pc.filter(counts, keep)).as_py() or 0
+    if gated:
+        text_like = pc.match_substring_regex(distinct, r"\pL{2,}\s+\S")
+        outside = pc.and_(keep, pc.invert(pc.match_substring_regex(distinct, GATE)))
+        outside_text = pc.sum(pc.filter(counts, pc.and_(outside, text_like))).as_py() or 0
+        keep = pc.and_(keep, pc.invert(outside))
+    else:
+        outside_text = 0
+    examined: Counter[str] = Counter()
+    for raw, count in zip(
+        pc.filter(distinct, keep).to_pylist(), pc.filter(counts, keep).to_pylist(), strict=True
+    ):
+        value = normalise(raw)
+        if value:
+            examined[value] += count
+    tally = _tally(examined, hints, settings)
+    tally.rows = rows
+    tally.distinct = len(distinct)
+    tally.text_rows += outside_text
+    return tally
+
+
+_NULL_SET = pa.array(["", "null", "none", "nan", "n/a", "na", "-", "?", "nil", "<na>"])
+
+
+# --- deciding -----------------------------------------------------------------------------
+
+
+def _decide(
+    name: str, hints: NameHints, tally: _Tally, settings: E.DetectorSettings
+) -> E.ColumnFinding:
+    flags = _whole_value_flags(hints, tally, settings)
+    if not flags:
+        flags = _free_text_flags(hints, tally, settings)
+    return _finding(name, flags, tally)
+
+
+def _whole_value_flags(
+    hints: NameHints, tally: _Tally, settings: E.DetectorSettings
+) -> list[_Flag]:
+    flags: list[_Flag] = []
+    rows = tally.rows
+    for entity_type in E.ENTITY_TYPES:
+        if entity_type == E.LATITUDE_LONGITUDE:
+            continue
+        loose_rows = tally.loose_id if entity_type in ID_TYPES else tally.loose[entity_type]
+        loose = loose_rows / rows if rows else 0.0
+        strict = tally.strict[entity_type] / rows if rows else 0.0
+        if entity_type in hints.strong:
+            if rows == 0:
+                flags.append(_Flag(entity_type, 0.0, "name", 0.4))
+            elif loose >= settings.min_share:
+                flags.append(_Flag(entity_type, loose, "name+values", 0.6 + 0.39 * loose))
+        elif entity_type in hints.weak:
+            if loose >= settings.min_share and _weak_hint_ok(entity_type, tally, settings):
+                flags.append(_Flag(entity_type, loose, "name+values", 0.5 + 0.4 * loose))
+        elif strict >= settings.value_only_share:
+            flags.append(_Flag(entity_type, strict, "values", 0.5 + 0.45 * strict))
+    return _one_id_type(flags)
+
+
+def _weak_hint_ok(entity_type: str, tally: _Tally, settings: E.DetectorSettings) -> bool:
+    if entity_type != E.NAME:
+        return True
+    # 'name' over 15 category labels is not a column of people.
+    return tally.distinct / tally.rows >= settings.name_distinct_share
+
+
+def _one_id_type(flags: list[_Flag]) -> list[_Flag]:
+    """National and tax ids overlap (Spain's DNI is also the NIF): when the name chose one,
+    report that one only."""
+    ids = [f for f in flags if f.entity_type in ID_TYPES]
+    named = [f for f in ids if f.evidence.startswith("name")]
+    if len(ids) < 2 or not named:
+        return flags
+    return [f for f in flags if f.entity_type not in ID_TYPES or f in named[:1]]
+
+
+def _free_text_flags(hints: NameHints, tally: _Tally, settings: E.DetectorSettings) -> list[_Flag]:
+    rows = tally.rows
+    if not rows:
+        return []
+    text_like = hints.free_text or tally.text_rows / rows >= settings.text_share
+    flags = []
+    for entity_type in sorted(FREE_TEXT_TYPES):
+        hits = tally.embedded[entity_type]
+        if text_like:
+            # A memo cell that is nothing but an e-mail address counts too.
+            hits += tally.strict[entity_type]
+        if hits >= settings.min_free_text_hits:
+            confidence = 0.9 if hits >= 3 else 0.7
+            flags.append(_Flag(entity_type, min(hits / rows, 1.0), "free-text", confidence))
+    return flags
+
+
+def _finding(name: str, flags: list[_Flag], tally: _Tally) -> ColumnFinding:
+    if not flags:
+        best = max((tally.strict[t] for t in tally.strict), default=0)
+        share = best / tally.rows if tally.rows else 0.0
+        return E.ColumnFinding(name=name, matched_share=round(share, 4), values_examined=tally.rows)
+    order = {entity_type: index for index, entity_type in enumerate(E.ENTITY_TYPES)}
+    flags.sort(key=lambda f: order[f.entity_type])
+    top = min(flags, key=lambda f: (_EVIDENCE_RANK[f.evidence], -f.confidence))
+    return E.ColumnFinding(
+        name=name,
+        entity_types=[f.entity_type for f in flags],
+        confidence=round(min(max(f.confidence for f in flags), 1.0), 4),
+        matched_share=round(max(f.share for f in flags), 4),
+        evidence=top.evidence,
+        free_text=all(f.evidence == "free-text" for f in flags),
+        values_examined=tally.rows,
+    )
+
+
+# --- latitude / longitude -----------------------------------------------------------------
+
+
+def _mark_lat_lon_pairs(
+    findings: list[E.ColumnFinding],
+    columns: Mapping[str, Any],
+    settings: E.DetectorSettings,
+) -> None:
+    sample_size = settings.sample_size
+    lat, lon = [], []
+    for finding in findings:
+        hints = name_hints(finding.name)
+        if not (hints.latitude or hints.longitude or hints.lat_lon_pair):
+            continue
+        values = [normalise(v) for v in _sample(columns[finding.name], sample_size)]
+        values = [v for v in values if v]
+        if hints.lat_lon_pair and _pair_share(values) >= settings.lat_lon_share:
+            _flag_lat_lon(finding, _pair_share(values))
+        elif hints.latitude and _coordinate_share(values, 90) >= settings.lat_lon_share:
+            lat.append((finding, _coordinate_share(values, 90)))
+        elif hints.longitude and _coordinate_share(values, 180) >= settings.lat_lon_share:
+            lon.append((finding, _coordinate_share(values, 180)))
+    if lat and lon:
+        for finding, share in lat + lon:
+            _flag_lat_lon(finding, share)
+
+
+def _flag_lat_lon(finding: E.ColumnFinding, share: float) -> None:
+    if E.LATITUDE_LONGITUDE in finding.entity_types:
+        return
+    finding.entity_types.append(E.LATITUDE_LONGITUDE)
+    finding.confidence = round(max(finding.confidence, 0.6 + 0.35 * share), 4)
+    finding.matched_share = round(max(finding.matched_share, share), 4)
+    finding.evidence = finding.evidence or "pair"
+    finding.free_text = False
+
+
+def _coordinate_share(values: list[str], limit: float) -> float:
+    """Share of values that are decimal degrees within +-limit. Whole numbers alone do
+    not count: a column of integers named 'long' is a duration, not a place."""
+    if not values:
+        return 0.0
+    in_range = 0
+    fractional = 0
+    for value in values:
+        text = value.replace(",", ".")
+        if not _DECIMAL.fullmatch(text) or abs(float(text)) > limit:
+            continue
+        in_range += 1
+        fractional += "." in text
+    if fractional < len(values) / 2:
+        return 0.0
+    return in_range / len(values)
+
+
+def _pair_share(values: list[str]) -> float:
+    if not values:
+        return 0.0
+    hits = 0
+    for value in values:
+        match = _PAIR.fullmatch(value)
+        if match and abs(float(match.group(1))) <= 90 and abs(float(match.group(2))) <= 180:
+            hits += 1
+    return hits / len(values)

@@ -1,0 +1,582 @@
+"""Value-level checks: does one cell, taken whole, hold an entity?
+
+Each check answers at two levels:
+
+* strict: the value alone is evidence (a checksum or a format that ids, amounts and codes
+  do not share): Luhn + issuer prefix + length for cards, mod-97 for IBANs, e-mail syntax,
+  valid *and formatted* phone numbers, IP addresses, AWS key ids, national and tax ids whose
+  python-stdnum module checks a checksum or a distinctive format.
+* loose: the value is shaped like the type; it counts only when the column name points at
+  the type (a 9-digit number is an SSN only in a column called 'ssn').
+
+Checks that cannot be made from the value (names, dates of birth, passport and bank account
+numbers) are loose only. Cheap gates (digit count, '@', length) run before any library call.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+import email_validator
+import phonenumbers
+from stdnum import iban as stdnum_iban
+from stdnum import luhn
+from stdnum.at import vnr as at_vnr
+from stdnum.be import nn as be_nn
+from stdnum.br import cpf as br_cpf
+from stdnum.ca import sin as ca_sin
+from stdnum.ch import ssn as ch_ssn
+from stdnum.de import idnr as de_idnr
+from stdnum.dk import cpr as dk_cpr
+from stdnum.es import dni as es_dni
+from stdnum.es import nie as es_nie
+from stdnum.fi import hetu as fi_hetu
+from stdnum.fr import nif as fr_nif
+from stdnum.fr import nir as fr_nir
+from stdnum.gb import utr as gb_utr
+from stdnum.ie import pps as ie_pps
+from stdnum.in_ import aadhaar as in_aadhaar
+from stdnum.it import codicefiscale as it_cf
+from stdnum.mx import curp as mx_curp
+from stdnum.nl import bsn as nl_bsn
+from stdnum.no import fodselsnummer as no_fnr
+from stdnum.pl import pesel as pl_pesel
+from stdnum.pt import cc as pt_cc
+from stdnum.pt import nif as pt_nif
+from stdnum.se import personnummer as se_pnr
+from stdnum.us import itin as us_itin
+from stdnum.us import ssn as us_ssn
+
+from synthpipe.pii import entities as E
+
+NULL_TOKENS = frozenset(["", "null", "none", "nan", "n/a", "na", "-", "?", "nil", "<na>"])
+
+_NON_DIGIT = re.compile(r"\D+")
+_SEPARATORS = re.compile(r"[\s\-./]+")
+_LETTER = re.compile(r"[^\W\d_]")
+
+# Dates in the shapes CSV files carry them; also used to keep dates out of phone numbers.
+_DATE_SHAPES = (
+    re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?Z?"),
+    re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})"),
+    re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{2})"),
+    re.compile(r"(\d{4})(\d{2})(\d{2})"),
+)
+_MONTH_WORD_DATE = re.compile(
+    r"(?:\d{1,2}\.?\s+[^\W\d_]{3,12}\.?,?\s+\d{4})|(?:[^\W\d_]{3,12}\.?\s+\d{1,2},?\s+\d{4})"
+)
+
+
+def normalise(value: object) -> str | None:
+    """A cell as text: None for nulls and null tokens, surrounding quotes removed."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    text = str(value).strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1].strip()
+    if text.lower() in NULL_TOKENS:
+        return None
+    return text
+
+
+# --- credit cards ---------------------------------------------------------------------
+
+_CARD_SHAPE = re.compile(r"\d(?:[ \-]?\d){11,18}")
+
+
+def _issuer_fits(digits: str) -> bool:
+    """Issuer prefix and length (ISO/IEC 7812 ranges of the major networks)."""
+    n = len(digits)
+    p2, p4, p6 = int(digits[:2]), int(digits[:4]), int(digits[:6])
+    if digits[0] == "4":  # Visa
+        return n in (13, 16, 19)
+    if 51 <= p2 <= 55 or 2221 <= p4 <= 2720 or 2200 <= p4 <= 2204:  # Mastercard, Mir
+        return n == 16
+    if p2 in (34, 37):  # American Express
+        return n == 15
+    if p4 in (2131, 1800):  # JCB 15
+        return n == 15
+    if p2 == 35:  # JCB (3528-3589 officially; generators and test data use all of 35)
+        return 16 <= n <= 19
+    if 300 <= p6 // 1000 <= 305 or p2 in (36, 38, 39) or p4 == 3095:  # Diners
+        return 14 <= n <= 19
+    if p4 == 6011 or 644 <= p6 // 1000 <= 649 or p2 == 65:  # Discover
+        return 16 <= n <= 19
+    if p2 == 50 or 56 <= p2 <= 69:  # Maestro, UnionPay and other debit ranges
+        return 12 <= n <= 19
+    return False
+
+
+def is_card(value: str) -> bool:
+    if not _CARD_SHAPE.fullmatch(value):
+        return False
+    digits = _NON_DIGIT.sub("", value)
+    return _issuer_fits(digits) and luhn.is_valid(digits)
+
+
+# --- IBAN, bank accounts -------------------------------------------------------------
+
+_IBAN_SHAPE = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}")
+_BANK_ACCOUNT_SHAPE = re.compile(r"[A-Z0-9]{6,34}")
+
+
+def is_iban(value: str) -> bool:
+    compact = value.replace(" ", "").replace("-", "").upper()
+    return bool(_IBAN_SHAPE.fullmatch(compact)) and stdnum_iban.is_valid(compact)
+
+
+def looks_like_bank_account(value: str) -> bool:
+    """Mostly digits (BBANs carry a few letters: 'NWBK60161331926819'), 6 to 34 long."""
+    compact = _SEPARATORS.sub("", value).upper()
+    if not _BANK_ACCOUNT_SHAPE.fullmatch(compact):
+        return False
+    digits = sum(c.isdigit() for c in compact)
+    return digits >= 6 and digits >= 0.6 * len(compact)
+
+
+# --- e-mail -----------------------------------------------------------------------------
+
+_EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]{2,}")
+
+
+@lru_cache(maxsize=16384)
+def is_email(value: str) -> bool:
+    if not _EMAIL_SHAPE.fullmatch(value):
+        return False
+    try:
+        # No DNS: deliverability checks would reach the network.
+        email_validator.validate_email(value, check_deliverability=False)
+    except email_validator.EmailNotValidError:
+        return False
+    return True
+
+
+# --- phone numbers ----------------------------------------------------------------------
+
+_PHONE_SHAPE = re.compile(
+    r"(?:\+|00)?[\d\s().\-/]{6,24}?(?:\s*(?:x|ext\.?|#)\s*\d{1,6})?", re.IGNORECASE
+)
+_PHONE_EXTENSION = re.compile(r"\s*(?:x|ext\.?|#)\s*\d{1,6}$", re.IGNORECASE)
+# North American shape: (733)874-0681, 733-874-0681, 733.874.0681.
+_NANP_SHAPE = re.compile(r"(?:1[\s.\-]?)?\(?[2-9]\d{2}\)?[\s.\-]?[2-9]\d{2}[\s.\-]\d{4}")
+# Mobile numbers without a trunk prefix (ES '612 345 678', IT '312 345 6789'). Dashes are
+# left out: '123-45-6789' is how SSNs are written.
+# Decimals (amounts, coordinates) and dotted quads (IPs, versions) are not phone numbers.
+_NOT_PHONE_SHAPE = re.compile(r"-?\d+[.,]\d+|\d{1,3}(?:\.\d{1,3}){2,3}")
+_BARE_TRUNK = re.compile(r"0[1-9]\d{8,9}")
+_GROUPED = re.compile(r"\d{3}(?:[\s.]\d{2,4}){2,3}")
+
+
+@dataclass(frozen=True)
+class PhoneCheck:
+    strict: bool
+    possible: bool
+
+
+_NOT_PHONE = PhoneCheck(False, False)
+
+
+def _is_date_like(value: str) -> bool:
+    return any(shape.fullmatch(value) for shape in _DATE_SHAPES[:3])
+
+
+def _national_format_ok(main: str) -> bool:
+    """A national number written the way people write them: with its trunk prefix, an
+    area code in brackets, the North American 3-3-4 grouping, or in digit groups."""
+    if main.startswith("0") or main.startswith("("):
+        return True
+    return bool(_NANP_SHAPE.fullmatch(main) or _GROUPED.fullmatch(main))
+
+
+@lru_cache(maxsize=16384)
+def check_phone(
+    value: str,
+    regions: tuple[str, ...] = E.DEFAULT_PHONE_REGIONS,
+    want_possible: bool = False,
+) -> PhoneCheck:
+    """Strict: valid and written like a phone number. Possible (computed only when
+    `want_possible`, it costs a parse per region): the right length somewhere."""
+    if (
+        not _PHONE_SHAPE.fullmatch(value)
+        or _is_date_like(value)
+        or _NOT_PHONE_SHAPE.fullmatch(value)
+    ):
+        return _NOT_PHONE
+    main = _PHONE_EXTENSION.sub("", value).strip()
+    digits = _NON_DIGIT.sub("", main)
+    if not 7 <= len(digits) <= 15:
+        return _NOT_PHONE
+    if main.startswith("+") or (main.startswith("00") and main != digits):
+        # A leading '+' is how people write phone numbers, and ids never start with one:
+        # a possible number (right length for its country code) is enough.
+        number = _parse_phone("+" + main[2:] if main.startswith("00") else main, None)
+        if number is None or not phonenumbers.is_possible_number(number):
+            return _NOT_PHONE
+        return PhoneCheck(len(digits) >= 8, True)
+    # Written national numbers, or bare ones with their trunk prefix ('0658156593').
+    formatted = (main != digits and _national_format_ok(main)) or bool(_BARE_TRUNK.fullmatch(main))
+    formatted = formatted and len(digits) >= 8
+    if not formatted and not want_possible:
+        return _NOT_PHONE
+    possible = False
+    for region in regions:
+        number = _parse_phone(main, region)
+        if number is None:
+            continue
+        if formatted and phonenumbers.is_valid_number(number):
+            return PhoneCheck(True, True)
+        possible = possible or phonenumbers.is_possible_number(number)
+        if possible and not formatted:
+            break
+    return PhoneCheck(False, possible)
+
+
+def _parse_phone(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+
+
+# --- IP addresses, AWS credentials --------------------------------------------------------
+
+_IPV4_SHAPE = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
+_AWS_KEY_ID = re.compile(r"(?:AKIA|ASIA)[A-Z0-9]{16}")
+_BASE64_40 = re.compile(r"[A-Za-z0-9/+]{40}")
+
+
+def is_ip(value: str) -> bool:
+    if not (_IPV4_SHAPE.fullmatch(value) or (":" in value and value.count(":") >= 2)):
+        return False
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def is_aws_key_id(value: str) -> bool:
+    return bool(_AWS_KEY_ID.fullmatch(value))
+
+
+def looks_like_aws_secret(value: str) -> bool:
+    """40 base64 characters with upper, lower case and digits (a sha1 hex has no upper)."""
+    if not _BASE64_40.fullmatch(value):
+        return False
+    return (
+        any(c.isupper() for c in value)
+        and any(c.islower() for c in value)
+        and any(c.isdigit() for c in value)
+    )
+
+
+# --- national and tax ids -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IdScheme:
+    label: str
+    lengths: tuple[int, ...]  # of the compact value
+    entity_type: str
+    shape: re.Pattern[str]  # on the compact value (no spaces, dashes, dots; upper case)
+    is_valid: Callable[[str], bool]
+    strict: bool  # False: format only, needs a name hint
+
+
+def _always(_: str) -> bool:
+    return True
+
+
+# UK National Insurance number: HMRC's allowed prefix letters and suffix A-D.
+_NINO_STRICT = re.compile(r"(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\d{6}[A-D]")
+_CF_DIGIT = "[0-9LMNPQRSTUV]"
+_CODICE_FISCALE = re.compile(
+    rf"[A-Z]{{6}}{_CF_DIGIT}{{2}}[A-Z]{_CF_DIGIT}{{2}}[A-Z]{_CF_DIGIT}{{3}}[A-Z]"
+)
+_CURP = re.compile(r"[A-Z]{4}\d{6}[A-Z]{6}[A-Z0-9]\d")
+
+ID_SCHEMES: tuple[IdScheme, ...] = (
+    IdScheme("gb.nino", (9,), E.NATIONAL_ID, _NINO_STRICT, _always, True),
+    IdScheme(
+        "gb.nino-shape", (8, 9), E.NATIONAL_ID, re.compile(r"[A-Z]{2}\d{6}[A-Z]?"), _always, False
+    ),
+    IdScheme("us.ssn", (9,), E.NATIONAL_ID, re.compile(r"\d{9}"), us_ssn.is_valid, False),
+    IdScheme("us.itin", (9,), E.TAX_ID, re.compile(r"9\d{8}"), us_itin.is_valid, False),
+    IdScheme(
+        "fr.nir", (15,), E.NATIONAL_ID, re.compile(r"[12]\d{4}[0-9AB]\d{9}"), fr_nir.is_valid, True
+    ),
+    IdScheme("fr.nif", (13,), E.TAX_ID, re.compile(r"[0-3]\d{12}"), fr_nif.is_valid, True),
+    IdScheme("es.dni", (9,), E.NATIONAL_ID, re.compile(r"\d{8}[A-Z]"), es_dni.is_valid, True),
+    IdScheme("es.nie", (9,), E.NATIONAL_ID, re.compile(r"[XYZ]\d{7}[A-Z]"), es_nie.is_valid, True),
+    IdScheme("it.codicefiscale", (16,), E.TAX_ID, _CODICE_FISCALE, it_cf.is_valid, True),
+    IdScheme("de.idnr", (11,), E.TAX_ID, re.compile(r"[1-9]\d{10}"), de_idnr.is_valid, True),
+    IdScheme("nl.bsn", (9,), E.NATIONAL_ID, re.compile(r"\d{9}"), nl_bsn.is_valid, True),
+    IdScheme("be.nn", (11,), E.NATIONAL_ID, re.compile(r"\d{11}"), be_nn.is_valid, True),
+    IdScheme("pl.pesel", (11,), E.NATIONAL_ID, re.compile(r"\d{11}"), pl_pesel.is_valid, True),
+    IdScheme(
+        "pt.cc", (12,), E.NATIONAL_ID, re.compile(r"\d{9}[A-Z0-9]{2}\d"), pt_cc.is_valid, True
+    ),
+    IdScheme("pt.nif", (9,), E.TAX_ID, re.compile(r"[125689]\d{8}"), pt_nif.is_valid, True),
+    IdScheme("ch.ssn", (13,), E.NATIONAL_ID, re.compile(r"756\d{10}"), ch_ssn.is_valid, True),
+    IdScheme("at.vnr", (10,), E.NATIONAL_ID, re.compile(r"\d{10}"), at_vnr.is_valid, True),
+    IdScheme(
+        "se.pnr", (10, 12), E.NATIONAL_ID, re.compile(r"\d{10}|\d{12}"), se_pnr.is_valid, True
+    ),
+    IdScheme("dk.cpr", (10,), E.NATIONAL_ID, re.compile(r"\d{10}"), dk_cpr.is_valid, True),
+    IdScheme(
+        "fi.hetu",
+        (11,),
+        E.NATIONAL_ID,
+        re.compile(r"\d{6}[+A-F]\d{3}[0-9A-Z]"),
+        fi_hetu.is_valid,
+        True,
+    ),
+    IdScheme("no.fnr", (11,), E.NATIONAL_ID, re.compile(r"\d{11}"), no_fnr.is_valid, True),
+    IdScheme(
+        "ie.pps", (8, 9), E.NATIONAL_ID, re.compile(r"\d{7}[A-W][ABWTX]?"), ie_pps.is_valid, True
+    ),
+    IdScheme("br.cpf", (11,), E.NATIONAL_ID, re.compile(r"\d{11}"), br_cpf.is_valid, True),
+    IdScheme("mx.curp", (18,), E.NATIONAL_ID, _CURP, mx_curp.is_valid, True),
+    IdScheme(
+        "in.aadhaar", (12,), E.NATIONAL_ID, re.compile(r"[2-9]\d{11}"), in_aadhaar.is_valid, True
+    ),
+    IdScheme("ca.sin", (9,), E.NATIONAL_ID, re.compile(r"\d{9}"), ca_sin.is_valid, True),
+    IdScheme("gb.utr", (10,), E.TAX_ID, re.compile(r"\d{10}"), gb_utr.is_valid, True),
+)
+
+
+def _schemes_by_length() -> dict[int, tuple[IdScheme, ...]]:
+    """Which schemes can match a compact value of each length: a dict lookup spares
+    every value the regular expression of every scheme."""
+    table: dict[int, list[IdScheme]] = {}
+    for scheme in ID_SCHEMES:
+        for length in scheme.lengths:
+            table.setdefault(length, []).append(scheme)
+    return {length: tuple(schemes) for length, schemes in table.items()}
+
+
+_SCHEMES_BY_LENGTH = _schemes_by_length()
+
+
+_SSN_DASHED = re.compile(r"\d{3}-\d{2}-\d{4}")
+_ID_COMPACT_DROP = re.compile(r"[\s\-./]")
+
+
+def _safe(check: Callable[[str], bool], value: str) -> bool:
+    try:
+        return bool(check(value))
+    except Exception:  # a validator choking on odd input means "not this id"
+        return False
+
+
+def check_ids(value: str) -> tuple[set[str], set[str]]:
+    """(strict types, loose types) of national and tax ids the value validates as."""
+    strict: set[str] = set()
+    loose: set[str] = set()
+    compact = _ID_COMPACT_DROP.sub("", value).upper()
+    for scheme in _SCHEMES_BY_LENGTH.get(len(compact), ()):
+        if scheme.entity_type in strict:
+            continue
+        if not scheme.shape.fullmatch(compact) or not _safe(scheme.is_valid, compact):
+            continue
+        loose.add(scheme.entity_type)
+        if scheme.strict:
+            strict.add(scheme.entity_type)
+    # An SSN written the usual way (123-45-6789) is distinctive; nine bare digits are not.
+    if _SSN_DASHED.fullmatch(value) and us_ssn.is_valid(value):
+        strict.add(E.NATIONAL_ID if not us_itin.is_valid(value) else E.TAX_ID)
+    return strict, loose
+
+
+# --- passports ----------------------------------------------------------------------------
+
+_PASSPORT_SHAPE = re.compile(r"[A-Z0-9]{6,12}")
+
+
+def looks_like_passport(value: str) -> bool:
+    compact = value.replace(" ", "").upper()
+    return bool(_PASSPORT_SHAPE.fullmatch(compact)) and any(c.isdigit() for c in compact)
+
+
+# --- person names -------------------------------------------------------------------------
+
+# Words of letters, with the apostrophes, hyphens and dots of names and titles
+# ("O'Neil", "Lebon-Buisson", "Dipl.-Ing."), one to six of them.
+_NAME_SHAPE = re.compile(r"[^\W\d_][^\W\d_'’.\-]*(?:[.'’\-]+[^\W\d_]*)*\.?")
+
+
+def looks_like_person_name(value: str) -> bool:
+    words = value.replace(",", " ").split()
+    if not 1 <= len(words) <= 6 or len(value) > 80:
+        return False
+    return all(_NAME_SHAPE.fullmatch(word) for word in words)
+
+
+# --- street addresses ---------------------------------------------------------------------
+
+# Street words in en, de, fr, es, it, nl, pt (transliterated forms included).
+_STREET_WORDS = (
+    r"street|st|avenue|ave|road|rd|lane|ln|drive|dr|boulevard|blvd|court|ct|place|pl|square|"
+    r"sq|way|terrace|close|crescent|highway|hwy|parkway|pkwy|row|mews|gardens|"
+    r"stra(?:ss|ß)e|str|weg|platz|allee|gasse|ring|damm|ufer|chaussee|"
+    r"rue|av|bd|chemin|impasse|all[ée]e|quai|route|cours|passage|"
+    r"calle|c/|avenida|avda|plaza|paseo|camino|carrera|ronda|pasaje|traves[ií]a|glorieta|"
+    r"via|viale|piazza|piazzale|corso|largo|vicolo|strada|contrada|borgo|stretto|rotonda|"
+    r"straat|laan|plein|rua|travessa"
+)
+# A house number next to a street word, in either order, or a German compound
+# ('Hauptstraße 5', 'Gunter-Paffrath-Platz 3').
+_ADDRESS_STRICT = re.compile(
+    rf"(?:\b\d{{1,5}}[a-zA-Z]?\b.{{0,40}}?\b(?:{_STREET_WORDS})\b)"
+    rf"|(?:\b(?:{_STREET_WORDS})\b\.?.{{0,50}}?\b\d{{1,5}}[a-zA-Z]?\b)"
+    r"|(?:\w+(?:stra(?:ss|ß)e|str\.|weg|platz|allee|gasse|ring|damm)\s+\d{1,4}[a-zA-Z]?\b)",
+    re.IGNORECASE,
+)
+
+
+def is_street_address(value: str) -> bool:
+    return len(value) <= 200 and bool(_ADDRESS_STRICT.search(value))
+
+
+def looks_like_address(value: str) -> bool:
+    """Loose: letters and a number (a house number) in one value."""
+    if len(value) > 200 or len(value) < 5:
+        return False
+    return bool(_LETTER.search(value)) and any(c.isdigit() for c in value)
+
+
+# --- dates --------------------------------------------------------------------------------
+
+
+def is_date(value: str) -> bool:
+    """A calendar date between 1900 and 2030 in a common written shape."""
+    for index, shape in enumerate(_DATE_SHAPES):
+        match = shape.fullmatch(value)
+        if match:
+            return _plausible_date(match.groups(), year_first=index in (0, 3))
+    return bool(_MONTH_WORD_DATE.fullmatch(value))
+
+
+def _plausible_date(parts: tuple[str, ...], year_first: bool) -> bool:
+    numbers = [int(p) for p in parts]
+    if year_first:
+        year, month, day = numbers
+    else:
+        first, second, year = numbers
+        if year < 100:
+            year += 1900 if year > 30 else 2000
+        # Day-first and month-first are both in use; either reading will do.
+        day, month = (first, second) if second <= 12 else (second, first)
+    if not 1900 <= year <= 2030:
+        return False
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+# --- one value, every check -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ValueMatch:
+    strict: frozenset[str]
+    loose: frozenset[str]
+
+
+NO_MATCH = ValueMatch(frozenset(), frozenset())
+
+
+def match_value(
+    value: str,
+    loose_wanted: frozenset[str] = frozenset(),
+    regions: tuple[str, ...] = E.DEFAULT_PHONE_REGIONS,
+) -> ValueMatch:
+    """Every entity type a normalised value matches. Loose-only checks (names, dates,
+    passports, bank accounts, addresses) run only for the types in `loose_wanted`."""
+    strict: set[str] = set()
+    loose: set[str] = set()
+    digits = _NON_DIGIT.sub("", value)
+    n_digits = len(digits)
+    if "@" in value:
+        _add(is_email(value), E.EMAIL_ADDRESS, strict, loose)
+        if E.EMAIL_ADDRESS in loose_wanted and "@" in value.strip("@"):
+            loose.add(E.EMAIL_ADDRESS)
+    if n_digits >= 12:
+        _add(is_card(value), E.CREDIT_CARD_NUMBER, strict, loose)
+        loose_card = E.CREDIT_CARD_NUMBER in loose_wanted and _CARD_SHAPE.fullmatch(value)
+        if loose_card and luhn.is_valid(digits):
+            loose.add(E.CREDIT_CARD_NUMBER)
+    if n_digits >= 2 and value[:2].isalpha():
+        _add(is_iban(value), E.IBAN, strict, loose)
+    if n_digits >= 6:
+        _match_numbers(value, n_digits, loose_wanted, regions, strict, loose)
+    if n_digits >= 1 and (value.count(".") == 3 or ":" in value):
+        _add(is_ip(value), E.IP_ADDRESS, strict, loose)
+    if len(value) == 20 and value[:2] in ("AK", "AS"):
+        _add(is_aws_key_id(value), E.AWS_CREDENTIALS, strict, loose)
+    if len(value) == 40 and E.AWS_CREDENTIALS in loose_wanted and looks_like_aws_secret(value):
+        loose.add(E.AWS_CREDENTIALS)
+    if n_digits and " " in value and is_street_address(value):
+        _add(True, E.ADDRESS, strict, loose)
+    if loose_wanted:
+        _match_loose_shapes(value, n_digits, loose_wanted, strict, loose)
+    if not strict and not loose:
+        return NO_MATCH
+    return ValueMatch(frozenset(strict), frozenset(loose | strict))
+
+
+def _add(hit: bool, entity_type: str, strict: set[str], loose: set[str]) -> None:
+    if hit:
+        strict.add(entity_type)
+        loose.add(entity_type)
+
+
+def _match_numbers(
+    value: str,
+    n_digits: int,
+    loose_wanted: frozenset[str],
+    regions: tuple[str, ...],
+    strict: set[str],
+    loose: set[str],
+) -> None:
+    # Phones: skip bare digit strings unless the name says phone (no strict verdict is
+    # possible for them, and parsing them in 20 regions is the slowest check there is).
+    bare = value.isdigit()
+    if n_digits <= 15 and (not bare or E.PHONE_NUMBER in loose_wanted):
+        phone = check_phone(value, regions, E.PHONE_NUMBER in loose_wanted)
+        if phone.strict:
+            strict.add(E.PHONE_NUMBER)
+        if phone.possible:
+            loose.add(E.PHONE_NUMBER)
+    if n_digits <= 20:
+        id_strict, id_loose = check_ids(value)
+        strict.update(id_strict)
+        loose.update(id_loose)
+    if E.BANK_ACCOUNT_NUMBER in loose_wanted and looks_like_bank_account(value):
+        loose.add(E.BANK_ACCOUNT_NUMBER)
+
+
+def _match_loose_shapes(
+    value: str,
+    n_digits: int,
+    loose_wanted: frozenset[str],
+    strict: set[str],
+    loose: set[str],
+) -> None:
+    if E.NAME in loose_wanted and n_digits == 0 and looks_like_person_name(value):
+        loose.add(E.NAME)
+    if E.ADDRESS in loose_wanted and (is_street_address(value) or looks_like_address(value)):
+        loose.add(E.ADDRESS)
+    if E.DATE_OF_BIRTH in loose_wanted and n_digits >= 4 and is_date(value):
+        loose.add(E.DATE_OF_BIRTH)
+    if E.PASSPORT_NUMBER in loose_wanted and looks_like_passport(value):
+        loose.add(E.PASSPORT_NUMBER)

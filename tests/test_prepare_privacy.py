@@ -1,0 +1,135 @@
+"""Prepare's privacy actions, end to end on Spark: drop, mask, generalise, pseudonymise, keep."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from synthpipe.dataset_config import DatasetConfig
+from synthpipe.errors import StepFailed
+from synthpipe.layout import RunLayout
+from synthpipe.pii.keys import ENV_VAR
+from synthpipe.prepare import CsvDialect, prepare
+from synthpipe.sample_data import write_banksim_csv
+from synthpipe.validate import validate_file
+
+pytestmark = pytest.mark.slow
+KEY = "a-test-key-that-is-long-enough"
+
+
+def run_prepare(spark, tmp_path: Path, raw: Path, config=None, run_id="20261123T000000Z-abc"):
+    layout = RunLayout(str(tmp_path), "ds", run_id)
+    schema = prepare(
+        spark,
+        source=str(raw),
+        dialect=CsvDialect.from_report(validate_file(raw)),
+        layout=layout,
+        config=DatasetConfig.from_dict(config or {}),
+    )
+    return schema, pq.read_table(layout.cleaned_data).to_pandas(), layout
+
+
+@pytest.fixture(scope="module")
+def pii_csv(tmp_path_factory) -> Path:
+    return write_banksim_csv(tmp_path_factory.mktemp("pii") / "pii.csv", rows=1500, with_pii=True)
+
+
+@pytest.fixture(scope="module")
+def prepared_pii(spark, pii_csv, tmp_path_factory):
+    return run_prepare(spark, tmp_path_factory.mktemp("out"), pii_csv)
+
+
+def test_direct_identifiers_are_dropped(prepared_pii):
+    schema, frame, _ = prepared_pii
+    for name in ("first_name", "last_name", "email", "phone", "card_number", "iban"):
+        assert schema.column(name).role == "dropped", name
+        assert schema.column(name).pii_action == "drop"
+        assert name not in frame.columns
+    assert "street_address" not in frame.columns
+
+
+def test_free_text_is_masked_cell_by_cell(prepared_pii, pii_csv):
+    schema, frame, _ = prepared_pii
+    assert schema.column("memo").pii_action == "mask"
+    memos = frame["memo"].dropna()
+    assert not memos.str.contains(r"[\w.+-]+@[\w-]+\.\w+", regex=True).any()
+    assert memos.str.contains("<EMAIL_ADDRESS>", regex=False).any()
+    raw_memos = pii_csv.read_text()
+    assert "@" in raw_memos  # the input did hold e-mails
+
+
+def test_date_of_birth_becomes_an_age_band(prepared_pii):
+    schema, frame, _ = prepared_pii
+    assert schema.column("date_of_birth").pii_action == "generalise"
+    assert schema.column("date_of_birth").type == "categorical"
+    bands = frame["date_of_birth"].dropna().unique()
+    assert all(re.fullmatch(r"\d+-\d+", band) for band in bands)
+    assert len(bands) > 1
+
+
+def test_banksim_columns_are_kept_and_ids_dropped(prepared_pii):
+    schema, frame, _ = prepared_pii
+    for name in ("step", "age", "gender", "merchant", "category", "amount", "fraud"):
+        assert name in frame.columns, name
+        assert schema.column(name).pii_action is None
+    assert schema.column("customer").pii_action == "drop"
+
+
+def test_pii_actions_json_names_columns_and_types_never_values(prepared_pii, pii_csv):
+    _, _, layout = prepared_pii
+    text = Path(layout.pii_actions_json).read_text()
+    actions = {a["column"]: a for a in json.loads(text)}
+    assert "EMAIL_ADDRESS" in actions["email"]["entity_types"]
+    assert "CREDIT_CARD_NUMBER" in actions["card_number"]["entity_types"]
+    assert actions["customer"]["action"] == "drop"
+    first_email = next(line.split(",")[12] for line in pii_csv.read_text().splitlines()[1:3])
+    assert first_email.strip("'\"") not in text
+
+
+def test_pseudonymise_is_hmac_sha256_with_the_configured_key(spark, tmp_path, monkeypatch):
+    monkeypatch.setenv(ENV_VAR, KEY)
+    raw = tmp_path / "in.csv"
+    rows = "".join(f"C{100000 + i},{i % 3}\n" for i in range(200))
+    raw.write_text("customer_id,kind\n" + rows)
+    config = {"columns": {"customer_id": {"pii_action": "pseudonymise"}}}
+    schema, frame, _ = run_prepare(spark, tmp_path, raw, config)
+    expected = hmac.new(KEY.encode(), b"C100000", hashlib.sha256).hexdigest()
+    assert frame["customer_id"].iloc[0] == expected
+    assert schema.column("customer_id").role == "identifier"
+    assert frame["customer_id"].nunique() == 200
+
+
+def test_pseudonymise_without_a_key_says_how_to_set_one(spark, tmp_path, monkeypatch):
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    raw = tmp_path / "in.csv"
+    raw.write_text("account,kind\nA1,1\nA2,2\n")
+    config = {"columns": {"account": {"pii_action": "pseudonymise"}}}
+    with pytest.raises(StepFailed) as caught:
+        run_prepare(spark, tmp_path, raw, config)
+    assert caught.value.code == "pseudonymisation_key_missing"
+    assert ENV_VAR in caught.value.fix
+
+
+def test_postcode_generalised_to_its_prefix_on_request(spark, tmp_path):
+    raw = tmp_path / "in.csv"
+    raw.write_text("postcode,n\nSW1A 1AA,1\n28007,2\nEC2V 7HH,3\n")
+    config = {"columns": {"postcode": {"pii_action": "generalise"}}}
+    _, frame, _ = run_prepare(spark, tmp_path, raw, config)
+    assert frame["postcode"].tolist() == ["SW1A", "28", "EC2V"]
+
+
+def test_keep_in_the_config_keeps_a_detected_column(spark, tmp_path):
+    raw = tmp_path / "in.csv"
+    emails = "".join(f"user{i}@example.org,{i}\n" for i in range(50))
+    raw.write_text("email,n\n" + emails)
+    schema, frame, _ = run_prepare(
+        spark, tmp_path, raw, {"columns": {"email": {"pii_action": "keep"}}}
+    )
+    assert schema.column("email").pii_action == "keep"
+    assert frame["email"].iloc[0] == "user0@example.org"
