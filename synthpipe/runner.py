@@ -26,7 +26,7 @@ from synthpipe.quarantine import quarantine
 
 STEPS = ("validate", "prepare", "verify", "train", "generate", "evaluate", "publish")
 # Steps that exist today; the runner stops, and says so, before the first one that does not.
-BUILT_STEPS = ("validate", "prepare")
+BUILT_STEPS = ("validate", "prepare", "verify")
 LOCAL_BUCKET = "local"
 
 EXIT_OK = 0
@@ -210,9 +210,19 @@ class _Run:
                 return self._finish("stopped", EXIT_OK, f"Stopped after {until}, as asked.")
         return self._finish("completed", EXIT_OK, "Run completed.")
 
+    def _quarantine(self, step: str, error: PipelineError) -> str:
+        """Before verify, a copy of the input; from verify on, the run's cleaned output,
+        moved out of cleaned/ so that no later step can read it."""
+        if step in ("validate", "prepare") or not Path(self.layout.cleaned).exists():
+            raw = {Path(self.raw.path).name: str(self.raw.path)}
+            return quarantine(self.layout, error, files=raw)
+        where = quarantine(self.layout, error, folders={"cleaned": self.layout.cleaned})
+        storage.remove_tree(self.layout.cleaned)
+        return where
+
     def _fail(self, record: StepRecord, error: PipelineError) -> RunResult:
         error.step = error.step or record.name
-        where = quarantine(self.layout, error, files={Path(self.raw.path).name: str(self.raw.path)})
+        where = self._quarantine(record.name, error)
         log_event(log, "run.failed", logging.WARNING, step=error.step, code=error.code)
         status = "refused" if isinstance(error, InputRefused) else "failed"
         message = f"{record.name} {status} the input: {error} (quarantined under {where})"
@@ -284,6 +294,7 @@ class _Run:
             dialect=CsvDialect.from_report(self.report),
             layout=self.layout,
             config=self.config,
+            seed=self.seed,
         )
         dropped = [c.name for c in schema.columns if c.role == "dropped"]
         identifiers = [c.name for c in schema.columns if c.role == "identifier"]
@@ -297,6 +308,24 @@ class _Run:
             },
             schema=self.layout.schema_json,
         )
-        log_event(log, "prepare.done", rows=schema.rows, dropped=dropped, identifiers=identifiers)
+        actions = storage.read_json(self.layout.pii_actions_json)
+        self.manifest.steps["prepare"]["pii_actions"] = actions
+        log_event(
+            log,
+            "prepare.done",
+            rows=schema.rows,
+            dropped=dropped,
+            identifiers=identifiers,
+            pii_actions={a["column"]: [a["action"], a["entity_types"]] for a in actions},
+        )
         note = f"{len(schema.kept())} columns kept, {len(dropped)} dropped"
         return schema.rows, note
+
+    def _verify(self) -> tuple[int, str]:
+        from synthpipe.verify import verify_cleaned
+
+        self.reporter.message("verify: scanning every value of the cleaned data")
+        result = verify_cleaned(self.layout)
+        self.manifest.record("verify", **result.to_dict())
+        log_event(log, "verify.done", rows=result.rows, objects=result.files)
+        return result.rows, "no personal data found (local scan; Macie on AWS)"

@@ -1,0 +1,298 @@
+"""The SageMaker training contract, with any folder in place of `/opt/ml`.
+
+In:  <root>/input/config/hyperparameters.json   (all values strings)
+     <root>/input/data/train/schema.json         (from Prepare)
+     <root>/input/data/train/data/*.parquet      (the cleaned rows)
+Out: <root>/model/        synthesizer.pkl, metadata.json, training.json, holdout.parquet,
+                          schema.json (SageMaker tars this folder into model.tar.gz)
+     <root>/output/failure  one line: why training stopped and what to fix
+     <root>/checkpoints/  resumable state (SageMaker syncs it with S3 on spot instances)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import torch
+
+from synthpipe.errors import PipelineError, StepFailed
+from synthpipe.schema import DatasetSchema
+from synthpipe.train import fit
+from synthpipe.train.checkpoint import CheckpointStore, resume_key
+from synthpipe.train.data import load_table, read_schema
+from synthpipe.train.hyperparameters import Hyperparameters, load_hyperparameters
+from synthpipe.train.metadata import build_metadata, metadata_dict, modelled_columns
+from synthpipe.train.sampling import class_rates, rate_report, sample_rows
+
+__all__ = ["Hyperparameters", "TrainingPaths", "run"]
+
+log = logging.getLogger("synthpipe.train")
+
+STEP = "train"
+MIN_ROWS = 20
+DISCRETE_TARGET_TYPES = ("categorical", "boolean", "integer")
+# Rows sampled at the end to measure the achieved target rate.
+RATE_CHECK_ROWS = 50_000
+
+
+@dataclass(frozen=True)
+class TrainingPaths:
+    root: Path
+
+    @property
+    def hyperparameters(self) -> Path:
+        return self.root / "input" / "config" / "hyperparameters.json"
+
+    @property
+    def train_channel(self) -> Path:
+        return self.root / "input" / "data" / "train"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.train_channel / "data"
+
+    @property
+    def schema_json(self) -> Path:
+        return self.train_channel / "schema.json"
+
+    @property
+    def model_dir(self) -> Path:
+        return self.root / "model"
+
+    @property
+    def failure(self) -> Path:
+        return self.root / "output" / "failure"
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.root / "checkpoints"
+
+
+def run(root: Path) -> int:
+    """Run the training job under `root`; 0 on success, 1 on a reported failure."""
+    paths = TrainingPaths(Path(root))
+    paths.failure.unlink(missing_ok=True)  # a local re-run must not show an old reason
+    try:
+        train_job(paths)
+        return 0
+    except PipelineError as error:
+        log.error("training failed: %s", error)
+        write_failure(paths, str(error))
+        return 1
+    except Exception as error:  # SageMaker shows the failure file: always write it.
+        log.exception("training failed unexpectedly")
+        write_failure(
+            paths,
+            f"Training failed unexpectedly ({type(error).__name__}: {error}). "
+            "Report it with the job's log.",
+        )
+        return 2
+
+
+def write_failure(paths: TrainingPaths, reason: str) -> None:
+    paths.failure.parent.mkdir(parents=True, exist_ok=True)
+    one_line = " ".join(reason.split())
+    paths.failure.write_text(one_line + "\n", encoding="utf-8")
+
+
+def read_hyperparameters(paths: TrainingPaths) -> Hyperparameters:
+    text = paths.hyperparameters.read_text("utf-8") if paths.hyperparameters.is_file() else None
+    return load_hyperparameters(text)
+
+
+def check_target(schema: DatasetSchema, target: str) -> None:
+    if not target:
+        return
+    names = modelled_columns(schema)
+    if target not in names:
+        raise StepFailed(
+            code="bad_hyperparameter",
+            message=f"Hyperparameter target_column={target!r}: not a modelled column "
+            f"(modelled: {', '.join(names)}).",
+            fix="Name a feature column of schema.json, or leave target_column empty.",
+            step=STEP,
+        )
+    if schema.column(target).type not in DISCRETE_TARGET_TYPES:
+        raise StepFailed(
+            code="bad_hyperparameter",
+            message=f"Hyperparameter target_column={target!r}: its type "
+            f"{schema.column(target).type!r} has no classes to keep the rate of.",
+            fix="Name a categorical, boolean or integer column.",
+            step=STEP,
+        )
+
+
+def train_job(paths: TrainingPaths) -> dict[str, Any]:
+    """Read, split, train, write the model folder. Returns training.json's content."""
+    started = time.monotonic()
+    params = read_hyperparameters(paths)
+    schema = read_schema(paths.schema_json)
+    target = params.target_column or None
+    check_target(schema, params.target_column)
+    columns = modelled_columns(schema)
+    if not columns:
+        raise StepFailed(
+            code="no_features",
+            message="schema.json has no feature column that TVAE can learn.",
+            fix="Keep at least one feature column that is not text in Prepare.",
+            step=STEP,
+        )
+    frame = load_table(paths.data_dir, schema)[columns]
+    if len(frame) < MIN_ROWS:
+        raise StepFailed(
+            code="too_few_rows",
+            message=f"The cleaned data has {len(frame)} rows; training needs {MIN_ROWS}.",
+            fix="Provide more rows.",
+            step=STEP,
+        )
+    metadata = build_metadata(schema, target)
+    train_pool, holdout = fit.split_holdout(frame, params.holdout_fraction, params.seed, target)
+    train = fit.cap_rows(train_pool, params.max_train_rows, params.seed, target)
+    log.info(
+        "rows=%d train=%d holdout=%d columns=%d",
+        len(frame),
+        len(train),
+        len(holdout),
+        len(columns),
+    )
+    result = fit_model(train, holdout, metadata, params, paths.checkpoints, started)
+    summary = summarise(result, params, frame, train, holdout, target)
+    summary["seconds"] = round(time.monotonic() - started, 1)
+    write_model(paths, result, schema, holdout, summary, metadata_dict(schema, target))
+    return summary
+
+
+def fit_model(
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    metadata: Any,
+    params: Hyperparameters,
+    checkpoint_dir: Path,
+    started: float,
+) -> fit.TrainResult:
+    """Train from scratch or from the checkpoint; the best decoder that meets the bar."""
+    versions = fit.check_versions()
+    gpu = fit.use_gpu(params.enable_gpu)
+    if params.torch_threads:
+        torch.set_num_threads(params.torch_threads)
+    store = CheckpointStore(checkpoint_dir, resume_key(params, fit.fingerprint(train)))
+    tvae = fit.ChunkedTVAE(metadata, params, gpu)
+    checkpoint = store.load()
+    if checkpoint is None:
+        tvae.prepare(train)
+        store.save_static(tvae)
+        state, best = fit.RoundState(elapsed=time.monotonic() - started), None
+        log.info("preprocessed in %.1f s", state.elapsed)
+    else:
+        tvae.restore(checkpoint.matrix, checkpoint.synthesizer)
+        tvae.load_trainer_state(checkpoint.trainer)
+        state, best = checkpoint.state, checkpoint.best_weights
+        log.info("resumed from checkpoint at epoch %d", state.epoch)
+    state, best = fit.train_rounds(tvae, state, best, train, holdout, store.save)
+    if best is None:
+        raise StepFailed(
+            code="privacy_bar_not_met",
+            message=f"No evaluated epoch kept the share of synthetic rows closer to "
+            f"training than to holdout rows at or below {params.privacy_bar} "
+            f"(lowest: {min(h['closer_to_training'] for h in state.history):.3f}).",
+            fix="Train fewer epochs or evaluate more often (eval_every), or provide more rows.",
+            details={"history": state.history},
+            step=STEP,
+        )
+    tvae.use_decoder_weights(best)
+    best_eval = next(h for h in state.history if h["epoch"] == state.best_epoch)
+    return fit.TrainResult(tvae.synthesizer, state, gpu, versions, fit.Evaluation(**best_eval))
+
+
+def summarise(
+    result: fit.TrainResult,
+    params: Hyperparameters,
+    frame: pd.DataFrame,
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    target: str | None,
+) -> dict[str, Any]:
+    """training.json: what the evaluation step and the manifest need."""
+    state = result.state
+    summary: dict[str, Any] = {
+        "hyperparameters": {**params.to_dict(), "enable_gpu_resolved": result.gpu},
+        "seeds": {
+            "seed": params.seed,
+            "rule": "python, numpy and torch reseeded with seed + first epoch of each round",
+        },
+        "versions": result.versions,
+        "rows": {"cleaned": len(frame), "train": len(train), "holdout": len(holdout)},
+        "columns": list(frame.columns),
+        "epochs_trained": state.epoch,
+        "best_epoch": state.best_epoch,
+        "best": None if result.best is None else result.best.__dict__,
+        "stop_reason": state.stop_reason,
+        "history": state.history,
+        "target": None,
+    }
+    if target:
+        real = class_rates(frame[target])
+        rows = min(len(frame), RATE_CHECK_ROWS)
+        plain = sample_rows(result.synthesizer, rows, params.seed)
+        kept = sample_rows(result.synthesizer, rows, params.seed, target, real)
+        summary["target"] = {
+            "column": target,
+            "sampled_rows": rows,
+            "unconditioned": rate_report(
+                real, class_rates(plain[target]), params.target_rate_tolerance
+            ),
+            "with_quotas": rate_report(
+                real, class_rates(kept[target]), params.target_rate_tolerance
+            ),
+        }
+    return summary
+
+
+def write_model(
+    paths: TrainingPaths,
+    result: fit.TrainResult,
+    schema: DatasetSchema,
+    holdout: pd.DataFrame,
+    summary: dict[str, Any],
+    sdv_metadata: dict[str, Any],
+) -> None:
+    model = paths.model_dir
+    model.mkdir(parents=True, exist_ok=True)
+    result.synthesizer.save(str(model / "synthesizer.pkl"))
+    holdout.to_parquet(model / "holdout.parquet", index=True)
+    shutil.copyfile(paths.schema_json, model / "schema.json")
+    (model / "metadata.json").write_text(json.dumps(sdv_metadata, indent=2), encoding="utf-8")
+    text = json.dumps(_jsonable(summary), indent=2, allow_nan=False)
+    (model / "training.json").write_text(text, encoding="utf-8")
+
+
+def _jsonable(value: Any) -> Any:
+    """NaN (e.g. pair trends with no trend to measure) becomes null: valid JSON."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """Plain lines on stdout: what SageMaker ships to CloudWatch and its metric regexes."""
+    logging.basicConfig(
+        level=level, stream=sys.stdout, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    # SDV and RDT log every instance, fit and sample at INFO: noise on this channel.
+    for name in ("SingleTableSynthesizer", "sdv", "rdt", "copulas"):
+        logging.getLogger(name).setLevel(logging.WARNING)

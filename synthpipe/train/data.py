@@ -1,0 +1,111 @@
+"""Load the cleaned Parquet of the train channel and check it against schema.json."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from synthpipe.errors import StepFailed
+from synthpipe.schema import DatasetSchema
+
+STEP = "train"
+
+# Which Arrow types each logical type may arrive as. Prepare writes the first one
+# (schema.py); the others are what a lossless writer may also produce.
+_ACCEPTED = {
+    "integer": pa.types.is_integer,
+    "decimal": lambda t: pa.types.is_floating(t) or pa.types.is_decimal(t),
+    "boolean": pa.types.is_boolean,
+    "date": lambda t: pa.types.is_date(t) or pa.types.is_timestamp(t),
+    "timestamp": pa.types.is_timestamp,
+    "categorical": lambda t: pa.types.is_string(t) or pa.types.is_large_string(t),
+    "text": lambda t: pa.types.is_string(t) or pa.types.is_large_string(t),
+}
+
+
+def parquet_files(data_dir: Path) -> list[Path]:
+    """The Parquet parts under `data_dir` (Spark writes part-*.parquet plus markers)."""
+    if not data_dir.is_dir():
+        return []
+    return sorted(p for p in data_dir.rglob("*.parquet") if p.is_file())
+
+
+def read_schema(path: Path) -> DatasetSchema:
+    if not path.is_file():
+        raise StepFailed(
+            code="schema_missing",
+            message=f"schema.json not found in the train channel ({path.name}).",
+            fix="Point the train channel at a cleaned/<dataset>/<run_id>/ prefix.",
+            step=STEP,
+        )
+    try:
+        return DatasetSchema.from_json(path.read_text(encoding="utf-8"))
+    except (ValueError, TypeError, KeyError) as error:
+        raise StepFailed(
+            code="schema_invalid",
+            message=f"schema.json cannot be read: {error}.",
+            fix="Re-run Prepare to write a valid schema.json.",
+            step=STEP,
+        ) from error
+
+
+def check_arrow_schema(arrow_schema: pa.Schema, schema: DatasetSchema) -> None:
+    """Raise `StepFailed(schema_mismatch)` when the Parquet disagrees with schema.json."""
+    expected = {c.name: c for c in schema.kept()}
+    found = {field.name: field.type for field in arrow_schema}
+    missing = sorted(set(expected) - set(found))
+    extra = sorted(set(found) - set(expected))
+    wrong = sorted(
+        f"{name} ({found[name]} for {col.type})"
+        for name, col in expected.items()
+        # An all-null column has Arrow type null whatever it was meant to hold.
+        if name in found
+        and not pa.types.is_null(found[name])
+        and not _ACCEPTED[col.type](found[name])
+    )
+    problems = []
+    if missing:
+        problems.append(f"missing columns {missing}")
+    if extra:
+        problems.append(f"unexpected columns {extra}")
+    if wrong:
+        problems.append(f"wrong types {wrong}")
+    if problems:
+        raise StepFailed(
+            code="schema_mismatch",
+            message="The cleaned Parquet does not match schema.json: " + "; ".join(problems) + ".",
+            fix="Re-run Prepare so that data/ and schema.json come from the same run.",
+            details={"missing": missing, "extra": extra, "wrong": wrong},
+            step=STEP,
+        )
+
+
+def load_table(data_dir: Path, schema: DatasetSchema) -> pd.DataFrame:
+    """All rows of the cleaned data, checked, with dates as datetime64 for SDV."""
+    files = parquet_files(data_dir)
+    if not files:
+        raise StepFailed(
+            code="no_data",
+            message="No Parquet files found under data/ in the train channel.",
+            fix="Point the train channel at a cleaned/<dataset>/<run_id>/ prefix with data/.",
+            step=STEP,
+        )
+    tables = [pq.read_table(f) for f in files]
+    for table in tables:
+        check_arrow_schema(table.schema, schema)
+    table = pa.concat_tables(tables, promote_options="default")
+    if table.num_rows == 0:
+        raise StepFailed(
+            code="no_rows",
+            message="The cleaned data has no rows.",
+            fix="Check the raw file: Prepare removed every row, or the file was empty.",
+            step=STEP,
+        )
+    frame = table.to_pandas()
+    for col in schema.kept():
+        if col.type in ("date", "timestamp"):
+            frame[col.name] = pd.to_datetime(frame[col.name])
+    return frame

@@ -1,0 +1,478 @@
+"""TVAE trained k epochs at a time, evaluated between rounds, stopped when it should.
+
+SDV 2.x's `TVAESynthesizer.fit` runs all epochs in one call, with no callback, and
+ctgan's `TVAE.fit` keeps its encoder and optimizer in local variables, so training cannot
+be paused and continued through the public API. This module therefore:
+
+1. preprocesses once with the public `TVAESynthesizer.preprocess` (SDV's data processor);
+2. fits ctgan's `DataTransformer` (one Gaussian mixture per number: the slow part) on a
+   sample that contains every category, then transforms all training rows;
+3. builds ctgan's `Encoder`/`Decoder` and the Adam optimizer itself and runs the body of
+   `TVAE.fit`'s epoch loop for k epochs per round (same loss, same clamp of sigma);
+4. hands the fitted pieces back to the synthesizer so that SDV's `sample`, `save` and
+   `load_synthesizer` work as after a normal `fit`.
+
+Private pieces relied on (checked against the versions in PINNED, which requirements
+pin; `check_versions` refuses to run on others):
+- sdv: `TVAESynthesizer._model_kwargs`, `._model`, `._fitted`, `._fitted_date`,
+  `._fitted_sdv_version`, `._data_processor._hyper_transformer.field_transformers`,
+  `sdv.single_table.utils.detect_discrete_columns`;
+- ctgan: `TVAE` attributes `transformer`, `decoder`, `loss_values`; `Encoder`, `Decoder`,
+  `_loss_function` from `ctgan.synthesizers.tvae`; `DataTransformer` and its
+  `_column_transform_info_list`.
+
+Reproducibility: every round reseeds python, numpy and torch from `seed + first epoch of
+the round`, so a run resumed from a checkpoint trains exactly like an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+import math
+import random
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from importlib.metadata import version
+from typing import Any
+
+import joblib
+import numpy as np
+import pandas as pd
+import torch
+from ctgan.data_transformer import DataTransformer
+from ctgan.synthesizers.tvae import TVAE, Decoder, Encoder, _loss_function
+from sdmetrics.reports import QualityReport
+from sdv.metadata import Metadata
+from sdv.single_table import TVAESynthesizer
+from sdv.single_table.utils import detect_discrete_columns
+from torch.optim import Adam
+from torch.utils.data import DataLoader, TensorDataset
+
+from synthpipe.errors import StepFailed
+from synthpipe.train.distance import closer_to_training_share
+from synthpipe.train.hyperparameters import Hyperparameters
+from synthpipe.train.metadata import TABLE, sdtypes
+
+log = logging.getLogger("synthpipe.train")
+
+STEP = "train"
+PINNED = {"sdv": "2.0.0", "ctgan": "0.12.1", "rdt": "2.0.0", "sdmetrics": "0.32.0"}
+
+
+def check_versions() -> dict[str, str]:
+    """Refuse to train on versions whose private pieces were not checked (see above)."""
+    found = {name: version(name) for name in PINNED}
+    wrong = {name: v for name, v in found.items() if v != PINNED[name]}
+    if wrong:
+        raise StepFailed(
+            code="unsupported_versions",
+            message=f"Training relies on pinned library versions {PINNED}, found {wrong}.",
+            fix="Install training/requirements.txt, or re-check synthpipe/train/fit.py.",
+            step=STEP,
+        )
+    return found
+
+
+def set_seeds(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)  # also seeds every CUDA device
+
+
+def use_gpu(setting: str) -> bool:
+    if setting == "auto":
+        return torch.cuda.is_available()
+    return setting == "true"
+
+
+# ---------------------------------------------------------------------------------------
+# Rows: holdout and row cap, stratified on the target when there is one.
+
+
+def _per_class_positions(frame: pd.DataFrame, target: str | None) -> list[np.ndarray]:
+    if not target:
+        return [np.arange(len(frame))]
+    labels = frame[target].astype("string").fillna("\0missing").to_numpy()
+    return [np.flatnonzero(labels == value) for value in sorted(set(labels))]
+
+
+def take_fraction(
+    frame: pd.DataFrame, fraction: float, seed: int, target: str | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split off `fraction` of the rows of each class: (rest, taken). Index kept."""
+    rng = np.random.default_rng(seed)
+    taken: list[np.ndarray] = []
+    for positions in _per_class_positions(frame, target):
+        count = round(len(positions) * fraction)
+        taken.append(rng.permutation(positions)[:count])
+    chosen = np.sort(np.concatenate(taken)) if taken else np.array([], dtype=int)
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[chosen] = True
+    return frame[~mask], frame[mask]
+
+
+def split_holdout(
+    frame: pd.DataFrame, fraction: float, seed: int, target: str | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(train, holdout): the holdout is never used for fitting."""
+    return take_fraction(frame, fraction, seed, target)
+
+
+def cap_rows(frame: pd.DataFrame, max_rows: int, seed: int, target: str | None) -> pd.DataFrame:
+    """At most about `max_rows` rows, drawn per class so class rates are kept."""
+    if len(frame) <= max_rows:
+        return frame
+    _, kept = take_fraction(frame, max_rows / len(frame), seed + 1, target)
+    return kept
+
+
+def fingerprint(frame: pd.DataFrame) -> str:
+    """Identifies the training rows, so a checkpoint is never resumed on other data."""
+    hashes = pd.util.hash_pandas_object(frame, index=True).to_numpy()
+    digest = hashlib.sha256(hashes.tobytes())
+    digest.update(",".join(map(str, frame.columns)).encode())
+    return digest.hexdigest()[:16]
+
+
+# ---------------------------------------------------------------------------------------
+# Evaluation
+
+
+@dataclass
+class Evaluation:
+    epoch: int
+    loss: float
+    quality: float
+    column_shapes: float
+    pair_trends: float
+    closer_to_training: float
+    elapsed: float
+    remaining: float = 0.0
+
+    def log_line(self) -> str:
+        """One line that SageMaker metric definitions parse, e.g. `quality=([0-9.]+)`."""
+        return (
+            f"epoch={self.epoch} loss={self.loss:.4f} quality={self.quality:.4f} "
+            f"column_shapes={self.column_shapes:.4f} pair_trends={self.pair_trends:.4f} "
+            f"closer_to_training={self.closer_to_training:.4f} "
+            f"elapsed={self.elapsed:.1f} remaining={self.remaining:.1f}"
+        )
+
+
+def sample_table(synthesizer: TVAESynthesizer, rows: int) -> pd.DataFrame:
+    sampled = synthesizer.sample(rows)
+    return sampled[TABLE] if isinstance(sampled, dict) else sampled
+
+
+def quality_scores(
+    real: pd.DataFrame, synthetic: pd.DataFrame, metadata: Metadata
+) -> tuple[float, float, float]:
+    """(overall, column shapes, pair trends) from SDMetrics' quality report.
+
+    Pair trends are NaN when no pair of real columns carries a trend above SDMetrics'
+    thresholds; the overall score then is the column-shapes score.
+    """
+    report = QualityReport()
+    report.generate({TABLE: real}, {TABLE: synthetic}, metadata.to_dict(), verbose=False)
+    props = report.get_properties().set_index("Property")["Score"]
+    return (
+        float(report.get_score()),
+        float(props.get("Column Shapes", math.nan)),
+        float(props.get("Column Pair Trends", math.nan)),
+    )
+
+
+def evaluate(
+    synthesizer: TVAESynthesizer,
+    metadata: Metadata,
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    rows: int,
+    seed: int,
+) -> tuple[float, float, float, float, pd.DataFrame]:
+    """Fidelity and memorisation of the current model on samples of `rows` rows."""
+    # Fixed-seed sampling: the figures depend on the weights only, not on history.
+    synthesizer.reset_sampling()
+    synthetic = sample_table(synthesizer, rows)
+    real = train.sample(min(rows, len(train)), random_state=seed % 2**32)
+    quality, shapes, trends = quality_scores(real, synthetic, metadata)
+    closer = closer_to_training_share(synthetic, train, holdout, sdtypes(metadata), rows, seed)
+    return quality, shapes, trends, closer, synthetic
+
+
+# ---------------------------------------------------------------------------------------
+# Chunked TVAE
+
+
+class ChunkedTVAE:
+    """An SDV `TVAESynthesizer` whose torch modules are trained k epochs at a time."""
+
+    def __init__(self, metadata: Metadata, params: Hyperparameters, gpu: bool) -> None:
+        self.params = params
+        self.synthesizer = TVAESynthesizer(
+            metadata,
+            epochs=params.epochs,
+            batch_size=params.batch_size,
+            embedding_dim=params.embedding_dim,
+            compress_dims=params.compress_dims,
+            decompress_dims=params.decompress_dims,
+            l2scale=params.l2scale,
+            loss_factor=params.loss_factor,
+            enable_gpu=gpu,
+        )
+        self.matrix: np.ndarray | None = None
+        self.encoder: Encoder | None = None
+        self.optimizer: Adam | None = None
+        self.losses: list[dict[str, float]] = []
+
+    @property
+    def model(self) -> TVAE:
+        return self.synthesizer._model
+
+    def prepare(self, train: pd.DataFrame) -> None:
+        """Preprocess once: SDV's data processor, then ctgan's transformer on a sample."""
+        set_seeds(self.params.seed)
+        processed = self.synthesizer.preprocess({TABLE: train.copy()})[TABLE]
+        transformers = self.synthesizer._data_processor._hyper_transformer.field_transformers
+        discrete = detect_discrete_columns(self.synthesizer.metadata, processed, transformers)
+        model = TVAE(**self.synthesizer._model_kwargs)
+        model.transformer = DataTransformer()
+        sample = _transformer_sample(
+            processed, discrete, self.params.transformer_sample_rows, self.params.seed
+        )
+        model.transformer.fit(sample, discrete)
+        for info in model.transformer._column_transform_info_list:
+            # rdt draws each value's mixture component at random; a seeded state per
+            # column makes the matrix repeatable.
+            info.transform.reset_randomization()
+        # ctgan transforms columns in joblib worker processes above 500 rows: starting
+        # them cost more than the work here (16 s for 1,600 rows on 2 busy cores), and
+        # the workers' random draws escape our seeds. One process it is.
+        with joblib.parallel_config(backend="sequential"):
+            self.matrix = model.transformer.transform(processed).astype(np.float32)
+        self.synthesizer._model = model
+        self._build_modules()
+
+    def restore(self, matrix: np.ndarray, synthesizer: TVAESynthesizer) -> None:
+        """Continue from a checkpoint's preprocessed matrix and fitted synthesizer."""
+        self.matrix = matrix
+        self.synthesizer = synthesizer
+        self._build_modules()
+
+    def _build_modules(self) -> None:
+        model = self.model
+        data_dim = model.transformer.output_dimensions
+        device = model._device
+        set_seeds(self.params.seed)
+        self.encoder = Encoder(data_dim, model.compress_dims, model.embedding_dim).to(device)
+        model.decoder = Decoder(model.embedding_dim, model.decompress_dims, data_dim).to(device)
+        self.optimizer = Adam(
+            list(self.encoder.parameters()) + list(model.decoder.parameters()),
+            weight_decay=model.l2scale,
+        )
+        self._mark_fitted()
+
+    def _mark_fitted(self) -> None:
+        # What `fit_processed_data` records after `_fit`; SDV's `sample` checks `_fitted`.
+        synth = self.synthesizer
+        synth._fitted = True
+        synth._fitted_date = datetime.datetime.today().strftime("%Y-%m-%d")
+        synth._fitted_sdv_version = PINNED["sdv"]
+
+    def train_epochs(self, first_epoch: int, count: int) -> float:
+        """Train `count` more epochs; returns the mean loss of the last one."""
+        assert self.matrix is not None and self.encoder is not None and self.optimizer
+        model = self.model
+        set_seeds(self.params.seed + first_epoch)
+        data = torch.from_numpy(self.matrix).to(model._device)
+        loader = DataLoader(
+            TensorDataset(data), batch_size=model.batch_size, shuffle=True, drop_last=False
+        )
+        self.encoder.train()
+        model.decoder.train()
+        epoch_loss = math.nan
+        for epoch in range(first_epoch, first_epoch + count):
+            losses = []
+            for (real,) in loader:
+                # The body of ctgan 0.12.1 TVAE.fit's batch loop.
+                self.optimizer.zero_grad()
+                mu, std, logvar = self.encoder(real)
+                eps = torch.randn_like(std)
+                rec, sigmas = model.decoder(eps * std + mu)
+                loss_1, loss_2 = _loss_function(
+                    rec,
+                    real,
+                    sigmas,
+                    mu,
+                    logvar,
+                    model.transformer.output_info_list,
+                    model.loss_factor,
+                )
+                loss = loss_1 + loss_2
+                loss.backward()
+                self.optimizer.step()
+                model.decoder.sigma.data.clamp_(0.01, 1.0)
+                losses.append(loss.detach().cpu().item())
+            epoch_loss = float(np.mean(losses))
+            self.losses.append({"Epoch": epoch, "Loss": epoch_loss})
+        # What SDV's `get_loss_values()` returns (one row per epoch here, not per batch).
+        model.loss_values = pd.DataFrame(self.losses, columns=["Epoch", "Loss"])
+        self._mark_fitted()
+        return epoch_loss
+
+    def trainer_state(self) -> dict[str, Any]:
+        assert self.encoder is not None and self.optimizer is not None
+        return {
+            "encoder": self.encoder.state_dict(),
+            "decoder": self.model.decoder.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "losses": self.losses,
+        }
+
+    def load_trainer_state(self, state: dict[str, Any]) -> None:
+        assert self.encoder is not None and self.optimizer is not None
+        self.encoder.load_state_dict(state["encoder"])
+        self.model.decoder.load_state_dict(state["decoder"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.losses = list(state["losses"])
+        self.model.loss_values = pd.DataFrame(self.losses, columns=["Epoch", "Loss"])
+
+    def decoder_weights(self) -> dict[str, torch.Tensor]:
+        return {k: v.detach().cpu().clone() for k, v in self.model.decoder.state_dict().items()}
+
+    def use_decoder_weights(self, weights: dict[str, torch.Tensor]) -> None:
+        self.model.decoder.load_state_dict(weights)
+
+
+def _transformer_sample(
+    processed: pd.DataFrame, discrete: list[str], rows: int, seed: int
+) -> pd.DataFrame:
+    """A random sample plus one row per category, so no category is unknown later."""
+    if len(processed) <= rows:
+        return processed
+    parts = [processed.sample(rows, random_state=seed % 2**32)]
+    parts += [processed.drop_duplicates(subset=[column]) for column in discrete]
+    sample = pd.concat(parts)
+    return sample[~sample.index.duplicated()]
+
+
+# ---------------------------------------------------------------------------------------
+# Rounds
+
+
+@dataclass
+class RoundState:
+    """Where training stands; saved with every checkpoint."""
+
+    epoch: int = 0
+    elapsed: float = 0.0
+    last_round_seconds: float = 0.0
+    best_epoch: int | None = None
+    best_quality: float | None = None
+    top_quality: float = -1.0
+    rounds_without_gain: int = 0
+    rounds_over_bar: int = 0
+    stop_reason: str = ""
+    history: list[dict[str, float]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RoundState:
+        return cls(**data)
+
+
+def stop_reason(state: RoundState, params: Hyperparameters) -> str:
+    """Why training should stop before the next round; '' to go on."""
+    if state.epoch >= params.epochs:
+        return "epoch_budget"
+    if state.rounds_without_gain >= params.patience:
+        return "fidelity_plateau"
+    if state.rounds_over_bar >= params.patience:
+        return "privacy_bar"
+    if state.elapsed + state.last_round_seconds > params.max_wall_seconds:
+        return "wall_clock_budget"
+    return ""
+
+
+def record_round(state: RoundState, result: Evaluation, params: Hyperparameters) -> bool:
+    """Update the state with one evaluation; True when it is the new best checkpoint."""
+    state.history.append(asdict(result))
+    if result.quality >= state.top_quality + params.min_delta:
+        state.rounds_without_gain = 0
+    else:
+        state.rounds_without_gain += 1
+    state.top_quality = max(state.top_quality, result.quality)
+    private = result.closer_to_training <= params.privacy_bar
+    state.rounds_over_bar = 0 if private else state.rounds_over_bar + 1
+    better = state.best_quality is None or result.quality > state.best_quality
+    if private and better:
+        state.best_epoch = result.epoch
+        state.best_quality = result.quality
+        return True
+    return False
+
+
+@dataclass
+class TrainResult:
+    synthesizer: TVAESynthesizer
+    state: RoundState
+    gpu: bool
+    versions: dict[str, str]
+    best: Evaluation | None = None
+
+
+# Saves a checkpoint: (tvae, state, best decoder weights) -> None. Injected so that
+# fit.py knows nothing of file layouts and tests can simulate an interruption.
+SaveCheckpoint = Callable[[ChunkedTVAE, RoundState, dict[str, torch.Tensor] | None], None]
+
+
+def train_rounds(
+    tvae: ChunkedTVAE,
+    state: RoundState,
+    best_weights: dict[str, torch.Tensor] | None,
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    save: SaveCheckpoint,
+    clock: Callable[[], float] = time.monotonic,
+) -> tuple[RoundState, dict[str, torch.Tensor] | None]:
+    """Train round after round until `stop_reason` says stop; returns the best weights."""
+    params = tvae.params
+    metadata = tvae.synthesizer.metadata
+    while not (reason := stop_reason(state, params)):
+        started = clock()
+        count = min(params.eval_every, params.epochs - state.epoch)
+        loss = tvae.train_epochs(state.epoch, count)
+        state.epoch += count
+        quality, shapes, trends, closer, _ = evaluate(
+            tvae.synthesizer, metadata, train, holdout, params.eval_sample_rows, params.seed
+        )
+        state.last_round_seconds = clock() - started
+        state.elapsed += state.last_round_seconds
+        result = Evaluation(
+            epoch=state.epoch,
+            loss=loss,
+            quality=quality,
+            column_shapes=shapes,
+            pair_trends=trends,
+            closer_to_training=closer,
+            elapsed=state.elapsed,
+            remaining=_remaining(state, params, count),
+        )
+        if record_round(state, result, params):
+            best_weights = tvae.decoder_weights()
+        log.info(result.log_line(), extra={"metrics": asdict(result)})
+        save(tvae, state, best_weights)
+    state.stop_reason = reason
+    log.info("stop=%s epoch=%d best_epoch=%s", reason, state.epoch, state.best_epoch)
+    return state, best_weights
+
+
+def _remaining(state: RoundState, params: Hyperparameters, count: int) -> float:
+    per_epoch = state.last_round_seconds / max(count, 1)
+    by_epochs = per_epoch * (params.epochs - state.epoch)
+    return max(0.0, min(by_epochs, params.max_wall_seconds - state.elapsed))

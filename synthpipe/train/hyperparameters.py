@@ -1,0 +1,160 @@
+"""Hyperparameters of the training job: SageMaker passes every value as a JSON string."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from synthpipe.errors import StepFailed
+
+STEP = "train"
+
+
+@dataclass(frozen=True)
+class Hyperparameters:
+    # TVAE (SDV defaults unless noted).
+    epochs: int = 300
+    batch_size: int = 500
+    embedding_dim: int = 128
+    compress_dims: tuple[int, ...] = (128, 128)
+    decompress_dims: tuple[int, ...] = (128, 128)
+    l2scale: float = 1e-5
+    loss_factor: float = 2.0
+    # "auto": use a GPU when torch sees one.
+    enable_gpu: str = "auto"
+    seed: int = 20261123
+    # CPU threads for torch; 0 keeps torch's default (one per core). TVAE's layers are
+    # small (batch 500 x 128): on 2 busy cores one thread ran a layer 17x faster than two
+    # spinning threads.
+    torch_threads: int = 1
+    # Rows never used for fitting, kept for the evaluation step.
+    holdout_fraction: float = 0.2
+    # Evaluate (fidelity, memorisation), checkpoint and maybe stop every k epochs.
+    eval_every: int = 10
+    eval_sample_rows: int = 2000
+    max_wall_seconds: float = 3600.0
+    # Stop after this many evaluations without a fidelity gain of at least min_delta.
+    patience: int = 3
+    min_delta: float = 0.005
+    # Highest share of synthetic rows closer to training than to holdout rows.
+    privacy_bar: float = 0.55
+    # Above this many training rows, train on a stratified subsample.
+    max_train_rows: int = 100_000
+    # The data transformer (one Gaussian mixture per number) is fitted on this many rows.
+    transformer_sample_rows: int = 20_000
+    # Column whose class rate must survive (e.g. `fraud`); "" for none.
+    target_column: str = ""
+    # Allowed relative deviation of the synthetic target rate from the real one.
+    target_rate_tolerance: float = 0.2
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# name -> (kind, low, high): the allowed range, inclusive.
+_RULES: dict[str, tuple[str, float, float]] = {
+    "epochs": ("int", 1, 100_000),
+    "batch_size": ("int", 2, 1_000_000),
+    "embedding_dim": ("int", 1, 4096),
+    "compress_dims": ("dims", 1, 8192),
+    "decompress_dims": ("dims", 1, 8192),
+    "l2scale": ("float", 0.0, 1.0),
+    "loss_factor": ("float", 1e-6, 1000.0),
+    "enable_gpu": ("gpu", 0, 0),
+    "seed": ("int", 0, 2**32 - 1),
+    "torch_threads": ("int", 0, 1024),
+    "holdout_fraction": ("float", 0.05, 0.5),
+    "eval_every": ("int", 1, 100_000),
+    "eval_sample_rows": ("int", 100, 1_000_000),
+    "max_wall_seconds": ("float", 10.0, 5 * 24 * 3600.0),
+    "patience": ("int", 1, 1000),
+    "min_delta": ("float", 0.0, 1.0),
+    "privacy_bar": ("float", 0.5, 1.0),
+    "max_train_rows": ("int", 100, 100_000_000),
+    "transformer_sample_rows": ("int", 100, 100_000_000),
+    "target_column": ("str", 0, 0),
+    "target_rate_tolerance": ("float", 0.0, 10.0),
+}
+
+
+def _invalid(key: str, value: Any, problem: str) -> StepFailed:
+    return StepFailed(
+        code="bad_hyperparameter",
+        message=f"Hyperparameter {key}={value!r}: {problem}.",
+        fix="Fix it in the training job's hyperparameters.",
+        details={"key": key},
+        step=STEP,
+    )
+
+
+def _parse_value(key: str, raw: Any) -> Any:
+    kind, low, high = _RULES[key]
+    text = raw if isinstance(raw, str) else json.dumps(raw)
+    text = text.strip()
+    if kind == "str":
+        return text
+    if kind == "gpu":
+        lowered = text.lower()
+        if lowered not in ("auto", "true", "false"):
+            raise _invalid(key, raw, "expected one of auto, true, false")
+        return lowered
+    if kind == "dims":
+        parts = text.strip("[]()").replace(" ", "").split(",")
+        try:
+            dims = tuple(int(p) for p in parts if p)
+        except ValueError:
+            raise _invalid(key, raw, "expected a list of layer sizes such as 128,128") from None
+        if not dims or any(not low <= d <= high for d in dims):
+            raise _invalid(key, raw, f"expected 1 or more sizes, each in [{low}, {high}]")
+        return dims
+    try:
+        number = float(text)
+    except ValueError:
+        raise _invalid(key, raw, f"expected a number in [{low:g}, {high:g}]") from None
+    if not math.isfinite(number) or not low <= number <= high:
+        raise _invalid(key, raw, f"out of range, expected a number in [{low:g}, {high:g}]")
+    if kind == "int":
+        if number != int(number):
+            raise _invalid(key, raw, f"expected a whole number in [{low:g}, {high:g}]")
+        return int(number)
+    return number
+
+
+def parse_hyperparameters(raw: dict[str, Any]) -> Hyperparameters:
+    """Validate SageMaker's string-valued hyperparameters into `Hyperparameters`.
+
+    Unknown keys are refused (a typo would silently fall back to a default), except the
+    `sagemaker_*` keys that SageMaker's framework estimators add.
+    """
+    if not isinstance(raw, dict):
+        raise _invalid("(all)", raw, "expected a JSON object of name -> value")
+    known = {f.name for f in fields(Hyperparameters)}
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key.startswith("sagemaker_"):
+            continue
+        if key not in known:
+            raise _invalid(key, value, f"unknown hyperparameter; known: {', '.join(sorted(known))}")
+        values[key] = _parse_value(key, value)
+    params = Hyperparameters(**values)
+    if params.eval_every > params.epochs:
+        raise _invalid("eval_every", params.eval_every, f"must not exceed epochs ({params.epochs})")
+    return params
+
+
+def load_hyperparameters(text: str | None) -> Hyperparameters:
+    """From the text of hyperparameters.json; None (no file) gives the defaults."""
+    if text is None or not text.strip():
+        return Hyperparameters()
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise StepFailed(
+            code="bad_hyperparameter",
+            message=f"hyperparameters.json is not valid JSON: {error}.",
+            fix="Pass hyperparameters as a JSON object of strings.",
+            step=STEP,
+        ) from error
+    return parse_hyperparameters(raw)
