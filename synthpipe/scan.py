@@ -1,0 +1,121 @@
+"""`synthpipe scan`: which columns of a CSV or Parquet file hold personal data.
+
+Reads an evenly spread sample (the detector's sample size), classifies each column with
+the same detector Prepare uses, and says what Prepare would do with it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from synthpipe.dataset_config import DatasetConfig
+from synthpipe.pii import DetectorSettings, classify_columns
+from synthpipe.pii.actions import KEEP, decide_actions
+from synthpipe.prepare._infer import ColumnStats, PrepareSettings, identifier_reason
+from synthpipe.prepare._patterns import ID_SHAPE, INTEGER, NULL_TOKENS
+from synthpipe.validate import validate_file
+
+_PARQUET_MAGIC = b"PAR1"
+
+
+@dataclass
+class ColumnScan:
+    name: str
+    entity_types: list[str]
+    confidence: float
+    action: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def scan_file(
+    path: Path, *, settings: DetectorSettings | None = None, config: DatasetConfig | None = None
+) -> list[ColumnScan]:
+    """Classify every column of a CSV file, a Parquet file or a folder of Parquet files."""
+    settings = settings or DetectorSettings()
+    if _is_parquet(path):
+        columns = _parquet_sample(path, settings.sample_size)
+    else:
+        columns = _csv_sample(path, settings.sample_size)
+    findings = classify_columns(columns, settings)
+    identifiers = [name for name, values in columns.items() if _looks_like_identifier(name, values)]
+    actions = decide_actions(findings, identifiers=identifiers, config=config or DatasetConfig())
+    return [
+        ColumnScan(
+            name=f.name,
+            entity_types=list(f.entity_types),
+            confidence=round(f.confidence, 3),
+            action=actions[f.name].action if f.name in actions else KEEP,
+        )
+        for f in findings
+    ]
+
+
+def _looks_like_identifier(name: str, values: list) -> bool:
+    """Prepare's identifier rule, applied to the sample instead of the whole column."""
+    cleaned = [str(v).strip().strip("'\"") for v in values if v is not None]
+    cleaned = [v for v in cleaned if v.lower() not in NULL_TOKENS]
+    if not cleaned:
+        return False
+    integers = sum(1 for v in cleaned if re.match(INTEGER, v))
+    numbers = [int(v) for v in cleaned if re.match(INTEGER, v)]
+    counts = dict.fromkeys(ColumnStats.__dataclass_fields__, 0)
+    counts |= {
+        "non_null": len(cleaned),
+        "integer": integers,
+        "id_shape": sum(1 for v in cleaned if re.match(ID_SHAPE, v)),
+    }
+    stats = ColumnStats(**counts)
+    reason = identifier_reason(
+        name,
+        "integer" if integers == len(cleaned) else "categorical",
+        distinct=len(set(cleaned)),
+        rows=len(cleaned),
+        stats=stats,
+        minimum=min(numbers, default=None),
+        maximum=max(numbers, default=None),
+        settings=PrepareSettings(),
+    )
+    return reason is not None
+
+
+def _is_parquet(path: Path) -> bool:
+    if path.is_dir():
+        return True
+    with path.open("rb") as handle:
+        return handle.read(4) == _PARQUET_MAGIC
+
+
+def _parquet_sample(path: Path, size: int) -> dict[str, list]:
+    table = pq.read_table(path)
+    step = max(1, table.num_rows // size)
+    sample = table.take(list(range(0, table.num_rows, step))[:size])
+    return {name: sample.column(name).to_pylist() for name in sample.column_names}
+
+
+def _csv_sample(path: Path, size: int) -> dict[str, list]:
+    """Every k-th record, k from the row count validation found: a sample of the whole file."""
+    report = validate_file(path)
+    step = max(1, report.data_rows // size)
+    columns: dict[str, list] = {name: [] for name in report.columns}
+    encoding = "utf-8-sig" if report.encoding == "utf-8-sig" else report.encoding
+    with path.open("rb") as raw:
+        text = io.TextIOWrapper(raw, encoding=encoding, newline="")
+        reader = csv.reader(text, delimiter=report.delimiter, quotechar=report.quotechar)
+        next(reader)  # the header
+        index = 0
+        for record in reader:
+            if not record or all(not field.strip() for field in record):
+                continue
+            if index % step == 0 and len(columns[report.columns[0]]) < size:
+                for name, value in zip(report.columns, record, strict=False):
+                    columns[name].append(value)
+            index += 1
+    return columns

@@ -1,0 +1,137 @@
+"""`synthpipe scan`, and the verify step that stops a run fail-closed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from synthpipe.cli import main
+from synthpipe.errors import StepFailed
+from synthpipe.layout import RunLayout
+from synthpipe.runner import run_local
+from synthpipe.sample_data import write_banksim_csv
+from synthpipe.verify import verify_cleaned
+
+CANARY = "canary.value.7f3a@example.org"
+
+
+@pytest.fixture(scope="module")
+def pii_csv(tmp_path_factory) -> Path:
+    return write_banksim_csv(tmp_path_factory.mktemp("pii") / "pii.csv", rows=800, with_pii=True)
+
+
+def test_scan_json_is_one_object_and_exits_1_on_personal_data(pii_csv, capsys):
+    code = main(["scan", str(pii_csv), "--json"])
+    out = capsys.readouterr().out
+    payload = json.loads(out)  # exactly one JSON document on stdout
+    assert code == 1
+    columns = {c["name"]: c for c in payload["columns"]}
+    assert columns["email"]["entity_types"] == ["EMAIL_ADDRESS"]
+    assert columns["email"]["action"] == "drop"
+    assert columns["memo"]["action"] == "mask"
+    assert columns["date_of_birth"]["action"] == "generalise"
+    assert columns["amount"]["entity_types"] == []
+    assert columns["customer"]["action"] == "drop"  # an identifier, as Prepare decides
+    assert set(columns["step"]) == {"name", "entity_types", "confidence", "action"}
+
+
+def test_scan_of_clean_parquet_exits_0(tmp_path, capsys):
+    frame = pd.DataFrame({"amount": [1.5, 2.5, 3.0] * 20, "category": ["a", "b", "c"] * 20})
+    frame.to_parquet(tmp_path / "clean.parquet")
+    assert main(["scan", str(tmp_path / "clean.parquet"), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert [c["entity_types"] for c in payload["columns"]] == [[], []]
+
+
+def test_scan_exits_2_on_a_file_it_cannot_read(tmp_path, capsys):
+    (tmp_path / "page.csv").write_text("<!doctype html><html><body>hi</body></html>")
+    assert main(["scan", str(tmp_path / "page.csv")]) == 2
+    assert main(["scan", str(tmp_path / "missing.csv")]) == 2
+    assert "scan failed" in capsys.readouterr().err
+
+
+def _layout_with(tmp_path: Path, frame: pd.DataFrame) -> RunLayout:
+    layout = RunLayout(str(tmp_path), "ds", "r1")
+    Path(layout.cleaned_data).mkdir(parents=True)
+    frame.to_parquet(f"{layout.cleaned_data}/part-0.parquet")
+    return layout
+
+
+def test_verify_names_columns_and_types_never_values(tmp_path):
+    emails = [f"person{i}@example.com" for i in range(99)] + [CANARY]
+    layout = _layout_with(tmp_path, pd.DataFrame({"contact": emails, "n": range(100)}))
+    with pytest.raises(StepFailed) as caught:
+        verify_cleaned(layout)
+    error = caught.value
+    assert error.code == "pii_found"
+    assert error.details["columns"] == {"contact": ["EMAIL_ADDRESS"]}
+    assert CANARY not in json.dumps(error.to_reason()) and "@" not in str(error)
+
+
+def test_verify_fails_closed_on_an_unreadable_object(tmp_path):
+    layout = _layout_with(tmp_path, pd.DataFrame({"n": [1, 2]}))
+    Path(f"{layout.cleaned_data}/part-1.parquet").write_bytes(b"PAR1 not really parquet")
+    with pytest.raises(StepFailed) as caught:
+        verify_cleaned(layout)
+    assert caught.value.code == "unreadable_object"
+    assert caught.value.details["object"] == "part-1.parquet"
+
+
+def test_verify_fails_closed_when_nothing_was_scanned(tmp_path):
+    layout = RunLayout(str(tmp_path), "ds", "r1")
+    with pytest.raises(StepFailed) as caught:
+        verify_cleaned(layout)
+    assert caught.value.code == "nothing_classified"
+
+
+def test_verify_passes_clean_data(tmp_path):
+    frame = pd.DataFrame({"amount": [1.5, 2.0] * 50, "category": ["es_food", "es_travel"] * 50})
+    result = verify_cleaned(_layout_with(tmp_path, frame))
+    assert result.rows == 100 and result.findings == []
+
+
+@pytest.mark.slow
+def test_a_kept_pii_column_stops_the_run_and_is_quarantined(spark, pii_csv, tmp_path):
+    workdir = tmp_path / "runs"
+    (workdir / "config").mkdir(parents=True)
+    config = {"columns": {"email": {"pii_action": "keep"}}}
+    (workdir / "config" / "pii.json").write_text(json.dumps(config))
+    raw_before = pii_csv.read_bytes()
+    result = run_local(pii_csv, dataset="pii", workdir=workdir, until="verify")
+    assert result.exit_code == 1
+    assert result.error.code == "pii_found"
+    assert result.error.details["columns"] == {"email": ["EMAIL_ADDRESS"]}
+    quarantine = workdir / "quarantine" / "pii" / result.run_id
+    reason = json.loads((quarantine / "reason.json").read_text())
+    assert reason["step"] == "verify" and reason["code"] == "pii_found"
+    assert list((quarantine / "cleaned" / "data").glob("*.parquet"))
+    assert not (workdir / "cleaned" / "pii" / result.run_id).exists()
+    assert (workdir / "raw" / "pii" / "pii.csv").read_bytes() == raw_before
+
+
+@pytest.mark.slow
+def test_logs_and_manifest_never_hold_a_personal_value(spark, tmp_path):
+    source = write_banksim_csv(tmp_path / "src.csv", rows=600, with_pii=True)
+    text = source.read_text().splitlines()
+    header = text[0].split(",")
+    fields = text[1].split(",")
+    fields[header.index('"email"')] = f"'{CANARY}'"
+    text[1] = ",".join(fields)
+    source.write_text("\n".join(text) + "\n")
+    result = run_local(source, dataset="canary", workdir=tmp_path / "runs", until="verify")
+    assert result.exit_code == 0, result.message
+    staging = tmp_path / "runs" / "staging" / "canary" / result.run_id
+    log = (staging / "run.log.jsonl").read_text()
+    assert "EMAIL_ADDRESS" in log and '"email"' in log  # names and types are logged
+    cleaned = tmp_path / "runs" / "cleaned" / "canary" / result.run_id
+    for text in (
+        log,
+        (staging / "manifest.json").read_text(),
+        (cleaned / "pii_actions.json").read_text(),
+    ):
+        assert CANARY not in text
+    shutil.rmtree(tmp_path / "runs")
