@@ -95,10 +95,19 @@ def _positive(text: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # Errors of libraries reach the terminal; our own reasons are printed by the commands.
     console = logging.StreamHandler(sys.stderr)
-    console.setLevel(logging.WARNING)
+    console.setLevel(logging.ERROR)
     console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    logging.getLogger().addHandler(console)
+    root = logging.getLogger()
+    root.addHandler(console)
+    try:
+        return _command(args)
+    finally:
+        root.removeHandler(console)
+
+
+def _command(args: argparse.Namespace) -> int:
     if args.command == "scan":
         return _scan(args)
     try:

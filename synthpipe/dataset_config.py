@@ -83,9 +83,13 @@ def _parse(data: Any, source: str) -> DatasetConfig:
     unknown = sorted(set(data) - known)
     if unknown:
         raise _bad(source, f"has unknown keys {unknown}; allowed: {sorted(known)}")
+    _check_types(data, source)
     columns = {}
     for name, settings in (data.get("columns") or {}).items():
-        columns[snake_case(name)] = _parse_column(name, settings, source)
+        key = snake_case(name)
+        if key in columns:
+            raise _bad(source, f"names column {key!r} twice in 'columns' (as {name!r} too)")
+        columns[key] = _parse_column(name, settings, source)
     target = data.get("target_column")
     rows = data.get("rows_to_generate")
     if rows is not None and (not isinstance(rows, int) or isinstance(rows, bool) or rows < 1):
@@ -104,6 +108,25 @@ def _parse(data: Any, source: str) -> DatasetConfig:
     )
 
 
+_SHAPES = {
+    "target_column": (str, "a column name"),
+    "columns": (dict, "an object of column name -> settings"),
+    "drop_columns": (list, "a list of column names"),
+    "thresholds": (dict, "an object of gate name -> number"),
+    "hyperparameters": (dict, "an object of name -> value"),
+}
+
+
+def _check_types(data: dict[str, Any], source: str) -> None:
+    for key, (kind, described) in _SHAPES.items():
+        value = data.get(key)
+        if value is not None and not isinstance(value, kind):
+            raise _bad(source, f"{key!r} must be {described}, not {type(value).__name__}")
+    for name in data.get("drop_columns") or ():
+        if not isinstance(name, str):
+            raise _bad(source, f"'drop_columns' must hold column names, not {name!r}")
+
+
 def _parse_column(name: str, settings: Any, source: str) -> ColumnConfig:
     if not isinstance(settings, dict):
         raise _bad(source, f'column {name!r} must map to an object like {{"type": ...}}')
@@ -111,6 +134,9 @@ def _parse_column(name: str, settings: Any, source: str) -> ColumnConfig:
     unknown = sorted(set(settings) - known)
     if unknown:
         raise _bad(source, f"column {name!r} has unknown keys {unknown}; allowed: {sorted(known)}")
+    for key, value in settings.items():
+        if value is not None and not isinstance(value, str):
+            raise _bad(source, f"column {name!r}: {key} must be a string, not {value!r}")
     allowed = {"type": TYPES, "role": ROLES, "pii_action": PII_ACTIONS}
     for key, choices in allowed.items():
         value = settings.get(key)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from synthpipe import storage
 from synthpipe.dataset_config import DatasetConfig
-from synthpipe.errors import InputRefused, PipelineError
+from synthpipe.errors import InputRefused, PipelineError, StepFailed
 from synthpipe.layout import RunLayout, run_id_for
 from synthpipe.logs import get_logger, json_handler, log_event
 from synthpipe.manifest import Manifest, SourceObject
@@ -26,7 +26,7 @@ from synthpipe.quarantine import quarantine
 
 STEPS = ("validate", "prepare", "verify", "train", "generate", "evaluate", "publish")
 # Steps that exist today; the runner stops, and says so, before the first one that does not.
-BUILT_STEPS = ("validate", "prepare", "verify")
+BUILT_STEPS = ("validate", "prepare", "verify", "train")
 LOCAL_BUCKET = "local"
 
 EXIT_OK = 0
@@ -115,10 +115,10 @@ def run_local(
 ) -> RunResult:
     """Run the pipeline on one CSV. See `synthpipe run --help` for the user's view."""
     reporter = reporter or Reporter()
+    file = Path(file)
     dataset = check_dataset_name(dataset or dataset_slug(file.name))
     if until is not None and until not in STEPS:
         raise ValueError(f"--until must be one of {', '.join(STEPS)}, not {until!r}")
-    file = Path(file)
     if not file.is_file():
         raise InputRefused(
             code="file_missing",
@@ -201,6 +201,10 @@ class _Run:
             except PipelineError as error:
                 self.reporter.step_finished(record, "failed", note=error.code)
                 return self._fail(record, error)
+            except Exception as error:  # a bug: end the run as failed, keep the trace in the log
+                log.exception("step.crashed", extra={"fields": {"step": record.name}})
+                self.reporter.step_finished(record, "failed", note="step_crashed")
+                return self._fail(record, _crashed(record.name, error))
             self.reporter.step_finished(record, "done", rows=rows, note=note)
             self.manifest.timings_s[record.name] = round(record.seconds, 3)
             self.manifest.write(self.layout.manifest_json)
@@ -214,7 +218,7 @@ class _Run:
         """Before verify, a copy of the input; from verify on, the run's cleaned output,
         moved out of cleaned/ so that no later step can read it."""
         if step in ("validate", "prepare") or not Path(self.layout.cleaned).exists():
-            raw = {Path(self.raw.path).name: str(self.raw.path)}
+            raw = {f"input/{Path(self.raw.path).name}": str(self.raw.path)}
             return quarantine(self.layout, error, files=raw)
         where = quarantine(self.layout, error, folders={"cleaned": self.layout.cleaned})
         storage.remove_tree(self.layout.cleaned)
@@ -225,7 +229,9 @@ class _Run:
         where = self._quarantine(record.name, error)
         log_event(log, "run.failed", logging.WARNING, step=error.step, code=error.code)
         status = "refused" if isinstance(error, InputRefused) else "failed"
-        message = f"{record.name} {status} the input: {error} (quarantined under {where})"
+        message = (
+            f"{record.name} {status} the input [{error.code}]: {error} (quarantined under {where})"
+        )
         return self._finish(status, EXIT_FAILED, message, error=error)
 
     def _finish(self, status: str, code: int, message: str, error=None) -> RunResult:
@@ -329,3 +335,69 @@ class _Run:
         self.manifest.record("verify", **result.to_dict())
         log_event(log, "verify.done", rows=result.rows, objects=result.files)
         return result.rows, "no personal data found (local scan; Macie on AWS)"
+
+    def _train(self) -> tuple[int, str]:
+        """The SageMaker entry point, in-process, on a folder shaped like /opt/ml."""
+        from synthpipe.train import contract
+
+        root = self._training_root()
+        forward = _ReporterHandler(self.reporter, "train")
+        train_log = logging.getLogger("synthpipe.train")
+        train_log.addHandler(forward)
+        try:
+            code = contract.run(root)
+        finally:
+            train_log.removeHandler(forward)
+        paths = contract.TrainingPaths(root)
+        if code != 0:
+            reason = paths.failure.read_text("utf-8").strip() if paths.failure.exists() else ""
+            raise StepFailed(
+                code="training_failed",
+                message=f"Training stopped: {reason or 'no reason was written'}",
+                fix="See the reason; change the hyperparameters in config/<dataset>.json "
+                "or the data, and run again.",
+                details={"exit_code": code},
+                step="train",
+            )
+        summary = storage.read_json(str(paths.model_dir / "training.json"))
+        self.manifest.record("train", model=str(paths.model_dir), **summary)
+        rows = summary.get("train_rows") or summary.get("rows", {}).get("train")
+        best = summary.get("best") or {}
+        note = f"best epoch {summary.get('best_epoch')}"
+        if "quality" in best:
+            note += f", quality {best['quality']:.2f}"
+        return rows, note
+
+    def _training_root(self) -> Path:
+        """models/<dataset>/<run_id>/ with input/ (cleaned data, hyperparameters) and model/."""
+        root = Path(self.layout.models)
+        channel = root / "input" / "data" / "train"
+        channel.parent.mkdir(parents=True, exist_ok=True)
+        if not channel.exists():
+            channel.symlink_to(Path(self.layout.cleaned), target_is_directory=True)
+        hyperparameters = {"seed": str(self.seed)} | self.config.hyperparameters
+        if self.config.target_column:
+            hyperparameters.setdefault("target_column", self.config.target_column)
+        storage.write_json(str(root / "input" / "config" / "hyperparameters.json"), hyperparameters)
+        return root
+
+
+def _crashed(step: str, error: Exception) -> StepFailed:
+    return StepFailed(
+        code="step_crashed",
+        message=f"The {step} step stopped on an unexpected {type(error).__name__}.",
+        fix="This is a bug in synthpipe: report it with the run's log (run.log.jsonl).",
+        details={"exception": type(error).__name__},
+        step=step,
+    )
+
+
+class _ReporterHandler(logging.Handler):
+    """Shows a step's log lines (training epochs) as progress on the terminal."""
+
+    def __init__(self, reporter: Reporter, step: str) -> None:
+        super().__init__(logging.INFO)
+        self.reporter, self.step = reporter, step
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.reporter.message(f"{self.step}: {record.getMessage()}")

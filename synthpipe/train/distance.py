@@ -15,7 +15,12 @@ sdmetrics' DCR metrics could not tell TVAE output from a copy of the training da
 - a missing value is at distance 1 from any value and 0 from another missing value.
 
 The row distance is the mean over columns (so in [0, 1]). The evaluation step reuses
-this module for its distance-to-closest-record figures.
+this module for its distance-to-closest-record figures (`paired_distances`).
+
+Speed: categorical mismatches are counted with one matrix product of one-hot codes
+(matches = one_hot(queries) @ one_hot(reference).T), and numbers column by column, so no
+(queries x reference x columns) array is built. 2,000 x 2,000 rows of BankSim shape took
+1.2 s with the earlier elementwise comparison.
 """
 
 from __future__ import annotations

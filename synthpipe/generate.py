@@ -1,0 +1,261 @@
+"""Generate: synthetic rows from the trained model, shaped like the cleaned data.
+
+    generate(model_dir=Path("<root>/model"), out_dir="staging/<dataset>/<run_id>")
+
+Reads the model folder that training writes (`synthesizer.pkl`, `schema.json`,
+`training.json`), samples N rows (default: as many as the cleaned input, as recorded by
+training) with seeded sampling, and writes
+
+    <out_dir>/synthetic.parquet   the cleaned data's column names, order and types
+    <out_dir>/synthetic.csv       the same rows, spreadsheet formulas neutralised
+
+`out_dir` is a local folder or an `s3://` prefix (both files are built in memory and
+written through `synthpipe.storage`).
+
+Columns, compared with the cleaned data (schema.json, role != dropped):
+- modelled features (see `synthpipe.train.metadata`): sampled, cast back to their type;
+- identifier columns (pseudonymised by Prepare, or given the identifier role by the
+  dataset config): fresh random surrogate ids `SYN-000001`, `SYN-000002`, ... drawn from
+  as many ids as the cleaned column had distinct values. The model never saw these
+  columns, so no real (or pseudonymised) value can come out;
+- `text` columns are ABSENT: TVAE cannot learn free text, and free text is where
+  personal data hides. The order of the remaining columns is the cleaned data's.
+
+Rare classes: when training was given a target column, sampling keeps each class at its
+real rate with per-class quotas (`synthpipe.train.sampling`); the achieved rates are
+returned.
+
+CSV injection (OWASP): a text cell that starts with `=`, `+`, `-`, `@`, a tab or a
+carriage return is prefixed with a single quote, so a spreadsheet shows it instead of
+executing it. Numbers are written as numbers. The Parquet keeps the values unchanged.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from synthpipe import storage
+from synthpipe.errors import StepFailed
+from synthpipe.schema import ColumnSchema, DatasetSchema
+
+STEP = "generate"
+PARQUET_NAME = "synthetic.parquet"
+CSV_NAME = "synthetic.csv"
+SURROGATE_PREFIX = "SYN-"
+# First characters that make a spreadsheet evaluate a cell (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+# Arrow type of each logical type: what Prepare writes (schema.py). Spark writes
+# timestamps adjusted to UTC, which pyarrow reads back as timestamp[us, tz=UTC].
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "integer": pa.int64(),
+    "decimal": pa.float64(),
+    "boolean": pa.bool_(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "categorical": pa.string(),
+}
+
+
+@dataclass(frozen=True)
+class GenerateResult:
+    rows: int
+    parquet_path: str
+    csv_path: str
+    # Column the class rates were kept for (None when training had no target).
+    target_column: str | None
+    # Class -> rate in the synthetic rows, and in the cleaned data (from training.json).
+    target_rates: dict[str, float] | None
+    real_target_rates: dict[str, float] | None
+    seconds: float
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    synthesizer: Any
+    schema: DatasetSchema
+    summary: dict[str, Any]
+
+    @property
+    def target(self) -> str | None:
+        return (self.summary.get("target") or {}).get("column") or None
+
+    @property
+    def real_target_rates(self) -> dict[str, float] | None:
+        """Class -> real rate, as training measured it on the cleaned data."""
+        if not self.target:
+            return None
+        classes = self.summary["target"]["with_quotas"]["classes"]
+        return {label: float(c["real_rate"]) for label, c in classes.items()}
+
+    @property
+    def cleaned_rows(self) -> int:
+        return int(self.summary["rows"]["cleaned"])
+
+
+def generate(
+    *, model_dir: Path, out_dir: str, rows: int | None = None, seed: int = 0
+) -> GenerateResult:
+    """Sample synthetic rows and write `synthetic.parquet` and `synthetic.csv`.
+
+    Args:
+        model_dir: the training contract's `<root>/model` folder.
+        out_dir: local folder or s3:// prefix, e.g. `staging/<dataset>/<run_id>`.
+        rows: how many rows; None for as many as the cleaned input had.
+        seed: seeds the sampling and the surrogate ids: same seed, same rows.
+    """
+    started = time.monotonic()
+    model = load_model(Path(model_dir))
+    count = model.cleaned_rows if rows is None else rows
+    if count < 1:
+        raise StepFailed(
+            code="bad_row_count",
+            message=f"Asked to generate {count} rows.",
+            fix="Ask for 1 row or more (rows_to_generate in the dataset config).",
+            step=STEP,
+        )
+    sampled = sample(model, count, seed)
+    table = to_cleaned_shape(sampled, model.schema, seed)
+    base = out_dir.rstrip("/")
+    parquet_path, csv_path = f"{base}/{PARQUET_NAME}", f"{base}/{CSV_NAME}"
+    storage.write_bytes(parquet_path, parquet_bytes(table))
+    storage.write_bytes(csv_path, csv_bytes(table))
+    target = model.target
+    return GenerateResult(
+        rows=table.num_rows,
+        parquet_path=parquet_path,
+        csv_path=csv_path,
+        target_column=target,
+        target_rates=None if target is None else _rates(sampled[target]),
+        real_target_rates=model.real_target_rates,
+        seconds=round(time.monotonic() - started, 2),
+    )
+
+
+def load_model(model_dir: Path) -> TrainedModel:
+    """The synthesizer, schema.json and training.json of a training run's model folder."""
+    names = ("synthesizer.pkl", "schema.json", "training.json")
+    missing = [name for name in names if not (model_dir / name).is_file()]
+    if missing:
+        raise StepFailed(
+            code="model_missing",
+            message=f"The model folder {model_dir} lacks {', '.join(missing)}.",
+            fix="Run the train step first; generate reads its model/ folder.",
+            step=STEP,
+        )
+    # Imported here: SDV pulls in torch, which callers that only import this module
+    # (the CLI's help, the runner's step list) should not pay for.
+    from sdv.utils import load_synthesizer
+
+    return TrainedModel(
+        synthesizer=load_synthesizer(str(model_dir / "synthesizer.pkl")),
+        schema=DatasetSchema.from_json((model_dir / "schema.json").read_text("utf-8")),
+        summary=json.loads((model_dir / "training.json").read_text("utf-8")),
+    )
+
+
+def sample(model: TrainedModel, rows: int, seed: int) -> pd.DataFrame:
+    """`rows` rows of the modelled columns; target classes at their real rates."""
+    from synthpipe.train.sampling import sample_rows
+
+    return sample_rows(model.synthesizer, rows, seed, model.target, model.real_target_rates)
+
+
+def _rates(series: pd.Series) -> dict[str, float]:
+    from synthpipe.train.sampling import class_rates
+
+    return class_rates(series)
+
+
+# ---------------------------------------------------------------------------------------
+# Back to the cleaned data's shape
+
+
+def output_columns(schema: DatasetSchema) -> list[ColumnSchema]:
+    """The cleaned data's columns that synthetic data has, in the cleaned order."""
+    return [c for c in schema.kept() if c.type != "text"]
+
+
+def to_cleaned_shape(sampled: pd.DataFrame, schema: DatasetSchema, seed: int) -> pa.Table:
+    """An Arrow table with the cleaned data's column names, order and types."""
+    arrays, fields = [], []
+    for position, column in enumerate(output_columns(schema)):
+        if column.role == "identifier":
+            values = surrogate_ids(len(sampled), column.distinct_count, seed, position)
+        else:
+            values = cast_column(sampled[column.name], column.type)
+        arrow_type = ARROW_TYPES[column.type if column.role != "identifier" else "categorical"]
+        arrays.append(pa.array(values, type=arrow_type, from_pandas=True))
+        fields.append(pa.field(column.name, arrow_type))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def cast_column(values: pd.Series, column_type: str) -> pd.Series:
+    """SDV's output for one column as the logical type's pandas dtype (nulls kept)."""
+    if column_type == "integer":
+        # Rounded: a numerical sdtype may come back as float (e.g. with nulls).
+        return pd.to_numeric(values, errors="coerce").round().astype("Int64")
+    if column_type == "decimal":
+        return pd.to_numeric(values, errors="coerce").astype("float64")
+    if column_type == "boolean":
+        return values.astype("boolean")
+    if column_type == "date":
+        return pd.to_datetime(values, errors="coerce").dt.date
+    if column_type == "timestamp":
+        return pd.to_datetime(values, errors="coerce", utc=True)
+    if column_type == "categorical":
+        return values.astype("string")
+    raise ValueError(f"type {column_type!r} is not generated")
+
+
+def surrogate_ids(rows: int, distinct: int, seed: int, position: int) -> np.ndarray:
+    """Random ids SYN-000001 ... SYN-<distinct>: as many ids as the real column had.
+
+    Drawn with replacement, so ids repeat across rows like a customer id does; they
+    carry no link to any real or pseudonymised value.
+    """
+    pool = max(1, distinct)
+    width = max(6, len(str(pool)))
+    rng = np.random.default_rng([seed, position])
+    numbers = rng.integers(1, pool + 1, size=rows)
+    return np.array([f"{SURROGATE_PREFIX}{n:0{width}d}" for n in numbers], dtype=object)
+
+
+# ---------------------------------------------------------------------------------------
+# Files
+
+
+def parquet_bytes(table: pa.Table) -> bytes:
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer)
+    return buffer.getvalue()
+
+
+def neutralise_cell(value: object) -> object:
+    """`'=SUM(A1)` for `=SUM(A1)`: a spreadsheet shows the text instead of running it."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_frame(table: pa.Table) -> pd.DataFrame:
+    """The rows as the CSV shows them: text cells neutralised, numbers untouched."""
+    frame = table.to_pandas()
+    for field in table.schema:
+        if pa.types.is_string(field.type):
+            frame[field.name] = frame[field.name].map(neutralise_cell, na_action="ignore")
+    return frame
+
+
+def csv_bytes(table: pa.Table) -> bytes:
+    return csv_frame(table).to_csv(index=False).encode("utf-8")
