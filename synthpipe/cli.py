@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from synthpipe.runner import STEPS, RunResult, last_built_step, run_local
 
 DEFAULT_WORKDIR = Path("runs")
 DEMO_ROWS = 10_000
+DEMO_CONFIG = {"target_column": "fraud"}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -129,6 +131,11 @@ def _demo(args: argparse.Namespace) -> int:
     sample.parent.mkdir(parents=True, exist_ok=True)
     write_banksim_csv(sample, rows=args.rows, seed=args.seed)
     print(f"Sample: {args.rows:,} BankSim-shaped transactions in {sample}")
+    config = args.workdir / "config" / "banksim.json"
+    if not config.exists():  # as a data owner would: name the target the report judges
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text(json.dumps(DEMO_CONFIG, indent=2) + "\n")
+        print(f"Dataset config: {config}")
     built = last_built_step()
     code = _run(sample, "banksim", args.workdir, built, args.seed, None)
     if code == 0 and built != STEPS[-1]:
@@ -138,8 +145,6 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    import json
-
     from synthpipe.pii import DetectorSettings
     from synthpipe.scan import scan_file
 
