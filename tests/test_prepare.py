@@ -231,3 +231,12 @@ def test_same_input_gives_the_same_cleaned_data(spark, banksim_csv, tmp_path):
     _, _, first = run_prepare(spark, tmp_path / "one", banksim_csv.read_bytes())
     _, _, second = run_prepare(spark, tmp_path / "two", banksim_csv.read_bytes())
     assert digest(Path(first.cleaned_data)) == digest(Path(second.cleaned_data))
+
+
+def test_rows_that_differ_only_in_a_dropped_column_are_not_duplicates(spark, tmp_path):
+    rows = [f"C{100000 + i},{'ab'[i % 2]},{i % 2}\n" for i in range(40)]
+    content = "customer,kind,n\n" + "".join(rows)
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert schema.column("customer").role == "dropped"
+    assert len(frame) == 40
+    assert schema.duplicate_rows_dropped == 0

@@ -320,14 +320,14 @@ def type_and_dedupe(
             step="prepare",
         )
     reference = reference_date(layout.run_id)
-    typed = strings.select(
-        F.monotonically_increasing_id().alias("_row"),
-        *[_column_expr(p, key, reference).alias(p.name) for p in kept],
-    )
-    names = [p.name for p in kept]
-    first = typed.groupBy(*[F.col(f"`{n}`") for n in names]).agg(F.min("_row").alias("_row"))
+    # Exact duplicates are identical input records: compared on every column, before any
+    # column is dropped (two customers' equal purchases are not duplicates).
+    every = [F.col(f"`{n}`") for n in strings.columns]
+    numbered = strings.select(F.monotonically_increasing_id().alias("_row"), *every)
+    unique = numbered.groupBy(*every).agg(F.min("_row").alias("_row"))
+    typed = unique.select("_row", *[_column_expr(p, key, reference).alias(p.name) for p in kept])
     files = max(1, profile.rows // _ROWS_PER_FILE + 1)
-    cleaned = first.orderBy("_row").drop("_row").coalesce(files)
+    cleaned = typed.orderBy("_row").drop("_row").coalesce(files)
     schema = DatasetSchema(
         dataset=layout.dataset,
         run_id=layout.run_id,
