@@ -8,12 +8,12 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export SPARK_LOCAL_IP ?= 127.0.0.1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test lint format bench-prepare clean
+.PHONY: demo test lint format bench-prepare clean browser
 
 demo: $(VENV)/.runtime
 	$(BIN)/synthpipe demo
 
-test: $(VENV)/.dev node_modules/.installed
+test: $(VENV)/.dev node_modules/.installed browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
@@ -47,6 +47,13 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
+
+# Chromium (Debian's package) for the report's browser test; the test skips without it.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium is not installed (apt-get install chromium): the report's browser test will skip."; fi; }
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out runs

@@ -1,0 +1,35 @@
+"""Where the pseudonymisation key comes from: the environment locally, Secrets Manager on AWS."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from synthpipe.errors import StepFailed
+from synthpipe.pii.keys import ENV_VAR, pseudonymisation_key
+
+
+def test_key_from_the_environment(monkeypatch):
+    monkeypatch.setenv(ENV_VAR, "0123456789abcdef0123")
+    assert pseudonymisation_key() == b"0123456789abcdef0123"
+
+
+def test_short_or_missing_key_is_refused_with_the_fix(monkeypatch):
+    monkeypatch.setenv(ENV_VAR, "short")
+    with pytest.raises(StepFailed) as caught:
+        pseudonymisation_key()
+    assert caught.value.code == "pseudonymisation_key_missing"
+    assert "short" not in str(caught.value)  # a key never reaches a message
+    monkeypatch.delenv(ENV_VAR)
+    with pytest.raises(StepFailed):
+        pseudonymisation_key()
+
+
+@mock_aws
+def test_key_from_secrets_manager(monkeypatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    client = boto3.client("secretsmanager")
+    arn = client.create_secret(Name="synthpipe/pseudonym", SecretString="s" * 32)["ARN"]
+    assert pseudonymisation_key(arn) == b"s" * 32
