@@ -137,11 +137,28 @@ def _demo(args: argparse.Namespace) -> int:
         config.write_text(json.dumps(DEMO_CONFIG, indent=2) + "\n")
         print(f"Dataset config: {config}")
     built = last_built_step()
-    code = _run(sample, "banksim", args.workdir, built, args.seed, None)
+    code = _run(sample, "banksim", args.workdir, args.until or built, args.seed, None)
     if code == 0 and built != STEPS[-1]:
         later = ", ".join(STEPS[STEPS.index(built) + 1 :])
         print(f"The demo ran every step built so far; still to come: {later}.")
     return code
+
+
+def _gate_lines(result: RunResult) -> list[str]:
+    """The verdict and each gate's figure, when the run got as far as the report."""
+    if "report" not in result.outputs:
+        return []
+    report_json = Path(result.outputs["report"]).with_name("report.json")
+    if not report_json.exists():
+        return []
+    report = json.loads(report_json.read_text())
+    lines = [f"Verdict: {report['verdict'].upper()}"]
+    for gate in report["gates"]:
+        mark = "pass" if gate["passed"] else "FAIL"
+        value, threshold = gate["value"], gate["threshold"]
+        shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+        lines.append(f"  {mark}  {gate['name']}: {shown} (threshold {threshold})")
+    return lines
 
 
 def _scan(args: argparse.Namespace) -> int:
@@ -196,13 +213,16 @@ def _run(file, dataset, workdir, until, seed, max_bytes) -> int:
 
 def _result_lines(result: RunResult) -> list[str]:
     lines = [f"Run {result.run_id} of dataset '{result.dataset}': {result.status}."]
+    lines += _gate_lines(result)
     if result.exit_code == 0:
         lines.append(result.message)
     labels = {
+        "synthetic": "Synthetic data",
+        "report": "Report",
         "cleaned": "Cleaned data",
         "quarantine": "Quarantine",
         "manifest": "Manifest",
         "log": "Log",
     }
-    lines += [f"{labels[k]}: {v}" for k, v in result.outputs.items() if k in labels]
+    lines += [f"{label}: {result.outputs[k]}" for k, label in labels.items() if k in result.outputs]
     return lines

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,11 +23,15 @@ from synthpipe.manifest import Manifest, SourceObject
 from synthpipe.names import check_dataset_name, dataset_slug
 from synthpipe.progress import Reporter, StepRecord
 from synthpipe.quarantine import quarantine
+from synthpipe.schema import DatasetSchema
 
 STEPS = ("validate", "prepare", "verify", "train", "generate", "evaluate", "publish")
 # Steps that exist today; the runner stops, and says so, before the first one that does not.
-BUILT_STEPS = ("validate", "prepare", "verify", "train")
+BUILT_STEPS = STEPS
 LOCAL_BUCKET = "local"
+# Failures that say the data is unfit move it to quarantine; later ones (training, the
+# gate) keep their output where a user can read it.
+QUARANTINED_STEPS = ("validate", "prepare", "verify")
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -217,6 +221,8 @@ class _Run:
     def _quarantine(self, step: str, error: PipelineError) -> str:
         """Before verify, a copy of the input; from verify on, the run's cleaned output,
         moved out of cleaned/ so that no later step can read it."""
+        if step not in QUARANTINED_STEPS:
+            return ""  # later failures keep their output in place (staging/, models/)
         if step in ("validate", "prepare") or not Path(self.layout.cleaned).exists():
             raw = {f"input/{Path(self.raw.path).name}": str(self.raw.path)}
             return quarantine(self.layout, error, files=raw)
@@ -229,12 +235,13 @@ class _Run:
         where = self._quarantine(record.name, error)
         log_event(log, "run.failed", logging.WARNING, step=error.step, code=error.code)
         status = "refused" if isinstance(error, InputRefused) else "failed"
-        message = (
-            f"{record.name} {status} the input [{error.code}]: {error} (quarantined under {where})"
-        )
-        return self._finish(status, EXIT_FAILED, message, error=error)
+        kept = f"quarantined under {where}" if where else f"output kept under {self.layout.staging}"
+        message = f"{record.name} {status} [{error.code}]: {error} ({kept})"
+        return self._finish(status, EXIT_FAILED, message, error=error, quarantined=bool(where))
 
-    def _finish(self, status: str, code: int, message: str, error=None) -> RunResult:
+    def _finish(
+        self, status: str, code: int, message: str, error=None, quarantined: bool = False
+    ) -> RunResult:
         self.manifest.status = status
         self.manifest.write(self.layout.manifest_json)
         log_event(log, "run.finished", status=status, exit_code=code)
@@ -244,8 +251,13 @@ class _Run:
         }
         if Path(self.layout.cleaned_data).exists():
             outputs["cleaned"] = self.layout.cleaned
-        if error is not None:
+        if quarantined:
             outputs["quarantine"] = self.layout.quarantine
+        if Path(f"{self.layout.staging}/report.html").exists():
+            outputs["report"] = f"{self.layout.staging}/report.html"
+        if Path(f"{self.layout.synthetic}/manifest.json").exists():
+            outputs["synthetic"] = self.layout.synthetic
+            outputs["report"] = f"{self.layout.synthetic}/report.html"
         return RunResult(
             dataset=self.layout.dataset,
             run_id=self.layout.run_id,
@@ -380,6 +392,100 @@ class _Run:
             hyperparameters.setdefault("target_column", self.config.target_column)
         storage.write_json(str(root / "input" / "config" / "hyperparameters.json"), hyperparameters)
         return root
+
+    def _generate(self) -> tuple[int, str]:
+        from synthpipe.generate import generate
+
+        self.reporter.message("generate: sampling synthetic rows")
+        result = generate(
+            model_dir=Path(self.layout.models) / "model",
+            out_dir=self.layout.staging,
+            rows=self.config.rows_to_generate,
+            seed=self.seed,
+        )
+        self.manifest.record("generate", **asdict(result))
+        note = ""
+        if result.target_column and result.target_rates and result.real_target_rates:
+            label = min(result.real_target_rates, key=result.real_target_rates.get)  # rarest
+            note = (
+                f"{result.target_column}={label}: {result.target_rates.get(label, 0):.2%} "
+                f"(real {result.real_target_rates[label]:.2%})"
+            )
+        return result.rows, note
+
+    def _evaluate(self) -> tuple[int, str]:
+        import pandas as pd
+
+        from synthpipe.evaluate import Thresholds, evaluate, write_report
+
+        self.reporter.message("evaluate: fidelity, privacy, utility")
+        schema = DatasetSchema.from_json(Path(self.layout.schema_json).read_text())
+        model_dir = Path(self.layout.models) / "model"
+        cleaned = pd.read_parquet(self.layout.cleaned_data)
+        holdout = pd.read_parquet(model_dir / "holdout.parquet")
+        train = cleaned.drop(index=holdout.index)
+        synthetic = pd.read_parquet(f"{self.layout.staging}/synthetic.parquet")
+        report = evaluate(
+            train=train,
+            holdout=holdout,
+            synthetic=synthetic,
+            schema=schema,
+            target_column=self.config.target_column,
+            thresholds=Thresholds.from_settings(self.config.thresholds),
+            seed=self.seed,
+            lineage=self._lineage(),
+            prepare_summary=self._prepare_summary(schema),
+        )
+        write_report(report, self.layout.staging)
+        data = report.to_dict()
+        self.manifest.record(
+            "evaluate",
+            verdict=data["verdict"],
+            gates=data["gates"],
+            quality=data["quality"]["score"],
+            privacy={k: v for k, v in data["privacy"].items() if k != "dcr"},
+            report=f"{self.layout.staging}/report.json",
+        )
+        log_event(log, "evaluate.done", verdict=data["verdict"], failed=report.failed_gates)
+        note = f"verdict {data['verdict']}, quality {data['quality']['score']:.2f}"
+        return len(synthetic), note
+
+    def _lineage(self) -> dict:
+        source = asdict(self.manifest.source)
+        return {
+            "dataset": self.layout.dataset,
+            "run_id": self.layout.run_id,
+            "source": source,
+            "code_version": self.manifest.code_version,
+            "seed": self.seed,
+        }
+
+    def _prepare_summary(self, schema: DatasetSchema) -> list[dict]:
+        """What Prepare removed or changed, and why: names, actions, types; never values."""
+        actions = {a["column"]: a for a in storage.read_json(self.layout.pii_actions_json)}
+        summary = []
+        for column in schema.columns:
+            action = actions.get(column.name)
+            if action is None and column.role != "dropped":
+                continue
+            summary.append(
+                {
+                    "column": column.name,
+                    "action": action["action"] if action else "drop",
+                    "entity_types": action["entity_types"] if action else [],
+                    "reason": action["reason"] if action else column.reason,
+                }
+            )
+        return summary
+
+    def _publish(self) -> tuple[int, str]:
+        from synthpipe.publish import publish
+
+        report = storage.read_json(f"{self.layout.staging}/report.json")
+        self.manifest.status = "published"
+        self.manifest.record("publish", synthetic=self.layout.synthetic)
+        publish(self.layout, self.manifest.to_dict())
+        return self.manifest.steps["generate"]["rows"], f"verdict {report['verdict']}"
 
 
 def _crashed(step: str, error: Exception) -> StepFailed:

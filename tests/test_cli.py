@@ -176,7 +176,7 @@ def test_run_until_prepare_on_the_sample_exits_zero_and_says_where_results_are(
 @pytest.mark.slow
 def test_demo_exits_zero_and_says_where_results_are(spark, capsys, tmp_path):
     work = tmp_path / "work"
-    assert run_main(["demo", "--rows", "500", "--workdir", str(work)]) == 0
+    assert run_main(["demo", "--rows", "500", "--workdir", str(work), "--until", "verify"]) == 0
     out = capsys.readouterr().out
     assert "500" in out
     cleaned = result_path(out, "Cleaned data")
