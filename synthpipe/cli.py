@@ -58,6 +58,15 @@ def _parser() -> argparse.ArgumentParser:
         default=DEMO_ROWS,
         help=f"rows of sample data (default {DEMO_ROWS:,})",
     )
+    report = commands.add_parser(
+        "report",
+        help="render report.html again from a run's report.json",
+        description="Read RUN_DIR/report.json (a run's staging/<dataset>/<run_id>/ or "
+        "synthetic/<dataset>/<run_id>/ folder), check it against the report schema, and "
+        "write RUN_DIR/report.html again.",
+    )
+    report.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="folder with report.json")
+
     scan = commands.add_parser(
         "scan",
         help="find personal data in a CSV or Parquet file",
@@ -112,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
 def _command(args: argparse.Namespace) -> int:
     if args.command == "scan":
         return _scan(args)
+    if args.command == "report":
+        return _report(args.run_dir)
     try:
         if args.command == "demo":
             return _demo(args)
@@ -142,6 +153,24 @@ def _demo(args: argparse.Namespace) -> int:
         later = ", ".join(STEPS[STEPS.index(built) + 1 :])
         print(f"The demo ran every step built so far; still to come: {later}.")
     return code
+
+
+def _report(run_dir: Path) -> int:
+    import jsonschema
+
+    from synthpipe.evaluate import load_schema, write_report
+
+    source = run_dir / "report.json"
+    try:
+        data = json.loads(source.read_text(encoding="utf-8"))
+        jsonschema.validate(data, load_schema())
+    except (OSError, ValueError, jsonschema.ValidationError) as error:
+        problem = getattr(error, "message", None) or str(error)
+        print(f"synthpipe: cannot render {source}: {problem}", file=sys.stderr)
+        return 2
+    _, html = write_report(data, run_dir)
+    print(f"Report: {html}")
+    return 0
 
 
 def _gate_lines(result: RunResult) -> list[str]:
