@@ -35,6 +35,8 @@ NUMERIC_SDTYPES = ("numerical", "datetime")
 # clipped to 1) and |missing - missing| = 0.
 _MISSING = -1.0
 _CHUNK_CELLS = 4_000_000
+# Categorical columns with more codes than this are compared code by code.
+_MAX_ONE_HOT = 2048
 
 
 @dataclass
@@ -102,18 +104,104 @@ def nearest_distances(
         raise ValueError("nothing to measure: no columns or an empty reference")
     q_num, r_num = space.numbers(queries), space.numbers(reference)
     q_cat, r_cat = space.categories([queries, reference])
-    rows_per_chunk = max(1, _CHUNK_CELLS // max(1, len(reference) * n_columns))
+    q_hot, r_hot, wide = _one_hot(q_cat, r_cat)
+    has_missing = ((q_num == _MISSING).any(axis=0) | (r_num == _MISSING).any(axis=0)).tolist()
+    rows_per_chunk = max(1, _CHUNK_CELLS // len(reference))
     result = np.empty(len(queries), dtype=np.float64)
     for start in range(0, len(queries), rows_per_chunk):
-        stop = start + rows_per_chunk
-        total = np.zeros((min(stop, len(queries)) - start, len(reference)), dtype=np.float32)
-        if space.numeric:
-            diff = np.abs(q_num[start:stop, None, :] - r_num[None, :, :])
-            total += np.minimum(diff, 1.0).sum(axis=2)
-        if space.categorical:
-            total += (q_cat[start:stop, None, :] != r_cat[None, :, :]).sum(axis=2)
+        stop = min(start + rows_per_chunk, len(queries))
+        # Mismatching categories = categorical columns - matching ones.
+        total = np.full((stop - start, len(reference)), len(space.categorical), np.float32)
+        if q_hot.shape[1]:
+            total -= q_hot[start:stop] @ r_hot.T
+        for j in wide:
+            total -= q_cat[start:stop, j, None] == r_cat[None, :, j]
+        for j in range(len(space.numeric)):
+            diff = np.abs(q_num[start:stop, j, None] - r_num[None, :, j])
+            # Ranks lie in [0, 1]: only a missing value (-1) can take a gap above 1.
+            total += np.minimum(diff, 1.0) if has_missing[j] else diff
         result[start:stop] = total.min(axis=1) / n_columns
     return result
+
+
+def _one_hot(q_cat: np.ndarray, r_cat: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """One-hot matrices of the categorical columns with at most _MAX_ONE_HOT codes.
+
+    Wider columns (returned by index) are compared code by code instead: their one-hot
+    matrices would not fit in memory.
+    """
+    blocks_q, blocks_r, wide = [], [], []
+    for j in range(q_cat.shape[1]):
+        width = int(max(q_cat[:, j].max(initial=-1), r_cat[:, j].max(initial=-1))) + 1
+        if width > _MAX_ONE_HOT:
+            wide.append(j)
+            continue
+        eye = np.eye(width, dtype=np.float32)
+        blocks_q.append(eye[q_cat[:, j]])
+        blocks_r.append(eye[r_cat[:, j]])
+    if not blocks_q:
+        empty = np.zeros((len(q_cat), 0), np.float32), np.zeros((len(r_cat), 0), np.float32)
+        return (*empty, wide)
+    return np.hstack(blocks_q), np.hstack(blocks_r), wide
+
+
+@dataclass
+class PairedDistances:
+    """Distances to the closest record of a synthetic sample, in training and holdout.
+
+    `train_sample` and `holdout_sample` have `rows` rows each (equal sizes: otherwise the
+    larger set would win more nearest neighbours by chance); `space` is fitted on both.
+    """
+
+    synthetic_to_train: np.ndarray
+    synthetic_to_holdout: np.ndarray
+    train_sample: pd.DataFrame
+    holdout_sample: pd.DataFrame
+    space: DistanceSpace
+
+    @property
+    def rows(self) -> int:
+        return len(self.train_sample)
+
+    @property
+    def closer_to_training_share(self) -> float:
+        """Share of synthetic rows closer to training than to holdout; ties count 1/2."""
+        to_train, to_holdout = self.synthetic_to_train, self.synthetic_to_holdout
+        return float(np.mean(to_train < to_holdout) + 0.5 * np.mean(to_train == to_holdout))
+
+
+def paired_distances(
+    synthetic: pd.DataFrame,
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    sdtypes: dict[str, str],
+    rows: int,
+    seed: int,
+    query_rows: int | None = None,
+) -> PairedDistances:
+    """Closest-record distances of synthetic rows to equal-size samples of up to `rows`
+    training and holdout rows; `query_rows` synthetic rows (default: `rows`).
+
+    Every sample is drawn at random with `seed`: the synthetic rows too, so that an
+    output ordered by class or by time is measured fairly.
+
+    Sensitivity: only copies of rows in the training *sample* can be closer to training,
+    so a set of pure copies scores 0.5 + 0.5 x sample / len(train) (0.625 with the whole
+    holdout as sample and an 80/20 split). Use samples as large as the holdout when the
+    figure gates a release.
+    """
+    size = min(rows, len(train), len(holdout))
+    if size == 0 or len(synthetic) == 0:
+        raise ValueError("closer_to_training_share needs non-empty frames")
+    rng = np.random.default_rng(seed)
+    train_sample = train.iloc[rng.choice(len(train), size, replace=False)]
+    holdout_sample = holdout.iloc[rng.choice(len(holdout), size, replace=False)]
+    n_queries = min(rows if query_rows is None else query_rows, len(synthetic))
+    queries = synthetic.iloc[rng.choice(len(synthetic), n_queries, replace=False)]
+    space = DistanceSpace.fit(pd.concat([train_sample, holdout_sample]), sdtypes)
+    to_train = nearest_distances(queries, train_sample, space)
+    to_holdout = nearest_distances(queries, holdout_sample, space)
+    return PairedDistances(to_train, to_holdout, train_sample, holdout_sample, space)
 
 
 def closer_to_training_share(
@@ -130,15 +218,5 @@ def closer_to_training_share(
     higher means memorisation. Training and holdout samples have equal sizes (otherwise
     the larger set would win more nearest neighbours by chance); ties count one half.
     """
-    size = min(rows, len(train), len(holdout))
-    if size == 0 or len(synthetic) == 0:
-        raise ValueError("closer_to_training_share needs non-empty frames")
-    rng = np.random.default_rng(seed)
-    train_sample = train.iloc[rng.choice(len(train), size, replace=False)]
-    holdout_sample = holdout.iloc[rng.choice(len(holdout), size, replace=False)]
-    queries = synthetic.iloc[: min(rows, len(synthetic))]
-    space = DistanceSpace.fit(pd.concat([train_sample, holdout_sample]), sdtypes)
-    to_train = nearest_distances(queries, train_sample, space)
-    to_holdout = nearest_distances(queries, holdout_sample, space)
-    closer = np.mean(to_train < to_holdout) + 0.5 * np.mean(to_train == to_holdout)
-    return float(closer)
+    distances = paired_distances(synthetic, train, holdout, sdtypes, rows, seed)
+    return distances.closer_to_training_share

@@ -1,0 +1,220 @@
+"""`evaluate`: fidelity, privacy and utility of one synthetic data set, and the gate."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from synthpipe.errors import StepFailed
+from synthpipe.evaluate import fidelity, privacy, utility
+from synthpipe.evaluate.frames import sample
+from synthpipe.evaluate.gate import STEP, Thresholds, check, verdict
+from synthpipe.evaluate.report import Privacy, Quality, Report, SampleSizes, jsonable
+from synthpipe.schema import DatasetSchema
+from synthpipe.train.metadata import TABLE, metadata_dict, modelled_columns
+
+# Subsample sizes; 50,000 rows evaluate in well under 60 s on 2 cores with these.
+QUALITY_ROWS = 20_000
+# Synthetic rows measured, and the most training and holdout rows they are measured
+# against (as many as the holdout, up to this: see privacy.memorisation).
+PRIVACY_ROWS = 3_000
+PRIVACY_REFERENCE_ROWS = 20_000
+UTILITY_ROWS = 50_000
+PREPARE_KEYS = ("column", "action", "entity_types", "reason")
+
+
+def evaluate(
+    *,
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    schema: DatasetSchema,
+    target_column: str | None,
+    thresholds: Thresholds,
+    seed: int = 0,
+    lineage: dict[str, Any],
+    prepare_summary: list[dict[str, Any]],
+    quality_rows: int = QUALITY_ROWS,
+    privacy_rows: int = PRIVACY_ROWS,
+    privacy_reference_rows: int = PRIVACY_REFERENCE_ROWS,
+    utility_rows: int = UTILITY_ROWS,
+) -> Report:
+    """Evaluate `synthetic` against the real `train` rows (what the model saw) and the
+    `holdout` rows (what it never saw), and apply the release gate.
+
+    Columns evaluated: the modelled columns of `schema` (features TVAE learns, with the
+    sdtypes training used). The PII rescan reads every column of `synthetic`.
+    `prepare_summary` is Prepare's list of {column, action, entity_types, reason};
+    `lineage` is any JSON object (source, versions, run id) copied into the report.
+    Raises StepFailed when the frames cannot be evaluated (missing columns, no rows).
+    """
+    metadata, sdtypes = _metadata(schema, target_column, train, holdout, synthetic)
+    columns = list(sdtypes)
+    real, synth = train[columns], synthetic[columns]
+    timings: dict[str, float] = {}
+    timed = _timer(timings)
+
+    real_q = sample(real, quality_rows, seed)
+    synth_q = sample(synth, quality_rows, seed + 1)
+    scores = timed("quality", lambda: fidelity.quality(real_q, synth_q, metadata))
+    diagnostic = timed("diagnostic", lambda: fidelity.diagnostic(real, synth, metadata))
+    summaries = timed("summaries", lambda: fidelity.column_summaries(real, synth, sdtypes))
+    plots = timed("plots", lambda: _plots(real_q, synth_q, sdtypes))
+    memo = timed(
+        "closer_to_training",
+        lambda: privacy.memorisation(
+            train=train,
+            holdout=holdout,
+            synthetic=synthetic,
+            sdtypes=sdtypes,
+            reference_rows=privacy_reference_rows,
+            query_rows=privacy_rows,
+            seed=seed,
+        ),
+    )
+    copies = timed(
+        "exact_copies",
+        lambda: privacy.exact_copies(
+            train=train, holdout=holdout, synthetic=synthetic, sdtypes=sdtypes
+        ),
+    )
+    pii = timed("pii_rescan", lambda: privacy.pii_rescan(synthetic))
+    rate, useful = None, None
+    if target_column:
+        all_real = pd.concat([train[[target_column]], holdout[[target_column]]])
+        rate = utility.target_rate(all_real, synthetic, target_column, thresholds.target_rate)
+        useful = timed(
+            "utility",
+            lambda: utility.utility(
+                train=train,
+                holdout=holdout,
+                synthetic=synthetic,
+                sdtypes=sdtypes,
+                target=target_column,
+                rows=utility_rows,
+                seed=seed,
+            ),
+        )
+
+    quality = _quality(scores, summaries, plots["associations"])
+    private = Privacy(
+        closer_to_training_share=memo["closer_to_training_share"],
+        exact_copies=copies["exact_copies"],
+        exact_copies_beyond_chance=copies["exact_copies_beyond_chance"],
+        exact_copies_expected_by_chance=copies["exact_copies_expected_by_chance"],
+        pii_hits=pii["pii_hits"],
+        pii_columns=pii["pii_columns"],
+        dcr=memo["dcr"],
+        copies=copies,
+    )
+    gates = [
+        check("quality", quality.score if quality.score is not None else float("nan"), thresholds),
+        check("association_gap", quality.association_gap["value"], thresholds),
+        check("closer_to_training_share", private.closer_to_training_share, thresholds),
+        check("exact_copies_beyond_chance", private.exact_copies_beyond_chance, thresholds),
+        check("pii_hits", private.pii_hits, thresholds),
+    ]
+    if rate is not None:
+        gates.append(check("target_rate", rate["max_relative_deviation"], thresholds))
+    sizes = SampleSizes(
+        train_rows=len(train),
+        holdout_rows=len(holdout),
+        synthetic_rows=len(synthetic),
+        quality_rows=min(len(real_q), len(synth_q)),
+        privacy_rows=memo["dcr"]["synthetic_rows"],
+        privacy_reference_rows=memo["dcr"]["reference_rows"],
+        utility_rows=None if useful is None else useful["training_rows"],
+        full_scan_rows=len(synthetic),
+    )
+    return Report(
+        dataset=schema.dataset,
+        run_id=schema.run_id,
+        verdict=verdict(gates),
+        gates=gates,
+        thresholds=thresholds.to_dict(),
+        quality=quality,
+        privacy=private,
+        utility=useful,
+        target_rate=rate,
+        diagnostic=diagnostic,
+        sample_sizes=sizes,
+        prepare=[{k: item.get(k) for k in PREPARE_KEYS} for item in prepare_summary],
+        lineage=jsonable(dict(lineage)),
+        plots=plots,
+        seed=seed,
+        timings=timings,
+    )
+
+
+def _timer(timings: dict[str, float]) -> Callable[[str, Callable[[], Any]], Any]:
+    def timed(name: str, work: Callable[[], Any]) -> Any:
+        started = time.monotonic()
+        result = work()
+        timings[name] = round(time.monotonic() - started, 3)
+        return result
+
+    return timed
+
+
+def _metadata(
+    schema: DatasetSchema,
+    target: str | None,
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    synthetic: pd.DataFrame,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """SDV metadata and sdtypes of the evaluated columns; refuses frames that do not fit."""
+    columns = [c for c in modelled_columns(schema) if c in train.columns]
+    if not columns:
+        raise _refuse("no_columns", "No modelled column of schema.json is in the training rows.")
+    for name, frame in (("holdout", holdout), ("synthetic", synthetic)):
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise _refuse("missing_columns", f"The {name} rows lack columns {missing}.")
+        if len(frame) == 0:
+            raise _refuse("no_rows", f"The {name} rows are empty.")
+    if len(train) == 0:
+        raise _refuse("no_rows", "The training rows are empty.")
+    if target and target not in columns:
+        raise _refuse("bad_target", f"Target column {target!r} is not an evaluated column.")
+    full = metadata_dict(schema, target)
+    kept = {c: full["tables"][TABLE]["columns"][c] for c in columns}
+    metadata = {**full, "tables": {TABLE: {"columns": kept}}}
+    return metadata, {c: spec["sdtype"] for c, spec in kept.items()}
+
+
+def _refuse(code: str, message: str) -> StepFailed:
+    return StepFailed(
+        code=code,
+        message=message,
+        fix="Evaluate the synthetic output of the model trained on this schema.json.",
+        step=STEP,
+    )
+
+
+def _plots(real: pd.DataFrame, synthetic: pd.DataFrame, sdtypes: dict[str, str]) -> dict:
+    return {
+        "columns": fidelity.column_plots(real, synthetic, sdtypes),
+        "associations": fidelity.associations(real, synthetic, sdtypes),
+    }
+
+
+def _quality(
+    scores: dict[str, Any], summaries: dict[str, dict[str, Any]], associations: dict[str, Any]
+) -> Quality:
+    """SDMetrics scores with each column's summary statistics next to its score."""
+    columns = {
+        name: {**summary, **scores["columns"].get(name, {"metric": None, "score": None})}
+        for name, summary in summaries.items()
+    }
+    return Quality(
+        score=scores["score"],
+        column_shapes=scores["column_shapes"],
+        column_pair_trends=scores["column_pair_trends"],
+        columns=columns,
+        pairs=scores["pairs"],
+        association_gap=fidelity.association_gap(associations),
+    )

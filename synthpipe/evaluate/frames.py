@@ -1,0 +1,38 @@
+"""Small helpers on data frames shared by the evaluation modules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+NUMERIC_SDTYPES = ("numerical", "datetime")
+MISSING_LABEL = "(missing)"
+
+
+def sample(frame: pd.DataFrame, rows: int, seed: int) -> pd.DataFrame:
+    """Up to `rows` rows drawn at random without replacement (the frame when smaller)."""
+    if len(frame) <= rows:
+        return frame
+    positions = np.sort(np.random.default_rng(seed).choice(len(frame), rows, replace=False))
+    return frame.iloc[positions]
+
+
+def as_numbers(series: pd.Series) -> np.ndarray:
+    """Numbers as float64 (datetimes as nanoseconds); anything unreadable is NaN."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        values = series.astype("int64").to_numpy(dtype=float)
+        values[series.isna().to_numpy()] = np.nan
+        return values
+    if pd.api.types.is_bool_dtype(series):
+        return series.astype(float).to_numpy()
+    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+
+
+def as_labels(series: pd.Series) -> pd.Series:
+    """Category labels as strings, so that 1, 1.0-as-category and '1' compare the same."""
+    labels = series.astype("string")
+    if pd.api.types.is_float_dtype(series):
+        # 1.0 -> "1": a categorical integer column read back as float.
+        whole = series.notna() & (series == series.round())
+        labels[whole] = series[whole].astype("int64").astype("string")
+    return labels.fillna(MISSING_LABEL)

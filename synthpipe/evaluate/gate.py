@@ -1,0 +1,163 @@
+"""The release gate: thresholds from settings, one pass/fail per figure, and the verdict.
+
+Only a run whose every gate passes is published. Each gate names the report figure it
+reads (same name as the threshold key in `config/<dataset>.json` -> `thresholds`):
+
+| gate                        | figure                                      | passes when      |
+| --------------------------- | ------------------------------------------- | ---------------- |
+| quality                     | quality.score (SDMetrics, 0..1)             | >= 0.90          |
+| association_gap             | quality.association_gap.value (0..2)        | <= 0.30          |
+| closer_to_training_share    | privacy.closer_to_training_share            | <= 0.55          |
+| exact_copies_beyond_chance  | privacy.exact_copies_beyond_chance          | <= 0             |
+| pii_hits                    | privacy.pii_hits (columns flagged)          | <= 0             |
+| target_rate                 | target_rate.max_relative_deviation          | <= 0.20 (±20%)   |
+
+The target-rate gate exists only when a target column is configured.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from synthpipe.errors import StepFailed
+
+STEP = "evaluate"
+
+# What to try when a gate fails; shown in report.html and by the runner.
+ADVICE = {
+    "quality": (
+        "The synthetic data does not look enough like the real data. Train longer (more "
+        "epochs), check the column types in schema.json (a number read as text, an id kept "
+        "as a feature), or, if this data set is hard to model, lower thresholds.quality in "
+        "config/<dataset>.json after reading the per-column and per-pair scores below."
+    ),
+    "association_gap": (
+        "A relationship between two columns (named below) is lost or invented. Train "
+        "longer; check that both columns are modelled with the right types; a column that "
+        "is a function of another (merchant -> category) needs enough rows per value."
+    ),
+    "closer_to_training_share": (
+        "The model memorises its training rows. Train fewer epochs (or evaluate more often "
+        "so that an earlier checkpoint is kept), give it more rows, or use a smaller model "
+        "(embedding_dim, compress_dims)."
+    ),
+    "exact_copies_beyond_chance": (
+        "Synthetic rows repeat training rows more often than unseen real rows do. Treat it "
+        "as memorisation: train fewer epochs or use more rows; check that the data has no "
+        "large blocks of duplicate rows."
+    ),
+    "pii_hits": (
+        "The personal-data scan flagged columns of the synthetic output (listed below). "
+        "Drop or mask them in Prepare (pii_action in config/<dataset>.json) and run again; "
+        "never publish this output."
+    ),
+    "target_rate": (
+        "The rate of a target class differs from the real rate by more than the tolerance. "
+        "Sample with per-class quotas (the generate step keeps class rates), train longer so "
+        "that the model learns the rare class, or check the target column."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The bars a run must meet. Defaults are the pipeline's; override per data set."""
+
+    # Lowest SDMetrics quality score (0..1).
+    quality: float = 0.90
+    # Largest |real - synthetic| pairwise association (Spearman or Cramér's V).
+    association_gap: float = 0.30
+    # Highest share of synthetic rows closer to a training row than to a holdout row.
+    closer_to_training_share: float = 0.55
+    # Most synthetic rows equal to a training row beyond what chance explains.
+    exact_copies_beyond_chance: int = 0
+    # Most synthetic columns flagged by the personal-data scan.
+    pii_hits: int = 0
+    # Largest relative deviation of a target class rate from the real rate (0.2 = ±20%).
+    target_rate: float = 0.20
+
+    @classmethod
+    def from_settings(cls, overrides: dict[str, Any] | None) -> Thresholds:
+        """Defaults with `overrides` applied; unknown keys and bad values are refused.
+
+        Example: `Thresholds.from_settings({"quality": 0.85})`.
+        """
+        overrides = overrides or {}
+        if not isinstance(overrides, dict):
+            raise _bad("(all)", overrides, "expected an object of name -> number")
+        known = [f.name for f in fields(cls)]
+        values: dict[str, Any] = {}
+        for key, value in overrides.items():
+            if key not in known:
+                raise _bad(key, value, f"unknown threshold; known: {', '.join(known)}")
+            values[key] = _check(key, value)
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# name -> (kind, low, high), inclusive.
+_RULES: dict[str, tuple[str, float, float]] = {
+    "quality": ("share", 0.0, 1.0),
+    "association_gap": ("share", 0.0, 2.0),
+    "closer_to_training_share": ("share", 0.0, 1.0),
+    "exact_copies_beyond_chance": ("count", 0, 1e12),
+    "pii_hits": ("count", 0, 1e6),
+    "target_rate": ("share", 0.0, 10.0),
+}
+
+
+def _bad(key: str, value: Any, problem: str) -> StepFailed:
+    return StepFailed(
+        code="bad_threshold",
+        message=f"Threshold {key}={value!r}: {problem}.",
+        fix="Fix thresholds in the settings or in config/<dataset>.json.",
+        details={"key": key},
+        step=STEP,
+    )
+
+
+def _check(key: str, value: Any) -> float | int:
+    kind, low, high = _RULES[key]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _bad(key, value, f"expected a number in [{low:g}, {high:g}]")
+    if not math.isfinite(value) or not low <= value <= high:
+        raise _bad(key, value, f"out of range, expected a number in [{low:g}, {high:g}]")
+    if kind == "count":
+        if value != int(value):
+            raise _bad(key, value, "expected a whole number of rows or columns")
+        return int(value)
+    return float(value)
+
+
+@dataclass
+class Gate:
+    """One check of the release gate."""
+
+    name: str
+    value: float | int
+    threshold: float | int
+    passed: bool
+    # "min": value must be >= threshold; "max": value must be <= threshold.
+    direction: str
+    advice: str
+
+
+def check(name: str, value: float | int, thresholds: Thresholds) -> Gate:
+    """The gate `name` on `value`; NaN never passes."""
+    threshold = getattr(thresholds, name)
+    direction = "min" if name == "quality" else "max"
+    if isinstance(value, float) and math.isnan(value):
+        passed = False
+    elif direction == "min":
+        passed = value >= threshold
+    else:
+        passed = value <= threshold
+    return Gate(name, value, threshold, bool(passed), direction, ADVICE[name])
+
+
+def verdict(gates: list[Gate]) -> str:
+    return "pass" if gates and all(g.passed for g in gates) else "fail"

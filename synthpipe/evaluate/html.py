@@ -1,0 +1,483 @@
+"""`report.html`: one self-contained page rendered from report.json alone.
+
+No script, no external style, font or image: charts are inline SVG drawn here, so the
+file opens offline, stays small (tens of kilobytes) and cannot raise a console error.
+Every text from the data (column names, categories, lineage) is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from synthpipe.evaluate import svg
+
+TEMPLATE_PATH = Path(__file__).with_name("report_template.html")
+
+GATE_LABELS = {
+    "quality": "Fidelity: SDMetrics quality score",
+    "association_gap": "Fidelity: largest change in a relationship between two columns",
+    "closer_to_training_share": "Memorisation: share of synthetic rows closer to training",
+    "exact_copies_beyond_chance": "Exact copies of training rows, beyond chance",
+    "pii_hits": "Personal data found in the synthetic output (columns)",
+    "target_rate": "Target class rate: largest relative deviation",
+}
+PERCENT_GATES = ("target_rate",)
+
+
+def render_html(report: dict[str, Any]) -> str:
+    """The page for one report (the dict of report.json)."""
+    sections = [
+        _gates(report),
+        _fidelity(report),
+        _privacy(report),
+        _utility(report),
+        _prepare(report),
+        _lineage(report),
+        _sizes(report),
+    ]
+    template = Template(TEMPLATE_PATH.read_text(encoding="utf-8"))
+    title = f"Synthetic data report: {report['dataset']} {report['run_id']}"
+    return template.substitute(
+        title=escape(title),
+        header=_header(report),
+        body="\n".join(sections),
+        version=escape(str(report["version"])),
+    )
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _fmt(value: Any, digits: int = 3) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return escape(str(value))
+
+
+def _pct(value: float | None, digits: int = 1) -> str:
+    return "n/a" if value is None else f"{100 * value:.{digits}f}%"
+
+
+def _table(headers: list[str], rows: list[list[str]], row_classes: list[str] | None = None) -> str:
+    """A table; cells are already HTML (escaped by the caller)."""
+    head = "".join(f"<th>{h}</th>" for h in headers)
+    body = []
+    for i, row in enumerate(rows):
+        css = f' class="{row_classes[i]}"' if row_classes and row_classes[i] else ""
+        cells = "".join(row)
+        body.append(f"<tr{css}>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _td(text: str, numeric: bool = False) -> str:
+    return f'<td class="num">{text}</td>' if numeric else f"<td>{text}</td>"
+
+
+def _badge(passed: bool) -> str:
+    return (
+        '<span class="badge pass">PASS</span>' if passed else '<span class="badge fail">FAIL</span>'
+    )
+
+
+# --- sections -----------------------------------------------------------------------------
+
+
+def _header(report: dict[str, Any]) -> str:
+    verdict = report["verdict"]
+    failed = [g["name"] for g in report["gates"] if not g["passed"]]
+    if verdict == "pass":
+        summary = f"All {len(report['gates'])} gates passed: this data may be released."
+    else:
+        names = ", ".join(escape(GATE_LABELS.get(n, n)) for n in failed)
+        summary = f"Not released. Failed: {names}. See what to try below."
+    nav = "".join(
+        f'<a href="#{anchor}">{label}</a>'
+        for anchor, label in (
+            ("gates", "Gates"),
+            ("fidelity", "Fidelity"),
+            ("privacy", "Privacy"),
+            ("utility", "Utility"),
+            ("prepare", "Prepare"),
+            ("lineage", "Lineage"),
+        )
+    )
+    return (
+        f"<h1>Synthetic data report: {escape(report['dataset'])}</h1>"
+        f'<p class="sub">Run <code>{escape(report["run_id"])}</code></p>'
+        f'<div id="verdict" class="verdict {escape(verdict)}">'
+        f"<strong>{escape(verdict.upper())}</strong>{summary}</div>"
+        f"<nav>{nav}</nav>"
+    )
+
+
+def _gate_value(gate: dict[str, Any]) -> tuple[str, str]:
+    sign = "≥" if gate["direction"] == "min" else "≤"
+    if gate["name"] in PERCENT_GATES:
+        return _pct(gate["value"]), f"{sign} {_pct(gate['threshold'], 0)}"
+    return _fmt(gate["value"]), f"{sign} {_fmt(gate['threshold'], 2)}"
+
+
+def _gates(report: dict[str, Any]) -> str:
+    rows, classes = [], []
+    for gate in report["gates"]:
+        value, threshold = _gate_value(gate)
+        advice = escape(gate["advice"])
+        if gate["passed"]:
+            advice = f'<span class="meta">If it fails: {advice}</span>'
+        else:
+            advice = f"<strong>Try:</strong> {advice}"
+        rows.append(
+            [
+                _td(escape(GATE_LABELS.get(gate["name"], gate["name"]))),
+                _td(f"<code>{escape(gate['name'])}</code>"),
+                _td(value, numeric=True),
+                _td(threshold, numeric=True),
+                _td(_badge(gate["passed"])),
+                _td(advice),
+            ]
+        )
+        classes.append("" if gate["passed"] else "failed")
+    headers = ["Gate", "Name in settings", "Value", "Threshold", "Result", "What to try"]
+    return '<h2 id="gates">Release gates</h2>' + _table(headers, rows, classes)
+
+
+def _fidelity(report: dict[str, Any]) -> str:
+    quality = report["quality"]
+    sizes = report["sample_sizes"]
+    parts = [
+        '<h2 id="fidelity">Fidelity: does the synthetic data look like the real data?</h2>',
+        '<div class="explain">Scores from SDMetrics, 0 to 1 (1: identical distributions). '
+        "<em>Column shapes</em> compares each column's distribution; <em>column pair "
+        "trends</em> compares correlations and associations between pairs of columns "
+        "(averaged over the pairs that have a real trend to keep). Measured on "
+        f"{_fmt(sizes['quality_rows'])} random rows of each; the real side is the "
+        "training data.</div>",
+        _table(
+            ["Overall quality", "Column shapes", "Column pair trends"],
+            [
+                [
+                    _td(_fmt(quality["score"]), True),
+                    _td(_fmt(quality["column_shapes"]), True),
+                    _td(_fmt(quality["column_pair_trends"]), True),
+                ]
+            ],
+        ),
+        "<h3>Columns: score and summary statistics, real vs synthetic</h3>",
+        _column_table(quality["columns"]),
+        "<h3>Distributions per column</h3>",
+        svg.legend(),
+        _column_charts(report),
+        "<h3>Associations between columns</h3>",
+        _heatmaps(report["plots"]["associations"], quality["association_gap"]),
+        "<h3>Column pairs with the lowest scores</h3>",
+        _pairs_table(quality["pairs"]),
+        _diagnostic(report["diagnostic"]),
+    ]
+    return "\n".join(parts)
+
+
+def _summary_text(stats: dict[str, Any], sdtype: str) -> str:
+    if "top" in stats:
+        top = ", ".join(f"{escape(t['value'])} {_pct(t['share'])}" for t in stats["top"][:3])
+        return f"{_fmt(stats['distinct'])} values; top: {top}"
+    if "median" not in stats:
+        return "no values"
+    if sdtype == "datetime":
+        return f"{escape(stats['min'])} … {escape(stats['max'])}, median {escape(stats['median'])}"
+    return (
+        f"mean {_fmt(stats['mean'], 2)}, sd {_fmt(stats['std'], 2)}, median "
+        f"{_fmt(stats['median'], 2)}, range {_fmt(stats['min'], 2)} – {_fmt(stats['max'], 2)}"
+    )
+
+
+def _column_table(columns: dict[str, Any]) -> str:
+    rows = []
+    for name, info in columns.items():
+        missing = f"{_fmt(info['real']['missing'])} / {_fmt(info['synthetic']['missing'])}"
+        rows.append(
+            [
+                _td(f"<code>{escape(name)}</code>"),
+                _td(escape(info["sdtype"])),
+                _td(escape(str(info.get("metric")))),
+                _td(_fmt(info.get("score")), True),
+                _td(_summary_text(info["real"], info["sdtype"])),
+                _td(_summary_text(info["synthetic"], info["sdtype"])),
+                _td(missing, True),
+            ]
+        )
+    headers = ["Column", "Type", "Metric", "Score", "Real", "Synthetic", "Missing (real / syn.)"]
+    return _table(headers, rows)
+
+
+def _column_charts(report: dict[str, Any]) -> str:
+    cards = []
+    scores = report["quality"]["columns"]
+    for name, plot in report["plots"]["columns"].items():
+        score = scores.get(name, {}).get("score")
+        kind = (
+            "histogram, share of rows per bin" if plot["kind"] == "histogram" else "share of rows"
+        )
+        cards.append(
+            f'<div class="card"><h3>{escape(name)}</h3>'
+            f'<p class="meta">{kind}; score {_fmt(score)}</p>'
+            f"{svg.grouped_bars(plot['labels'], plot['real'], plot['synthetic'])}</div>"
+        )
+    return f'<div class="grid">{"".join(cards)}</div>'
+
+
+def _heatmaps(assoc: dict[str, Any], gap: dict[str, Any]) -> str:
+    limit = svg.MAX_HEATMAP_COLUMNS
+    columns = assoc["columns"][:limit]
+    text = (
+        '<div class="explain">Two numbers: Spearman correlation (−1 to 1). Otherwise '
+        "Cramér's V (0 to 1), numbers cut into 10 quantile bins. The third map is the "
+        "absolute difference: dark cells are relationships the synthetic data lost or "
+        "invented.</div>"
+    )
+    if gap.get("columns"):
+        a, b = (escape(c) for c in gap["columns"])
+        text += (
+            f"<p>Largest difference: <code>{a}</code> × <code>{b}</code>, "
+            f"{_fmt(gap['real'])} real vs {_fmt(gap['synthetic'])} synthetic "
+            f"(gap {_fmt(gap['value'])}).</p>"
+        )
+    omitted = len(assoc["columns"]) - len(columns) + len(assoc.get("omitted_columns") or [])
+    if omitted:
+        text += f'<p class="note">{omitted} more columns are not drawn.</p>'
+
+    def square(matrix: list[list[float | None]]) -> list[list[float | None]]:
+        return [row[:limit] for row in matrix[:limit]]
+
+    maps = [
+        ("Real", square(assoc["real"]), -1.0, 1.0),
+        ("Synthetic", square(assoc["synthetic"]), -1.0, 1.0),
+        ("Difference |real − synthetic|", square(assoc["difference"]), 0.0, 1.0),
+    ]
+    cards = "".join(
+        f'<div class="card"><h3>{title}</h3>{svg.heatmap(columns, matrix, low, high)}</div>'
+        for title, matrix, low, high in maps
+    )
+    return text + f'<div class="grid">{cards}</div>'
+
+
+def _pairs_table(pairs: list[dict[str, Any]], limit: int = 10) -> str:
+    scored = [p for p in pairs if p.get("score") is not None]
+    scored.sort(key=lambda p: p["score"])
+    rows = [
+        [
+            _td(f"<code>{escape(p['columns'][0])}</code> × <code>{escape(p['columns'][1])}</code>"),
+            _td(escape(p["metric"])),
+            _td(_fmt(p["score"]), True),
+            _td(_fmt(p.get("real_correlation") or p.get("real_association")), True),
+            _td(_fmt(p.get("synthetic_correlation")), True),
+            _td(_fmt(p.get("counted_in_score"))),
+        ]
+        for p in scored[:limit]
+    ]
+    if not rows:
+        return "<p>No pair of columns was scored.</p>"
+    headers = ["Pair", "Metric", "Score", "Real trend", "Synthetic corr.", "Counted in score"]
+    return _table(headers, rows)
+
+
+def _diagnostic(diagnostic: dict[str, Any]) -> str:
+    rows = [
+        [
+            _td(f"<code>{escape(name)}</code>"),
+            _td(escape(info["metric"])),
+            _td(_fmt(info["score"]), True),
+        ]
+        for name, info in diagnostic["columns"].items()
+    ]
+    return (
+        "<h3>Diagnostic (validity only)</h3>"
+        f'<p class="note">{escape(diagnostic["note"])}</p>'
+        + _table(
+            ["Diagnostic score", "Data validity", "Data structure"],
+            [
+                [
+                    _td(_fmt(diagnostic["score"]), True),
+                    _td(_fmt(diagnostic["data_validity"]), True),
+                    _td(_fmt(diagnostic["data_structure"]), True),
+                ]
+            ],
+        )
+        + _table(["Column", "Metric", "Score"], rows)
+    )
+
+
+def _privacy(report: dict[str, Any]) -> str:
+    privacy = report["privacy"]
+    dcr = privacy["dcr"]
+    copies = privacy["copies"]
+    share = privacy["closer_to_training_share"]
+    bar = report["thresholds"]["closer_to_training_share"]
+    pii = privacy["pii_columns"]
+    pii_text = (
+        "No column of the synthetic output was flagged."
+        if not pii
+        else "Flagged: "
+        + "; ".join(f"<code>{escape(c)}</code> ({escape(', '.join(t))})" for c, t in pii.items())
+    )
+    return "\n".join(
+        [
+            '<h2 id="privacy">Privacy: could the synthetic data reveal a real person?</h2>',
+            "<h3>Memorisation</h3>",
+            '<div class="explain">For each synthetic row we find the most similar real row in '
+            "the training data (which the model learned from) and in the holdout data (real "
+            "rows the model never saw). A model that generalises is as close to one as to the "
+            "other: about half of the synthetic rows are closer to training (0.5). A model "
+            "that memorised its training rows makes more than half of them closer to training. "
+            f"Measured on {_fmt(dcr['synthetic_rows'])} synthetic rows against "
+            f"{_fmt(dcr['reference_rows'])} training and {_fmt(dcr['reference_rows'])} "
+            f"holdout rows (of {_fmt(report['sample_sizes']['train_rows'])} training rows: "
+            "only copies of the sampled ones can be closer to training, so even pure copies "
+            f"would score only {_fmt(dcr['max_share_for_pure_copies'])}).</div>",
+            f"<p>Share closer to training: <strong>{_fmt(share)}</strong> (bar: at most "
+            f"{_fmt(bar, 2)}).</p>",
+            svg.share_gauge(share, bar),
+            "<h3>Distance to the closest real record</h3>",
+            '<div class="explain">Distances run from 0 (identical row) to 1 (every column '
+            "different); each column weighs the same (numbers by percentile, categories equal "
+            "or not). The grey bars are real holdout rows measured against the training rows: "
+            "what a genuinely new real row looks like. Synthetic rows much closer to training "
+            "than that, or many at 0, would be a warning.</div>",
+            svg.dcr_chart(dcr),
+            _dcr_table(dcr),
+            "<h3>Exact copies</h3>",
+            f"<p>{_fmt(privacy['exact_copies'])} of "
+            f"{_fmt(report['sample_sizes']['synthetic_rows'])} "
+            "synthetic rows equal a training row on every evaluated column. On this data, "
+            f"{_pct(copies['chance_rate'], 3)} of real rows equal another real row by chance "
+            f"({_fmt(copies['holdout_rows_equal_to_training'])} holdout rows equal a training "
+            f"row, {_fmt(copies['training_rows_with_twin'])} training rows have a twin), so "
+            f"about {_fmt(privacy['exact_copies_expected_by_chance'], 1)} copies are expected "
+            f"by chance and up to {_fmt(copies['exact_copies_allowed_by_chance'])} are allowed. "
+            f"Beyond chance: <strong>{_fmt(privacy['exact_copies_beyond_chance'])}</strong>.</p>",
+            "<h3>Personal data rescan</h3>",
+            "<p>Every value of every column of the synthetic output "
+            f"({_fmt(report['sample_sizes']['full_scan_rows'])} rows) was scanned with the "
+            f"personal-data detectors Prepare uses. {pii_text}</p>",
+        ]
+    )
+
+
+def _dcr_table(dcr: dict[str, Any]) -> str:
+    headers = ["Distance percentile"] + [f"p{p}" for p in dcr["percentiles"]] + ["Share at 0"]
+    rows = []
+    for key, label in (
+        ("synthetic_to_train", "synthetic → training"),
+        ("synthetic_to_holdout", "synthetic → holdout"),
+        ("holdout_to_train", "real holdout → training (baseline)"),
+    ):
+        cells = [_td(label)] + [_td(_fmt(v, 4), True) for v in dcr[key]]
+        cells.append(_td(_pct(dcr["share_at_zero"][key], 2), True))
+        rows.append(cells)
+    return _table(headers, rows)
+
+
+def _utility(report: dict[str, Any]) -> str:
+    rate, useful = report["target_rate"], report["utility"]
+    head = '<h2 id="utility">Utility: can the synthetic data train a model?</h2>'
+    if rate is None and useful is None:
+        return head + "<p>No target column is configured: utility was not measured.</p>"
+    parts = [head]
+    if useful is not None:
+        parts.append(_utility_table(useful))
+    if rate is not None:
+        parts.append(_rate_table(rate))
+    return "\n".join(parts)
+
+
+def _utility_table(useful: dict[str, Any]) -> str:
+    rows = []
+    for metric, label in (("roc_auc", "ROC AUC"), ("f1", "F1")):
+        rows.append(
+            [
+                _td(label),
+                _td(_fmt(useful["trtr"].get(metric)), True),
+                _td(_fmt(useful["tstr"].get(metric)), True),
+                _td(_fmt(useful["ratio"].get(metric)), True),
+            ]
+        )
+    text = (
+        '<div class="explain">The same classifier ('
+        f"{escape(useful['classifier'])}) predicts <code>{escape(useful['target'])}</code>, "
+        f"trained once on {_fmt(useful['training_rows'])} real training rows (TRTR) and once "
+        f"on as many synthetic rows (TSTR), both tested on {_fmt(useful['test_rows'])} real "
+        "holdout rows. A ratio near 1 means the synthetic data is as useful. Positive class: "
+        f"<code>{escape(useful['positive_class'])}</code>.</div>"
+    )
+    headers = ["Metric", "Train real (TRTR)", "Train synthetic (TSTR)", "Ratio TSTR / TRTR"]
+    return text + _table(headers, rows)
+
+
+def _rate_table(rate: dict[str, Any]) -> str:
+    rows = [
+        [
+            _td(f"<code>{escape(label)}</code>"),
+            _td(_pct(info["real_rate"], 2), True),
+            _td(_pct(info["synthetic_rate"], 2), True),
+            _td(_pct(info["relative_deviation"]), True),
+        ]
+        for label, info in rate["classes"].items()
+    ]
+    return (
+        f"<h3>Target rate: <code>{escape(rate['column'])}</code></h3>"
+        + _table(["Class", "Real rate", "Synthetic rate", "Relative deviation"], rows)
+        + f"<p>Largest relative deviation {_pct(rate['max_relative_deviation'])}; "
+        f"tolerance ±{_pct(rate['tolerance'], 0)}.</p>"
+    )
+
+
+def _prepare(report: dict[str, Any]) -> str:
+    head = '<h2 id="prepare">What Prepare removed or changed, and why</h2>'
+    items = report["prepare"]
+    if not items:
+        return head + "<p>Prepare removed or changed no column.</p>"
+    rows = [
+        [
+            _td(f"<code>{escape(str(item.get('column')))}</code>"),
+            _td(escape(str(item.get("action")))),
+            _td(escape(", ".join(item.get("entity_types") or []) or "–")),
+            _td(escape(str(item.get("reason") or ""))),
+        ]
+        for item in items
+    ]
+    return head + _table(["Column", "Action", "Personal data types", "Why"], rows)
+
+
+def _lineage(report: dict[str, Any]) -> str:
+    rows = [
+        [_td(f"<code>{escape(str(key))}</code>"), _td(escape(_lineage_value(value)))]
+        for key, value in report["lineage"].items()
+    ]
+    body = _table(["Item", "Value"], rows) if rows else "<p>No lineage recorded.</p>"
+    return '<h2 id="lineage">Lineage</h2>' + body
+
+
+def _lineage_value(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def _sizes(report: dict[str, Any]) -> str:
+    sizes = report["sample_sizes"]
+    rows = [[_td(escape(k.replace("_", " "))), _td(_fmt(v), True)] for k, v in sizes.items()]
+    timings = report.get("timings") or {}
+    timing_rows = [[_td(escape(k)), _td(f"{v:.2f} s", True)] for k, v in timings.items()]
+    return (
+        "<h2>Sample sizes and timings</h2>"
+        + _table(["Rows", "Count"], rows)
+        + (_table(["Part", "Seconds"], timing_rows) if timing_rows else "")
+        + f"<p>Seed {_fmt(report['seed'])}.</p>"
+    )

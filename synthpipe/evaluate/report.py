@@ -1,0 +1,130 @@
+"""`report.json`: the evaluation's contract, versioned by `report.schema.json`.
+
+Readers key on `version`; a change that removes or renames a field bumps it. Plot data
+is kept in the report (`plots`), so report.html can be rendered again from report.json
+alone (`render_html`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from synthpipe.evaluate.gate import Gate
+
+REPORT_VERSION = "1"
+SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
+
+
+@dataclass
+class SampleSizes:
+    """Rows behind each figure. Quadratic or per-pair parts run on random subsamples."""
+
+    train_rows: int
+    holdout_rows: int
+    synthetic_rows: int
+    # Real (training) and synthetic rows each: SDMetrics quality and the heatmaps.
+    quality_rows: int
+    # Synthetic rows whose closest records were measured, and rows of the training and
+    # of the holdout sample they were measured against (equal sizes).
+    privacy_rows: int
+    privacy_reference_rows: int
+    # Rows each classifier was fitted on (None without a target).
+    utility_rows: int | None
+    # All rows: summary statistics, diagnostic, exact copies, PII rescan.
+    full_scan_rows: int
+
+
+@dataclass
+class Quality:
+    """SDMetrics quality (0..1) with per-column and per-pair details."""
+
+    score: float | None
+    column_shapes: float | None
+    column_pair_trends: float | None
+    # name -> {sdtype, metric, score, real: {...}, synthetic: {...}} (summary statistics)
+    columns: dict[str, dict[str, Any]]
+    # [{columns: [a, b], metric, score, real_correlation, ...}]
+    pairs: list[dict[str, Any]]
+    # {value, columns: [a, b], real, synthetic}: see fidelity.association_gap
+    association_gap: dict[str, Any]
+
+
+@dataclass
+class Privacy:
+    closer_to_training_share: float
+    exact_copies: int
+    exact_copies_beyond_chance: int
+    exact_copies_expected_by_chance: float
+    pii_hits: int
+    # column -> entity types found (never a value)
+    pii_columns: dict[str, list[str]]
+    # distance-to-closest-record percentiles (see privacy.memorisation)
+    dcr: dict[str, Any]
+    # how the chance allowance for copies was found (see privacy.exact_copies)
+    copies: dict[str, Any]
+
+
+@dataclass
+class Report:
+    dataset: str
+    run_id: str
+    verdict: str
+    gates: list[Gate]
+    thresholds: dict[str, Any]
+    quality: Quality
+    privacy: Privacy
+    utility: dict[str, Any] | None
+    target_rate: dict[str, Any] | None
+    diagnostic: dict[str, Any]
+    sample_sizes: SampleSizes
+    # What Prepare removed or changed: [{column, action, entity_types, reason}]
+    prepare: list[dict[str, Any]]
+    lineage: dict[str, Any]
+    plots: dict[str, Any]
+    seed: int
+    timings: dict[str, float] = field(default_factory=dict)
+    version: str = REPORT_VERSION
+
+    @property
+    def failed_gates(self) -> list[str]:
+        return [g.name for g in self.gates if not g.passed]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON types only (NaN becomes null), in the shape of report.schema.json."""
+        return jsonable(asdict(self))
+
+
+def jsonable(value: Any) -> Any:
+    """Numpy scalars to Python, NaN and infinities to None, tuples to lists."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def load_schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def write_report(report: Report | dict[str, Any], out_dir: str | Path) -> tuple[Path, Path]:
+    """Write report.json and report.html into `out_dir`; returns both paths."""
+    from synthpipe.evaluate.html import render_html  # html imports report: avoid a cycle
+
+    data = report.to_dict() if isinstance(report, Report) else report
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    json_path, html_path = out / "report.json", out / "report.html"
+    json_path.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    html_path.write_text(render_html(data), encoding="utf-8")
+    return json_path, html_path

@@ -1,0 +1,393 @@
+"""The evaluation step: each gate fails when it should, the report contract, the measures."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthpipe.errors import StepFailed
+from synthpipe.evaluate import Report, Thresholds, evaluate, load_schema, write_report
+from synthpipe.evaluate.privacy import exact_copies
+from synthpipe.sample_data import banksim_frame
+from synthpipe.schema import ColumnSchema, DatasetSchema
+from synthpipe.train import distance
+from synthpipe.train.distance import DistanceSpace, closer_to_training_share, nearest_distances
+
+COLUMNS = ["step", "age", "gender", "merchant", "category", "amount", "fraud"]
+TYPES = {
+    "step": "integer",
+    "age": "categorical",
+    "gender": "categorical",
+    "merchant": "categorical",
+    "category": "categorical",
+    "amount": "decimal",
+    "fraud": "integer",
+}
+SDTYPES = {"step": "numerical", "amount": "numerical"} | {
+    c: "categorical" for c in ("age", "gender", "merchant", "category", "fraud")
+}
+ROWS = 10_000
+# The fraud rate of a 10,000-row draw varies by about 13% (relative, one standard
+# deviation) between seeds; seed 3 lies 4% from the real rate, well inside the ±20% gate.
+GOOD_SEED = 3
+PREPARE = [
+    {
+        "column": "customer",
+        "action": "drop",
+        "entity_types": [],
+        "reason": "identifier: 4,112 distinct values",
+    },
+    {
+        "column": "email",
+        "action": "drop",
+        "entity_types": ["EMAIL_ADDRESS"],
+        "reason": "personal data",
+    },
+]
+LINEAGE = {"source": "raw/banksim/sample.csv", "version_id": "v1", "code_version": "test"}
+
+
+def schema_for(frame: pd.DataFrame) -> DatasetSchema:
+    columns = [
+        ColumnSchema(c, c, TYPES[c], distinct_count=int(frame[c].nunique())) for c in COLUMNS
+    ]
+    return DatasetSchema(dataset="banksim", run_id="20261123T071500Z-1a2b3c4d", columns=columns)
+
+
+def relabel_merchants(synthetic: pd.DataFrame, real: pd.DataFrame) -> pd.DataFrame:
+    """Give the draw's merchants the real ids, matched by frequency rank per category.
+
+    banksim_frame draws fresh merchant ids with every seed; a real generator learns the
+    ids. Within a category merchants take 1, 1/2, 1/3... of the rows, so ranks match.
+    """
+    out = synthetic.copy()
+    for category, group in out.groupby("category"):
+        ours = group["merchant"].value_counts().index
+        theirs = real.loc[real["category"] == category, "merchant"].value_counts().index
+        mapping = dict(zip(ours, theirs, strict=False))
+        out.loc[group.index, "merchant"] = group["merchant"].map(mapping).fillna(group["merchant"])
+    return out
+
+
+def banksim_sets(rows: int = ROWS) -> dict[str, pd.DataFrame]:
+    """Real rows split 80/20 into train and holdout, and a good synthetic set."""
+    real = banksim_frame(rows * 5 // 4, seed=1)[COLUMNS]
+    order = np.random.default_rng(0).permutation(len(real))
+    train, holdout = real.iloc[order[:rows]], real.iloc[order[rows:]]
+    good = relabel_merchants(banksim_frame(rows, seed=GOOD_SEED)[COLUMNS], real)
+    return {"real": real, "train": train, "holdout": holdout, "good": good}
+
+
+def run(sets: dict[str, pd.DataFrame], synthetic: pd.DataFrame, **kwargs) -> Report:
+    options = {
+        "target_column": "fraud",
+        "thresholds": Thresholds(),
+        "seed": 0,
+        "lineage": LINEAGE,
+        "prepare_summary": PREPARE,
+    }
+    return evaluate(
+        train=sets["train"],
+        holdout=sets["holdout"],
+        synthetic=synthetic,
+        schema=schema_for(sets["real"]),
+        **(options | kwargs),
+    )
+
+
+def gates(report: Report) -> dict[str, bool]:
+    return {g.name: g.passed for g in report.gates}
+
+
+@pytest.fixture(scope="module")
+def sets() -> dict[str, pd.DataFrame]:
+    return banksim_sets()
+
+
+@pytest.fixture(scope="module")
+def good_report(sets: dict[str, pd.DataFrame]) -> Report:
+    return run(sets, sets["good"])
+
+
+# --- each gate ----------------------------------------------------------------------------
+
+
+def test_independent_draw_passes_every_gate(good_report: Report) -> None:
+    assert good_report.verdict == "pass", good_report.gates
+    assert all(gates(good_report).values())
+    assert good_report.quality.score > 0.95
+    assert abs(good_report.privacy.closer_to_training_share - 0.5) < 0.03
+    assert good_report.privacy.pii_hits == 0
+    useful = good_report.utility
+    assert useful is not None and useful["ratio"]["roc_auc"] > 0.95
+
+
+def test_copied_training_rows_fail_privacy(sets: dict[str, pd.DataFrame]) -> None:
+    copies = sets["train"].sample(ROWS // 2, random_state=1)
+    report = run(sets, copies)
+    result = gates(report)
+    assert report.verdict == "fail"
+    assert not result["exact_copies_beyond_chance"]
+    assert not result["closer_to_training_share"]
+    assert report.privacy.exact_copies == ROWS // 2
+    # Measured against the whole holdout (2,500 rows) and as many training rows: pure
+    # copies score 0.5 + 0.5 x 2,500 / 10,000.
+    assert report.privacy.closer_to_training_share == pytest.approx(0.625, abs=0.02)
+    assert result["quality"] and result["pii_hits"]  # only the privacy gates fail
+
+
+def test_shuffled_columns_fail_fidelity(sets: dict[str, pd.DataFrame]) -> None:
+    rng = np.random.default_rng(5)
+    good = sets["good"]
+    shuffled = pd.DataFrame({c: good[c].to_numpy()[rng.permutation(len(good))] for c in good})
+    report = run(sets, shuffled)
+    assert report.failed_gates == ["association_gap"]
+    gap = report.quality.association_gap
+    assert set(gap["columns"]) == {"merchant", "category"}
+    assert gap["real"] > 0.99 and gap["synthetic"] < 0.1
+    # SDMetrics sees it too, but too faintly for its score to fail on imbalanced data.
+    assert report.quality.column_shapes > 0.95  # each column alone is still right
+    assert report.quality.column_pair_trends < 0.95 < 0.98 < _good_trends(sets)
+    pair = next(p for p in report.quality.pairs if set(p["columns"]) == {"merchant", "category"})
+    assert pair["score"] < 0.8
+
+
+def _good_trends(sets: dict[str, pd.DataFrame]) -> float:
+    return run(sets, sets["good"].iloc[::2]).quality.column_pair_trends
+
+
+def test_planted_email_fails_pii_rescan(sets: dict[str, pd.DataFrame]) -> None:
+    good = sets["good"].copy()
+    users = np.random.default_rng(2).integers(0, 10**6, len(good))
+    good["contact"] = [f"user{u}@example.org" for u in users]
+    report = run(sets, good)
+    assert not gates(report)["pii_hits"]
+    assert report.privacy.pii_hits == 1
+    assert report.privacy.pii_columns == {"contact": ["EMAIL_ADDRESS"]}
+    assert report.failed_gates == ["pii_hits"]
+    assert "user" not in json.dumps(report.to_dict()["privacy"])  # names and types only
+
+
+def test_wrong_target_rate_fails(sets: dict[str, pd.DataFrame]) -> None:
+    halved = sets["good"].copy()
+    fraud_rows = halved.index[halved["fraud"] == 1]
+    halved.loc[fraud_rows[::2], "fraud"] = 0
+    report = run(sets, halved)
+    assert report.failed_gates == ["target_rate"]
+    assert report.target_rate["synthetic_rate"] < 0.7 * report.target_rate["real_rate"]
+
+
+def test_no_positive_class_fails_target_rate_and_tstr(sets: dict[str, pd.DataFrame]) -> None:
+    report = run(sets, sets["good"].assign(fraud=0))
+    assert "target_rate" in report.failed_gates
+    assert report.target_rate["max_relative_deviation"] == pytest.approx(1.0)
+    assert report.utility["tstr"]["roc_auc"] is None
+    assert report.utility["ratio"]["roc_auc"] is None
+
+
+def test_thresholds_from_settings_move_the_gate(sets: dict[str, pd.DataFrame]) -> None:
+    strict = Thresholds.from_settings({"quality": 0.999})
+    report = run(sets, sets["good"], thresholds=strict)
+    assert report.failed_gates == ["quality"]
+    assert report.thresholds["quality"] == 0.999
+
+
+# --- thresholds ---------------------------------------------------------------------------
+
+
+def test_thresholds_defaults_and_overrides() -> None:
+    assert Thresholds.from_settings(None) == Thresholds()
+    assert Thresholds().to_dict() == {
+        "quality": 0.90,
+        "association_gap": 0.30,
+        "closer_to_training_share": 0.55,
+        "exact_copies_beyond_chance": 0,
+        "pii_hits": 0,
+        "target_rate": 0.20,
+    }
+    custom = Thresholds.from_settings({"quality": 0.85, "pii_hits": 0.0, "target_rate": 1})
+    assert custom.quality == 0.85 and custom.pii_hits == 0 and custom.target_rate == 1.0
+    assert isinstance(custom.pii_hits, int)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"quallity": 0.9}, "quallity=0.9: unknown threshold; known: quality, association"),
+        ({"quality": "high"}, "quality='high': expected a number in [0, 1]"),
+        ({"quality": True}, "expected a number"),
+        ({"quality": 1.5}, "quality=1.5: out of range"),
+        ({"closer_to_training_share": float("nan")}, "out of range"),
+        ({"exact_copies_beyond_chance": 2.5}, "expected a whole number"),
+        ({"pii_hits": -1}, "pii_hits=-1: out of range"),
+        ([0.9], "expected an object"),
+    ],
+)
+def test_bad_thresholds_are_refused(overrides: object, expected: str) -> None:
+    with pytest.raises(StepFailed) as caught:
+        Thresholds.from_settings(overrides)  # type: ignore[arg-type]
+    assert caught.value.code == "bad_threshold"
+    assert expected in caught.value.message
+
+
+# --- the report contract ------------------------------------------------------------------
+
+
+def test_report_json_validates_against_schema(good_report: Report, tmp_path: Path) -> None:
+    schema = load_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    json_path, html_path = write_report(good_report, tmp_path)
+    data = json.loads(json_path.read_text(encoding="utf-8"))
+    jsonschema.validate(data, schema)
+    assert html_path.stat().st_size > 10_000
+    assert data["version"] == "1" and data["verdict"] == "pass"
+    assert [g["name"] for g in data["gates"]] == [
+        "quality",
+        "association_gap",
+        "closer_to_training_share",
+        "exact_copies_beyond_chance",
+        "pii_hits",
+        "target_rate",
+    ]
+    assert set(data["gates"][0]) >= {"name", "value", "threshold", "passed"}
+    assert set(data["quality"]["columns"]) == set(COLUMNS)
+    assert data["quality"]["columns"]["amount"]["real"]["median"] > 0
+    assert data["diagnostic"]["note"].startswith("Validity only")
+    assert data["lineage"] == LINEAGE and data["prepare"] == PREPARE
+    sizes = data["sample_sizes"]
+    assert sizes["privacy_rows"] == 3_000
+    assert sizes["privacy_reference_rows"] == 2_500  # the whole holdout
+
+
+def test_report_without_target_validates(sets: dict[str, pd.DataFrame]) -> None:
+    report = run(sets, sets["good"].iloc[:2000], target_column=None)
+    data = report.to_dict()
+    jsonschema.validate(data, load_schema())
+    assert data["utility"] is None and data["target_rate"] is None
+    assert "target_rate" not in [g["name"] for g in data["gates"]]
+
+
+def test_frames_that_do_not_fit_are_refused(sets: dict[str, pd.DataFrame]) -> None:
+    with pytest.raises(StepFailed) as caught:
+        run(sets, sets["good"].drop(columns=["amount"]))
+    assert caught.value.code == "missing_columns"
+    assert "amount" in caught.value.message
+    with pytest.raises(StepFailed) as caught:
+        run(sets, sets["good"], target_column="amountt")
+    assert caught.value.code == "bad_target"
+
+
+# --- the measures -------------------------------------------------------------------------
+
+
+def test_exact_copies_ignore_dtypes_and_allow_for_chance() -> None:
+    train = pd.DataFrame({"amount": [1.5, 2.0, 3.25, 4.0], "kind": ["a", "b", "a", "b"]})
+    holdout = pd.DataFrame({"amount": [9.0, 8.0], "kind": ["a", "a"]})
+    kinds = {"amount": "numerical", "kind": "categorical"}
+    synthetic = pd.DataFrame({"amount": [2, 7], "kind": ["b", "b"]})  # 2 == 2.0
+    found = exact_copies(train=train, holdout=holdout, synthetic=synthetic, sdtypes=kinds)
+    # No real row repeats, so nothing is expected by chance and the one copy counts.
+    assert found["exact_copies"] == 1
+    assert found["exact_copies_expected_by_chance"] == 0
+    assert found["exact_copies_beyond_chance"] == 1
+    # Coarse data: real rows repeat, so a few copies are expected and allowed.
+    coarse = pd.DataFrame({"amount": [1.0] * 50 + [2.0] * 50, "kind": ["a", "b"] * 50})
+    found = exact_copies(
+        train=coarse, holdout=coarse.iloc[:20], synthetic=coarse.iloc[:30], sdtypes=kinds
+    )
+    assert found["exact_copies"] == 30 and found["exact_copies_beyond_chance"] == 0
+
+
+def _brute_force(queries: pd.DataFrame, reference: pd.DataFrame, space: DistanceSpace):
+    """The definition of distance.py, cell by cell."""
+    q_num, r_num = space.numbers(queries), space.numbers(reference)
+    q_cat, r_cat = space.categories([queries, reference])
+    out = []
+    for i in range(len(queries)):
+        best = np.inf
+        for j in range(len(reference)):
+            total = np.minimum(np.abs(q_num[i] - r_num[j]), 1.0).sum()
+            total += (q_cat[i] != r_cat[j]).sum()
+            best = min(best, total)
+        out.append(best / (len(space.numeric) + len(space.categorical)))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("max_one_hot", [2048, 3])
+def test_nearest_distances_match_the_definition(
+    max_one_hot: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One-hot products (and the code-by-code path for wide columns) give the same result."""
+    monkeypatch.setattr(distance, "_MAX_ONE_HOT", max_one_hot)
+    frame = banksim_frame(300, seed=4)[COLUMNS]
+    frame.loc[frame.index[::7], "amount"] = np.nan
+    frame.loc[frame.index[::11], "age"] = None
+    queries, reference = frame.iloc[:60], frame.iloc[60:]
+    space = DistanceSpace.fit(reference, SDTYPES)
+    got = nearest_distances(queries, reference, space)
+    np.testing.assert_allclose(got, _brute_force(queries, reference, space), atol=1e-6)
+
+
+def test_closer_to_training_share_samples_synthetic_rows_at_random() -> None:
+    """An output ordered by class is measured on all of it, not on its first rows."""
+    frame = banksim_frame(3000, seed=8)[COLUMNS].sample(frac=1.0, random_state=0)
+    train, holdout = frame.iloc[:1000], frame.iloc[1000:2000]
+    copies = train.iloc[:300]
+    ordered = pd.concat([frame.iloc[2000:2700], copies], ignore_index=True)
+    share = closer_to_training_share(ordered, train, holdout, SDTYPES, 500, 0)
+    assert share > 0.55  # the copies at the end are seen
+
+
+# --- our share vs SDMetrics' DCROverfittingProtection --------------------------------------
+
+
+def _sdmetrics_share(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame) -> float:
+    from sdmetrics.single_table import DCROverfittingProtection
+
+    metadata = {"columns": {c: {"sdtype": t} for c, t in SDTYPES.items() if c in train}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = DCROverfittingProtection.compute_breakdown(
+            train, synthetic, holdout, metadata, None
+        )
+    share = result["synthetic_data_percentages"]["closer_to_training"]
+    assert result["score"] == pytest.approx(min(1.0, 2 * (1 - share)))
+    return share
+
+
+def test_our_share_vs_sdmetrics_dcr_overfitting_protection() -> None:
+    """Agree on copies; differ on scale and ties (see synthpipe.evaluate.privacy)."""
+    sets = banksim_sets(1500)
+    train, holdout = sets["train"].iloc[:300], sets["holdout"].iloc[:300]
+    fresh = sets["good"].sample(300, random_state=1)  # banksim_frame is ordered by step
+    copies = train.sample(300, random_state=2)
+    assert closer_to_training_share(copies, train, holdout, SDTYPES, 300, 0) > 0.95
+    assert _sdmetrics_share(train, holdout, copies) > 0.95
+
+    # One large amount in the training rows stretches SDMetrics' range for training only:
+    # every amount difference to a training row shrinks, so training rows win. Ranks
+    # do not move.
+    stretched = train.copy()
+    stretched.loc[stretched.index[0], "amount"] = 8_000.0
+    ours = closer_to_training_share(fresh, train, holdout, SDTYPES, 300, 0)
+    ours_stretched = closer_to_training_share(fresh, stretched, holdout, SDTYPES, 300, 0)
+    theirs = _sdmetrics_share(train, holdout, fresh)
+    theirs_stretched = _sdmetrics_share(stretched, holdout, fresh)
+    assert abs(ours - 0.5) < 0.08 and abs(ours_stretched - ours) < 0.02
+    assert theirs_stretched - theirs > 0.15
+
+    # Coarse, categorical-only data: most rows tie at distance 0 to both sets.
+    coarse = ["age", "gender", "category", "fraud"]
+    kinds = {c: SDTYPES[c] for c in coarse}
+    ours_coarse = closer_to_training_share(
+        fresh[coarse], train[coarse], holdout[coarse], kinds, 300, 0
+    )
+    theirs_coarse = _sdmetrics_share(train[coarse], holdout[coarse], fresh[coarse])
+    assert abs(ours_coarse - 0.5) < 0.08
+    assert theirs_coarse < 0.3  # ties counted for the holdout

@@ -1,0 +1,121 @@
+"""report.html: self-contained, escaped, and loads cleanly in a real headless Chromium.
+
+The browser test needs Debian's Chromium (`apt-get install -y chromium`, /usr/bin/chromium)
+and the Python package playwright (which drives that Chromium; no browser download). It
+saves a screenshot to test-artifacts/report.png.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from synthpipe.evaluate import Report, render_html, write_report
+from tests.test_evaluate import banksim_sets, run
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def reports() -> dict[str, Report]:
+    """A passing report and a failing one (planted e-mail column)."""
+    sets = banksim_sets()
+    emails = [f"person{i}@example.org" for i in range(len(sets["good"]))]
+    leaky = sets["good"].assign(contact=emails)
+    return {"pass": run(sets, sets["good"]), "fail": run(sets, leaky)}
+
+
+def test_html_is_self_contained_and_small(reports: dict[str, Report], tmp_path: Path) -> None:
+    _, html_path = write_report(reports["pass"], tmp_path)
+    text = html_path.read_text(encoding="utf-8")
+    assert len(text.encode()) < 400_000
+    # Nothing to fetch: no script or stylesheet link, no image source, no remote URL
+    # other than the SVG namespace name (an identifier, never fetched).
+    assert "<script" not in text and "<link" not in text and "src=" not in text
+    urls = set(re.findall(r"https?://[^\s\"'<>)]+", text))
+    assert urls <= {"http://www.w3.org/2000/svg"}
+    for heading in ("Release gates", "Fidelity", "Privacy", "Utility", "Prepare", "Lineage"):
+        assert heading in text
+    assert "validity only" in text.lower()
+    assert text.count("<svg") >= 7 + 3 + 2  # columns, heatmaps, gauge and distances
+
+
+def test_failing_report_says_what_to_try(reports: dict[str, Report]) -> None:
+    text = render_html(reports["fail"].to_dict())
+    assert 'class="verdict fail"' in text
+    assert "Failed: Personal data found in the synthetic output" in text
+    assert "<code>contact</code> (EMAIL_ADDRESS)" in text
+    assert "Try:</strong> The personal-data scan flagged" in text
+    assert "person0@example.org" not in text  # names and types only, never a value
+
+
+def test_text_from_the_data_is_escaped(reports: dict[str, Report]) -> None:
+    data = reports["pass"].to_dict()
+    data["lineage"] = {"source": "<script>alert(1)</script>"}
+    data["prepare"] = [
+        {"column": "<b>x</b>", "action": "drop", "entity_types": ["NAME"], "reason": "a & b"}
+    ]
+    text = render_html(data)
+    assert "<script>" not in text and "<b>x</b>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text and "a &amp; b" in text
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        pytest.skip("Chromium is not installed: apt-get update && apt-get install -y chromium")
+    return path
+
+
+def test_report_loads_in_headless_chromium(reports: dict[str, Report], tmp_path: Path) -> None:
+    executable = _chromium()
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="pip install playwright (drives the Debian Chromium)"
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    pages = {}
+    for name, report in reports.items():
+        _, pages[name] = write_report(report, tmp_path / name)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            for name, path in pages.items():
+                _check_page(browser, path, name)
+        finally:
+            browser.close()
+    assert (ARTIFACTS / "report.png").stat().st_size > 10_000
+
+
+def _check_page(browser, path: Path, verdict: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    problems: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: problems.append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(path.as_uri(), wait_until="load")
+    banner = page.locator("#verdict")
+    assert banner.is_visible()
+    assert banner.inner_text().startswith(verdict.upper())
+    box = banner.bounding_box()
+    assert box is not None and box["y"] < 400  # at the top, without scrolling
+    assert page.get_by_text("Release gates").is_visible()
+    assert page.locator("svg").count() >= 12
+    assert problems == []
+    assert requests == [path.as_uri()]  # the file itself, nothing else
+    screenshot = "report.png" if verdict == "pass" else f"report-{verdict}.png"
+    page.screenshot(path=str(ARTIFACTS / screenshot), full_page=False)
+    page.close()
