@@ -39,9 +39,6 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--dataset", help="dataset name (default: a slug of the file name)")
     _common(run)
     run.add_argument(
-        "--until", choices=STEPS, metavar="STEP", help=f"stop after this step ({', '.join(STEPS)})"
-    )
-    run.add_argument(
         "--max-bytes", type=int, default=None, help="refuse files larger than this (default 5 GiB)"
     )
 
@@ -49,7 +46,8 @@ def _parser() -> argparse.ArgumentParser:
         "demo",
         help="run the pipeline on the bundled BankSim-shaped sample",
         description="Write the bundled sample (BankSim-shaped card transactions) to "
-        "<workdir>/raw/banksim/ and run it as far as the pipeline is built.",
+        "<workdir>/raw/banksim/, with config/banksim.json naming `fraud` as the target "
+        "column, and run the pipeline on it.",
     )
     _common(demo)
     demo.add_argument(
@@ -95,6 +93,9 @@ def _common(command: argparse.ArgumentParser) -> None:
         help="folder laid out like the S3 bucket (default ./runs)",
     )
     command.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    command.add_argument(
+        "--until", choices=STEPS, metavar="STEP", help=f"stop after this step ({', '.join(STEPS)})"
+    )
 
 
 def _positive(text: str) -> int:

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,8 @@ import pyarrow.parquet as pq
 from synthpipe import storage
 from synthpipe.errors import StepFailed
 from synthpipe.schema import ColumnSchema, DatasetSchema
+
+log = logging.getLogger("synthpipe.generate")
 
 STEP = "generate"
 PARQUET_NAME = "synthetic.parquet"
@@ -77,6 +80,9 @@ class GenerateResult:
     # Class -> rate in the synthetic rows, and in the cleaned data (from training.json).
     target_rates: dict[str, float] | None
     real_target_rates: dict[str, float] | None
+    # Every class within training's target_rate_tolerance (relative); None: no target.
+    # False when the model (almost) never makes a class: quotas cannot invent it.
+    target_within_tolerance: bool | None
     seconds: float
 
 
@@ -97,6 +103,10 @@ class TrainedModel:
             return None
         classes = self.summary["target"]["with_quotas"]["classes"]
         return {label: float(c["real_rate"]) for label, c in classes.items()}
+
+    @property
+    def target_rate_tolerance(self) -> float:
+        return float(self.summary["hyperparameters"]["target_rate_tolerance"])
 
     @property
     def cleaned_rows(self) -> int:
@@ -130,14 +140,15 @@ def generate(
     parquet_path, csv_path = f"{base}/{PARQUET_NAME}", f"{base}/{CSV_NAME}"
     storage.write_bytes(parquet_path, parquet_bytes(table))
     storage.write_bytes(csv_path, csv_bytes(table))
-    target = model.target
+    rates, within = target_check(model, sampled)
     return GenerateResult(
         rows=table.num_rows,
         parquet_path=parquet_path,
         csv_path=csv_path,
-        target_column=target,
-        target_rates=None if target is None else _rates(sampled[target]),
+        target_column=model.target,
+        target_rates=rates,
         real_target_rates=model.real_target_rates,
+        target_within_tolerance=within,
         seconds=round(time.monotonic() - started, 2),
     )
 
@@ -171,10 +182,26 @@ def sample(model: TrainedModel, rows: int, seed: int) -> pd.DataFrame:
     return sample_rows(model.synthesizer, rows, seed, model.target, model.real_target_rates)
 
 
-def _rates(series: pd.Series) -> dict[str, float]:
-    from synthpipe.train.sampling import class_rates
+def target_check(
+    model: TrainedModel, sampled: pd.DataFrame
+) -> tuple[dict[str, float] | None, bool | None]:
+    """(achieved class rates, all within tolerance); (None, None) without a target."""
+    from synthpipe.train.sampling import class_rates, rate_report
 
-    return class_rates(series)
+    real = model.real_target_rates
+    if not model.target or real is None:
+        return None, None
+    achieved = class_rates(sampled[model.target])
+    report = rate_report(real, achieved, model.target_rate_tolerance)
+    if not report["within_tolerance"]:
+        log.warning(
+            "target %s: class rates %s are not within %.0f%% of the real rates %s",
+            model.target,
+            achieved,
+            100 * model.target_rate_tolerance,
+            real,
+        )
+    return achieved, bool(report["within_tolerance"])
 
 
 # ---------------------------------------------------------------------------------------
@@ -258,4 +285,10 @@ def csv_frame(table: pa.Table) -> pd.DataFrame:
 
 
 def csv_bytes(table: pa.Table) -> bytes:
-    return csv_frame(table).to_csv(index=False).encode("utf-8")
+    """UTF-8, comma-separated, CRLF line ends (RFC 4180).
+
+    With CRLF as the line end, the csv writer quotes any cell holding a CR or an LF;
+    with LF alone a bare CR in a cell went unquoted and split the row when read back.
+    """
+    text = csv_frame(table).to_csv(index=False, lineterminator="\r\n")
+    return text.encode("utf-8")

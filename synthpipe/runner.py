@@ -23,7 +23,6 @@ from synthpipe.manifest import Manifest, SourceObject
 from synthpipe.names import check_dataset_name, dataset_slug
 from synthpipe.progress import Reporter, StepRecord
 from synthpipe.quarantine import quarantine
-from synthpipe.schema import DatasetSchema
 
 STEPS = ("validate", "prepare", "verify", "train", "generate", "evaluate", "publish")
 # Steps that exist today; the runner stops, and says so, before the first one that does not.
@@ -414,29 +413,18 @@ class _Run:
         return result.rows, note
 
     def _evaluate(self) -> tuple[int, str]:
-        import pandas as pd
-
-        from synthpipe.evaluate import Thresholds, evaluate, write_report
+        from synthpipe.evaluate.step import evaluate_run
 
         self.reporter.message("evaluate: fidelity, privacy, utility")
-        schema = DatasetSchema.from_json(Path(self.layout.schema_json).read_text())
-        model_dir = Path(self.layout.models) / "model"
-        cleaned = pd.read_parquet(self.layout.cleaned_data)
-        holdout = pd.read_parquet(model_dir / "holdout.parquet")
-        train = cleaned.drop(index=holdout.index)
-        synthetic = pd.read_parquet(f"{self.layout.staging}/synthetic.parquet")
-        report = evaluate(
-            train=train,
-            holdout=holdout,
-            synthetic=synthetic,
-            schema=schema,
+        report = evaluate_run(
+            cleaned_dir=Path(self.layout.cleaned),
+            model_dir=Path(self.layout.models) / "model",
+            staging_dir=Path(self.layout.staging),
             target_column=self.config.target_column,
-            thresholds=Thresholds.from_settings(self.config.thresholds),
+            thresholds=self.config.thresholds,
             seed=self.seed,
             lineage=self._lineage(),
-            prepare_summary=self._prepare_summary(schema),
         )
-        write_report(report, self.layout.staging)
         data = report.to_dict()
         self.manifest.record(
             "evaluate",
@@ -448,7 +436,7 @@ class _Run:
         )
         log_event(log, "evaluate.done", verdict=data["verdict"], failed=report.failed_gates)
         note = f"verdict {data['verdict']}, quality {data['quality']['score']:.2f}"
-        return len(synthetic), note
+        return data["sample_sizes"]["synthetic_rows"], note
 
     def _lineage(self) -> dict:
         source = asdict(self.manifest.source)
@@ -459,24 +447,6 @@ class _Run:
             "code_version": self.manifest.code_version,
             "seed": self.seed,
         }
-
-    def _prepare_summary(self, schema: DatasetSchema) -> list[dict]:
-        """What Prepare removed or changed, and why: names, actions, types; never values."""
-        actions = {a["column"]: a for a in storage.read_json(self.layout.pii_actions_json)}
-        summary = []
-        for column in schema.columns:
-            action = actions.get(column.name)
-            if action is None and column.role != "dropped":
-                continue
-            summary.append(
-                {
-                    "column": column.name,
-                    "action": action["action"] if action else "drop",
-                    "entity_types": action["entity_types"] if action else [],
-                    "reason": action["reason"] if action else column.reason,
-                }
-            )
-        return summary
 
     def _publish(self) -> tuple[int, str]:
         from synthpipe.publish import publish

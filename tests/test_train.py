@@ -116,6 +116,8 @@ def test_hyperparameters_parse_sagemaker_strings() -> None:
             "compress_dims": "256,128",
             "decompress_dims": "[64, 64]",
             "l2scale": "1e-4",
+            "learning_rate": "0.002",
+            "min_epochs": "20",
             "enable_gpu": "False",
             "target_column": "fraud",
             "sagemaker_program": "ignored.py",
@@ -125,6 +127,7 @@ def test_hyperparameters_parse_sagemaker_strings() -> None:
     assert params.compress_dims == (256, 128)
     assert params.decompress_dims == (64, 64)
     assert params.l2scale == pytest.approx(1e-4)
+    assert params.learning_rate == pytest.approx(0.002) and params.min_epochs == 20
     assert params.enable_gpu == "false"
     assert params.holdout_fraction == 0.2 and params.privacy_bar == 0.55
     assert parse_hyperparameters({}) == Hyperparameters()
@@ -259,7 +262,7 @@ def evaluation(epoch: int, quality: float, closer: float) -> fit.Evaluation:
 
 
 def test_best_checkpoint_respects_the_privacy_bar() -> None:
-    params = Hyperparameters(epochs=100, privacy_bar=0.55, patience=3)
+    params = Hyperparameters(epochs=100, privacy_bar=0.55, patience=3, min_epochs=0)
     state = fit.RoundState()
     assert fit.record_round(state, evaluation(10, 0.70, 0.51), params)
     assert fit.record_round(state, evaluation(20, 0.80, 0.54), params)
@@ -268,8 +271,27 @@ def test_best_checkpoint_respects_the_privacy_bar() -> None:
     assert state.rounds_over_bar == 1 and state.rounds_without_gain == 0
 
 
+def test_warm_up_rounds_neither_plateau_nor_keep_the_best() -> None:
+    params = Hyperparameters(epochs=100, patience=2, min_delta=0.01, min_epochs=30)
+    state = fit.RoundState(epoch=20)
+    assert fit.record_round(state, evaluation(10, 0.88, 0.5), params)
+    assert not fit.record_round(state, evaluation(20, 0.85, 0.5), params)
+    assert state.rounds_without_gain == 0
+    assert fit.stop_reason(state, params) == ""
+    # The first round after warm-up replaces the warm-up best, even with less quality.
+    assert fit.record_round(state, evaluation(30, 0.86, 0.5), params)
+    assert (state.best_epoch, state.top_quality) == (30, 0.86)
+    for epoch, quality in ((40, 0.865), (50, 0.862)):
+        fit.record_round(state, evaluation(epoch, quality, 0.5), params)
+    state.epoch = 50
+    assert fit.stop_reason(state, params) == "fidelity_plateau"
+    assert state.best_epoch == 40
+
+
 def test_stop_reasons() -> None:
-    params = Hyperparameters(epochs=100, patience=2, min_delta=0.01, max_wall_seconds=60)
+    params = Hyperparameters(
+        epochs=100, patience=2, min_delta=0.01, min_epochs=0, max_wall_seconds=60
+    )
     state = fit.RoundState()
     for epoch, quality in ((10, 0.80), (20, 0.805), (30, 0.809)):
         fit.record_round(state, evaluation(epoch, quality, 0.5), params)

@@ -39,6 +39,7 @@ RESUME_KEYS = (
     "decompress_dims",
     "l2scale",
     "loss_factor",
+    "learning_rate",
     "seed",
     "holdout_fraction",
     "max_train_rows",

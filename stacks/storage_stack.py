@@ -1,0 +1,193 @@
+"""The stateful stack: the KMS key, the data bucket and its access-log bucket.
+
+Kept apart from the pipeline so that the pipeline can be replaced freely; what holds data
+is retained on `cdk destroy` unless `retainData` is false.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Acknowledgment, Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from stacks.settings import Settings
+
+
+# Macie reads objects through this service-linked role; it exists once Macie is enabled.
+# The singleton Lambda that CDK adds to configure bucket notifications (aws-s3).
+def data_bucket_name() -> str:
+    """Fixed per account and region, so that the pipeline stack can build its ARNs (and
+    cdk-nag print them) without reading another stack's outputs."""
+    return f"synthpipe-data-{Aws.ACCOUNT_ID}-{Aws.REGION}"
+
+
+NOTIFICATIONS_HANDLER_ID = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"
+MACIE_SERVICE_ROLE = "aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie"
+
+
+class StorageStack(Stack):
+    """Key, data bucket (raw/ ... synthetic/) and the bucket of its access logs."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, settings: Settings, **kwargs
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        removal = RemovalPolicy.RETAIN if settings.retain_data else RemovalPolicy.DESTROY
+
+        self.key = kms.Key(
+            self,
+            "DataKey",
+            alias="alias/synthpipe-data",
+            description="synthpipe: data bucket, logs and notifications",
+            enable_key_rotation=True,
+            removal_policy=removal,
+        )
+        self._allow_macie(self.key)
+        self._allow_logs_and_alarms(self.key)
+
+        self.log_bucket = s3.Bucket(
+            self,
+            "AccessLogBucket",
+            # Server access logs can only be delivered to an SSE-S3 bucket.
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            versioned=True,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="expire-access-logs",
+                    expiration=Duration.days(365),
+                    noncurrent_version_expiration=Duration.days(30),
+                )
+            ],
+            removal_policy=removal,
+            auto_delete_objects=not settings.retain_data,
+        )
+        Validations.of(self.log_bucket).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-S1",
+                reason="This is the access-log bucket; logging it into itself would loop.",
+            )
+        )
+
+        self.bucket = s3.Bucket(
+            self,
+            "DataBucket",
+            bucket_name=data_bucket_name(),
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self.key,
+            bucket_key_enabled=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            versioned=True,
+            # "Object Created" events start runs through EventBridge.
+            event_bridge_enabled=True,
+            server_access_logs_bucket=self.log_bucket,
+            server_access_logs_prefix="data-bucket/",
+            lifecycle_rules=lifecycle_rules(settings),
+            removal_policy=removal,
+            auto_delete_objects=not settings.retain_data,
+        )
+
+        self._acknowledge_notifications_handler()
+
+        CfnOutput(self, "DataBucketName", value=self.bucket.bucket_name)
+        CfnOutput(self, "DataKeyArn", value=self.key.key_arn)
+
+    def _acknowledge_notifications_handler(self) -> None:
+        # `event_bridge_enabled` adds CDK's own notification-configuration Lambda.
+        handler = self.node.try_find_child(NOTIFICATIONS_HANDLER_ID)
+        assert handler is not None, "CDK renamed its bucket notifications handler"
+        Validations.of(handler).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AWSLambdaBasicExecutionRole]",
+                reason="CDK's bucket-notifications handler (deploy time only) uses the AWS "
+                "managed basic execution role for its logs; CDK gives no way to replace it.",
+            )
+        )
+
+    def _allow_macie(self, key: kms.Key) -> None:
+        # Macie cannot read SSE-KMS objects unless the key lets its service-linked role
+        # decrypt. The principal is the account, narrowed by the role's ARN: a key policy
+        # that named the role itself would fail to deploy before Macie is enabled.
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowMacieServiceRoleToDecrypt",
+                principals=[iam.AccountRootPrincipal()],
+                actions=["kms:Decrypt"],
+                resources=["*"],
+                conditions={
+                    "ArnEquals": {
+                        "aws:PrincipalArn": (
+                            f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/{MACIE_SERVICE_ROLE}"
+                        )
+                    }
+                },
+            )
+        )
+
+    def _allow_logs_and_alarms(self, key: kms.Key) -> None:
+        # The pipeline's log groups are encrypted with this key.
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchLogs",
+                principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
+                actions=[
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncryptFrom",
+                    "kms:ReEncryptTo",
+                    "kms:GenerateDataKey",
+                    "kms:GenerateDataKeyWithoutPlaintext",
+                    "kms:DescribeKey",
+                ],
+                resources=["*"],
+                conditions={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": (
+                            f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:*"
+                        )
+                    }
+                },
+            )
+        )
+        # CloudWatch alarms publish to the KMS-encrypted notification topic.
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsToPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+            )
+        )
+
+
+def lifecycle_rules(settings: Settings) -> list[s3.LifecycleRule]:
+    """One rule per prefix of the layout. quarantine/ and synthetic/ are kept."""
+    rules = [
+        s3.LifecycleRule(
+            id="all-noncurrent-versions-and-uploads",
+            noncurrent_version_expiration=Duration.days(
+                settings.noncurrent_version_expiration_days
+            ),
+            abort_incomplete_multipart_upload_after=Duration.days(7),
+        )
+    ]
+    for prefix, days in (
+        ("raw/", settings.raw_retention_days),
+        ("cleaned/", settings.cleaned_expiration_days),
+        ("models/", settings.models_expiration_days),
+        ("staging/", settings.staging_expiration_days),
+    ):
+        rules.append(
+            s3.LifecycleRule(
+                id=f"expire-{prefix.rstrip('/')}", prefix=prefix, expiration=Duration.days(days)
+            )
+        )
+    return rules

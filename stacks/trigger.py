@@ -1,0 +1,63 @@
+"""Trigger: S3 "Object Created" under raw/ ending in .csv -> the start function.
+
+The start function, not EventBridge, starts the execution: only a caller of
+StartExecution can name it, and the name (from bucket, key and version) is what makes a
+duplicate event start no second run.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from stacks.access import acknowledge
+
+RAW_CSV_KEYS = "raw/*.csv"
+
+
+class Trigger(Construct):
+    """The EventBridge rule and the dead-letter queue of events that could not be handled."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, bucket: s3.IBucket, start: lambda_.IFunction
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.dead_letters = sqs.Queue(
+            self,
+            "DeadLetters",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        acknowledge(
+            self.dead_letters,
+            "AwsSolutions-SQS3",
+            "This queue is the dead-letter queue of the EventBridge target; a queue behind "
+            "it would only hold the same events again.",
+        )
+        self.rule = events.Rule(
+            self,
+            "RawCsvCreated",
+            description="A CSV under raw/ of the data bucket starts a synthpipe run",
+            event_pattern=events.EventPattern(
+                source=["aws.s3"],
+                detail_type=["Object Created"],
+                detail={
+                    "bucket": {"name": [bucket.bucket_name]},
+                    "object": {"key": events.Match.wildcard(RAW_CSV_KEYS)},
+                },
+            ),
+            targets=[
+                targets.LambdaFunction(
+                    start,
+                    dead_letter_queue=self.dead_letters,
+                    retry_attempts=4,
+                    max_event_age=Duration.hours(2),
+                )
+            ],
+        )

@@ -1,0 +1,457 @@
+"""What the AWS Lambda handlers do: start, gate, publish, quarantine, notify.
+
+Each `handle_*` takes the event (for the state machine's tasks: the execution state) and
+returns what the state machine stores. AWS clients are created lazily and can be passed
+in, so tests run these in-process against moto. Logs are JSON lines of codes, counts and
+keys, never cell values or error messages (those may quote data).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from synthpipe import __version__
+from synthpipe.dataset_config import DatasetConfig
+from synthpipe.errors import InputRefused, PipelineError, StepFailed
+from synthpipe.events import (
+    NotARunEvent,
+    dataset_for_key,
+    execution_name,
+    fallback_dataset,
+    parse_object_created,
+    run_paths,
+    unquoted,
+)
+from synthpipe.layout import RunLayout, run_id_for
+from synthpipe.logs import get_logger, json_handler, log_event
+from synthpipe.manifest import Manifest, SourceObject
+from synthpipe.notify import FIXES, failure_message, success_message
+from synthpipe.publish import check_gate, publish
+from synthpipe.quarantine import quarantine
+from synthpipe.train.hyperparameters import Hyperparameters, parse_hyperparameters
+from synthpipe.validate import DEFAULT_MAX_BYTES, validate_stream
+
+log = get_logger("cloud")
+# Steps before verify quarantine the raw object; verify moves the cleaned output out of
+# cleaned/ (it holds personal data); later steps ran on verified data: reason.json only.
+COPIES_RAW = ("validate", "prepare")
+MOVES_CLEANED = ("verify",)
+CAUSE_MAX = 600
+
+
+def _client(name: str):
+    import boto3
+
+    return boto3.client(name)
+
+
+def _setup_logging() -> None:
+    """One JSON line per event on stdout (Lambda ships stdout to its log group)."""
+    root = get_logger()
+    if not any(getattr(h, "_synthpipe", False) for h in root.handlers):
+        handler = json_handler(sys.stdout)
+        handler._synthpipe = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+        root.propagate = False
+
+
+# --- start -----------------------------------------------------------------------------
+
+
+def handle_start(event: dict[str, Any], *, s3=None, sfn=None, env=None) -> dict[str, Any]:
+    """Validate the uploaded object and start its run, once per object version."""
+    _setup_logging()
+    env = os.environ if env is None else env
+    s3 = s3 or _client("s3")
+    sfn = sfn or _client("stepfunctions")
+    try:
+        obj = parse_object_created(event)
+    except NotARunEvent as error:
+        log_event(log, "start.ignored", reason=str(error))
+        return {"started": False, "ignored": True}
+    obj, head = _head(s3, obj)
+    created = head["LastModified"].astimezone(UTC)
+    try:
+        dataset = dataset_for_key(obj.key)
+        refusal = None
+    except InputRefused as error:
+        dataset, refusal = fallback_dataset(obj.key), error
+    run_id = run_id_for(obj.bucket, obj.key, obj.version_id, created)
+    name = execution_name(dataset, run_id)
+    machine = env["STATE_MACHINE_ARN"]
+    if _execution_exists(sfn, machine, name):  # checked first: no second read of the object
+        return _duplicate(dataset, run_id, obj.key, name)
+    validation, hyperparameters, generate = _check_input(
+        s3, obj, dataset, run_id, int(head["ContentLength"]), refusal, env
+    )
+    state = {
+        "bucket": obj.bucket,
+        "key": obj.key,
+        "versionId": obj.version_id,
+        "dataset": dataset,
+        "runId": run_id,
+        "executionName": name,
+        "source": obj.source,
+        "root": f"s3://{obj.bucket}",
+        "createdAt": created.isoformat(timespec="seconds"),
+        "paths": run_paths(obj.bucket, dataset, run_id),
+        "validation": validation,
+        "hyperparameters": hyperparameters,
+        "generate": generate,
+    }
+    try:
+        response = sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(state))
+    except sfn.exceptions.ExecutionAlreadyExists:  # a duplicate that raced this one
+        return _duplicate(dataset, run_id, obj.key, name)
+    log_event(
+        log,
+        "start.started",
+        dataset=dataset,
+        run_id=run_id,
+        key=obj.key,
+        validation=validation["status"],
+        code=(validation.get("reason") or {}).get("code"),
+    )
+    return {
+        "started": True,
+        "executionArn": response["executionArn"],
+        "executionName": name,
+        "runId": run_id,
+    }
+
+
+def _head(s3, obj):
+    try:
+        return obj, s3.head_object(Bucket=obj.bucket, Key=obj.key, VersionId=obj.version_id)
+    except s3.exceptions.ClientError as error:
+        decoded = unquoted(obj)
+        if decoded is None or error.response["Error"]["Code"] not in ("404", "NoSuchKey"):
+            raise
+        return decoded, s3.head_object(Bucket=obj.bucket, Key=decoded.key, VersionId=obj.version_id)
+
+
+def execution_arn(state_machine_arn: str, name: str) -> str:
+    """arn:...:stateMachine:<machine> -> arn:...:execution:<machine>:<name>."""
+    return state_machine_arn.replace(":stateMachine:", ":execution:", 1) + f":{name}"
+
+
+def _execution_exists(sfn, state_machine_arn: str, name: str) -> bool:
+    try:
+        sfn.describe_execution(executionArn=execution_arn(state_machine_arn, name))
+    except sfn.exceptions.ExecutionDoesNotExist:
+        return False
+    return True
+
+
+def _duplicate(dataset: str, run_id: str, key: str, name: str) -> dict[str, Any]:
+    log_event(log, "start.duplicate", dataset=dataset, run_id=run_id, key=key)
+    return {"started": False, "duplicate": True, "executionName": name, "runId": run_id}
+
+
+def _check_input(s3, obj, dataset, run_id, size, refusal, env) -> tuple[dict, dict, dict]:
+    """Validation report, hyperparameters and generate settings, or the refusal."""
+    try:
+        if refusal is not None:
+            raise refusal
+        max_bytes = int(env.get("MAX_INPUT_BYTES") or DEFAULT_MAX_BYTES)
+        # validate_stream checks the size before it reads a byte of the body.
+        body = s3.get_object(Bucket=obj.bucket, Key=obj.key, VersionId=obj.version_id)["Body"]
+        report = validate_stream(body, size=size, name=obj.file_name, max_bytes=max_bytes)
+        config = _dataset_config(s3, obj.bucket, dataset)
+        hyperparameters = _hyperparameters(env, config)
+    except PipelineError as error:
+        error.step = error.step or "validate"
+        return {"status": "refused", "reason": error.to_reason()}, {}, {}
+    validation = {
+        "status": "ok",
+        "rows": report.data_rows,
+        "columns": len(report.columns),
+        "sizeBytes": report.size_bytes,
+        "sha256": report.sha256,
+        "encoding": report.encoding,
+        "delimiter": report.delimiter,
+    }
+    thresholds = json.loads(env.get("THRESHOLDS") or "{}") | config.thresholds
+    seed = hyperparameters.get("seed", str(Hyperparameters().seed))
+    # What the evaluation records in report.json (the local runner's `_lineage`).
+    lineage = {
+        "dataset": dataset,
+        "run_id": run_id,
+        "source": {
+            "bucket": obj.bucket,
+            "key": obj.key,
+            "version_id": obj.version_id,
+            "sha256": report.sha256,
+            "size_bytes": report.size_bytes,
+            "rows": report.data_rows,
+        },
+        "code_version": __version__,
+        "seed": int(seed),
+    }
+    generate = {
+        "rowsToGenerate": str(config.rows_to_generate or int(env.get("ROWS_TO_GENERATE") or 0)),
+        "targetColumn": config.target_column or "",
+        "thresholds": json.dumps(thresholds, sort_keys=True),
+        "seed": seed,
+        "lineage": json.dumps(lineage, sort_keys=True),
+    }
+    return validation, hyperparameters, generate
+
+
+def _dataset_config(s3, bucket: str, dataset: str) -> DatasetConfig:
+    key = f"config/{dataset}.json"
+    try:
+        text = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
+    except s3.exceptions.NoSuchKey:
+        return DatasetConfig()
+    return DatasetConfig.from_json(text, source=key)
+
+
+def _hyperparameters(env, config: DatasetConfig) -> dict[str, str]:
+    """Settings, then config/<dataset>.json; checked by the training step's own rules."""
+    values = dict(json.loads(env.get("HYPERPARAMETERS") or "{}")) | config.hyperparameters
+    if config.target_column:
+        values.setdefault("target_column", config.target_column)
+    try:
+        parse_hyperparameters(values)
+    except PipelineError as error:
+        raise InputRefused(
+            code="bad_hyperparameter",
+            message=error.message,
+            fix="Correct 'hyperparameters' in config/<dataset>.json (or the deployment's "
+            "hyperparameters setting) and upload the file again.",
+            details=error.details,
+            step="config",
+        ) from None
+    return {k: str(v) for k, v in sorted(values.items())}
+
+
+# --- quarantine --------------------------------------------------------------------------
+
+
+def failure_error(state: dict[str, Any]) -> PipelineError:
+    """The state machine's `$.failure` ({step, Error, Cause}) as a PipelineError."""
+    failure = state.get("failure") or {}
+    step = failure.get("step") or "unknown"
+    name = failure.get("Error") or "Unknown"
+    refused = (state.get("validation") or {}).get("reason")
+    if name == "InputRefused" and refused:
+        return InputRefused(
+            code=refused["code"],
+            message=refused["message"],
+            fix=refused.get("fix", ""),
+            details=refused.get("details") or {},
+            step=refused.get("step") or step,
+        )
+    codes = {
+        "PiiFound": "pii_found",
+        "NothingClassified": "nothing_classified",
+        "MacieTimeout": "macie_timeout",
+        "MacieJobStopped": "macie_job_stopped",
+        "States.Timeout": f"{step}_timed_out",
+    }
+    code = codes.get(name, f"{step}_failed")
+    return StepFailed(
+        code=code,
+        message=_cause_text(failure.get("Cause")),
+        fix=FIXES.get(code, ""),
+        details={"error": name},
+        step=step,
+    )
+
+
+def _cause_text(cause: Any) -> str:
+    """The readable part of a task's Cause (Glue, SageMaker and Lambda put JSON there)."""
+    text = cause if isinstance(cause, str) else json.dumps(cause)
+    try:
+        parsed = json.loads(text)
+    except (TypeError, ValueError):
+        parsed = None
+    if isinstance(parsed, dict):
+        for key in ("ErrorMessage", "FailureReason", "errorMessage", "message", "Message"):
+            if parsed.get(key):
+                text = str(parsed[key])
+                break
+    text = " ".join((text or "The step failed without a message.").split())
+    return text if len(text) <= CAUSE_MAX else text[: CAUSE_MAX - 3] + "..."
+
+
+def handle_quarantine(state: dict[str, Any], *, s3=None) -> dict[str, Any]:
+    """Keep what failed under quarantine/<dataset>/<run_id>/ and write reason.json."""
+    _setup_logging()
+    s3 = s3 or _client("s3")
+    error = failure_error(state)
+    bucket, dataset, run_id = state["bucket"], state["dataset"], state["runId"]
+    layout = RunLayout(f"s3://{bucket}", dataset, run_id)
+    target = _key(layout.quarantine)
+    copied = 0
+    if error.step in COPIES_RAW:
+        source = {"Bucket": bucket, "Key": state["key"], "VersionId": state["versionId"]}
+        # The managed copy: multipart for objects over 5 GB. raw/ is only read.
+        s3.copy(source, bucket, f"{target}/{state['key'].rsplit('/', 1)[-1]}")
+        copied = 1
+    elif error.step in MOVES_CLEANED:
+        cleaned = _key(layout.cleaned) + "/"
+        for key in _list_keys(s3, bucket, cleaned):
+            s3.copy(
+                {"Bucket": bucket, "Key": key}, bucket, f"{target}/cleaned/{key[len(cleaned) :]}"
+            )
+            s3.delete_object(Bucket=bucket, Key=key)
+            copied += 1
+    where = quarantine(layout, error, files=None, folders=None)
+    log_event(log, "quarantine.done", step=error.step, code=error.code, objects=copied)
+    return {
+        "step": error.step,
+        "code": error.code,
+        "message": error.message,
+        "fix": error.fix,
+        "quarantine": where + "/",
+        "objects": copied,
+    }
+
+
+def _key(uri: str) -> str:
+    return uri.split("/", 3)[3]
+
+
+def _list_keys(s3, bucket: str, prefix: str) -> list[str]:
+    keys: list[str] = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        keys.extend(item["Key"] for item in page.get("Contents", []))
+    return keys
+
+
+# --- gate --------------------------------------------------------------------------------
+
+
+def handle_gate(state: dict[str, Any], *, s3=None) -> dict[str, Any]:
+    """Pass only on report.json's verdict "pass" with no failed gate (fails closed).
+
+    The rule is the local runner's (`synthpipe.publish.check_gate`); the thresholds were
+    applied by the evaluation (settings, then config/<dataset>.json).
+    """
+    _setup_logging()
+    s3 = s3 or _client("s3")
+    key = _key(state["paths"]["staging"]) + "report.json"
+    try:
+        report = json.loads(s3.get_object(Bucket=state["bucket"], Key=key)["Body"].read())
+    except s3.exceptions.NoSuchKey:
+        return _gate_failed(None, [], "no_report", "The evaluation wrote no report.json.")
+    except ValueError:
+        return _gate_failed(None, [], "no_report", "report.json is not valid JSON.")
+    if not isinstance(report, dict):
+        return _gate_failed(None, [], "no_report", "report.json holds no report object.")
+    verdict = report.get("verdict")
+    try:
+        check_gate(report)
+    except StepFailed as error:
+        failed = error.details.get("failed_gates", [])
+        log_event(log, "gate.done", verdict=verdict, failed=failed, passed=False)
+        return _gate_failed(verdict, failed, error.code, error.message, error.fix)
+    log_event(log, "gate.done", verdict=verdict, failed=[], passed=True)
+    return {"passed": True, "verdict": verdict, "failedGates": []}
+
+
+def _gate_failed(verdict, failed, code: str, message: str, fix: str = "") -> dict[str, Any]:
+    return {
+        "passed": False,
+        "verdict": verdict,
+        "failedGates": failed,
+        "reason": {"step": "gate", "code": code, "message": message, "fix": fix or FIXES[code]},
+    }
+
+
+# --- publish -----------------------------------------------------------------------------
+
+
+def handle_publish(state: dict[str, Any], *, s3=None) -> dict[str, Any]:
+    """Copy the staged output to synthetic/<dataset>/<run_id>/ with manifest.json, through
+    the local runner's `synthpipe.publish.publish` (which checks the gate again)."""
+    _setup_logging()
+    s3 = s3 or _client("s3")
+    bucket = state["bucket"]
+    layout = RunLayout(f"s3://{bucket}", state["dataset"], state["runId"])
+    report = _read_json(s3, bucket, _key(layout.staging) + "/report.json")
+    manifest = build_manifest(state, report)
+    manifest.steps["prepare"]["pii_actions"] = _read_json(s3, bucket, _key(layout.pii_actions_json))
+    written = publish(layout, manifest.to_dict())
+    log_event(log, "publish.done", objects=len(written), dataset=state["dataset"])
+    return {"prefix": state["paths"]["synthetic"], "objects": len(written)}
+
+
+def _read_json(s3, bucket: str, key: str) -> Any:
+    try:
+        return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    except s3.exceptions.NoSuchKey:
+        return None
+
+
+def build_manifest(state: dict[str, Any], report: Any) -> Manifest:
+    """The run's lineage from the execution state and the evaluation's report."""
+    validation = state.get("validation") or {}
+    manifest = Manifest(
+        dataset=state["dataset"],
+        run_id=state["runId"],
+        source=SourceObject(
+            bucket=state["bucket"],
+            key=state["key"],
+            version_id=state["versionId"],
+            sha256=validation.get("sha256", ""),
+            size_bytes=validation.get("sizeBytes", 0),
+            rows=validation.get("rows"),
+        ),
+        code_version=__version__,
+        runtime={"python": platform.python_version(), "engine": "aws"},
+        seed=int((state.get("generate") or {}).get("seed") or 0),
+        status="published",
+    )
+    training = state.get("training") or {}
+    report = report if isinstance(report, dict) else {}
+    manifest.record("validate", **validation)
+    manifest.record("prepare", glue_job_run=(state.get("prepare") or {}).get("jobRunId"))
+    manifest.record("verify", **(state.get("privacyScan") or {"engine": "unknown"}))
+    manifest.record(
+        "train",
+        job=training.get("jobName"),
+        model=training.get("modelArtifacts"),
+        hyperparameters=state.get("hyperparameters") or {},
+    )
+    manifest.record(
+        "evaluate",
+        job=(state.get("generated") or {}).get("jobName"),
+        verdict=report.get("verdict"),
+        gates=report.get("gates"),
+        metrics=report.get("metrics"),
+        thresholds=json.loads((state.get("generate") or {}).get("thresholds") or "{}"),
+    )
+    manifest.record(
+        "publish",
+        at=datetime.now(UTC).isoformat(timespec="seconds"),
+        synthetic=state["paths"]["synthetic"],
+    )
+    timings = {"prepare": (state.get("prepare") or {}).get("executionSeconds")}
+    timings["train_billable"] = training.get("billableSeconds")
+    manifest.timings_s = {k: float(v) for k, v in timings.items() if v is not None}
+    return manifest
+
+
+# --- notify ------------------------------------------------------------------------------
+
+
+def handle_notify(state: dict[str, Any], *, sns=None, env=None) -> dict[str, Any]:
+    """Publish the run's outcome to the topic: success, or why it stopped and the fix."""
+    _setup_logging()
+    env = os.environ if env is None else env
+    sns = sns or _client("sns")
+    failed = "reason" in state and "published" not in state
+    subject, message = failure_message(state) if failed else success_message(state)
+    response = sns.publish(TopicArn=env["TOPIC_ARN"], Subject=subject, Message=message)
+    log_event(log, "notify.sent", outcome="failure" if failed else "success")
+    return {"messageId": response["MessageId"]}

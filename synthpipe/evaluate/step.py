@@ -1,0 +1,69 @@
+"""The evaluate step over a run's folders: what the local runner and the SageMaker
+processing job both call, so that the two read the same files the same way."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from synthpipe.evaluate.core import evaluate
+from synthpipe.evaluate.gate import Thresholds
+from synthpipe.evaluate.report import Report, write_report
+from synthpipe.schema import DatasetSchema
+
+
+def evaluate_run(
+    *,
+    cleaned_dir: Path,
+    model_dir: Path,
+    staging_dir: Path,
+    target_column: str | None,
+    thresholds: dict[str, Any] | None,
+    seed: int,
+    lineage: dict[str, Any],
+) -> Report:
+    """Evaluate staging_dir/synthetic.parquet; write report.json and report.html beside it.
+
+    cleaned_dir holds Prepare's output (data/, schema.json, pii_actions.json); model_dir
+    the training folder (holdout.parquet keeps the cleaned rows' index, so the training
+    rows are the cleaned rows without it).
+    """
+    schema = DatasetSchema.from_json((cleaned_dir / "schema.json").read_text("utf-8"))
+    cleaned = pd.read_parquet(cleaned_dir / "data")
+    holdout = pd.read_parquet(model_dir / "holdout.parquet")
+    actions = json.loads((cleaned_dir / "pii_actions.json").read_text("utf-8"))
+    report = evaluate(
+        train=cleaned.drop(index=holdout.index),
+        holdout=holdout,
+        synthetic=pd.read_parquet(staging_dir / "synthetic.parquet"),
+        schema=schema,
+        target_column=target_column,
+        thresholds=Thresholds.from_settings(thresholds),
+        seed=seed,
+        lineage=lineage,
+        prepare_summary=prepare_summary(schema, actions),
+    )
+    write_report(report, staging_dir)
+    return report
+
+
+def prepare_summary(schema: DatasetSchema, actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What Prepare removed or changed, and why: names, actions and types, never values."""
+    by_column = {a["column"]: a for a in actions}
+    summary = []
+    for column in schema.columns:
+        action = by_column.get(column.name)
+        if action is None and column.role != "dropped":
+            continue
+        summary.append(
+            {
+                "column": column.name,
+                "action": action["action"] if action else "drop",
+                "entity_types": action["entity_types"] if action else [],
+                "reason": action["reason"] if action else column.reason,
+            }
+        )
+    return summary

@@ -1,0 +1,166 @@
+"""The rendered state-machine definition: valid ASL, and every AWS call well-formed."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from typing import Any
+
+import botocore.session
+import pytest
+from botocore.validate import ParamValidator
+
+from tests.infra.conftest import REPO
+from tests.infra.scenarios import full_state
+
+ASL_VALIDATOR = REPO / "node_modules" / ".bin" / "asl-validator"
+SERVICE_TASK = re.compile(r"^arn:aws:states:::(?:aws-sdk:)?([a-z0-9]+):([A-Za-z0-9]+)(?:\.sync)?$")
+
+
+def test_definition_passes_asl_validator(definition, tmp_path):
+    path = tmp_path / "definition.json"
+    path.write_text(json.dumps(definition))
+    result = subprocess.run(
+        [str(ASL_VALIDATOR), "--json-path", str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_task_has_retry_catch_and_a_timeout(definition):
+    for name, state in definition["States"].items():
+        if state["Type"] != "Task":
+            continue
+        assert state.get("Catch"), f"{name} has no Catch"
+        if name != "Prepare":  # Glue's own run timeout (Parameters.Timeout) bounds it
+            assert state.get("TimeoutSeconds"), f"{name} has no timeout"
+        else:
+            assert state["Parameters"]["Timeout"] > 0
+        assert state.get("Retry"), f"{name} has no Retry"
+        assert all(r.get("BackoffRate", 2) > 1 for r in state["Retry"]), name
+        assert all("States.ALL" not in r["ErrorEquals"] for r in state["Retry"]), name
+
+
+def _lookup(state: dict[str, Any], path: str) -> Any:
+    value: Any = state
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path.removeprefix("$.")):
+        value = value[int(part[1:-1])] if part.startswith("[") else value[part]
+    return value
+
+
+def resolve_parameters(value: Any, state: dict[str, Any]) -> Any:
+    """Parameters as the service receives them, from a sample state."""
+    if isinstance(value, list):
+        return [resolve_parameters(v, state) for v in value]
+    if not isinstance(value, dict):
+        return value
+    resolved: dict[str, Any] = {}
+    for key, item in value.items():
+        if not key.endswith(".$"):
+            resolved[key] = resolve_parameters(item, state)
+            continue
+        if item.startswith("States.Format("):
+            resolved[key[:-2]] = "synthpipe-formatted-name"
+        elif item.startswith("States.Array("):
+            resolved[key[:-2]] = [_lookup(state, item[len("States.Array(") : -1])]
+        else:
+            resolved[key[:-2]] = _lookup(state, item)
+    return resolved
+
+
+def to_botocore(value: Any, shape: Any) -> Any:
+    """Step Functions writes every parameter name in PascalCase, also where the service's
+    own API (and botocore's model, e.g. macie2) uses camelCase: map names to the model's."""
+    if shape.type_name == "structure" and isinstance(value, dict):
+        members = {name[0].upper() + name[1:]: name for name in shape.members}
+        converted = {}
+        for key, item in value.items():
+            name = members.get(key, key)  # an unknown name stays, for botocore to report
+            member = shape.members.get(name)
+            converted[name] = to_botocore(item, member) if member is not None else item
+        return converted
+    if shape.type_name == "list" and isinstance(value, list):
+        return [to_botocore(item, shape.member) for item in value]
+    if shape.type_name == "map" and isinstance(value, dict):
+        return {key: to_botocore(item, shape.value) for key, item in value.items()}
+    return value
+
+
+def service_tasks(definition: dict[str, Any]) -> dict[str, tuple[str, str, dict[str, Any]]]:
+    tasks = {}
+    for name, state in definition["States"].items():
+        match = SERVICE_TASK.match(state.get("Resource", ""))
+        if state["Type"] == "Task" and match:
+            service, action = match.groups()
+            operation = action[0].upper() + action[1:]
+            tasks[name] = (service, operation, state.get("Parameters", {}))
+    return tasks
+
+
+def test_every_service_call_is_covered(definition):
+    assert {(s, o) for s, o, _ in service_tasks(definition).values()} == {
+        ("glue", "StartJobRun"),
+        ("s3", "ListObjectsV2"),
+        ("macie2", "CreateClassificationJob"),
+        ("macie2", "DescribeClassificationJob"),
+        ("macie2", "ListFindings"),
+        ("macie2", "UpdateClassificationJob"),
+        ("sagemaker", "CreateTrainingJob"),
+        ("sagemaker", "CreateProcessingJob"),
+    }
+
+
+@pytest.fixture(scope="module")
+def botocore_session():
+    return botocore.session.get_session()
+
+
+def test_service_call_parameters_match_botocore_models(definition, botocore_session):
+    state = full_state()
+    problems = []
+    for name, (service, operation, parameters) in service_tasks(definition).items():
+        model = botocore_session.get_service_model(service).operation_model(operation)
+        resolved = resolve_parameters(parameters, state)
+        if parameters and any(k[0].islower() for k in parameters):
+            problems.append(f"{name}: parameter names must be PascalCase in Step Functions")
+        params = to_botocore(resolved, model.input_shape)
+        report = ParamValidator().validate(params, model.input_shape)
+        if report.has_errors():
+            problems.append(f"{name} ({service}:{operation}):\n{report.generate_report()}")
+    assert not problems, "\n".join(problems)
+
+
+def test_macie_job_is_scoped_to_the_runs_cleaned_prefix(definition):
+    parameters = resolve_parameters(
+        definition["States"]["Start Macie job"]["Parameters"], full_state()
+    )
+    (term,) = parameters["S3JobDefinition"]["Scoping"]["Includes"]["And"]
+    assert term["SimpleScopeTerm"] == {
+        "Comparator": "STARTS_WITH",
+        "Key": "OBJECT_KEY",
+        "Values": ["cleaned/banksim/20261123T071500Z-1a2b3c4d/"],
+    }
+    assert parameters["ClientToken"] == "20261123T071500Z-1a2b3c4d"
+    assert parameters["JobType"] == "ONE_TIME"
+    assert len(parameters["CustomDataIdentifierIds"]) == 1
+
+
+def test_findings_are_read_by_job_id(definition):
+    parameters = definition["States"]["List Macie findings"]["Parameters"]
+    criterion = parameters["FindingCriteria"]["Criterion"]
+    assert criterion == {"classificationDetails.jobId": {"Eq.$": "States.Array($.macie.jobId)"}}
+
+
+def test_training_uses_spot_with_checkpoints_on_the_image(definition):
+    parameters = definition["States"]["Train"]["Parameters"]
+    assert parameters["EnableManagedSpotTraining"] is True
+    assert parameters["CheckpointConfig"]["LocalPath"] == "/opt/ml/checkpoints"
+    assert (
+        parameters["StoppingCondition"]["MaxWaitTimeInSeconds"]
+        >= (parameters["StoppingCondition"]["MaxRuntimeInSeconds"])
+    )
+    assert parameters["HyperParameters.$"] == "$.hyperparameters"
+    image = parameters["AlgorithmSpecification"]["TrainingImage"]
+    generate = definition["States"]["Generate"]["Parameters"]["AppSpecification"]
+    assert generate["ImageUri"] == image
+    assert generate["ContainerArguments"] == ["generate_evaluate"]

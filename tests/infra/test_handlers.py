@@ -1,0 +1,351 @@
+"""The Lambda handlers, in-process against moto: start, quarantine, gate, publish, notify."""
+
+from __future__ import annotations
+
+import io
+import json
+from contextlib import redirect_stdout
+from typing import Any
+
+import boto3
+import pytest
+
+from synthpipe import cloud
+from synthpipe.layout import run_id_for
+from tests.infra.scenarios import BUCKET, DATASET, REGION, handlers
+
+KEY = f"raw/{DATASET}/transactions.csv"
+CANARY = "canary.person@example.org"
+CSV = (
+    "step,customer,age,gender,merchant,category,amount,fraud,email\n"
+    + "".join(
+        f"{i},C{1000 + i},{i % 6},F,M{i % 7},es_food,{10 + i}.5,{i % 2},{CANARY}\n"
+        for i in range(40)
+    )
+).encode()
+
+
+def upload(s3, body: bytes = CSV, key: str = KEY) -> dict[str, Any]:
+    version = s3.put_object(Bucket=BUCKET, Key=key, Body=body)["VersionId"]
+    return {
+        "version": "0",
+        "source": "aws.s3",
+        "detail-type": "Object Created",
+        "detail": {
+            "bucket": {"name": BUCKET},
+            "object": {"key": key, "size": len(body), "version-id": version},
+            "reason": "PutObject",
+        },
+    }
+
+
+def start(aws, event, **env) -> dict[str, Any]:
+    return cloud.handle_start(event, s3=aws["s3"], sfn=aws["sfn"], env={**aws["env"], **env})
+
+
+def execution_input(aws) -> dict[str, Any]:
+    (execution,) = aws["sfn"].list_executions(stateMachineArn=aws["env"]["STATE_MACHINE_ARN"])[
+        "executions"
+    ]
+    return json.loads(
+        aws["sfn"].describe_execution(executionArn=execution["executionArn"])["input"]
+    )
+
+
+def test_start_validates_and_names_the_execution_after_the_run(aws):
+    event = upload(aws["s3"])
+    answer = start(aws, event, HYPERPARAMETERS='{"epochs": "50"}')
+    state = execution_input(aws)
+    head = aws["s3"].head_object(Bucket=BUCKET, Key=KEY)
+    run_id = run_id_for(BUCKET, KEY, event["detail"]["object"]["version-id"], head["LastModified"])
+    assert answer["started"] is True and answer["runId"] == run_id
+    assert answer["executionName"] == f"{DATASET}-{run_id}"
+    assert state["validation"]["status"] == "ok" and state["validation"]["rows"] == 40
+    assert state["paths"]["cleaned"] == f"s3://{BUCKET}/cleaned/{DATASET}/{run_id}/"
+    assert state["paths"]["cleanedPrefix"] == f"cleaned/{DATASET}/{run_id}/"
+    assert state["hyperparameters"] == {"epochs": "50"}
+
+
+def test_duplicate_event_starts_no_second_run(aws):
+    event = upload(aws["s3"])
+    first, second = start(aws, event), start(aws, event)
+    assert first["started"] is True
+    assert second == {
+        "started": False,
+        "duplicate": True,
+        "executionName": first["executionName"],
+        "runId": first["runId"],
+    }
+    executions = aws["sfn"].list_executions(stateMachineArn=aws["env"]["STATE_MACHINE_ARN"])
+    assert len(executions["executions"]) == 1
+
+
+def test_duplicate_event_run_executes_once_to_publish(aws, definition):
+    from tests.infra.test_execution import run_local
+
+    event = upload(aws["s3"])
+    start(aws, event)
+    start(aws, event)
+    run = run_local(
+        definition, {"duplicate": {"input": execution_input(aws), "handlers": handlers()}}
+    )
+    assert run["duplicate"]["status"] == "SUCCEEDED"
+
+
+def test_a_new_version_of_the_same_key_is_a_new_run(aws):
+    first = start(aws, upload(aws["s3"]))
+    second = start(aws, upload(aws["s3"], CSV + b"41,C9,1,M,M1,es_food,3.5,0,x@y.org\n"))
+    assert second["started"] is True and second["runId"] != first["runId"]
+
+
+def test_refused_input_still_starts_a_run_that_quarantines_it(aws):
+    start(aws, upload(aws["s3"], b"<!DOCTYPE html><html><body>table</body></html>"))
+    validation = execution_input(aws)["validation"]
+    assert validation["status"] == "refused"
+    assert validation["reason"]["code"] == "html"
+
+
+def test_bad_dataset_config_is_refused(aws):
+    aws["s3"].put_object(
+        Bucket=BUCKET, Key=f"config/{DATASET}.json", Body=b'{"hyperparameters": {"epoch": 3}}'
+    )
+    start(aws, upload(aws["s3"]))
+    validation = execution_input(aws)["validation"]
+    assert validation["reason"]["code"] == "bad_hyperparameter"
+
+
+def test_other_events_are_ignored(aws):
+    event = upload(aws["s3"], key="raw/banksim/notes.txt")
+    assert start(aws, event) == {"started": False, "ignored": True}
+
+
+def test_logs_hold_no_cell_values(aws):
+    stream = io.StringIO()
+    with redirect_stdout(stream):
+        cloud.get_logger().handlers.clear()
+        start(aws, upload(aws["s3"]))
+        ragged = CSV + f"99,{CANARY}\n".encode()
+        start(aws, upload(aws["s3"], ragged))
+    cloud.get_logger().handlers.clear()
+    logged = stream.getvalue()
+    assert "start.started" in logged
+    assert CANARY not in logged
+
+
+def run_state(aws, **changes: Any) -> dict[str, Any]:
+    start(aws, upload(aws["s3"]))
+    state = execution_input(aws)
+    state.update(changes)
+    return state
+
+
+def keys(s3, prefix: str) -> list[str]:
+    return sorted(
+        o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix).get("Contents", [])
+    )
+
+
+def test_quarantine_copies_the_refused_raw_object_and_writes_the_reason(aws):
+    state = run_state(
+        aws,
+        failure={"step": "validate", "Error": "InputRefused", "Cause": "The file is HTML."},
+        validation={
+            "status": "refused",
+            "reason": {"step": "validate", "code": "html", "message": "HTML.", "fix": "Export."},
+        },
+    )
+    reason = cloud.handle_quarantine(state, s3=aws["s3"])
+    prefix = f"quarantine/{DATASET}/{state['runId']}/"
+    assert keys(aws["s3"], prefix) == [prefix + "reason.json", prefix + "transactions.csv"]
+    assert (reason["code"], reason["fix"]) == ("html", "Export.")
+    written = json.loads(
+        aws["s3"].get_object(Bucket=BUCKET, Key=prefix + "reason.json")["Body"].read()
+    )
+    assert written["code"] == "html" and written["run_id"] == state["runId"]
+    assert keys(aws["s3"], "raw/") == [KEY]
+
+
+def test_quarantine_moves_cleaned_output_with_personal_data(aws):
+    state = run_state(aws, failure={"step": "verify", "Error": "PiiFound", "Cause": "Found."})
+    cleaned = state["paths"]["cleanedPrefix"]
+    for name in ("schema.json", "data/part-0.parquet"):
+        aws["s3"].put_object(Bucket=BUCKET, Key=cleaned + name, Body=b"x")
+    reason = cloud.handle_quarantine(state, s3=aws["s3"])
+    assert reason["code"] == "pii_found" and "pii_action" in reason["fix"]
+    assert keys(aws["s3"], cleaned) == []
+    prefix = f"quarantine/{DATASET}/{state['runId']}/"
+    assert keys(aws["s3"], prefix) == [
+        prefix + "cleaned/data/part-0.parquet",
+        prefix + "cleaned/schema.json",
+        prefix + "reason.json",
+    ]
+
+
+def test_quarantine_after_training_writes_the_reason_only(aws):
+    cause = json.dumps({"FailureReason": "AlgorithmError: too few rows"})
+    state = run_state(aws, failure={"step": "train", "Error": "States.TaskFailed", "Cause": cause})
+    reason = cloud.handle_quarantine(state, s3=aws["s3"])
+    assert reason["code"] == "train_failed"
+    assert reason["message"] == "AlgorithmError: too few rows"
+    assert reason["objects"] == 0
+
+
+def put_report(aws, state, report: Any) -> None:
+    body = report if isinstance(report, bytes) else json.dumps(report).encode()
+    key = state["paths"]["staging"].split("/", 3)[3] + "report.json"
+    aws["s3"].put_object(Bucket=BUCKET, Key=key, Body=body)
+
+
+def gate(name: str, passed: bool) -> dict[str, Any]:
+    return {
+        "name": name,
+        "value": 0.9 if passed else 0.1,
+        "threshold": 0.5,
+        "passed": passed,
+        "direction": "min",
+        "advice": "Train longer.",
+    }
+
+
+@pytest.mark.parametrize(
+    ("report", "passed", "failed"),
+    [
+        ({"verdict": "pass", "gates": [gate("quality", True)]}, True, []),
+        (
+            {"verdict": "pass", "gates": [gate("quality", True), gate("pii_hits", False)]},
+            False,
+            ["pii_hits"],
+        ),
+        ({"verdict": "fail", "gates": [gate("quality", False)]}, False, ["quality"]),
+        ({"gates": [gate("quality", True)]}, False, []),
+    ],
+)
+def test_gate_passes_only_a_pass_verdict_with_no_failed_gate(aws, report, passed, failed):
+    state = run_state(aws)
+    put_report(aws, state, report)
+    answer = cloud.handle_gate(state, s3=aws["s3"])
+    assert (answer["passed"], answer["failedGates"]) == (passed, failed)
+    if not passed:
+        assert answer["reason"]["code"] == "gate_failed" and answer["reason"]["step"] == "gate"
+    for name in failed:
+        assert f"{name} = 0.1 (needs 0.5)" in answer["reason"]["message"]
+
+
+@pytest.mark.parametrize("report", [None, b"{not json"])
+def test_gate_fails_closed_without_a_readable_report(aws, report):
+    state = run_state(aws)
+    if report is not None:
+        put_report(aws, state, report)
+    answer = cloud.handle_gate(state, s3=aws["s3"])
+    assert answer["passed"] is False and answer["reason"]["code"] == "no_report"
+
+
+def test_publish_copies_staging_and_writes_the_manifest(aws):
+    state = run_state(aws, privacyScan={"engine": "macie", "jobId": "j", "findings": 0})
+    staging = state["paths"]["staging"].split("/", 3)[3]
+    for name in ("synthetic.csv", "synthetic.parquet", "report.html"):
+        aws["s3"].put_object(Bucket=BUCKET, Key=staging + name, Body=b"x")
+    put_report(aws, state, {"verdict": "pass", "gates": [gate("quality", True)]})
+    actions = [{"column": "email", "action": "drop", "entity_types": ["EMAIL"]}]
+    aws["s3"].put_object(
+        Bucket=BUCKET,
+        Key=state["paths"]["cleanedPrefix"] + "pii_actions.json",
+        Body=json.dumps(actions).encode(),
+    )
+    answer = cloud.handle_publish(state, s3=aws["s3"])
+    synthetic = f"synthetic/{DATASET}/{state['runId']}/"
+    assert keys(aws["s3"], synthetic) == [
+        synthetic + n
+        for n in (
+            "manifest.json",
+            "report.html",
+            "report.json",
+            "synthetic.csv",
+            "synthetic.parquet",
+        )
+    ]
+    assert answer["objects"] == 5
+    manifest = json.loads(
+        aws["s3"].get_object(Bucket=BUCKET, Key=synthetic + "manifest.json")["Body"].read()
+    )
+    assert manifest["source"]["key"] == KEY and manifest["source"]["rows"] == 40
+    assert manifest["source"]["sha256"] == state["validation"]["sha256"]
+    assert manifest["steps"]["prepare"]["pii_actions"] == actions
+    assert manifest["steps"]["verify"]["engine"] == "macie"
+    assert manifest["steps"]["evaluate"]["verdict"] == "pass"
+    assert manifest["runtime"]["engine"] == "aws" and manifest["status"] == "published"
+
+
+def test_publish_refuses_a_failed_report(aws):
+    state = run_state(aws)
+    put_report(aws, state, {"verdict": "fail", "gates": [gate("quality", False)]})
+    with pytest.raises(cloud.StepFailed, match="did not pass the release gate"):
+        cloud.handle_publish(state, s3=aws["s3"])
+    assert keys(aws["s3"], "synthetic/") == []
+
+
+def test_start_passes_the_lineage_to_the_evaluation(aws):
+    event = upload(aws["s3"])
+    start(aws, event)
+    state = execution_input(aws)
+    lineage = json.loads(state["generate"]["lineage"])
+    assert lineage["source"]["version_id"] == event["detail"]["object"]["version-id"]
+    assert lineage["source"]["rows"] == 40 and lineage["run_id"] == state["runId"]
+
+
+@pytest.fixture
+def topic(aws):
+    sns = boto3.client("sns", region_name=REGION)
+    sqs = boto3.client("sqs", region_name=REGION)
+    arn = sns.create_topic(Name="synthpipe")["TopicArn"]
+    queue = sqs.create_queue(QueueName="inbox")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
+    sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue_arn["Attributes"]["QueueArn"])
+
+    def received() -> dict[str, Any]:
+        (message,) = sqs.receive_message(QueueUrl=queue)["Messages"]
+        return json.loads(message["Body"])
+
+    return {"sns": sns, "arn": arn, "received": received}
+
+
+def test_notify_success_says_where_the_results_are(aws, topic):
+    state = run_state(aws, privacyScan={"engine": "macie", "jobId": "j"}, published={})
+    cloud.handle_notify(state, sns=topic["sns"], env={"TOPIC_ARN": topic["arn"]})
+    message = topic["received"]()
+    assert (
+        message["Subject"].startswith(f"synthpipe: {DATASET} run ")
+        and "published" in message["Subject"]
+    )
+    assert state["paths"]["synthetic"] + "report.html" in message["Message"]
+
+
+def test_notify_failure_says_what_happened_and_what_to_do(aws, topic):
+    reason = {
+        "step": "verify",
+        "code": "pii_found",
+        "message": "Macie found personal data in the cleaned output.",
+        "fix": "Drop or mask the columns named.",
+        "quarantine": "s3://b/quarantine/x/",
+    }
+    state = run_state(aws, reason=reason)
+    cloud.handle_notify(state, sns=topic["sns"], env={"TOPIC_ARN": topic["arn"]})
+    message = topic["received"]()
+    assert len(message["Subject"]) <= 100 and "stopped at verify" in message["Subject"]
+    for text in (reason["message"], reason["fix"], reason["quarantine"]):
+        assert text in message["Message"]
+
+
+@pytest.mark.parametrize(
+    ("stored", "sent"),
+    [
+        ("raw/banksim/a+b.csv", "raw/banksim/a+b.csv"),  # a real '+' is kept
+        ("raw/banksim/my file.csv", "raw/banksim/my+file.csv"),  # URL-encoded in the event
+    ],
+)
+def test_start_finds_the_object_whether_or_not_the_key_is_url_encoded(aws, stored, sent):
+    event = upload(aws["s3"], key=stored)
+    event["detail"]["object"]["key"] = sent
+    answer = start(aws, event)
+    assert answer["started"] is True
+    assert execution_input(aws)["key"] == stored

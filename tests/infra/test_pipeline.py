@@ -1,0 +1,327 @@
+"""The pipeline stack: each step's resource, its scoping, the trigger and operations."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from tests.infra.cfn import resolve
+
+
+@pytest.fixture(scope="module")
+def pipeline(synthesized) -> Template:
+    return Template.from_json(synthesized.pipeline)
+
+
+def resources(template: dict, kind: str) -> dict[str, Any]:
+    return {k: r for k, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def object_access(template: dict, role_prefix: str) -> dict[str, set[str]]:
+    """S3 object actions of a role -> the prefixes they reach (from the resolved ARNs)."""
+    access: dict[str, set[str]] = {}
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        roles = [r["Ref"] for r in policy["Properties"]["Roles"]]
+        if not any(r.startswith(role_prefix) for r in roles):
+            continue
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            actions = statement["Action"]
+            actions = [actions] if isinstance(actions, str) else actions
+            targets = statement["Resource"]
+            targets = targets if isinstance(targets, list) else [targets]
+            for action in actions:
+                if not action.startswith("s3:") or action == "s3:ListBucket":
+                    continue
+                for target in targets:
+                    arn = str(resolve(target, template["Resources"]))
+                    match = re.match(r"arn:aws:s3:::synthpipe-data-[^/]+/(.*)$", arn)
+                    if match:
+                        access.setdefault(action, set()).add(match.group(1))
+    return access
+
+
+def test_glue_job_runs_prepare_on_glue_5_1_with_the_package(synthesized):
+    (job,) = resources(synthesized.pipeline, "AWS::Glue::Job").values()
+    props = job["Properties"]
+    assert props["GlueVersion"] == "5.1"
+    assert props["Command"]["Name"] == "glueetl"
+    assert props["Command"]["PythonVersion"] == "3"
+    args = props["DefaultArguments"]
+    assert args["--job-bookmark-option"] == "job-bookmark-disable"
+    assert args["--enable-continuous-cloudwatch-log"] == "true"
+    assert re.fullmatch(
+        r"anyascii==[\d.]+,python-stdnum==[\d.]+,phonenumbers==[\d.]+,email-validator==[\d.]+",
+        args["--additional-python-modules"],
+    )
+    assert json.dumps(args["--extra-py-files"]).count(".zip") == 1
+    assert props["WorkerType"] == "G.1X" and props["NumberOfWorkers"] == 2
+    assert "SecurityConfiguration" in props
+    assert "ExecutionClass" not in props
+
+
+def test_glue_zip_holds_the_synthpipe_package(synthesized):
+    import zipfile
+
+    (zip_path,) = synthesized.outdir.glob("asset.*.zip")
+    names = zipfile.ZipFile(zip_path).namelist()
+    assert "synthpipe/prepare/job.py" in names
+    assert not [n for n in names if "__pycache__" in n or not n.startswith("synthpipe/")]
+
+
+def test_glue_security_configuration_encrypts_with_kms(pipeline):
+    pipeline.has_resource_properties(
+        "AWS::Glue::SecurityConfiguration",
+        {
+            "EncryptionConfiguration": {
+                "S3Encryptions": [Match.object_like({"S3EncryptionMode": "SSE-KMS"})],
+                "CloudWatchEncryption": Match.object_like({"CloudWatchEncryptionMode": "SSE-KMS"}),
+                "JobBookmarksEncryption": Match.object_like(
+                    {"JobBookmarksEncryptionMode": "CSE-KMS"}
+                ),
+            }
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        (
+            "PrepareRole",
+            {
+                "s3:GetObject": {"raw/*", "config/*", "cleaned/*"},
+                "s3:PutObject": {"cleaned/*"},
+                "s3:DeleteObject": {"cleaned/*"},
+            },
+        ),
+        (
+            "TrainingJobRole",
+            {"s3:GetObject": {"cleaned/*", "models/*"}, "s3:PutObject": {"models/*", "staging/*"}},
+        ),
+        ("StartRole", {"s3:GetObject": {"raw/*", "config/*"}}),
+        ("GateRole", {"s3:GetObject": {"staging/*"}}),
+        (
+            "PublishRole",
+            {"s3:GetObject": {"staging/*", "cleaned/*"}, "s3:PutObject": {"synthetic/*"}},
+        ),
+        (
+            "QuarantineRole",
+            {
+                "s3:GetObject": {"raw/*", "cleaned/*"},
+                "s3:PutObject": {"quarantine/*"},
+                "s3:DeleteObject": {"cleaned/*"},
+            },
+        ),
+        ("NotifyRole", {}),
+    ],
+)
+def test_each_role_reaches_only_its_prefixes(synthesized, role, expected):
+    access = object_access(synthesized.pipeline, role)
+    access.pop("s3:GetObjectVersion", None)
+    assert access == expected
+
+
+def test_nothing_may_write_or_delete_under_raw(synthesized):
+    for policy in resources(synthesized.pipeline, "AWS::IAM::Policy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            text = json.dumps(resolve(statement["Resource"], synthesized.pipeline["Resources"]))
+            actions = json.dumps(statement["Action"])
+            if "/raw/" in text:
+                assert "Put" not in actions and "Delete" not in actions
+
+
+def test_listing_is_limited_to_the_same_prefixes(pipeline):
+    pipeline.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "Roles": [{"Ref": Match.string_like_regexp("^StartRole")}],
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Action": "s3:ListBucket",
+                                "Condition": {"StringLike": {"s3:prefix": ["config/*", "raw/*"]}},
+                            }
+                        )
+                    ]
+                )
+            },
+        },
+    )
+
+
+def test_functions_run_the_newest_python_with_tracing_and_json_logs(synthesized):
+    functions = {
+        k: r
+        for k, r in resources(synthesized.pipeline, "AWS::Lambda::Function").items()
+        if not k.startswith("BucketNotificationsHandler")
+    }
+    assert {k.split("Function")[0] for k in functions} == {
+        "Start",
+        "Gate",
+        "Publish",
+        "Quarantine",
+        "Notify",
+    }
+    for function in functions.values():
+        props = function["Properties"]
+        assert props["Runtime"] == "python3.14"
+        assert props["TracingConfig"] == {"Mode": "Active"}
+        assert props["LoggingConfig"]["LogFormat"] == "JSON"
+        assert props["Handler"].endswith(".handler")
+
+
+def test_no_role_uses_an_aws_managed_policy(synthesized):
+    for role in resources(synthesized.pipeline, "AWS::IAM::Role").values():
+        assert "ManagedPolicyArns" not in role["Properties"]
+
+
+def test_log_groups_are_kms_encrypted(synthesized):
+    groups = resources(synthesized.pipeline, "AWS::Logs::LogGroup")
+    assert len(groups) == 6
+    for group in groups.values():
+        assert "KmsKeyId" in group["Properties"]
+        assert group["Properties"]["RetentionInDays"] == 90
+
+
+def test_rule_matches_csv_objects_created_under_raw(pipeline):
+    pipeline.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "EventPattern": {
+                "source": ["aws.s3"],
+                "detail-type": ["Object Created"],
+                "detail": {
+                    "bucket": {"name": [Match.any_value()]},
+                    "object": {"key": [{"wildcard": "raw/*.csv"}]},
+                },
+            },
+            "Targets": [
+                Match.object_like(
+                    {
+                        "Arn": {"Fn::GetAtt": [Match.string_like_regexp("^StartFunction"), "Arn"]},
+                        "DeadLetterConfig": Match.any_value(),
+                        "RetryPolicy": {
+                            "MaximumEventAgeInSeconds": 7200,
+                            "MaximumRetryAttempts": 4,
+                        },
+                    }
+                )
+            ],
+        },
+    )
+
+
+def test_topic_is_kms_encrypted_and_tls_only(pipeline):
+    pipeline.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
+    pipeline.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Effect": "Deny",
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            }
+                        )
+                    ]
+                )
+            }
+        },
+    )
+    pipeline.resource_count_is("AWS::SNS::Subscription", 0)
+
+
+def test_state_machine_is_standard_traced_and_logs_everything(pipeline):
+    pipeline.has_resource_properties(
+        "AWS::StepFunctions::StateMachine",
+        {
+            "StateMachineType": "STANDARD",
+            "TracingConfiguration": {"Enabled": True},
+            "LoggingConfiguration": {"Level": "ALL", "IncludeExecutionData": True},
+        },
+    )
+
+
+def test_start_function_may_start_executions(pipeline):
+    pipeline.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "Roles": [{"Ref": Match.string_like_regexp("^StartRole")}],
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [Match.object_like({"Action": "states:StartExecution"})]
+                )
+            },
+        },
+    )
+
+
+def test_macie_email_identifier_and_no_session_by_default(pipeline):
+    pipeline.has_resource_properties(
+        "AWS::Macie::CustomDataIdentifier", {"Name": "synthpipe-email-address"}
+    )
+    pipeline.resource_count_is("AWS::Macie::Session", 0)
+
+
+def test_training_image_is_staged_from_training_and_synthpipe_only(synthesized):
+    manifest = json.loads((synthesized.outdir / "SynthpipePipeline.assets.json").read_text())
+    (image,) = manifest["dockerImages"].values()
+    assert image["source"]["dockerFile"] == "training/Dockerfile"
+    context = synthesized.outdir / image["source"]["directory"]
+    assert sorted(p.name for p in context.iterdir()) == ["synthpipe", "training"]
+
+
+def test_alarms_notify_the_topic(synthesized):
+    alarms = resources(synthesized.pipeline, "AWS::CloudWatch::Alarm")
+    metrics = {a["Properties"]["MetricName"] for a in alarms.values()}
+    assert {"ExecutionsFailed", "ExecutionsTimedOut"} <= metrics
+    for alarm in alarms.values():
+        (action,) = alarm["Properties"]["AlarmActions"]
+        assert action["Ref"].startswith("NotificationsTopic")
+    assert resources(synthesized.pipeline, "AWS::CloudWatch::Dashboard")
+
+
+def test_outputs_name_bucket_state_machine_and_topic(synthesized):
+    assert {"DataBucketName", "StateMachineArn", "TopicArn"} <= set(synthesized.pipeline["Outputs"])
+
+
+def test_variant_skips_macie_uses_flex_and_subscribes_the_email(variant):
+    template = Template.from_json(variant.pipeline)
+    template.resource_count_is("AWS::Macie::CustomDataIdentifier", 0)
+    template.has_resource_properties("AWS::Glue::Job", {"ExecutionClass": "FLEX"})
+    template.has_resource_properties(
+        "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "data-owner@example.com"}
+    )
+    definition = json.dumps(variant.pipeline)
+    assert "macie2" not in definition and "Macie skipped" in definition
+    assert "EnableManagedSpotTraining" not in definition
+
+
+def test_macie_session_is_enabled_when_asked_before_the_identifier():
+    from aws_cdk import App, Duration, Stack
+    from aws_cdk import aws_s3 as s3
+
+    from stacks.privacy_scan import PrivacyScan
+
+    stack = Stack(App(), "MacieOnly")
+    PrivacyScan(
+        stack,
+        "Scan",
+        bucket=s3.Bucket.from_bucket_name(stack, "Bucket", "data-bucket"),
+        enable_session=True,
+        poll_interval=Duration.seconds(60),
+        timeout=Duration.minutes(10),
+    )
+    template = Template.from_stack(stack)
+    template.has_resource_properties("AWS::Macie::Session", {"Status": "ENABLED"})
+    template.has_resource(
+        "AWS::Macie::CustomDataIdentifier", {"DependsOn": [Match.string_like_regexp("^Scan")]}
+    )

@@ -1,0 +1,229 @@
+"""The generate step: synthetic rows shaped like the cleaned data, Parquet and safe CSV."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from synthpipe.errors import StepFailed
+from synthpipe.generate import csv_bytes, generate, neutralise_cell
+from synthpipe.schema import ColumnSchema, DatasetSchema
+from synthpipe.train import contract
+
+# Small and fast: 2 rounds of 80 epochs on 640 training rows in batches of 32 (about
+# 3,000 gradient steps: fewer left the model without any rare-class row). The privacy
+# bar is off (1.0): on so few rows the closer-to-training share is noise.
+FAST = {
+    "epochs": "160",
+    "eval_every": "80",
+    "batch_size": "32",
+    "eval_sample_rows": "200",
+    "target_column": "fraud",
+    "privacy_bar": "1.0",
+    "seed": "5",
+}
+ROWS = 800
+# name -> (type, role)
+COLUMNS = {
+    "row_id": ("categorical", "identifier"),
+    "step": ("integer", "feature"),
+    "customer": ("categorical", "identifier"),
+    "gender": ("categorical", "feature"),
+    "code": ("categorical", "feature"),
+    "amount": ("decimal", "feature"),
+    "opened": ("date", "feature"),
+    "seen_at": ("timestamp", "feature"),
+    "online": ("boolean", "feature"),
+    "note": ("text", "feature"),
+    "email": ("text", "dropped"),
+    "fraud": ("integer", "feature"),
+}
+# Values a spreadsheet would execute; the CSV must neutralise them.
+CODES = ["=SUM(A1)", "@home", "plain"]
+
+
+def cleaned_frame(rows: int = ROWS, seed: int = 0) -> pd.DataFrame:
+    """Cleaned-data-shaped rows (what Prepare writes), with a rare `fraud` class."""
+    rng = np.random.default_rng(seed)
+    # Fraud is rare (about 5%) and tied to `gender` "X" and large amounts, as in BankSim,
+    # so that a tiny model learns to make it.
+    gender = rng.choice(["F", "M", "X"], rows, p=[0.47, 0.47, 0.06])
+    fraud = (rng.random(rows) < np.where(gender == "X", 0.8, 0.0)).astype("int64")
+    day = rng.integers(0, 365, rows)
+    return pd.DataFrame(
+        {
+            "row_id": [f"R{i:06d}" for i in range(rows)],
+            "step": rng.integers(0, 180, rows).astype("int64"),
+            "customer": [f"C{x}" for x in rng.integers(0, rows // 4, rows)],
+            "gender": gender,
+            "code": rng.choice(CODES, rows),
+            "amount": np.round(rng.lognormal(3, 0.8, rows) * np.where(fraud == 1, 20, 1), 2),
+            "opened": pd.to_datetime("2025-01-01") + pd.to_timedelta(day, unit="D"),
+            "seen_at": pd.to_datetime("2025-06-01", utc=True)
+            + pd.to_timedelta(rng.integers(0, 86_400 * 30, rows), unit="s"),
+            "online": rng.random(rows) < 0.3,
+            "note": rng.choice(["free text a", "free text b"], rows),
+            "fraud": fraud,
+        }
+    )
+
+
+def schema_for(frame: pd.DataFrame) -> DatasetSchema:
+    columns = [
+        ColumnSchema(
+            original_name=name,
+            name=name,
+            type=kind,
+            role=role,
+            distinct_count=int(frame[name].nunique()) if name in frame else 0,
+        )
+        for name, (kind, role) in COLUMNS.items()
+    ]
+    return DatasetSchema(dataset="demo", run_id="r1", columns=columns, rows=len(frame))
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    """As Prepare writes it: dates as date32, timestamps as UTC microseconds."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    opened = pa.array(frame["opened"].dt.date, type=pa.date32())
+    table = table.set_column(table.schema.get_field_index("opened"), "opened", opened)
+    seen = table.column("seen_at").cast(pa.timestamp("us", tz="UTC"))
+    table = table.set_column(table.schema.get_field_index("seen_at"), "seen_at", seen)
+    pq.write_table(table, path)
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One tiny training run through the real contract, shared by the tests."""
+    root = tmp_path_factory.mktemp("train")
+    frame = cleaned_frame()
+    data = root / "input" / "data" / "train" / "data"
+    data.mkdir(parents=True)
+    write_parquet(frame, data / "part-00000.parquet")
+    (data.parent / "schema.json").write_text(schema_for(frame).to_json(), encoding="utf-8")
+    config = root / "input" / "config"
+    config.mkdir(parents=True)
+    (config / "hyperparameters.json").write_text(json.dumps(FAST), encoding="utf-8")
+    code = contract.run(root)
+    failure = root / "output" / "failure"
+    assert code == 0, failure.read_text() if failure.exists() else code
+    return root / "model"
+
+
+@pytest.fixture(scope="module")
+def generated(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    out = tmp_path_factory.mktemp("staging") / "demo" / "r1"
+    result = generate(model_dir=model_dir, out_dir=str(out), rows=2000, seed=1)
+    return {
+        "result": result,
+        "table": pq.read_table(out / "synthetic.parquet"),
+        "csv": (out / "synthetic.csv").read_text(encoding="utf-8"),
+    }
+
+
+def test_columns_match_the_cleaned_schema_without_text(generated: dict) -> None:
+    table = generated["table"]
+    assert table.num_rows == generated["result"].rows == 2000
+    expected = pa.schema(
+        [
+            ("row_id", pa.string()),
+            ("step", pa.int64()),
+            ("customer", pa.string()),
+            ("gender", pa.string()),
+            ("code", pa.string()),
+            ("amount", pa.float64()),
+            ("opened", pa.date32()),
+            ("seen_at", pa.timestamp("us", tz="UTC")),
+            ("online", pa.bool_()),
+            ("fraud", pa.int64()),
+        ]
+    )
+    # No `note` (text, not modelled) and no `email` (dropped by Prepare).
+    assert table.schema.remove_metadata() == expected
+    frame = table.to_pandas()
+    assert set(frame["gender"]) <= {"F", "M", "X"}
+    assert set(frame["fraud"]) <= {0, 1}
+
+
+def test_identifier_columns_get_fresh_surrogate_ids(generated: dict) -> None:
+    frame = generated["table"].to_pandas()
+    real = cleaned_frame()
+    for column in ("row_id", "customer"):
+        values = frame[column]
+        assert values.map(lambda v: bool(re.fullmatch(r"SYN-\d{6}", v))).all(), column
+        assert not set(values) & set(real[column]), column
+        assert values.nunique() <= real[column].nunique()
+
+
+def test_csv_neutralises_formula_cells_and_parquet_keeps_them(generated: dict) -> None:
+    parquet_codes = generated["table"].column("code").to_pylist()
+    assert "=SUM(A1)" in parquet_codes and "@home" in parquet_codes
+    csv = pd.read_csv(io.StringIO(generated["csv"]), keep_default_na=False)
+    assert list(csv.columns) == generated["table"].column_names
+    expected = ["'" + v if v[0] in "=@" else v for v in parquet_codes]
+    assert csv["code"].tolist() == expected
+    assert "'=SUM(A1)" in csv["code"].tolist()
+    # Numbers are written as numbers.
+    assert pd.api.types.is_float_dtype(csv["amount"])
+
+
+def test_csv_neutralisation_leaves_numbers_alone() -> None:
+    table = pa.table(
+        {
+            "text": ["=1+2", "+33 6 12", "-x", "@me", "\tcmd", "\rcmd", "ok", None],
+            "number": [-1.5, 2.0, -3.0, 4.0, 5.0, 6.0, 7.0, -8.0],
+        }
+    )
+    frame = pd.read_csv(io.BytesIO(csv_bytes(table)), keep_default_na=False)
+    assert frame["text"].tolist()[:7] == [
+        "'=1+2",
+        "'+33 6 12",
+        "'-x",
+        "'@me",
+        "'\tcmd",
+        "'\rcmd",
+        "ok",
+    ]
+    assert frame["number"].tolist() == [-1.5, 2.0, -3.0, 4.0, 5.0, 6.0, 7.0, -8.0]
+    assert neutralise_cell(-3) == -3
+
+
+def test_seeded_sampling_is_deterministic(model_dir: Path, tmp_path: Path) -> None:
+    def frame(name: str, seed: int) -> pd.DataFrame:
+        generate(model_dir=model_dir, out_dir=str(tmp_path / name), rows=300, seed=seed)
+        return pd.read_parquet(tmp_path / name / "synthetic.parquet")
+
+    first, again, other = frame("a", 3), frame("b", 3), frame("c", 4)
+    pd.testing.assert_frame_equal(first, again)
+    assert not first.equals(other)
+
+
+def test_target_rate_kept_within_twenty_percent(generated: dict) -> None:
+    result = generated["result"]
+    assert result.target_column == "fraud"
+    real = result.real_target_rates["1"]
+    assert real == pytest.approx(cleaned_frame()["fraud"].mean())
+    achieved = generated["table"].column("fraud").to_pandas().mean()
+    assert achieved == pytest.approx(result.target_rates["1"])
+    assert abs(achieved - real) / real <= 0.2
+    assert result.target_within_tolerance is True
+
+
+def test_default_row_count_is_the_cleaned_inputs(model_dir: Path, tmp_path: Path) -> None:
+    result = generate(model_dir=model_dir, out_dir=str(tmp_path))
+    assert result.rows == ROWS
+    assert pq.read_metadata(tmp_path / "synthetic.parquet").num_rows == ROWS
+
+
+def test_missing_model_is_a_clear_failure(tmp_path: Path) -> None:
+    with pytest.raises(StepFailed, match=r"lacks synthesizer\.pkl") as error:
+        generate(model_dir=tmp_path, out_dir=str(tmp_path / "out"))
+    assert error.value.code == "model_missing"
