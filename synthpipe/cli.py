@@ -13,7 +13,7 @@ from synthpipe.errors import PipelineError
 from synthpipe.runner import STEPS, RunResult, last_built_step, run_local
 
 DEFAULT_WORKDIR = Path("runs")
-DEMO_ROWS = 10_000
+DEMO_ROWS = 50_000
 DEMO_CONFIG = {"target_column": "fraud"}
 
 

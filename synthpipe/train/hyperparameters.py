@@ -14,14 +14,14 @@ STEP = "train"
 
 @dataclass(frozen=True)
 class Hyperparameters:
-    """Defaults tuned on 50,000 BankSim-shaped rows through Prepare (40k train rows, 2
-    busy cores): about 60 s end to end, quality 0.94 against the holdout,
-    closer-to-training share 0.51, fraud rate kept (benchmarks/train_bench.py; figures
-    and the runs compared are in the comments below). Quality follows the number of
-    gradient steps (FIELD_NOTES), so the defaults buy more steps per second.
+    """Defaults tuned on 50,000 BankSim-shaped rows (40k train rows, 2 busy cores):
+    about 80 s end to end, quality 0.96 against the holdout, closer-to-training share
+    0.50, fraud rate kept (benchmarks/train_bench.py; the runs compared are in the
+    comments below). Quality follows the number of gradient steps (FIELD_NOTES), so
+    the defaults buy steps per second and stop on a plateau after a warm-up.
     """
 
-    # TVAE. epochs is a ceiling: the plateau rule stops first (50k rows: 45-80 epochs).
+    # TVAE. epochs is a ceiling: the plateau rule stops first (50k rows: 80-90 epochs).
     epochs: int = 300
     # SDV's default is 500. Batches of 250 ran more steps per second on one thread and
     # reached the same quality per step (0.88 after 1,600 steps either way).
@@ -31,10 +31,10 @@ class Hyperparameters:
     decompress_dims: tuple[int, ...] = (128, 128)
     l2scale: float = 1e-5
     loss_factor: float = 2.0
-    # Adam's step size; ctgan uses Adam's default, 1e-3. At 2e-3 the same quality came
-    # in about 60% of the epochs (50k rows, batch 250: 62 s to quality 0.944 where 1e-3
-    # with batch 500 took 127 s to 0.945); the closer-to-training share stayed ~0.51.
-    learning_rate: float = 2e-3
+    # Adam's step size (ctgan's TVAE uses Adam's default, 1e-3). 2e-3 was faster on one
+    # 50k sample (62 s to quality 0.944) but on another it left `gender` collapsed
+    # (column shape 0.67, quality 0.907 after 90 epochs) where 1e-3 reached 0.957.
+    learning_rate: float = 1e-3
     # "auto": use a GPU when torch sees one.
     enable_gpu: str = "auto"
     seed: int = 20261123
@@ -51,7 +51,7 @@ class Hyperparameters:
     max_wall_seconds: float = 3600.0
     # Stop after this many evaluations without a fidelity gain of at least min_delta,
     # counted from min_epochs on (quality wobbles before: see fit.record_round). With
-    # min_epochs 30 and patience 3, one 50k run stopped at epoch 40 with quality 0.89:
+    # min_epochs 30 and patience 3 one 50k run stopped at epoch 40 with quality 0.89;
     # 60 and 4 (20 epochs without gain) leave the flat phase time to end.
     patience: int = 4
     min_delta: float = 0.005
