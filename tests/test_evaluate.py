@@ -205,7 +205,7 @@ def test_thresholds_defaults_and_overrides() -> None:
     assert Thresholds.from_settings(None) == Thresholds()
     assert Thresholds().to_dict() == {
         "quality": 0.90,
-        "association_gap": 0.30,
+        "association_gap": 0.50,
         "closer_to_training_share": 0.55,
         "exact_copies_beyond_chance": 0,
         "pii_hits": 0,
