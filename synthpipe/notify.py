@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from synthpipe import fixes
+
 SUBJECT_MAX = 100
 # What to do, by the reason's code, when the step's own message carries no fix.
 FIXES = {
-    "pii_found": (
-        "Drop or mask the columns with personal data (set their pii_action in "
-        "config/<dataset>.json to 'drop' or 'mask', and remove any 'keep'), then upload the "
-        "file again. Macie's findings for the job are in the Macie console."
-    ),
+    "pii_found": fixes.PII_FOUND + " Macie's findings for the job are in the Macie console.",
     "nothing_classified": (
         "Check that Prepare wrote Parquet under cleaned/ and that Macie may decrypt it (the "
         "data key's policy names Macie's service-linked role); then upload the file again."
@@ -24,10 +22,7 @@ FIXES = {
         "Macie did not finish in time; raise macieTimeoutMinutes, or upload again later."
     ),
     "macie_job_stopped": "Someone cancelled or paused the Macie job; upload the file again.",
-    "gate_failed": (
-        "Read report.html under staging/ for the metrics that missed their thresholds; "
-        "train longer, adjust config/<dataset>.json, or review the thresholds."
-    ),
+    "gate_failed": fixes.GATE_FAILED,
     "no_report": "The evaluation wrote no report.json; see the generate job's log.",
 }
 DEFAULT_FIX = "See the step's log in the execution history, fix the cause, upload again."

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from synthpipe import storage
+from synthpipe import fixes, storage
 from synthpipe.errors import StepFailed
 from synthpipe.layout import RunLayout
 
@@ -26,8 +26,7 @@ def check_gate(report: dict[str, Any]) -> None:
     raise StepFailed(
         code="gate_failed",
         message=f"The synthetic data did not pass the release gate: {described or 'no verdict'}.",
-        fix="Read report.html in staging/ for what to try (more epochs, other thresholds in "
-        "config/<dataset>.json), then run again. Nothing was published.",
+        fix=fixes.GATE_FAILED,
         details={"failed_gates": [g["name"] for g in failed]},
         step="publish",
     )

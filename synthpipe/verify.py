@@ -14,14 +14,12 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from synthpipe import fixes
 from synthpipe.errors import StepFailed
 from synthpipe.layout import RunLayout
 from synthpipe.pii import ColumnFinding, DetectorSettings, scan_columns
 
-FIX = (
-    "Drop or mask the columns named (set their pii_action in config/<dataset>.json to "
-    "'drop' or 'mask', and remove any 'keep'), then upload the file again."
-)
+FIX = fixes.PII_FOUND
 
 
 @dataclass

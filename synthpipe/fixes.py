@@ -1,0 +1,11 @@
+"""What a user should do, by error code: one text, shared by the steps that raise the error
+and by the notifications that report it (no heavy imports: the Lambdas load it)."""
+
+PII_FOUND = (
+    "Drop or mask the columns named (set their pii_action in config/<dataset>.json to "
+    "'drop' or 'mask', and remove any 'keep'), then upload the file again."
+)
+GATE_FAILED = (
+    "Read report.html in staging/ for what to try (more epochs, other thresholds in "
+    "config/<dataset>.json), then run again. Nothing was published."
+)
