@@ -33,6 +33,7 @@ from constructs import Construct
 
 from stacks.access import acknowledge, grant_key
 from stacks.bundling import REPO
+from synthpipe.train.metrics import METRIC_DEFINITIONS
 
 GENERATE_MODE = "generate_evaluate"
 PROCESSING_ROOT = "/opt/ml/processing"
@@ -148,6 +149,9 @@ class Training(Construct):
             "AlgorithmSpecification": {
                 "TrainingImage": self.image.image_uri,
                 "TrainingInputMode": "File",
+                # The evaluation line's figures as job metrics (console charts, and
+                # the final values that `synthpipe train --on-sagemaker --wait` prints).
+                "MetricDefinitions": [dict(d) for d in METRIC_DEFINITIONS],
             },
             "RoleArn": self.role.role_arn,
             # Every hyperparameter, as strings: settings, then config/<dataset>.json.

@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
         default=DEMO_ROWS,
         help=f"rows of sample data (default {DEMO_ROWS:,})",
     )
+    _train_parser(commands)
     report = commands.add_parser(
         "report",
         help="render report.html again from a run's report.json",
@@ -83,6 +84,56 @@ def _parser() -> argparse.ArgumentParser:
         "--sample-size", type=_positive, default=1000, help="values read per column (default 1000)"
     )
     return parser
+
+
+def _train_parser(commands) -> None:
+    train = commands.add_parser(
+        "train",
+        help="retrain a run's model with other hyperparameters, locally or on SageMaker",
+        description="Train again on the cleaned data of an earlier run, starting from the "
+        "hyperparameters that run trained with and changing those given with --set. "
+        "Locally: into <workdir>/models/<dataset>/<run_id>/retrain-<time>/. With "
+        "--on-sagemaker: a copy of the run's training job (same image, role, cleaned/ input, "
+        "KMS key and network isolation, its own checkpoints); its model lands beside the "
+        "run's, under models/<dataset>/<run_id>/<job>/. Exit 0 when training finished (or, "
+        "without --wait, the job started), 1 when refused or training failed, 2 when AWS "
+        "could not be reached.",
+    )
+    train.add_argument("--dataset", required=True, help="the run's dataset")
+    train.add_argument("--run-id", required=True, help="the run to retrain (its run id)")
+    train.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a hyperparameter to change (repeat it), e.g. --set epochs=400",
+    )
+    train.add_argument(
+        "--workdir",
+        type=Path,
+        default=DEFAULT_WORKDIR,
+        help="local runs: folder laid out like the S3 bucket (default ./runs)",
+    )
+    train.add_argument(
+        "--on-sagemaker", action="store_true", help="start a SageMaker training job instead"
+    )
+    aws = train.add_argument_group("with --on-sagemaker")
+    aws.add_argument("--region", help="where the pipeline is deployed (default: AWS config)")
+    aws.add_argument("--profile", help="AWS named profile (default: AWS config)")
+    aws.add_argument("--instance-type", help="e.g. ml.g5.xlarge (default: the run's)")
+    aws.add_argument(
+        "--spot",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="managed spot training (default: as the run)",
+    )
+    aws.add_argument(
+        "--max-runtime-minutes", type=_positive, help="stop after this long (default: the run's)"
+    )
+    aws.add_argument(
+        "--wait", action="store_true", help="follow the job to its end, showing its log"
+    )
 
 
 def _common(command: argparse.ArgumentParser) -> None:
@@ -127,6 +178,8 @@ def _command(args: argparse.Namespace) -> int:
     try:
         if args.command == "demo":
             return _demo(args)
+        if args.command == "train":
+            return _train(args)
         return _run(args.file, args.dataset, args.workdir, args.until, args.seed, args.max_bytes)
     except PipelineError as error:
         print(f"synthpipe: {error.code}: {error}", file=sys.stderr)
@@ -154,6 +207,61 @@ def _demo(args: argparse.Namespace) -> int:
         later = ", ".join(STEPS[STEPS.index(built) + 1 :])
         print(f"The demo ran every step built so far; still to come: {later}.")
     return code
+
+
+def _train(args: argparse.Namespace) -> int:
+    from synthpipe.retrain import RetrainRequest, parse_overrides
+
+    request = RetrainRequest(
+        dataset=args.dataset,
+        run_id=args.run_id,
+        overrides=parse_overrides(args.overrides),
+        instance_type=args.instance_type,
+        spot=args.spot,
+        max_runtime_minutes=args.max_runtime_minutes,
+    )
+    if args.on_sagemaker:
+        return _train_on_sagemaker(request, args)
+    from synthpipe.progress import TerminalReporter, showing_log
+    from synthpipe.retrain import retrain_locally
+
+    with showing_log(TerminalReporter(), "train", "synthpipe.train"):
+        job = retrain_locally(request, workdir=args.workdir)
+    print(f"Trained {job.name} from {request.dataset}/{request.run_id}.")
+    _print_retrain(job)
+    return 0
+
+
+def _train_on_sagemaker(request, args: argparse.Namespace) -> int:
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from synthpipe.retrain import retrain_on_sagemaker
+
+    try:
+        session = boto3.Session(region_name=args.region, profile_name=args.profile)
+        job = retrain_on_sagemaker(request, session=session, wait=args.wait)
+    except (BotoCoreError, ClientError) as error:
+        print(f"synthpipe: AWS: {error}", file=sys.stderr)
+        return 2
+    print(f"SageMaker training job {job.name} ({job.status}), a copy of {job.source}.")
+    _print_retrain(job)
+    if job.checkpoints:
+        print(f"Checkpoints: {job.checkpoints}")
+    for name, value in job.metrics.items():
+        print(f"  {name}: {value:.4f}")
+    if not args.wait:
+        print(f"Follow it: aws sagemaker describe-training-job --training-job-name {job.name}")
+    if job.status in ("Failed", "Stopped"):
+        print(f"synthpipe: training {job.status.lower()}: {job.failure_reason}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _print_retrain(job) -> None:
+    changed = " ".join(f"{k}={v}" for k, v in job.changed.items()) or "none"
+    print(f"Changed hyperparameters: {changed}")
+    print(f"Model: {job.model}")
 
 
 def _report(run_dir: Path) -> int:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 
@@ -77,10 +80,36 @@ class TerminalReporter(Reporter):
         )
 
     def message(self, text: str) -> None:
-        if self._progress is not None:
+        # Off a terminal (CI logs, `| tee`) a spinner draws nothing: print each line.
+        if self._progress is not None and self.console.is_terminal:
             self._progress.update(self._task, description=text)
         else:
-            self.console.print(text, highlight=False)
+            self.console.print(text, highlight=False, soft_wrap=True)
+
+
+class _Forward(logging.Handler):
+    def __init__(self, reporter: Reporter, step: str) -> None:
+        super().__init__(logging.INFO)
+        self.reporter, self.step = reporter, step
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.reporter.message(f"{self.step}: {record.getMessage()}")
+
+
+@contextmanager
+def showing_log(reporter: Reporter, step: str, logger: str) -> Iterator[None]:
+    """Show a step's log lines (training epochs) as progress while the block runs."""
+    forward = _Forward(reporter, step)
+    target = logging.getLogger(logger)
+    level = target.level
+    if target.getEffectiveLevel() > logging.INFO:
+        target.setLevel(logging.INFO)
+    target.addHandler(forward)
+    try:
+        yield
+    finally:
+        target.removeHandler(forward)
+        target.setLevel(level)
 
 
 def print_summary(steps: list[StepRecord], lines: list[str]) -> None:

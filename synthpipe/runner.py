@@ -21,7 +21,7 @@ from synthpipe.layout import RunLayout, run_id_for
 from synthpipe.logs import get_logger, json_handler, log_event
 from synthpipe.manifest import Manifest, SourceObject
 from synthpipe.names import check_dataset_name, dataset_slug
-from synthpipe.progress import Reporter, StepRecord
+from synthpipe.progress import Reporter, StepRecord, showing_log
 from synthpipe.quarantine import quarantine
 
 STEPS = ("validate", "prepare", "verify", "train", "generate", "evaluate", "publish")
@@ -352,13 +352,8 @@ class _Run:
         from synthpipe.train import contract
 
         root = self._training_root()
-        forward = _ReporterHandler(self.reporter, "train")
-        train_log = logging.getLogger("synthpipe.train")
-        train_log.addHandler(forward)
-        try:
+        with showing_log(self.reporter, "train", "synthpipe.train"):
             code = contract.run(root)
-        finally:
-            train_log.removeHandler(forward)
         paths = contract.TrainingPaths(root)
         if code != 0:
             reason = paths.failure.read_text("utf-8").strip() if paths.failure.exists() else ""
@@ -466,14 +461,3 @@ def _crashed(step: str, error: Exception) -> StepFailed:
         details={"exception": type(error).__name__},
         step=step,
     )
-
-
-class _ReporterHandler(logging.Handler):
-    """Shows a step's log lines (training epochs) as progress on the terminal."""
-
-    def __init__(self, reporter: Reporter, step: str) -> None:
-        super().__init__(logging.INFO)
-        self.reporter, self.step = reporter, step
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.reporter.message(f"{self.step}: {record.getMessage()}")

@@ -44,6 +44,7 @@ def result_path(out: str, label: str) -> Path:
         (["--help"], ["usage: synthpipe", "run", "demo"]),
         (["run", "--help"], ["usage: synthpipe run", "FILE", "--until", "--workdir", "--dataset"]),
         (["demo", "--help"], ["usage: synthpipe demo", "--rows", "--workdir"]),
+        (["train", "--help"], ["usage: synthpipe train", "--on-sagemaker", "--set", "--run-id"]),
     ],
 )
 def test_help_exits_zero_and_describes_the_command(capsys, argv, expected):
@@ -51,6 +52,22 @@ def test_help_exits_zero_and_describes_the_command(capsys, argv, expected):
     out = capsys.readouterr().out
     for text in expected:
         assert text in out
+
+
+def test_progress_lines_are_printed_off_a_terminal(capsys):
+    """In CI logs or behind `| tee` a spinner draws nothing: each line is printed."""
+    from synthpipe.progress import StepRecord, TerminalReporter, showing_log
+
+    reporter, record = TerminalReporter(), StepRecord("train")
+    reporter.step_started(record)
+    with showing_log(reporter, "train", "synthpipe.train"):
+        logging.getLogger("synthpipe.train").info("epoch=5 loss=1.0 quality=0.8")
+    logging.getLogger("synthpipe.train").info("epoch=10 after the step")
+    reporter.step_finished(record, "done")
+    err = capsys.readouterr().err
+    assert "train: epoch=5 loss=1.0 quality=0.8" in err
+    assert "epoch=10" not in err
+    assert not logging.getLogger("synthpipe.train").handlers
 
 
 def test_version_exits_zero_and_prints_the_version(capsys):

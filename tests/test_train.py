@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from synthpipe.train.checkpoint import CheckpointStore
 from synthpipe.train.distance import closer_to_training_share
 from synthpipe.train.hyperparameters import Hyperparameters, parse_hyperparameters
 from synthpipe.train.metadata import build_metadata, sdtypes
+from synthpipe.train.metrics import METRIC_DEFINITIONS
 from synthpipe.train.sampling import quotas, sample_rows
 
 # Tiny and fast: 2 rounds of 2 epochs on 600 rows. The privacy bar is off (1.0): after 2
@@ -373,6 +375,24 @@ def test_one_parseable_log_line_per_evaluation(trained: dict) -> None:
     metrics = [r.metrics for r in trained["records"] if hasattr(r, "metrics")]
     assert [m["epoch"] for m in metrics] == [2, 4]
     assert all(0.0 <= m["closer_to_training"] <= 1.0 for m in metrics)
+
+
+@pytest.mark.slow
+def test_metric_definitions_read_the_evaluation_lines(trained: dict) -> None:
+    """The regexes SageMaker gets (stacks/training.py) find each figure in the real log."""
+    messages = [r.getMessage() for r in trained["records"]]
+    for metrics in [r.metrics for r in trained["records"] if hasattr(r, "metrics")]:
+        (line,) = [m for m in messages if m.startswith(f"epoch={metrics['epoch']} ")]
+        for definition in METRIC_DEFINITIONS:
+            name = definition["Name"].removeprefix("train:")
+            found = re.findall(definition["Regex"], line)
+            if math.isnan(metrics[name]):
+                assert found == [], name
+            else:
+                assert [float(v) for v in found] == [pytest.approx(metrics[name], abs=1e-4)]
+    # The stop line carries no figure that a definition would misread.
+    stops = [m for m in messages if m.startswith("stop=")]
+    assert stops and not any(re.search(d["Regex"], stops[0]) for d in METRIC_DEFINITIONS)
 
 
 class Interrupted(Exception):
