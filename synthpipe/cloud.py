@@ -34,7 +34,7 @@ from synthpipe.manifest import Manifest, SourceObject
 from synthpipe.notify import FIXES, failure_message, success_message
 from synthpipe.publish import check_gate, publish
 from synthpipe.quarantine import quarantine
-from synthpipe.train.hyperparameters import Hyperparameters, parse_hyperparameters
+from synthpipe.train.hyperparameters import Hyperparameters, refuse_bad_hyperparameters
 from synthpipe.validate import DEFAULT_MAX_BYTES, validate_stream
 
 log = get_logger("cloud")
@@ -219,17 +219,12 @@ def _hyperparameters(env, config: DatasetConfig) -> dict[str, str]:
     values = dict(json.loads(env.get("HYPERPARAMETERS") or "{}")) | config.hyperparameters
     if config.target_column:
         values.setdefault("target_column", config.target_column)
-    try:
-        parse_hyperparameters(values)
-    except PipelineError as error:
-        raise InputRefused(
-            code="bad_hyperparameter",
-            message=error.message,
-            fix="Correct 'hyperparameters' in config/<dataset>.json (or the deployment's "
-            "hyperparameters setting) and upload the file again.",
-            details=error.details,
-            step="config",
-        ) from None
+    refuse_bad_hyperparameters(
+        values,
+        fix="Correct 'hyperparameters' in config/<dataset>.json (or the deployment's "
+        "hyperparameters setting) and upload the file again.",
+        step="config",
+    )
     return {k: str(v) for k, v in sorted(values.items())}
 
 

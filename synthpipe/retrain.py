@@ -25,7 +25,7 @@ from typing import Any
 from synthpipe import storage
 from synthpipe.errors import InputRefused, PipelineError, StepFailed
 from synthpipe.layout import RunLayout
-from synthpipe.train.hyperparameters import parse_hyperparameters
+from synthpipe.train.hyperparameters import refuse_bad_hyperparameters
 
 log = logging.getLogger("synthpipe.retrain")
 
@@ -90,17 +90,12 @@ def merged_hyperparameters(base: dict[str, str], overrides: dict[str, str]) -> d
 
 def _check(values: dict[str, str]) -> None:
     """The training step's own rules, so that a typo fails here and not on an instance."""
-    try:
-        parse_hyperparameters(values)
-    except PipelineError as error:
-        raise InputRefused(
-            code="bad_hyperparameter",
-            message=error.message,
-            fix="Correct the --set values (the README's table of hyperparameters gives "
-            "each one's meaning and default).",
-            details=error.details,
-            step=STEP,
-        ) from None
+    refuse_bad_hyperparameters(
+        values,
+        fix="Correct the --set values (the README's table of hyperparameters gives each "
+        "one's meaning and default).",
+        step=STEP,
+    )
 
 
 def _stamp(now: datetime | None) -> str:

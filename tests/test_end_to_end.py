@@ -16,7 +16,7 @@ from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
 
-SHORT = {"epochs": "6", "eval_every": "3", "batch_size": "200"}
+SHORT = {"epochs": "6", "eval_every": "3", "batch_size": "200", "min_epoch_rows": "0"}
 
 
 def _config(workdir: Path, thresholds: dict) -> None:

@@ -19,14 +19,16 @@ from synthpipe.train import contract, fit
 from synthpipe.train.checkpoint import CheckpointStore
 from synthpipe.train.distance import closer_to_training_share
 from synthpipe.train.hyperparameters import Hyperparameters, parse_hyperparameters
-from synthpipe.train.metadata import build_metadata, sdtypes
+from synthpipe.train.metadata import build_metadata, modelled_columns, sdtypes
 from synthpipe.train.metrics import METRIC_DEFINITIONS
 from synthpipe.train.sampling import quotas, sample_rows
 
-# Tiny and fast: 2 rounds of 2 epochs on 600 rows. The privacy bar is off (1.0): after 2
-# epochs the model is poor and the closer-to-training share is noise.
+# Tiny and fast: 2 rounds of 2 epochs on 600 rows, each epoch one pass (min_epoch_rows
+# 0). The privacy bar is off (1.0): after 2 epochs the model is poor and the
+# closer-to-training share is noise.
 FAST = {
     "epochs": "4",
+    "min_epoch_rows": "0",
     "eval_every": "2",
     "batch_size": "100",
     "eval_sample_rows": "200",
@@ -242,6 +244,34 @@ def test_row_cap_keeps_class_rates() -> None:
     assert fit.cap_rows(frame, 10_000, 9, "fraud") is frame
 
 
+def test_rebalance_repeats_rare_class_rows_only() -> None:
+    frame = banksim_like(3000, seed=4)
+    frauds = int(frame["fraud"].sum())
+    assert frauds < 0.1 * len(frame)
+    fitted = fit.rebalance(frame, "fraud", 0.2, seed=3)
+    added = fitted.iloc[len(frame) :]
+    assert len(added) == math.ceil(0.2 * len(frame)) - frauds
+    assert (added["fraud"] == 1).all()
+    # Repeated rows are real fraud rows, under their own index labels.
+    pd.testing.assert_frame_equal(added, frame.loc[added.index])
+    pd.testing.assert_frame_equal(fitted.iloc[: len(frame)], frame)
+    assert fit.rebalance(frame, "fraud", 0.0, seed=3) is frame
+    assert fit.rebalance(frame, None, 0.1, seed=3) is frame
+    assert fit.rebalance(frame, "fraud", 0.001, seed=3) is frame  # already above
+
+
+@pytest.mark.parametrize(("min_epoch_rows", "steps"), [(1000, 20), (0, 4), (100, 4)])
+def test_an_epoch_covers_at_least_min_epoch_rows(min_epoch_rows: int, steps: int) -> None:
+    """Small data is cycled through, so an epoch is as many gradient steps as at scale."""
+    frame = banksim_like(200)
+    schema = schema_for(frame)
+    params = Hyperparameters(batch_size=50, min_epoch_rows=min_epoch_rows, seed=1)
+    tvae = fit.ChunkedTVAE(build_metadata(schema, "fraud"), params, gpu=False)
+    tvae.prepare(frame[modelled_columns(schema)])
+    tvae.train_epochs(0, 1)
+    assert {int(state["step"]) for state in tvae.optimizer.state.values()} == {steps}
+
+
 def test_transformer_sample_holds_every_category() -> None:
     frame = banksim_like(3000, seed=6)
     frame.loc[frame.index[-1], "category"] = "es_only_once"
@@ -348,7 +378,12 @@ def test_contract_writes_model_folder(trained: dict) -> None:
     assert summary["stop_reason"] == "epoch_budget"
     assert summary["best_epoch"] in (2, 4)
     assert summary["seeds"]["seed"] == 7
-    assert summary["rows"] == {"cleaned": 600, "train": 480, "holdout": 120}
+    # Fitted on the training rows with fraud rows repeated up to 10% (min_class_share).
+    holdout_frauds = int(pd.read_parquet(model / "holdout.parquet")["fraud"].sum())
+    train_frauds = int(banksim_like(600)["fraud"].sum()) - holdout_frauds
+    assert train_frauds < 48
+    fit_rows = 480 + 48 - train_frauds
+    assert summary["rows"] == {"cleaned": 600, "train": 480, "holdout": 120, "fit": fit_rows}
     target = summary["target"]
     assert target["column"] == "fraud"
     assert set(target["with_quotas"]["classes"]) == {"0", "1"}

@@ -157,21 +157,25 @@ def train_job(paths: TrainingPaths) -> dict[str, Any]:
     metadata = build_metadata(schema, target)
     train_pool, holdout = fit.split_holdout(frame, params.holdout_fraction, params.seed, target)
     train = fit.cap_rows(train_pool, params.max_train_rows, params.seed, target)
+    fit_rows = fit.rebalance(train, target, params.min_class_share, params.seed)
     log.info(
-        "rows=%d train=%d holdout=%d columns=%d",
+        "rows=%d train=%d holdout=%d columns=%d fit_rows=%d",
         len(frame),
         len(train),
         len(holdout),
         len(columns),
+        len(fit_rows),
     )
-    result = fit_model(train, holdout, metadata, params, paths.checkpoints, started)
+    result = fit_model(fit_rows, train, holdout, metadata, params, paths.checkpoints, started)
     summary = summarise(result, params, frame, train, holdout, target)
+    summary["rows"]["fit"] = len(fit_rows)
     summary["seconds"] = round(time.monotonic() - started, 1)
     write_model(paths, result, schema, holdout, summary, metadata_dict(schema, target))
     return summary
 
 
 def fit_model(
+    fit_rows: pd.DataFrame,
     train: pd.DataFrame,
     holdout: pd.DataFrame,
     metadata: Any,
@@ -179,16 +183,20 @@ def fit_model(
     checkpoint_dir: Path,
     started: float,
 ) -> fit.TrainResult:
-    """Train from scratch or from the checkpoint; the best decoder that meets the bar."""
+    """Train from scratch or from the checkpoint; the best decoder that meets the bar.
+
+    The model is fitted on `fit_rows` (the training rows, rebalanced) and judged against
+    `train` (the training rows as they are) and `holdout`.
+    """
     versions = fit.check_versions()
     gpu = fit.use_gpu(params.enable_gpu)
     if params.torch_threads:
         torch.set_num_threads(params.torch_threads)
-    store = CheckpointStore(checkpoint_dir, resume_key(params, fit.fingerprint(train)))
+    store = CheckpointStore(checkpoint_dir, resume_key(params, fit.fingerprint(fit_rows)))
     tvae = fit.ChunkedTVAE(metadata, params, gpu)
     checkpoint = store.load()
     if checkpoint is None:
-        tvae.prepare(train)
+        tvae.prepare(fit_rows)
         store.save_static(tvae)
         state, best = fit.RoundState(elapsed=time.monotonic() - started), None
         log.info("preprocessed in %.1f s", state.elapsed)
@@ -204,7 +212,9 @@ def fit_model(
             message=f"No evaluated epoch kept the share of synthetic rows closer to "
             f"training than to holdout rows at or below {params.privacy_bar} "
             f"(lowest: {min(h['closer_to_training'] for h in state.history):.3f}).",
-            fix="Train fewer epochs or evaluate more often (eval_every), or provide more rows.",
+            fix="Provide more rows (on a few thousand rows the model soon fits the training "
+            "sample itself), or evaluate more often (eval_every) to catch an earlier epoch; "
+            "raising privacy_bar accepts more memorisation.",
             details={"history": state.history},
             step=STEP,
         )

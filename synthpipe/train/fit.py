@@ -49,12 +49,13 @@ from sdv.metadata import Metadata
 from sdv.single_table import TVAESynthesizer
 from sdv.single_table.utils import detect_discrete_columns
 from torch.optim import Adam
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader, RandomSampler, TensorDataset
 
 from synthpipe.errors import StepFailed
 from synthpipe.train.distance import closer_to_training_share
 from synthpipe.train.hyperparameters import Hyperparameters
 from synthpipe.train.metadata import TABLE, sdtypes
+from synthpipe.train.sampling import class_labels, class_rates, sample_rows
 
 log = logging.getLogger("synthpipe.train")
 
@@ -129,6 +130,29 @@ def cap_rows(frame: pd.DataFrame, max_rows: int, seed: int, target: str | None) 
     return kept
 
 
+def rebalance(frame: pd.DataFrame, target: str | None, min_share: float, seed: int) -> pd.DataFrame:
+    """The rows to fit on: each class of `target` at least about `min_share` of them.
+
+    Rows of rarer classes are repeated (drawn with replacement, seeded; index labels kept,
+    so they still point at their original rows). TVAE fitted on a few dozen fraud rows
+    among thousands can stop producing the class at all, and quotas cannot sample what the
+    model never makes; sampling's quotas bring the real rates back.
+    """
+    if not target or min_share <= 0:
+        return frame
+    labels = class_labels(frame[target]).to_numpy()
+    needed = math.ceil(min_share * len(frame))
+    rng = np.random.default_rng(seed + 2)
+    extra = []
+    for label in sorted(set(labels)):
+        positions = np.flatnonzero(labels == label)
+        if len(positions) < needed:
+            extra.append(rng.choice(positions, needed - len(positions), replace=True))
+    if not extra:
+        return frame
+    return pd.concat([frame, frame.iloc[np.concatenate(extra)]])
+
+
 def fingerprint(frame: pd.DataFrame) -> str:
     """Identifies the training rows, so a checkpoint is never resumed on other data."""
     hashes = pd.util.hash_pandas_object(frame, index=True).to_numpy()
@@ -192,11 +216,19 @@ def evaluate(
     holdout: pd.DataFrame,
     rows: int,
     seed: int,
+    target: str | None = None,
 ) -> tuple[float, float, float, float, pd.DataFrame]:
-    """Fidelity and memorisation of the current model on samples of `rows` rows."""
+    """Fidelity and memorisation of the current model on samples of `rows` rows.
+
+    With a target, the synthetic rows are sampled as Generate samples them (each class at
+    its rate in `train`), so the figures judge what will be delivered.
+    """
     # Fixed-seed sampling: the figures depend on the weights only, not on history.
-    synthesizer.reset_sampling()
-    synthetic = sample_table(synthesizer, rows)
+    if target:
+        synthetic = sample_rows(synthesizer, rows, seed, target, class_rates(train[target]))
+    else:
+        synthesizer.reset_sampling()
+        synthetic = sample_table(synthesizer, rows)
     real = train.sample(min(rows, len(train)), random_state=seed % 2**32)
     quality, shapes, trends = quality_scores(real, synthetic, metadata)
     closer = closer_to_training_share(synthetic, train, holdout, sdtypes(metadata), rows, seed)
@@ -288,10 +320,13 @@ class ChunkedTVAE:
         assert self.matrix is not None and self.encoder is not None and self.optimizer
         model = self.model
         set_seeds(self.params.seed + first_epoch)
-        data = torch.from_numpy(self.matrix).to(model._device)
-        loader = DataLoader(
-            TensorDataset(data), batch_size=model.batch_size, shuffle=True, drop_last=False
-        )
+        data = TensorDataset(torch.from_numpy(self.matrix).to(model._device))
+        # Small data is cycled through (a fresh shuffle each pass) so that an epoch is at
+        # least min_epoch_rows rows: the epoch-based schedule then means the same number of
+        # gradient steps at any size.
+        rows = max(len(data), self.params.min_epoch_rows)
+        sampler = RandomSampler(data, num_samples=rows)
+        loader = DataLoader(data, batch_size=model.batch_size, sampler=sampler, drop_last=False)
         self.encoder.train()
         model.decoder.train()
         epoch_loss = math.nan
@@ -465,7 +500,13 @@ def train_rounds(
         loss = tvae.train_epochs(state.epoch, count)
         state.epoch += count
         quality, shapes, trends, closer, _ = evaluate(
-            tvae.synthesizer, metadata, train, holdout, params.eval_sample_rows, params.seed
+            tvae.synthesizer,
+            metadata,
+            train,
+            holdout,
+            params.eval_sample_rows,
+            params.seed,
+            params.target_column or None,
         )
         state.last_round_seconds = clock() - started
         state.elapsed += state.last_round_seconds
