@@ -9,6 +9,9 @@ from anyascii import anyascii
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+# Dataset slugs keep underscores: `payments_multi.csv` is dataset `payments_multi`, and its
+# config is config/payments_multi.json, as a user would name it.
+_NON_SLUG = re.compile(r"[^a-z0-9_]+")
 _DATASET = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 
@@ -28,12 +31,13 @@ def snake_case(name: str) -> str:
 
 
 def dataset_slug(file_name: str) -> str:
-    """A dataset name from a file name: `'BS 140513.csv'` -> `'bs-140513'`."""
+    """A dataset name from a file name: `'BS 140513.csv'` -> `'bs-140513'`,
+    `'loans_2026.csv'` -> `'loans_2026'`."""
     stem = file_name.rsplit("/", 1)[-1]
     for suffix in (".csv", ".txt", ".tsv"):
         if stem.lower().endswith(suffix):
             stem = stem[: -len(suffix)]
-    slug = _NON_WORD.sub("-", anyascii(stem).lower()).strip("-")[:63]
+    slug = _NON_SLUG.sub("-", anyascii(stem).lower()).strip("-_")[:63].rstrip("-_")
     return slug or "dataset"
 
 

@@ -128,6 +128,38 @@ def test_independent_draw_passes_every_gate(good_report: Report) -> None:
     assert useful is not None and useful["ratio"]["roc_auc"] > 0.95
 
 
+def test_dates_read_as_objects_or_datetimes_compare_the_same(sets) -> None:
+    """pandas reads Parquet dates as `date` objects (cleaned data, synthetic output) while
+    training's holdout holds datetime64: both must land in the same distance space."""
+    rng = np.random.default_rng(8)
+
+    def dates(frame: pd.DataFrame) -> pd.Series:
+        days = pd.to_timedelta(rng.integers(0, 2000, len(frame)), unit="D")
+        return pd.Series(pd.Timestamp("2020-01-01") + days, index=frame.index)
+
+    frames = {
+        "train": sets["train"].assign(opened=dates),
+        "holdout": sets["holdout"].assign(opened=dates),
+        "synthetic": sets["good"].assign(opened=dates),
+    }
+    as_read = {k: f.assign(opened=f["opened"].dt.date) for k, f in frames.items()}
+    as_read["holdout"] = frames["holdout"]  # training writes datetime64
+    schema = schema_for(sets["real"])
+    schema.columns.append(ColumnSchema("opened", "opened", "date", distinct_count=2000))
+    options = {
+        "schema": schema,
+        "target_column": "fraud",
+        "thresholds": Thresholds(),
+        "lineage": LINEAGE,
+        "prepare_summary": PREPARE,
+    }
+    mixed, same = evaluate(**as_read, **options), evaluate(**frames, **options)
+    assert abs(mixed.privacy.closer_to_training_share - 0.5) < 0.03
+    assert mixed.privacy.closer_to_training_share == same.privacy.closer_to_training_share
+    assert mixed.privacy.exact_copies == same.privacy.exact_copies
+    assert mixed.quality.score == pytest.approx(same.quality.score)
+
+
 def test_copied_training_rows_fail_privacy(sets: dict[str, pd.DataFrame]) -> None:
     copies = sets["train"].sample(ROWS // 2, random_state=1)
     report = run(sets, copies)

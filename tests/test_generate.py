@@ -130,6 +130,17 @@ def generated(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
     }
 
 
+def test_dates_and_timestamps_stay_in_the_real_range(generated: dict) -> None:
+    """Spark's timestamps are UTC microseconds; read as nanoseconds they came out in 1970."""
+    frame = generated["table"].to_pandas()
+    seen = frame["seen_at"].dropna()
+    real = cleaned_frame()["seen_at"]
+    month = pd.Timedelta(days=31)
+    assert seen.min() >= real.min() - month and seen.max() <= real.max() + month
+    opened = pd.to_datetime(frame["opened"].dropna())
+    assert opened.min().year >= 2024 and opened.max().year <= 2026
+
+
 def test_columns_match_the_cleaned_schema_without_text(generated: dict) -> None:
     table = generated["table"]
     assert table.num_rows == generated["result"].rows == 2000

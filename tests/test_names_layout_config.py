@@ -94,6 +94,8 @@ def test_snake_case_returns_empty_when_nothing_usable_is_left(name):
         ("export.txt", "export"),
         ("Ünïcode Data.csv", "unicode-data"),
         ("###.csv", "dataset"),
+        ("payments_multi.csv", "payments_multi"),
+        ("_Kredite DE_.csv", "kredite-de"),
     ],
 )
 def test_dataset_slug_from_file_name(file_name, expected):

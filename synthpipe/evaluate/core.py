@@ -10,7 +10,7 @@ import pandas as pd
 
 from synthpipe.errors import StepFailed
 from synthpipe.evaluate import fidelity, privacy, utility
-from synthpipe.evaluate.frames import sample
+from synthpipe.evaluate.frames import sample, with_datetimes
 from synthpipe.evaluate.gate import STEP, Thresholds, check, verdict
 from synthpipe.evaluate.report import Privacy, Quality, Report, SampleSizes, jsonable
 from synthpipe.schema import DatasetSchema
@@ -52,6 +52,7 @@ def evaluate(
     Raises StepFailed when the frames cannot be evaluated (missing columns, no rows).
     """
     metadata, sdtypes = _metadata(schema, target_column, train, holdout, synthetic)
+    train, holdout, synthetic = (with_datetimes(f, sdtypes) for f in (train, holdout, synthetic))
     columns = list(sdtypes)
     real, synth = train[columns], synthetic[columns]
     timings: dict[str, float] = {}

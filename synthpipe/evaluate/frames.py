@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from synthpipe.train.data import as_datetime_ns
+
 NUMERIC_SDTYPES = ("numerical", "datetime")
 MISSING_LABEL = "(missing)"
 
@@ -15,6 +17,23 @@ def sample(frame: pd.DataFrame, rows: int, seed: int) -> pd.DataFrame:
         return frame
     positions = np.sort(np.random.default_rng(seed).choice(len(frame), rows, replace=False))
     return frame.iloc[positions]
+
+
+def with_datetimes(frame: pd.DataFrame, sdtypes: dict[str, str]) -> pd.DataFrame:
+    """Datetime columns as naive UTC datetime64[ns] in every frame compared.
+
+    Parquet dates come back from pandas as Python `date` objects and Spark's timestamps
+    as microseconds with a zone, while the training step's holdout holds datetime64[ns]:
+    compared as they were, every synthetic row looked closer to training (share 1.0)
+    because one side's dates read as missing.
+    """
+    columns = [c for c, t in sdtypes.items() if t == "datetime" and c in frame]
+    if not columns:
+        return frame
+    frame = frame.copy()
+    for column in columns:
+        frame[column] = as_datetime_ns(frame[column])
+    return frame
 
 
 def as_numbers(series: pd.Series) -> np.ndarray:

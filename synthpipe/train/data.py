@@ -107,5 +107,17 @@ def load_table(data_dir: Path, schema: DatasetSchema) -> pd.DataFrame:
     frame = table.to_pandas()
     for col in schema.kept():
         if col.type in ("date", "timestamp"):
-            frame[col.name] = pd.to_datetime(frame[col.name])
+            frame[col.name] = as_datetime_ns(frame[col.name])
     return frame
+
+
+def as_datetime_ns(series: pd.Series) -> pd.Series:
+    """Dates and timestamps as naive UTC datetime64[ns], whatever form they came in.
+
+    Spark writes timestamps as microseconds with a UTC zone; pandas keeps that unit, and
+    rdt's datetime encoder reads the integers as nanoseconds: every synthetic timestamp
+    of a 2024 data set came out in January 1970. Parquet dates come back as `date`
+    objects. One unit and no zone for all of them.
+    """
+    values = pd.to_datetime(series, errors="coerce", utc=True)
+    return values.dt.tz_localize(None).astype("datetime64[ns]")
