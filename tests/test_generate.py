@@ -70,7 +70,10 @@ def cleaned_frame(rows: int = ROWS, seed: int = 0) -> pd.DataFrame:
             "opened": pd.to_datetime("2025-01-01") + pd.to_timedelta(day, unit="D"),
             "seen_at": pd.to_datetime("2025-06-01", utc=True)
             + pd.to_timedelta(rng.integers(0, 86_400 * 30, rows), unit="s"),
-            "online": rng.random(rows) < 0.3,
+            # About 10% unknown: generate keeps nulls as nulls of the boolean type.
+            "online": pd.array(
+                np.where(rng.random(rows) < 0.1, None, rng.random(rows) < 0.3), dtype="boolean"
+            ),
             "note": rng.choice(["free text a", "free text b"], rows),
             "fraud": fraud,
         }
