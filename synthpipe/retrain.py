@@ -318,13 +318,14 @@ def retrain_locally(
             details={"cleaned": str(cleaned)},
             step=STEP,
         )
-    base = _local_hyperparameters(Path(layout.models))
+    run_paths = contract.TrainingPaths(Path(layout.models))
+    # What the run trained with, or nothing (the defaults) when it never reached training.
+    source = run_paths.hyperparameters
+    base = dict(storage.read_json(str(source))) if source.exists() else {}
     hyperparameters = merged_hyperparameters(base, request.overrides)
     root = Path(layout.models) / f"retrain-{_stamp(now)}"
     paths = contract.TrainingPaths(root)
-    paths.train_channel.parent.mkdir(parents=True, exist_ok=True)
-    paths.train_channel.symlink_to(cleaned.resolve(), target_is_directory=True)
-    storage.write_json(str(paths.hyperparameters), hyperparameters)
+    paths.set_input(cleaned, hyperparameters)
     code = contract.run(root)
     reason = paths.failure.read_text("utf-8").strip() if paths.failure.exists() else ""
     if code != 0:
@@ -343,9 +344,3 @@ def retrain_locally(
         changed=_changed(base, hyperparameters),
         model=str(paths.model_dir),
     )
-
-
-def _local_hyperparameters(models: Path) -> dict[str, str]:
-    """What the run trained with (its hyperparameters.json), or nothing (the defaults)."""
-    source = models / "input" / "config" / "hyperparameters.json"
-    return dict(storage.read_json(str(source))) if source.exists() else {}

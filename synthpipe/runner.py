@@ -376,15 +376,13 @@ class _Run:
 
     def _training_root(self) -> Path:
         """models/<dataset>/<run_id>/ with input/ (cleaned data, hyperparameters) and model/."""
+        from synthpipe.train.contract import TrainingPaths
+
         root = Path(self.layout.models)
-        channel = root / "input" / "data" / "train"
-        channel.parent.mkdir(parents=True, exist_ok=True)
-        if not channel.exists():
-            channel.symlink_to(Path(self.layout.cleaned), target_is_directory=True)
         hyperparameters = {"seed": str(self.seed)} | self.config.hyperparameters
         if self.config.target_column:
             hyperparameters.setdefault("target_column", self.config.target_column)
-        storage.write_json(str(root / "input" / "config" / "hyperparameters.json"), hyperparameters)
+        TrainingPaths(root).set_input(Path(self.layout.cleaned), hyperparameters)
         return root
 
     def _generate(self) -> tuple[int, str]:

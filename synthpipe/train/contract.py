@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 import torch
 
+from synthpipe import storage
 from synthpipe.errors import PipelineError, StepFailed
 from synthpipe.schema import DatasetSchema
 from synthpipe.train import fit
@@ -75,6 +76,14 @@ class TrainingPaths:
     @property
     def checkpoints(self) -> Path:
         return self.root / "checkpoints"
+
+    def set_input(self, cleaned: Path, hyperparameters: dict[str, str]) -> None:
+        """Locally: the train channel links to a cleaned/ run folder, as SageMaker would
+        download it, and the hyperparameters are written as SageMaker writes them."""
+        self.train_channel.parent.mkdir(parents=True, exist_ok=True)
+        if not self.train_channel.exists():
+            self.train_channel.symlink_to(Path(cleaned).resolve(), target_is_directory=True)
+        storage.write_json(str(self.hyperparameters), hyperparameters)
 
 
 def run(root: Path) -> int:
