@@ -242,7 +242,11 @@ def _train_on_sagemaker(request, args: argparse.Namespace) -> int:
         session = boto3.Session(region_name=args.region, profile_name=args.profile)
         job = retrain_on_sagemaker(request, session=session, wait=args.wait)
     except (BotoCoreError, ClientError) as error:
-        print(f"synthpipe: AWS: {error}", file=sys.stderr)
+        print(
+            f"synthpipe: AWS: {error}. Check the credentials and region this command uses "
+            "(aws configure, AWS_PROFILE or --profile, --region).",
+            file=sys.stderr,
+        )
         return 2
     print(f"SageMaker training job {job.name} ({job.status}), a copy of {job.source}.")
     _print_retrain(job)

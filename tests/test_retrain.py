@@ -224,6 +224,18 @@ def test_cli_names_the_problem(aws, capsys) -> None:
     assert "bad_hyperparameter" in capsys.readouterr().err
 
 
+def test_cli_without_credentials_says_what_to_check(monkeypatch, tmp_path, capsys) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    argv = ["train", "--on-sagemaker", "--dataset", "banksim", "--run-id", RUN_ID]
+    assert cli.main([*argv, "--region", REGION]) == 2
+    err = capsys.readouterr().err
+    assert "credentials" in err and "--profile" in err
+
+
 # --- locally ---------------------------------------------------------------------------
 
 
