@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from synthpipe import storage
-from synthpipe.errors import InputRefused, PipelineError, StepFailed
+from synthpipe.errors import InputRefused, PipelineError
 from synthpipe.layout import RunLayout
 from synthpipe.train.hyperparameters import refuse_bad_hyperparameters
 
@@ -266,7 +266,10 @@ def _job_arguments(source: Any, request: RetrainRequest, checkpoints: str) -> di
 
 
 def _assigned(value: Any) -> bool:
-    return value is not None and type(value).__name__ != "Unassigned"
+    """sagemaker-core marks a field the API did not return with an `Unassigned` object."""
+    from sagemaker.core.utils.utils import Unassigned
+
+    return value is not None and not isinstance(value, Unassigned)
 
 
 def _assigned_int(value: Any) -> int:
@@ -324,18 +327,10 @@ def retrain_locally(
     base = dict(storage.read_json(str(source))) if source.exists() else {}
     hyperparameters = merged_hyperparameters(base, request.overrides)
     root = Path(layout.models) / f"retrain-{_stamp(now)}"
-    paths = contract.TrainingPaths(root)
-    paths.set_input(cleaned, hyperparameters)
-    code = contract.run(root)
-    reason = paths.failure.read_text("utf-8").strip() if paths.failure.exists() else ""
-    if code != 0:
-        raise StepFailed(
-            code="training_failed",
-            message=f"Training stopped: {reason or 'no reason was written'}",
-            fix="See the reason; change the hyperparameters and retrain.",
-            details={"exit_code": code, "folder": str(root)},
-            step=STEP,
-        )
+    contract.TrainingPaths(root).set_input(cleaned, hyperparameters)
+    paths = contract.run_or_raise(
+        root, fix="See the reason; change the hyperparameters and retrain.", step=STEP
+    )
     return RetrainJob(
         name=root.name,
         source=str(Path(layout.models) / "model"),

@@ -353,21 +353,15 @@ class _Run:
 
         root = self._training_root()
         with showing_log(self.reporter, "train", "synthpipe.train"):
-            code = contract.run(root)
-        paths = contract.TrainingPaths(root)
-        if code != 0:
-            reason = paths.failure.read_text("utf-8").strip() if paths.failure.exists() else ""
-            raise StepFailed(
-                code="training_failed",
-                message=f"Training stopped: {reason or 'no reason was written'}",
+            paths = contract.run_or_raise(
+                root,
                 fix="See the reason; change the hyperparameters in config/<dataset>.json "
                 "or the data, and run again.",
-                details={"exit_code": code},
                 step="train",
             )
         summary = storage.read_json(str(paths.model_dir / "training.json"))
         self.manifest.record("train", model=str(paths.model_dir), **summary)
-        rows = summary.get("train_rows") or summary.get("rows", {}).get("train")
+        rows = summary["rows"]["train"]
         best = summary.get("best") or {}
         note = f"best epoch {summary.get('best_epoch')}"
         if "quality" in best:

@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 from sdmetrics.reports import DiagnosticReport, QualityReport
 
-from synthpipe.evaluate.frames import NUMERIC_SDTYPES, as_labels, as_numbers
+from synthpipe.evaluate.frames import NUMERIC_SDTYPES, as_labels
+from synthpipe.train.data import as_numbers
 from synthpipe.train.metadata import TABLE
 
 DIAGNOSTIC_NOTE = (

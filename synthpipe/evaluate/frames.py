@@ -36,17 +36,6 @@ def with_datetimes(frame: pd.DataFrame, sdtypes: dict[str, str]) -> pd.DataFrame
     return frame
 
 
-def as_numbers(series: pd.Series) -> np.ndarray:
-    """Numbers as float64 (datetimes as nanoseconds); anything unreadable is NaN."""
-    if pd.api.types.is_datetime64_any_dtype(series):
-        values = series.astype("int64").to_numpy(dtype=float)
-        values[series.isna().to_numpy()] = np.nan
-        return values
-    if pd.api.types.is_bool_dtype(series):
-        return series.astype(float).to_numpy()
-    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
-
-
 def as_labels(series: pd.Series) -> pd.Series:
     """Category labels as strings, so that 1, 1.0-as-category and '1' compare the same."""
     labels = series.astype("string")

@@ -57,8 +57,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from synthpipe.evaluate.frames import NUMERIC_SDTYPES, as_labels, as_numbers
+from synthpipe.evaluate.frames import NUMERIC_SDTYPES, as_labels
 from synthpipe.pii import scan_columns
+from synthpipe.train.data import as_numbers
 from synthpipe.train.distance import nearest_distances, paired_distances
 
 PERCENTILES = (1, 5, 25, 50, 75, 95)

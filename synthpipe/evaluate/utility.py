@@ -24,7 +24,8 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import f1_score, roc_auc_score
 from threadpoolctl import threadpool_limits
 
-from synthpipe.evaluate.frames import NUMERIC_SDTYPES, as_labels, as_numbers, sample
+from synthpipe.evaluate.frames import NUMERIC_SDTYPES, as_labels, sample
+from synthpipe.train.data import as_numbers
 
 # HistGradientBoosting takes categories natively up to its bin count (255).
 MAX_NATIVE_CATEGORIES = 250

@@ -107,6 +107,23 @@ def run(root: Path) -> int:
         return 2
 
 
+def run_or_raise(root: Path, *, fix: str, step: str) -> TrainingPaths:
+    """`run` in-process (the local runner, a local retrain): the failure file's reason
+    becomes a StepFailed, as SageMaker shows it as the job's failure reason."""
+    code = run(root)
+    paths = TrainingPaths(Path(root))
+    if code != 0:
+        reason = paths.failure.read_text("utf-8").strip() if paths.failure.exists() else ""
+        raise StepFailed(
+            code="training_failed",
+            message=f"Training stopped: {reason or 'no reason was written'}",
+            fix=fix,
+            details={"exit_code": code, "folder": str(root)},
+            step=step,
+        )
+    return paths
+
+
 def write_failure(paths: TrainingPaths, reason: str) -> None:
     paths.failure.parent.mkdir(parents=True, exist_ok=True)
     one_line = " ".join(reason.split())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -121,3 +122,14 @@ def as_datetime_ns(series: pd.Series) -> pd.Series:
     """
     values = pd.to_datetime(series, errors="coerce", utc=True)
     return values.dt.tz_localize(None).astype("datetime64[ns]")
+
+
+def as_numbers(series: pd.Series) -> np.ndarray:
+    """Numbers as float64 (datetimes as nanoseconds); anything unreadable is NaN."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        values = series.astype("int64").to_numpy(dtype=float)
+        values[series.isna().to_numpy()] = np.nan
+        return values
+    if pd.api.types.is_bool_dtype(series):
+        return series.astype(float).to_numpy()
+    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from synthpipe.train.data import as_numbers
+
 NUMERIC_SDTYPES = ("numerical", "datetime")
 # Missing numbers are placed here so that |missing - x| >= 1 for x in [0, 1] (then
 # clipped to 1) and |missing - missing| = 0.
@@ -53,7 +55,7 @@ class DistanceSpace:
         categorical = [c for c, t in sdtypes.items() if t not in NUMERIC_SDTYPES]
         sorted_reference = {}
         for column in numeric:
-            values = _as_float(reference[column])
+            values = as_numbers(reference[column])
             sorted_reference[column] = np.sort(values[~np.isnan(values)])
         return cls(numeric, categorical, sorted_reference)
 
@@ -61,7 +63,7 @@ class DistanceSpace:
         """Numeric columns as mid-ranks in [0, 1] (missing -> -1); shape (rows, columns)."""
         out = np.empty((len(frame), len(self.numeric)), dtype=np.float32)
         for j, column in enumerate(self.numeric):
-            values = _as_float(frame[column])
+            values = as_numbers(frame[column])
             ref = self.sorted_reference[column]
             if len(ref) == 0:
                 ranks = np.zeros(len(values))
@@ -85,14 +87,6 @@ class DistanceSpace:
                 codes[k][:, j] = factor[start : start + len(frame)]
                 start += len(frame)
         return codes
-
-
-def _as_float(series: pd.Series) -> np.ndarray:
-    if pd.api.types.is_datetime64_any_dtype(series):
-        values = series.astype("int64").to_numpy(dtype=float)
-        values[series.isna().to_numpy()] = np.nan
-        return values
-    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
 
 
 def nearest_distances(
