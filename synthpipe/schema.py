@@ -31,6 +31,10 @@ class ColumnSchema:
     formula_like_cells: int = 0
     # Privacy action taken (drop, pseudonymise, generalise, mask, keep); see pii_actions.json.
     pii_action: str | None = None
+    # Value protection (synthpipe.protection), counts only: {"rare_categories",
+    # "rare_rows"} for categories folded into the rare token, {"clipped_low_rows",
+    # "clipped_high_rows"} for numbers and dates clipped to the inner quantiles.
+    protection: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:
@@ -51,6 +55,8 @@ class DatasetSchema:
     delimiter: str = ""
     version: str = SCHEMA_VERSION
     notes: list[str] = field(default_factory=list)
+    # The value protection applied (synthpipe.protection.ValueProtection.to_dict()).
+    value_protection: dict[str, Any] = field(default_factory=dict)
 
     def column(self, name: str) -> ColumnSchema:
         for col in self.columns:

@@ -1,0 +1,76 @@
+"""Value protection: what Prepare does so that no one-off real value reaches the model
+or the report (as MOSTLY AI's engine does).
+
+* a category seen fewer than `min_category_count` times becomes one token, `_RARE_`;
+* numbers, dates and timestamps are clipped to the inner quantiles `clip_quantiles`;
+* reports show quantiles (p1, p99), never a minimum or a maximum, and category labels
+  only when seen at least `min_category_count` times.
+
+Defaults are safe; `config/<dataset>.json` may change them within the bounds below
+(`"value_protection": {"min_category_count": 20, "clip_quantiles": [0.005, 0.995]}`),
+but never switch them off. Both the settings and what they changed are recorded in
+schema.json (counts only, never the values).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+RARE_TOKEN = "_RARE_"
+# Bounds a config may choose within: k below 2 would keep one-off categories, and an
+# outer quantile of 0 or 1 would keep a record's exact extreme.
+MIN_COUNT_RANGE = (2, 10_000)
+LOW_QUANTILE_RANGE = (0.001, 0.25)
+HIGH_QUANTILE_RANGE = (0.75, 0.999)
+
+
+@dataclass(frozen=True)
+class ValueProtection:
+    """The k of rare categories and the quantiles numbers are clipped to."""
+
+    min_category_count: int = 10
+    clip_quantiles: tuple[float, float] = (0.01, 0.99)
+
+    def __post_init__(self) -> None:
+        k = self.min_category_count
+        if isinstance(k, bool) or not isinstance(k, int):
+            raise ValueError(f"min_category_count must be a whole number, not {k!r}")
+        if not MIN_COUNT_RANGE[0] <= k <= MIN_COUNT_RANGE[1]:
+            raise ValueError(
+                f"min_category_count must be in [{MIN_COUNT_RANGE[0]}, {MIN_COUNT_RANGE[1]}]"
+            )
+        quantiles = self.clip_quantiles
+        if not (isinstance(quantiles, tuple | list) and len(quantiles) == 2):
+            raise ValueError("clip_quantiles must be two numbers [low, high]")
+        low, high = quantiles
+        for value in (low, high):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"clip_quantiles must hold numbers, not {value!r}")
+        if not LOW_QUANTILE_RANGE[0] <= low <= LOW_QUANTILE_RANGE[1]:
+            raise ValueError(f"the low clip quantile must be in {list(LOW_QUANTILE_RANGE)}")
+        if not HIGH_QUANTILE_RANGE[0] <= high <= HIGH_QUANTILE_RANGE[1]:
+            raise ValueError(f"the high clip quantile must be in {list(HIGH_QUANTILE_RANGE)}")
+        object.__setattr__(self, "clip_quantiles", (float(low), float(high)))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> ValueProtection:
+        """From the config's `value_protection` object (or schema.json's record)."""
+        data = dict(data or {})
+        data.pop("rare_token", None)
+        unknown = sorted(set(data) - {"min_category_count", "clip_quantiles"})
+        if unknown:
+            raise ValueError(
+                f"unknown keys {unknown}; allowed: ['clip_quantiles', 'min_category_count']"
+            )
+        if "clip_quantiles" in data and isinstance(data["clip_quantiles"], list):
+            data["clip_quantiles"] = tuple(data["clip_quantiles"])
+        return cls(**data)
+
+    def to_dict(self) -> dict[str, Any]:
+        """What schema.json and the report record."""
+        return {
+            "min_category_count": self.min_category_count,
+            "clip_quantiles": list(self.clip_quantiles),
+            "rare_token": RARE_TOKEN,
+        }
