@@ -12,7 +12,8 @@ Example:
       "drop_columns": ["notes"],
       "thresholds": {"quality": 0.85},
       "rows_to_generate": 50000,
-      "hyperparameters": {"epochs": "300"}
+      "hyperparameters": {"epochs": "300"},
+      "value_protection": {"min_category_count": 20, "clip_quantiles": [0.005, 0.995]}
     }
 
 Column keys may be written as in the CSV header or normalised; both are matched.
@@ -27,6 +28,7 @@ from typing import Any
 
 from synthpipe.errors import InputRefused
 from synthpipe.names import snake_case
+from synthpipe.protection import ValueProtection
 from synthpipe.schema import ROLES, TYPES
 
 PII_ACTIONS = ("drop", "pseudonymise", "generalise", "mask", "keep")
@@ -48,6 +50,9 @@ class DatasetConfig:
     thresholds: dict[str, float] = field(default_factory=dict)
     rows_to_generate: int | None = None
     hyperparameters: dict[str, str] = field(default_factory=dict)
+    # Rare categories and extreme values (synthpipe.protection): safe defaults, which a
+    # config may change within bounds but not switch off.
+    value_protection: ValueProtection = field(default_factory=ValueProtection)
 
     def column(self, name: str) -> ColumnConfig:
         """Settings of a column by its normalised name (empty when none)."""
@@ -98,6 +103,10 @@ def _parse(data: Any, source: str) -> DatasetConfig:
     for key, value in thresholds.items():
         if not isinstance(value, int | float) or isinstance(value, bool):
             raise _bad(source, f"threshold {key!r} must be a number, not {value!r}")
+    try:
+        protection = ValueProtection.from_dict(data.get("value_protection"))
+    except (TypeError, ValueError) as error:
+        raise _bad(source, f"'value_protection': {error}") from error
     return DatasetConfig(
         target_column=snake_case(target) if target else None,
         columns=columns,
@@ -105,6 +114,7 @@ def _parse(data: Any, source: str) -> DatasetConfig:
         thresholds={k: float(v) for k, v in thresholds.items()},
         rows_to_generate=rows,
         hyperparameters={k: str(v) for k, v in (data.get("hyperparameters") or {}).items()},
+        value_protection=protection,
     )
 
 
@@ -114,6 +124,7 @@ _SHAPES = {
     "drop_columns": (list, "a list of column names"),
     "thresholds": (dict, "an object of gate name -> number"),
     "hyperparameters": (dict, "an object of name -> value"),
+    "value_protection": (dict, 'an object like {"min_category_count": 10}'),
 }
 
 

@@ -145,17 +145,35 @@ def test_english_column_names_in_every_locale(locale, column, method, expected):
         ("date_of_birth", "%Y-%m-%d"),
         ("DOB", "%d/%m/%Y"),
         ("Geburtsdatum", "%d.%m.%Y"),
+        ("geboren", "%d.%m.%Y"),
         ("date_naissance", "%d/%m/%Y"),
         ("fecha_nacimiento", "%d-%m-%Y"),
         ("data_nascita", "%d/%m/%Y"),
         ("birthdate", "%m/%d/%Y"),
     ],
 )
-def test_date_of_birth_needs_a_birth_column_name(column, pattern):
+def test_date_of_birth_by_name(column, pattern):
     faker = fake()
     values = many(lambda: faker.date_of_birth().strftime(pattern))
     assert classify_column(column, values).entity_types == [DATE_OF_BIRTH]
-    assert classify_column("transaction_date", values).entity_types == []
+
+
+@pytest.mark.parametrize("pattern", ["%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%m/%d/%Y"])
+def test_date_of_birth_by_values_under_a_neutral_name(pattern):
+    faker = fake(seed=12)
+    births = many(lambda: faker.date_of_birth(minimum_age=18, maximum_age=90).strftime(pattern))
+    finding = classify_column("d1", births)
+    assert finding.entity_types == [DATE_OF_BIRTH]
+    assert finding.evidence == "values"
+    assert scan_values("d1", births).entity_types == [DATE_OF_BIRTH]
+
+
+def test_transaction_and_future_dates_are_not_births():
+    faker = fake(seed=13)
+    recent = many(lambda: faker.date_between("-2y", "today").strftime("%Y-%m-%d"))
+    assert classify_column("d1", recent).entity_types == []
+    spread = many(lambda: faker.date_between("-40y", "+5y").strftime("%Y-%m-%d"))
+    assert classify_column("d2", spread).entity_types == []  # some lie in the future
 
 
 # Types whose values speak for themselves: flagged under a name that says nothing.
@@ -400,11 +418,14 @@ def test_confidence_is_between_zero_and_one():
 def test_thresholds_are_settings():
     faker = fake()
     values = [faker.email() for _ in range(60)] + ["n.a."] * 40  # 60% e-mails
-    assert classify_column("x", values).entity_types == []  # value_only_share 0.8
-    loose = DetectorSettings(value_only_share=0.5)
-    assert classify_column("x", values, loose).entity_types == [EMAIL_ADDRESS]
+    finding = classify_column("x", values)
+    assert finding.entity_types == [EMAIL_ADDRESS]
+    assert not finding.free_text  # at least min_share: the column goes
+    masked = classify_column("x", values, DetectorSettings(min_share=0.7))
+    assert masked.entity_types == [EMAIL_ADDRESS]
+    assert masked.free_text  # below min_share: the cells are masked
     strict = DetectorSettings(min_share=0.9)
-    assert classify_column("email", values, strict).entity_types == []
+    assert classify_column("email", values, strict).free_text
     with pytest.raises(ValueError):
         DetectorSettings(min_share=0)
 

@@ -8,7 +8,7 @@ value, and `mask_text` runs inside a Spark UDF. Nothing here reaches the network
 See `columns` for what each decision rests on and what is not covered.
 """
 
-from synthpipe.pii.cells import FREE_TEXT_TYPES, find_entities, mask_text
+from synthpipe.pii.cells import FREE_TEXT_TYPES, find_entities, mask_text, strong_types
 from synthpipe.pii.columns import classify_column, classify_columns, scan_columns, scan_values
 from synthpipe.pii.entities import (
     ADDRESS,
@@ -57,4 +57,5 @@ __all__ = [
     "mask_text",
     "scan_columns",
     "scan_values",
+    "strong_types",
 ]

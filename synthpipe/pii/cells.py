@@ -82,10 +82,26 @@ def find_entities(text: str) -> list[E.Span]:
         candidates += _spans(_IPV6, text, E.IP_ADDRESS, _is_ipv6_in_text)
     if _SIX_DIGITS.match(text):
         candidates += _iban_spans(text)
-        candidates += _spans(_CARD, text, E.CREDIT_CARD_NUMBER, V.is_card)
-        candidates += _id_spans(text)
+        candidates += _bare_weak(_spans(_CARD, text, E.CREDIT_CARD_NUMBER, V.is_card), text)
+        candidates += _bare_weak(_id_spans(text), text)
         candidates += _phone_spans(text)
     return _without_overlaps(candidates)
+
+
+def strong_types(text: str) -> frozenset[str]:
+    """The entity types written in `text` in a shape that codes and ids do not share
+    (see `Span.strong`): what flags a column however few cells hold one."""
+    return frozenset(s.entity_type for s in find_entities(text) if s.strong)
+
+
+def _bare_weak(spans: list[E.Span], text: str) -> list[E.Span]:
+    """Bare digit runs are chance matches often enough (Luhn, mod-11) to be weak."""
+    return [
+        E.Span(s.entity_type, s.start, s.end, strong=False)
+        if text[s.start : s.end].isdigit()
+        else s
+        for s in spans
+    ]
 
 
 def mask_text(text: str) -> str:
@@ -136,10 +152,11 @@ def _phone_spans(text: str) -> list[E.Span]:
     for match in _PHONE.finditer(text):
         candidate = match.group(0)
         before = text[max(0, match.start() - 25) : match.start()]
-        if _is_phone_in_text(candidate) or (
-            _PHONE_CONTEXT.search(before) and _is_possible_phone(candidate)
-        ):
-            found.append(E.Span(E.PHONE_NUMBER, match.start(), match.end()))
+        context = bool(_PHONE_CONTEXT.search(before))
+        if _is_phone_in_text(candidate) or (context and _is_possible_phone(candidate)):
+            # '0612345678' alone may be a code with a leading zero; after 'tel' it is not.
+            strong = context or not candidate.strip(" .-/()").isdigit()
+            found.append(E.Span(E.PHONE_NUMBER, match.start(), match.end(), strong=strong))
     return found
 
 

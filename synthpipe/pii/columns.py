@@ -1,33 +1,42 @@
-"""Column level: classify a column from its name and its values.
+"""Column level: classify a column from its values, with its name as extra evidence.
 
 Two entry points share one decision (`_decide`):
 
 * `classify_column` reads a sample (settings.sample_size values spread evenly over the
-  column) and is what Prepare calls;
+  column) and is what Prepare calls (Prepare adds a full count of strong cells, see
+  `strong_cell_types`, so that a handful of e-mails in 20,000 rows is not missed);
 * `scan_values` reads every value and is what the verify step calls. It counts distinct
   values with Arrow, and only values that pass a cheap regular-expression gate (run by
-  Arrow's RE2 engine) reach the Python checks. Columns whose name points at an entity type
-  skip the gate, so that shape-only checks (names, dates of birth) see every value.
+  Arrow's RE2 engine: an '@', six digits, an IP shape, a word-only value that could be
+  a name) reach the Python checks.
 
-Decision, per entity type, on the share of non-null values that match:
+Decision, in this order (shares are of non-null values):
 
-* the name says the type strongly ('email', 'iban', 'first_name'): flagged when the values
-  are shaped like it (share >= min_share), or when the column holds no value at all;
-* the name hints at it ('name', 'account', 'customer'): flagged when min_share of the
-  values are shaped like it (plus, for names, enough distinct values to be people);
-* the name says nothing: flagged only on strict evidence (a checksum, a distinctive format)
-  in at least value_only_share of the values;
-* free text: flagged when at least min_free_text_hits cells hold an entity inside longer
-  text (see `cells`), with free_text=True, so that the action is to mask, not drop.
+1. the name says the type strongly ('email', 'iban', 'first_name'): flagged when the
+   values are shaped like it (share >= min_share), or when the column holds no value;
+   the name hints at it ('name', 'account'): flagged when min_share of the values are
+   shaped like it (plus, for names, enough distinct values to be people);
+2. the values alone, whatever the name:
+   - the union of every entity type's hits (checksums and distinctive formats, person
+     names from a dictionary) reaches value_only_share: a column of half e-mails and
+     half phone numbers is personal data;
+   - cells with an entity written in a distinctive shape (`Span.strong`: e-mails,
+     IBANs, formatted cards and phones, IPs, dashed SSNs...) are at least min_share;
+   - bare digit runs pass a checksum (cards, national ids) far more often than chance;
+   - full person names (or first names alone) in most values (`person_names`);
+   - dates that look like dates of birth: past only, over decades, within a human life;
+3. entities inside cells: at least min_strong_cells cells hold a strong entity anywhere
+   in the cell however it is shaped ('<john@x.com>', 'ref john@x.com'), or a text
+   column holds any entity: flagged with free_text=True, so that the action is to mask
+   those cells, not to drop the column.
 
 Latitude/longitude is a pair: `classify_columns` / `scan_columns` flag two numeric columns
 named lat*/lon* (in several languages) whose values lie in range, or one column named
 'coordinates' (etc.) holding 'lat, lon' pairs.
 
-What this does not cover, without an NER model: person names and addresses in a column whose
-name says nothing about them (a column 'x' full of names is not flagged), names and
-addresses inside free text, dates of birth in a column whose name does not say birth,
-passport and bank account numbers in a column whose name does not say so.
+Out of reach without a language model: names and addresses inside free text, addresses
+and passport or bank account numbers under a neutral header, surnames alone under a
+neutral header, names absent from every locale's list of first names.
 """
 
 from __future__ import annotations
@@ -36,28 +45,41 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from synthpipe.pii import entities as E
+from synthpipe.pii import person_names
 from synthpipe.pii.cells import FREE_TEXT_TYPES, find_entities
 from synthpipe.pii.entities import ColumnFinding
 from synthpipe.pii.keywords import NameHints, name_hints
-from synthpipe.pii.values import match_value, normalise
+from synthpipe.pii.values import match_value, normalise, parse_date
 
 DEFAULT_SETTINGS = E.DetectorSettings()
 
 ID_TYPES = frozenset({E.NATIONAL_ID, E.TAX_ID})
+# Types a bare digit run can pass by chance (a checksum, not a shape).
+CHECKSUM_TYPES = frozenset({E.CREDIT_CARD_NUMBER, E.NATIONAL_ID, E.TAX_ID})
 _EVIDENCE_RANK = {"name+values": 0, "values": 1, "pair": 2, "free-text": 3, "name": 4}
 
 # A value is worth a Python look only if it could hold something: an '@', six digits,
-# an IPv4 or IPv6 shape, an AWS key id, or a 40-character base64 run.
+# an IPv4 or IPv6 shape, an AWS key id, a 40-character base64 run, or words of letters
+# only (a person's name).
 GATE = (
     r"@|(?:[^0-9]*[0-9]){6}|[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}"
     r"|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:|AKIA|ASIA|[A-Za-z0-9/+]{40}"
+    r"|^\s*\pL[\pL\pM'’.,\- ]*$"
 )
+# What a cell needs to hold a strongly written entity (Java and RE2 agree on it): Prepare
+# counts such cells over every row in Spark.
+STRONG_GATE = (
+    r"@|(?:[^0-9]*[0-9]){6}|[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}"
+    r"|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:|AKIA|ASIA"
+)
+_BARE_DIGITS = re.compile(r"\d{9,19}")
 _TEXT_WORDS = re.compile(r"[^\W\d_]{2,}\s+\S")
 _PAIR = re.compile(r"\(?\s*(-?\d{1,3}\.\d+)\s*[,; ]\s*(-?\d{1,3}\.\d+)\s*\)?")
 _DECIMAL = re.compile(r"-?\d{1,3}(?:\.\d+)?")
@@ -73,7 +95,24 @@ class _Tally:
     strict: Counter[str] = field(default_factory=Counter)
     loose: Counter[str] = field(default_factory=Counter)
     loose_id: int = 0  # rows matching either id type, loosely
+    # Entities found anywhere inside cells (strong or weak spans), and strong ones only.
     embedded: Counter[str] = field(default_factory=Counter)
+    strong: Counter[str] = field(default_factory=Counter)
+    strong_rows: int = 0
+    # Rows with any entity at all (whole-value checks, strong spans, full names): the
+    # union that value_only_share is judged on.
+    any_rows: int = 0
+    # Bare digit runs (9 to 19 digits) and, among them, checksum hits per type.
+    bare_rows: int = 0
+    bare_hits: Counter[str] = field(default_factory=Counter)
+    # Person names from the dictionary: rows and distinct values, full and first only.
+    full_name_rows: int = 0
+    full_name_distinct: int = 0
+    first_name_rows: int = 0
+    first_name_distinct: int = 0
+    # Dates: rows that parse, and the rows per date (for the date-of-birth rule).
+    dates: Counter[date] = field(default_factory=Counter)
+    date_rows: int = 0
 
 
 @dataclass
@@ -129,6 +168,31 @@ def scan_columns(
     return findings
 
 
+def with_strong_cells(
+    finding: ColumnFinding,
+    strong_cells: Mapping[str, int],
+    rows: int,
+    settings: E.DetectorSettings = DEFAULT_SETTINGS,
+) -> ColumnFinding:
+    """A sample's finding, completed with a count over every row of the cells holding a
+    strongly written entity (`strong_types`): a clean finding with such cells becomes
+    one to mask (or to drop, when they are at least min_share of the rows)."""
+    hits = {t: n for t, n in strong_cells.items() if n > 0}
+    if finding.is_pii or sum(hits.values()) < settings.min_strong_cells or rows <= 0:
+        return finding
+    share = min(1.0, max(hits.values()) / rows)
+    order = {entity_type: index for index, entity_type in enumerate(E.ENTITY_TYPES)}
+    return E.ColumnFinding(
+        name=finding.name,
+        entity_types=sorted(hits, key=order.__getitem__),
+        confidence=0.9 if sum(hits.values()) >= 3 else 0.7,
+        matched_share=round(share, 4),
+        evidence="values" if share >= settings.min_share else "free-text",
+        free_text=share < settings.min_share,
+        values_examined=rows,
+    )
+
+
 # --- counting -----------------------------------------------------------------------------
 
 
@@ -166,14 +230,37 @@ def _count_value(
     settings: E.DetectorSettings,
 ) -> None:
     match = match_value(value, loose_wanted, settings.phone_regions)
-    tally.strict.update(dict.fromkeys(match.strict, count))
+    spans = find_entities(value)
+    strong = {span.entity_type for span in spans if span.strong}
+    strict = match.strict
+    if strong and not strong & CHECKSUM_TYPES:
+        # An IP or a phone number's digits, run together, can pass an id's checksum.
+        strict = strict - CHECKSUM_TYPES
+    tally.strict.update(dict.fromkeys(strict, count))
     tally.loose.update(dict.fromkeys(match.loose, count))
     if match.loose & ID_TYPES:
         tally.loose_id += count
+    tally.strong.update(dict.fromkeys(strong, count))
+    tally.strong_rows += count if strong else 0
+    tally.embedded.update(dict.fromkeys({span.entity_type for span in spans}, count))
     if _TEXT_WORDS.search(value):
         tally.text_rows += count
-        for entity_type in {span.entity_type for span in find_entities(value)}:
-            tally.embedded[entity_type] += count
+    if _BARE_DIGITS.fullmatch(value):
+        tally.bare_rows += count
+        tally.bare_hits.update(dict.fromkeys(strict & CHECKSUM_TYPES, count))
+    kind = person_names.person_name_kind(value) if not any(c.isdigit() for c in value) else None
+    if kind == person_names.FULL:
+        tally.full_name_rows += count
+        tally.full_name_distinct += 1
+    elif kind == person_names.FIRST:
+        tally.first_name_rows += count
+        tally.first_name_distinct += 1
+    if strict or strong or kind == person_names.FULL:
+        tally.any_rows += count
+    parsed = parse_date(value) if len(value) >= 6 else None
+    if parsed is not None:
+        tally.dates[parsed] += count
+        tally.date_rows += count
 
 
 def _distinct_with_counts(values: Any) -> tuple[pa.Array, pa.Array]:
@@ -243,34 +330,88 @@ _NULL_SET = pa.array(["", "null", "none", "nan", "n/a", "na", "-", "?", "nil", "
 def _decide(
     name: str, hints: NameHints, tally: _Tally, settings: E.DetectorSettings
 ) -> E.ColumnFinding:
-    flags = _whole_value_flags(hints, tally, settings)
+    flags = _named_flags(hints, tally, settings)
     if not flags:
-        flags = _free_text_flags(hints, tally, settings)
+        flags = _value_only_flags(hints, tally, settings)
+    if not flags:
+        flags = _in_cell_flags(hints, tally, settings)
     return _finding(name, flags, tally)
 
 
-def _whole_value_flags(
-    hints: NameHints, tally: _Tally, settings: E.DetectorSettings
-) -> list[_Flag]:
+def _named_flags(hints: NameHints, tally: _Tally, settings: E.DetectorSettings) -> list[_Flag]:
+    """Types the column name points at, confirmed by the values' shapes."""
     flags: list[_Flag] = []
     rows = tally.rows
-    for entity_type in E.ENTITY_TYPES:
+    for entity_type in sorted(hints.strong | hints.weak):
         if entity_type == E.LATITUDE_LONGITUDE:
             continue
         loose_rows = tally.loose_id if entity_type in ID_TYPES else tally.loose[entity_type]
         loose = loose_rows / rows if rows else 0.0
-        strict = tally.strict[entity_type] / rows if rows else 0.0
         if entity_type in hints.strong:
             if rows == 0:
                 flags.append(_Flag(entity_type, 0.0, "name", 0.4))
             elif loose >= settings.min_share:
                 flags.append(_Flag(entity_type, loose, "name+values", 0.6 + 0.39 * loose))
-        elif entity_type in hints.weak:
-            if loose >= settings.min_share and _weak_hint_ok(entity_type, tally, settings):
-                flags.append(_Flag(entity_type, loose, "name+values", 0.5 + 0.4 * loose))
-        elif strict >= settings.value_only_share:
-            flags.append(_Flag(entity_type, strict, "values", 0.5 + 0.45 * strict))
+        elif loose >= settings.min_share and _weak_hint_ok(entity_type, tally, settings):
+            flags.append(_Flag(entity_type, loose, "name+values", 0.5 + 0.4 * loose))
     return _one_id_type(flags)
+
+
+def _value_only_flags(hints: NameHints, tally: _Tally, settings: E.DetectorSettings) -> list[_Flag]:
+    """What the values say whatever the column is called (see the module docstring)."""
+    rows = tally.rows
+    if not rows:
+        return []
+    share = {t: max(tally.strict[t], tally.strong[t]) / rows for t in E.ENTITY_TYPES}
+    share[E.NAME] = max(share[E.NAME], tally.full_name_rows / rows)
+    found: dict[str, float] = {}
+    union = tally.any_rows / rows
+    if union >= settings.value_only_share:
+        # Every type that carries a real part of the union (not a stray chance match).
+        found |= {t: s for t, s in share.items() if s >= 0.1 * union}
+    if tally.strong_rows / rows >= settings.min_share:
+        found |= {t: tally.strong[t] / rows for t in tally.strong}
+    for entity_type, hits in tally.bare_hits.items():
+        if hits >= settings.min_checksum_hits and hits / tally.bare_rows >= settings.checksum_share:
+            found[entity_type] = max(found.get(entity_type, 0.0), hits / rows)
+    if _names_by_value(tally, settings):
+        found[E.NAME] = max(
+            found.get(E.NAME, 0.0), (tally.full_name_rows + tally.first_name_rows) / rows
+        )
+    flags = [_Flag(t, s, "values", 0.5 + 0.45 * min(s, 1.0)) for t, s in found.items()]
+    if not flags and _birth_dates_by_value(tally, settings):
+        flags.append(_Flag(E.DATE_OF_BIRTH, tally.date_rows / rows, "values", 0.6))
+    return _one_id_type(flags)
+
+
+def _names_by_value(tally: _Tally, settings: E.DetectorSettings) -> bool:
+    """Most values are people's names, and many different ones (a column of a few city
+    names that are also first names is not people)."""
+    rows = tally.rows
+    full = tally.full_name_rows / rows
+    if full >= settings.name_share and tally.full_name_distinct >= settings.min_name_distinct:
+        return True
+    names = tally.full_name_rows + tally.first_name_rows
+    distinct = tally.full_name_distinct + tally.first_name_distinct
+    return (
+        names / rows >= settings.first_name_share
+        and distinct >= settings.min_name_distinct
+        and distinct >= settings.first_name_share * tally.distinct
+    )
+
+
+def _birth_dates_by_value(tally: _Tally, settings: E.DetectorSettings) -> bool:
+    """Dates that only a date of birth would have: all past, within a human life, spread
+    over decades (a column of transaction or opening dates spans a few years)."""
+    rows = tally.rows
+    if tally.date_rows < settings.dob_share * rows or len(tally.dates) < settings.dob_min_distinct:
+        return False
+    today = settings.reference_date or date.today()
+    if max(tally.dates) > today or min(tally.dates).year < today.year - settings.dob_max_age:
+        return False
+    years = sorted(tally.dates.elements(), key=lambda d: d.toordinal())
+    low, high = years[int(0.05 * (len(years) - 1))], years[int(0.95 * (len(years) - 1))]
+    return high.year - low.year >= settings.dob_min_span_years
 
 
 def _weak_hint_ok(entity_type: str, tally: _Tally, settings: E.DetectorSettings) -> bool:
@@ -290,18 +431,21 @@ def _one_id_type(flags: list[_Flag]) -> list[_Flag]:
     return [f for f in flags if f.entity_type not in ID_TYPES or f in named[:1]]
 
 
-def _free_text_flags(hints: NameHints, tally: _Tally, settings: E.DetectorSettings) -> list[_Flag]:
+def _in_cell_flags(hints: NameHints, tally: _Tally, settings: E.DetectorSettings) -> list[_Flag]:
+    """Entities inside cells, to be masked: any strong one, and in text any at all."""
     rows = tally.rows
     if not rows:
         return []
     text_like = hints.free_text or tally.text_rows / rows >= settings.text_share
     flags = []
     for entity_type in sorted(FREE_TEXT_TYPES):
-        hits = tally.embedded[entity_type]
+        hits = tally.embedded[entity_type] if text_like else 0
         if text_like:
             # A memo cell that is nothing but an e-mail address counts too.
             hits += tally.strict[entity_type]
-        if hits >= settings.min_free_text_hits:
+        strong = tally.strong[entity_type]
+        if hits >= settings.min_free_text_hits or strong >= settings.min_strong_cells:
+            hits = max(hits, strong)
             confidence = 0.9 if hits >= 3 else 0.7
             flags.append(_Flag(entity_type, min(hits / rows, 1.0), "free-text", confidence))
     return flags

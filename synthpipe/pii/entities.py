@@ -8,6 +8,7 @@ onto these names, so a local scan and a Macie job report in the same vocabulary.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 CREDIT_CARD_NUMBER = "CREDIT_CARD_NUMBER"
 IBAN = "IBAN"
@@ -90,11 +91,39 @@ class DetectorSettings:
     # column of 15 category labels called 'name' is not taken for people.
     name_distinct_share: float = 0.1
     phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS
+    # Cells holding an entity written in a distinctive shape (an e-mail, an IBAN, a
+    # formatted phone or card number, an IP, a dashed SSN...: `Span.strong`) that flag a
+    # column whatever their share. Below min_share of the values the cells are masked,
+    # at or above it the column is dropped.
+    min_strong_cells: int = 1
+    # Bare digit runs that pass a checksum (cards: Luhn, ids: mod-11, mod-97): flagged
+    # when at least this many do, and they are at least checksum_share of the column's
+    # bare digit runs (random 16-digit ids pass Luhn one time in ten).
+    min_checksum_hits: int = 3
+    checksum_share: float = 0.5
+    # Person names under a neutral header (a dictionary check, `person_names`): full names
+    # in at least name_share of the values, or first names alone in first_name_share,
+    # with at least min_name_distinct different names.
+    name_share: float = 0.5
+    first_name_share: float = 0.8
+    min_name_distinct: int = 10
+    # Dates of birth under a neutral header: at least dob_share of the values are dates,
+    # none after the reference date, none more than dob_max_age years before it, the
+    # 5th to 95th percentile years at least dob_min_span_years apart, and at least
+    # dob_min_distinct different dates. Such a column is generalised to age bands.
+    dob_share: float = 0.95
+    dob_max_age: int = 120
+    dob_min_span_years: int = 20
+    dob_min_distinct: int = 20
+    # The day ages and "past only" are counted at (None: today).
+    reference_date: date | None = None
 
     def __post_init__(self) -> None:
         if self.sample_size < 1:
             raise ValueError("sample_size must be at least 1")
-        for label in ("min_share", "value_only_share", "text_share", "lat_lon_share"):
+        shares = ("min_share", "value_only_share", "text_share", "lat_lon_share")
+        shares += ("checksum_share", "name_share", "first_name_share", "dob_share")
+        for label in shares:
             share = getattr(self, label)
             if not 0.0 < share <= 1.0:
                 raise ValueError(f"{label} must be in (0, 1], got {share}")
@@ -112,7 +141,8 @@ class ColumnFinding:
     # Share of non-null examined values that matched the reported types (for a clean
     # column: the highest share of any type, useful to tune thresholds).
     matched_share: float = 0.0
-    # Why: 'name+values', 'values', 'name', 'free-text', 'pair' (lat/long), or '' if clean.
+    # Why: 'name+values', 'values', 'name', 'free-text' (entities inside cells, masked),
+    # 'pair' (lat/long), or '' if clean.
     evidence: str = ""
     # True when the entities sit inside longer text cells (the action will be `mask`).
     free_text: bool = False
@@ -131,3 +161,7 @@ class Span:
     entity_type: str
     start: int
     end: int
+    # False for a bare digit run that passed a checksum or a length rule (a 16-digit id
+    # passes Luhn one time in ten): enough to mask, not enough alone to call a column
+    # personal data. Everything written in a shape that codes do not share is strong.
+    strong: bool = True

@@ -81,7 +81,7 @@ STRONG: dict[str, Keywords] = {
         "adressepostale indirizzodiresidenza",
     ),
     E.DATE_OF_BIRTH: _kw(
-        "dob bday birthday geburtstag",
+        "dob bday birthday geburtstag geboren geb gebdat born nato nata nacido nacida ne nee",
         "birth geburtsdatum geburtstag naissance nacimiento nascita geboortedatum "
         "fechanac datanasc",
     ),

@@ -457,14 +457,21 @@ def looks_like_address(value: str) -> bool:
 
 def is_date(value: str) -> bool:
     """A calendar date between 1900 and 2030 in a common written shape."""
+    return parse_date(value) is not None
+
+
+def parse_date(value: str) -> date | None:
+    """The date a value writes (1900-2030; day first when both orders are possible, and
+    a timestamp's date part), or None. Month names ('12 March 1985') count as dates
+    but are not parsed: they give no year here, so they return None."""
     for index, shape in enumerate(_DATE_SHAPES):
         match = shape.fullmatch(value)
         if match:
             return _plausible_date(match.groups(), year_first=index in (0, 3))
-    return bool(_MONTH_WORD_DATE.fullmatch(value))
+    return None
 
 
-def _plausible_date(parts: tuple[str, ...], year_first: bool) -> bool:
+def _plausible_date(parts: tuple[str, ...], year_first: bool) -> date | None:
     numbers = [int(p) for p in parts]
     if year_first:
         year, month, day = numbers
@@ -475,12 +482,11 @@ def _plausible_date(parts: tuple[str, ...], year_first: bool) -> bool:
         # Day-first and month-first are both in use; either reading will do.
         day, month = (first, second) if second <= 12 else (second, first)
     if not 1900 <= year <= 2030:
-        return False
+        return None
     try:
-        date(year, month, day)
+        return date(year, month, day)
     except ValueError:
-        return False
-    return True
+        return None
 
 
 # --- one value, every check -------------------------------------------------------------
@@ -576,7 +582,11 @@ def _match_loose_shapes(
         loose.add(E.NAME)
     if E.ADDRESS in loose_wanted and (is_street_address(value) or looks_like_address(value)):
         loose.add(E.ADDRESS)
-    if E.DATE_OF_BIRTH in loose_wanted and n_digits >= 4 and is_date(value):
+    if (
+        E.DATE_OF_BIRTH in loose_wanted
+        and n_digits >= 4
+        and (is_date(value) or _MONTH_WORD_DATE.fullmatch(value))
+    ):
         loose.add(E.DATE_OF_BIRTH)
     if E.PASSPORT_NUMBER in loose_wanted and looks_like_passport(value):
         loose.add(E.PASSPORT_NUMBER)

@@ -4,7 +4,9 @@ The same function runs in the Glue job (`glue_scripts/prepare.py`) and locally.
 It reads the CSV with the dialect and encoding that validation found, strips wrapping
 quotes, turns null tokens into nulls, infers types (with per-dataset overrides), drops
 all-null and constant columns and exact duplicate rows, flags identifier columns, finds
-personal data on a sample and drops, pseudonymises, generalises or masks it, and writes
+personal data (on a sample, plus a count of every cell holding a distinctive entity)
+and drops, pseudonymises, generalises or masks it, folds rare categories and clips
+extreme values (`synthpipe.protection`), and writes
 `cleaned/<dataset>/<run_id>/data/*.parquet`, `schema.json` and `pii_actions.json`.
 """
 
@@ -18,6 +20,7 @@ from synthpipe.pii.actions import PSEUDONYMISE
 from synthpipe.pii.keys import pseudonymisation_key
 from synthpipe.prepare._infer import PrepareSettings
 from synthpipe.prepare._privacy import detect_personal_data
+from synthpipe.prepare._protect import protect_values
 from synthpipe.prepare._transform import (
     apply_actions,
     clean_strings,
@@ -65,6 +68,7 @@ def prepare(
     detector: DetectorSettings | None = None,
     seed: int = 0,
     key_secret_id: str | None = None,
+    protect: bool = True,
 ):
     """Run Prepare on one raw file; returns the `DatasetSchema` written to schema.json.
 
@@ -79,6 +83,8 @@ def prepare(
         seed: seeds the detection sample.
         key_secret_id: Secrets Manager id of the pseudonymisation key (AWS); locally
             the key comes from the environment (`synthpipe.pii.keys`).
+        protect: fold rare categories and clip extremes (`config.value_protection`).
+            The pipeline always does; tests of parsing alone turn it off.
     """
     config = config or DatasetConfig()
     settings = settings or PrepareSettings()
@@ -93,7 +99,16 @@ def prepare(
         needs_key = any(a.action == PSEUDONYMISE for a in actions.values())
         key = pseudonymisation_key(key_secret_id) if needs_key else None
         cleaned, schema = type_and_dedupe(strings, profile, dialect, layout, key=key)
-        write_outputs(cleaned, schema, layout, actions)
+        if not protect:
+            write_outputs(cleaned, schema, layout, actions)
+            return schema
+        # Protection reads the typed rows several times: keep them rather than redo them.
+        typed = cleaned.persist()
+        try:
+            protected = protect_values(typed, schema, config.value_protection)
+            write_outputs(protected, schema, layout, actions)
+        finally:
+            typed.unpersist()
     finally:
         strings.unpersist()
     return schema

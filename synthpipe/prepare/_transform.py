@@ -20,7 +20,7 @@ from synthpipe.errors import InputRefused, StepFailed
 from synthpipe.pii.actions import DROP, GENERALISE, MASK, PSEUDONYMISE, ColumnAction
 from synthpipe.prepare import _patterns as P
 from synthpipe.prepare._infer import ColumnStats, PrepareSettings, identifier_reason, infer_type
-from synthpipe.prepare._privacy import age_band, hmac_sha256_hex, masked, prefix, reference_date
+from synthpipe.prepare._privacy import age_band, masked, prefix, pseudonymiser, reference_date
 from synthpipe.schema import ColumnSchema, DatasetSchema
 from synthpipe.spark import apply_settings
 
@@ -286,14 +286,15 @@ def _output_type(p: ColumnProfile) -> str:
     if p.action in (PSEUDONYMISE, GENERALISE):
         return "categorical"
     if p.action == MASK:
-        return "text"
+        # A category column with a few e-mails masked stays a category (and is learned).
+        return p.type if p.type in ("categorical", "text") else "text"
     return p.type
 
 
-def _column_expr(p: ColumnProfile, key: bytes | None, reference: date) -> Column:
+def _column_expr(p: ColumnProfile, hash_id, reference: date) -> Column:
     c = F.col(f"`{p.name}`")
     if p.action == PSEUDONYMISE:
-        return hmac_sha256_hex(c, key)
+        return hash_id(c)
     if p.action == MASK:
         return masked(c)
     if p.action == GENERALISE:
@@ -320,12 +321,15 @@ def type_and_dedupe(
             step="prepare",
         )
     reference = reference_date(layout.run_id)
+    hash_id = pseudonymiser(strings.sparkSession, key) if key is not None else None
     # Exact duplicates are identical input records: compared on every column, before any
     # column is dropped (two customers' equal purchases are not duplicates).
     every = [F.col(f"`{n}`") for n in strings.columns]
     numbered = strings.select(F.monotonically_increasing_id().alias("_row"), *every)
     unique = numbered.groupBy(*every).agg(F.min("_row").alias("_row"))
-    typed = unique.select("_row", *[_column_expr(p, key, reference).alias(p.name) for p in kept])
+    typed = unique.select(
+        "_row", *[_column_expr(p, hash_id, reference).alias(p.name) for p in kept]
+    )
     files = max(1, profile.rows // _ROWS_PER_FILE + 1)
     cleaned = typed.orderBy("_row").drop("_row").coalesce(files)
     schema = DatasetSchema(

@@ -1,0 +1,166 @@
+"""Person names from the values alone, offline: a dictionary check, not a language model.
+
+The dictionary is Faker's per-locale person data (first names, last names, titles and
+suffixes of about 90 locales: ~31k first and ~29k last names), read from the installed
+package, so nothing is downloaded at run time. A value is
+
+* a **full name** when it is two to five words of letters, one of them a known first
+  name and another a known first or last name, once titles ('Dr.', 'Frau'), suffixes
+  ('Jr.', 'PhD') and particles ('van', 'de', 'bin') are set aside; 'Smith, John' is
+  read as 'John Smith'; a name written without spaces in a script that does not use
+  them ('王秀英', '홍정훈') is split into a known family name and a known given name;
+* a **first name** when it is one word that is a known first name.
+
+Many first names are also places and words ('Paris', 'Austin', 'Victoria', 'Rose'), so
+one value is weak evidence; the column rules in `columns` ask for most of a column's
+values, and many distinct ones, before they call a column names. Out of reach: names
+absent from every list written alone, and surnames alone under a neutral header.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+import unicodedata
+from functools import lru_cache
+
+from anyascii import anyascii
+
+FULL, FIRST = "full", "first"
+
+_PARTICLES = frozenset(
+    re.findall(
+        r"\S+",
+        "van von de der den del della delle di da das dos du la le les lo y e bin ibn al el "
+        "ter ten zu af av mac mc st saint",
+    )
+)
+# Scripts written without spaces between family and given name.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
+_MAX_LENGTH = 80
+
+
+def _fold(token: str) -> str:
+    return token.strip(".").casefold()
+
+
+def _forms(token: str) -> set[str]:
+    """The token as written (case-folded) and transliterated: 'José' also as 'jose'."""
+    folded = _fold(token)
+    return {folded, anyascii(folded).casefold()} - {""}
+
+
+def _as_words(value: object) -> list[str]:
+    if isinstance(value, dict):  # Faker keeps weighted lists as {name: weight}
+        value = value.keys()
+    if isinstance(value, str) or not hasattr(value, "__iter__"):
+        return []
+    return [word for item in value if isinstance(item, str) for word in item.split()]
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(first names, last names, titles and suffixes) over every Faker locale."""
+    import faker.providers.person as person  # imported lazily: ~0.1 s, once
+
+    first: set[str] = set()
+    last: set[str] = set()
+    affixes: set[str] = set()
+    for module in pkgutil.iter_modules(person.__path__):
+        provider = getattr(
+            importlib.import_module(f"{person.__name__}.{module.name}"), "Provider", None
+        )
+        # Locales name their lists differently ('first_names_female', 'unisex_last_names').
+        for attribute, values in (provider.__dict__ if provider else {}).items():
+            target = _target(attribute, first, last, affixes)
+            for word in _as_words(values) if target is not None else ():
+                target.update(_forms(word))
+    # Initials and two-letter words are not evidence (but '王', '이' are family names).
+    first = {w for w in first if len(w) > 2 or _UNSPACED.fullmatch(w)}
+    last = {w for w in last if len(w) > 1 or _UNSPACED.fullmatch(w)}
+    return frozenset(first), frozenset(last), frozenset(affixes)
+
+
+def _target(attribute: str, first: set[str], last: set[str], affixes: set[str]) -> set[str] | None:
+    if "format" in attribute:
+        return None
+    if "first_name" in attribute or "middle_name" in attribute:
+        return first
+    if "last_name" in attribute:
+        return last
+    if "prefix" in attribute or "suffix" in attribute:
+        return affixes
+    return None
+
+
+def is_first_name(token: str) -> bool:
+    first, _, _ = _dictionary()
+    return any(_forms(part) & first for part in _parts(token))
+
+
+def is_last_name(token: str) -> bool:
+    _, last, _ = _dictionary()
+    return any(_forms(part) & last for part in _parts(token))
+
+
+def person_name_kind(value: str) -> str | None:
+    """FULL, FIRST or None for one normalised cell."""
+    if not value or len(value) > _MAX_LENGTH or any(c.isdigit() or c in "@/\\:;_" for c in value):
+        return None
+    if value.count(",") == 1:  # 'Smith, John' -> 'John Smith'
+        family, given = value.split(",")
+        value = f"{given} {family}"
+    words = value.split()
+    if not words or not all(_is_word(w) for w in words):
+        return None
+    _, _, affixes = _dictionary()
+    core = [w for w in words if not (_forms(w) & affixes) and _fold(w) not in _PARTICLES]
+    if len(core) == 1:
+        return _one_word(core[0])
+    if not 2 <= len(core) <= 5:
+        return None
+    if _is_full_name(core):
+        return FULL
+    return None
+
+
+def _is_word(word: str) -> bool:
+    """Letters (marks included: Devanagari vowel signs), with the apostrophes, hyphens
+    and dots of names ("O'Neil", "Lebon-Buisson", "J.")."""
+    if not unicodedata.category(word[0]).startswith("L"):
+        return False
+    return all(unicodedata.category(c)[0] in "LM" or c in "'’-." for c in word)
+
+
+def _parts(word: str) -> list[str]:
+    """A word and its hyphenated parts: 'Biggen-Briemer' -> also 'Biggen', 'Briemer'."""
+    return [word, *(p for p in word.split("-") if p)] if "-" in word else [word]
+
+
+def _one_word(word: str) -> str | None:
+    if _UNSPACED.fullmatch(word):
+        return FULL if _split_unspaced(word) else None
+    return FIRST if is_first_name(word) else None
+
+
+def _is_full_name(words: list[str]) -> bool:
+    """One known first name and another known first or last name among the words."""
+    for index, word in enumerate(words):
+        if not is_first_name(word):
+            continue
+        others = words[:index] + words[index + 1 :]
+        if any(is_last_name(o) or is_first_name(o) for o in others):
+            return True
+    return False
+
+
+def _split_unspaced(word: str) -> bool:
+    """'王秀英' = family '王' + given '秀英' (one- or two-character family names)."""
+    if not 2 <= len(word) <= 5:
+        return False
+    for cut in (1, 2):
+        family, given = word[:cut], word[cut:]
+        if given and is_last_name(family) and is_first_name(given):
+            return True
+    return False

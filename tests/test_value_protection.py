@@ -1,0 +1,149 @@
+"""Prepare, for real on Spark: entities found in every row (not only the sample), rare
+categories folded, extremes clipped, and the pseudonymisation key kept out of the plan."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import date, timedelta
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from faker import Faker
+
+from synthpipe.dataset_config import DatasetConfig
+from synthpipe.errors import InputRefused
+from synthpipe.layout import RunLayout
+from synthpipe.pii.keys import ENV_VAR
+from synthpipe.prepare import CsvDialect, prepare
+from synthpipe.protection import RARE_TOKEN
+from synthpipe.validate import validate_file
+from synthpipe.verify import verify_cleaned
+
+pytestmark = pytest.mark.slow
+ROWS = 4000
+PLANTED_EMAILS = ["hidden.one@example.org", "x.two@example.net", "third@mail.example.com"]
+UNIQUE_AMOUNT = "987654.32"
+ONE_OFF = "Zanzibar Premium"
+
+
+def _rows() -> list[list[str]]:
+    rng = random.Random(4)
+    faker = Faker("en_US")
+    faker.seed_instance(4)
+    rows = []
+    for i in range(ROWS):
+        note = faker.sentence()
+        channel = rng.choice(["web", "branch", "phone", "app"])
+        if i in (500, 1500, 2500):
+            note = f"customer wrote from {PLANTED_EMAILS[i // 1000]} about a refund"
+        if i == 3100:
+            channel = f"<{PLANTED_EMAILS[0]}>"
+        day = date(2024, 1, 1) + timedelta(days=rng.randrange(365))
+        rows.append(
+            [
+                note,
+                channel,
+                rng.choice(["gold", "silver", "bronze"]) if i != 7 else ONE_OFF,
+                f"{rng.lognormvariate(3, 0.8):.2f}" if i != 42 else UNIQUE_AMOUNT,
+                "1" if i % 200 == 0 else "0",  # a 0.5% class
+                day.isoformat() if i != 99 else "1931-05-17",
+            ]
+        )
+    return rows
+
+
+@pytest.fixture(scope="module")
+def prepared(spark, tmp_path_factory):
+    root = tmp_path_factory.mktemp("protect")
+    raw = root / "raw" / "ds" / "input.csv"
+    raw.parent.mkdir(parents=True)
+    lines = ["notes,channel,tier,amount,flag,booked"]
+    lines += [",".join(row) for row in _rows()]
+    raw.write_text("\n".join(lines) + "\n")
+    layout = RunLayout(str(root), "ds", "20261130T000000Z-abc")
+    schema = prepare(
+        spark,
+        source=str(raw),
+        dialect=CsvDialect.from_report(validate_file(raw)),
+        layout=layout,
+        config=DatasetConfig(),
+        detector=None,
+    )
+    frame = pq.read_table(layout.cleaned_data).to_pandas()
+    return schema, frame, layout
+
+
+def test_a_few_emails_in_thousands_of_rows_are_masked_by_prepare(prepared):
+    schema, frame, layout = prepared
+    assert schema.column("notes").pii_action == "mask"
+    text = frame["notes"].str.cat(sep="\n")
+    assert not any(email in text for email in PLANTED_EMAILS)
+    assert text.count("<EMAIL_ADDRESS>") == 3
+    verify_cleaned(layout)  # nothing left for the full scan: the run is not refused
+
+
+def test_a_category_column_with_one_wrapped_email_is_masked_and_still_learned(prepared):
+    schema, frame, _ = prepared
+    channel = schema.column("channel")
+    assert channel.pii_action == "mask"
+    assert channel.type == "categorical"
+    assert channel.role == "feature"
+    assert not frame["channel"].str.contains("@").any()
+
+
+def test_rare_categories_become_one_token_and_are_counted(prepared):
+    schema, frame, layout = prepared
+    assert ONE_OFF not in set(frame["tier"])
+    assert (frame["tier"] == RARE_TOKEN).sum() == 1
+    assert schema.column("tier").protection == {"rare_rows": 1, "rare_categories": 1}
+    recorded = json.loads(Path(layout.schema_json).read_text())
+    assert recorded["value_protection"]["min_category_count"] == 10
+    assert ONE_OFF not in Path(layout.schema_json).read_text()
+
+
+def test_extremes_are_clipped_to_inner_quantiles(prepared):
+    schema, frame, _ = prepared
+    amounts = frame["amount"]
+    assert amounts.max() < float(UNIQUE_AMOUNT)
+    # At least 1% of the rows (and at least k) share the top value after clipping.
+    assert (amounts == amounts.max()).sum() >= 0.01 * ROWS
+    counts = schema.column("amount").protection
+    assert counts["clipped_high_rows"] >= 0.005 * ROWS
+    assert frame["booked"].min() > date(1931, 5, 17)
+
+
+def test_a_flag_with_a_rare_but_frequent_enough_class_keeps_it(prepared):
+    _, frame, _ = prepared
+    assert (frame["flag"] == 1).sum() == ROWS // 200  # 20 rows: at least k, kept
+
+
+def test_value_protection_settings_are_checked():
+    config = DatasetConfig.from_dict({"value_protection": {"min_category_count": 25}})
+    assert config.value_protection.min_category_count == 25
+    for bad in (
+        {"min_category_count": 1},
+        {"clip_quantiles": [0.0, 0.99]},
+        {"clip_quantiles": [0.01, 1.0]},
+        {"enabled": False},
+    ):
+        with pytest.raises(InputRefused) as caught:
+            DatasetConfig.from_dict({"value_protection": bad})
+        assert caught.value.code == "bad_dataset_config"
+
+
+def test_the_pseudonymisation_key_is_not_in_the_query_plan(spark, tmp_path, monkeypatch):
+    key = "a-very-secret-key-0123456789abcdef"
+    monkeypatch.setenv(ENV_VAR, key)
+    from synthpipe.prepare._privacy import pseudonymiser
+
+    frame = spark.createDataFrame([("C1",), ("C2",)], ["customer"])
+    hashed = frame.select(pseudonymiser(spark, key.encode())(frame["customer"]).alias("h"))
+    plan = hashed._jdf.queryExecution().toString().lower()
+    padded = key.encode().ljust(64, b"\0")
+    for pad in (0x36, 0x5C):  # HMAC's inner and outer pads, as a SQL literal would hold
+        assert bytes(b ^ pad for b in padded).hex() not in plan
+    assert key.lower() not in plan
+    assert key.encode().hex() not in plan
+    assert len(hashed.collect()[0]["h"]) == 64
