@@ -209,7 +209,7 @@ def _histogram(
         return _histogram_data(labels, real_shares, synthetic_shares, missing)
     low, high = np.quantile(protected, [QUANTILES["p1"], QUANTILES["p99"]])
     if high <= low:
-        high = low + 1.0  # (nearly) one value: bins of width 1/30 around it
+        high = low + 1.0  # (nearly) one value: 30 bins over [p1, p1 + 1]
     edges = np.linspace(low, high, HISTOGRAM_BINS + 1)
     bounds = np.concatenate([[-np.inf], edges[1:-1], [np.inf]])
     fmt = _iso if sdtype == "datetime" else _short

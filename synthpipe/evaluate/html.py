@@ -88,6 +88,10 @@ def _table(headers: list[str], rows: list[list[str]], row_classes: list[str] | N
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def _values(count: int) -> str:
+    return f"{_fmt(count)} value" if count == 1 else f"{_fmt(count)} values"
+
+
 def _td(text: str, numeric: bool = False) -> str:
     return f'<td class="num">{text}</td>' if numeric else f"<td>{text}</td>"
 
@@ -203,9 +207,9 @@ def _summary_text(stats: dict[str, Any], sdtype: str) -> str:
         rare = stats.get("rare") or {}
         if rare.get("values"):
             shown.append(
-                f"{escape(rare['label'])} {_pct(rare['share'])} ({_fmt(rare['values'])} values)"
+                f"{escape(rare['label'])} {_pct(rare['share'])} ({_values(rare['values'])})"
             )
-        return f"{_fmt(stats['distinct'])} values; top: {', '.join(shown) or '–'}"
+        return f"{_values(stats['distinct'])}; top: {', '.join(shown) or '–'}"
     if "median" not in stats:
         present = stats["count"] - stats["missing"]
         return "too few values to summarise" if present else "no values"
@@ -501,7 +505,7 @@ def _protection(report: dict[str, Any]) -> str:
     body = f'<div class="explain">{done}{shown}</div>'
     rows = [
         [_td(f"<code>{escape(name)}</code>")]
-        + [_td(_fmt(counts.get(key)) if key in counts else "–", True) for key in PROTECTION_COUNTS]
+        + [_td(_fmt(counts[key]) if key in counts else "–", True) for key in PROTECTION_COUNTS]
         for name, counts in record["columns"].items()
     ]
     if rows:
