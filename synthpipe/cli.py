@@ -61,8 +61,8 @@ def _parser() -> argparse.ArgumentParser:
         "report",
         help="render report.html again from a run's report.json",
         description="Read RUN_DIR/report.json (a run's staging/<dataset>/<run_id>/ or "
-        "synthetic/<dataset>/<run_id>/ folder), check it against the report schema, and "
-        "write RUN_DIR/report.html again.",
+        "synthetic/<dataset>/<run_id>/ folder), check its version and the report schema, "
+        "and write RUN_DIR/report.html again.",
     )
     report.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="folder with report.json")
 
@@ -271,11 +271,12 @@ def _print_retrain(job) -> None:
 def _report(run_dir: Path) -> int:
     import jsonschema
 
-    from synthpipe.evaluate import load_schema, write_report
+    from synthpipe.evaluate import REPORT_VERSION, load_schema, write_report
 
     source = run_dir / "report.json"
     try:
         data = json.loads(source.read_text(encoding="utf-8"))
+        _check_report_version(data, REPORT_VERSION)
         jsonschema.validate(data, load_schema())
     except (OSError, ValueError, jsonschema.ValidationError) as error:
         problem = getattr(error, "message", None) or str(error)
@@ -284,6 +285,18 @@ def _report(run_dir: Path) -> int:
     _, html = write_report(data, run_dir)
     print(f"Report: {html}")
     return 0
+
+
+def _check_report_version(data: object, expected: str) -> None:
+    """Refuse an older report: version 1 printed real minimums, maximums and rare labels,
+    so rendering it again would publish them again."""
+    version = data.get("version") if isinstance(data, dict) else None
+    if version is not None and version != expected:
+        raise ValueError(
+            f"report.json version {version} is not {expected}, the version this synthpipe "
+            "renders (older reports may show real minimums, maximums and rare categories); "
+            "evaluate the run again"
+        )
 
 
 def _gate_lines(result: RunResult) -> list[str]:

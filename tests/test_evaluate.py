@@ -278,7 +278,7 @@ def test_report_json_validates_against_schema(good_report: Report, tmp_path: Pat
     data = json.loads(json_path.read_text(encoding="utf-8"))
     jsonschema.validate(data, schema)
     assert html_path.stat().st_size > 10_000
-    assert data["version"] == "1" and data["verdict"] == "pass"
+    assert data["version"] == "2" and data["verdict"] == "pass"
     assert [g["name"] for g in data["gates"]] == [
         "quality",
         "association_gap",

@@ -11,7 +11,9 @@
 Modules: `fidelity` (SDMetrics quality and diagnostic, summaries, chart data), `privacy`
 (closer-to-training share, DCR, exact copies, PII rescan; how our share differs from
 SDMetrics' DCROverfittingProtection), `utility` (TSTR vs TRTR, target rate), `gate`
-(thresholds and verdict), `report` (report.json contract), `html` (report.html).
+(thresholds and verdict), `report` (report.json contract), `html` (report.html),
+`disclosure` (what the report may print of the real data: quantiles, never a minimum or a
+maximum, and category labels seen at least k times).
 """
 
 from synthpipe.evaluate.core import evaluate

@@ -10,9 +10,11 @@ import pandas as pd
 
 from synthpipe.errors import StepFailed
 from synthpipe.evaluate import fidelity, privacy, utility
+from synthpipe.evaluate.disclosure import QUANTILES, Disclosure
 from synthpipe.evaluate.frames import sample, with_datetimes
 from synthpipe.evaluate.gate import STEP, Thresholds, check, verdict
 from synthpipe.evaluate.report import Privacy, Quality, Report, SampleSizes, jsonable
+from synthpipe.protection import ValueProtection
 from synthpipe.schema import DatasetSchema
 from synthpipe.train.metadata import TABLE, metadata_dict, modelled_columns
 
@@ -49,12 +51,19 @@ def evaluate(
     sdtypes training used). The PII rescan reads every column of `synthetic`.
     `prepare_summary` is Prepare's list of {column, action, entity_types, reason};
     `lineage` is any JSON object (source, versions, run id) copied into the report.
+    The report prints only what schema.json's `value_protection` allows (its k; defaults
+    when absent): see `disclosure`.
     Raises StepFailed when the frames cannot be evaluated (missing columns, no rows).
     """
     metadata, sdtypes = _metadata(schema, target_column, train, holdout, synthetic)
+    protection = _protection(schema)
     train, holdout, synthetic = (with_datetimes(f, sdtypes) for f in (train, holdout, synthetic))
     columns = list(sdtypes)
     real, synth = train[columns], synthetic[columns]
+    # Which labels the report may print: counted on every real row the evaluation reads.
+    disclosure = Disclosure.from_real(
+        [real, holdout[columns]], sdtypes, protection.min_category_count
+    )
     timings: dict[str, float] = {}
     timed = _timer(timings)
 
@@ -62,8 +71,10 @@ def evaluate(
     synth_q = sample(synth, quality_rows, seed + 1)
     scores = timed("quality", lambda: fidelity.quality(real_q, synth_q, metadata))
     diagnostic = timed("diagnostic", lambda: fidelity.diagnostic(real, synth, metadata))
-    summaries = timed("summaries", lambda: fidelity.column_summaries(real, synth, sdtypes))
-    plots = timed("plots", lambda: _plots(real_q, synth_q, sdtypes))
+    summaries = timed(
+        "summaries", lambda: fidelity.column_summaries(real, synth, sdtypes, disclosure)
+    )
+    plots = timed("plots", lambda: _plots(real_q, synth_q, sdtypes, disclosure))
     memo = timed(
         "closer_to_training",
         lambda: privacy.memorisation(
@@ -86,7 +97,9 @@ def evaluate(
     rate, useful = None, None
     if target_column:
         all_real = pd.concat([train[[target_column]], holdout[[target_column]]])
-        rate = utility.target_rate(all_real, synthetic, target_column, thresholds.target_rate)
+        rate = utility.target_rate(
+            all_real, synthetic, target_column, thresholds.target_rate, disclosure
+        )
         useful = timed(
             "utility",
             lambda: utility.utility(
@@ -97,6 +110,7 @@ def evaluate(
                 target=target_column,
                 rows=utility_rows,
                 seed=seed,
+                disclosure=disclosure,
             ),
         )
 
@@ -143,6 +157,7 @@ def evaluate(
         diagnostic=diagnostic,
         sample_sizes=sizes,
         prepare=[{k: item.get(k) for k in PREPARE_KEYS} for item in prepare_summary],
+        value_protection=_protection_record(schema, protection),
         lineage=jsonable(dict(lineage)),
         plots=plots,
         seed=seed,
@@ -196,9 +211,29 @@ def _refuse(code: str, message: str) -> StepFailed:
     )
 
 
-def _plots(real: pd.DataFrame, synthetic: pd.DataFrame, sdtypes: dict[str, str]) -> dict:
+def _protection(schema: DatasetSchema) -> ValueProtection:
+    """The run's value protection as Prepare recorded it (defaults when it recorded none)."""
+    try:
+        return ValueProtection.from_dict(schema.value_protection)
+    except (TypeError, ValueError) as error:
+        raise _refuse("bad_value_protection", f"schema.json's value_protection: {error}") from None
+
+
+def _protection_record(schema: DatasetSchema, protection: ValueProtection) -> dict[str, Any]:
+    """What report.json records: the settings, and Prepare's counts per column (no values)."""
     return {
-        "columns": fidelity.column_plots(real, synthetic, sdtypes),
+        "applied_by_prepare": bool(schema.value_protection),
+        "settings": protection.to_dict(),
+        "report_quantiles": list(QUANTILES),
+        "columns": {c.name: dict(c.protection) for c in schema.columns if c.protection},
+    }
+
+
+def _plots(
+    real: pd.DataFrame, synthetic: pd.DataFrame, sdtypes: dict[str, str], disclosure: Disclosure
+) -> dict:
+    return {
+        "columns": fidelity.column_plots(real, synthetic, sdtypes, disclosure),
         "associations": fidelity.associations(real, synthetic, sdtypes),
     }
 

@@ -12,6 +12,9 @@
   realistic or how private the data is.
 - `column_summaries`: summary statistics real vs synthetic per column, on all rows.
 - `column_plots` and `associations`: the data behind the report's charts.
+
+Summaries and charts print only what `disclosure.Disclosure` allows: quantiles (p1 to
+p99) rather than a minimum or a maximum, and category labels seen at least k times.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import numpy as np
 import pandas as pd
 from sdmetrics.reports import DiagnosticReport, QualityReport
 
+from synthpipe.evaluate.disclosure import OTHER_RARE, QUANTILES, Disclosure
 from synthpipe.evaluate.frames import NUMERIC_SDTYPES, as_labels
 from synthpipe.train.data import as_numbers
 from synthpipe.train.metadata import TABLE
@@ -36,6 +40,7 @@ DIAGNOSTIC_NOTE = (
 )
 TOP_CATEGORIES = 20
 HISTOGRAM_BINS = 30
+FEW_VALUES_LABEL = "values (too few to bin)"
 # Association matrices cover this many columns (the heatmaps draw the first 30).
 MAX_ASSOCIATION_COLUMNS = 100
 # Numbers are cut into this many quantile bins for Cramér's V against a category.
@@ -115,34 +120,38 @@ def diagnostic(real: pd.DataFrame, synthetic: pd.DataFrame, metadata: dict) -> d
 
 
 def column_summaries(
-    real: pd.DataFrame, synthetic: pd.DataFrame, sdtypes: dict[str, str]
+    real: pd.DataFrame, synthetic: pd.DataFrame, sdtypes: dict[str, str], disclosure: Disclosure
 ) -> dict[str, dict[str, Any]]:
-    """Per column: its sdtype and summary statistics of the real and synthetic values."""
+    """Per column: its sdtype and summary statistics of the real and synthetic values,
+    with only what `disclosure` lets the report print (quantiles, frequent labels)."""
     summaries = {}
     for column, sdtype in sdtypes.items():
-        describe = _describe_numbers if sdtype in NUMERIC_SDTYPES else _describe_categories
-        summaries[column] = {
-            "sdtype": sdtype,
-            "real": describe(real[column], sdtype),
-            "synthetic": describe(synthetic[column], sdtype),
-        }
+        if sdtype in NUMERIC_SDTYPES:
+            real_stats = _describe_numbers(real[column], sdtype, disclosure)
+            synthetic_stats = _describe_numbers(synthetic[column], sdtype, disclosure)
+        else:
+            real_stats = _describe_categories(real[column], column, disclosure)
+            synthetic_stats = _describe_categories(synthetic[column], column, disclosure)
+        summaries[column] = {"sdtype": sdtype, "real": real_stats, "synthetic": synthetic_stats}
     return summaries
 
 
-def _describe_numbers(series: pd.Series, sdtype: str) -> dict[str, Any]:
+def _describe_numbers(series: pd.Series, sdtype: str, disclosure: Disclosure) -> dict[str, Any]:
+    """Count, missing and quantiles p1 to p99; mean and sd for numbers. No min or max:
+    the values are first pulled in at both ends (Disclosure.numbers), mean and sd too."""
     values = as_numbers(series)
-    present = values[~np.isnan(values)]
-    stats: dict[str, Any] = {"count": len(values), "missing": int(len(values) - len(present))}
-    if len(present) == 0:
+    missing = int(np.isnan(values).sum())
+    stats: dict[str, Any] = {"count": len(values), "missing": missing}
+    protected = disclosure.numbers(values)
+    if protected is None:
         return stats
-    quantiles = np.quantile(present, [0.0, 0.25, 0.5, 0.75, 1.0])
-    names = ("min", "p25", "median", "p75", "max")
+    quantiles = np.quantile(protected, list(QUANTILES.values()))
     if sdtype == "datetime":
         # Dates read better as dates; a mean of dates is of little use.
-        stats |= {n: _iso(q) for n, q in zip(names, quantiles, strict=True)}
+        stats |= {n: _iso(q) for n, q in zip(QUANTILES, quantiles, strict=True)}
         return stats
-    stats |= {"mean": float(present.mean()), "std": float(present.std())}
-    stats |= {n: float(q) for n, q in zip(names, quantiles, strict=True)}
+    stats |= {"mean": float(protected.mean()), "std": float(protected.std())}
+    stats |= {n: float(q) for n, q in zip(QUANTILES, quantiles, strict=True)}
     return stats
 
 
@@ -150,14 +159,18 @@ def _iso(nanoseconds: float) -> str:
     return pd.Timestamp(int(nanoseconds)).isoformat()
 
 
-def _describe_categories(series: pd.Series, sdtype: str) -> dict[str, Any]:
+def _describe_categories(series: pd.Series, column: str, disclosure: Disclosure) -> dict[str, Any]:
+    """The five most common printable labels; the others only as a count and a share."""
     labels = as_labels(series)
     shares = labels.value_counts(normalize=True)
+    shown = disclosure.shown(column, shares.index)
+    frequent, rare = shares[shown], shares[~shown]
     return {
         "count": len(labels),
         "missing": int(series.isna().sum()),
         "distinct": int(series.nunique()),
-        "top": [{"value": str(k), "share": float(v)} for k, v in shares.head(5).items()],
+        "top": [{"value": str(k), "share": float(v)} for k, v in frequent.head(5).items()],
+        "rare": {"label": OTHER_RARE, "values": len(rare), "share": float(rare.sum())},
     }
 
 
@@ -165,33 +178,38 @@ def _describe_categories(series: pd.Series, sdtype: str) -> dict[str, Any]:
 
 
 def column_plots(
-    real: pd.DataFrame, synthetic: pd.DataFrame, sdtypes: dict[str, str]
+    real: pd.DataFrame, synthetic: pd.DataFrame, sdtypes: dict[str, str], disclosure: Disclosure
 ) -> dict[str, dict[str, Any]]:
     """Per column: bins (or categories) with the share of real and synthetic rows."""
     plots = {}
     for column, sdtype in sdtypes.items():
         if sdtype in NUMERIC_SDTYPES:
-            plots[column] = _histogram(real[column], synthetic[column], sdtype)
+            plots[column] = _histogram(real[column], synthetic[column], sdtype, disclosure)
         else:
-            plots[column] = _bars(real[column], synthetic[column])
+            plots[column] = _bars(real[column], synthetic[column], column, disclosure)
     return plots
 
 
-def _histogram(real: pd.Series, synthetic: pd.Series, sdtype: str) -> dict[str, Any]:
+def _histogram(
+    real: pd.Series, synthetic: pd.Series, sdtype: str, disclosure: Disclosure
+) -> dict[str, Any]:
     """Equal-width bins over the real 1st-99th percentiles, plus one bin below and above.
 
     Heavy tails (BankSim's amounts) would squash everything into the first bin of a
-    min-max range; the outer bins keep the tails visible as shares.
+    min-max range; the outer bins keep the tails visible as shares, and no edge is a
+    real extreme.
     """
     r, s = as_numbers(real), as_numbers(synthetic)
-    present = r[~np.isnan(r)]
-    if len(present) == 0:
-        return _bars(real, synthetic)
-    low, high = np.quantile(present, [0.01, 0.99])
+    missing = {"real": _missing_share(r), "synthetic": _missing_share(s)}
+    protected = disclosure.numbers(r)
+    if protected is None:
+        # Too few values to bin without pointing at single records: present vs missing.
+        labels = [FEW_VALUES_LABEL]
+        real_shares, synthetic_shares = [1 - missing["real"]], [1 - missing["synthetic"]]
+        return _histogram_data(labels, real_shares, synthetic_shares, missing)
+    low, high = np.quantile(protected, [QUANTILES["p1"], QUANTILES["p99"]])
     if high <= low:
-        low, high = float(present.min()), float(present.max())
-    if high <= low:
-        high = low + 1.0
+        high = low + 1.0  # (nearly) one value: 30 bins over [p1, p1 + 1]
     edges = np.linspace(low, high, HISTOGRAM_BINS + 1)
     bounds = np.concatenate([[-np.inf], edges[1:-1], [np.inf]])
     fmt = _iso if sdtype == "datetime" else _short
@@ -199,12 +217,18 @@ def _histogram(real: pd.Series, synthetic: pd.Series, sdtype: str) -> dict[str, 
     inner = edges[1:-1]
     labels += [f"{fmt(a)} – {fmt(b)}" for a, b in itertools.pairwise(inner)]
     labels += [f"≥ {fmt(edges[-2])}"]
+    return _histogram_data(labels, _bin_shares(r, bounds), _bin_shares(s, bounds), missing)
+
+
+def _histogram_data(
+    labels: list[str], real: list[float], synthetic: list[float], missing: dict[str, float]
+) -> dict[str, Any]:
     return {
         "kind": "histogram",
         "labels": labels,
-        "real": _bin_shares(r, bounds),
-        "synthetic": _bin_shares(s, bounds),
-        "missing": {"real": _missing_share(r), "synthetic": _missing_share(s)},
+        "real": real,
+        "synthetic": synthetic,
+        "missing": missing,
     }
 
 
@@ -222,18 +246,27 @@ def _short(value: float) -> str:
     return f"{value:.4g}"
 
 
-def _bars(real: pd.Series, synthetic: pd.Series) -> dict[str, Any]:
-    """The most common real categories, the rest pooled as '(other)'."""
+def _bars(
+    real: pd.Series, synthetic: pd.Series, column: str, disclosure: Disclosure
+) -> dict[str, Any]:
+    """The most common printable real categories; the other printable ones pooled as
+    '(other)', and the labels seen fewer than k times (on either side) as OTHER_RARE."""
     r, s = as_labels(real), as_labels(synthetic)
-    top = r.value_counts().head(TOP_CATEGORIES).index.tolist()
+    r_shown, s_shown = disclosure.shown(column, r), disclosure.shown(column, s)
+    top = r[r_shown].value_counts().head(TOP_CATEGORIES).index.tolist()
     labels = list(top)
     real_shares = [float((r == v).mean()) for v in top]
     synthetic_shares = [float((s == v).mean()) for v in top]
-    rest_real, rest_synthetic = 1.0 - sum(real_shares), 1.0 - sum(synthetic_shares)
-    if rest_real > 1e-12 or rest_synthetic > 1e-12:
-        labels.append("(other)")
-        real_shares.append(max(0.0, rest_real))
-        synthetic_shares.append(max(0.0, rest_synthetic))
+    pooled = (
+        ("(other)", r_shown & ~r.isin(top), s_shown & ~s.isin(top)),
+        (OTHER_RARE, ~r_shown, ~s_shown),
+    )
+    for label, real_rows, synthetic_rows in pooled:
+        real_share, synthetic_share = float(real_rows.mean()), float(synthetic_rows.mean())
+        if real_share > 0 or synthetic_share > 0:
+            labels.append(label)
+            real_shares.append(real_share)
+            synthetic_shares.append(synthetic_share)
     return {"kind": "bars", "labels": labels, "real": real_shares, "synthetic": synthetic_shares}
 
 

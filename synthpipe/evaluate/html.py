@@ -14,6 +14,7 @@ from string import Template
 from typing import Any
 
 from synthpipe.evaluate import svg
+from synthpipe.evaluate.disclosure import OTHER_RARE
 
 TEMPLATE_PATH = Path(__file__).with_name("report_template.html")
 
@@ -26,6 +27,13 @@ GATE_LABELS = {
     "target_rate": "Target class rate: largest relative deviation",
 }
 PERCENT_GATES = ("target_rate",)
+# schema.json's per-column protection counts (synthpipe.schema.ColumnSchema.protection).
+PROTECTION_COUNTS = {
+    "rare_categories": "Rare categories replaced",
+    "rare_rows": "Rows with a rare category",
+    "clipped_low_rows": "Rows clipped low",
+    "clipped_high_rows": "Rows clipped high",
+}
 
 
 def render_html(report: dict[str, Any]) -> str:
@@ -36,6 +44,7 @@ def render_html(report: dict[str, Any]) -> str:
         _privacy(report),
         _utility(report),
         _prepare(report),
+        _protection(report),
         _lineage(report),
         _sizes(report),
     ]
@@ -79,6 +88,10 @@ def _table(headers: list[str], rows: list[list[str]], row_classes: list[str] | N
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def _values(count: int) -> str:
+    return f"{_fmt(count)} value" if count == 1 else f"{_fmt(count)} values"
+
+
 def _td(text: str, numeric: bool = False) -> str:
     return f'<td class="num">{text}</td>' if numeric else f"<td>{text}</td>"
 
@@ -108,6 +121,7 @@ def _header(report: dict[str, Any]) -> str:
             ("privacy", "Privacy"),
             ("utility", "Utility"),
             ("prepare", "Prepare"),
+            ("protection", "Rare values"),
             ("lineage", "Lineage"),
         )
     )
@@ -187,16 +201,24 @@ def _fidelity(report: dict[str, Any]) -> str:
 
 
 def _summary_text(stats: dict[str, Any], sdtype: str) -> str:
+    """One cell: the labels or quantiles report.json holds (never a minimum or maximum)."""
     if "top" in stats:
-        top = ", ".join(f"{escape(t['value'])} {_pct(t['share'])}" for t in stats["top"][:3])
-        return f"{_fmt(stats['distinct'])} values; top: {top}"
+        shown = [f"{escape(t['value'])} {_pct(t['share'])}" for t in stats["top"][:3]]
+        rare = stats.get("rare") or {}
+        if rare.get("values"):
+            shown.append(
+                f"{escape(rare['label'])} {_pct(rare['share'])} ({_values(rare['values'])})"
+            )
+        return f"{_values(stats['distinct'])}; top: {', '.join(shown) or '–'}"
     if "median" not in stats:
-        return "no values"
+        present = stats["count"] - stats["missing"]
+        return "too few values to summarise" if present else "no values"
     if sdtype == "datetime":
-        return f"{escape(stats['min'])} … {escape(stats['max'])}, median {escape(stats['median'])}"
+        low, high, median = (escape(stats[k]) for k in ("p1", "p99", "median"))
+        return f"p1 {low} … p99 {high}, median {median}"
     return (
         f"mean {_fmt(stats['mean'], 2)}, sd {_fmt(stats['std'], 2)}, median "
-        f"{_fmt(stats['median'], 2)}, range {_fmt(stats['min'], 2)} – {_fmt(stats['max'], 2)}"
+        f"{_fmt(stats['median'], 2)}, p1–p99 {_fmt(stats['p1'], 2)} – {_fmt(stats['p99'], 2)}"
     )
 
 
@@ -455,6 +477,40 @@ def _prepare(report: dict[str, Any]) -> str:
         for item in items
     ]
     return head + _table(["Column", "Action", "Personal data types", "Why"], rows)
+
+
+def _protection(report: dict[str, Any]) -> str:
+    """Value protection in plain words, and Prepare's counts per column (never values)."""
+    record = report["value_protection"]
+    settings = record["settings"]
+    k = _fmt(settings["min_category_count"])
+    low, high = (f"p{100 * q:g}" for q in settings["clip_quantiles"])
+    if record["applied_by_prepare"]:
+        done = (
+            f"Values seen fewer than {k} times were replaced by "
+            f"<code>{escape(settings['rare_token'])}</code> before training; numbers, dates "
+            f"and timestamps were clipped to the {low}–{high} range."
+        )
+    else:
+        done = (
+            "Prepare recorded no value protection for this run: the model may have learned "
+            "rare categories and extreme numbers."
+        )
+    shown = (
+        f" This report shows quantiles ({escape(', '.join(record['report_quantiles']))}), "
+        f"never a minimum or a maximum, and only category labels seen at least {k} times in "
+        f"the real data; rarer ones are counted together as “{escape(OTHER_RARE)}”."
+    )
+    head = '<h2 id="protection">Rare values and extremes</h2>'
+    body = f'<div class="explain">{done}{shown}</div>'
+    rows = [
+        [_td(f"<code>{escape(name)}</code>")]
+        + [_td(_fmt(counts[key]) if key in counts else "–", True) for key in PROTECTION_COUNTS]
+        for name, counts in record["columns"].items()
+    ]
+    if rows:
+        body += _table(["Column", *PROTECTION_COUNTS.values()], rows)
+    return head + body
 
 
 def _lineage(report: dict[str, Any]) -> str:

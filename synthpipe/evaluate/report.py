@@ -17,7 +17,9 @@ import numpy as np
 
 from synthpipe.evaluate.gate import Gate
 
-REPORT_VERSION = "1"
+# 2: column summaries show p1 and p99 instead of min and max, category labels seen fewer
+# than k times are pooled as "other (rare)", and `value_protection` is recorded.
+REPORT_VERSION = "2"
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 
 
@@ -47,7 +49,8 @@ class Quality:
     score: float | None
     column_shapes: float | None
     column_pair_trends: float | None
-    # name -> {sdtype, metric, score, real: {...}, synthetic: {...}} (summary statistics)
+    # name -> {sdtype, metric, score, real: {...}, synthetic: {...}} (summary statistics:
+    # quantiles p1..p99 of numbers and dates, labels seen at least k times; no min or max)
     columns: dict[str, dict[str, Any]]
     # [{columns: [a, b], metric, score, real_correlation, ...}]
     pairs: list[dict[str, Any]]
@@ -85,6 +88,9 @@ class Report:
     sample_sizes: SampleSizes
     # What Prepare removed or changed: [{column, action, entity_types, reason}]
     prepare: list[dict[str, Any]]
+    # {applied_by_prepare, settings: ValueProtection.to_dict(), report_quantiles,
+    #  columns: {name: schema.json's protection counts}}: see evaluate.disclosure
+    value_protection: dict[str, Any]
     lineage: dict[str, Any]
     plots: dict[str, Any]
     seed: int

@@ -29,7 +29,8 @@ def evaluate_run(
 
     cleaned_dir holds Prepare's output (data/, schema.json, pii_actions.json); model_dir
     the training folder (holdout.parquet keeps the cleaned rows' index, so the training
-    rows are the cleaned rows without it).
+    rows are the cleaned rows without it). schema.json's `value_protection` travels with
+    the schema: its k decides which category labels the report may print.
     """
     schema = DatasetSchema.from_json((cleaned_dir / "schema.json").read_text("utf-8"))
     cleaned = pd.read_parquet(cleaned_dir / "data")

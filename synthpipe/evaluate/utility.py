@@ -24,6 +24,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import f1_score, roc_auc_score
 from threadpoolctl import threadpool_limits
 
+from synthpipe.evaluate.disclosure import Disclosure
 from synthpipe.evaluate.frames import NUMERIC_SDTYPES, as_labels, sample
 from synthpipe.train.data import as_numbers
 
@@ -36,31 +37,59 @@ OPENMP_THREADS = 1
 
 
 def target_rate(
-    real: pd.DataFrame, synthetic: pd.DataFrame, target: str, tolerance: float
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    target: str,
+    tolerance: float,
+    disclosure: Disclosure,
 ) -> dict[str, Any]:
-    """Per class: real and synthetic rates and the relative deviation."""
+    """Per class: real and synthetic rates and the relative deviation.
+
+    The gate figure reads every real class. The classes printed are those `disclosure`
+    allows; the others (and synthetic classes the real rows lack) are one OTHER_RARE entry.
+    """
     real_rates = as_labels(real[target]).value_counts(normalize=True)
     synthetic_rates = as_labels(synthetic[target]).value_counts(normalize=True)
-    classes = {}
-    for label, rate in real_rates.items():
-        achieved = float(synthetic_rates.get(label, 0.0))
-        classes[str(label)] = {
-            "real_rate": float(rate),
-            "synthetic_rate": achieved,
-            "relative_deviation": abs(achieved - rate) / rate,
-        }
-    unknown = sorted(str(k) for k in synthetic_rates.index if k not in real_rates.index)
-    deviation = max(c["relative_deviation"] for c in classes.values())
+    deviations = [
+        abs(float(synthetic_rates.get(label, 0.0)) - rate) / rate
+        for label, rate in real_rates.items()
+    ]
+    unknown = [k for k in synthetic_rates.index if k not in real_rates.index]
+    classes = [*real_rates.index, *unknown]  # most common real class first
     positive = str(real_rates.index[-1])  # the rarest real class
     return {
         "column": target,
-        "positive_class": positive,
-        "real_rate": classes[positive]["real_rate"],
-        "synthetic_rate": classes[positive]["synthetic_rate"],
-        "max_relative_deviation": float(deviation),
+        "positive_class": disclosure.label(target, positive),
+        "real_rate": float(real_rates[positive]),
+        "synthetic_rate": float(synthetic_rates.get(positive, 0.0)),
+        "max_relative_deviation": float(max(deviations)),
         "tolerance": tolerance,
-        "classes": classes,
-        "classes_not_in_real": unknown,
+        "classes": _shown_classes(classes, real_rates, synthetic_rates, target, disclosure),
+        "classes_not_in_real": len(unknown),
+    }
+
+
+def _shown_classes(
+    classes: list[str],
+    real_rates: pd.Series,
+    synthetic_rates: pd.Series,
+    target: str,
+    disclosure: Disclosure,
+) -> dict[str, dict[str, float | None]]:
+    """Rates per printable class, the rest summed into one OTHER_RARE class."""
+    pooled: dict[str, list[float]] = {}
+    for label in classes:
+        shown = disclosure.label(target, str(label))
+        rates = pooled.setdefault(shown, [0.0, 0.0])
+        rates[0] += float(real_rates.get(label, 0.0))
+        rates[1] += float(synthetic_rates.get(label, 0.0))
+    return {
+        label: {
+            "real_rate": real,
+            "synthetic_rate": synthetic,
+            "relative_deviation": abs(synthetic - real) / real if real > 0 else None,
+        }
+        for label, (real, synthetic) in pooled.items()
     }
 
 
@@ -73,8 +102,10 @@ def utility(
     target: str,
     rows: int,
     seed: int,
+    disclosure: Disclosure,
 ) -> dict[str, Any]:
-    """TSTR vs TRTR on the holdout; see the module docstring."""
+    """TSTR vs TRTR on the holdout; see the module docstring. The positive class is
+    printed only when `disclosure` allows it (OTHER_RARE otherwise)."""
     size = min(rows, len(train), len(synthetic))
     real_fit = sample(train, size, seed)
     synthetic_fit = sample(synthetic, size, seed + 1)
@@ -85,7 +116,7 @@ def utility(
     result: dict[str, Any] = {
         "classifier": "sklearn HistGradientBoostingClassifier (default settings)",
         "target": target,
-        "positive_class": positive,
+        "positive_class": disclosure.label(target, positive),
         "training_rows": size,
         "test_rows": len(holdout),
         "features": features,
