@@ -538,6 +538,15 @@ def _check_header(header: list[str], trailing_allowed: bool = True) -> None:
             "Add a header row: a first row with a name for each column.",
             {"columns": len(header)},
         )
+    if _holds_personal_data(filled):
+        # The first row is a record: its values must not travel on as column names.
+        raise _refuse(
+            "header_missing",
+            "The first row holds personal data (such as an e-mail address, a phone number "
+            "or a person's name), so it is a record, not a header row.",
+            "Add a header row: a first row with a name for each column.",
+            {"columns": len(header)},
+        )
     checked = header[:-1] if trailing_allowed and not header[-1] else header
     empty = [i + 1 for i, name in enumerate(checked) if not snake_case(name)]
     if empty:
@@ -545,28 +554,39 @@ def _check_header(header: list[str], trailing_allowed: bool = True) -> None:
             "header_empty_name",
             f"The header has no usable name for column(s) {_positions(empty)}.",
             "Give every column a name with at least one letter or digit.",
-            {"positions": empty, "names": [header[i - 1] for i in empty]},
+            {"positions": empty},
         )
     _check_duplicates(checked)
+
+
+def _holds_personal_data(names: list[str]) -> bool:
+    """The header row scanned with the detectors the data gets: any entity written in a
+    distinctive shape (an e-mail, a phone number, an IBAN...), or a person's full name
+    next to another value (a record: 'John Smith,john@x.com,1200'). A column called
+    'Mark Price' alone is still a header."""
+    from synthpipe.pii import strong_types  # imported lazily: validation stays light
+    from synthpipe.pii.person_names import FULL, person_name_kind
+
+    if any(strong_types(name) for name in names):
+        return True
+    people = sum(person_name_kind(name) == FULL for name in names)
+    values = sum(_looks_like_value(name) for name in names)
+    return people >= 1 and people + values >= 2
 
 
 def _check_duplicates(header: list[str]) -> None:
     positions: dict[str, list[int]] = {}
     for i, name in enumerate(header):
         positions.setdefault(snake_case(name), []).append(i + 1)
-    clashes = [
-        {"column": column, "positions": where, "names": [header[i - 1] for i in where]}
-        for column, where in positions.items()
-        if len(where) > 1
-    ]
+    clashes = [where for where in positions.values() if len(where) > 1]
     if clashes:
-        names = "; ".join(", ".join(repr(n) for n in c["names"]) for c in clashes)
+        listed = "; ".join(" and ".join(str(p) for p in where) for where in clashes)
         raise _refuse(
             "header_duplicate_name",
-            f"Some column names are the same once normalised: {names}.",
+            f"Columns {listed} have the same name once normalised.",
             "Rename the columns so that each name is distinct (case, spaces and "
             "punctuation are ignored when comparing).",
-            {"duplicates": clashes},
+            {"duplicates": [{"positions": where} for where in clashes]},
         )
 
 

@@ -274,9 +274,11 @@ def test_run_log_is_json_lines_and_holds_no_cell_values(spark, tmp_path):
     source = write(tmp_path / "in", small_csv(300, canary_row=123))
     result = run_local(source, workdir=tmp_path / "work", until="prepare")
     assert result.exit_code == 0
-    # The canary went through the pipeline: it is data in the cleaned output.
+    # The canary, a category seen once, went through Prepare and was folded into the
+    # rare token by value protection: not even the cleaned output holds it.
     frame = pq.read_table(Path(result.outputs["cleaned"]) / "data").to_pandas()
-    assert CANARY in set(frame["category"])
+    assert CANARY not in set(frame["category"])
+    assert "_RARE_" in set(frame["category"])
 
     log_path = tmp_path / "work" / "staging" / result.dataset / result.run_id / "run.log.jsonl"
     assert result.outputs["log"] == str(log_path)

@@ -95,7 +95,11 @@ def test_verify_passes_clean_data(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_kept_pii_column_stops_the_run_and_is_quarantined(spark, pii_csv, tmp_path):
+def test_a_kept_pii_column_stops_the_run_and_is_quarantined(spark, tmp_path):
+    # A few contacts, each seen often enough that value protection keeps them.
+    pii_csv = tmp_path / "pii.csv"
+    rows = [f"contact{i % 12}@example.org,{i % 7},{i * 1.5}" for i in range(360)]
+    pii_csv.write_text("email,kind,amount\n" + "\n".join(rows) + "\n")
     workdir = tmp_path / "runs"
     (workdir / "config").mkdir(parents=True)
     config = {"columns": {"email": {"pii_action": "keep"}}}

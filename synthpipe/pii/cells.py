@@ -19,12 +19,13 @@ from synthpipe.pii import entities as E
 from synthpipe.pii import values as V
 
 _EMAIL = re.compile(r"[\w.%+'\-]+@[\w\-]+(?:\.[\w\-]+)*\.[^\W\d_]{2,}")
-_CARD = re.compile(r"(?<![\d\-])\d(?:[ \-]?\d){11,18}(?![\d])")
+# Not inside a longer word or code ('04102605-8f3c-...' is a UUID, not a card or phone).
+_CARD = re.compile(r"(?<![\w\-])\d(?:[ \-]?\d){11,18}(?![\w])")
 _IBAN = re.compile(r"\b[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]){11,34}\b")
 _IBAN_GROUP = re.compile(r"[ \-]")
 _PHONE = re.compile(
     r"(?<![\w+\-/.:])(?:\+|00)?\(?\d[\d\s().\-/]{5,22}\d(?:\s*(?:x|ext\.?)\s*\d{1,6})?"
-    r"(?![\d]|[\-/.]\d)",
+    r"(?![\w]|[\-/.]\d)",
     re.IGNORECASE,
 )
 _IPV4 = re.compile(r"(?<![\w.:/\-])(?:\d{1,3}\.){3}\d{1,3}(?![\d]|\.\d)")

@@ -71,7 +71,7 @@ _EVIDENCE_RANK = {"name+values": 0, "values": 1, "pair": 2, "free-text": 3, "nam
 GATE = (
     r"@|(?:[^0-9]*[0-9]){6}|[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}"
     r"|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:|AKIA|ASIA|[A-Za-z0-9/+]{40}"
-    r"|^\s*\pL[\pL\pM'’.,\- ]*$"
+    r"|^\s*\pL[\pL\pM'’.,\-]*(?:\s+[\pL\pM'’.,\-]+){0,5}\s*$"
 )
 # What a cell needs to hold a strongly written entity (Java and RE2 agree on it): Prepare
 # counts such cells over every row in Spark.
@@ -80,6 +80,9 @@ STRONG_GATE = (
     r"|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:|AKIA|ASIA"
 )
 _BARE_DIGITS = re.compile(r"\d{9,19}")
+_PHONE_LENGTH_DIGITS = re.compile(r"\+?\d{7,15}")
+# A time of day other than midnight: a timestamp of an event, not a date of birth.
+_CLOCK = re.compile(r"\d{1,2}:\d{2}")
 _TEXT_WORDS = re.compile(r"[^\W\d_]{2,}\s+\S")
 _PAIR = re.compile(r"\(?\s*(-?\d{1,3}\.\d+)\s*[,; ]\s*(-?\d{1,3}\.\d+)\s*\)?")
 _DECIMAL = re.compile(r"-?\d{1,3}(?:\.\d+)?")
@@ -105,6 +108,9 @@ class _Tally:
     # Bare digit runs (9 to 19 digits) and, among them, checksum hits per type.
     bare_rows: int = 0
     bare_hits: Counter[str] = field(default_factory=Counter)
+    # Digit runs of a phone number's length that matched nothing else (a mobile number
+    # written without spaces): part of the union only beside strongly written entities.
+    phone_length_rows: int = 0
     # Person names from the dictionary: rows and distinct values, full and first only.
     full_name_rows: int = 0
     full_name_distinct: int = 0
@@ -257,10 +263,18 @@ def _count_value(
         tally.first_name_distinct += 1
     if strict or strong or kind == person_names.FULL:
         tally.any_rows += count
-    parsed = parse_date(value) if len(value) >= 6 else None
+    elif _PHONE_LENGTH_DIGITS.fullmatch(value):
+        tally.phone_length_rows += count
+    timed = _CLOCK.search(value) and not _midnight(value)
+    parsed = parse_date(value) if len(value) >= 6 and not timed else None
     if parsed is not None:
         tally.dates[parsed] += count
         tally.date_rows += count
+
+
+def _midnight(value: str) -> bool:
+    """Every time of day in the value is 00:00 (a date exported with a zero time)."""
+    return all(set(re.sub(r"\D", "", t)) <= {"0"} for t in re.findall(r"\d+:[\d:.]+", value))
 
 
 def _distinct_with_counts(values: Any) -> tuple[pa.Array, pa.Array]:
@@ -304,9 +318,10 @@ def _tally_arrow(
         text_like = pc.match_substring_regex(distinct, r"\pL{2,}\s+\S")
         outside = pc.and_(keep, pc.invert(pc.match_substring_regex(distinct, GATE)))
         outside_text = pc.sum(pc.filter(counts, pc.and_(outside, text_like))).as_py() or 0
+        outside_distinct = pc.sum(pc.cast(outside, pa.int64())).as_py() or 0
         keep = pc.and_(keep, pc.invert(outside))
     else:
-        outside_text = 0
+        outside_text = outside_distinct = 0
     examined: Counter[str] = Counter()
     for raw, count in zip(
         pc.filter(distinct, keep).to_pylist(), pc.filter(counts, keep).to_pylist(), strict=True
@@ -316,7 +331,8 @@ def _tally_arrow(
             examined[value] += count
     tally = _tally(examined, hints, settings)
     tally.rows = rows
-    tally.distinct = len(distinct)
+    # Distinct as the sample counts them: non-null, after trimming and unquoting.
+    tally.distinct = len(examined) + outside_distinct
     tally.text_rows += outside_text
     return tally
 
@@ -366,6 +382,10 @@ def _value_only_flags(hints: NameHints, tally: _Tally, settings: E.DetectorSetti
     share[E.NAME] = max(share[E.NAME], tally.full_name_rows / rows)
     found: dict[str, float] = {}
     union = tally.any_rows / rows
+    if tally.strong_rows >= settings.min_strong_cells:
+        # Beside e-mails, a run of 11 digits is a mobile number written without spaces.
+        union += tally.phone_length_rows / rows
+        share[E.PHONE_NUMBER] = max(share[E.PHONE_NUMBER], tally.phone_length_rows / rows)
     if union >= settings.value_only_share:
         # Every type that carries a real part of the union (not a stray chance match).
         found |= {t: s for t, s in share.items() if s >= 0.1 * union}
@@ -395,7 +415,7 @@ def _names_by_value(tally: _Tally, settings: E.DetectorSettings) -> bool:
     distinct = tally.full_name_distinct + tally.first_name_distinct
     return (
         names / rows >= settings.first_name_share
-        and distinct >= settings.min_name_distinct
+        and distinct >= settings.min_first_name_distinct
         and distinct >= settings.first_name_share * tally.distinct
     )
 

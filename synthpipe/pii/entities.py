@@ -102,11 +102,13 @@ class DetectorSettings:
     min_checksum_hits: int = 3
     checksum_share: float = 0.5
     # Person names under a neutral header (a dictionary check, `person_names`): full names
-    # in at least name_share of the values, or first names alone in first_name_share,
-    # with at least min_name_distinct different names.
+    # in at least name_share of the values with at least min_name_distinct different
+    # ones, or first names alone in first_name_share with min_first_name_distinct (many
+    # towns and colours are first names too: a few of them are a category, not people).
     name_share: float = 0.5
     first_name_share: float = 0.8
     min_name_distinct: int = 10
+    min_first_name_distinct: int = 30
     # Dates of birth under a neutral header: at least dob_share of the values are dates,
     # none after the reference date, none more than dob_max_age years before it, the
     # 5th to 95th percentile years at least dob_min_span_years apart, and at least

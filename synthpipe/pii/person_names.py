@@ -139,8 +139,8 @@ def _parts(word: str) -> list[str]:
 
 
 def _one_word(word: str) -> str | None:
-    if _UNSPACED.fullmatch(word):
-        return FULL if _split_unspaced(word) else None
+    if _UNSPACED.fullmatch(word) and _split_unspaced(word):
+        return FULL
     return FIRST if is_first_name(word) else None
 
 

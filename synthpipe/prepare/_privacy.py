@@ -45,11 +45,12 @@ def detect_personal_data(
     rows = sample.limit(settings.sample_size).collect()
     values = {name: [row[i] for row in rows] for i, name in enumerate(names)}
     findings = classify_columns(values, settings)
-    cells = strong_cell_counts(strings, names)
+    # Identifier columns are dropped or hashed whatever they hold: no need to read them.
+    identifiers = [p.name for p in profile.columns if p.role == "identifier"]
+    cells = strong_cell_counts(strings, [n for n in names if n not in identifiers])
     findings = [
         with_strong_cells(f, cells.get(f.name, Counter()), profile.rows, settings) for f in findings
     ]
-    identifiers = [p.name for p in profile.columns if p.role == "identifier"]
     return decide_actions(findings, identifiers=identifiers, config=config)
 
 
@@ -59,6 +60,8 @@ _strong_udf = F.udf(lambda value: sorted(strong_types(value)), ArrayType(StringT
 def strong_cell_counts(strings: DataFrame, names: list[str]) -> dict[str, Counter[str]]:
     """Per column, the rows whose cell holds each strongly written entity type, over
     every row: distinct gated values go through the cell detector once each."""
+    if not names:
+        return {}
     pairs = F.explode(
         F.array(
             *[

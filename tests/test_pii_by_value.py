@@ -1,0 +1,163 @@
+"""Personal data judged by its values whatever the column is called: the hiding patterns
+that once reached a published release, each in the sample classification (Prepare) and in
+the full scan (verify and the output rescan)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from faker import Faker
+
+from synthpipe.pii import (
+    CREDIT_CARD_NUMBER,
+    EMAIL_ADDRESS,
+    IBAN,
+    IP_ADDRESS,
+    NAME,
+    PHONE_NUMBER,
+    classify_column,
+    scan_values,
+    strong_types,
+)
+from synthpipe.pii.columns import with_strong_cells
+from synthpipe.pii.person_names import FIRST, FULL, person_name_kind
+
+ROWS = 400
+
+
+def fake(locale: str = "en_US", seed: int = 3) -> Faker:
+    faker = Faker(locale)
+    faker.seed_instance(seed)
+    return faker
+
+
+def both(name: str, values: list[object]):
+    """The sample classification and the full scan must agree."""
+    sampled, scanned = classify_column(name, values), scan_values(name, values)
+    assert sampled.entity_types == scanned.entity_types, (sampled, scanned)
+    assert sampled.free_text == scanned.free_text
+    return sampled
+
+
+def mix(rng: random.Random, *makers) -> list[object]:
+    return [rng.choice(makers)() for _ in range(ROWS)]
+
+
+def test_half_emails_half_phones_is_personal_data():
+    faker, rng = fake(), random.Random(1)
+    values = mix(rng, faker.email, lambda: f"+44 20 7946 {rng.randrange(10**4):04d}")
+    finding = both("col8", values)
+    assert set(finding.entity_types) == {EMAIL_ADDRESS, PHONE_NUMBER}
+    assert not finding.free_text  # the column goes, not only its cells
+
+
+@pytest.mark.parametrize(
+    ("make", "share", "rest", "expected"),
+    [
+        (lambda f: f.email(), 0.7, "unknown", EMAIL_ADDRESS),
+        (lambda f: f.iban(), 0.6, "n/a", IBAN),
+        (lambda f: f.iban(), 0.6, "not given", IBAN),
+        (lambda f: f.ipv4(), 0.5, "offline", IP_ADDRESS),
+        (lambda f: f"<{f.email()}>", 0.9, "-", EMAIL_ADDRESS),
+        (lambda f: f"mailto:{f.email()}", 0.9, "-", EMAIL_ADDRESS),
+    ],
+)
+def test_partly_filled_and_wrapped_entities_are_found(make, share, rest, expected):
+    faker, rng = fake(seed=5), random.Random(2)
+    values = [make(faker) if rng.random() < share else rest for _ in range(ROWS)]
+    finding = both("attr", values)
+    assert expected in finding.entity_types, finding
+
+
+def test_bare_card_numbers_in_half_a_column_pass_their_checksum_beyond_chance():
+    faker, rng = fake(seed=6), random.Random(3)
+    cards = [faker.credit_card_number(card_type="visa16") if rng.random() < 0.5 else "none"
+             for _ in range(ROWS)]  # fmt: skip
+    assert CREDIT_CARD_NUMBER in both("x", cards).entity_types
+    ids = [str(rng.randrange(10**15, 10**16)) for _ in range(ROWS)]  # Luhn passes 1 in 10
+    assert both("x", ids).entity_types == []
+
+
+def test_a_few_entities_among_categories_are_masked_not_dropped():
+    faker, rng = fake(seed=7), random.Random(4)
+    channels = [rng.choice(["web", "branch", "app"]) for _ in range(ROWS)]
+    channels[17] = f"ref {faker.email()}"
+    channels[230] = "<" + faker.email() + ">"
+    finding = both("channel", channels)
+    assert finding.entity_types == [EMAIL_ADDRESS]
+    assert finding.free_text
+
+
+def test_strong_cells_counted_over_every_row_complete_a_clean_sample():
+    clean = classify_column("notes", ["fine"] * 100)
+    assert not clean.is_pii
+    completed = with_strong_cells(clean, {EMAIL_ADDRESS: 4}, rows=20_000)
+    assert completed.entity_types == [EMAIL_ADDRESS]
+    assert completed.free_text
+    assert with_strong_cells(clean, {}, rows=20_000) is clean
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["<john@x.com>", "mailto:john@x.com", "ref john@x.com", "tel:+44 20 7946 0958",
+     "4111 1111 1111 1111", "DE89370400440532013000", "10.2.33.4"],
+)  # fmt: skip
+def test_entities_are_found_however_the_cell_is_shaped(text):
+    assert strong_types(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["4111111111111111", "0612345678", "04102605-8f3c-3cd2-2fc8-7104212d7797", "12.50 EUR"],
+)
+def test_bare_digits_and_codes_are_not_strong_alone(text):
+    assert not strong_types(text)
+
+
+# --- person names ---------------------------------------------------------------------------
+
+NAME_LOCALES = ["en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pl_PL",
+                "pt_BR", "ru_RU", "ja_JP", "zh_CN", "ko_KR", "tr_TR", "el_GR", "sv_SE"]  # fmt: skip
+
+
+@pytest.mark.parametrize("locale", NAME_LOCALES)
+def test_full_names_under_a_neutral_header(locale):
+    faker, rng = fake(locale, seed=9), random.Random(locale)
+    people = [faker.name() for _ in range(40)]  # a few dozen people, repeated
+    finding = both("col7", [rng.choice(people) for _ in range(ROWS)])
+    assert finding.entity_types == [NAME]
+    assert finding.evidence == "values"
+
+
+@pytest.mark.parametrize("locale", ["en_US", "de_DE", "fr_FR", "es_ES", "it_IT", "ru_RU"])
+def test_first_names_alone_under_a_neutral_header(locale):
+    faker = fake(locale, seed=10)
+    assert both("c2", [faker.first_name() for _ in range(ROWS)]).entity_types == [NAME]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["Paris", "London", "Berlin", "Madrid", "Rome", "Vienna", "Sofia", "Milan", "Lyon"],
+        ["Austin", "Dallas", "Houston", "Denver", "Phoenix", "Charlotte", "Jackson", "Orlando",
+         "Cleveland", "Lincoln", "Madison", "Savannah", "Seattle", "Boston", "Miami"],
+        ["Calvin Klein", "Ralph Lauren", "Hugo Boss", "Tesco", "Aldi", "Amazon", "Shell"],
+        ["Gold", "Silver", "Rose", "Amber", "Ruby", "Pearl", "Jade", "Coral", "Ivory"],
+        ["es_transportation", "es_food", "es_health", "M1823072687", "C1093826151"],
+    ],
+    ids=["european-cities", "us-cities", "brands", "colours", "banksim-codes"],
+)  # fmt: skip
+def test_lookalikes_of_names_are_not_people(values):
+    rng = random.Random(11)
+    assert both("col", [rng.choice(values) for _ in range(ROWS)]).entity_types == []
+
+
+def test_name_kinds():
+    assert person_name_kind("John Smith") == FULL
+    assert person_name_kind("Smith, John") == FULL
+    assert person_name_kind("Dr. Anna-Lena Müller-Lüdenscheidt") == FULL
+    assert person_name_kind("王秀英") == FULL
+    assert person_name_kind("Marie") == FIRST
+    assert person_name_kind("Acme Corp 2") is None
+    assert person_name_kind("es_food") is None
