@@ -1,7 +1,9 @@
 """`synthpipe scan`: which columns of a CSV or Parquet file hold personal data.
 
 Reads an evenly spread sample (the detector's sample size), classifies each column with
-the same detector Prepare uses, and says what Prepare would do with it.
+the same detector Prepare uses, completes it as Prepare does with a count over every row
+of the cells holding a strongly written entity (an e-mail, an IBAN, a formatted phone
+number...), and says what Prepare would do with it.
 """
 
 from __future__ import annotations
@@ -9,14 +11,16 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
 from synthpipe.dataset_config import DatasetConfig
-from synthpipe.pii import DetectorSettings, classify_columns
+from synthpipe.pii import DetectorSettings, classify_columns, strong_types
 from synthpipe.pii.actions import KEEP, decide_actions
+from synthpipe.pii.columns import STRONG_GATE, with_strong_cells
 from synthpipe.prepare._infer import ColumnStats, PrepareSettings, identifier_reason
 from synthpipe.prepare._patterns import ID_SHAPE, INTEGER, NULL_TOKENS
 from synthpipe.validate import validate_file
@@ -41,10 +45,13 @@ def scan_file(
     """Classify every column of a CSV file, a Parquet file or a folder of Parquet files."""
     settings = settings or DetectorSettings()
     if _is_parquet(path):
-        columns = _parquet_sample(path, settings.sample_size)
+        columns, cells, rows = _parquet_sample(path, settings.sample_size)
     else:
-        columns = _csv_sample(path, settings.sample_size)
-    findings = classify_columns(columns, settings)
+        columns, cells, rows = _csv_sample(path, settings.sample_size)
+    findings = [
+        with_strong_cells(f, cells.get(f.name, Counter()), rows, settings)
+        for f in classify_columns(columns, settings)
+    ]
     identifiers = [name for name, values in columns.items() if _looks_like_identifier(name, values)]
     actions = decide_actions(findings, identifiers=identifiers, config=config or DatasetConfig())
     return [
@@ -93,18 +100,37 @@ def _is_parquet(path: Path) -> bool:
         return handle.read(4) == _PARQUET_MAGIC
 
 
-def _parquet_sample(path: Path, size: int) -> dict[str, list]:
+_Sample = tuple[dict[str, list], dict[str, Counter[str]], int]
+_GATE = re.compile(STRONG_GATE)
+
+
+def _count_strong(cells: dict[str, Counter[str]], name: str, value: object) -> None:
+    if value is None:
+        return
+    text = str(value)
+    if _GATE.search(text):
+        cells.setdefault(name, Counter()).update(strong_types(text))
+
+
+def _parquet_sample(path: Path, size: int) -> _Sample:
     table = pq.read_table(path)
     step = max(1, table.num_rows // size)
     sample = table.take(list(range(0, table.num_rows, step))[:size])
-    return {name: sample.column(name).to_pylist() for name in sample.column_names}
+    cells: dict[str, Counter[str]] = {}
+    for name in table.column_names:
+        for value in table.column(name).unique().to_pylist():
+            _count_strong(cells, name, value)  # once per distinct value: a lower bound
+    columns = {name: sample.column(name).to_pylist() for name in sample.column_names}
+    return columns, cells, table.num_rows
 
 
-def _csv_sample(path: Path, size: int) -> dict[str, list]:
-    """Every k-th record, k from the row count validation found: a sample of the whole file."""
+def _csv_sample(path: Path, size: int) -> _Sample:
+    """Every k-th record, k from the row count validation found: a sample of the whole file,
+    and every record's strongly written entities counted."""
     report = validate_file(path)
     step = max(1, report.data_rows // size)
     columns: dict[str, list] = {name: [] for name in report.columns}
+    cells: dict[str, Counter[str]] = {}
     encoding = "utf-8-sig" if report.encoding == "utf-8-sig" else report.encoding
     with path.open("rb") as raw:
         text = io.TextIOWrapper(raw, encoding=encoding, newline="")
@@ -114,8 +140,10 @@ def _csv_sample(path: Path, size: int) -> dict[str, list]:
         for record in reader:
             if not record or all(not field.strip() for field in record):
                 continue
+            for name, value in zip(report.columns, record, strict=False):
+                _count_strong(cells, name, value)
             if index % step == 0 and len(columns[report.columns[0]]) < size:
                 for name, value in zip(report.columns, record, strict=False):
                     columns[name].append(value)
             index += 1
-    return columns
+    return columns, cells, index

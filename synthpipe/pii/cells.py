@@ -25,7 +25,7 @@ _IBAN = re.compile(r"\b[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]){11,34}\b")
 _IBAN_GROUP = re.compile(r"[ \-]")
 _PHONE = re.compile(
     r"(?<![\w+\-/.:])(?:\+|00)?\(?\d[\d\s().\-/]{5,22}\d(?:\s*(?:x|ext\.?)\s*\d{1,6})?"
-    r"(?![\w]|[\-/.]\d)",
+    r"(?![\w]|[\-/.]\w)",
     re.IGNORECASE,
 )
 _IPV4 = re.compile(r"(?<![\w.:/\-])(?:\d{1,3}\.){3}\d{1,3}(?![\d]|\.\d)")

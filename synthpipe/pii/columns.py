@@ -239,9 +239,12 @@ def _count_value(
     spans = find_entities(value)
     strong = {span.entity_type for span in spans if span.strong}
     strict = match.strict
-    if strong and not strong & CHECKSUM_TYPES:
-        # An IP or a phone number's digits, run together, can pass an id's checksum.
-        strict = strict - CHECKSUM_TYPES
+    whole = [span.entity_type for span in spans if span.end - span.start == len(value)]
+    if whole and whole[0] in strict:
+        # One value, one entity: a grouped card number also parses as a phone number, an
+        # IP's digits run together can pass an id's checksum. The cell detector's order
+        # of precedence decides.
+        strict = frozenset(whole)
     tally.strict.update(dict.fromkeys(strict, count))
     tally.loose.update(dict.fromkeys(match.loose, count))
     if match.loose & ID_TYPES:

@@ -109,7 +109,7 @@ def _issuer_fits(digits: str) -> bool:
         return 14 <= n <= 19
     if p4 == 6011 or 644 <= p6 // 1000 <= 649 or p2 == 65:  # Discover
         return 16 <= n <= 19
-    if p2 == 50 or 56 <= p2 <= 69:  # Maestro, UnionPay and other debit ranges
+    if p2 == 50 or 56 <= p2 <= 69 or p4 == 604:  # Maestro (0604 too), UnionPay, debit
         return 12 <= n <= 19
     return False
 

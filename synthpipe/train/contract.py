@@ -99,9 +99,11 @@ def run(root: Path) -> int:
         return 1
     except Exception as error:  # SageMaker shows the failure file: always write it.
         log.exception("training failed unexpectedly")
+        # The exception's text may quote data (a value that failed to parse): only its
+        # type goes where users and notifications read it.
         write_failure(
             paths,
-            f"Training failed unexpectedly ({type(error).__name__}: {error}). "
+            f"Training failed unexpectedly ({type(error).__name__}). "
             "Report it with the job's log.",
         )
         return 2
