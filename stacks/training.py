@@ -19,7 +19,10 @@ whose ENTRYPOINT is `python /opt/program/train.py`):
   report.json (synthpipe/evaluate/report.schema.json) whose verdict and gates the gate
   Lambda reads with `synthpipe.publish.check_gate`.
 The entry point does what the local runner's `_generate` and `_evaluate` do, with
-`model.tar.gz` extracted as the model folder.
+`model.tar.gz` extracted as the model folder. A failed job leaves `synthpipe:<code>` as
+its ExitMessage (/opt/ml/output/message), and the training job the same first token in
+its failure file: the state machine reads the code, never the job's own words.
+The verify job on the same image is in stacks/verify.py.
 """
 
 from __future__ import annotations
