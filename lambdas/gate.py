@@ -1,7 +1,5 @@
 """Lambda entry point: gate."""
 
-from synthpipe.cloud import handle_gate
+from synthpipe.cloud import handle_gate, lambda_handler
 
-
-def handler(event, context):
-    return handle_gate(event)
+handler = lambda_handler(handle_gate, step="gate")

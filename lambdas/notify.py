@@ -1,7 +1,5 @@
 """Lambda entry point: notify."""
 
-from synthpipe.cloud import handle_notify
+from synthpipe.cloud import handle_notify, lambda_handler
 
-
-def handler(event, context):
-    return handle_notify(event)
+handler = lambda_handler(handle_notify, step="notify")

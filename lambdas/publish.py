@@ -1,7 +1,5 @@
 """Lambda entry point: publish."""
 
-from synthpipe.cloud import handle_publish
+from synthpipe.cloud import handle_publish, lambda_handler
 
-
-def handler(event, context):
-    return handle_publish(event)
+handler = lambda_handler(handle_publish, step="publish")

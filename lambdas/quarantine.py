@@ -1,7 +1,5 @@
 """Lambda entry point: quarantine."""
 
-from synthpipe.cloud import handle_quarantine
+from synthpipe.cloud import handle_quarantine, lambda_handler
 
-
-def handler(event, context):
-    return handle_quarantine(event)
+handler = lambda_handler(handle_quarantine, step="quarantine")

@@ -1,7 +1,5 @@
 """Lambda entry point: start."""
 
-from synthpipe.cloud import handle_start
+from synthpipe.cloud import handle_start, lambda_handler
 
-
-def handler(event, context):
-    return handle_start(event)
+handler = lambda_handler(handle_start, step="start")

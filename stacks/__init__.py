@@ -27,13 +27,17 @@ def build(app: cdk.App, *, checks: bool = True) -> Stacks:
     """
     settings = Settings.from_context(app.node.try_get_context)
     storage = StorageStack(
-        app, "SynthpipeStorage", settings=settings, description="synthpipe: key and data bucket"
+        app,
+        "SynthpipeStorage",
+        settings=settings,
+        description="synthpipe: key, data bucket and pseudonymisation secret",
     )
     pipeline = PipelineStack(
         app,
         "SynthpipePipeline",
         settings=settings,
         key=storage.key,
+        pseudonymisation_secret=storage.pseudonymisation_secret,
         description="synthpipe: the state machine, its steps, trigger and monitoring",
     )
     if checks:

@@ -20,11 +20,15 @@ import jsii
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "synthpipe"
 LAMBDAS = REPO / "lambdas"
-# Pure-Python modules that synthpipe imports at Lambda run time (names.py: anyascii).
-LAMBDA_VENDORED = ("anyascii",)
+# Pure-Python modules that synthpipe imports at Lambda run time, copied from the
+# environment that synthesizes (pinned by requirements.txt): anyascii (names.py) and
+# synthpipe.pii's detectors, which validation's header scan runs in the start function:
+# python-stdnum, phonenumbers, email-validator (with its idna and dnspython) and faker
+# (per-locale person names). About 90 MB unzipped, under Lambda's 250 MB.
+LAMBDA_VENDORED = ("anyascii", "stdnum", "phonenumbers", "email_validator", "idna", "dns", "faker")
 # The pure-Python dependencies of Prepare that Glue installs at job start (pins from
 # requirements.txt, the one place they are pinned).
-GLUE_MODULES = ("anyascii", "python-stdnum", "phonenumbers", "email-validator")
+GLUE_MODULES = ("anyascii", "python-stdnum", "phonenumbers", "email-validator", "faker")
 _SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo")
 _ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 

@@ -13,6 +13,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from stacks.access import acknowledge, grant_key, grant_prefixes
@@ -25,6 +26,7 @@ from stacks.settings import Settings
 from stacks.storage_stack import data_bucket_name
 from stacks.training import Training
 from stacks.trigger import Trigger
+from stacks.verify import Verify
 from stacks.workflow import STATE_MACHINE_NAME, Workflow
 
 
@@ -36,6 +38,7 @@ class PipelineStack(Stack):
         *,
         settings: Settings,
         key: kms.IKey,
+        pseudonymisation_secret: secretsmanager.ISecret,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -84,6 +87,7 @@ class PipelineStack(Stack):
             self,
             "Prepare",
             key=key,
+            key_secret=pseudonymisation_secret,
             worker_type=settings.glue_worker_type,
             worker_count=settings.glue_worker_count,
             flex=settings.glue_flex,
@@ -112,11 +116,21 @@ class PipelineStack(Stack):
             generate_volume_gb=settings.generate_volume_gb,
             generate_max_runtime=Duration.minutes(settings.generate_max_runtime_minutes),
         )
+        verify = Verify(
+            self,
+            "Verify",
+            image=training.image,
+            key=key,
+            instance_type=settings.verify_instance_type,
+            volume_gb=settings.verify_volume_gb,
+            max_runtime=Duration.minutes(settings.verify_max_runtime_minutes),
+        )
         workflow = Workflow(
             self,
             "Workflow",
             key=key,
             prepare=prepare,
+            verify=verify,
             privacy_scan=privacy_scan,
             training=training,
             gate=gate.function,
@@ -144,6 +158,7 @@ class PipelineStack(Stack):
 
         # --- grants, in one place: each role reads and writes only its prefixes --------
         training.grant_run(workflow.state_machine.role)
+        verify.grant_run(workflow.state_machine.role)
         if privacy_scan is not None:
             privacy_scan.acknowledge_findings(workflow.state_machine.role)
         grant_prefixes(start.role, bucket, key, read=("raw/", "config/"))
@@ -173,6 +188,7 @@ class PipelineStack(Stack):
             write=("cleaned/",),
             delete=("cleaned/",),  # Spark's committer removes its _temporary files
         )
+        grant_prefixes(verify.role, bucket, key, read=("cleaned/",))
         grant_prefixes(
             training.role,
             bucket,

@@ -1,11 +1,16 @@
-"""Prepare: the Glue 5.1 PySpark job running glue_scripts/prepare.py over the bucket."""
+"""Prepare: the Glue 5.1 PySpark job running glue_scripts/prepare.py over the bucket.
+
+The job reads the pseudonymisation key from one Secrets Manager secret, named to it by
+`--key_secret_id`; its role may read exactly that secret.
+"""
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Duration
+from aws_cdk import Aws, Duration, Token
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
@@ -32,6 +37,7 @@ class Prepare(Construct):
         construct_id: str,
         *,
         key: kms.IKey,
+        key_secret: secretsmanager.ISecret,
         worker_type: str,
         worker_count: int,
         flex: bool,
@@ -76,7 +82,25 @@ class Prepare(Construct):
                 "--additional-python-modules": glue_python_modules(),
                 # Each run id is written once; bookmarks would only skip input.
                 "--job-bookmark-option": "job-bookmark-disable",
+                # Where the pseudonymisation key is (synthpipe.pii.keys); never the key.
+                "--key_secret_id": key_secret.secret_arn,
             },
+        )
+        if not Token.is_unresolved(key_secret.secret_arn):
+            # CDK warns on any argument named like a secret whose value is written out;
+            # this one holds the secret's ARN (pseudonymisationSecretArn), not its value.
+            acknowledge(
+                self.job,
+                "Annotation::@aws-cdk/aws-glue-alpha:plaintextJobArgumentSecret",
+                "--key_secret_id holds the ARN of the pseudonymisation secret, not the key; "
+                "the job reads the key from Secrets Manager at run time.",
+            )
+        # Exactly this secret; decrypting it uses the data key (granted below) or, for an
+        # existing secret, the key its own policy lets this role use.
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["secretsmanager:GetSecretValue"], resources=[key_secret.secret_arn]
+            )
         )
         # Glue's security configuration encrypts output, logs and bookmarks with the key.
         grant_key(self.role, key, encrypt=True)

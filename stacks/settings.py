@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from synthpipe.evaluate.gate import Thresholds
 from synthpipe.train.hyperparameters import parse_hyperparameters
 
 GLUE_WORKER_TYPES = ("G.1X", "G.2X", "G.4X", "G.8X")
@@ -39,6 +40,12 @@ LOG_RETENTION = {
 }
 _INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9-]+\.[a-z0-9]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# A complete secret ARN ends in the 6 random characters Secrets Manager adds: the Glue
+# role is granted exactly that ARN, never a name pattern.
+_SECRET_ARN = re.compile(
+    r"^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]+"
+    r"-[A-Za-z0-9]{6}$"
+)
 
 
 class SettingsError(ValueError):
@@ -71,10 +78,20 @@ class Settings:
     max_input_bytes: int = _setting("int", 5 * 1024**3, "largest raw CSV accepted", low=1)
     # Privacy scan
     enable_macie_session: bool = _setting("bool", False, "enable Macie in the account")
-    skip_macie: bool = _setting("bool", False, "no Macie job (Prepare's own detection only)")
+    skip_macie: bool = _setting("bool", False, "no Macie job (the pipeline's own scan only)")
     macie_poll_seconds: int = _setting("int", 60, "wait between Macie job polls", low=5, high=3600)
     macie_timeout_minutes: int = _setting(
         "int", 120, "give up on a Macie job after", low=5, high=24 * 60
+    )
+    # Verify (SageMaker Processing on the training image): the pipeline's own full scan
+    verify_instance_type: str = _setting("instance", "ml.m5.xlarge", "verify instance")
+    verify_volume_gb: int = _setting("int", 30, "verify volume", low=1, high=16384)
+    verify_max_runtime_minutes: int = _setting(
+        "int", 60, "verify max runtime", low=1, high=7 * 24 * 60
+    )
+    # Pseudonymisation key (Secrets Manager): '' = the storage stack creates one.
+    pseudonymisation_secret_arn: str = _setting(
+        "secret_arn", "", "existing secret holding the pseudonymisation key ('' = create one)"
     )
     # Prepare (Glue)
     glue_worker_type: str = _setting("str", "G.1X", "Glue worker type", choices=GLUE_WORKER_TYPES)
@@ -161,6 +178,15 @@ def _parse(raw: Any, rules: Any) -> Any:
         if value and not _EMAIL.match(value):
             raise ValueError("expected an e-mail address, or '' for none")
         return value
+    if kind == "secret_arn":
+        value = str(raw).strip()
+        if value and not _SECRET_ARN.match(value):
+            raise ValueError(
+                "expected the complete ARN of a Secrets Manager secret "
+                "(arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>), "
+                "or '' to create one"
+            )
+        return value
     if kind == "object":
         return _parse_hyperparameters(raw)
     if kind == "thresholds":
@@ -224,6 +250,14 @@ def _parse_thresholds(raw: Any) -> dict[str, float]:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"threshold {key!r} must be a number")
         values[str(key)] = float(value)
+    # The gate's own rules (names, ranges, pii_hits fixed at 0): refused at synth, not
+    # when the first run reaches its evaluation.
+    from synthpipe.errors import PipelineError
+
+    try:
+        Thresholds.from_settings(values)
+    except PipelineError as error:
+        raise ValueError(error.message) from None
     return values
 
 

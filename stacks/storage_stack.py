@@ -1,4 +1,5 @@
-"""The stateful stack: the KMS key, the data bucket and its access-log bucket.
+"""The stateful stack: the KMS key, the data bucket, its access-log bucket, and the secret
+that holds the pseudonymisation key.
 
 Kept apart from the pipeline so that the pipeline can be replaced freely; what holds data
 is retained on `cdk destroy` unless `retainData` is false.
@@ -10,6 +11,7 @@ from aws_cdk import Acknowledgment, Aws, CfnOutput, Duration, RemovalPolicy, Sta
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from stacks.settings import Settings
@@ -25,6 +27,8 @@ def data_bucket_name() -> str:
 
 NOTIFICATIONS_HANDLER_ID = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"
 MACIE_SERVICE_ROLE = "aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie"
+# Characters of the generated pseudonymisation key (synthpipe.pii.keys needs 16 bytes).
+PSEUDONYMISATION_KEY_LENGTH = 64
 
 
 class StorageStack(Stack):
@@ -94,9 +98,48 @@ class StorageStack(Stack):
         )
 
         self._acknowledge_notifications_handler()
+        self.pseudonymisation_secret = self._pseudonymisation_secret(settings, removal)
 
         CfnOutput(self, "DataBucketName", value=self.bucket.bucket_name)
         CfnOutput(self, "DataKeyArn", value=self.key.key_arn)
+        CfnOutput(self, "PseudonymisationSecretArn", value=self.pseudonymisation_secret.secret_arn)
+
+    def _pseudonymisation_secret(
+        self, settings: Settings, removal: RemovalPolicy
+    ) -> secretsmanager.ISecret:
+        """The key of the keyed hash that pseudonymises identifier columns.
+
+        Stateful like the data: the same key gives the same pseudonyms across runs, so it
+        is kept with the data and never rotated. An existing secret can be named instead
+        (`pseudonymisationSecretArn`).
+        """
+        if settings.pseudonymisation_secret_arn:
+            return secretsmanager.Secret.from_secret_complete_arn(
+                self, "PseudonymisationSecret", settings.pseudonymisation_secret_arn
+            )
+        secret = secretsmanager.Secret(
+            self,
+            "PseudonymisationSecret",
+            description="synthpipe: key of the keyed hash (HMAC-SHA256) that pseudonymises "
+            "identifier columns",
+            encryption_key=self.key,
+            # 64 random letters and digits (about 380 bits): the key is the string's bytes.
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=PSEUDONYMISATION_KEY_LENGTH,
+                exclude_punctuation=True,
+                include_space=False,
+            ),
+            removal_policy=removal,
+        )
+        Validations.of(secret).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-SMG4",
+                reason="The pseudonymisation key is not rotated: a new key would give every "
+                "identifier a new pseudonym, breaking joins across runs. Replace it "
+                "deliberately (a new secret) when pseudonyms may change.",
+            )
+        )
+        return secret
 
     def _acknowledge_notifications_handler(self) -> None:
         # `event_bridge_enabled` adds CDK's own notification-configuration Lambda.

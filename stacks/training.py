@@ -19,7 +19,10 @@ whose ENTRYPOINT is `python /opt/program/train.py`):
   report.json (synthpipe/evaluate/report.schema.json) whose verdict and gates the gate
   Lambda reads with `synthpipe.publish.check_gate`.
 The entry point does what the local runner's `_generate` and `_evaluate` do, with
-`model.tar.gz` extracted as the model folder.
+`model.tar.gz` extracted as the model folder. A failed job leaves `synthpipe:<code>` as
+its ExitMessage (/opt/ml/output/message), and the training job the same first token in
+its failure file: the state machine reads the code, never the job's own words.
+The verify job on the same image is in stacks/verify.py.
 """
 
 from __future__ import annotations
@@ -47,9 +50,47 @@ TRANSIENT_ERRORS = [
 IMAGE_CONTEXT_EXCLUDE = ["*", "!synthpipe", "!training", "**/__pycache__", "**/*.pyc"]
 
 
-def _job_name(prefix: str) -> str:
+def job_name(prefix: str) -> str:
     # Job names allow [a-zA-Z0-9-], 63 characters: the run id fits, the dataset may not.
     return f"States.Format('synthpipe-{prefix}-{{}}', $.runId)"
+
+
+def allow_job_logs_and_metrics(role: iam.Role) -> None:
+    """What a SageMaker job's role needs for its logs and metrics, with the
+    acknowledgments of the wildcards that SageMaker's naming forces."""
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=[
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:DescribeLogStreams",
+                "logs:PutLogEvents",
+            ],
+            resources=[
+                f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:/aws/sagemaker/*"
+            ],
+        )
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=["cloudwatch:PutMetricData"],
+            resources=["*"],
+            conditions={"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}},
+        )
+    )
+    acknowledge(
+        role,
+        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:"
+        "<AWS::AccountId>:log-group:/aws/sagemaker/*]",
+        "SageMaker writes to /aws/sagemaker/TrainingJobs and ProcessingJobs, one stream "
+        "per job, named at run time.",
+    )
+    acknowledge(
+        role,
+        "AwsSolutions-IAM5[Resource::*]",
+        "ecr:GetAuthorizationToken and cloudwatch:PutMetricData support no resource "
+        "scope; metrics are limited to SageMaker's namespaces.",
+    )
 
 
 class Training(Construct):
@@ -90,7 +131,7 @@ class Training(Construct):
         )
         self.image.repository.grant_pull(self.role)
         grant_key(self.role, key, encrypt=True)
-        self._allow_logs_and_metrics(self.role)
+        allow_job_logs_and_metrics(self.role)
         self.training = dict(
             instance_type=training_instance_type,
             volume_gb=training_volume_gb,
@@ -104,48 +145,12 @@ class Training(Construct):
             max_runtime=generate_max_runtime,
         )
 
-    def _allow_logs_and_metrics(self, role: iam.Role) -> None:
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "logs:CreateLogGroup",
-                    "logs:CreateLogStream",
-                    "logs:DescribeLogStreams",
-                    "logs:PutLogEvents",
-                ],
-                resources=[
-                    f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}"
-                    ":log-group:/aws/sagemaker/*"
-                ],
-            )
-        )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["cloudwatch:PutMetricData"],
-                resources=["*"],
-                conditions={"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}},
-            )
-        )
-        acknowledge(
-            role,
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:"
-            "<AWS::AccountId>:log-group:/aws/sagemaker/*]",
-            "SageMaker writes to /aws/sagemaker/TrainingJobs and ProcessingJobs, one stream "
-            "per job, named at run time.",
-        )
-        acknowledge(
-            role,
-            "AwsSolutions-IAM5[Resource::*]",
-            "ecr:GetAuthorizationToken and cloudwatch:PutMetricData support no resource "
-            "scope; metrics are limited to SageMaker's namespaces.",
-        )
-
     def train_task(self, *, result_path: str) -> sfn.CustomState:
         """createTrainingJob.sync: cleaned/ in, models/<dataset>/<run_id>/ out."""
         settings = self.training
         stopping: dict = {"MaxRuntimeInSeconds": int(settings["max_runtime"].to_seconds())}
         parameters: dict = {
-            "TrainingJobName.$": _job_name("train"),
+            "TrainingJobName.$": job_name("train"),
             "AlgorithmSpecification": {
                 "TrainingImage": self.image.image_uri,
                 "TrainingInputMode": "File",
@@ -214,7 +219,7 @@ class Training(Construct):
         settings = self.generate
         root = PROCESSING_ROOT
         parameters = {
-            "ProcessingJobName.$": _job_name("generate"),
+            "ProcessingJobName.$": job_name("generate"),
             "AppSpecification": {
                 "ImageUri": self.image.image_uri,
                 "ContainerArguments": [GENERATE_MODE],

@@ -1,13 +1,21 @@
 """The state machine: DESIGN.md's data flow, top to bottom (Standard workflow, JSONPath).
 
+Input valid? -> Prepare (Glue) -> Verify (our full scan, a SageMaker processing job) ->
+Macie job (or "Macie skipped") -> Train -> Generate -> Gate passed? -> Publish -> Notify.
+Both privacy scans must pass; Verify runs first and also with skipMacie.
+
 Execution input (written by the start function, synthpipe.events.execution_input):
 bucket, key, versionId, dataset, runId, source, root, paths{cleaned, cleanedPrefix, models,
 checkpoints, staging}, validation{status, ...}, hyperparameters{...}, generate{...}.
+Steps add: prepare{jobRunId, ...}, verify{jobName, scan{engine, rows_scanned,
+objects_scanned, seconds}}, privacyScan{engine, ...}, training{...}, generated, gate, ...
 
 Every failure ends the same way: `$.failure` says which step and why, Quarantine keeps a
 copy and writes reason.json (its answer is `$.reason`), Notify tells the data owner, and
 the execution fails with the reason's code and message. A failed gate skips quarantine:
-staging/ is kept for the data scientist to read.
+staging/ is kept for the data scientist to read. The reason, the notification and the
+execution's error carry codes, steps and fixed messages only (synthpipe.cloud
+.failure_error): a service's own error text can quote data.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from stacks.prepare import Prepare
 from stacks.privacy_scan import PrivacyScan
 from stacks.training import TRANSIENT_ERRORS as SAGEMAKER_TRANSIENT_ERRORS
 from stacks.training import Training
+from stacks.verify import Verify
 
 # Fixed, like the bucket's name: the start function derives execution ARNs from it.
 STATE_MACHINE_NAME = "synthpipe"
@@ -51,6 +60,7 @@ class Workflow(Construct):
         *,
         key: kms.IKey,
         prepare: Prepare,
+        verify: Verify,
         privacy_scan: PrivacyScan | None,
         training: Training,
         gate: lambda_.IFunction,
@@ -87,11 +97,18 @@ class Workflow(Construct):
                 self,
                 "QuarantineFailed",
                 state_name="Quarantine failed",
+                # No Cause here: a service's words can quote data (see failure_error).
                 parameters={
                     "step": sfn.JsonPath.string_at("$.failure.step"),
-                    "code": sfn.JsonPath.string_at("$.failure.Error"),
-                    "message": sfn.JsonPath.string_at("$.failure.Cause"),
-                    "fix": "Nothing was quarantined; see the execution's history.",
+                    "code": "quarantine_failed",
+                    "message": sfn.JsonPath.format(
+                        "The run stopped at step {} ({}), and keeping its data under "
+                        "quarantine/ failed too.",
+                        sfn.JsonPath.string_at("$.failure.step"),
+                        sfn.JsonPath.string_at("$.failure.Error"),
+                    ),
+                    "fix": "Nothing was quarantined; see the execution's history and the "
+                    "quarantine function's log.",
                 },
                 result_path="$.reason",
             ).next(notify_failure),
@@ -138,6 +155,16 @@ class Workflow(Construct):
             jitter_strategy=sfn.JitterType.FULL,
         )
         on_error(prepare_task, "Prepare")
+
+        verify_task = verify.task(result_path="$.verify")
+        verify_task.add_retry(
+            errors=SAGEMAKER_TRANSIENT_ERRORS,
+            interval=Duration.minutes(1),
+            max_attempts=3,
+            backoff_rate=2,
+            jitter_strategy=sfn.JitterType.FULL,
+        )
+        on_error(verify_task, "Verify")
 
         train = training.train_task(result_path="$.training")
         train.add_retry(
@@ -196,12 +223,12 @@ class Workflow(Construct):
                 self,
                 "ScanSkipped",
                 state_name="Macie skipped",
-                comment="skipMacie: only Prepare's own personal-data detection ran",
+                comment="skipMacie: only the pipeline's own scan (Verify) ran",
                 result=sfn.Result.from_object(
                     {
                         "engine": "none",
                         "note": "Macie skipped by the skipMacie setting; only the pipeline's "
-                        "own scan (Prepare's detection) ran.",
+                        "own scan of every value (Verify) ran.",
                     }
                 ),
                 result_path="$.privacyScan",
@@ -216,7 +243,8 @@ class Workflow(Construct):
             .when(sfn.Condition.string_equals("$.validation.status", "refused"), refused)
             .otherwise(prepare_task)
         )
-        prepare_task.next(scan)
+        prepare_task.next(verify_task)
+        verify_task.next(scan)
         scan_done.next(train)
         train.next(generate)
         generate.next(gate_task)
@@ -239,8 +267,8 @@ class Workflow(Construct):
             self,
             "StateMachine",
             state_machine_name=STATE_MACHINE_NAME,
-            comment="synthpipe: raw CSV -> prepare -> verify -> train -> generate -> gate "
-            "-> publish",
+            comment="synthpipe: raw CSV -> prepare -> verify (own scan, then Macie) -> train "
+            "-> generate -> gate -> publish",
             state_machine_type=sfn.StateMachineType.STANDARD,
             query_language=sfn.QueryLanguage.JSON_PATH,
             definition_body=sfn.DefinitionBody.from_chainable(definition),

@@ -8,17 +8,21 @@ keys, never cell values or error messages (those may quote data).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
 import platform
+import re
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from synthpipe import __version__
 from synthpipe.dataset_config import DatasetConfig
 from synthpipe.errors import InputRefused, PipelineError, StepFailed
+from synthpipe.evaluate.gate import Thresholds
 from synthpipe.events import (
     NotARunEvent,
     dataset_for_key,
@@ -28,12 +32,14 @@ from synthpipe.events import (
     run_paths,
     unquoted,
 )
+from synthpipe.failure_codes import code_in, coded_failures, facts_in
 from synthpipe.layout import RunLayout, run_id_for
 from synthpipe.logs import get_logger, json_handler, log_event
 from synthpipe.manifest import Manifest, SourceObject
-from synthpipe.notify import FIXES, failure_message, success_message
+from synthpipe.notify import DEFAULT_FIX, FIXES, MESSAGES, failure_message, success_message
 from synthpipe.publish import check_gate, publish
 from synthpipe.quarantine import quarantine
+from synthpipe.redact import redact
 from synthpipe.train.hyperparameters import Hyperparameters, refuse_bad_hyperparameters
 from synthpipe.validate import DEFAULT_MAX_BYTES, validate_stream
 
@@ -42,7 +48,24 @@ log = get_logger("cloud")
 # cleaned/ (it holds personal data); later steps ran on verified data: reason.json only.
 COPIES_RAW = ("validate", "prepare")
 MOVES_CLEANED = ("verify",)
-CAUSE_MAX = 600
+# Where Glue, SageMaker and Lambda put a failed task's words in its Cause.
+CAUSE_KEYS = ("ExitMessage", "FailureReason", "ErrorMessage", "errorMessage", "message", "Message")
+# Errors our own states raise (the Macie scan's Pass states): code and fixed message.
+STATE_ERRORS = {
+    "PiiFound": ("pii_found", "Macie found personal data in the cleaned output."),
+    "NothingClassified": (
+        "nothing_classified",
+        "Macie classified nothing under the run's cleaned/ prefix (no object, or the job "
+        "reported errors reading objects), so nothing was verified.",
+    ),
+    "MacieTimeout": ("macie_timeout", "The Macie job did not complete in time."),
+    "MacieJobStopped": (
+        "macie_job_stopped",
+        "The Macie job was cancelled or paused before it completed.",
+    ),
+}
+_ERROR_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.]{0,99}")
+_ENTITY_TYPE = re.compile(r"[A-Z][A-Z_]{1,39}")
 
 
 def _client(name: str):
@@ -60,6 +83,23 @@ def _setup_logging() -> None:
         root.addHandler(handler)
         root.setLevel(logging.INFO)
         root.propagate = False
+
+
+def lambda_handler(handle: Callable[..., dict[str, Any]], *, step: str) -> Callable:
+    """The Lambda entry point over `handle`: errors leave it as a code only.
+
+    Lambda writes an unhandled error's message into the function's log and into the
+    task's Cause, and an exception's text can quote data: `coded_failures` logs it
+    redacted and raises `CodedFailure("synthpipe:<code>")`, which `failure_error` reads.
+    """
+
+    @functools.wraps(handle)
+    def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+        _setup_logging()
+        with coded_failures(step, log):
+            return handle(event)
+
+    return handler
 
 
 # --- start -----------------------------------------------------------------------------
@@ -166,6 +206,7 @@ def _check_input(s3, obj, dataset, run_id, size, refusal, env) -> tuple[dict, di
         report = validate_stream(body, size=size, name=obj.file_name, max_bytes=max_bytes)
         config = _dataset_config(s3, obj.bucket, dataset)
         hyperparameters = _hyperparameters(env, config)
+        thresholds = _thresholds(env, config)
     except PipelineError as error:
         error.step = error.step or "validate"
         return {"status": "refused", "reason": error.to_reason()}, {}, {}
@@ -178,7 +219,6 @@ def _check_input(s3, obj, dataset, run_id, size, refusal, env) -> tuple[dict, di
         "encoding": report.encoding,
         "delimiter": report.delimiter,
     }
-    thresholds = json.loads(env.get("THRESHOLDS") or "{}") | config.thresholds
     seed = hyperparameters.get("seed", str(Hyperparameters().seed))
     # What the evaluation records in report.json (the local runner's `_lineage`).
     lineage = {
@@ -228,16 +268,33 @@ def _hyperparameters(env, config: DatasetConfig) -> dict[str, str]:
     return {k: str(v) for k, v in sorted(values.items())}
 
 
+def _thresholds(env, config: DatasetConfig) -> dict[str, float]:
+    """Settings, then config/<dataset>.json; checked by the gate's own rules now, so that
+    a bad threshold (or any pii_hits but 0) stops the run before Prepare, not after
+    training."""
+    values = dict(json.loads(env.get("THRESHOLDS") or "{}")) | config.thresholds
+    Thresholds.from_settings(values, step="config")
+    return values
+
+
 # --- quarantine --------------------------------------------------------------------------
 
 
 def failure_error(state: dict[str, Any]) -> PipelineError:
-    """The state machine's `$.failure` ({step, Error, Cause}) as a PipelineError."""
+    """The state machine's `$.failure` ({step, Error, Cause}) as a PipelineError.
+
+    The reason carries only what we wrote ourselves: the code (from the error's name, or
+    `synthpipe:<code>` that our step left in the service's message), the step, a fixed
+    message per code, the fix, and facts our code produced (column positions, entity
+    types). The Cause's own words (Glue's ErrorMessage, SageMaker's FailureReason or
+    ExitMessage, an exception's text) can quote data: they go to the log, redacted.
+    """
     failure = state.get("failure") or {}
-    step = failure.get("step") or "unknown"
-    name = failure.get("Error") or "Unknown"
+    step = _name(failure.get("step"), "unknown").lower()
+    name = _name(failure.get("Error"), "Unknown")
     refused = (state.get("validation") or {}).get("reason")
     if name == "InputRefused" and refused:
+        # Written by our start function (synthpipe.validate): codes and counts, no values.
         return InputRefused(
             code=refused["code"],
             message=refused["message"],
@@ -245,37 +302,86 @@ def failure_error(state: dict[str, Any]) -> PipelineError:
             details=refused.get("details") or {},
             step=refused.get("step") or step,
         )
-    codes = {
-        "PiiFound": "pii_found",
-        "NothingClassified": "nothing_classified",
-        "MacieTimeout": "macie_timeout",
-        "MacieJobStopped": "macie_job_stopped",
-        "States.Timeout": f"{step}_timed_out",
-    }
-    code = codes.get(name, f"{step}_failed")
-    return StepFailed(
-        code=code,
-        message=_cause_text(failure.get("Cause")),
-        fix=FIXES.get(code, ""),
-        details={"error": name},
+    texts = _cause_texts(failure.get("Cause"))
+    code, message = _code_and_message(step, name, texts)
+    details: dict[str, Any] = {"error": name}
+    columns = _columns(texts)
+    if columns:
+        details["columns"] = columns
+        message += " " + _columns_text(columns)
+    log_event(
+        log,
+        "failure.cause",
+        logging.WARNING,
         step=step,
+        error=name,
+        code=code,
+        cause=redact(" | ".join(texts)) if texts else "",
+    )
+    return StepFailed(
+        code=code, message=message, fix=FIXES.get(code, DEFAULT_FIX), details=details, step=step
     )
 
 
-def _cause_text(cause: Any) -> str:
-    """The readable part of a task's Cause (Glue, SageMaker and Lambda put JSON there)."""
+def _name(value: Any, default: str) -> str:
+    """An error or step name as the state machine wrote it, if it looks like one."""
+    return value if isinstance(value, str) and _ERROR_NAME.fullmatch(value) else default
+
+
+def _code_and_message(step: str, name: str, texts: list[str]) -> tuple[str, str]:
+    if name in STATE_ERRORS:  # raised by our own states (the Macie scan)
+        return STATE_ERRORS[name]
+    if name == "States.Timeout":
+        code = f"{step}_timed_out"
+        return code, MESSAGES.get(code, f"The {step} step ran past its time limit.")
+    code = next((c for c in map(code_in, texts) if c), None) or f"{step}_failed"
+    return code, MESSAGES.get(code, f"The {step} step failed [{code}].")
+
+
+def _cause_texts(cause: Any) -> list[str]:
+    """The parts of a task's Cause that a step or service wrote (Glue, SageMaker and
+    Lambda put JSON there), for the code they carry and for the log."""
     text = cause if isinstance(cause, str) else json.dumps(cause)
     try:
         parsed = json.loads(text)
     except (TypeError, ValueError):
         parsed = None
-    if isinstance(parsed, dict):
-        for key in ("ErrorMessage", "FailureReason", "errorMessage", "message", "Message"):
-            if parsed.get(key):
-                text = str(parsed[key])
-                break
-    text = " ".join((text or "The step failed without a message.").split())
-    return text if len(text) <= CAUSE_MAX else text[: CAUSE_MAX - 3] + "..."
+    if not isinstance(parsed, dict):
+        return [text] if text else []
+    return [str(parsed[key]) for key in CAUSE_KEYS if parsed.get(key)]
+
+
+def _columns(texts: list[str]) -> list[dict[str, Any]]:
+    """Column positions and entity types that our step wrote after its code, checked to
+    be exactly that (numbers and upper-case type names), so no free text rides along."""
+    for text in texts:
+        columns = facts_in(text).get("columns")
+        if not isinstance(columns, list):
+            continue
+        kept = []
+        for column in columns:
+            if not isinstance(column, dict):
+                continue
+            position = column.get("position")
+            types = column.get("entity_types")
+            if isinstance(position, bool) or not isinstance(position, int | type(None)):
+                continue
+            if not isinstance(types, list) or not all(
+                isinstance(t, str) and _ENTITY_TYPE.fullmatch(t) for t in types
+            ):
+                continue
+            kept.append({"position": position, "entity_types": types})
+        return kept
+    return []
+
+
+def _columns_text(columns: list[dict[str, Any]]) -> str:
+    parts = [
+        f"column {c['position'] if c['position'] is not None else '?'} "
+        f"({', '.join(c['entity_types'])})"
+        for c in columns
+    ]
+    return f"Found in: {'; '.join(parts)} (positions count from 1 in the input's header)."
 
 
 def handle_quarantine(state: dict[str, Any], *, s3=None) -> dict[str, Any]:
@@ -411,7 +517,15 @@ def build_manifest(state: dict[str, Any], report: Any) -> Manifest:
     report = report if isinstance(report, dict) else {}
     manifest.record("validate", **validation)
     manifest.record("prepare", glue_job_run=(state.get("prepare") or {}).get("jobRunId"))
-    manifest.record("verify", **(state.get("privacyScan") or {"engine": "unknown"}))
+    # The pipeline's own full scan (the local runner's record: engine, rows_scanned,
+    # objects_scanned, seconds), its job, and the Macie scan beside it.
+    verified = state.get("verify") or {}
+    manifest.record(
+        "verify",
+        **(verified.get("scan") or {"engine": "unknown"}),
+        job=verified.get("jobName"),
+        macie=state.get("privacyScan") or {"engine": "unknown"},
+    )
     manifest.record(
         "train",
         job=training.get("jobName"),
@@ -432,6 +546,7 @@ def build_manifest(state: dict[str, Any], report: Any) -> Manifest:
         synthetic=state["paths"]["synthetic"],
     )
     timings = {"prepare": (state.get("prepare") or {}).get("executionSeconds")}
+    timings["verify"] = (verified.get("scan") or {}).get("seconds")
     timings["train_billable"] = training.get("billableSeconds")
     manifest.timings_s = {k: float(v) for k, v in timings.items() if v is not None}
     return manifest

@@ -11,17 +11,41 @@ from typing import Any
 from synthpipe import fixes
 
 SUBJECT_MAX = 100
+# What happened, by code, when a step on AWS failed: fixed texts, never a service's or an
+# exception's own words (those can quote data; synthpipe.cloud.failure_error).
+MESSAGES = {
+    "pii_found": "The pipeline's own scan of every value found personal data in the "
+    "cleaned output.",
+    "nothing_classified": "The cleaned output holds nothing to scan, so nothing was verified.",
+    "unreadable_object": "An object of the cleaned output could not be read, so it was not "
+    "verified.",
+    "verify_failed": "The pipeline's own privacy scan did not finish, so nothing was verified.",
+    "pseudonymisation_key_missing": "A column is to be pseudonymised, but no key of at least "
+    "16 bytes is configured.",
+    "gate_failed": "The synthetic data did not pass the release gate.",
+    "no_report": "The evaluation wrote no readable report.json.",
+}
 # What to do, by the reason's code, when the step's own message carries no fix.
 FIXES = {
-    "pii_found": fixes.PII_FOUND + " Macie's findings for the job are in the Macie console.",
+    "pii_found": fixes.PII_FOUND + " reason.json names the columns by position (cleaned/"
+    "schema.json, quarantined with the data, lists them in the same order); Macie's "
+    "findings, when Macie found it, are in the Macie console.",
     "nothing_classified": (
-        "Check that Prepare wrote Parquet under cleaned/ and that Macie may decrypt it (the "
-        "data key's policy names Macie's service-linked role); then upload the file again."
+        "Check that Prepare wrote Parquet under cleaned/ (and, for Macie, that the data "
+        "key's policy names Macie's service-linked role); then upload the file again."
+    ),
+    "unreadable_object": (
+        "Check that Prepare completed and wrote valid Parquet under cleaned/, and that the "
+        "verify job's role may read and decrypt it; then upload the file again."
     ),
     "macie_timeout": (
         "Macie did not finish in time; raise macieTimeoutMinutes, or upload again later."
     ),
     "macie_job_stopped": "Someone cancelled or paused the Macie job; upload the file again.",
+    "pseudonymisation_key_missing": (
+        "Check the pseudonymisation secret (pseudonymisationSecretArn, or the one the "
+        "storage stack creates) and that Prepare may read it; or choose 'drop' for the column."
+    ),
     "gate_failed": fixes.GATE_FAILED,
     "no_report": "The evaluation wrote no report.json; see the generate job's log.",
 }
@@ -36,10 +60,16 @@ def success_message(state: dict[str, Any]) -> tuple[str, str]:
     dataset, run_id = state["dataset"], state["runId"]
     synthetic = state["paths"]["synthetic"]
     scan = state.get("privacyScan") or {}
+    verified = (state.get("verify") or {}).get("scan") or {}
+    verify_line = (
+        f"The pipeline's own scan of every value found no personal data "
+        f"({verified.get('rows_scanned', '?')} rows, {verified.get('objects_scanned', '?')} "
+        "objects)."
+    )
     scan_line = (
         f"Macie found no personal data in the cleaned data (job {scan.get('jobId')})."
         if scan.get("engine") == "macie"
-        else "Macie was skipped (skipMacie); only Prepare's own personal-data detection ran."
+        else "Macie was skipped (skipMacie)."
     )
     gate = state.get("gate") or {}
     lines = [
@@ -49,6 +79,7 @@ def success_message(state: dict[str, Any]) -> tuple[str, str]:
         f"Report:         {synthetic}report.html",
         f"Manifest:       {synthetic}manifest.json",
         "",
+        verify_line,
         scan_line,
         f"Quality and privacy gates: {gate.get('verdict', 'pass')}.",
         "",

@@ -1,13 +1,28 @@
-"""Generate + evaluate as a SageMaker Processing job on the training image.
+"""SageMaker Processing jobs on the training image: verify, and generate + evaluate.
 
-In:  <root>/input/model/model.tar.gz   the training job's model folder, tarred
-     <root>/input/cleaned/              the run's cleaned/ prefix (schema.json, data/, ...)
-     environment: SYNTHPIPE_ROWS_TO_GENERATE (0 = as many as the input),
-     SYNTHPIPE_TARGET_COLUMN ('' = none), SYNTHPIPE_THRESHOLDS (JSON object),
-     SYNTHPIPE_SEED, SYNTHPIPE_LINEAGE (JSON object)
-Out: <root>/output/  synthetic.csv, synthetic.parquet, report.json, report.html
-     (SageMaker uploads it to staging/<dataset>/<run_id>/)
-The same two functions the local runner calls: `generate` and `evaluate_run`.
+Both run the functions the local runner calls, on the files SageMaker downloads. `root`
+plays /opt/ml/processing; the job's message file plays /opt/ml/output/message, whose
+first 1 KB SageMaker returns as the job's ExitMessage (to the state machine as well).
+That message is the only text that leaves the job: on success the verify result
+(counts and timings), on failure `synthpipe:<code>` with column positions and entity
+types (synthpipe.failure_codes), never an error's own words, which can quote data. Those
+go to the job's log, redacted.
+
+verify
+  In:  <root>/input/cleaned/<dataset>/<run_id>/   the run's cleaned/ prefix
+       environment: SYNTHPIPE_DATASET, SYNTHPIPE_RUN_ID
+  Out: the message: {"engine": "local scan", "rows_scanned", "objects_scanned", "seconds"}
+  Runs `synthpipe.verify.verify_cleaned`, the local runner's verify step, unchanged.
+
+generate_evaluate
+  In:  <root>/input/model/model.tar.gz   the training job's model folder, tarred
+       <root>/input/cleaned/              the run's cleaned/ prefix (schema.json, data/, ...)
+       environment: SYNTHPIPE_ROWS_TO_GENERATE (0 = as many as the input),
+       SYNTHPIPE_TARGET_COLUMN ('' = none), SYNTHPIPE_THRESHOLDS (JSON object),
+       SYNTHPIPE_SEED, SYNTHPIPE_LINEAGE (JSON object)
+  Out: <root>/output/  synthetic.csv, synthetic.parquet, report.json, report.html
+       (SageMaker uploads it to staging/<dataset>/<run_id>/)
+  The same two functions the local runner calls: `generate` and `evaluate_run`.
 """
 
 from __future__ import annotations
@@ -17,13 +32,28 @@ import logging
 import os
 import tarfile
 import tempfile
+import traceback
 from pathlib import Path
+from typing import Any
 
 from synthpipe.errors import PipelineError, StepFailed
-from synthpipe.evaluate.step import evaluate_run
-from synthpipe.generate import generate
+from synthpipe.failure_codes import code_line
+from synthpipe.layout import RunLayout
+from synthpipe.redact import redact
 
 log = logging.getLogger("synthpipe.processing")
+VERIFY_ENGINE = "local scan"
+
+
+def exit_message_path(root: Path) -> Path:
+    """/opt/ml/output/message for the root /opt/ml/processing (and likewise elsewhere)."""
+    return Path(root).parent / "output" / "message"
+
+
+def _write_message(root: Path, text: str) -> None:
+    path = exit_message_path(root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
 
 
 def _env_json(name: str) -> dict:
@@ -53,8 +83,75 @@ def _extract_model(archive: Path, into: Path) -> Path:
     return into
 
 
+def _failed(root: Path, step: str, error: BaseException, facts: dict[str, Any] | None) -> int:
+    """Log the error redacted, leave only its code in the message; 1."""
+    if isinstance(error, PipelineError):
+        code = error.code
+        log.error("%s failed [%s]: %s", step, code, redact(str(error)))
+    else:  # a bug: the trace helps, once its values are masked
+        code = f"{step}_failed"
+        log.error("%s failed unexpectedly: %s", step, redact(traceback.format_exc(), 4000))
+    _write_message(root, code_line(code, facts))
+    return 1
+
+
+# --- verify ----------------------------------------------------------------------------
+
+
+def run_verify(root: Path) -> int:
+    """0 when every value of the cleaned output was scanned and nothing was found; 1 when
+    the scan found personal data, could not read an object, had nothing to scan, or
+    failed in any other way (fail closed)."""
+    from synthpipe.verify import verify_cleaned
+
+    root = Path(root)
+    try:
+        layout = RunLayout(
+            str(root / "input"), os.environ["SYNTHPIPE_DATASET"], os.environ["SYNTHPIPE_RUN_ID"]
+        )
+        result = verify_cleaned(layout)
+        summary = result.to_dict()
+        summary.pop("columns")  # empty on success; names never leave the job
+        _write_message(root, json.dumps(summary, sort_keys=True))
+    except Exception as error:  # anything unverified stops the run
+        return _failed(root, "verify", error, _verify_facts(error, root))
+    log.info("verify passed: rows=%d objects=%d", result.rows, result.files)
+    return 0
+
+
+def _verify_facts(error: BaseException, root: Path) -> dict[str, Any] | None:
+    """Which columns (1-based positions in the input, as schema.json lists them) hold
+    which entity types: facts our scan produced, with no name or value in them."""
+    found = getattr(error, "details", {}).get("columns") if isinstance(error, StepFailed) else None
+    if not isinstance(found, dict) or not found:
+        return None
+    positions = _input_positions(root)
+    columns = [
+        {"position": positions.get(name), "entity_types": sorted(types)}
+        for name, types in found.items()
+    ]
+    return {"columns": sorted(columns, key=lambda c: c["position"] or 0)}
+
+
+def _input_positions(root: Path) -> dict[str, int]:
+    try:
+        dataset, run_id = os.environ["SYNTHPIPE_DATASET"], os.environ["SYNTHPIPE_RUN_ID"]
+        schema_json = Path(RunLayout(str(root / "input"), dataset, run_id).schema_json)
+        columns = json.loads(schema_json.read_text("utf-8"))["columns"]
+        return {column["name"]: index for index, column in enumerate(columns, start=1)}
+    except (KeyError, OSError, ValueError, TypeError):
+        return {}
+
+
+# --- generate + evaluate ---------------------------------------------------------------
+
+
 def run_processing(root: Path) -> int:
     """0 when the report was written (its verdict is the gate's business), 1 on failure."""
+    from synthpipe.evaluate.step import evaluate_run
+    from synthpipe.generate import generate
+
+    root = Path(root)
     output = root / "output"
     output.mkdir(parents=True, exist_ok=True)
     try:
@@ -72,9 +169,7 @@ def run_processing(root: Path) -> int:
                 seed=seed,
                 lineage=_env_json("SYNTHPIPE_LINEAGE"),
             )
-        log.info("verdict=%s failed=%s", report.verdict, ",".join(report.failed_gates))
-        return 0
-    except (PipelineError, ValueError, OSError) as error:
-        log.error("generate_evaluate failed: %s", error)
-        (output / "failure").write_text(" ".join(str(error).split()) + "\n", encoding="utf-8")
-        return 1
+    except Exception as error:
+        return _failed(root, "generate", error, None)
+    log.info("verdict=%s failed=%s", report.verdict, ",".join(report.failed_gates))
+    return 0

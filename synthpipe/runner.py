@@ -291,12 +291,18 @@ class _Run:
         return report.data_rows, f"{report.encoding}, '{sep}'-separated"
 
     def _load_config(self) -> DatasetConfig:
+        from synthpipe.evaluate.gate import Thresholds
+
         path = self.layout.config_json
         if not Path(path).exists():
             return DatasetConfig()
-        return DatasetConfig.from_json(
+        config = DatasetConfig.from_json(
             Path(path).read_text(), source=f"config/{self.layout.dataset}.json"
         )
+        # The gate's rules (pii_hits is fixed at 0) refuse a bad threshold now, not after
+        # training, as the start function does on AWS.
+        Thresholds.from_settings(config.thresholds, step="config")
+        return config
 
     def _prepare(self) -> tuple[int, str]:
         from synthpipe.prepare import CsvDialect, prepare

@@ -257,7 +257,7 @@ def test_thresholds_defaults_and_overrides() -> None:
         ({"quality": 1.5}, "quality=1.5: out of range"),
         ({"closer_to_training_share": float("nan")}, "out of range"),
         ({"exact_copies_beyond_chance": 2.5}, "expected a whole number"),
-        ({"pii_hits": -1}, "pii_hits=-1: out of range"),
+        ({"pii_hits": -1}, "pii_hits=-1: fixed at 0 and cannot be relaxed"),
         ([0.9], "expected an object"),
     ],
 )
@@ -266,6 +266,16 @@ def test_bad_thresholds_are_refused(overrides: object, expected: str) -> None:
         Thresholds.from_settings(overrides)  # type: ignore[arg-type]
     assert caught.value.code == "bad_threshold"
     assert expected in caught.value.message
+
+
+@pytest.mark.parametrize("value", [1, 0.5, 1e6])
+def test_pii_hits_is_fixed_at_zero_whatever_the_settings_say(value: float) -> None:
+    with pytest.raises(StepFailed) as caught:
+        Thresholds.from_settings({"quality": 0.8, "pii_hits": value}, step="config")
+    assert (caught.value.code, caught.value.step) == ("bad_threshold", "config")
+    assert "fixed at 0 and cannot be relaxed" in caught.value.message
+    with pytest.raises(StepFailed, match="fixed at 0"):
+        Thresholds(pii_hits=1)  # not in code either
 
 
 # --- the report contract ------------------------------------------------------------------

@@ -33,3 +33,21 @@ def test_key_from_secrets_manager(monkeypatch):
     client = boto3.client("secretsmanager")
     arn = client.create_secret(Name="synthpipe/pseudonym", SecretString="s" * 32)["ARN"]
     assert pseudonymisation_key(arn) == b"s" * 32
+
+
+@mock_aws
+def test_a_secret_like_the_stacks_is_a_key_and_a_short_one_is_refused_unquoted(monkeypatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    client = boto3.client("secretsmanager")
+    # As the storage stack generates it: 64 letters and digits.
+    generated = client.get_random_password(
+        PasswordLength=64, ExcludePunctuation=True, IncludeSpace=False
+    )["RandomPassword"]
+    arn = client.create_secret(Name="synthpipe/generated", SecretString=generated)["ARN"]
+    assert pseudonymisation_key(arn) == generated.encode() and len(generated.encode()) >= 32
+    short = client.create_secret(Name="synthpipe/short", SecretString="tooShort1")["ARN"]
+    with pytest.raises(StepFailed) as caught:
+        pseudonymisation_key(short)
+    assert caught.value.code == "pseudonymisation_key_missing"
+    assert "tooShort1" not in str(caught.value) and arn not in str(caught.value)

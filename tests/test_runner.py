@@ -384,6 +384,19 @@ def test_bad_dataset_config_refuses_the_run_and_quarantines_it(tmp_path, config)
     assert reason["details"]["config"] == "config/shop.json"
 
 
+def test_a_dataset_config_that_relaxes_pii_hits_stops_the_run_before_prepare(tmp_path):
+    work = tmp_path / "work"
+    source = write(tmp_path / "in", small_csv(10), name="shop.csv")
+    write_config(work, "shop", '{"thresholds": {"quality": 0.8, "pii_hits": 2}}')
+    result = run_local(source, workdir=work)  # the whole run: it must stop at validate
+    assert (result.status, result.exit_code) == ("failed", 1)
+    assert [s.name for s in result.steps if s.status == "failed"] == ["validate"]
+    reason = read_json(quarantine_dir(result) / "reason.json")
+    assert (reason["code"], reason["step"]) == ("bad_threshold", "config")
+    assert "fixed at 0 and cannot be relaxed" in reason["message"]
+    assert not (work / "cleaned" / "shop").exists()
+
+
 @pytest.mark.slow
 def test_dataset_config_naming_an_unknown_column_refuses_the_run(spark, tmp_path):
     work = tmp_path / "work"

@@ -158,7 +158,17 @@ def test_bad_hyperparameter_writes_failure(
     text = failure(root)
     assert expected in text
     assert text.count("\n") == 1
+    # The code first, for the state machine (synthpipe.failure_codes); its words follow.
+    assert text.startswith("synthpipe:bad_hyperparameter ")
     assert not (root / "model" / "synthesizer.pkl").exists()
+
+
+def test_in_process_training_failure_reads_without_the_code_token(tmp_path: Path) -> None:
+    root = make_root(tmp_path, {**FAST, "epochs": "0"})
+    with pytest.raises(StepFailed) as caught:
+        contract.run_or_raise(root, fix="Fix it.", step="train")
+    assert caught.value.message.startswith("Training stopped: ")
+    assert "synthpipe:" not in caught.value.message and "epochs='0'" in caught.value.message
 
 
 def test_unknown_target_column_writes_failure(tmp_path: Path) -> None:

@@ -1,9 +1,10 @@
-"""Entry point of the training image: `python train.py [train|generate_evaluate] [--root]`.
+"""Entry point of the training image: `python train.py [train|verify|generate_evaluate] [--root]`.
 
 SageMaker starts a training job as `docker run <image> train`: the training contract
-under /opt/ml. The state machine starts the generate + evaluate processing job with
-`generate_evaluate`: the processing contract under /opt/ml/processing. Locally, `--root`
-(or SYNTHPIPE_ML_ROOT) names the folder that plays either.
+under /opt/ml. The state machine starts two processing jobs on the same image: `verify`
+(the full personal-data scan of the cleaned output) and `generate_evaluate`, both under
+/opt/ml/processing (synthpipe.processing). Locally, `--root` (or SYNTHPIPE_ML_ROOT) names
+the folder that plays either.
 """
 
 from __future__ import annotations
@@ -13,10 +14,14 @@ import os
 import sys
 from pathlib import Path
 
-from synthpipe.processing import run_processing
+from synthpipe.processing import run_processing, run_verify
 from synthpipe.train.contract import configure_logging, run
 
-ROOTS = {"train": "/opt/ml", "generate_evaluate": "/opt/ml/processing"}
+ROOTS = {
+    "train": "/opt/ml",
+    "verify": "/opt/ml/processing",
+    "generate_evaluate": "/opt/ml/processing",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,7 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     configure_logging()
     root = Path(args.root or ROOTS[args.mode])
-    return run(root) if args.mode == "train" else run_processing(root)
+    if args.mode == "train":
+        return run(root)
+    return run_verify(root) if args.mode == "verify" else run_processing(root)
 
 
 if __name__ == "__main__":

@@ -16,18 +16,28 @@ SDMetrics' DCROverfittingProtection), `utility` (TSTR vs TRTR, target rate), `ga
 maximum, and category labels seen at least k times).
 """
 
-from synthpipe.evaluate.core import evaluate
-from synthpipe.evaluate.gate import Gate, Thresholds
-from synthpipe.evaluate.html import render_html
-from synthpipe.evaluate.report import REPORT_VERSION, Report, load_schema, write_report
+from __future__ import annotations
 
-__all__ = [
-    "REPORT_VERSION",
-    "Gate",
-    "Report",
-    "Thresholds",
-    "evaluate",
-    "load_schema",
-    "render_html",
-    "write_report",
-]
+import importlib
+from typing import Any
+
+# Imported on first use, so that `synthpipe.evaluate.gate` (the thresholds, which the
+# start Lambda and the CDK settings check) loads without pandas and SDMetrics.
+_EXPORTS = {
+    "REPORT_VERSION": "synthpipe.evaluate.report",
+    "Gate": "synthpipe.evaluate.gate",
+    "Report": "synthpipe.evaluate.report",
+    "Thresholds": "synthpipe.evaluate.gate",
+    "evaluate": "synthpipe.evaluate.core",
+    "load_schema": "synthpipe.evaluate.report",
+    "render_html": "synthpipe.evaluate.html",
+    "write_report": "synthpipe.evaluate.report",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

@@ -9,10 +9,11 @@ reads (same name as the threshold key in `config/<dataset>.json` -> `thresholds`
 | association_gap             | quality.association_gap.value (0..2)        | <= 0.50          |
 | closer_to_training_share    | privacy.closer_to_training_share            | <= 0.55          |
 | exact_copies_beyond_chance  | privacy.exact_copies_beyond_chance          | <= 0             |
-| pii_hits                    | privacy.pii_hits (columns flagged)          | <= 0             |
+| pii_hits                    | privacy.pii_hits (columns flagged)          | <= 0 (fixed)     |
 | target_rate                 | target_rate.max_relative_deviation          | <= 0.20 (±20%)   |
 
-The target-rate gate exists only when a target column is configured.
+The target-rate gate exists only when a target column is configured. `pii_hits` is fixed
+at 0: no setting may relax it (`FIXED`).
 """
 
 from __future__ import annotations
@@ -76,27 +77,33 @@ class Thresholds:
     closer_to_training_share: float = 0.55
     # Most synthetic rows equal to a training row beyond what chance explains.
     exact_copies_beyond_chance: int = 0
-    # Most synthetic columns flagged by the personal-data scan.
+    # Most synthetic columns flagged by the personal-data scan: fixed (FIXED below).
     pii_hits: int = 0
     # Largest relative deviation of a target class rate from the real rate (0.2 = ±20%).
     target_rate: float = 0.20
 
     @classmethod
-    def from_settings(cls, overrides: dict[str, Any] | None) -> Thresholds:
-        """Defaults with `overrides` applied; unknown keys and bad values are refused.
+    def from_settings(cls, overrides: dict[str, Any] | None, *, step: str = STEP) -> Thresholds:
+        """Defaults with `overrides` applied; unknown keys, bad values and a change to a
+        fixed threshold (`pii_hits`) are refused with `bad_threshold`, at `step`.
 
         Example: `Thresholds.from_settings({"quality": 0.85})`.
         """
         overrides = overrides or {}
         if not isinstance(overrides, dict):
-            raise _bad("(all)", overrides, "expected an object of name -> number")
+            raise _bad("(all)", overrides, "expected an object of name -> number", step)
         known = [f.name for f in fields(cls)]
         values: dict[str, Any] = {}
         for key, value in overrides.items():
             if key not in known:
-                raise _bad(key, value, f"unknown threshold; known: {', '.join(known)}")
-            values[key] = _check(key, value)
+                raise _bad(key, value, f"unknown threshold; known: {', '.join(known)}", step)
+            values[key] = _check(key, value, step)
         return cls(**values)
+
+    def __post_init__(self) -> None:
+        for key, value in FIXED.items():  # also when built in code, not from settings
+            if getattr(self, key) != value:
+                _check(key, getattr(self, key), STEP)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -113,25 +120,38 @@ _RULES: dict[str, tuple[str, float, float]] = {
 }
 
 
-def _bad(key: str, value: Any, problem: str) -> StepFailed:
+# Thresholds no setting may move. pii_hits: a synthetic column that the personal-data
+# rescan flags is never published, whatever a deployment or a data owner asks for.
+FIXED = {"pii_hits": 0}
+
+
+def _bad(key: str, value: Any, problem: str, step: str) -> StepFailed:
     return StepFailed(
         code="bad_threshold",
         message=f"Threshold {key}={value!r}: {problem}.",
         fix="Fix thresholds in the settings or in config/<dataset>.json.",
         details={"key": key},
-        step=STEP,
+        step=step,
     )
 
 
-def _check(key: str, value: Any) -> float | int:
+def _check(key: str, value: Any, step: str) -> float | int:
     kind, low, high = _RULES[key]
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _bad(key, value, f"expected a number in [{low:g}, {high:g}]")
+        raise _bad(key, value, f"expected a number in [{low:g}, {high:g}]", step)
+    if key in FIXED and value != FIXED[key]:
+        raise _bad(
+            key,
+            value,
+            f"fixed at {FIXED[key]} and cannot be relaxed: synthetic data in which the "
+            "personal-data scan flags any column is never published; remove the key",
+            step,
+        )
     if not math.isfinite(value) or not low <= value <= high:
-        raise _bad(key, value, f"out of range, expected a number in [{low:g}, {high:g}]")
+        raise _bad(key, value, f"out of range, expected a number in [{low:g}, {high:g}]", step)
     if kind == "count":
         if value != int(value):
-            raise _bad(key, value, "expected a whole number of rows or columns")
+            raise _bad(key, value, "expected a whole number of rows or columns", step)
         return int(value)
     return float(value)
 

@@ -8,8 +8,9 @@ value, and `mask_text` runs inside a Spark UDF. Nothing here reaches the network
 See `columns` for what each decision rests on and what is not covered.
 """
 
+from typing import Any
+
 from synthpipe.pii.cells import FREE_TEXT_TYPES, find_entities, mask_text, strong_types
-from synthpipe.pii.columns import classify_column, classify_columns, scan_columns, scan_values
 from synthpipe.pii.entities import (
     ADDRESS,
     AWS_CREDENTIALS,
@@ -59,3 +60,15 @@ __all__ = [
     "scan_values",
     "strong_types",
 ]
+
+# `columns` needs pyarrow, which the Lambda functions lack: its functions load on first
+# use, so that the start function can import this package (names, cells, keywords).
+_COLUMNS = ("classify_column", "classify_columns", "scan_columns", "scan_values")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _COLUMNS:
+        from synthpipe.pii import columns
+
+        return getattr(columns, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,8 +15,20 @@ from synthpipe.schema import DatasetSchema
 from synthpipe.validate import validate_stream
 
 
-def run_prepare_job(spark, *, source: str, root: str, dataset: str, run_id: str) -> DatasetSchema:
-    """Validate `source`, read `config/<dataset>.json` if present, and run Prepare."""
+def run_prepare_job(
+    spark,
+    *,
+    source: str,
+    root: str,
+    dataset: str,
+    run_id: str,
+    key_secret_id: str | None = None,
+) -> DatasetSchema:
+    """Validate `source`, read `config/<dataset>.json` if present, and run Prepare.
+
+    `key_secret_id` names the Secrets Manager secret of the pseudonymisation key (the
+    Glue job's `--key_secret_id`); without it, the key comes from the environment.
+    """
     layout = RunLayout(root, dataset, run_id)
     stream, size = storage.open_read(source)
     with stream:
@@ -26,5 +38,10 @@ def run_prepare_job(spark, *, source: str, root: str, dataset: str, run_id: str)
         text = storage.read_bytes(layout.config_json).decode("utf-8")
         config = DatasetConfig.from_json(text, source=f"config/{dataset}.json")
     return prepare(
-        spark, source=source, dialect=CsvDialect.from_report(report), layout=layout, config=config
+        spark,
+        source=source,
+        dialect=CsvDialect.from_report(report),
+        layout=layout,
+        config=config,
+        key_secret_id=key_secret_id,
     )

@@ -5,7 +5,7 @@ In:  <root>/input/config/hyperparameters.json   (all values strings)
      <root>/input/data/train/data/*.parquet      (the cleaned rows)
 Out: <root>/model/        synthesizer.pkl, metadata.json, training.json, holdout.parquet,
                           schema.json (SageMaker tars this folder into model.tar.gz)
-     <root>/output/failure  one line: why training stopped and what to fix
+     <root>/output/failure  one line: `synthpipe:<code>`, why training stopped, the fix
      <root>/checkpoints/  resumable state (SageMaker syncs it with S3 on spot instances)
 """
 
@@ -17,6 +17,7 @@ import math
 import shutil
 import sys
 import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ import torch
 
 from synthpipe import storage
 from synthpipe.errors import PipelineError, StepFailed
+from synthpipe.failure_codes import MARKER, code_line
+from synthpipe.redact import redact
 from synthpipe.schema import DatasetSchema
 from synthpipe.train import fit
 from synthpipe.train.checkpoint import CheckpointStore, resume_key
@@ -94,17 +97,16 @@ def run(root: Path) -> int:
         train_job(paths)
         return 0
     except PipelineError as error:
-        log.error("training failed: %s", error)
-        write_failure(paths, str(error))
+        log.error("training failed [%s]: %s", error.code, redact(str(error)))
+        write_failure(paths, str(error), code=error.code)
         return 1
     except Exception as error:  # SageMaker shows the failure file: always write it.
-        log.exception("training failed unexpectedly")
-        # The exception's text may quote data (a value that failed to parse): only its
-        # type goes where users and notifications read it.
+        # The exception's own text may quote data: only its type leaves the job.
+        log.error("training failed unexpectedly: %s", redact(traceback.format_exc(), 4000))
         write_failure(
             paths,
-            f"Training failed unexpectedly ({type(error).__name__}). "
-            "Report it with the job's log.",
+            f"Training failed unexpectedly ({type(error).__name__}). Report it with the job's log.",
+            code=f"{STEP}_failed",
         )
         return 2
 
@@ -116,6 +118,8 @@ def run_or_raise(root: Path, *, fix: str, step: str) -> TrainingPaths:
     paths = TrainingPaths(Path(root))
     if code != 0:
         reason = paths.failure.read_text("utf-8").strip() if paths.failure.exists() else ""
+        if reason.startswith(MARKER):  # the code token is for the state machine
+            reason = reason.partition(" ")[2]
         raise StepFailed(
             code="training_failed",
             message=f"Training stopped: {reason or 'no reason was written'}",
@@ -126,10 +130,12 @@ def run_or_raise(root: Path, *, fix: str, step: str) -> TrainingPaths:
     return paths
 
 
-def write_failure(paths: TrainingPaths, reason: str) -> None:
+def write_failure(paths: TrainingPaths, reason: str, *, code: str) -> None:
+    """One line, `synthpipe:<code> <reason>`: SageMaker shows it as the job's failure reason,
+    and the state machine reads only the code from it (synthpipe.failure_codes)."""
     paths.failure.parent.mkdir(parents=True, exist_ok=True)
     one_line = " ".join(reason.split())
-    paths.failure.write_text(one_line + "\n", encoding="utf-8")
+    paths.failure.write_text(f"{code_line(code)} {one_line}\n", encoding="utf-8")
 
 
 def read_hyperparameters(paths: TrainingPaths) -> Hyperparameters:

@@ -17,6 +17,7 @@ PSEUDO = {
 }
 HASH = re.compile(r"\b[0-9a-f]{64}\b")
 KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/00000000-0000-0000-0000-000000000000"
+SECRET_ARN = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:PseudonymisationSecret-AbCdEf"
 
 
 def normalise(template: dict[str, Any]) -> dict[str, Any]:
@@ -53,6 +54,8 @@ def resolve(value: Any, resources: dict[str, Any]) -> Any:
             text = arg if isinstance(arg, str) else arg[0]
             return re.sub(r"\$\{([^}]+)\}", lambda m: str(PSEUDO.get(m.group(1), m.group(1))), text)
         if name == "Fn::GetStackOutput":
+            if "Secret" in arg["OutputName"]:
+                return SECRET_ARN
             return KEY_ARN if "Key" in arg["OutputName"] else arg["OutputName"]
     return {k: resolve(v, resources) for k, v in value.items()}
 

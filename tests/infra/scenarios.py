@@ -70,9 +70,39 @@ REASON = {
     "quarantine": f"s3://{BUCKET}/quarantine/{DATASET}/{RUN_ID}/",
 }
 
+# What the verify job's container writes to its message file when the scan passes.
+VERIFY_SCAN = {
+    "engine": "local scan",
+    "rows_scanned": 594643,
+    "objects_scanned": 4,
+    "seconds": 97.512,
+}
+
+
+def verify_failed(message: str) -> dict[str, Any]:
+    """A failed verify job as the .sync integration reports it: States.TaskFailed with the
+    DescribeProcessingJob answer as JSON in the Cause (SageMaker's own FailureReason too)."""
+    cause = {
+        "ProcessingJobName": f"synthpipe-verify-{RUN_ID}",
+        "ProcessingJobStatus": "Failed",
+        "FailureReason": "AlgorithmError: See job logs to diagnose the error.",
+        "ExitMessage": message,
+    }
+    return fail("States.TaskFailed", json.dumps(cause))
+
+
 # What each Task state answers on the happy path (AWS API shapes, before ResultSelector).
 HAPPY: dict[str, list[dict[str, Any]]] = {
     "Prepare": [ok({"Id": "jr_1", "JobRunState": "SUCCEEDED", "ExecutionTime": 181})],
+    "Verify": [
+        ok(
+            {
+                "ProcessingJobName": f"synthpipe-verify-{RUN_ID}",
+                "ProcessingJobStatus": "Completed",
+                "ExitMessage": json.dumps(VERIFY_SCAN),
+            }
+        )
+    ],
     "List cleaned objects": [ok({"KeyCount": 4, "Contents": []})],
     "Start Macie job": [ok({"JobId": JOB_ID, "JobArn": f"arn:aws:macie2:::job/{JOB_ID}"})],
     "Describe Macie job": [
@@ -113,6 +143,7 @@ def full_state() -> dict[str, Any]:
     state.update(
         {
             "prepare": {"jobRunId": "jr_1", "state": "SUCCEEDED", "executionSeconds": 181},
+            "verify": {"jobName": f"synthpipe-verify-{RUN_ID}", "scan": VERIFY_SCAN},
             "cleanedObjects": {"keyCount": 4},
             "macie": {"jobId": JOB_ID, "polls": 2},
             "training": {

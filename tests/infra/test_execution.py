@@ -13,11 +13,20 @@ from typing import Any
 import pytest
 
 from tests.infra.conftest import REPO
-from tests.infra.scenarios import REFUSED, execution_input, fail, handlers, ok
+from tests.infra.scenarios import (
+    REFUSED,
+    VERIFY_SCAN,
+    execution_input,
+    fail,
+    handlers,
+    ok,
+    verify_failed,
+)
 
 RUNNER = REPO / "tests" / "statemachine" / "run.mjs"
 HAPPY_TASKS = [
     "Prepare",
+    "Verify",
     "List cleaned objects",
     "Start Macie job",
     "Describe Macie job",
@@ -41,6 +50,40 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "refused": {
         "input": execution_input(validation=REFUSED),
         "handlers": handlers({"Quarantine": reason("validate", "html")}),
+    },
+    "verify_pii_found": {
+        "handlers": handlers(
+            {
+                "Verify": [
+                    verify_failed(
+                        'synthpipe:pii_found {"columns":[{"entity_types":["EMAIL_ADDRESS"],'
+                        '"position":9}]}'
+                    )
+                ],
+                "Quarantine": reason("verify", "pii_found"),
+            }
+        )
+    },
+    "verify_nothing_to_scan": {
+        "handlers": handlers(
+            {
+                "Verify": [verify_failed("synthpipe:nothing_classified")],
+                "Quarantine": reason("verify", "nothing_classified"),
+            }
+        )
+    },
+    "verify_unreadable_object": {
+        "handlers": handlers(
+            {
+                "Verify": [verify_failed("synthpipe:unreadable_object")],
+                "Quarantine": reason("verify", "unreadable_object"),
+            }
+        )
+    },
+    "verify_throttled_then_ok": {
+        "handlers": handlers(
+            {"Verify": [fail("SageMaker.ThrottlingException"), *handlers()["Verify"]]}
+        )
     },
     "pii_found": {
         "handlers": handlers(
@@ -201,8 +244,68 @@ def test_happy_path_runs_every_step_in_order_and_publishes(runs, definition):
         "findings": 0,
         "objectsInScope": 4,
     }
+    assert run["output"]["verify"] == {
+        "jobName": "synthpipe-verify-20261123T071500Z-1a2b3c4d",
+        "scan": VERIFY_SCAN,
+    }
     assert run["output"]["training"]["modelArtifacts"].endswith("/output/model.tar.gz")
     assert run["calls"]["Quarantine"] == []
+
+
+def test_verify_scans_the_runs_cleaned_prefix_before_any_macie_state(runs):
+    run = runs["happy"]
+    assert run["states"].index("Verify") == run["states"].index("Prepare") + 1
+    (call,) = run["calls"]["Verify"]  # the job's parameters, intrinsics evaluated
+    assert call["ProcessingJobName"] == "synthpipe-verify-20261123T071500Z-1a2b3c4d"
+    assert call["Environment"] == {
+        "SYNTHPIPE_DATASET": "banksim",
+        "SYNTHPIPE_RUN_ID": "20261123T071500Z-1a2b3c4d",
+    }
+    (cleaned,) = call["ProcessingInputs"]
+    # Where RunLayout("/opt/ml/processing/input", dataset, run_id) looks for cleaned/.
+    assert cleaned["S3Input"]["LocalPath"] == (
+        "/opt/ml/processing/input/cleaned/banksim/20261123T071500Z-1a2b3c4d"
+    )
+    assert cleaned["S3Input"]["S3Uri"] == (
+        "s3://synthpipe-data-123456789012-eu-west-1/cleaned/banksim/20261123T071500Z-1a2b3c4d/"
+    )
+
+
+@pytest.mark.parametrize(
+    ("scenario", "code"),
+    [
+        ("verify_pii_found", "pii_found"),
+        ("verify_nothing_to_scan", "nothing_classified"),
+        ("verify_unreadable_object", "unreadable_object"),
+    ],
+)
+def test_our_verify_fails_closed_before_macie_and_training(runs, scenario, code):
+    run = runs[scenario]
+    assert run["status"] == "FAILED" and run["error"] == code
+    assert run["states"][:4] == ["Input valid?", "Prepare", "Verify", "Verify failed"]
+    assert run["states"][-3:] == ["Quarantine", "Notify failure", "Run failed"]
+    failure = failure_of(run)
+    assert (failure["step"], failure["Error"]) == ("verify", "States.TaskFailed")
+    assert f"synthpipe:{code}" in failure["Cause"]  # the code crosses, for failure_error
+    for later in ("List cleaned objects", "Start Macie job", "Train", "Generate", "Publish"):
+        assert run["calls"][later] == [], later
+    assert len(run["calls"]["Verify"]) == 1  # a failed scan is not retried
+
+
+def test_our_verify_failure_reaches_quarantine_as_a_code_without_free_text(runs):
+    from synthpipe.cloud import failure_error
+
+    (state,) = runs["verify_pii_found"]["calls"]["Quarantine"]
+    error = failure_error(state)
+    assert (error.step, error.code) == ("verify", "pii_found")
+    assert error.details["columns"] == [{"position": 9, "entity_types": ["EMAIL_ADDRESS"]}]
+    assert "AlgorithmError" not in error.message and "diagnose" not in error.message
+
+
+def test_transient_sagemaker_error_of_verify_is_retried(runs):
+    run = runs["verify_throttled_then_ok"]
+    assert run["status"] == "SUCCEEDED"
+    assert len(run["calls"]["Verify"]) == 2
 
 
 def test_refused_input_is_quarantined_and_notified_without_prepare(runs):
@@ -318,7 +421,13 @@ def test_a_failing_quarantine_still_notifies_with_the_original_reason(runs):
     assert "Quarantine failed" in run["states"]
     (notified,) = run["calls"]["Notify failure"]
     assert notified["reason"]["step"] == "train"
-    assert notified["reason"]["message"] == "boom"
+    assert notified["reason"]["code"] == "quarantine_failed"
+    # The task's Cause ("boom") may quote data: the reason names the step and error only.
+    assert notified["reason"]["message"] == (
+        "The run stopped at step train (States.TaskFailed), and keeping its data under "
+        "quarantine/ failed too."
+    )
+    assert run["error"] == "quarantine_failed" and "boom" not in run["cause"]
 
 
 def test_a_failed_success_notification_fails_the_run_visibly(runs):
@@ -328,11 +437,29 @@ def test_a_failed_success_notification_fails_the_run_visibly(runs):
     assert len(run["calls"]["Publish"]) == 1
 
 
-def test_skip_macie_variant_goes_from_prepare_to_training(variant):
+def test_skip_macie_variant_still_runs_our_verify_before_training(variant):
     from tests.infra.cfn import state_machine_definition
 
     definition = state_machine_definition(variant.pipeline)
-    run = run_local(definition, {"skip": {"handlers": handlers()}})["skip"]
+    runs = run_local(
+        definition,
+        {
+            "skip": {"handlers": handlers()},
+            "skip_pii": {
+                "handlers": handlers(
+                    {
+                        "Verify": [verify_failed("synthpipe:pii_found")],
+                        "Quarantine": reason("verify", "pii_found"),
+                    }
+                )
+            },
+        },
+    )
+    run = runs["skip"]
     assert run["status"] == "SUCCEEDED"
-    assert run["states"][1:4] == ["Prepare", "Macie skipped", "Train"]
+    assert run["states"][1:5] == ["Prepare", "Verify", "Macie skipped", "Train"]
     assert run["output"]["privacyScan"]["engine"] == "none"
+    assert run["output"]["verify"]["scan"] == VERIFY_SCAN
+    stopped = runs["skip_pii"]
+    assert stopped["status"] == "FAILED" and stopped["error"] == "pii_found"
+    assert "Macie skipped" not in stopped["states"] and stopped["calls"]["Train"] == []

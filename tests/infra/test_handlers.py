@@ -11,8 +11,9 @@ import boto3
 import pytest
 
 from synthpipe import cloud
+from synthpipe.failure_codes import CodedFailure
 from synthpipe.layout import run_id_for
-from tests.infra.scenarios import BUCKET, DATASET, REGION, handlers
+from tests.infra.scenarios import BUCKET, DATASET, REGION, VERIFY_SCAN, handlers
 
 KEY = f"raw/{DATASET}/transactions.csv"
 CANARY = "canary.person@example.org"
@@ -105,6 +106,30 @@ def test_refused_input_still_starts_a_run_that_quarantines_it(aws):
     assert validation["reason"]["code"] == "html"
 
 
+@pytest.mark.parametrize("pii_hits", [1, 0.5])
+def test_start_refuses_a_dataset_config_that_relaxes_pii_hits(aws, pii_hits):
+    aws["s3"].put_object(
+        Bucket=BUCKET,
+        Key=f"config/{DATASET}.json",
+        Body=json.dumps({"thresholds": {"pii_hits": pii_hits}}).encode(),
+    )
+    start(aws, upload(aws["s3"]))
+    reason = execution_input(aws)["validation"]["reason"]
+    assert (reason["code"], reason["step"]) == ("bad_threshold", "config")
+    assert "fixed at 0 and cannot be relaxed" in reason["message"]
+
+
+def test_start_passes_the_checked_thresholds_to_the_evaluation(aws):
+    aws["s3"].put_object(
+        Bucket=BUCKET,
+        Key=f"config/{DATASET}.json",
+        Body=json.dumps({"thresholds": {"pii_hits": 0, "quality": 0.85}}).encode(),
+    )
+    start(aws, upload(aws["s3"]), THRESHOLDS='{"quality": 0.8, "target_rate": 0.3}')
+    thresholds = json.loads(execution_input(aws)["generate"]["thresholds"])
+    assert thresholds == {"pii_hits": 0.0, "quality": 0.85, "target_rate": 0.3}
+
+
 def test_bad_dataset_config_is_refused(aws):
     aws["s3"].put_object(
         Bucket=BUCKET, Key=f"config/{DATASET}.json", Body=b'{"hyperparameters": {"epoch": 3}}'
@@ -182,12 +207,131 @@ def test_quarantine_moves_cleaned_output_with_personal_data(aws):
 
 
 def test_quarantine_after_training_writes_the_reason_only(aws):
-    cause = json.dumps({"FailureReason": "AlgorithmError: too few rows"})
+    cause = json.dumps({"FailureReason": "AlgorithmError: synthpipe:too_few_rows 12 rows"})
     state = run_state(aws, failure={"step": "train", "Error": "States.TaskFailed", "Cause": cause})
     reason = cloud.handle_quarantine(state, s3=aws["s3"])
-    assert reason["code"] == "train_failed"
-    assert reason["message"] == "AlgorithmError: too few rows"
+    assert reason["code"] == "too_few_rows"  # our code, carried in the failure file
+    assert reason["message"] == "The train step failed [too_few_rows]."
     assert reason["objects"] == 0
+
+
+# A cell value, an e-mail and a phone number, quoted by a service's error text.
+LEAKS = ("Jane Q. Citizen", "jane.citizen@example.org", "+44 20 7946 0958", "4111111111111111")
+LEAKY = (
+    f"ValueError: could not convert '{LEAKS[0]}' to float in row 17 (owner {LEAKS[1]}, "
+    f'phone {LEAKS[2]}, card "{LEAKS[3]}")'
+)
+
+
+@pytest.mark.parametrize(
+    ("step", "cause", "code"),
+    [
+        # Glue puts its own words around the exception our entry point raised.
+        (
+            "prepare",
+            {"JobRunState": "FAILED", "ErrorMessage": f"CodedFailure: {LEAKY}"},
+            "prepare_failed",
+        ),
+        (
+            "prepare",
+            {"ErrorMessage": f"Error Category: UNCLASSIFIED_ERROR; {LEAKY} synthpipe:bad_type"},
+            "bad_type",
+        ),
+        # SageMaker: the training job's failure reason, a processing job's exit message.
+        ("train", {"FailureReason": f"AlgorithmError: {LEAKY}"}, "train_failed"),
+        (
+            "verify",
+            {"FailureReason": LEAKY, "ExitMessage": "synthpipe:unreadable_object"},
+            "unreadable_object",
+        ),
+        # Lambda: an unhandled error's message.
+        ("gate", {"errorMessage": LEAKY, "errorType": "ValueError"}, "gate_failed"),
+        # Not JSON at all.
+        ("generate", LEAKY, "generate_failed"),
+    ],
+)
+def test_reason_and_notification_carry_no_service_text(aws, topic, step, cause, code):
+    text = cause if isinstance(cause, str) else json.dumps(cause)
+    failure = {"step": step, "Error": "States.TaskFailed", "Cause": text}
+    state = run_state(aws, failure=failure)
+    if step == "verify":
+        aws["s3"].put_object(Bucket=BUCKET, Key=state["paths"]["cleanedPrefix"] + "x", Body=b"x")
+    logged = io.StringIO()
+    with redirect_stdout(logged):
+        cloud.get_logger().handlers.clear()
+        reason = cloud.handle_quarantine(state, s3=aws["s3"])
+    cloud.get_logger().handlers.clear()
+    written = (
+        aws["s3"]
+        .get_object(Bucket=BUCKET, Key=f"quarantine/{DATASET}/{state['runId']}/reason.json")["Body"]
+        .read()
+        .decode()
+    )
+    cloud.handle_notify(
+        {**state, "reason": reason}, sns=topic["sns"], env={"TOPIC_ARN": topic["arn"]}
+    )
+    message = topic["received"]()
+    assert reason["code"] == code and json.loads(written)["code"] == code
+    for text in (
+        json.dumps(reason),
+        written,
+        message["Subject"],
+        message["Message"],
+        logged.getvalue(),
+    ):
+        for leak in LEAKS:
+            assert leak not in text
+    assert "ValueError" not in written and "could not convert" not in written
+    # The service's words reach the log only, redacted.
+    assert "could not convert '<quoted>' to float" in logged.getvalue()
+
+
+def test_verify_findings_reach_the_reason_as_positions_and_entity_types_only(aws):
+    exit_message = (
+        'synthpipe:pii_found {"columns":[{"entity_types":["EMAIL_ADDRESS"],"position":9},'
+        '{"entity_types":["jane@example.org"],"position":2},{"position":"x","entity_types":[]}]}'
+    )
+    cause = json.dumps({"ExitMessage": exit_message, "FailureReason": "AlgorithmError"})
+    state = run_state(aws, failure={"step": "verify", "Error": "States.TaskFailed", "Cause": cause})
+    reason = cloud.handle_quarantine(state, s3=aws["s3"])
+    error = cloud.failure_error(state)
+    assert reason["code"] == "pii_found"
+    assert error.details["columns"] == [{"position": 9, "entity_types": ["EMAIL_ADDRESS"]}]
+    assert "column 9 (EMAIL_ADDRESS)" in reason["message"]
+    assert "jane@example.org" not in json.dumps(error.to_reason())
+    assert "reason.json names the columns by position" in reason["fix"]
+
+
+def test_a_lambda_error_leaves_the_handler_as_its_code_only(aws, capsys):
+    state = run_state(aws)
+    put_report(aws, state, {"verdict": "fail", "gates": [gate("quality", False)]})
+    handler = cloud.lambda_handler(
+        lambda event: cloud.handle_publish(event, s3=aws["s3"]), step="publish"
+    )
+    cloud.get_logger().handlers.clear()
+    with pytest.raises(CodedFailure) as raised:
+        handler(state, None)
+    cloud.get_logger().handlers.clear()
+    assert str(raised.value) == "synthpipe:gate_failed"
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__
+    # What the state machine's Catch records, read back by the quarantine function.
+    cause = json.dumps({"errorMessage": str(raised.value), "errorType": "CodedFailure"})
+    failure = {"step": "publish", "Error": "CodedFailure", "Cause": cause}
+    assert cloud.failure_error({"failure": failure}).code == "gate_failed"
+    assert "publish failed [gate_failed]" in capsys.readouterr().out
+
+
+def test_an_unexpected_lambda_error_is_logged_redacted(capsys):
+    def broken(event):
+        raise KeyError(f"no column '{LEAKS[0]}' for {LEAKS[1]}")
+
+    cloud.get_logger().handlers.clear()
+    with pytest.raises(CodedFailure, match=r"^synthpipe:gate_failed$"):
+        cloud.lambda_handler(broken, step="gate")({}, None)
+    cloud.get_logger().handlers.clear()
+    out = capsys.readouterr().out
+    assert "KeyError" in out and "<quoted>" in out
+    assert LEAKS[0] not in out and LEAKS[1] not in out
 
 
 def put_report(aws, state, report: Any) -> None:
@@ -242,6 +386,7 @@ def test_gate_fails_closed_without_a_readable_report(aws, report):
 
 def test_publish_copies_staging_and_writes_the_manifest(aws):
     state = run_state(aws, privacyScan={"engine": "macie", "jobId": "j", "findings": 0})
+    state["verify"] = {"jobName": f"synthpipe-verify-{state['runId']}", "scan": VERIFY_SCAN}
     staging = state["paths"]["staging"].split("/", 3)[3]
     for name in ("synthetic.csv", "synthetic.parquet", "report.html"):
         aws["s3"].put_object(Bucket=BUCKET, Key=staging + name, Body=b"x")
@@ -271,7 +416,11 @@ def test_publish_copies_staging_and_writes_the_manifest(aws):
     assert manifest["source"]["key"] == KEY and manifest["source"]["rows"] == 40
     assert manifest["source"]["sha256"] == state["validation"]["sha256"]
     assert manifest["steps"]["prepare"]["pii_actions"] == actions
-    assert manifest["steps"]["verify"]["engine"] == "macie"
+    assert manifest["steps"]["verify"]["engine"] == "local scan"
+    assert manifest["steps"]["verify"]["rows_scanned"] == VERIFY_SCAN["rows_scanned"]
+    assert manifest["steps"]["verify"]["job"] == f"synthpipe-verify-{state['runId']}"
+    assert manifest["steps"]["verify"]["macie"]["engine"] == "macie"
+    assert manifest["timings_s"]["verify"] == VERIFY_SCAN["seconds"]
     assert manifest["steps"]["evaluate"]["verdict"] == "pass"
     assert manifest["runtime"]["engine"] == "aws" and manifest["status"] == "published"
 
@@ -311,8 +460,10 @@ def topic(aws):
 
 def test_notify_success_says_where_the_results_are(aws, topic):
     state = run_state(aws, privacyScan={"engine": "macie", "jobId": "j"}, published={})
+    state["verify"] = {"jobName": "synthpipe-verify-x", "scan": VERIFY_SCAN}
     cloud.handle_notify(state, sns=topic["sns"], env={"TOPIC_ARN": topic["arn"]})
     message = topic["received"]()
+    assert "own scan of every value found no personal data (594643 rows" in message["Message"]
     assert (
         message["Subject"].startswith(f"synthpipe: {DATASET} run ")
         and "published" in message["Subject"]

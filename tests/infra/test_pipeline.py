@@ -54,7 +54,8 @@ def test_glue_job_runs_prepare_on_glue_5_1_with_the_package(synthesized):
     assert args["--job-bookmark-option"] == "job-bookmark-disable"
     assert args["--enable-continuous-cloudwatch-log"] == "true"
     assert re.fullmatch(
-        r"anyascii==[\d.]+,python-stdnum==[\d.]+,phonenumbers==[\d.]+,email-validator==[\d.]+",
+        r"anyascii==[\d.]+,python-stdnum==[\d.]+,phonenumbers==[\d.]+,email-validator==[\d.]+"
+        r",faker==[\d.]+",
         args["--additional-python-modules"],
     )
     assert json.dumps(args["--extra-py-files"]).count(".zip") == 1
@@ -102,6 +103,7 @@ def test_glue_security_configuration_encrypts_with_kms(pipeline):
             "TrainingJobRole",
             {"s3:GetObject": {"cleaned/*", "models/*"}, "s3:PutObject": {"models/*", "staging/*"}},
         ),
+        ("VerifyJobRole", {"s3:GetObject": {"cleaned/*"}}),
         ("StartRole", {"s3:GetObject": {"raw/*", "config/*"}}),
         ("GateRole", {"s3:GetObject": {"staging/*"}}),
         (
@@ -325,3 +327,82 @@ def test_macie_session_is_enabled_when_asked_before_the_identifier():
     template.has_resource(
         "AWS::Macie::CustomDataIdentifier", {"DependsOn": [Match.string_like_regexp("^Scan")]}
     )
+
+
+def statements(template: dict, role_prefix: str) -> list[dict[str, Any]]:
+    """The policy statements attached to roles whose logical id starts with `role_prefix`,
+    resources resolved to sample ARNs."""
+    found = []
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        roles = [r["Ref"] for r in policy["Properties"]["Roles"]]
+        if any(r.startswith(role_prefix) for r in roles):
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                actions = statement["Action"]
+                targets = statement["Resource"]
+                found.append(
+                    {
+                        "actions": [actions] if isinstance(actions, str) else actions,
+                        "resources": resolve(
+                            targets if isinstance(targets, list) else [targets],
+                            template["Resources"],
+                        ),
+                        "condition": statement.get("Condition"),
+                    }
+                )
+    return found
+
+
+def test_glue_job_reads_exactly_the_pseudonymisation_secret(synthesized):
+    from tests.infra.cfn import SECRET_ARN
+
+    (job,) = resources(synthesized.pipeline, "AWS::Glue::Job").values()
+    argument = job["Properties"]["DefaultArguments"]["--key_secret_id"]
+    assert resolve(argument, synthesized.pipeline["Resources"]) == SECRET_ARN
+    secret_reads = [
+        s for s in statements(synthesized.pipeline, "PrepareRole") if "secretsmanager" in str(s)
+    ]
+    assert secret_reads == [
+        {"actions": ["secretsmanager:GetSecretValue"], "resources": [SECRET_ARN], "condition": None}
+    ]
+    # The secret's value is decrypted with the data key, which the role may use.
+    assert any(
+        "kms:Decrypt" in s["actions"] for s in statements(synthesized.pipeline, "PrepareRole")
+    )
+
+
+def test_no_other_role_may_read_a_secret(synthesized):
+    for policy in resources(synthesized.pipeline, "AWS::IAM::Policy").values():
+        if any(r["Ref"].startswith("PrepareRole") for r in policy["Properties"]["Roles"]):
+            continue
+        assert "secretsmanager" not in json.dumps(policy["Properties"]["PolicyDocument"])
+
+
+def test_verify_job_role_reads_cleaned_only_and_writes_nothing(synthesized):
+    found = statements(synthesized.pipeline, "VerifyJobRole")
+    actions = {a for s in found for a in s["actions"]}
+    assert not {
+        a
+        for a in actions
+        if a.startswith("s3:") and a not in ("s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket")
+    }
+    (listing,) = [s for s in found if "s3:ListBucket" in s["actions"]]
+    assert listing["condition"] == {"StringLike": {"s3:prefix": ["cleaned/*"]}}
+    assert not {a for a in actions if a.startswith(("secretsmanager:", "sagemaker:", "iam:"))}
+
+
+def test_state_machine_runs_and_passes_only_the_verify_role_to_the_verify_job(synthesized):
+    found = statements(synthesized.pipeline, "WorkflowStateMachineRole")
+    jobs = "arn:aws:sagemaker:eu-west-1:123456789012:processing-job/synthpipe-verify-*"
+    assert any(
+        "sagemaker:CreateProcessingJob" in s["actions"] and s["resources"] == [jobs] for s in found
+    )
+    passes = [s for s in found if s["actions"] == ["iam:PassRole"]]
+    names = [r.rsplit("/", 1)[-1] for s in passes for r in s["resources"]]
+    assert {re.sub(r"[0-9A-F]{8}$", "", name) for name in names} == {
+        "VerifyJobRole",
+        "TrainingJobRole",
+    }
+    for statement in passes:
+        assert statement["condition"] == {
+            "StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}
+        }

@@ -67,3 +67,47 @@ def test_refuses_a_spot_wait_shorter_than_the_runtime():
 def test_refuses_a_malformed_email():
     with pytest.raises(SettingsError, match="notificationEmail"):
         settings(notificationEmail="not-an-address")
+
+
+@pytest.mark.parametrize("value", [1, 0.5, 3])
+def test_refuses_any_pii_hits_threshold_but_zero_at_synth(value):
+    with pytest.raises(SettingsError) as raised:
+        settings(thresholds={"quality": 0.8, "pii_hits": value})
+    message = str(raised.value)
+    assert "thresholds=" in message and "fixed at 0 and cannot be relaxed" in message
+
+
+def test_accepts_pii_hits_zero_and_checks_threshold_names_at_synth():
+    assert settings(thresholds='{"pii_hits": 0, "quality": 0.8}').thresholds == {
+        "pii_hits": 0.0,
+        "quality": 0.8,
+    }
+    with pytest.raises(SettingsError, match="unknown threshold"):
+        settings(thresholds={"quallity": 0.8})
+
+
+def test_accepts_the_complete_arn_of_an_existing_pseudonymisation_secret():
+    arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:team/pseudonym-key-Ab12Cd"
+    assert settings(pseudonymisationSecretArn=arn).pseudonymisation_secret_arn == arn
+    assert settings(pseudonymisationSecretArn="").pseudonymisation_secret_arn == ""
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "team/pseudonym-key",  # a name, not an ARN
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:team/pseudonym_key",  # partial
+        "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000",
+        "arn:aws:secretsmanager:eu-west-1:12345:secret:key-Ab12Cd",
+    ],
+)
+def test_refuses_anything_but_a_complete_secret_arn(value):
+    with pytest.raises(SettingsError, match=r"pseudonymisationSecretArn=.*complete ARN"):
+        settings(pseudonymisationSecretArn=value)
+
+
+def test_verify_job_settings_are_checked():
+    parsed = settings(verifyInstanceType="ml.c5.2xlarge", verifyMaxRuntimeMinutes="90")
+    assert (parsed.verify_instance_type, parsed.verify_max_runtime_minutes) == ("ml.c5.2xlarge", 90)
+    with pytest.raises(SettingsError, match="verifyVolumeGb='0'"):
+        settings(verifyVolumeGb="0")
