@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
+import traceback
 from datetime import UTC, datetime
+from pathlib import PurePath
 from typing import Any
 
 LOGGER_NAME = "synthpipe"
@@ -23,7 +25,24 @@ class JsonFormatter(logging.Formatter):
             "event": record.getMessage(),
         }
         payload.update(getattr(record, "fields", {}))
+        if record.exc_info and record.exc_info[0] is not None:
+            payload.update(exception_facts(record.exc_info[1]))
         return json.dumps(payload, default=str)
+
+
+def exception_facts(error: BaseException | None) -> dict[str, Any]:
+    """An exception for a log: its type, its text redacted of values (it may quote a cell),
+    and where it was raised as file:line frames (no source lines, no locals)."""
+    from synthpipe.redact import redact  # loads the detectors only when an error is logged
+
+    if error is None:
+        return {}
+    frames = traceback.extract_tb(error.__traceback__)
+    return {
+        "error": type(error).__name__,
+        "error_message": redact(str(error)),
+        "traceback": [f"{PurePath(f.filename).name}:{f.lineno} in {f.name}" for f in frames],
+    }
 
 
 def get_logger(name: str = "") -> logging.Logger:

@@ -449,3 +449,24 @@ def test_quarantine_keeps_an_input_named_like_the_reason_file(tmp_path):
     where = quarantine_dir(result)
     copies = [p for p in where.rglob("*") if p.is_file() and p.read_bytes() == content]
     assert copies, "no byte-identical copy of the input in quarantine"
+
+
+def test_a_logged_exception_keeps_its_type_and_frames_but_no_value(tmp_path):
+    from synthpipe.logs import get_logger, json_handler
+
+    path = tmp_path / "log.jsonl"
+    handler = json_handler(str(path))
+    logger = get_logger("test")
+    logger.addHandler(handler)
+    try:
+        int("jane.doe@example.org")
+    except ValueError:
+        logger.exception("step.crashed")
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+    (event,) = [json.loads(line) for line in path.read_text().splitlines()]
+    assert event["error"] == "ValueError"
+    assert event["traceback"][-1].startswith("test_runner.py:")
+    assert "jane.doe@example.org" not in path.read_text()
+    assert "<EMAIL_ADDRESS>" in event["error_message"]
