@@ -26,17 +26,21 @@ import hashlib
 import os
 import random
 import string
+import sys
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyarrow as pa
 from faker import Faker
 from stdnum import iban as stdnum_iban
-from stdnum.iso7064 import mod_11_10
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.data import de_tax_id
 from synthpipe.pii import (
     ADDRESS,
     AWS_CREDENTIALS,
@@ -187,18 +191,6 @@ def nino(rng: random.Random) -> str:
     return f"{prefix}{digits}{suffix}"
 
 
-def de_idnr(rng: random.Random) -> str:
-    """A valid German Steuer-IdNr: one digit twice in the first ten, then mod 11,10."""
-    while True:
-        repeated = rng.choice(string.digits)
-        others = rng.sample([d for d in string.digits if d != repeated], 8)
-        digits = [*others, repeated, repeated]
-        rng.shuffle(digits)
-        if digits[0] != "0":
-            body = "".join(digits)
-            return body + mod_11_10.calc_check_digit(body)
-
-
 def aws_key_id(rng: random.Random) -> str:
     alphabet = string.ascii_uppercase + "234567"
     return rng.choice(["AKIA", "ASIA"]) + "".join(rng.choice(alphabet) for _ in range(16))
@@ -237,7 +229,7 @@ def national_ids(fake: Faker, rng: random.Random, locale: str) -> list[tuple[str
     if locale == "en_GB":
         return [("ni_number", NATIONAL_ID, lambda: nino(rng))]
     if locale == "de_DE":
-        return [("Steuer-ID", TAX_ID, lambda: de_idnr(rng))]
+        return [("Steuer-ID", TAX_ID, lambda: de_tax_id(rng))]
     if locale == "fr_FR":
         return [("numero_securite_sociale", NATIONAL_ID, fake.ssn)]
     if locale == "es_ES":

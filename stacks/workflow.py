@@ -46,6 +46,18 @@ LAMBDA_TRANSIENT_ERRORS = [
 ]
 
 
+def _retry_transient(task: sfn.TaskStateBase, errors: list[str]) -> None:
+    """Service hiccups (throttling, internal errors) get three more tries, a minute apart
+    and growing; a job that failed on the data is not retried: it would fail the same way."""
+    task.add_retry(
+        errors=errors,
+        interval=Duration.minutes(1),
+        max_attempts=3,
+        backoff_rate=2,
+        jitter_strategy=sfn.JitterType.FULL,
+    )
+
+
 def _logical_id(function: lambda_.IFunction) -> str:
     return function.stack.get_logical_id(function.node.default_child)
 
@@ -147,43 +159,19 @@ class Workflow(Construct):
         ).next(quarantine_task)
 
         prepare_task = prepare.task(result_path="$.prepare")
-        prepare_task.add_retry(
-            errors=GLUE_TRANSIENT_ERRORS,
-            interval=Duration.minutes(1),
-            max_attempts=3,
-            backoff_rate=2,
-            jitter_strategy=sfn.JitterType.FULL,
-        )
+        _retry_transient(prepare_task, GLUE_TRANSIENT_ERRORS)
         on_error(prepare_task, "Prepare")
 
         verify_task = verify.task(result_path="$.verify")
-        verify_task.add_retry(
-            errors=SAGEMAKER_TRANSIENT_ERRORS,
-            interval=Duration.minutes(1),
-            max_attempts=3,
-            backoff_rate=2,
-            jitter_strategy=sfn.JitterType.FULL,
-        )
+        _retry_transient(verify_task, SAGEMAKER_TRANSIENT_ERRORS)
         on_error(verify_task, "Verify")
 
         train = training.train_task(result_path="$.training")
-        train.add_retry(
-            errors=SAGEMAKER_TRANSIENT_ERRORS,
-            interval=Duration.minutes(1),
-            max_attempts=3,
-            backoff_rate=2,
-            jitter_strategy=sfn.JitterType.FULL,
-        )
+        _retry_transient(train, SAGEMAKER_TRANSIENT_ERRORS)
         on_error(train, "Train")
 
         generate = training.generate_task(result_path="$.generated")
-        generate.add_retry(
-            errors=SAGEMAKER_TRANSIENT_ERRORS,
-            interval=Duration.minutes(1),
-            max_attempts=3,
-            backoff_rate=2,
-            jitter_strategy=sfn.JitterType.FULL,
-        )
+        _retry_transient(generate, SAGEMAKER_TRANSIENT_ERRORS)
         on_error(generate, "Generate")
 
         gate_task = self._lambda(

@@ -139,3 +139,16 @@ def test_logs_and_manifest_never_hold_a_personal_value(spark, tmp_path):
     ):
         assert CANARY not in text
     shutil.rmtree(tmp_path / "runs")
+
+
+def test_scan_finds_a_few_entities_the_sample_would_miss(tmp_path):
+    from synthpipe.scan import scan_file
+
+    rows = [f"note {i} about the weather,{i % 5}" for i in range(6000)]
+    rows[4321] = "please write to hidden.person@example.org,3"
+    path = tmp_path / "notes.csv"
+    path.write_text("notes,kind\n" + "\n".join(rows) + "\n")
+    columns = {c.name: c for c in scan_file(path)}
+    assert columns["notes"].entity_types == ["EMAIL_ADDRESS"]
+    assert columns["notes"].action == "mask"
+    assert columns["kind"].entity_types == []

@@ -24,6 +24,7 @@ from synthpipe.dataset_config import DatasetConfig
 from synthpipe.pii import DetectorSettings, classify_columns, mask_text, strong_types
 from synthpipe.pii.actions import ColumnAction, decide_actions
 from synthpipe.pii.columns import STRONG_GATE, with_strong_cells
+from synthpipe.prepare._protect import cells_by_column
 
 
 def detect_personal_data(
@@ -62,17 +63,8 @@ def strong_cell_counts(strings: DataFrame, names: list[str]) -> dict[str, Counte
     every row: distinct gated values go through the cell detector once each."""
     if not names:
         return {}
-    pairs = F.explode(
-        F.array(
-            *[
-                F.struct(F.lit(i).alias("i"), F.col(f"`{n}`").alias("v"))
-                for i, n in enumerate(names)
-            ]
-        )
-    )
     typed = (
-        strings.select(pairs.alias("p"))
-        .select("p.i", "p.v")
+        cells_by_column(strings, names)
         .where(F.col("v").rlike(STRONG_GATE))
         .groupBy("i", "v")
         .count()

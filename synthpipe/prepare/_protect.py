@@ -50,17 +50,8 @@ def _frequent_values(frame: DataFrame, names: list[str], k: int) -> dict[str, li
     """Per categorical column, the values seen at least k times (one aggregation)."""
     if not names:
         return {}
-    pairs = F.explode(
-        F.array(
-            *[
-                F.struct(F.lit(i).alias("i"), F.col(f"`{n}`").alias("v"))
-                for i, n in enumerate(names)
-            ]
-        )
-    )
     counted = (
-        frame.select(pairs.alias("p"))
-        .select("p.i", "p.v")
+        cells_by_column(frame, names)
         .where(F.col("v").isNotNull())
         .groupBy("i", "v")
         .count()
@@ -70,6 +61,20 @@ def _frequent_values(frame: DataFrame, names: list[str], k: int) -> dict[str, li
     for row in counted.collect():
         frequent[names[row["i"]]].append(row["v"])
     return frequent
+
+
+def cells_by_column(frame: DataFrame, names: list[str]) -> DataFrame:
+    """Every cell of `names` as a row (i: the column's index in `names`, v: its value as
+    text): one aggregation then counts values of all columns at once."""
+    pairs = F.explode(
+        F.array(
+            *[
+                F.struct(F.lit(i).alias("i"), F.col(f"`{n}`").cast("string").alias("v"))
+                for i, n in enumerate(names)
+            ]
+        )
+    )
+    return frame.select(pairs.alias("p")).select("p.i", "p.v")
 
 
 def _discrete_bounds(frame: DataFrame, names: list[str], k: int) -> dict[str, tuple]:
