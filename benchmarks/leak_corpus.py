@@ -475,8 +475,13 @@ _STARTS = re.compile(r"(?<![0-9a-z])[^\s]")
 
 def _epoch_forms(day: dt.date) -> list[int]:
     """Midnight of `day` in epoch s, ms, us and ns, where distinctive: a date near 1970
-    gives small numbers that ordinary data holds by chance."""
-    seconds = int((dt.datetime(day.year, day.month, day.day) - EPOCH).total_seconds())
+    gives small numbers that ordinary data holds by chance, and a date within ten years of
+    it is also a whole number of days as a duration, which Parquet's delta encoding of
+    any timestamp column holds by chance (1970-03-20 in ns = a 78-day gap)."""
+    since = dt.datetime(day.year, day.month, day.day) - EPOCH
+    if abs(since.days) < 3653:
+        return []
+    seconds = int(since.total_seconds())
     return [v for v in (seconds * 1000**k for k in range(4)) if 2**31 <= abs(v) < 2**63]
 
 
@@ -639,7 +644,9 @@ def _text_fields(path: Path, text: str, hay: Haystack) -> None:
                     hay.numbers.append(number)
     elif suffix in (".html", ".htm"):
         hay.add_fields(re.findall(r">([^<>]{1,300})<", text))
-        hay.add_fields(re.findall(r"=\"([^\"]{1,300})\"", text))
+        # Attributes that carry text (tooltips, labels, data), not markup (class, style).
+        attributes = r"\b(?:title|alt|value|aria-label|data-[\w-]+)=\"([^\"]{1,300})\""
+        hay.add_fields(re.findall(attributes, text))
 
 
 def _as_number(text: str) -> float | None:

@@ -364,6 +364,9 @@ def test_free_text_column_reports_entities_inside_cells():
         ("CF RSSMRA85T10A562S ok", "CF <TAX_ID> ok"),
         ("per favore chiamare 3715260189 domani", "per favore chiamare <PHONE_NUMBER> domani"),
         ("ordine 3715260189 spedito", None),  # bare digits, no phone word before them
+        ("просил перезвонить 89161234567 завтра", "просил перезвонить <PHONE_NUMBER> завтра"),
+        ("请拨打电话13812345678", "请拨打电话<PHONE_NUMBER>"),
+        ("電話 090-1234-5678 まで", "電話 <PHONE_NUMBER> まで"),
         ("Order ORD-2023-000123, 3 x 12.50 EUR on 2023-10-28", None),
         ("Firefox/3.6 rv:1.9.7.20 Gecko/2023-10-28 18:15:52", None),
     ],

@@ -23,9 +23,11 @@ _EMAIL = re.compile(r"[\w.%+'\-]+@[\w\-]+(?:\.[\w\-]+)*\.[^\W\d_]{2,}")
 _CARD = re.compile(r"(?<![\w\-])\d(?:[ \-]?\d){11,18}(?![\w])")
 _IBAN = re.compile(r"\b[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]){11,34}\b")
 _IBAN_GROUP = re.compile(r"[ \-]")
+# Not inside a Latin word or code; Chinese and Japanese text writes digits right after
+# a word ('请拨打电话13812345678'), so those letters do not count as part of a word.
 _PHONE = re.compile(
-    r"(?<![\w+\-/.:])(?:\+|00)?\(?\d[\d\s().\-/]{5,22}\d(?:\s*(?:x|ext\.?)\s*\d{1,6})?"
-    r"(?![\w]|[\-/.]\w)",
+    r"(?<![0-9A-Za-z_+\-/.:])(?:\+|00)?\(?\d[\d\s().\-/]{5,22}\d(?:\s*(?:x|ext\.?)\s*\d{1,6})?"
+    r"(?![0-9A-Za-z_]|[\-/.]\w)",
     re.IGNORECASE,
 )
 _IPV4 = re.compile(r"(?<![\w.:/\-])(?:\d{1,3}\.){3}\d{1,3}(?![\d]|\.\d)")
@@ -46,7 +48,10 @@ _IDS = (
 _PHONE_CONTEXT = re.compile(
     r"\b(?:tel|tlf|tfno|phone|call|ring|mobile?|cell|fax|whatsapp|sms|telefon|handy|"
     r"anrufen|r[üu]ckruf|t[ée]l[ée]phone|portable|appeler|rappeler|tel[ée]fono|m[óo]vil|"
-    r"llamar|cellulare|chiamare)\b",
+    r"llamar|cellulare|chiamare|telefoon|bellen|mobiel|ligar|telefone|celular|"
+    r"тел|телефон|моб|позвонить|позвоните|перезвонить|звонить|telefonu|ara)\b"
+    # Scripts without spaces between words have no word boundary to anchor on.
+    r"|電話|携帯|电话|手机|전화|휴대폰",
     re.IGNORECASE,
 )
 # Only look for digit-based entities when the cell has enough digits to hold one.

@@ -67,6 +67,11 @@ DEFAULT_PHONE_REGIONS: tuple[str, ...] = (
     "MX",
     "BR",
     "IN",
+    "RU",
+    "JP",
+    "CN",
+    "KR",
+    "TR",
 )
 
 
