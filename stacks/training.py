@@ -93,6 +93,38 @@ def allow_job_logs_and_metrics(role: iam.Role) -> None:
     )
 
 
+def grant_sync_jobs(
+    role: iam.IRole, *, kinds: tuple[str, ...], jobs: tuple[str, ...], job_role: iam.IRole
+) -> None:
+    """What Step Functions' SageMaker `.sync` integration needs to run jobs of `kinds`
+    ("training", "processing") named `jobs`: create, describe and stop them, pass the
+    jobs' role to SageMaker only, and manage the EventBridge rule it watches them with."""
+    arns = f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}"
+    verbs = ("Create", "Describe", "Stop")
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=[f"sagemaker:{v}{k.capitalize()}Job" for k in kinds for v in verbs],
+            resources=[f"{arns}:{job}" for job in jobs],
+        )
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=["iam:PassRole"],
+            resources=[job_role.role_arn],
+            conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+        )
+    )
+    rules = f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:rule"
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+            resources=[
+                f"{rules}/StepFunctionsGetEventsForSageMaker{k.capitalize()}JobsRule" for k in kinds
+            ],
+        )
+    )
+
+
 class Training(Construct):
     """The image, the jobs' execution role and the two SageMaker tasks."""
 
@@ -296,40 +328,11 @@ class Training(Construct):
 
     def grant_run(self, role: iam.IRole) -> None:
         """What the state machine needs to start, watch and stop both jobs."""
-        jobs = f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}"
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "sagemaker:CreateTrainingJob",
-                    "sagemaker:DescribeTrainingJob",
-                    "sagemaker:StopTrainingJob",
-                    "sagemaker:CreateProcessingJob",
-                    "sagemaker:DescribeProcessingJob",
-                    "sagemaker:StopProcessingJob",
-                ],
-                resources=[
-                    f"{jobs}:training-job/synthpipe-train-*",
-                    f"{jobs}:processing-job/synthpipe-generate-*",
-                ],
-            )
-        )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["iam:PassRole"],
-                resources=[self.role.role_arn],
-                conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
-            )
-        )
-        # The .sync integration watches the jobs through a managed EventBridge rule.
-        events = f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:rule"
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"],
-                resources=[
-                    f"{events}/StepFunctionsGetEventsForSageMakerTrainingJobsRule",
-                    f"{events}/StepFunctionsGetEventsForSageMakerProcessingJobsRule",
-                ],
-            )
+        grant_sync_jobs(
+            role,
+            kinds=("training", "processing"),
+            jobs=("training-job/synthpipe-train-*", "processing-job/synthpipe-generate-*"),
+            job_role=self.role,
         )
         arn = "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>"
         acknowledge(

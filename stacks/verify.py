@@ -28,7 +28,12 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from stacks.access import acknowledge, grant_key
-from stacks.training import PROCESSING_ROOT, allow_job_logs_and_metrics, job_name
+from stacks.training import (
+    PROCESSING_ROOT,
+    allow_job_logs_and_metrics,
+    grant_sync_jobs,
+    job_name,
+)
 
 VERIFY_MODE = "verify"
 JOB_PREFIX = "verify"
@@ -125,31 +130,11 @@ class Verify(Construct):
 
     def grant_run(self, role: iam.IRole) -> None:
         """What the state machine needs to start, watch and stop the verify job."""
-        jobs = f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}"
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "sagemaker:CreateProcessingJob",
-                    "sagemaker:DescribeProcessingJob",
-                    "sagemaker:StopProcessingJob",
-                ],
-                resources=[f"{jobs}:processing-job/synthpipe-{JOB_PREFIX}-*"],
-            )
-        )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["iam:PassRole"],
-                resources=[self.role.role_arn],
-                conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
-            )
-        )
-        # The .sync integration watches processing jobs through a managed EventBridge rule.
-        rules = f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:rule"
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"],
-                resources=[f"{rules}/StepFunctionsGetEventsForSageMakerProcessingJobsRule"],
-            )
+        grant_sync_jobs(
+            role,
+            kinds=("processing",),
+            jobs=(f"processing-job/synthpipe-{JOB_PREFIX}-*",),
+            job_role=self.role,
         )
         arn = "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>"
         acknowledge(
