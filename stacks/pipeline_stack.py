@@ -149,6 +149,7 @@ class PipelineStack(Stack):
                 "HYPERPARAMETERS": json.dumps(settings.hyperparameters, sort_keys=True),
                 "THRESHOLDS": json.dumps(settings.thresholds, sort_keys=True),
                 "ROWS_TO_GENERATE": str(settings.rows_to_generate),
+                "RAW_OBJECT_LOCK_DAYS": str(settings.raw_object_lock_days),
             },
             # Validation reads the whole object once, streaming (up to maxInputBytes).
             timeout=Duration.minutes(15),
@@ -162,6 +163,14 @@ class PipelineStack(Stack):
         if privacy_scan is not None:
             privacy_scan.acknowledge_findings(workflow.state_machine.role)
         grant_prefixes(start.role, bucket, key, read=("raw/", "config/"))
+        if settings.raw_object_lock_days:
+            # The start function locks each raw/ version it sees (governance mode).
+            start.role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["s3:GetObjectRetention", "s3:PutObjectRetention"],
+                    resources=[bucket.arn_for_objects("raw/*")],
+                )
+            )
         workflow.state_machine.grant_start_execution(start.role)
         # A duplicate event is recognised by its execution's name, before any work.
         start.role.add_to_principal_policy(

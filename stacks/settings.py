@@ -46,6 +46,11 @@ _SECRET_ARN = re.compile(
     r"^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]+"
     r"-[A-Za-z0-9]{6}$"
 )
+# An IAM role ARN, path allowed; '*' may stand for parts of the path or name (an IAM
+# Identity Center role's suffix), never for the account.
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/*-]+$")
+# Object Lock retention: S3 allows up to 100 years; raw/ expires long before.
+OBJECT_LOCK_MAX_DAYS = 36500
 
 
 class SettingsError(ValueError):
@@ -66,8 +71,21 @@ class Settings:
     cleaned_expiration_days: int = _setting("int", 30, "days cleaned/ objects are kept", low=1)
     models_expiration_days: int = _setting("int", 90, "days models/ objects are kept", low=1)
     staging_expiration_days: int = _setting("int", 14, "days staging/ objects are kept", low=1)
+    quarantine_retention_days: int = _setting(
+        "int", 90, "days quarantine/ objects (refused inputs, their reasons) are kept", low=1
+    )
     noncurrent_version_expiration_days: int = _setting(
         "int", 30, "days an overwritten object version is kept", low=1
+    )
+    raw_admin_role_arn: str = _setting(
+        "role_arn", "", "the only role that may delete under raw/ ('' = the account root)"
+    )
+    raw_object_lock_days: int = _setting(
+        "int",
+        0,
+        "S3 Object Lock (governance mode) on each raw/ object version, in days (0 = off)",
+        low=0,
+        high=OBJECT_LOCK_MAX_DAYS,
     )
     log_retention_days: int = _setting(
         "int", 90, "CloudWatch log retention", choices=tuple(LOG_RETENTION)
@@ -187,11 +205,26 @@ def _parse(raw: Any, rules: Any) -> Any:
                 "or '' to create one"
             )
         return value
+    if kind == "role_arn":
+        return _parse_role_arn(raw)
     if kind == "object":
         return _parse_hyperparameters(raw)
     if kind == "thresholds":
         return _parse_thresholds(raw)
     raise AssertionError(f"unknown setting kind {kind}")
+
+
+def _parse_role_arn(raw: Any) -> str:
+    value = str(raw).strip()
+    if not value:
+        return value
+    name = value.split(":role/", 1)[-1]
+    if not _ROLE_ARN.match(value) or not name.replace("*", "").strip("/"):
+        raise ValueError(
+            "expected the ARN of an IAM role (arn:aws:iam::<account>:role/<path/name>; '*' "
+            "only inside the path or name), or '' for the account root"
+        )
+    return value
 
 
 def _parse_bool(raw: Any) -> bool:
@@ -279,4 +312,21 @@ def _cross_checks(values: dict[str, Any]) -> list[str]:
         )
     if settings.macie_timeout_minutes * 60 < settings.macie_poll_seconds:
         problems.append("macieTimeoutMinutes must be longer than one maciePollSeconds")
+    if settings.quarantine_retention_days > settings.raw_retention_days:
+        problems.append(
+            f"quarantineRetentionDays={settings.quarantine_retention_days} must not exceed "
+            f"rawRetentionDays={settings.raw_retention_days} (a quarantined copy of a raw "
+            "file would outlive the file itself)"
+        )
+    if settings.raw_object_lock_days > settings.raw_retention_days:
+        problems.append(
+            f"rawObjectLockDays={settings.raw_object_lock_days} must not exceed "
+            f"rawRetentionDays={settings.raw_retention_days} (a locked version cannot "
+            "expire)"
+        )
+    if settings.raw_object_lock_days and not settings.retain_data:
+        problems.append(
+            "rawObjectLockDays needs retainData=true: cdk destroy cannot empty a bucket "
+            "that holds locked object versions"
+        )
     return problems

@@ -3,6 +3,15 @@ that holds the pseudonymisation key.
 
 Kept apart from the pipeline so that the pipeline can be replaced freely; what holds data
 is retained on `cdk destroy` unless `retainData` is false.
+
+The data bucket's policy holds two guards besides TLS:
+- raw/ is never deleted except by one named admin role (`rawAdminRoleArn`, else the
+  account root) and, when the data is not retained, CDK's auto-delete function on
+  `cdk destroy`. Lifecycle expiry is not subject to bucket policies and still applies.
+- SSE-KMS with the data key: a PutObject that asks for another encryption or names
+  another key is refused. One that asks for nothing gets the bucket's default (SSE-KMS
+  with the data key), so no header is required: a deny on a missing header would refuse
+  default-encryption uploads and every multipart part.
 """
 
 from __future__ import annotations
@@ -26,6 +35,16 @@ def data_bucket_name() -> str:
 
 
 NOTIFICATIONS_HANDLER_ID = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"
+# The singleton custom-resource provider that empties buckets on destroy (aws-s3).
+AUTO_DELETE_PROVIDER_ID = "Custom::S3AutoDeleteObjectsCustomResourceProvider"
+RAW_PREFIX = "raw/"
+QUARANTINE_PREFIX = "quarantine/"
+# An expired or deleted quarantine copy (personal data) becomes a noncurrent version;
+# it is kept one day, not the bucket-wide noncurrentVersionExpirationDays. S3 honours the
+# shorter of two overlapping expirations.
+QUARANTINE_NONCURRENT_DAYS = 1
+SSE = "s3:x-amz-server-side-encryption"
+SSE_KEY = "s3:x-amz-server-side-encryption-aws-kms-key-id"
 MACIE_SERVICE_ROLE = "aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie"
 # Characters of the generated pseudonymisation key (synthpipe.pii.keys needs 16 bytes).
 PSEUDONYMISATION_KEY_LENGTH = 64
@@ -84,6 +103,12 @@ class StorageStack(Stack):
             encryption=s3.BucketEncryption.KMS,
             encryption_key=self.key,
             bucket_key_enabled=True,
+            # SSE-C carries no x-amz-server-side-encryption header for the policy to see.
+            blocked_encryption_types=[s3.BlockedEncryptionType.SSE_C],
+            # Enabled only with rawObjectLockDays: it can never be turned off again. No
+            # default retention: it would lock every prefix; the start function locks
+            # each raw/ version instead.
+            object_lock_enabled=True if settings.raw_object_lock_days else None,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             enforce_ssl=True,
@@ -97,6 +122,8 @@ class StorageStack(Stack):
             auto_delete_objects=not settings.retain_data,
         )
 
+        self._protect_raw(settings)
+        self._require_data_key()
         self._acknowledge_notifications_handler()
         self.pseudonymisation_secret = self._pseudonymisation_secret(settings, removal)
 
@@ -140,6 +167,81 @@ class StorageStack(Stack):
             )
         )
         return secret
+
+    def _protect_raw(self, settings: Settings) -> None:
+        """raw/ is deleted by nobody but the admin role (and lifecycle expiry).
+
+        Overwrites stay allowed: the bucket is versioned, so the earlier version is kept
+        (and a new version is a new run). s3:BypassGovernanceRetention is denied too, so
+        that with rawObjectLockDays only the admin role can lift a lock early.
+        """
+        exempt = [settings.raw_admin_role_arn or f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:root"]
+        if not settings.retain_data:
+            # CDK's auto-delete function empties the bucket on `cdk destroy`; denied, it
+            # would retry its DeleteObjects until the destroy times out.
+            provider = self.node.try_find_child(AUTO_DELETE_PROVIDER_ID)
+            assert provider is not None, "CDK renamed its auto-delete-objects provider"
+            exempt.append(provider.role_arn)
+        self.bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="DenyRawDeletionExceptAdmin",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=[
+                    "s3:DeleteObject",
+                    "s3:DeleteObjectVersion",
+                    "s3:BypassGovernanceRetention",
+                ],
+                resources=[self.bucket.arn_for_objects(f"{RAW_PREFIX}*")],
+                conditions={"ArnNotLike": {"aws:PrincipalArn": exempt}},
+            )
+        )
+
+    def _require_data_key(self) -> None:
+        """PutObject may ask for SSE-KMS with the data key, or for nothing (the default).
+
+        Each deny tests that its header is present (`Null` false) before comparing it: a
+        negated operator on a missing key is true, and would refuse default-encryption
+        uploads, multipart parts (which carry no encryption header) and CDK's own writes.
+        """
+        objects = self.bucket.arn_for_objects("*")
+
+        def deny(sid: str, resource: str, conditions: dict) -> None:
+            self.bucket.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid=sid,
+                    effect=iam.Effect.DENY,
+                    principals=[iam.AnyPrincipal()],
+                    actions=["s3:PutObject"],
+                    resources=[resource],
+                    conditions=conditions,
+                )
+            )
+
+        # AES256 (SSE-S3) or aws:kms:dsse instead of the data key.
+        deny(
+            "DenyPutWithOtherEncryption",
+            objects,
+            {"Null": {SSE: "false"}, "StringNotEquals": {SSE: "aws:kms"}},
+        )
+        # Another KMS key (by ARN or id; an alias resolves in the caller's account, so
+        # naming the key by alias is refused too).
+        deny(
+            "DenyPutWithAnotherKey",
+            objects,
+            {
+                "Null": {SSE_KEY: "false"},
+                "StringNotEquals": {SSE_KEY: [self.key.key_arn, self.key.key_id]},
+            },
+        )
+        # aws:kms without a key id means the AWS managed key aws/s3 (PutObject API), not
+        # the data key. Limited to raw/, where people upload: the pipeline's services
+        # write elsewhere, some (SageMaker checkpoints) with headers we cannot test here.
+        deny(
+            "DenyRawPutWithAwsManagedKey",
+            self.bucket.arn_for_objects(f"{RAW_PREFIX}*"),
+            {"Null": {SSE: "false", SSE_KEY: "true"}},
+        )
 
     def _acknowledge_notifications_handler(self) -> None:
         # `event_bridge_enabled` adds CDK's own notification-configuration Lambda.
@@ -212,7 +314,12 @@ class StorageStack(Stack):
 
 
 def lifecycle_rules(settings: Settings) -> list[s3.LifecycleRule]:
-    """One rule per prefix of the layout. quarantine/ and synthetic/ are kept."""
+    """One rule per prefix of the layout; synthetic/ (the releases) is kept.
+
+    quarantine/ holds copies of refused raw files and cleaned output with personal data:
+    it expires after `quarantineRetentionDays` (at most raw/'s), and its noncurrent
+    versions after a day.
+    """
     rules = [
         s3.LifecycleRule(
             id="all-noncurrent-versions-and-uploads",
@@ -223,7 +330,7 @@ def lifecycle_rules(settings: Settings) -> list[s3.LifecycleRule]:
         )
     ]
     for prefix, days in (
-        ("raw/", settings.raw_retention_days),
+        (RAW_PREFIX, settings.raw_retention_days),
         ("cleaned/", settings.cleaned_expiration_days),
         ("models/", settings.models_expiration_days),
         ("staging/", settings.staging_expiration_days),
@@ -233,4 +340,12 @@ def lifecycle_rules(settings: Settings) -> list[s3.LifecycleRule]:
                 id=f"expire-{prefix.rstrip('/')}", prefix=prefix, expiration=Duration.days(days)
             )
         )
+    rules.append(
+        s3.LifecycleRule(
+            id="expire-quarantine",
+            prefix=QUARANTINE_PREFIX,
+            expiration=Duration.days(settings.quarantine_retention_days),
+            noncurrent_version_expiration=Duration.days(QUARANTINE_NONCURRENT_DAYS),
+        )
+    )
     return rules

@@ -1,4 +1,14 @@
-"""Trigger: S3 "Object Created" under raw/ ending in .csv -> the start function.
+"""Trigger: S3 "Object Created" under raw/ -> the start function.
+
+Every object under raw/ is sent, whatever its name: `data.CSV`, `export.txt` and
+`data.csv.gz` all reach validation, which reads the content, runs what is a CSV and
+refuses the rest with a code (`compressed`, `binary`, `html`, `json`, ...) that is
+quarantined and notified. A name filter would drop such uploads silently, and the data
+owner would wait for a message that never comes. (It would also be clumsy: `wildcard`
+is case-sensitive, and `suffix` with `equals-ignore-case` cannot be combined with the
+`raw/` prefix, since the matchers given for one field are alternatives; `raw/` plus
+`.csv` in any case would take eight wildcards.) The start function ignores only folder
+markers (keys ending in '/').
 
 The start function, not EventBridge, starts the execution: only a caller of
 StartExecution can name it, and the name (from bucket, key and version) is what makes a
@@ -17,7 +27,7 @@ from constructs import Construct
 
 from stacks.access import acknowledge
 
-RAW_CSV_KEYS = "raw/*.csv"
+RAW_PREFIX = "raw/"
 
 
 class Trigger(Construct):
@@ -42,14 +52,14 @@ class Trigger(Construct):
         )
         self.rule = events.Rule(
             self,
-            "RawCsvCreated",
-            description="A CSV under raw/ of the data bucket starts a synthpipe run",
+            "RawObjectCreated",
+            description="An object under raw/ of the data bucket starts a synthpipe run",
             event_pattern=events.EventPattern(
                 source=["aws.s3"],
                 detail_type=["Object Created"],
                 detail={
                     "bucket": {"name": [bucket.bucket_name]},
-                    "object": {"key": events.Match.wildcard(RAW_CSV_KEYS)},
+                    "object": {"key": events.Match.prefix(RAW_PREFIX)},
                 },
             ),
             targets=[

@@ -16,7 +16,7 @@ import platform
 import re
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from synthpipe import __version__
@@ -118,6 +118,7 @@ def handle_start(event: dict[str, Any], *, s3=None, sfn=None, env=None) -> dict[
         return {"started": False, "ignored": True}
     obj, head = _head(s3, obj)
     created = head["LastModified"].astimezone(UTC)
+    _lock_raw(s3, obj, head, int(env.get("RAW_OBJECT_LOCK_DAYS") or 0))
     try:
         dataset = dataset_for_key(obj.key)
         refusal = None
@@ -175,6 +176,29 @@ def _head(s3, obj):
         if decoded is None or error.response["Error"]["Code"] not in ("404", "NoSuchKey"):
             raise
         return decoded, s3.head_object(Bucket=obj.bucket, Key=decoded.key, VersionId=obj.version_id)
+
+
+def _lock_raw(s3, obj, head, days: int) -> None:
+    """S3 Object Lock on the raw version for `days` after its upload (rawObjectLockDays).
+
+    Governance mode: the bucket policy lets only the raw/ admin role bypass it. Set
+    before validation, so a refused file is kept unchanged too; idempotent, so a duplicate
+    event finds the lock in place. A lock already there is never shortened or downgraded
+    (a compliance-mode lock stays compliance).
+    """
+    if days <= 0:
+        return
+    until = head["LastModified"].astimezone(UTC) + timedelta(days=days)
+    held = head.get("ObjectLockRetainUntilDate")
+    if held is not None and held >= until:
+        return
+    s3.put_object_retention(
+        Bucket=obj.bucket,
+        Key=obj.key,
+        VersionId=obj.version_id,
+        Retention={"Mode": head.get("ObjectLockMode") or "GOVERNANCE", "RetainUntilDate": until},
+    )
+    log_event(log, "start.locked", key=obj.key, days=days)
 
 
 def execution_arn(state_machine_arn: str, name: str) -> str:

@@ -22,7 +22,7 @@ _NOT_NAME = re.compile(r"[^A-Za-z0-9_-]")
 
 
 class NotARunEvent(ValueError):
-    """The event is not an "Object Created" event for a CSV under raw/ (nothing to do)."""
+    """The event is not an "Object Created" event for a file under raw/ (nothing to do)."""
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,13 @@ def parse_object_created(event: dict[str, Any]) -> ObjectCreated:
     key = obj.get("key")
     if not bucket or not key:
         raise NotARunEvent("the event names no bucket or key")
-    if not key.startswith("raw/") or not key.lower().endswith(".csv"):
-        raise NotARunEvent("the key is not a CSV under raw/")
+    if not key.startswith("raw/"):
+        raise NotARunEvent("the key is not under raw/")
+    # Any name is a run: validation reads the content, so `data.CSV` and `export.txt` run
+    # when they hold a CSV, and `data.csv.gz` is refused as `compressed` and notified.
+    # Only a folder marker (what "Create folder" in the console writes) is not a file.
+    if key.endswith("/"):
+        raise NotARunEvent("the key is a folder marker")
     return ObjectCreated(
         bucket=bucket,
         key=key,

@@ -82,6 +82,19 @@ def variant(tmp_path_factory) -> Synthesized:
     return synthesize(tmp_path_factory.mktemp("cdk-variant"), checks=True, **VARIANT)
 
 
+# raw/ guarded by a named admin role and S3 Object Lock (off by default).
+LOCKED = {
+    "rawAdminRoleArn": "arn:aws:iam::123456789012:role/data-admin",
+    "rawObjectLockDays": "30",
+}
+
+
+@pytest.fixture(scope="session")
+def locked(tmp_path_factory) -> Synthesized:
+    """A named raw/ admin role and Object Lock on raw/: with cdk-nag."""
+    return synthesize(tmp_path_factory.mktemp("cdk-locked"), checks=True, **LOCKED)
+
+
 @pytest.fixture(scope="session")
 def definition(synthesized) -> dict[str, Any]:
     return state_machine_definition(synthesized.pipeline)

@@ -68,7 +68,7 @@ def test_every_acknowledgment_has_a_written_reason(cli_synth):
     assert not short
 
 
-@pytest.mark.parametrize("which", ["synthesized", "variant"])
+@pytest.mark.parametrize("which", ["synthesized", "variant", "locked"])
 def test_templates_are_cfn_lint_clean(which, request):
     outdir = request.getfixturevalue(which).outdir
     templates = sorted(str(p) for p in outdir.glob("*.template.json"))

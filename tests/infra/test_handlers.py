@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 from contextlib import redirect_stdout
+from datetime import timedelta
 from typing import Any
 
 import boto3
@@ -139,9 +141,89 @@ def test_bad_dataset_config_is_refused(aws):
     assert validation["reason"]["code"] == "bad_hyperparameter"
 
 
-def test_other_events_are_ignored(aws):
-    event = upload(aws["s3"], key="raw/banksim/notes.txt")
+@pytest.mark.parametrize(
+    "key",
+    ["raw/banksim/", "staging/banksim/run/synthetic.csv", "config/banksim.csv", "rawdata/a.csv"],
+)
+def test_folder_markers_and_keys_outside_raw_are_ignored(aws, key):
+    event = upload(aws["s3"], body=b"" if key.endswith("/") else CSV, key=key)
     assert start(aws, event) == {"started": False, "ignored": True}
+
+
+@pytest.mark.parametrize("name", ["transactions.CSV", "transactions.Csv", "export.txt", "data"])
+def test_any_name_under_raw_holding_a_csv_starts_a_run(aws, name):
+    answer = start(aws, upload(aws["s3"], key=f"raw/{DATASET}/{name}"))
+    state = execution_input(aws)
+    assert answer["started"] is True and answer["executionName"].startswith(f"{DATASET}-")
+    assert state["validation"]["status"] == "ok" and state["key"] == f"raw/{DATASET}/{name}"
+
+
+def test_a_loose_upper_case_csv_is_named_after_its_file(aws):
+    answer = start(aws, upload(aws["s3"], key="raw/Loans 2026.CSV"))
+    assert answer["executionName"].startswith("loans-2026-")
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "code"),
+    [
+        ("transactions.csv.gz", gzip.compress(CSV), "compressed"),
+        ("report.pdf", b"%PDF-1.7\n" + bytes(range(256)) * 8, "binary"),
+        ("notes.txt", b"Please find the export attached.\n", "too_few_columns"),
+    ],
+)
+def test_files_under_raw_that_are_not_csv_start_a_run_that_refuses_them(aws, name, body, code):
+    answer = start(aws, upload(aws["s3"], body=body, key=f"raw/{DATASET}/{name}"))
+    validation = execution_input(aws)["validation"]
+    assert answer["started"] is True  # the refusal is quarantined and notified
+    assert (validation["status"], validation["reason"]["code"]) == ("refused", code)
+
+
+# --- Object Lock (rawObjectLockDays) ---------------------------------------------------
+
+
+@pytest.fixture
+def locking(aws):
+    """The bucket with Object Lock enabled (as the storage stack does with the setting)."""
+    aws["s3"].put_object_lock_configuration(
+        Bucket=BUCKET, ObjectLockConfiguration={"ObjectLockEnabled": "Enabled"}
+    )
+    return aws
+
+
+def retention(s3, event) -> tuple[str | None, Any]:
+    # HEAD, not GetObjectRetention: moto 5.2.5 answers the latter with a 500.
+    obj = event["detail"]["object"]
+    head = s3.head_object(Bucket=BUCKET, Key=obj["key"], VersionId=obj["version-id"])
+    return head.get("ObjectLockMode"), head.get("ObjectLockRetainUntilDate")
+
+
+def test_start_locks_the_raw_version_in_governance_mode_for_the_set_days(locking):
+    event = upload(locking["s3"])
+    start(locking, event, RAW_OBJECT_LOCK_DAYS="30")
+    head = locking["s3"].head_object(Bucket=BUCKET, Key=KEY)
+    assert retention(locking["s3"], event) == (
+        "GOVERNANCE",
+        head["LastModified"] + timedelta(days=30),
+    )
+    with pytest.raises(locking["s3"].exceptions.ClientError, match="AccessDenied"):
+        locking["s3"].delete_object(
+            Bucket=BUCKET, Key=KEY, VersionId=event["detail"]["object"]["version-id"]
+        )
+
+
+def test_start_locks_a_refused_file_too_and_a_duplicate_keeps_the_lock(locking):
+    event = upload(locking["s3"], b"<!DOCTYPE html><html></html>")
+    start(locking, event, RAW_OBJECT_LOCK_DAYS="30")
+    first = retention(locking["s3"], event)
+    assert first[0] == "GOVERNANCE"
+    assert start(locking, event, RAW_OBJECT_LOCK_DAYS="30")["duplicate"] is True
+    assert retention(locking["s3"], event) == first
+
+
+def test_start_sets_no_lock_when_the_setting_is_off(locking):
+    event = upload(locking["s3"])
+    start(locking, event)
+    assert retention(locking["s3"], event) == (None, None)
 
 
 def test_logs_hold_no_cell_values(aws):

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from tests.infra.cfn import resolve
+from tests.infra.cfn import ACCOUNT, REGION, resolve
 
 
 @pytest.fixture(scope="module")
@@ -136,6 +136,42 @@ def test_nothing_may_write_or_delete_under_raw(synthesized):
                 assert "Put" not in actions and "Delete" not in actions
 
 
+def start_environment(template: dict) -> dict[str, Any]:
+    (start,) = [
+        r
+        for k, r in resources(template, "AWS::Lambda::Function").items()
+        if k.startswith("StartFunction")
+    ]
+    return start["Properties"]["Environment"]["Variables"]
+
+
+def test_start_function_locks_nothing_by_default(synthesized):
+    assert start_environment(synthesized.pipeline)["RAW_OBJECT_LOCK_DAYS"] == "0"
+    assert "Retention" not in json.dumps(statements(synthesized.pipeline, "StartRole"))
+
+
+def test_with_object_lock_the_start_function_may_only_lock_raw_versions(locked):
+    from tests.infra.test_checks import open_findings
+
+    assert open_findings(locked.report()) == []
+    assert start_environment(locked.pipeline)["RAW_OBJECT_LOCK_DAYS"] == "30"
+    retention = [s for s in statements(locked.pipeline, "StartRole") if "Retention" in str(s)]
+    assert retention == [
+        {
+            "actions": ["s3:GetObjectRetention", "s3:PutObjectRetention"],
+            "resources": [f"arn:aws:s3:::synthpipe-data-{ACCOUNT}-{REGION}/raw/*"],
+            "condition": None,
+        }
+    ]
+    # Locking is the only new right: no role may bypass governance mode or delete raw/.
+    for policy in resources(locked.pipeline, "AWS::IAM::Policy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            actions = json.dumps(statement["Action"])
+            assert "Bypass" not in actions
+            if "/raw/" in json.dumps(resolve(statement["Resource"], locked.pipeline["Resources"])):
+                assert "Delete" not in actions and '"s3:PutObject"' not in actions
+
+
 def test_listing_is_limited_to_the_same_prefixes(pipeline):
     pipeline.has_resource_properties(
         "AWS::IAM::Policy",
@@ -191,7 +227,7 @@ def test_log_groups_are_kms_encrypted(synthesized):
         assert group["Properties"]["RetentionInDays"] == 90
 
 
-def test_rule_matches_csv_objects_created_under_raw(pipeline):
+def test_rule_matches_every_object_created_under_raw(pipeline):
     pipeline.has_resource_properties(
         "AWS::Events::Rule",
         {
@@ -200,7 +236,8 @@ def test_rule_matches_csv_objects_created_under_raw(pipeline):
                 "detail-type": ["Object Created"],
                 "detail": {
                     "bucket": {"name": [Match.any_value()]},
-                    "object": {"key": [{"wildcard": "raw/*.csv"}]},
+                    # No name filter: validation refuses what is not a CSV, and says so.
+                    "object": {"key": [{"prefix": "raw/"}]},
                 },
             },
             "Targets": [

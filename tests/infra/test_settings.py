@@ -111,3 +111,55 @@ def test_verify_job_settings_are_checked():
     assert (parsed.verify_instance_type, parsed.verify_max_runtime_minutes) == ("ml.c5.2xlarge", 90)
     with pytest.raises(SettingsError, match="verifyVolumeGb='0'"):
         settings(verifyVolumeGb="0")
+
+
+def test_quarantine_retention_defaults_below_raw_and_may_not_outlive_it():
+    assert Settings().quarantine_retention_days == 90 < Settings().raw_retention_days
+    assert settings(quarantineRetentionDays="30").quarantine_retention_days == 30
+    with pytest.raises(SettingsError, match="quarantineRetentionDays=400 must not exceed"):
+        settings(quarantineRetentionDays="400")
+    with pytest.raises(SettingsError, match="quarantineRetentionDays='0'"):
+        settings(quarantineRetentionDays="0")
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:iam::123456789012:role/data-admin",
+        "arn:aws:iam::123456789012:role/admins/data-admin",
+        "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Data_*",
+        "arn:aws-cn:iam::123456789012:role/data-admin",
+    ],
+)
+def test_accepts_a_raw_admin_role(arn):
+    assert settings(rawAdminRoleArn=arn).raw_admin_role_arn == arn
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "data-admin",
+        "arn:aws:iam::123456789012:user/alice",  # a user, not a role
+        "arn:aws:iam::*:role/data-admin",  # any account
+        "arn:aws:iam::123456789012:role/*",  # any role
+        "arn:aws:iam::123456789012:root",
+        "arn:aws:sts::123456789012:assumed-role/data-admin/alice",
+    ],
+)
+def test_refuses_anything_but_one_role_as_raw_admin(arn):
+    with pytest.raises(SettingsError, match=r"rawAdminRoleArn=.*ARN of an IAM role"):
+        settings(rawAdminRoleArn=arn)
+
+
+def test_object_lock_is_off_by_default_and_bounded_by_raw_retention():
+    assert Settings().raw_object_lock_days == 0
+    assert settings(rawObjectLockDays="30").raw_object_lock_days == 30
+    with pytest.raises(SettingsError, match="rawObjectLockDays=400 must not exceed"):
+        settings(rawObjectLockDays="400")
+    with pytest.raises(SettingsError, match="rawObjectLockDays='-1'"):
+        settings(rawObjectLockDays="-1")
+
+
+def test_object_lock_needs_the_data_retained():
+    with pytest.raises(SettingsError, match="rawObjectLockDays needs retainData=true"):
+        settings(rawObjectLockDays="30", retainData="false")

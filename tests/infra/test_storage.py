@@ -7,6 +7,9 @@ import json
 import pytest
 from aws_cdk.assertions import Match, Template
 
+from tests.infra.conftest import LOCKED
+from tests.infra.scenarios import BUCKET
+
 
 @pytest.fixture(scope="module")
 def storage(synthesized) -> Template:
@@ -104,14 +107,193 @@ def test_both_buckets_refuse_plain_http(synthesized):
         )
 
 
-def test_lifecycle_per_prefix_keeps_quarantine_and_synthetic(synthesized):
-    rules = _bucket(synthesized.storage, "aws:kms")["Properties"]["LifecycleConfiguration"]["Rules"]
-    by_prefix = {r.get("Prefix"): r for r in rules}
+def _rules(template: dict) -> dict:
+    rules = _bucket(template, "aws:kms")["Properties"]["LifecycleConfiguration"]["Rules"]
+    return {r.get("Prefix"): r for r in rules}
+
+
+def test_lifecycle_per_prefix_keeps_only_synthetic(synthesized):
+    by_prefix = _rules(synthesized.storage)
     assert by_prefix["raw/"]["ExpirationInDays"] == 365
     assert by_prefix["staging/"]["ExpirationInDays"] == 14
     assert by_prefix["cleaned/"]["ExpirationInDays"] == 30
-    assert "quarantine/" not in by_prefix and "synthetic/" not in by_prefix
+    assert "synthetic/" not in by_prefix
     assert by_prefix[None]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 30}
+
+
+def test_quarantine_expires_and_its_deleted_copies_do_not_linger(synthesized):
+    quarantine = _rules(synthesized.storage)["quarantine/"]
+    assert quarantine["Status"] == "Enabled"
+    assert quarantine["ExpirationInDays"] == 90  # quarantineRetentionDays, under raw/'s 365
+    # Overlapping the bucket-wide 30 days: S3 honours the shorter expiration.
+    assert quarantine["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
+
+
+# --- the data bucket's policy: raw/ kept, SSE-KMS with the data key --------------------
+
+ADMIN = LOCKED["rawAdminRoleArn"]
+ROOT = "arn:aws:iam::123456789012:root"
+PIPELINE_ROLE = "arn:aws:iam::123456789012:role/SynthpipePipeline-QuarantineRole1234-ABCD"
+AUTO_DELETE_ROLE_ID = "CustomS3AutoDeleteObjectsCustomResourceProviderRole3B1BD092"
+OBJECTS = f"arn:aws:s3:::{BUCKET}"
+
+
+def bucket_policy(template: dict) -> list[dict]:
+    """The data bucket's statements, intrinsics resolved to sample ARNs."""
+    from tests.infra.cfn import resolve
+
+    resources = template["Resources"]
+    for resource in resources.values():
+        if resource["Type"] != "AWS::S3::BucketPolicy":
+            continue
+        if "DataBucket" not in json.dumps(resource["Properties"]["Bucket"]):
+            continue
+        statements = resolve(resource["Properties"]["PolicyDocument"]["Statement"], resources)
+        # The bucket's ARN resolves to a placeholder: put the real name in.
+        return json.loads(
+            json.dumps(statements).replace("DataBucketE3889A50-Arn", f"arn:aws:s3:::{BUCKET}")
+        )
+    raise AssertionError("no data bucket policy")
+
+
+def delete_denied(statements, principal: str, key: str, action="s3:DeleteObject") -> list[str]:
+    from tests.infra.policy import denied_by
+
+    return denied_by(
+        statements,
+        action=action,
+        resource=f"{OBJECTS}/{key}",
+        context={"aws:PrincipalArn": principal, "aws:SecureTransport": "true"},
+    )
+
+
+@pytest.mark.parametrize("action", ["s3:DeleteObject", "s3:DeleteObjectVersion"])
+def test_nobody_but_the_account_root_deletes_under_raw_by_default(synthesized, action):
+    statements = bucket_policy(synthesized.storage)
+    assert delete_denied(statements, PIPELINE_ROLE, "raw/banksim/a.csv", action) == [
+        "DenyRawDeletionExceptAdmin"
+    ]
+    assert delete_denied(statements, ADMIN, "raw/banksim/a.csv", action) != []
+    assert delete_denied(statements, ROOT, "raw/banksim/a.csv", action) == []
+    # Other prefixes are the pipeline's to manage (cleaned/ is moved to quarantine/).
+    assert delete_denied(statements, PIPELINE_ROLE, "cleaned/banksim/r/x.parquet", action) == []
+
+
+def test_the_named_admin_role_is_the_only_one_that_deletes_under_raw(locked):
+    statements = bucket_policy(locked.storage)
+    assert delete_denied(statements, ADMIN, "raw/banksim/a.csv") == []
+    assert delete_denied(statements, ROOT, "raw/banksim/a.csv") != []
+    assert delete_denied(statements, PIPELINE_ROLE, "raw/banksim/a.csv") != []
+    # Object Lock in governance mode: only the admin may bypass it.
+    bypass = "s3:BypassGovernanceRetention"
+    assert delete_denied(statements, PIPELINE_ROLE, "raw/banksim/a.csv", bypass) != []
+    assert delete_denied(statements, ADMIN, "raw/banksim/a.csv", bypass) == []
+
+
+def test_overwriting_under_raw_is_allowed_because_versions_are_kept(synthesized):
+    from tests.infra.policy import denied_by
+
+    statements = bucket_policy(synthesized.storage)
+    assert (
+        denied_by(
+            statements,
+            action="s3:PutObject",
+            resource=f"{OBJECTS}/raw/banksim/a.csv",
+            context={"aws:PrincipalArn": PIPELINE_ROLE, "aws:SecureTransport": "true"},
+        )
+        == []
+    )
+    assert _bucket(synthesized.storage, "aws:kms")["Properties"]["VersioningConfiguration"] == {
+        "Status": "Enabled"
+    }
+
+
+def test_cdk_destroy_may_still_empty_raw_when_data_is_not_retained(variant):
+    statements = bucket_policy(variant.storage)
+    auto_delete = f"arn:aws:iam::123456789012:role/{AUTO_DELETE_ROLE_ID}"
+    for action in ("s3:DeleteObject", "s3:DeleteObjectVersion"):
+        assert delete_denied(statements, auto_delete, "raw/banksim/a.csv", action) == []
+        assert delete_denied(statements, PIPELINE_ROLE, "raw/banksim/a.csv", action) != []
+
+
+def test_cdk_destroy_finds_no_exemption_when_data_is_retained(synthesized):
+    assert AUTO_DELETE_ROLE_ID not in json.dumps(synthesized.storage)
+
+
+def put_denied(statements, key: str, **headers: str) -> list[str]:
+    from tests.infra.policy import denied_by
+
+    names = {
+        "sse": "s3:x-amz-server-side-encryption",
+        "key_id": "s3:x-amz-server-side-encryption-aws-kms-key-id",
+    }
+    context = {"aws:SecureTransport": "true", "aws:PrincipalArn": PIPELINE_ROLE}
+    context.update({names[k]: v for k, v in headers.items()})
+    return denied_by(
+        statements, action="s3:PutObject", resource=f"{OBJECTS}/{key}", context=context
+    )
+
+
+OTHER_KEY = "arn:aws:kms:eu-west-1:123456789012:key/99999999-9999-9999-9999-999999999999"
+
+
+@pytest.mark.parametrize("key", ["raw/banksim/a.csv", "cleaned/banksim/r/data/p.parquet"])
+def test_uploads_that_ask_for_no_encryption_get_the_default_and_are_allowed(synthesized, key):
+    # Default encryption (SSE-KMS, data key) applies; multipart parts carry no header.
+    assert put_denied(bucket_policy(synthesized.storage), key) == []
+
+
+@pytest.mark.parametrize("key", ["raw/banksim/a.csv", "models/banksim/r/model.tar.gz"])
+def test_uploads_that_name_the_data_key_are_allowed(synthesized, key):
+    statements = bucket_policy(synthesized.storage)
+    key_arn = "DataKey17AFBB84-Arn"  # the placeholder `resolve` gives the key's ARN
+    assert put_denied(statements, key, sse="aws:kms", key_id=key_arn) == []
+    assert put_denied(statements, key, sse="aws:kms", key_id="DataKey17AFBB84") == []  # key id
+
+
+@pytest.mark.parametrize(
+    ("headers", "sid"),
+    [
+        ({"sse": "AES256"}, "DenyPutWithOtherEncryption"),
+        ({"sse": "aws:kms:dsse"}, "DenyPutWithOtherEncryption"),
+        ({"sse": "aws:kms", "key_id": OTHER_KEY}, "DenyPutWithAnotherKey"),
+        ({"sse": "aws:kms", "key_id": "alias/aws/s3"}, "DenyPutWithAnotherKey"),
+    ],
+)
+def test_uploads_that_ask_for_another_encryption_or_key_are_refused(synthesized, headers, sid):
+    statements = bucket_policy(synthesized.storage)
+    for key in ("raw/banksim/a.csv", "staging/banksim/r/report.json"):
+        assert sid in put_denied(statements, key, **headers)
+
+
+def test_raw_uploads_asking_for_kms_without_the_key_are_refused(synthesized):
+    # `aws:kms` without a key id means the AWS managed key aws/s3, not the data key.
+    statements = bucket_policy(synthesized.storage)
+    assert put_denied(statements, "raw/banksim/a.csv", sse="aws:kms") == [
+        "DenyRawPutWithAwsManagedKey"
+    ]
+    # Elsewhere the pipeline's services write; they name the key (Glue, SageMaker outputs).
+    assert put_denied(statements, "models/banksim/r/checkpoints/c.pt", sse="aws:kms") == []
+
+
+def test_sse_c_is_blocked_by_the_bucket(synthesized):
+    encryption = _bucket(synthesized.storage, "aws:kms")["Properties"]["BucketEncryption"]
+    (rule,) = encryption["ServerSideEncryptionConfiguration"]
+    assert rule["BlockedEncryptionTypes"] == {"EncryptionType": ["SSE-C"]}
+
+
+def test_object_lock_is_off_unless_asked_for(synthesized):
+    assert "ObjectLockEnabled" not in _bucket(synthesized.storage, "aws:kms")["Properties"]
+
+
+def test_object_lock_enables_the_bucket_without_a_default_retention(locked):
+    from tests.infra.test_checks import open_findings
+
+    assert open_findings(locked.report()) == []
+    props = _bucket(locked.storage, "aws:kms")["Properties"]
+    assert props["ObjectLockEnabled"] is True
+    # A default retention would lock every prefix: the start function locks raw/ only.
+    assert "ObjectLockConfiguration" not in props
 
 
 def test_destroy_setting_empties_and_deletes_the_buckets(variant):

@@ -1,7 +1,9 @@
-"""The trigger end to end in moto: S3 -> EventBridge -> the rule's pattern -> start."""
+"""The trigger end to end in moto: S3 -> EventBridge -> the rule's pattern -> start -> the
+state machine, executed locally from the input the start function gave it."""
 
 from __future__ import annotations
 
+import gzip
 import json
 
 import boto3
@@ -9,8 +11,22 @@ import pytest
 
 from synthpipe import cloud
 from tests.infra.cfn import resolve
-from tests.infra.scenarios import BUCKET, REGION
+from tests.infra.scenarios import BUCKET, REGION, handlers
 from tests.infra.test_handlers import CSV
+
+UPLOADS = {
+    "raw/banksim/transactions.csv": CSV,
+    "raw/banksim/TRANSACTIONS_2.CSV": CSV,
+    "raw/Loose.Csv": CSV,
+    "raw/banksim/export.txt": CSV,
+    "raw/banksim/transactions.csv.gz": gzip.compress(CSV),
+    "raw/banksim/": b"",  # the console's "Create folder"
+    "staging/banksim/run/synthetic.csv": CSV,
+    "synthetic/banksim/run/synthetic.CSV": CSV,
+    "config/banksim.json": b"{}",
+    "rawdata/banksim.csv": CSV,
+}
+UNDER_RAW = sorted(k for k in UPLOADS if k.startswith("raw/"))
 
 
 @pytest.fixture
@@ -22,7 +38,9 @@ def rule_pattern(synthesized) -> dict:
     return pattern
 
 
-def test_only_csv_objects_under_raw_reach_the_start_function(aws, rule_pattern):
+@pytest.fixture
+def delivered(aws, rule_pattern) -> list[dict]:
+    """What the rule delivers for each upload (an SQS queue stands in for the function)."""
     s3, events, sqs = (
         aws["s3"],
         boto3.client("events", region_name=REGION),
@@ -33,24 +51,80 @@ def test_only_csv_objects_under_raw_reach_the_start_function(aws, rule_pattern):
     )
     queue = sqs.create_queue(QueueName="start")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]
-    events.put_rule(Name="raw-csv", EventPattern=json.dumps(rule_pattern))
-    events.put_targets(Rule="raw-csv", Targets=[{"Id": "start", "Arn": arn["QueueArn"]}])
+    events.put_rule(Name="raw-objects", EventPattern=json.dumps(rule_pattern))
+    events.put_targets(Rule="raw-objects", Targets=[{"Id": "start", "Arn": arn["QueueArn"]}])
+    for key, body in UPLOADS.items():
+        s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+    messages = []
+    while batch := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages"):
+        messages += batch
+        for message in batch:
+            sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+    return [json.loads(m["Body"]) for m in messages]
 
-    for key in (
-        "raw/banksim/transactions.csv",
-        "raw/loose.csv",
-        "raw/banksim/notes.txt",
-        "staging/banksim/run/synthetic.csv",
-        "config/banksim.json",
-    ):
-        s3.put_object(Bucket=BUCKET, Key=key, Body=CSV)
 
-    messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
-    delivered = [json.loads(m["Body"]) for m in messages]
-    assert sorted(e["detail"]["object"]["key"] for e in delivered) == [
-        "raw/banksim/transactions.csv",
-        "raw/loose.csv",
+def key_of(event: dict) -> str:
+    return event["detail"]["object"]["key"]
+
+
+def test_every_object_under_raw_reaches_the_start_function_whatever_its_name(delivered):
+    assert sorted(key_of(e) for e in delivered) == UNDER_RAW
+
+
+def test_start_runs_csv_content_under_any_case_or_extension_and_refuses_the_rest(aws, delivered):
+    answers = {
+        key_of(e): cloud.handle_start(e, s3=aws["s3"], sfn=aws["sfn"], env=aws["env"])
+        for e in delivered
+    }
+    assert answers.pop("raw/banksim/") == {"started": False, "ignored": True}
+    assert all(a["started"] for a in answers.values())
+    validations = {
+        key: json.loads(
+            aws["sfn"].describe_execution(executionArn=answer["executionArn"])["input"]
+        )["validation"]
+        for key, answer in answers.items()
+    }
+    refused = {k: v["reason"]["code"] for k, v in validations.items() if v["status"] != "ok"}
+    assert refused == {"raw/banksim/transactions.csv.gz": "compressed"}
+    assert answers["raw/Loose.Csv"]["executionName"].startswith("loose-")
+
+
+def test_an_upper_case_csv_runs_to_publish_and_a_gzip_is_quarantined(aws, delivered, definition):
+    from tests.infra.test_execution import reason, run_local
+
+    (event,) = [e for e in delivered if key_of(e) == "raw/banksim/TRANSACTIONS_2.CSV"]
+    (zipped,) = [e for e in delivered if key_of(e).endswith(".gz")]
+    inputs = {}
+    for name, upload in (("upper", event), ("zipped", zipped)):
+        answer = cloud.handle_start(upload, s3=aws["s3"], sfn=aws["sfn"], env=aws["env"])
+        execution = aws["sfn"].describe_execution(executionArn=answer["executionArn"])
+        inputs[name] = json.loads(execution["input"])
+    runs = run_local(
+        definition,
+        {
+            "upper": {"input": inputs["upper"], "handlers": handlers()},
+            "zipped": {
+                "input": inputs["zipped"],
+                "handlers": handlers({"Quarantine": reason("validate", "compressed")}),
+            },
+        },
+    )
+    assert runs["upper"]["status"] == "SUCCEEDED"
+    assert runs["upper"]["states"][-1] == "Run published"
+    zipped = runs["zipped"]
+    assert (zipped["status"], zipped["error"]) == ("FAILED", "compressed")
+    assert zipped["states"][:2] == ["Input valid?", "Input refused"]
+    assert zipped["calls"]["Prepare"] == []
+    # The real quarantine handler, on what the state machine handed it: the refused file
+    # is copied beside its reason, and raw/ keeps it unchanged.
+    (call,) = zipped["calls"]["Quarantine"]
+    assert call["failure"]["Error"] == "InputRefused"
+    quarantined = cloud.handle_quarantine(call, s3=aws["s3"])
+    assert (quarantined["step"], quarantined["code"]) == ("validate", "compressed")
+    prefix = f"quarantine/banksim/{inputs['zipped']['runId']}/"
+    listed = aws["s3"].list_objects_v2(Bucket=BUCKET, Prefix=prefix)["Contents"]
+    assert sorted(o["Key"] for o in listed) == [
+        prefix + "reason.json",
+        prefix + "transactions.csv.gz",
     ]
-    answers = [cloud.handle_start(e, s3=s3, sfn=aws["sfn"], env=aws["env"]) for e in delivered]
-    assert all(a["started"] for a in answers)
-    assert sorted(a["executionName"].split("-2")[0] for a in answers) == ["banksim", "loose"]
+    assert aws["s3"].head_object(Bucket=BUCKET, Key="raw/banksim/transactions.csv.gz")
