@@ -371,6 +371,8 @@ def _result_lines(result: RunResult) -> list[str]:
     lines += _gate_lines(result)
     if result.exit_code == 0:
         lines.append(result.message)
+    if result.release:
+        lines.append(result.release)
     labels = {
         "synthetic": "Synthetic data",
         "report": "Report",
