@@ -408,3 +408,13 @@ def test_a_publish_that_crashes_halfway_ends_the_run_with_nothing_published(
     third = run_local(source, workdir=work)
     assert third.exit_code == 0 and published_tag(third) == 3
     assert current_release(RunLayout(str(work), "loans", first.run_id)).attempt == 2
+
+
+def test_the_report_command_refuses_to_rewrite_a_release(fake_steps, source, tmp_path, capsys):
+    work = tmp_path / "work"
+    fake_steps["verdicts"] = ["pass"]
+    result = run_local(source, workdir=work)
+    release = Path(result.outputs["synthetic"])
+    assert main(["report", str(release)]) == 2
+    assert "holds a release" in capsys.readouterr().err
+    assert published_tag(result) == 1  # still stands, untouched
