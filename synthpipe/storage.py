@@ -127,10 +127,15 @@ def stat(path: str) -> FileInfo | None:
     """The file's size (and S3 identity), or None when it is not there."""
     if is_s3(path):
         bucket, key = _split_s3(path)
+        client = _s3()
         try:
-            head = _s3().head_object(Bucket=bucket, Key=key)
-        except Exception:  # 404, or no access: both mean "not there" to a reader
-            return None
+            head = client.head_object(Bucket=bucket, Key=key)
+        except client.exceptions.ClientError as error:
+            # Only "not found" means absent; any other error (access, throttling) is
+            # raised, so that a release is never taken for withdrawn, or kept, by mistake.
+            if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
         return FileInfo(int(head["ContentLength"]), head.get("ETag"), head.get("VersionId"))
     target = Path(path)
     return FileInfo(target.stat().st_size) if target.is_file() else None
