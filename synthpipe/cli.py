@@ -296,12 +296,14 @@ def _report(run_dir: Path) -> int:
 
 
 def _holds_a_release(folder: Path) -> bool:
-    """A synthetic/<dataset>/<run_id>/ folder: its manifest.json records a release."""
+    """A synthetic/<dataset>/<run_id>/ folder: its manifest.json is a release's marker."""
+    from synthpipe.publish import MARKER, is_marker
+
     try:
-        marker = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        marker = json.loads((folder / MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return isinstance(marker, dict) and "release" in marker
+    return is_marker(marker)
 
 
 def _check_report_version(data: object, expected: str) -> None:

@@ -92,12 +92,10 @@ def current_release(layout: RunLayout) -> Release | None:
     releases were marked, a file missing or replaced) is no release.
     """
     marker = _read_json(f"{layout.synthetic}/{MARKER}")
-    release = marker.get("release") if isinstance(marker, dict) else None
-    if not isinstance(release, dict) or marker.get("status") != "published":
+    if not is_marker(marker):
         return None
-    attempt, files = release.get("attempt"), release.get("files")
-    if not isinstance(attempt, int) or not isinstance(files, dict) or not files:
-        return None
+    release = marker["release"]
+    attempt, files = release["attempt"], release["files"]
     withdrawn = last_withdrawal(layout)
     if withdrawn is not None and withdrawn.get("attempt") == attempt:
         return None
@@ -109,6 +107,19 @@ def current_release(layout: RunLayout) -> Release | None:
         published_at=str(release.get("published_at", "")),
         files=files,
         manifest=marker,
+    )
+
+
+def is_marker(record: Any) -> bool:
+    """A release's manifest.json (not a run's working manifest in staging/): published,
+    with an attempt number and the files it vouches for."""
+    release = record.get("release") if isinstance(record, dict) else None
+    return (
+        isinstance(release, dict)
+        and record.get("status") == "published"
+        and isinstance(release.get("attempt"), int)
+        and isinstance(release.get("files"), dict)
+        and bool(release["files"])
     )
 
 

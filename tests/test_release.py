@@ -418,3 +418,6 @@ def test_the_report_command_refuses_to_rewrite_a_release(fake_steps, source, tmp
     assert main(["report", str(release)]) == 2
     assert "holds a release" in capsys.readouterr().err
     assert published_tag(result) == 1  # still stands, untouched
+    # The run's working manifest in staging/ records its release too, but is no marker.
+    main(["report", str(Path(result.outputs["manifest"]).parent)])
+    assert "holds a release" not in capsys.readouterr().err
