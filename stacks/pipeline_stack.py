@@ -68,8 +68,8 @@ class PipelineStack(Stack):
             "publish",
             "synthpipe: staging/ -> synthetic/ with manifest.json",
             environment={},
+            # Server-side copies (boto3's managed copy): no bytes pass through the function.
             timeout=Duration.minutes(10),
-            memory_mb=1024,  # synthpipe.publish copies each file through memory
         )
         quarantine = function(
             "quarantine",
@@ -205,21 +205,34 @@ class PipelineStack(Stack):
             read=("cleaned/", "models/"),
             write=("models/", "staging/"),
         )
-        grant_prefixes(gate.role, bucket, key, read=("staging/",))
+        # A release is promoted and withdrawn under synthetic/ (synthpipe.publish): publish
+        # writes .incoming-<attempt>/, moves it into place and deletes the marker it
+        # replaces; a failed gate or any other failure (quarantine) withdraws the run's
+        # release, so that no release outlives a failed attempt of its run id.
+        grant_prefixes(
+            gate.role,
+            bucket,
+            key,
+            read=("staging/", "synthetic/"),
+            write=("synthetic/",),
+            delete=("synthetic/",),
+        )
         grant_prefixes(
             publish.role,
             bucket,
             key,
-            read=("staging/", "cleaned/"),
+            read=("staging/", "cleaned/", "synthetic/"),
             write=("synthetic/",),
+            delete=("synthetic/",),
         )
         grant_prefixes(
             quarantine.role,
             bucket,
             key,
-            read=("raw/", "cleaned/"),
-            write=("quarantine/",),
-            delete=("cleaned/",),  # cleaned output with personal data is moved, not copied
+            read=("raw/", "cleaned/", "synthetic/"),
+            write=("quarantine/", "synthetic/"),
+            # cleaned output with personal data is moved, not copied; releases withdrawn
+            delete=("cleaned/", "synthetic/"),
         )
         notify.role.add_to_principal_policy(
             iam.PolicyStatement(actions=["sns:Publish"], resources=[notifications.topic.topic_arn])

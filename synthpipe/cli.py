@@ -60,9 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser(
         "report",
         help="render report.html again from a run's report.json",
-        description="Read RUN_DIR/report.json (a run's staging/<dataset>/<run_id>/ or "
-        "synthetic/<dataset>/<run_id>/ folder), check its version and the report schema, "
-        "and write RUN_DIR/report.html again.",
+        description="Read RUN_DIR/report.json (a run's staging/<dataset>/<run_id>/ folder), "
+        "check its version and the report schema, and write RUN_DIR/report.html again. A "
+        "release folder (synthetic/...) is refused: its files are fixed by its manifest.json.",
     )
     report.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="folder with report.json")
 
@@ -274,6 +274,14 @@ def _report(run_dir: Path) -> int:
     from synthpipe.evaluate import REPORT_VERSION, load_schema, write_report
 
     source = run_dir / "report.json"
+    if _holds_a_release(run_dir):
+        print(
+            f"synthpipe: will not render into {run_dir}: it holds a release, whose files "
+            "manifest.json fixes by size and hash (a rewritten file would unmake it); "
+            "render the run's staging/<dataset>/<run_id>/ folder instead",
+            file=sys.stderr,
+        )
+        return 2
     try:
         data = json.loads(source.read_text(encoding="utf-8"))
         _check_report_version(data, REPORT_VERSION)
@@ -285,6 +293,17 @@ def _report(run_dir: Path) -> int:
     _, html = write_report(data, run_dir)
     print(f"Report: {html}")
     return 0
+
+
+def _holds_a_release(folder: Path) -> bool:
+    """A synthetic/<dataset>/<run_id>/ folder: its manifest.json is a release's marker."""
+    from synthpipe.publish import MARKER, is_marker
+
+    try:
+        marker = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return is_marker(marker)
 
 
 def _check_report_version(data: object, expected: str) -> None:
@@ -371,6 +390,8 @@ def _result_lines(result: RunResult) -> list[str]:
     lines += _gate_lines(result)
     if result.exit_code == 0:
         lines.append(result.message)
+    if result.release:
+        lines.append(result.release)
     labels = {
         "synthetic": "Synthetic data",
         "report": "Report",

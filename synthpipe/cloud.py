@@ -37,7 +37,7 @@ from synthpipe.layout import RunLayout, run_id_for
 from synthpipe.logs import get_logger, json_handler, log_event
 from synthpipe.manifest import Manifest, SourceObject
 from synthpipe.notify import DEFAULT_FIX, FIXES, MESSAGES, failure_message, success_message
-from synthpipe.publish import check_gate, publish
+from synthpipe.publish import ATTEMPT_FAILED, check_gate, publish, standing_note, withdraw
 from synthpipe.quarantine import quarantine
 from synthpipe.redact import redact
 from synthpipe.train.hyperparameters import Hyperparameters, refuse_bad_hyperparameters
@@ -439,7 +439,22 @@ def handle_quarantine(state: dict[str, Any], *, s3=None) -> dict[str, Any]:
         "fix": error.fix,
         "quarantine": where + "/",
         "objects": copied,
+        "release": withdraw_after_failure(layout, error.step, error.code),
     }
+
+
+def withdraw_after_failure(layout: RunLayout, step: str, code: str) -> str:
+    """A failed attempt leaves no release of its run id standing (as the local runner,
+    which withdraws when a re-run starts); also clears what a publish that stopped
+    half-way left. Returns the sentence that says which release stands: none."""
+    withdrawn = withdraw(
+        layout,
+        reason=ATTEMPT_FAILED,
+        message=f"A later attempt of this run stopped at {step} ({code}).",
+    )
+    if withdrawn is not None:
+        log_event(log, "release.withdrawn", attempt=withdrawn.attempt, step=step, code=code)
+    return standing_note(None, withdrawn)
 
 
 def _key(uri: str) -> str:
@@ -460,10 +475,22 @@ def handle_gate(state: dict[str, Any], *, s3=None) -> dict[str, Any]:
     """Pass only on report.json's verdict "pass" with no failed gate (fails closed).
 
     The rule is the local runner's (`synthpipe.publish.check_gate`); the thresholds were
-    applied by the evaluation (settings, then config/<dataset>.json).
+    applied by the evaluation (settings, then config/<dataset>.json). A failed gate ends
+    this attempt of the run: a release of the same run id, if one stands, is withdrawn,
+    and `reason.release` says which release stands (none).
     """
     _setup_logging()
     s3 = s3 or _client("s3")
+    answer = _gate(state, s3)
+    if not answer["passed"]:
+        # This attempt ends here (no quarantine after a gate): no release of the run stands.
+        layout = RunLayout(f"s3://{state['bucket']}", state["dataset"], state["runId"])
+        reason = answer["reason"]
+        reason["release"] = withdraw_after_failure(layout, "gate", reason["code"])
+    return answer
+
+
+def _gate(state: dict[str, Any], s3) -> dict[str, Any]:
     key = _key(state["paths"]["staging"]) + "report.json"
     try:
         report = json.loads(s3.get_object(Bucket=state["bucket"], Key=key)["Body"].read())
@@ -497,8 +524,10 @@ def _gate_failed(verdict, failed, code: str, message: str, fix: str = "") -> dic
 
 
 def handle_publish(state: dict[str, Any], *, s3=None) -> dict[str, Any]:
-    """Copy the staged output to synthetic/<dataset>/<run_id>/ with manifest.json, through
-    the local runner's `synthpipe.publish.publish` (which checks the gate again)."""
+    """Release the staged output under synthetic/<dataset>/<run_id>/ through the local
+    runner's `synthpipe.publish.publish`: it checks the gate again, copies (S3's managed
+    copy) into `.incoming-<attempt>/`, puts the files in place and writes manifest.json
+    last, then reads the release back as complete. The answer names the attempt."""
     _setup_logging()
     s3 = s3 or _client("s3")
     bucket = state["bucket"]
@@ -506,9 +535,18 @@ def handle_publish(state: dict[str, Any], *, s3=None) -> dict[str, Any]:
     report = _read_json(s3, bucket, _key(layout.staging) + "/report.json")
     manifest = build_manifest(state, report)
     manifest.steps["prepare"]["pii_actions"] = _read_json(s3, bucket, _key(layout.pii_actions_json))
-    written = publish(layout, manifest.to_dict())
-    log_event(log, "publish.done", objects=len(written), dataset=state["dataset"])
-    return {"prefix": state["paths"]["synthetic"], "objects": len(written)}
+    release = publish(layout, manifest.to_dict())
+    objects = len(release.files) + 1  # and the marker
+    log_event(
+        log, "publish.done", objects=objects, dataset=state["dataset"], attempt=release.attempt
+    )
+    return {
+        "prefix": state["paths"]["synthetic"],
+        "objects": objects,
+        "attempt": release.attempt,
+        "publishedAt": release.published_at,
+        "replaces": release.manifest["release"].get("replaces"),
+    }
 
 
 def _read_json(s3, bucket: str, key: str) -> Any:

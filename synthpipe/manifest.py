@@ -42,6 +42,9 @@ class Manifest:
     seed: int = 0
     steps: dict[str, dict[str, Any]] = field(default_factory=dict)
     timings_s: dict[str, float] = field(default_factory=dict)
+    # Which release of the run id stands after this attempt (the runner's record); in
+    # synthetic/'s manifest.json, the release itself (synthpipe.publish).
+    release: dict[str, Any] | None = None
 
     def record(self, step: str, **facts: Any) -> None:
         """What a step found and decided (its timing is added by the runner)."""

@@ -72,12 +72,16 @@ def success_message(state: dict[str, Any]) -> tuple[str, str]:
         else "Macie was skipped (skipMacie)."
     )
     gate = state.get("gate") or {}
+    published = state.get("published") or {}
     lines = [
         f"The synthetic version of {state['key']} (version {state['versionId']}) is ready.",
         "",
         f"Synthetic data: {synthetic}",
         f"Report:         {synthetic}report.html",
         f"Manifest:       {synthetic}manifest.json",
+        f"Release:        attempt {published.get('attempt', '?')}, published "
+        f"{published.get('publishedAt', '?')}; it stands while manifest.json (written "
+        "last) is there and every file it lists has the size and ETag it records.",
         "",
         verify_line,
         scan_line,
@@ -107,6 +111,8 @@ def failure_message(state: dict[str, Any]) -> tuple[str, str]:
         lines.append(f"Quarantined:   {reason['quarantine']} (reason.json inside)")
     if step == "gate" and state.get("paths"):
         lines.append(f"Kept for review: {state['paths']['staging']} (report.html)")
+    if reason.get("release"):
+        lines.append(f"Release:       {reason['release']}")
     lines += ["", "raw/ is never changed: upload a corrected file as a new object.", ""]
     lines.append(f"Run: {dataset} / {run_id}")
     return _subject(f"synthpipe: {dataset} run stopped at {step} ({code})"), "\n".join(lines)

@@ -2,7 +2,8 @@
 
 `<workdir>/raw/<dataset>/<file>` stands for the S3 object; the object's version is the
 sha256 of its bytes, so a run id is deterministic for one file content, and running the
-same file again replaces that run's derived outputs (never raw/).
+same file again replaces that run's derived outputs (never raw/), its release first
+(withdrawn as the re-run starts; see synthpipe.publish).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class RunResult:
     steps: list[StepRecord]
     error: PipelineError | None = None
     outputs: dict[str, str] = field(default_factory=dict)
+    release: str = ""  # which release of the run stands after this attempt, in one sentence
 
 
 def last_built_step() -> str:
@@ -163,7 +165,16 @@ class _Run:
         self.config = DatasetConfig()
 
     def execute(self, until: str) -> RunResult:
+        from synthpipe.publish import RERUN, withdraw
+
         layout = self.layout
+        # Running the same file again replaces the run's outputs, its release first: an
+        # earlier release must not outlive the lineage (cleaned/, staging/) it came from,
+        # nor claim to be this attempt's result if this attempt fails or is killed.
+        self.release = None
+        self.withdrawn = withdraw(
+            layout, reason=RERUN, message="A re-run of the same object started."
+        )
         for derived in (layout.cleaned, layout.staging, layout.quarantine, layout.models):
             storage.remove_tree(derived)
         handler = self._open_log()
@@ -230,20 +241,52 @@ class _Run:
         return where
 
     def _fail(self, record: StepRecord, error: PipelineError) -> RunResult:
+        from synthpipe.publish import ATTEMPT_FAILED, withdraw
+
         error.step = error.step or record.name
         where = self._quarantine(record.name, error)
+        # A failed attempt leaves no release: this clears what a publish that stopped
+        # half-way left (and withdraws its release, had it been marked before the error).
+        self.release = None
+        withdraw(
+            self.layout,
+            reason=ATTEMPT_FAILED,
+            message=f"This attempt stopped at {record.name} ({error.code}).",
+        )
         log_event(log, "run.failed", logging.WARNING, step=error.step, code=error.code)
         status = "refused" if isinstance(error, InputRefused) else "failed"
         kept = f"quarantined under {where}" if where else f"output kept under {self.layout.staging}"
         message = f"{record.name} {status} [{error.code}]: {error} ({kept})"
+        if self.withdrawn is not None:
+            message += f" The earlier release ({self.withdrawn.describe()}) was withdrawn."
         return self._finish(status, EXIT_FAILED, message, error=error, quarantined=bool(where))
 
     def _finish(
         self, status: str, code: int, message: str, error=None, quarantined: bool = False
     ) -> RunResult:
+        from synthpipe.publish import current_release, standing_note
+
+        # Only this attempt's release, read back complete; staging/ was cleared when this
+        # attempt started, so its report is this attempt's too.
+        standing = current_release(self.layout) if self.release else None
+        published = standing if standing and standing.attempt == self.release.attempt else None
+        note = standing_note(published, self.withdrawn)
         self.manifest.status = status
+        self.manifest.release = {
+            **(published.summary() if published else {"attempt": None}),
+            "synthetic": published.prefix if published else None,
+            "withdrawn": self.withdrawn.summary() if self.withdrawn else None,
+            "note": note,
+        }
         self.manifest.write(self.layout.manifest_json)
-        log_event(log, "run.finished", status=status, exit_code=code)
+        log_event(
+            log,
+            "run.finished",
+            status=status,
+            exit_code=code,
+            release=published.attempt if published else None,
+            withdrawn=self.withdrawn.attempt if self.withdrawn else None,
+        )
         outputs = {
             "manifest": self.layout.manifest_json,
             "log": f"{self.layout.staging}/run.log.jsonl",
@@ -254,9 +297,9 @@ class _Run:
             outputs["quarantine"] = self.layout.quarantine
         if Path(f"{self.layout.staging}/report.html").exists():
             outputs["report"] = f"{self.layout.staging}/report.html"
-        if Path(f"{self.layout.synthetic}/manifest.json").exists():
-            outputs["synthetic"] = self.layout.synthetic
-            outputs["report"] = f"{self.layout.synthetic}/report.html"
+        if published is not None:
+            outputs["synthetic"] = published.prefix
+            outputs["report"] = published.path("report.html")
         return RunResult(
             dataset=self.layout.dataset,
             run_id=self.layout.run_id,
@@ -267,6 +310,7 @@ class _Run:
             steps=self.records,
             error=error,
             outputs=outputs,
+            release=note,
         )
 
     # Steps: each returns (rows, note) and records its facts in the manifest.
@@ -447,8 +491,10 @@ class _Run:
         report = storage.read_json(f"{self.layout.staging}/report.json")
         self.manifest.status = "published"
         self.manifest.record("publish", synthetic=self.layout.synthetic)
-        publish(self.layout, self.manifest.to_dict())
-        return self.manifest.steps["generate"]["rows"], f"verdict {report['verdict']}"
+        self.release = publish(self.layout, self.manifest.to_dict())
+        self.manifest.record("publish", synthetic=self.layout.synthetic, **self.release.summary())
+        note = f"verdict {report['verdict']}, release attempt {self.release.attempt}"
+        return self.manifest.steps["generate"]["rows"], note
 
 
 def _crashed(step: str, error: Exception) -> StepFailed:

@@ -6,8 +6,12 @@ Spark or pyarrow, which speak both kinds of path themselves.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
+import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -21,7 +25,10 @@ def _split_s3(path: str) -> tuple[str, str]:
     return bucket, key
 
 
+@functools.cache
 def _s3():
+    """One client per process: creating one costs tens of milliseconds, and a publish
+    makes dozens of calls (a Lambda also keeps it between invocations)."""
     import boto3  # imported lazily: the local runner needs no AWS SDK set-up
 
     return boto3.client("s3")
@@ -50,7 +57,11 @@ def write_bytes(path: str, data: bytes) -> None:
         return
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    # Written beside the target, then renamed over it: a reader (or a crash) never meets a
+    # half-written file, as on S3, where a PUT is all or nothing.
+    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    partial.write_bytes(data)
+    partial.replace(target)
 
 
 def read_json(path: str) -> Any:
@@ -74,6 +85,12 @@ def exists(path: str) -> bool:
 
 def copy_file(source: str, target: str) -> None:
     """Copy one object; the source is never modified."""
+    if is_s3(source) and is_s3(target):
+        # boto3's managed copy: server-side, multipart above its threshold (objects over
+        # 5 GB need it), never through this process's memory.
+        bucket, key = _split_s3(target)
+        _s3().copy(dict(zip(("Bucket", "Key"), _split_s3(source), strict=True)), bucket, key)
+        return
     if is_s3(source) or is_s3(target):
         write_bytes(target, read_bytes(source))
         return
@@ -95,3 +112,98 @@ def remove_tree(path: str) -> None:
     if "/raw/" in path.replace("\\", "/") + "/":
         raise ValueError("refusing to delete under raw/: raw objects are never deleted")
     shutil.rmtree(path, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """What the store says of one file: its size and, on S3, its ETag and version."""
+
+    bytes: int
+    etag: str | None = None
+    version_id: str | None = None
+
+
+def stat(path: str) -> FileInfo | None:
+    """The file's size (and S3 identity), or None when it is not there."""
+    if is_s3(path):
+        bucket, key = _split_s3(path)
+        client = _s3()
+        try:
+            head = client.head_object(Bucket=bucket, Key=key)
+        except client.exceptions.ClientError as error:
+            # Only "not found" means absent; any other error (access, throttling) is
+            # raised, so that a release is never taken for withdrawn, or kept, by mistake.
+            if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        return FileInfo(int(head["ContentLength"]), head.get("ETag"), head.get("VersionId"))
+    target = Path(path)
+    return FileInfo(target.stat().st_size) if target.is_file() else None
+
+
+def sha256(path: str) -> str:
+    """The hex sha256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    stream, _ = open_read(path)
+    with stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def list_files(prefix: str) -> list[str]:
+    """Every file under a folder or S3 prefix, as paths relative to it, sorted."""
+    base = prefix.rstrip("/")
+    if is_s3(base):
+        bucket, key = _split_s3(base + "/")
+        pages = _s3().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key)
+        names = [o["Key"][len(key) :] for page in pages for o in page.get("Contents", [])]
+        return sorted(names)
+    root = Path(base)
+    if not root.is_dir():
+        return []
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+def delete_file(path: str) -> None:
+    """Remove one derived file or object (never under raw/); a missing one is no error."""
+    _refuse_raw(path)
+    if is_s3(path):
+        bucket, key = _split_s3(path)
+        _s3().delete_object(Bucket=bucket, Key=key)
+        return
+    Path(path).unlink(missing_ok=True)
+
+
+def move_file(source: str, target: str) -> None:
+    """Put `source` at `target`: a rename on disk (atomic); a copy, then a delete, on S3
+    (which has no rename)."""
+    _refuse_raw(source)
+    if is_s3(source) or is_s3(target):
+        copy_file(source, target)
+        delete_file(source)
+        return
+    Path(target).parent.mkdir(parents=True, exist_ok=True)
+    os.replace(source, target)
+
+
+def _refuse_raw(path: str) -> None:
+    """raw/ is never deleted: the S3 key or the local path must not lie under it."""
+    if is_s3(path):
+        under_raw = _split_s3(path)[1].startswith("raw/")
+    else:
+        under_raw = "/raw/" in path.replace("\\", "/") + "/"
+    if under_raw:
+        raise ValueError("refusing to delete under raw/: raw objects are never deleted")
+
+
+def remove_empty_folders(path: str) -> None:
+    """Remove the empty folders under a local folder, and the folder itself when empty
+    (S3 has no folders: nothing to do)."""
+    if is_s3(path) or not Path(path).is_dir():
+        return
+    for folder in sorted(Path(path).rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+    if not any(Path(path).iterdir()):
+        Path(path).rmdir()

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from synthpipe.cli import main
-from synthpipe.publish import PUBLISHED
+from synthpipe.layout import RunLayout
+from synthpipe.publish import PUBLISHED, current_release
 from synthpipe.runner import run_local
 from synthpipe.sample_data import write_banksim_csv
 from tests.conftest import REPO
@@ -17,6 +18,8 @@ from tests.conftest import REPO
 pytestmark = pytest.mark.slow
 
 SHORT = {"epochs": "6", "eval_every": "3", "batch_size": "200", "min_epoch_rows": "0"}
+LENIENT = {"quality": 0.0, "closer_to_training_share": 1.0, "target_rate": 10.0}
+LENIENT |= {"exact_copies_beyond_chance": 1_000_000, "association_gap": 2.0}
 
 
 def _config(workdir: Path, thresholds: dict) -> None:
@@ -31,9 +34,7 @@ def sample(tmp_path_factory) -> Path:
 
 
 def test_a_passing_run_is_published_with_its_manifest(spark, sample, tmp_path):
-    lenient = {"quality": 0.0, "closer_to_training_share": 1.0, "target_rate": 10.0}
-    lenient |= {"exact_copies_beyond_chance": 1_000_000, "association_gap": 2.0}
-    _config(tmp_path, lenient)
+    _config(tmp_path, LENIENT)
     result = run_local(sample, dataset="banksim", workdir=tmp_path)
     assert result.exit_code == 0, result.message
     published = tmp_path / "synthetic" / "banksim" / result.run_id
@@ -46,6 +47,9 @@ def test_a_passing_run_is_published_with_its_manifest(spark, sample, tmp_path):
         manifest["steps"]
     )
     assert manifest["steps"]["evaluate"]["verdict"] == "pass"
+    assert manifest["release"]["attempt"] == 1
+    release = current_release(RunLayout(str(tmp_path), "banksim", result.run_id))
+    assert release is not None and result.outputs["synthetic"] == release.prefix
     synthetic = pd.read_parquet(published / "synthetic.parquet")
     cleaned = pd.read_parquet(tmp_path / "cleaned" / "banksim" / result.run_id / "data")
     assert list(synthetic.columns) == list(cleaned.columns)
@@ -69,6 +73,24 @@ def test_a_failing_gate_keeps_staging_and_publishes_nothing(spark, sample, tmp_p
     assert "quality" in (staging / "report.html").read_text()
     (staging / "report.json").write_text('{"verdict": "maybe"}')
     assert main(["report", str(staging)]) == 2
+
+
+def test_a_rerun_that_fails_its_gate_after_a_pass_withdraws_the_release(
+    spark, sample, tmp_path, capsys
+):
+    """The same file twice through the CLI: passes, then (stricter thresholds) fails."""
+    _config(tmp_path, LENIENT)
+    assert main(["run", str(sample), "--dataset", "banksim", "--workdir", str(tmp_path)]) == 0
+    assert "Verdict: PASS" in capsys.readouterr().out
+    _config(tmp_path, {"quality": 1.0})
+    assert main(["run", str(sample), "--dataset", "banksim", "--workdir", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert "Verdict: FAIL" in captured.out and "Verdict: PASS" not in captured.out
+    assert "No release stands for this run: the earlier release (attempt 1" in captured.out
+    assert "Synthetic data:" not in captured.out and "gate_failed" in captured.err
+    (run_dir,) = (tmp_path / "synthetic" / "banksim").iterdir()
+    assert [p.name for p in run_dir.iterdir()] == ["withdrawn.json"]
+    assert current_release(RunLayout(str(tmp_path), "banksim", run_dir.name)) is None
 
 
 def test_the_processing_job_entry_point_generates_and_evaluates(

@@ -515,6 +515,97 @@ def test_publish_refuses_a_failed_report(aws):
     assert keys(aws["s3"], "synthetic/") == []
 
 
+def stage_output(aws, state, *, verdict: str = "pass", csv: bytes = b"a,b\n1,2\n") -> None:
+    """What the generate job leaves in staging/, with a report that passes or fails."""
+    staging = state["paths"]["staging"].split("/", 3)[3]
+    for name, body in (("synthetic.csv", csv), ("synthetic.parquet", b"P"), ("report.html", b"H")):
+        aws["s3"].put_object(Bucket=BUCKET, Key=staging + name, Body=body)
+    put_report(aws, state, {"verdict": verdict, "gates": [gate("quality", verdict == "pass")]})
+
+
+def test_publish_names_the_attempt_and_marks_each_file_with_its_size_and_etag(aws):
+    state = run_state(aws)
+    stage_output(aws, state)
+    answer = cloud.handle_publish(state, s3=aws["s3"])
+    assert (answer["attempt"], answer["replaces"]) == (1, None)
+    synthetic = f"synthetic/{DATASET}/{state['runId']}/"
+    marker = json.loads(
+        aws["s3"].get_object(Bucket=BUCKET, Key=synthetic + "manifest.json")["Body"].read()
+    )
+    assert marker["release"]["attempt"] == 1
+    for name, recorded in marker["release"]["files"].items():
+        head = aws["s3"].head_object(Bucket=BUCKET, Key=synthetic + name)
+        assert (recorded["bytes"], recorded["etag"]) == (head["ContentLength"], head["ETag"])
+    assert not [k for k in keys(aws["s3"], synthetic) if ".incoming-" in k]
+
+
+def test_publish_copies_a_large_object_server_side_in_parts(aws):
+    """boto3's managed copy (multipart above 8 MiB): never one put_object from memory."""
+    state = run_state(aws)
+    stage_output(aws, state, csv=b"x" * (9 * 1024 * 1024))
+    cloud.handle_publish(state, s3=aws["s3"])
+    head = aws["s3"].head_object(
+        Bucket=BUCKET, Key=f"synthetic/{DATASET}/{state['runId']}/synthetic.csv"
+    )
+    assert head["ContentLength"] == 9 * 1024 * 1024
+    assert head["ETag"].strip('"').endswith("-2")  # two parts: a multipart copy
+
+
+def test_a_failed_gate_on_a_later_attempt_withdraws_the_earlier_release(aws, topic):
+    state = run_state(aws)
+    stage_output(aws, state)
+    cloud.handle_publish(state, s3=aws["s3"])
+    put_report(aws, state, {"verdict": "fail", "gates": [gate("quality", False)]})
+    answer = cloud.handle_gate(state, s3=aws["s3"])
+    assert answer["passed"] is False
+    release = answer["reason"]["release"]
+    assert release.startswith("No release stands for this run") and "attempt 1" in release
+    synthetic = f"synthetic/{DATASET}/{state['runId']}/"
+    assert keys(aws["s3"], synthetic) == [synthetic + "withdrawn.json"]
+    record = json.loads(
+        aws["s3"].get_object(Bucket=BUCKET, Key=synthetic + "withdrawn.json")["Body"].read()
+    )
+    assert (record["attempt"], record["reason"]) == (1, "attempt_failed")
+    cloud.handle_notify(
+        {**state, "gate": answer, "reason": answer["reason"]},
+        sns=topic["sns"],
+        env={"TOPIC_ARN": topic["arn"]},
+    )
+    assert f"Release:       {release}" in topic["received"]()["Message"]
+
+
+def test_a_failed_gate_with_no_earlier_release_writes_nothing_under_synthetic(aws):
+    state = run_state(aws)
+    stage_output(aws, state, verdict="fail")
+    answer = cloud.handle_gate(state, s3=aws["s3"])
+    assert answer["reason"]["release"] == "No release stands for this run."
+    assert keys(aws["s3"], "synthetic/") == []
+
+
+def test_quarantine_clears_a_publish_that_stopped_half_way(aws, monkeypatch):
+    from synthpipe import storage
+
+    state = run_state(aws)
+    stage_output(aws, state)
+    original, moved = storage.move_file, []
+
+    def timed_out(source: str, target: str) -> None:  # the Lambda dies after two moves
+        if len(moved) == 2:
+            raise TimeoutError
+        original(source, target)
+        moved.append(target)
+
+    monkeypatch.setattr(storage, "move_file", timed_out)
+    with pytest.raises(TimeoutError):
+        cloud.handle_publish(state, s3=aws["s3"])
+    synthetic = f"synthetic/{DATASET}/{state['runId']}/"
+    assert len(keys(aws["s3"], synthetic)) == 4  # two moved, two still incoming: no marker
+    state["failure"] = {"step": "publish", "Error": "States.Timeout", "Cause": ""}
+    reason = cloud.handle_quarantine(state, s3=aws["s3"])
+    assert reason["release"] == "No release stands for this run."
+    assert keys(aws["s3"], synthetic) == []
+
+
 def test_start_passes_the_lineage_to_the_evaluation(aws):
     event = upload(aws["s3"])
     start(aws, event)
@@ -541,7 +632,8 @@ def topic(aws):
 
 
 def test_notify_success_says_where_the_results_are(aws, topic):
-    state = run_state(aws, privacyScan={"engine": "macie", "jobId": "j"}, published={})
+    published = {"attempt": 2, "publishedAt": "2026-11-23T07:30:00+00:00"}
+    state = run_state(aws, privacyScan={"engine": "macie", "jobId": "j"}, published=published)
     state["verify"] = {"jobName": "synthpipe-verify-x", "scan": VERIFY_SCAN}
     cloud.handle_notify(state, sns=topic["sns"], env={"TOPIC_ARN": topic["arn"]})
     message = topic["received"]()
@@ -551,6 +643,7 @@ def test_notify_success_says_where_the_results_are(aws, topic):
         and "published" in message["Subject"]
     )
     assert state["paths"]["synthetic"] + "report.html" in message["Message"]
+    assert "Release:        attempt 2, published 2026-11-23T07:30:00+00:00" in message["Message"]
 
 
 def test_notify_failure_says_what_happened_and_what_to_do(aws, topic):

@@ -105,17 +105,28 @@ def test_glue_security_configuration_encrypts_with_kms(pipeline):
         ),
         ("VerifyJobRole", {"s3:GetObject": {"cleaned/*"}}),
         ("StartRole", {"s3:GetObject": {"raw/*", "config/*"}}),
-        ("GateRole", {"s3:GetObject": {"staging/*"}}),
         (
-            "PublishRole",
-            {"s3:GetObject": {"staging/*", "cleaned/*"}, "s3:PutObject": {"synthetic/*"}},
+            "GateRole",  # a failed gate withdraws the run's release
+            {
+                "s3:GetObject": {"staging/*", "synthetic/*"},
+                "s3:PutObject": {"synthetic/*"},
+                "s3:DeleteObject": {"synthetic/*"},
+            },
         ),
         (
-            "QuarantineRole",
+            "PublishRole",  # .incoming-<attempt>/ moved into place, the old marker deleted
             {
-                "s3:GetObject": {"raw/*", "cleaned/*"},
-                "s3:PutObject": {"quarantine/*"},
-                "s3:DeleteObject": {"cleaned/*"},
+                "s3:GetObject": {"staging/*", "cleaned/*", "synthetic/*"},
+                "s3:PutObject": {"synthetic/*"},
+                "s3:DeleteObject": {"synthetic/*"},
+            },
+        ),
+        (
+            "QuarantineRole",  # any other failure withdraws the run's release too
+            {
+                "s3:GetObject": {"raw/*", "cleaned/*", "synthetic/*"},
+                "s3:PutObject": {"quarantine/*", "synthetic/*"},
+                "s3:DeleteObject": {"cleaned/*", "synthetic/*"},
             },
         ),
         ("NotifyRole", {}),
