@@ -6,6 +6,7 @@ Spark or pyarrow, which speak both kinds of path themselves.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -27,20 +28,37 @@ def _s3():
     return boto3.client("s3")
 
 
-def read_bytes(path: str) -> bytes:
+def _version(version_id: str | None) -> dict[str, str]:
+    """The VersionId argument of an S3 call: one object version, or the current one."""
+    return {"VersionId": version_id} if version_id else {}
+
+
+def read_bytes(path: str, version_id: str | None = None) -> bytes:
+    """The object's bytes; on S3, of `version_id` when given (a local file has one version)."""
     if is_s3(path):
         bucket, key = _split_s3(path)
-        return _s3().get_object(Bucket=bucket, Key=key)["Body"].read()
+        return _s3().get_object(Bucket=bucket, Key=key, **_version(version_id))["Body"].read()
     return Path(path).read_bytes()
 
 
-def open_read(path: str) -> tuple[BinaryIO, int]:
-    """A readable binary stream and the object's size, without loading it whole."""
+def open_read(path: str, version_id: str | None = None) -> tuple[BinaryIO, int]:
+    """A readable binary stream and the object's size, without loading it whole; on S3, of
+    `version_id` when given."""
     if is_s3(path):
         bucket, key = _split_s3(path)
-        response = _s3().get_object(Bucket=bucket, Key=key)
+        response = _s3().get_object(Bucket=bucket, Key=key, **_version(version_id))
         return response["Body"], int(response["ContentLength"])
     return Path(path).open("rb"), Path(path).stat().st_size
+
+
+def sha256(path: str, version_id: str | None = None) -> str:
+    """The hex sha256 of the object's bytes, read in blocks."""
+    stream, _ = open_read(path, version_id)
+    digest = hashlib.sha256()
+    with stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def write_bytes(path: str, data: bytes) -> None:
@@ -72,13 +90,30 @@ def exists(path: str) -> bool:
     return Path(path).exists()
 
 
-def copy_file(source: str, target: str) -> None:
-    """Copy one object; the source is never modified."""
+def copy_file(source: str, target: str, version_id: str | None = None) -> None:
+    """Copy one object (on S3, its version `version_id` when given); the source is never
+    modified. S3 to S3 is a server-side copy: S3's managed copy, multipart above 5 GB."""
+    if is_s3(source) and is_s3(target):
+        bucket, key = _split_s3(source)
+        target_bucket, target_key = _split_s3(target)
+        origin = {"Bucket": bucket, "Key": key, **_version(version_id)}
+        _s3().copy(origin, target_bucket, target_key)
+        return
     if is_s3(source) or is_s3(target):
-        write_bytes(target, read_bytes(source))
+        write_bytes(target, read_bytes(source, version_id))
         return
     Path(target).parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
+
+
+def delete_file(path: str) -> None:
+    """Delete one derived object if it is there (never under raw/)."""
+    _refuse_raw(path)
+    if is_s3(path):
+        bucket, key = _split_s3(path)
+        _s3().delete_object(Bucket=bucket, Key=key)
+        return
+    Path(path).unlink(missing_ok=True)
 
 
 def copy_tree(source: str, target: str) -> None:
@@ -92,6 +127,10 @@ def remove_tree(path: str) -> None:
     """Clear a local run's derived output before it is written again (never raw/)."""
     if is_s3(path):
         raise NotImplementedError("derived S3 prefixes are written once per run id")
+    _refuse_raw(path)
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _refuse_raw(path: str) -> None:
     if "/raw/" in path.replace("\\", "/") + "/":
         raise ValueError("refusing to delete under raw/: raw objects are never deleted")
-    shutil.rmtree(path, ignore_errors=True)
