@@ -32,8 +32,8 @@ with coded_failures("prepare", logging.getLogger("synthpipe.glue")):
         root=args["root"],
         dataset=args["dataset"],
         run_id=args["run_id"],
-        version_id=args["version_id"],
-        source_sha256=args["source_sha256"],
+        version_id=args["version_id"] or None,
+        source_sha256=args["source_sha256"] or None,
         limits=InputLimits(
             max_bytes=int(args["max_input_bytes"]),
             max_columns=int(args["max_columns"]),
