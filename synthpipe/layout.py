@@ -71,7 +71,7 @@ class RunLayout:
     @property
     def prepare_input(self) -> str:
         """Prepare's own copy of the validated object version, while Prepare runs: a name
-        free of glob characters (`synthpipe.prepare.source`)."""
+        free of glob characters (`synthpipe.pinning`)."""
         return self._path("staging", "input", "source.csv")
 
     @property

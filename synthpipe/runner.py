@@ -355,7 +355,7 @@ class _Run:
     # Steps: each returns (rows, note) and records its facts in the manifest.
 
     def _validate(self) -> tuple[int, str]:
-        from synthpipe.prepare.source import input_changed
+        from synthpipe.pinning import input_changed
         from synthpipe.validate import validate_file
 
         report = validate_file(self.raw.path, **self.limits.kwargs())
@@ -391,8 +391,8 @@ class _Run:
         return config
 
     def _prepare(self) -> tuple[int, str]:
+        from synthpipe.pinning import pin_input
         from synthpipe.prepare import CsvDialect, prepare
-        from synthpipe.prepare.source import pin_input
         from synthpipe.spark import local_session
 
         # Spark reads the run's own copy of the validated bytes, never the raw name (a

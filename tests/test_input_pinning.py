@@ -2,7 +2,7 @@
 
 Spark reads a path as a Hadoop glob and a URI; S3 keys and local names may hold `*?[]{}`,
 `:`, `..` and `//`. Prepare reads its own copy of the validated bytes instead
-(`synthpipe.prepare.source`), locally and in the Glue job, and stops with
+(`synthpipe.pinning`), locally and in the Glue job, and stops with
 `input_changed` when what it read is not what validation accepted.
 """
 
@@ -229,7 +229,7 @@ KEYS |= {"double-slash": "raw/g//a.csv", "dot-dot-segment": "raw/g/x/../a.csv"}
 
 @pytest.mark.parametrize("key", KEYS.values(), ids=KEYS.keys())
 def test_s3_copy_is_exactly_the_validated_version_of_that_key(s3, key):
-    from synthpipe.prepare.source import pin_input
+    from synthpipe.pinning import pin_input
 
     for decoy in DECOYS:
         put(s3, f"raw/g/{decoy}", DECOY)
@@ -252,7 +252,7 @@ def test_s3_copy_is_exactly_the_validated_version_of_that_key(s3, key):
 def test_s3_current_object_other_than_the_validated_one_is_input_changed(s3):
     """Without a version (an unversioned bucket's "null"), an overwrite is caught by hash."""
     from synthpipe import storage
-    from synthpipe.prepare.source import pin_input
+    from synthpipe.pinning import pin_input
 
     put(s3, "raw/g/t.csv", TARGET)
     put(s3, "raw/g/t.csv", TARGET.replace("x", "X"))

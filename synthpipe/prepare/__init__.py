@@ -18,6 +18,7 @@ from synthpipe.dataset_config import DatasetConfig
 from synthpipe.pii import DetectorSettings
 from synthpipe.pii.actions import PSEUDONYMISE
 from synthpipe.pii.keys import pseudonymisation_key
+from synthpipe.pinning import check_rows
 from synthpipe.prepare._infer import PrepareSettings
 from synthpipe.prepare._privacy import detect_personal_data
 from synthpipe.prepare._protect import protect_values
@@ -29,7 +30,6 @@ from synthpipe.prepare._transform import (
     type_and_dedupe,
     write_outputs,
 )
-from synthpipe.prepare.source import check_rows
 
 __all__ = ["CsvDialect", "DetectorSettings", "PrepareSettings", "prepare"]
 

@@ -18,10 +18,10 @@ from synthpipe import storage
 from synthpipe.dataset_config import DatasetConfig
 from synthpipe.errors import InputRefused, StepFailed
 from synthpipe.pii.actions import DROP, GENERALISE, MASK, PSEUDONYMISE, ColumnAction
+from synthpipe.pinning import spark_path
 from synthpipe.prepare import _patterns as P
 from synthpipe.prepare._infer import ColumnStats, PrepareSettings, identifier_reason, infer_type
 from synthpipe.prepare._privacy import age_band, masked, prefix, pseudonymiser, reference_date
-from synthpipe.prepare.source import spark_path
 from synthpipe.schema import ColumnSchema, DatasetSchema
 from synthpipe.spark import apply_settings
 

@@ -1,7 +1,7 @@
 """Prepare as a job over the bucket: what the Glue entry point calls.
 
 Prepare reads its own copy of exactly the object version the start function validated
-(`synthpipe.prepare.source.pin_input`): the copy is validated again, which gives the
+(`synthpipe.pinning.pin_input`): the copy is validated again, which gives the
 dialect, and must have the sha256 the start function saw; Spark must then count the rows
 validation counted. The copy is deleted when the job ends.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 from synthpipe import storage
 from synthpipe.dataset_config import DatasetConfig
 from synthpipe.layout import RunLayout
+from synthpipe.pinning import pin_input
 from synthpipe.prepare import CsvDialect, prepare
-from synthpipe.prepare.source import pin_input
 from synthpipe.schema import DatasetSchema
 from synthpipe.validate import InputLimits
 
