@@ -348,6 +348,18 @@ def test_verify_findings_reach_the_reason_as_positions_and_entity_types_only(aws
     assert "reason.json names the columns by position" in reason["fix"]
 
 
+def test_prepare_input_changed_is_quarantined_with_the_raw_version_and_its_fix(aws):
+    """The Glue job's `synthpipe:input_changed`: the raw version the run was for is kept."""
+    cause = json.dumps({"ErrorMessage": "CodedFailure: synthpipe:input_changed"})
+    state = run_state(
+        aws, failure={"step": "prepare", "Error": "States.TaskFailed", "Cause": cause}
+    )
+    reason = cloud.handle_quarantine(state, s3=aws["s3"])
+    assert (reason["code"], reason["objects"]) == ("input_changed", 1)
+    assert "not the one that was validated" in reason["message"]
+    assert "leave the file unchanged" in reason["fix"]
+
+
 def test_a_lambda_error_leaves_the_handler_as_its_code_only(aws, capsys):
     state = run_state(aws)
     put_report(aws, state, {"verdict": "fail", "gates": [gate("quality", False)]})
