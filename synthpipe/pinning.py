@@ -8,12 +8,14 @@ validated version (S3 CopyObject with its VersionId; locally a file copy) to the
 validates the copy again (for the dialect, and its sha256), and checks that it is what
 validation saw: the same sha256 here, the same row count once Spark has read it. Anything
 else stops the run with `input_changed`. The same code runs locally and in the Glue job;
-the copy is deleted once Prepare is done (staging/ also expires on S3).
+the copy is deleted once Prepare is done (`discard_input`; staging/ also expires on S3).
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+from pathlib import Path
 
 from synthpipe import fixes, storage
 from synthpipe.errors import InputRefused, StepFailed
@@ -64,9 +66,18 @@ def pin_input(
     try:
         report = _validate_copy(target, source.rsplit("/", 1)[-1], expected_sha256, limits)
     except BaseException:
-        storage.delete_file(target)
+        discard_input(target)
         raise
     return target, report
+
+
+def discard_input(pinned: str) -> None:
+    """Delete Prepare's copy once it is read (and, locally, its folder if now empty)."""
+    storage.delete_file(pinned)
+    if not storage.is_s3(pinned):
+        # Not empty, or already gone: then it is nothing of ours to remove.
+        with contextlib.suppress(OSError):
+            Path(pinned).parent.rmdir()
 
 
 def _validate_copy(

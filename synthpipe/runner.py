@@ -391,7 +391,7 @@ class _Run:
         return config
 
     def _prepare(self) -> tuple[int, str]:
-        from synthpipe.pinning import pin_input
+        from synthpipe.pinning import discard_input, pin_input
         from synthpipe.prepare import CsvDialect, prepare
         from synthpipe.spark import local_session
 
@@ -417,7 +417,7 @@ class _Run:
                 expected_rows=self.report.data_rows,
             )
         finally:
-            storage.delete_file(pinned)
+            discard_input(pinned)
         dropped = [c.name for c in schema.columns if c.role == "dropped"]
         identifiers = [c.name for c in schema.columns if c.role == "identifier"]
         self.manifest.record(

@@ -64,7 +64,7 @@ def assert_read_only_the_target(result, work: Path, before: dict[str, bytes], na
     raw = work / "raw" / result.dataset
     assert {p.name: p.read_bytes() for p in raw.iterdir()} == before | {name: TARGET.encode()}
     layout = RunLayout(str(work), result.dataset, result.run_id)
-    assert not Path(layout.prepare_input).exists()  # Prepare's copy is gone
+    assert not Path(layout.prepare_input).parent.exists()  # Prepare's copy and its folder
 
 
 # --- locally, for real (Spark) ---------------------------------------------------------------
@@ -288,4 +288,4 @@ def test_glue_job_prepares_the_pinned_version_of_a_glob_named_key(spark, s3, tmp
     assert [c.original_name for c in schema.columns] == ["a", "b"]
     layout = RunLayout(str(tmp_path), "g", "r1")
     assert pq.read_table(layout.cleaned_data).num_rows == 3
-    assert not Path(layout.prepare_input).exists()
+    assert not Path(layout.prepare_input).parent.exists()

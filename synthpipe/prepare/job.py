@@ -11,7 +11,7 @@ from __future__ import annotations
 from synthpipe import storage
 from synthpipe.dataset_config import DatasetConfig
 from synthpipe.layout import RunLayout
-from synthpipe.pinning import pin_input
+from synthpipe.pinning import discard_input, pin_input
 from synthpipe.prepare import CsvDialect, prepare
 from synthpipe.schema import DatasetSchema
 from synthpipe.validate import InputLimits
@@ -60,4 +60,4 @@ def run_prepare_job(
             expected_rows=report.data_rows,
         )
     finally:
-        storage.delete_file(pinned)
+        discard_input(pinned)
