@@ -20,7 +20,7 @@ from stacks.access import acknowledge, grant_key, grant_prefixes
 from stacks.functions import PipelineFunction
 from stacks.monitoring import Monitoring
 from stacks.notifications import Notifications
-from stacks.prepare import Prepare
+from stacks.prepare import INPUT_COPIES, Prepare
 from stacks.privacy_scan import PrivacyScan
 from stacks.settings import Settings
 from stacks.storage_stack import data_bucket_name
@@ -28,6 +28,7 @@ from stacks.training import Training
 from stacks.trigger import Trigger
 from stacks.verify import Verify
 from stacks.workflow import STATE_MACHINE_NAME, Workflow
+from synthpipe.validate import LIMITS_ENV, InputLimits
 
 
 class PipelineStack(Stack):
@@ -46,6 +47,8 @@ class PipelineStack(Stack):
         bucket = s3.Bucket.from_bucket_name(self, "DataBucket", data_bucket_name())
         retention = getattr(logs.RetentionDays, settings.log_retention)
         removal = RemovalPolicy.RETAIN if settings.retain_data else RemovalPolicy.DESTROY
+        # What validation refuses early; the start function and Prepare apply the same.
+        limits = InputLimits(max_bytes=settings.max_input_bytes)
 
         notifications = Notifications(
             self, "Notifications", key=key, email=settings.notification_email
@@ -92,6 +95,7 @@ class PipelineStack(Stack):
             worker_count=settings.glue_worker_count,
             flex=settings.glue_flex,
             timeout=Duration.minutes(settings.glue_timeout_minutes),
+            limits=limits,
         )
         privacy_scan = None
         if not settings.skip_macie:
@@ -145,7 +149,7 @@ class PipelineStack(Stack):
             "synthpipe: validate the uploaded CSV and start its run (once per object version)",
             environment={
                 "STATE_MACHINE_ARN": workflow.state_machine.state_machine_arn,
-                "MAX_INPUT_BYTES": str(settings.max_input_bytes),
+                **{LIMITS_ENV[name]: str(value) for name, value in limits.kwargs().items()},
                 "HYPERPARAMETERS": json.dumps(settings.hyperparameters, sort_keys=True),
                 "THRESHOLDS": json.dumps(settings.thresholds, sort_keys=True),
                 "ROWS_TO_GENERATE": str(settings.rows_to_generate),
@@ -193,9 +197,10 @@ class PipelineStack(Stack):
             prepare.role,
             bucket,
             key,
-            read=("raw/", "config/", "cleaned/"),
-            write=("cleaned/",),
-            delete=("cleaned/",),  # Spark's committer removes its _temporary files
+            read=("raw/", "config/", "cleaned/", INPUT_COPIES),
+            write=("cleaned/", INPUT_COPIES),
+            # Spark's committer removes its _temporary files; the job, its input copy.
+            delete=("cleaned/", INPUT_COPIES),
         )
         grant_prefixes(verify.role, bucket, key, read=("cleaned/",))
         grant_prefixes(

@@ -1,7 +1,10 @@
 """Prepare: the Glue 5.1 PySpark job running glue_scripts/prepare.py over the bucket.
 
 The job reads the pseudonymisation key from one Secrets Manager secret, named to it by
-`--key_secret_id`; its role may read exactly that secret.
+`--key_secret_id`; its role may read exactly that secret. It reads the execution's object
+version (`--version_id`) through its own copy under `staging/<dataset>/<run_id>/input/`
+(INPUT_COPIES), which must have the sha256 the start function validated
+(`--source_sha256`), under the start function's limits (`--max_*`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,11 @@ from constructs import Construct
 
 from stacks.access import acknowledge, grant_key
 from stacks.bundling import REPO, glue_python_modules, synthpipe_zip
+from synthpipe.validate import LIMITS_ENV, InputLimits
+
+# Where the job copies the object version it reads (synthpipe.layout.prepare_input): the
+# role may write and delete there, and nowhere else under staging/.
+INPUT_COPIES = "staging/*/input/"
 
 # Errors of StartJobRun worth another try; a failed job run (States.TaskFailed) is not:
 # Prepare fails on the data, and the same data fails the same way.
@@ -42,6 +50,7 @@ class Prepare(Construct):
         worker_count: int,
         flex: bool,
         timeout: Duration,
+        limits: InputLimits,
     ) -> None:
         super().__init__(scope, construct_id)
         self.timeout = timeout
@@ -84,6 +93,8 @@ class Prepare(Construct):
                 "--job-bookmark-option": "job-bookmark-disable",
                 # Where the pseudonymisation key is (synthpipe.pii.keys); never the key.
                 "--key_secret_id": key_secret.secret_arn,
+                # The start function's limits, so that Prepare accepts what it accepted.
+                **{f"--{LIMITS_ENV[name].lower()}": str(v) for name, v in limits.kwargs().items()},
             },
         )
         if not Token.is_unresolved(key_secret.secret_arn):
@@ -169,6 +180,9 @@ class Prepare(Construct):
             arguments=sfn.TaskInput.from_object(
                 {
                     "--source": sfn.JsonPath.string_at("$.source"),
+                    # Exactly the version that started the run, as the start function saw it.
+                    "--version_id": sfn.JsonPath.string_at("$.versionId"),
+                    "--source_sha256": sfn.JsonPath.string_at("$.validation.sha256"),
                     "--root": sfn.JsonPath.string_at("$.root"),
                     "--dataset": sfn.JsonPath.string_at("$.dataset"),
                     "--run_id": sfn.JsonPath.string_at("$.runId"),

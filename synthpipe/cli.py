@@ -11,6 +11,7 @@ from pathlib import Path
 from synthpipe import __version__
 from synthpipe.errors import PipelineError
 from synthpipe.runner import STEPS, RunResult, last_built_step, run_local
+from synthpipe.validate import DEFAULT_MAX_COLUMNS, DEFAULT_MAX_RECORD_BYTES
 
 DEFAULT_WORKDIR = Path("runs")
 DEMO_ROWS = 50_000
@@ -40,6 +41,19 @@ def _parser() -> argparse.ArgumentParser:
     _common(run)
     run.add_argument(
         "--max-bytes", type=int, default=None, help="refuse files larger than this (default 5 GiB)"
+    )
+    run.add_argument(
+        "--max-columns",
+        type=_positive,
+        default=None,
+        help=f"refuse files with more columns than this (default {DEFAULT_MAX_COLUMNS:,})",
+    )
+    run.add_argument(
+        "--max-record-bytes",
+        type=_positive,
+        default=None,
+        help="refuse a record (a row, with its quoted line breaks) longer than this many "
+        f"bytes (default {DEFAULT_MAX_RECORD_BYTES:,}, 1 MiB)",
     )
 
     demo = commands.add_parser(
@@ -180,7 +194,12 @@ def _command(args: argparse.Namespace) -> int:
             return _demo(args)
         if args.command == "train":
             return _train(args)
-        return _run(args.file, args.dataset, args.workdir, args.until, args.seed, args.max_bytes)
+        limits = {
+            "max_bytes": args.max_bytes,
+            "max_columns": args.max_columns,
+            "max_record_bytes": args.max_record_bytes,
+        }
+        return _run(args.file, args.dataset, args.workdir, args.until, args.seed, limits)
     except PipelineError as error:
         print(f"synthpipe: {error.code}: {error}", file=sys.stderr)
         return 1
@@ -367,7 +386,7 @@ def _print_scan(columns) -> None:
     Console(file=sys.stdout).print(table)
 
 
-def _run(file, dataset, workdir, until, seed, max_bytes) -> int:
+def _run(file, dataset, workdir, until, seed, limits: dict[str, int | None] | None) -> int:
     from synthpipe.progress import TerminalReporter, print_summary
 
     result = run_local(
@@ -376,8 +395,8 @@ def _run(file, dataset, workdir, until, seed, max_bytes) -> int:
         workdir=workdir,
         until=until,
         seed=seed,
-        max_bytes=max_bytes,
         reporter=TerminalReporter(),
+        **(limits or {}),
     )
     print_summary(result.steps, _result_lines(result))
     if result.exit_code != 0:

@@ -15,6 +15,7 @@ import os
 import platform
 import re
 import sys
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -41,7 +42,7 @@ from synthpipe.publish import ATTEMPT_FAILED, check_gate, publish, standing_note
 from synthpipe.quarantine import quarantine
 from synthpipe.redact import redact
 from synthpipe.train.hyperparameters import Hyperparameters, refuse_bad_hyperparameters
-from synthpipe.validate import DEFAULT_MAX_BYTES, validate_stream
+from synthpipe.validate import InputLimits, validate_stream
 
 log = get_logger("cloud")
 # Steps before verify quarantine the raw object; verify moves the cleaned output out of
@@ -146,6 +147,10 @@ def handle_start(event: dict[str, Any], *, s3=None, sfn=None, env=None) -> dict[
         "validation": validation,
         "hyperparameters": hyperparameters,
         "generate": generate,
+        # Unique to this start: StartExecution answers a second call with the same name and
+        # the same input as if it had started the running execution itself; with an input
+        # of its own, a racing second start is refused (ExecutionAlreadyExists) instead.
+        "startId": uuid.uuid4().hex,
     }
     try:
         response = sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(state))
@@ -224,10 +229,11 @@ def _check_input(s3, obj, dataset, run_id, size, refusal, env) -> tuple[dict, di
     try:
         if refusal is not None:
             raise refusal
-        max_bytes = int(env.get("MAX_INPUT_BYTES") or DEFAULT_MAX_BYTES)
-        # validate_stream checks the size before it reads a byte of the body.
+        limits = InputLimits.from_env(env)
+        # validate_stream checks the size before it reads a byte of the body, and holds
+        # at most one record of max_record_bytes: the function's memory stays bounded.
         body = s3.get_object(Bucket=obj.bucket, Key=obj.key, VersionId=obj.version_id)["Body"]
-        report = validate_stream(body, size=size, name=obj.file_name, max_bytes=max_bytes)
+        report = validate_stream(body, size=size, name=obj.file_name, **limits.kwargs())
         config = _dataset_config(s3, obj.bucket, dataset)
         hyperparameters = _hyperparameters(env, config)
         thresholds = _thresholds(env, config)

@@ -9,3 +9,8 @@ GATE_FAILED = (
     "Read report.html in staging/ for what to try (more epochs, other thresholds in "
     "config/<dataset>.json), then run again. Nothing was published."
 )
+INPUT_CHANGED = (
+    "Run it again (on AWS: upload the file again) and leave the file unchanged until the run "
+    "has finished: each upload is a run of its own. If the file did not change, report this "
+    "with the run's log: validation and Prepare read it differently."
+)

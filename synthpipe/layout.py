@@ -69,6 +69,12 @@ class RunLayout:
         return self._path("synthetic")
 
     @property
+    def prepare_input(self) -> str:
+        """Prepare's own copy of the validated object version, while Prepare runs: a name
+        free of glob characters (`synthpipe.pinning`)."""
+        return self._path("staging", "input", "source.csv")
+
+    @property
     def manifest_json(self) -> str:
         """The run's working manifest; publish copies it next to the synthetic data."""
         return self._path("staging", "manifest.json")

@@ -24,6 +24,8 @@ MESSAGES = {
     "16 bytes is configured.",
     "gate_failed": "The synthetic data did not pass the release gate.",
     "no_report": "The evaluation wrote no readable report.json.",
+    "input_changed": "The input that Prepare read is not the one that was validated, so the "
+    "run stopped before writing.",
 }
 # What to do, by the reason's code, when the step's own message carries no fix.
 FIXES = {
@@ -47,6 +49,7 @@ FIXES = {
         "storage stack creates) and that Prepare may read it; or choose 'drop' for the column."
     ),
     "gate_failed": fixes.GATE_FAILED,
+    "input_changed": fixes.INPUT_CHANGED,
     "no_report": "The evaluation wrote no report.json; see the generate job's log.",
 }
 DEFAULT_FIX = "See the step's log in the execution history, fix the cause, upload again."

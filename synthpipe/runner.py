@@ -3,14 +3,18 @@
 `<workdir>/raw/<dataset>/<file>` stands for the S3 object; the object's version is the
 sha256 of its bytes, so a run id is deterministic for one file content, and running the
 same file again replaces that run's derived outputs (never raw/), its release first
-(withdrawn as the re-run starts; see synthpipe.publish).
+(withdrawn as the re-run starts; see synthpipe.publish). Two runs of the same object at
+once are one too many: the second stops with `run_in_progress` before it touches anything
+(`synthpipe.run_lock`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import shutil
+import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +28,8 @@ from synthpipe.manifest import Manifest, SourceObject
 from synthpipe.names import check_dataset_name, dataset_slug
 from synthpipe.progress import Reporter, StepRecord, showing_log
 from synthpipe.quarantine import quarantine
+from synthpipe.run_lock import run_lock
+from synthpipe.validate import InputLimits
 
 STEPS = ("validate", "prepare", "verify", "train", "generate", "evaluate", "publish")
 # Steps that exist today; the runner stops, and says so, before the first one that does not.
@@ -32,6 +38,8 @@ LOCAL_BUCKET = "local"
 # Failures that say the data is unfit move it to quarantine; later ones (training, the
 # gate) keep their output where a user can read it.
 QUARANTINED_STEPS = ("validate", "prepare", "verify")
+# Where ingest writes a copy before linking it, whole, under raw/ (same file system).
+INCOMING = ".incoming"
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -75,24 +83,84 @@ def ingest(file: Path, workdir: Path, dataset: str) -> RawObject:
     """Put the file under raw/<dataset>/ as an upload would; never overwrite another file.
 
     A file with the same name but other content is stored beside it with its hash in
-    the name, as a new S3 object version would be kept beside the old one.
+    the name, as a new S3 object version would be kept beside the old one. The copy is
+    written outside raw/ and then hard-linked in, which fails if the name exists: a raw
+    file appears whole or not at all, and of two runs ingesting at once only one creates
+    it (the other finds it, with the same bytes).
     """
-    digest = _sha256(file)
     raw_dir = workdir / "raw" / dataset
     target = raw_dir / file.name
-    if target.exists() and _sha256(target) != digest:
-        target = raw_dir / f"{file.stem}.{digest[:8]}{file.suffix}"
-    if not (target.exists() or _same_file(file, target)):
-        raw_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(file, target)
-    created = datetime.fromtimestamp(target.stat().st_mtime, UTC)
+    if _same_file(file, target):
+        return _raw_object(target, dataset, _sha256(target))
+    existing = _stored(target, _sha256(file))  # a run of the same file again: no copy
+    if existing is not None:
+        return existing
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    staged, digest = _staged_copy(file, workdir / INCOMING)
+    try:
+        for candidate in _raw_names(target, digest):
+            if _link_new(staged, candidate) or _sha256(candidate) == digest:
+                return _raw_object(candidate, dataset, digest)
+    finally:
+        staged.unlink()
+    raise RuntimeError(f"every name for {file.name} under {raw_dir} holds other content")
+
+
+def _raw_names(target: Path, digest: str) -> tuple[Path, ...]:
+    """Where a file goes under raw/: its own name, else with its hash (short, then full)."""
+    stem, suffix = target.stem, target.suffix
+    return (
+        target,
+        target.with_name(f"{stem}.{digest[:8]}{suffix}"),
+        target.with_name(f"{stem}.{digest}{suffix}"),
+    )
+
+
+def _stored(target: Path, digest: str) -> RawObject | None:
+    """The raw file that already holds these bytes, if any."""
+    dataset = target.parent.name
+    for candidate in _raw_names(target, digest):
+        if candidate.is_file() and _sha256(candidate) == digest:
+            return _raw_object(candidate, dataset, digest)
+    return None
+
+
+def _staged_copy(file: Path, folder: Path) -> tuple[Path, str]:
+    """Copy `file` into `folder` and hash the bytes copied (the file may be changing)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=folder, suffix=".part")
+    staged = Path(name)
+    digest = hashlib.sha256()
+    try:
+        with os.fdopen(handle, "wb") as out, file.open("rb") as source:
+            for block in iter(lambda: source.read(1 << 20), b""):
+                digest.update(block)
+                out.write(block)
+        shutil.copymode(file, staged)  # mkstemp's 0600 would make raw/ private to its owner
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    return staged, digest.hexdigest()
+
+
+def _link_new(staged: Path, name: Path) -> bool:
+    """Create `name` as a link to `staged`; False if the name is taken (never replaced)."""
+    try:
+        os.link(staged, name)
+    except FileExistsError:
+        return False
+    return True
+
+
+def _raw_object(path: Path, dataset: str, digest: str) -> RawObject:
+    stat = path.stat()
     return RawObject(
-        path=target,
-        key=f"raw/{dataset}/{target.name}",
+        path=path,
+        key=f"raw/{dataset}/{path.name}",
         version_id=digest[:32],
         sha256=digest,
-        size_bytes=target.stat().st_size,
-        created=created,
+        size_bytes=stat.st_size,
+        created=datetime.fromtimestamp(stat.st_mtime, UTC),
     )
 
 
@@ -116,9 +184,14 @@ def run_local(
     until: str | None = None,
     seed: int = 0,
     max_bytes: int | None = None,
+    max_columns: int | None = None,
+    max_record_bytes: int | None = None,
     reporter: Reporter | None = None,
 ) -> RunResult:
-    """Run the pipeline on one CSV. See `synthpipe run --help` for the user's view."""
+    """Run the pipeline on one CSV. See `synthpipe run --help` for the user's view.
+
+    The `max_*` limits default to validation's (`synthpipe.validate.InputLimits`).
+    """
     reporter = reporter or Reporter()
     file = Path(file)
     dataset = check_dataset_name(dataset or dataset_slug(file.name))
@@ -131,22 +204,32 @@ def run_local(
             fix="Check the path and run again.",
             step="validate",
         )
+    limits = _limits(
+        max_bytes=max_bytes, max_columns=max_columns, max_record_bytes=max_record_bytes
+    )
     workdir = Path(workdir).resolve()
     raw = ingest(file, workdir, dataset)
-    run = _Run(raw, workdir, dataset, seed, max_bytes, reporter)
-    return run.execute(until or STEPS[-1])
+    run = _Run(raw, workdir, dataset, seed, limits, reporter)
+    # Taken before the run clears its folders: a second run of the object stops here.
+    with run_lock(workdir, dataset, run.layout.run_id):
+        return run.execute(until or STEPS[-1])
+
+
+def _limits(**given: int | None) -> InputLimits:
+    """The limits given (None: validation's default); a value below 1 is a ValueError."""
+    return InputLimits(**{name: value for name, value in given.items() if value is not None})
 
 
 class _Run:
     """One run's state while its steps execute."""
 
-    def __init__(self, raw, workdir, dataset, seed, max_bytes, reporter) -> None:
+    def __init__(self, raw, workdir, dataset, seed, limits: InputLimits, reporter) -> None:
         self.raw = raw
         self.workdir = workdir
         run_id = run_id_for(LOCAL_BUCKET, raw.key, raw.version_id, raw.created)
         self.layout = RunLayout(str(workdir), dataset, run_id)
         self.seed = seed
-        self.max_bytes = max_bytes
+        self.limits = limits
         self.reporter = reporter
         self.records = [StepRecord(name) for name in STEPS]
         self.manifest = Manifest(
@@ -316,9 +399,12 @@ class _Run:
     # Steps: each returns (rows, note) and records its facts in the manifest.
 
     def _validate(self) -> tuple[int, str]:
-        from synthpipe.validate import DEFAULT_MAX_BYTES, validate_file
+        from synthpipe.pinning import input_changed
+        from synthpipe.validate import validate_file
 
-        report = validate_file(self.raw.path, max_bytes=self.max_bytes or DEFAULT_MAX_BYTES)
+        report = validate_file(self.raw.path, **self.limits.kwargs())
+        if report.sha256 != self.raw.sha256:  # the file under raw/ was changed in place
+            raise input_changed({"changed": "content"}, step="validate")
         self.report = report
         self.manifest.source.rows = report.data_rows
         self.manifest.record("validate", **report.to_dict())
@@ -349,20 +435,33 @@ class _Run:
         return config
 
     def _prepare(self) -> tuple[int, str]:
+        from synthpipe.pinning import discard_input, pin_input
         from synthpipe.prepare import CsvDialect, prepare
         from synthpipe.spark import local_session
 
-        self.reporter.message("prepare: starting Spark")
-        spark = local_session()
-        self.reporter.message("prepare: reading, profiling and writing Parquet")
-        schema = prepare(
-            spark,
-            source=str(self.raw.path),
-            dialect=CsvDialect.from_report(self.report),
+        # Spark reads the run's own copy of the validated bytes, never the raw name (a
+        # Hadoop glob to Spark), as the Glue job does on AWS.
+        pinned, report = pin_input(
+            str(self.raw.path),
             layout=self.layout,
-            config=self.config,
-            seed=self.seed,
+            expected_sha256=self.report.sha256,
+            limits=self.limits,
         )
+        try:
+            self.reporter.message("prepare: starting Spark")
+            spark = local_session()
+            self.reporter.message("prepare: reading, profiling and writing Parquet")
+            schema = prepare(
+                spark,
+                source=pinned,
+                dialect=CsvDialect.from_report(report),
+                layout=self.layout,
+                config=self.config,
+                seed=self.seed,
+                expected_rows=self.report.data_rows,
+            )
+        finally:
+            discard_input(pinned)
         dropped = [c.name for c in schema.columns if c.role == "dropped"]
         identifiers = [c.name for c in schema.columns if c.role == "identifier"]
         self.manifest.record(

@@ -34,20 +34,37 @@ def _s3():
     return boto3.client("s3")
 
 
-def read_bytes(path: str) -> bytes:
+def _version(version_id: str | None) -> dict[str, str]:
+    """The VersionId argument of an S3 call: one object version, or the current one."""
+    return {"VersionId": version_id} if version_id else {}
+
+
+def read_bytes(path: str, version_id: str | None = None) -> bytes:
+    """The object's bytes; on S3, of `version_id` when given (a local file has one version)."""
     if is_s3(path):
         bucket, key = _split_s3(path)
-        return _s3().get_object(Bucket=bucket, Key=key)["Body"].read()
+        return _s3().get_object(Bucket=bucket, Key=key, **_version(version_id))["Body"].read()
     return Path(path).read_bytes()
 
 
-def open_read(path: str) -> tuple[BinaryIO, int]:
-    """A readable binary stream and the object's size, without loading it whole."""
+def open_read(path: str, version_id: str | None = None) -> tuple[BinaryIO, int]:
+    """A readable binary stream and the object's size, without loading it whole; on S3, of
+    `version_id` when given."""
     if is_s3(path):
         bucket, key = _split_s3(path)
-        response = _s3().get_object(Bucket=bucket, Key=key)
+        response = _s3().get_object(Bucket=bucket, Key=key, **_version(version_id))
         return response["Body"], int(response["ContentLength"])
     return Path(path).open("rb"), Path(path).stat().st_size
+
+
+def sha256(path: str, version_id: str | None = None) -> str:
+    """The hex sha256 of the object's bytes, read in blocks."""
+    stream, _ = open_read(path, version_id)
+    digest = hashlib.sha256()
+    with stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def write_bytes(path: str, data: bytes) -> None:
@@ -83,16 +100,17 @@ def exists(path: str) -> bool:
     return Path(path).exists()
 
 
-def copy_file(source: str, target: str) -> None:
-    """Copy one object; the source is never modified."""
+def copy_file(source: str, target: str, version_id: str | None = None) -> None:
+    """Copy one object (on S3, its version `version_id` when given); the source is never
+    modified. S3 to S3 is a server-side copy: S3's managed copy, multipart above 5 GB."""
     if is_s3(source) and is_s3(target):
-        # boto3's managed copy: server-side, multipart above its threshold (objects over
-        # 5 GB need it), never through this process's memory.
-        bucket, key = _split_s3(target)
-        _s3().copy(dict(zip(("Bucket", "Key"), _split_s3(source), strict=True)), bucket, key)
+        bucket, key = _split_s3(source)
+        target_bucket, target_key = _split_s3(target)
+        origin = {"Bucket": bucket, "Key": key, **_version(version_id)}
+        _s3().copy(origin, target_bucket, target_key)
         return
     if is_s3(source) or is_s3(target):
-        write_bytes(target, read_bytes(source))
+        write_bytes(target, read_bytes(source, version_id))
         return
     Path(target).parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
@@ -109,8 +127,7 @@ def remove_tree(path: str) -> None:
     """Clear a local run's derived output before it is written again (never raw/)."""
     if is_s3(path):
         raise NotImplementedError("derived S3 prefixes are written once per run id")
-    if "/raw/" in path.replace("\\", "/") + "/":
-        raise ValueError("refusing to delete under raw/: raw objects are never deleted")
+    _refuse_raw(path)
     shutil.rmtree(path, ignore_errors=True)
 
 
@@ -139,16 +156,6 @@ def stat(path: str) -> FileInfo | None:
         return FileInfo(int(head["ContentLength"]), head.get("ETag"), head.get("VersionId"))
     target = Path(path)
     return FileInfo(target.stat().st_size) if target.is_file() else None
-
-
-def sha256(path: str) -> str:
-    """The hex sha256 of a file's bytes, read in blocks."""
-    digest = hashlib.sha256()
-    stream, _ = open_read(path)
-    with stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def list_files(prefix: str) -> list[str]:

@@ -1,9 +1,12 @@
 """Validate a raw CSV before any Spark job starts.
 
 The core, `validate_stream`, reads a binary stream once (a local file or an S3 object
-body in the Lambda), so it never holds more than a head of `_HEAD_BYTES` plus one read
-buffer in memory. Every refusal is an `InputRefused` with a stable code, a one-sentence
-message, a fix, and details that never include cell values (they may be personal data).
+body in the Lambda), so it never holds more than a head of `_HEAD_BYTES`, one read buffer
+and one record of at most `max_record_bytes` in memory: lines are handed to the csv module
+only after their length is checked, because the csv module keeps a whole record (every
+field of it) before it yields anything. Every refusal is an `InputRefused` with a stable
+code, a one-sentence message, a fix, and details that never include cell values (they may
+be personal data).
 
 Why one pass is enough for the encoding: the CSV structure (delimiters, quotes, line ends)
 is pure ASCII, and UTF-8, cp1252 and latin-1 are all ASCII-compatible (a UTF-8 multi-byte
@@ -22,7 +25,7 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -31,6 +34,19 @@ from synthpipe.errors import InputRefused
 from synthpipe.names import snake_case
 
 DEFAULT_MAX_BYTES = 5 * 1024**3
+# Real tables rarely have more than a few hundred columns; Prepare's time grows with them
+# (500 columns of 3 rows took 115 s on 2 cores, 25,000 never finished), so wider files are
+# refused before any Spark job starts.
+DEFAULT_MAX_COLUMNS = 1000
+# One record (a row, with its quoted line breaks) of more than this is not a table row: most
+# often a file without line breaks or a quote that is never closed.
+DEFAULT_MAX_RECORD_BYTES = 1024 * 1024
+# Where the start function (and the Glue job, through its arguments) finds each limit.
+LIMITS_ENV = {
+    "max_bytes": "MAX_INPUT_BYTES",
+    "max_columns": "MAX_COLUMNS",
+    "max_record_bytes": "MAX_RECORD_BYTES",
+}
 
 _HEAD_BYTES = 256 * 1024  # sniffed for magic numbers, encoding hints and the delimiter
 _READ_BYTES = 1024 * 1024  # one read from the stream while scanning the whole file
@@ -126,7 +142,45 @@ class InputReport:
         return asdict(self)
 
 
-def validate_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> InputReport:
+@dataclass(frozen=True)
+class InputLimits:
+    """What validation refuses before reading on: the file's size, its columns, one record.
+
+    Set by `synthpipe run --max-bytes/--max-columns/--max-record-bytes` locally and by the
+    start function's environment on AWS (`LIMITS_ENV`); `kwargs()` feeds `validate_stream`.
+    """
+
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_columns: int = DEFAULT_MAX_COLUMNS
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
+
+    def __post_init__(self) -> None:
+        for name, value in self.kwargs().items():
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, not {value!r}")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> InputLimits:
+        """The limits in `env` (MAX_INPUT_BYTES, MAX_COLUMNS, MAX_RECORD_BYTES); defaults
+        for those unset or empty."""
+        given = {name: int(env[var]) for name, var in LIMITS_ENV.items() if env.get(var)}
+        return cls(**given)
+
+    def kwargs(self) -> dict[str, int]:
+        return {
+            "max_bytes": self.max_bytes,
+            "max_columns": self.max_columns,
+            "max_record_bytes": self.max_record_bytes,
+        }
+
+
+def validate_file(
+    path: str | Path,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_columns: int = DEFAULT_MAX_COLUMNS,
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
+) -> InputReport:
     """Validate a local file; see `validate_stream`."""
     path = Path(path)
     if not path.is_file():
@@ -139,17 +193,30 @@ def validate_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> In
         )
     with path.open("rb") as stream:
         return validate_stream(
-            stream, size=path.stat().st_size, name=path.name, max_bytes=max_bytes
+            stream,
+            size=path.stat().st_size,
+            name=path.name,
+            max_bytes=max_bytes,
+            max_columns=max_columns,
+            max_record_bytes=max_record_bytes,
         )
 
 
 def validate_stream(
-    stream: BinaryIO, *, size: int, name: str, max_bytes: int = DEFAULT_MAX_BYTES
+    stream: BinaryIO,
+    *,
+    size: int,
+    name: str,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_columns: int = DEFAULT_MAX_COLUMNS,
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
 ) -> InputReport:
     """Check that `stream` holds a CSV the pipeline can read; raise `InputRefused` if not.
 
     `stream` is a binary file-like object with `.read(n)`, read once from its start;
     `size` is its length in bytes as the storage reports it (checked before reading).
+    A header of more than `max_columns` names, or a record of more than
+    `max_record_bytes` bytes, is refused as soon as it is seen.
     """
     _check_size(size, max_bytes)
     head = _read_head(stream)
@@ -164,11 +231,13 @@ def validate_stream(
     sample = _sample_records(head_text, head_complete)
     delimiter = _choose_delimiter(sample, head_text)
     header_fields = sample[delimiter][0].fields
+    # Before the names are looked at: a header cut by the head has at least this many.
+    _check_columns(header_fields, max_columns, at_least=not head_complete)
     _check_header(_clean_header(header_fields, _guess_encoding(head)))
 
     checks = _ByteChecks(max_bytes)
     text = _text_stream(stream, head, has_bom, checks)
-    scan = _scan(text, delimiter)
+    scan = _scan(text, delimiter, max_columns, max_record_bytes)
     checks.finish()
     encoding = _final_encoding(checks, has_bom)
     return _finish(scan, checks, encoding, delimiter, name, _line_terminator(head))
@@ -197,6 +266,36 @@ def _too_large(size: int, max_bytes: int) -> InputRefused:
         f"Split the file into parts under {_human_bytes(max_bytes)}, or raise the input "
         "size limit (`synthpipe run --max-bytes`; on AWS the `maxInputBytes` setting).",
         {"size_bytes": size, "max_bytes": max_bytes},
+    )
+
+
+def _check_columns(header_fields: list[str], max_columns: int, *, at_least: bool) -> None:
+    columns = len(header_fields)
+    if header_fields and not header_fields[-1].strip():
+        columns -= 1  # a trailing delimiter's empty field is no column
+    if columns <= max_columns:
+        return
+    counted = f"at least {columns:,}" if at_least else f"{columns:,}"
+    raise _refuse(
+        "too_many_columns",
+        f"The header has {counted} columns, over the limit of {max_columns:,}.",
+        "Split the table into narrower files, or drop the columns you do not need before "
+        "uploading; or raise the limit (`synthpipe run --max-columns`; on AWS the start "
+        "function's MAX_COLUMNS). If the file has no line breaks, export it again with one "
+        "row per line.",
+        {"columns": columns, "columns_at_least": at_least, "max_columns": max_columns},
+    )
+
+
+def _record_too_long(start: int, max_record_bytes: int) -> InputRefused:
+    return _refuse(
+        "record_too_long",
+        f"The record that starts on line {start} is longer than "
+        f"{_human_bytes(max_record_bytes)}, so it is not a row of a table.",
+        "Check that the file has a line break after every row and that every quoted field "
+        "is closed; or raise the limit (`synthpipe run --max-record-bytes`; on AWS the "
+        "start function's MAX_RECORD_BYTES).",
+        {"line": start, "max_record_bytes": max_record_bytes},
     )
 
 
@@ -721,12 +820,48 @@ class _Scan:
     last_field_always_empty: bool = True
 
 
-def _scan(text: Iterator[str], delimiter: str) -> _Scan:
+class _RecordTooLong(Exception):
+    """Raised by `_Lines` inside the csv module; `_records` turns it into the refusal."""
+
+
+class _Lines:
+    """The text's lines for the csv module, each checked before the csv module sees it.
+
+    `readline(n)` never returns more than n characters, so a line longer than what is left
+    of the record's allowance is cut there and refused: no line, and so no field, is ever
+    held whole beyond `max_record_bytes`. One character is one byte (the text is decoded
+    as latin-1, see the module docstring), so the limit is in bytes, line ends included.
+    """
+
+    def __init__(self, text: io.TextIOBase, max_record_bytes: int) -> None:
+        self._text = text
+        self._max = max_record_bytes
+        self._record_bytes = 0
+
+    def new_record(self) -> None:
+        self._record_bytes = 0
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._text.readline(self._max - self._record_bytes + 1)
+        if not line:
+            raise StopIteration
+        self._record_bytes += len(line)
+        if self._record_bytes > self._max:
+            raise _RecordTooLong
+        return line
+
+
+def _scan(text: io.TextIOBase, delimiter: str, max_columns: int, max_record_bytes: int) -> _Scan:
     """Read every record once: count rows, find ragged rows and quoting errors."""
-    reader = csv.reader(text, delimiter=delimiter, quotechar=QUOTECHAR, strict=True)
+    lines = _Lines(text, max_record_bytes)
+    reader = csv.reader(lines, delimiter=delimiter, quotechar=QUOTECHAR, strict=True)
     scan: _Scan | None = None
-    for start, fields in _records(reader):
+    for start, fields in _records(reader, lines, max_record_bytes):
         if scan is None:
+            _check_columns(fields, max_columns, at_least=False)
             scan = _Scan(header_fields=fields)
             continue
         if reader.line_num > start:
@@ -744,14 +879,17 @@ def _scan(text: Iterator[str], delimiter: str) -> _Scan:
     return scan
 
 
-def _records(reader: Any) -> Iterator[tuple[int, list[str]]]:
+def _records(reader: Any, lines: _Lines, max_record_bytes: int) -> Iterator[tuple[int, list[str]]]:
     """Yield (first physical line, fields) for each non-blank record."""
     while True:
         start = reader.line_num + 1
+        lines.new_record()
         try:
             fields = next(reader)
         except StopIteration:
             return
+        except _RecordTooLong:
+            raise _record_too_long(start, max_record_bytes) from None
         except csv.Error as exc:
             raise _quote_refusal(str(exc), start, reader.line_num) from None
         if not _is_blank(fields):

@@ -42,7 +42,10 @@ def result_path(out: str, label: str) -> Path:
     ("argv", "expected"),
     [
         (["--help"], ["usage: synthpipe", "run", "demo"]),
-        (["run", "--help"], ["usage: synthpipe run", "FILE", "--until", "--workdir", "--dataset"]),
+        (
+            ["run", "--help"],
+            ["usage: synthpipe run", "FILE", "--until", "--dataset", "--max-columns"],
+        ),
         (["demo", "--help"], ["usage: synthpipe demo", "--rows", "--workdir"]),
         (["train", "--help"], ["usage: synthpipe train", "--on-sagemaker", "--set", "--run-id"]),
     ],
@@ -143,6 +146,26 @@ def test_refused_file_prints_where_the_quarantine_is(capsys, tmp_path):
     quarantine = result_path(capsys.readouterr().out, "Quarantine")
     assert (quarantine / "reason.json").is_file()
     assert (quarantine / "input" / "empty.csv").read_bytes() == b""
+
+
+@pytest.mark.parametrize(
+    ("option", "code"),
+    [("--max-columns", "too_many_columns"), ("--max-record-bytes", "record_too_long")],
+)
+def test_limits_on_the_command_line_refuse_the_file(capsys, tmp_path, option, code):
+    source = tmp_path / "wide.csv"
+    source.write_text("a,b,c,d\n1,2,3,4\n")
+    argv = ["run", str(source), "--workdir", str(tmp_path / "work"), option, "3"]
+    assert run_main(argv) == 1
+    (line,) = reason_lines(capsys.readouterr().err)
+    assert code in line
+
+
+def test_a_limit_below_one_is_a_usage_error(capsys, tmp_path):
+    source = tmp_path / "ok.csv"
+    source.write_text("a,b\n1,2\n")
+    assert run_main(["run", str(source), "--max-columns", "0"]) == 2
+    assert "positive" in capsys.readouterr().err
 
 
 def test_missing_file_exits_one_naming_the_code(capsys, tmp_path):

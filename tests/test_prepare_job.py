@@ -53,8 +53,21 @@ def _stand_in_for_awsglue(spark, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "awsglue.utils", utils)
 
 
-def _run_glue_script(monkeypatch, argv: list[str]) -> None:
-    monkeypatch.setattr(sys, "argv", ["prepare.py", *argv])
+# What the state machine passes besides --source (the version and what validation hashed),
+# and the job's default arguments: the start function's limits.
+GLUE_ARGUMENTS = {
+    "version_id": "",
+    "source_sha256": "",
+    "max_input_bytes": str(5 * 1024**3),
+    "max_columns": "1000",
+    "max_record_bytes": str(1024 * 1024),
+}
+
+
+def _run_glue_script(monkeypatch, argv: list[str], **given: str) -> None:
+    options = GLUE_ARGUMENTS | given
+    more = [item for name, value in options.items() for item in (f"--{name}", value)]
+    monkeypatch.setattr(sys, "argv", ["prepare.py", *argv, *more])
     runpy.run_path(str(REPO / "glue_scripts" / "prepare.py"), run_name="__main__")
 
 
@@ -116,3 +129,28 @@ def test_glue_script_passes_its_arguments_to_the_job(spark, banksim_csv, tmp_pat
     _run_glue_script(monkeypatch, argv)
 
     assert (tmp_path / "cleaned" / "banksim" / "glue-run" / "schema.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("given", "code"),
+    [
+        pytest.param({"source_sha256": "0" * 64}, "input_changed", id="other-bytes"),
+        pytest.param({"max_columns": "3"}, "too_many_columns", id="start-function-limits"),
+    ],
+)
+def test_glue_script_checks_the_input_against_what_the_start_function_saw(
+    spark, banksim_csv, tmp_path, monkeypatch, given, code
+):
+    from synthpipe.failure_codes import CodedFailure
+
+    raw = _bucket_with(tmp_path, banksim_csv)
+    argv = ["--source", str(raw), "--root", str(tmp_path), "--dataset", "banksim"]
+    argv += ["--run_id", "r", "--key_secret_id", ""]
+    _stand_in_for_awsglue(spark, monkeypatch)
+
+    with pytest.raises(CodedFailure) as raised:
+        _run_glue_script(monkeypatch, argv, **given)
+
+    assert str(raised.value) == f"synthpipe:{code}"
+    assert not (tmp_path / "cleaned").exists()
+    assert not (tmp_path / "staging" / "banksim" / "r" / "input" / "source.csv").exists()

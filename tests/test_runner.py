@@ -70,6 +70,8 @@ BAD_FILES = {
     "ragged_rows": (b"a,b,c\n1,2,3\n4,5\n6,7,8\n9,10,11\n", {}),
     "unbalanced_quotes": (b'id,note\n1,ok\n2,"open\n3,more\n4,end\n', {}),
     "field_too_large": (b"id,note\n1,ok\n2," + b"x" * 200_000 + b"\n3,end\n", {}),
+    "too_many_columns": (b"a,b,c,d,e,f\n1,2,3,4,5,6\n", {"max_columns": 5}),
+    "record_too_long": (b"id,note\n1,ok\n2," + b"x" * 100 + b"\n", {"max_record_bytes": 64}),
 }
 
 

@@ -17,6 +17,9 @@ import pytest
 from synthpipe.errors import InputRefused
 from synthpipe.validate import (
     DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_COLUMNS,
+    DEFAULT_MAX_RECORD_BYTES,
+    InputLimits,
     InputReport,
     validate_file,
     validate_stream,
@@ -606,3 +609,146 @@ def test_accepts_headers_that_only_look_like_names(tmp_path, header):
     width = len(header.split(","))
     report = accepted(tmp_path, f"{header}\n" + ",".join(["1"] * width) + "\n")
     assert len(report.columns) == width
+
+
+# --- limits: columns and record length, refused before they cost memory or time -----------
+
+
+def header(columns: int, name: str = "col") -> str:
+    return ",".join(f"{name}_{i}" for i in range(columns))
+
+
+def test_refuses_more_columns_than_the_limit_and_says_how_to_raise_it(tmp_path):
+    content = header(6, "SECRET") + "\n" + ",".join("1" * 6) + "\n"
+    err = refusal(write(tmp_path, content), max_columns=5)
+    assert err.code == "too_many_columns"
+    assert err.details == {"columns": 6, "columns_at_least": False, "max_columns": 5}
+    assert "--max-columns" in err.fix and "MAX_COLUMNS" in err.fix
+    assert "SECRET" not in err.message + json.dumps(err.details)
+
+
+def test_default_column_limit_accepts_a_thousand_columns_and_refuses_more(tmp_path):
+    assert DEFAULT_MAX_COLUMNS == 1000
+    row = ",".join(str(i % 7) for i in range(1000))
+    assert accepted(tmp_path, header(1000) + "\n" + row + "\n").columns[-1] == "col_999"
+    err = refusal(write(tmp_path, header(1001) + "\n" + row + ",1\n", name="wide.csv"))
+    assert (err.code, err.details["columns"]) == ("too_many_columns", 1001)
+
+
+def test_a_header_longer_than_the_head_is_refused_from_the_head_alone(tmp_path):
+    """25,000 names (over 256 KiB): refused as 'at least N' before the rest is read."""
+    names = header(25_000, "column_name")
+    assert len(names) > 256 * 1024
+    content = names + "\n" + ",".join("1" * 25_000) + "\n"
+    err = refusal(write(tmp_path, content))
+    assert err.code == "too_many_columns"
+    assert err.details["columns_at_least"] is True
+    assert 1000 < err.details["columns"] < 25_000
+    assert "at least" in err.message
+
+
+def test_a_trailing_delimiter_is_no_column_for_the_limit(tmp_path):
+    content = header(5) + ",\n" + "1,2,3,4,5,\n"
+    report = validate_file(write(tmp_path, content), max_columns=5)
+    assert report.trailing_delimiter and len(report.columns) == 5
+
+
+def test_refuses_a_record_longer_than_the_limit_naming_its_line(tmp_path):
+    content = f"id,note\n1,ok\n2,{SECRET}{'x' * 100}\n3,ok\n"
+    err = refusal(write(tmp_path, content), max_record_bytes=64)
+    assert err.code == "record_too_long"
+    assert err.details == {"line": 3, "max_record_bytes": 64}
+    assert "--max-record-bytes" in err.fix and "MAX_RECORD_BYTES" in err.fix
+    assert_no_cell_values(err)
+    assert SECRET not in err.message
+
+
+def test_record_limit_counts_every_line_of_a_quoted_multiline_record(tmp_path):
+    note = "\n".join(["short line"] * 20)  # no line is long, the record is
+    content = f'id,note\n1,ok\n2,"{note}"\n3,ok\n'
+    err = refusal(write(tmp_path, content), max_record_bytes=100)
+    assert (err.code, err.details["line"]) == ("record_too_long", 3)
+    assert validate_file(write(tmp_path, content, name="ok.csv"), max_record_bytes=300).multiline
+
+
+def test_a_record_of_exactly_the_limit_is_accepted(tmp_path):
+    line = "2," + "x" * 7 + "\n"  # 10 bytes, line end included
+    content = "id,note\n1,ok\n" + line
+    assert validate_file(write(tmp_path, content), max_record_bytes=10).data_rows == 2
+    err = refusal(
+        write(tmp_path, content.replace("x\n", "xx\n"), name="b.csv"), max_record_bytes=10
+    )
+    assert err.code == "record_too_long"
+
+
+def test_default_record_limit_is_one_mib_and_refuses_a_row_of_many_fields(tmp_path):
+    assert DEFAULT_MAX_RECORD_BYTES == 1024 * 1024
+    content = "id,amount,note\n1,2,3\n" + "ab," * 400_000 + "\n"  # 1.2 MB, 400,000 fields
+    err = refusal(write(tmp_path, content))
+    assert (err.code, err.details["line"]) == ("record_too_long", 3)
+
+
+class Generated(io.RawIOBase):
+    """A stream of `size` bytes made from `chunks` as they are read (never held whole)."""
+
+    def __init__(self, chunks, size: int) -> None:
+        self._chunks = iter(chunks)
+        self._pending = b""
+        self._left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if not self._pending:
+            self._pending = next(self._chunks, b"")[: self._left]
+        n = min(len(buffer), len(self._pending))
+        buffer[:n], self._pending = self._pending[:n], self._pending[n:]
+        self._left -= n
+        return n
+
+
+def peak_while_refused(chunks, size: int, **limits) -> tuple[InputRefused, int]:
+    """Validate a generated stream under tracemalloc: the refusal and the peak bytes."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(InputRefused) as info:
+            stream = io.BufferedReader(Generated(chunks, size))
+            validate_stream(stream, size=size, name="long.csv", **limits)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return info.value, peak
+
+
+FORTY_MB = 40 * 1024 * 1024
+
+
+def test_a_40_mb_row_is_refused_holding_about_the_record_limit():
+    """The csv module would keep the whole row and a Python object per field (1.1 GB for
+    45 MB): validation stops at the limit, holding little more than that."""
+    chunks = [b"id,note\n1,ok\n", *[b"ab," * 100_000] * 200]
+    err, peak = peak_while_refused(chunks, FORTY_MB)
+    assert (err.code, err.details["line"]) == ("record_too_long", 3)
+    assert peak < 16 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB"
+
+
+def test_a_40_mb_file_on_one_line_is_refused_from_its_head():
+    names = (b",".join(b"c%07d" % n for n in range(i, i + 10_000)) + b"," for i in range(10**7))
+    err, peak = peak_while_refused(names, FORTY_MB)
+    assert (err.code, err.details["columns_at_least"]) == ("too_many_columns", True)
+    assert peak < 16 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB"
+
+
+def test_limits_come_from_the_environment_with_defaults_for_the_rest():
+    limits = InputLimits.from_env({"MAX_COLUMNS": "50", "MAX_RECORD_BYTES": "", "OTHER": "1"})
+    assert limits == InputLimits(max_columns=50)
+    assert limits.kwargs() == {
+        "max_bytes": DEFAULT_MAX_BYTES,
+        "max_columns": 50,
+        "max_record_bytes": DEFAULT_MAX_RECORD_BYTES,
+    }
+    with pytest.raises(ValueError, match="max_columns"):
+        InputLimits(max_columns=0)

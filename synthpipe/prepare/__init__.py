@@ -18,6 +18,7 @@ from synthpipe.dataset_config import DatasetConfig
 from synthpipe.pii import DetectorSettings
 from synthpipe.pii.actions import PSEUDONYMISE
 from synthpipe.pii.keys import pseudonymisation_key
+from synthpipe.pinning import check_rows
 from synthpipe.prepare._infer import PrepareSettings
 from synthpipe.prepare._privacy import detect_personal_data
 from synthpipe.prepare._protect import protect_values
@@ -69,6 +70,7 @@ def prepare(
     seed: int = 0,
     key_secret_id: str | None = None,
     protect: bool = True,
+    expected_rows: int | None = None,
 ):
     """Run Prepare on one raw file; returns the `DatasetSchema` written to schema.json.
 
@@ -85,6 +87,8 @@ def prepare(
             the key comes from the environment (`synthpipe.pii.keys`).
         protect: fold rare categories and clip extremes (`config.value_protection`).
             The pipeline always does; tests of parsing alone turn it off.
+        expected_rows: the data rows validation counted; Spark reading another number
+            stops the run with `input_changed` before anything is written.
     """
     config = config or DatasetConfig()
     settings = settings or PrepareSettings()
@@ -92,6 +96,7 @@ def prepare(
     strings = clean_strings(raw).persist()
     try:
         profile = profile_columns(strings, dialect, config, settings)
+        check_rows(profile.rows, expected_rows)
         actions = detect_personal_data(
             strings, profile, config, detector or DetectorSettings(), seed=seed
         )

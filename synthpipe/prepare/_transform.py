@@ -18,6 +18,7 @@ from synthpipe import storage
 from synthpipe.dataset_config import DatasetConfig
 from synthpipe.errors import InputRefused, StepFailed
 from synthpipe.pii.actions import DROP, GENERALISE, MASK, PSEUDONYMISE, ColumnAction
+from synthpipe.pinning import spark_path
 from synthpipe.prepare import _patterns as P
 from synthpipe.prepare._infer import ColumnStats, PrepareSettings, identifier_reason, infer_type
 from synthpipe.prepare._privacy import age_band, masked, prefix, pseudonymiser, reference_date
@@ -73,7 +74,7 @@ def read_csv(spark: SparkSession, source: str, dialect) -> DataFrame:
         .option("multiLine", "true" if dialect.multiline else "false")
         .option("mode", "FAILFAST")
         .schema(schema)
-        .csv(source)
+        .csv(spark_path(source))  # exactly this one file, whatever its folder is called
     )
     return frame.select(*frame.columns[: len(dialect.columns)]).toDF(*dialect.columns)
 
@@ -364,7 +365,7 @@ def write_outputs(
 ) -> None:
     """Parquet under data/, exact counts from the written files, schema and pii_actions."""
     cleaned.write.mode("overwrite").parquet(layout.cleaned_data)
-    written = cleaned.sparkSession.read.parquet(layout.cleaned_data)
+    written = cleaned.sparkSession.read.parquet(spark_path(layout.cleaned_data))
     exprs = [F.count(F.lit(1)).alias("rows")]
     for index, name in enumerate(written.columns):
         c = F.col(f"`{name}`")

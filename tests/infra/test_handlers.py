@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import redirect_stdout
 from datetime import timedelta
 from typing import Any
@@ -81,6 +83,50 @@ def test_duplicate_event_starts_no_second_run(aws):
     }
     executions = aws["sfn"].list_executions(stateMachineArn=aws["env"]["STATE_MACHINE_ARN"])
     assert len(executions["executions"]) == 1
+
+
+class RacingStepFunctions:
+    """The Step Functions client, where each start waits at `barrier` once it has looked for
+    its execution: two starts both find none, then both call StartExecution."""
+
+    def __init__(self, sfn, barrier: threading.Barrier) -> None:
+        self._sfn, self._barrier = sfn, barrier
+
+    def describe_execution(self, **kwargs):
+        try:
+            return self._sfn.describe_execution(**kwargs)
+        finally:
+            self._barrier.wait(60)
+
+    def __getattr__(self, name: str):
+        return getattr(self._sfn, name)
+
+
+def test_two_starts_racing_for_one_object_version_start_one_execution(aws):
+    """StartExecution treats a second call with the same name and input as the running
+    execution's own (it answers success): each start's input is its own, so the one that
+    comes second is refused and answers duplicate."""
+    event = upload(aws["s3"])
+    racing = RacingStepFunctions(aws["sfn"], threading.Barrier(2))
+
+    def one(_):
+        return cloud.handle_start(event, s3=aws["s3"], sfn=racing, env=aws["env"])
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(one, range(2)))
+
+    started = [a for a in answers if a["started"]]
+    duplicates = [a for a in answers if a.get("duplicate")]
+    assert len(started) == len(duplicates) == 1
+    assert duplicates[0]["executionName"] == started[0]["executionName"]
+    executions = aws["sfn"].list_executions(stateMachineArn=aws["env"]["STATE_MACHINE_ARN"])
+    assert len(executions["executions"]) == 1
+
+
+def test_start_applies_the_column_and_record_limits_of_its_environment(aws):
+    start(aws, upload(aws["s3"]), MAX_COLUMNS="5")
+    reason = execution_input(aws)["validation"]["reason"]
+    assert (reason["code"], reason["details"]["max_columns"]) == ("too_many_columns", 5)
 
 
 def test_duplicate_event_run_executes_once_to_publish(aws, definition):
@@ -382,6 +428,18 @@ def test_verify_findings_reach_the_reason_as_positions_and_entity_types_only(aws
     assert "column 9 (EMAIL_ADDRESS)" in reason["message"]
     assert "jane@example.org" not in json.dumps(error.to_reason())
     assert "reason.json names the columns by position" in reason["fix"]
+
+
+def test_prepare_input_changed_is_quarantined_with_the_raw_version_and_its_fix(aws):
+    """The Glue job's `synthpipe:input_changed`: the raw version the run was for is kept."""
+    cause = json.dumps({"ErrorMessage": "CodedFailure: synthpipe:input_changed"})
+    state = run_state(
+        aws, failure={"step": "prepare", "Error": "States.TaskFailed", "Cause": cause}
+    )
+    reason = cloud.handle_quarantine(state, s3=aws["s3"])
+    assert (reason["code"], reason["objects"]) == ("input_changed", 1)
+    assert "not the one that was validated" in reason["message"]
+    assert "leave the file unchanged" in reason["fix"]
 
 
 def test_a_lambda_error_leaves_the_handler_as_its_code_only(aws, capsys):

@@ -64,6 +64,27 @@ def test_glue_job_runs_prepare_on_glue_5_1_with_the_package(synthesized):
     assert "ExecutionClass" not in props
 
 
+def test_prepare_reads_the_executions_version_under_the_start_functions_limits(
+    synthesized, definition
+):
+    arguments = definition["States"]["Prepare"]["Parameters"]["Arguments"]
+    assert arguments["--version_id.$"] == "$.versionId"
+    assert arguments["--source_sha256.$"] == "$.validation.sha256"
+    (job,) = resources(synthesized.pipeline, "AWS::Glue::Job").values()
+    defaults = job["Properties"]["DefaultArguments"]
+    (start,) = [
+        f
+        for f in resources(synthesized.pipeline, "AWS::Lambda::Function").values()
+        if f["Properties"].get("Handler") == "start.handler"
+    ]
+    env = start["Properties"]["Environment"]["Variables"]
+    limits = ("MAX_INPUT_BYTES", "MAX_COLUMNS", "MAX_RECORD_BYTES")
+    assert {name: defaults[f"--{name.lower()}"] for name in limits} == {
+        name: env[name] for name in limits
+    }
+    assert env["MAX_COLUMNS"] == "1000" and env["MAX_RECORD_BYTES"] == str(1024 * 1024)
+
+
 def test_glue_zip_holds_the_synthpipe_package(synthesized):
     import zipfile
 
@@ -94,9 +115,9 @@ def test_glue_security_configuration_encrypts_with_kms(pipeline):
         (
             "PrepareRole",
             {
-                "s3:GetObject": {"raw/*", "config/*", "cleaned/*"},
-                "s3:PutObject": {"cleaned/*"},
-                "s3:DeleteObject": {"cleaned/*"},
+                "s3:GetObject": {"raw/*", "config/*", "cleaned/*", "staging/*/input/*"},
+                "s3:PutObject": {"cleaned/*", "staging/*/input/*"},
+                "s3:DeleteObject": {"cleaned/*", "staging/*/input/*"},
             },
         ),
         (
