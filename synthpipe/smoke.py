@@ -35,7 +35,7 @@ from typing import Any
 from synthpipe import instances
 from synthpipe.events import execution_name
 from synthpipe.layout import RunLayout, run_id_for
-from synthpipe.publish import MARKER, is_marker
+from synthpipe.publish import MARKER, WITHDRAWN, is_marker
 
 REPO = Path(__file__).resolve().parents[1]
 STORAGE, PIPELINE = "SynthpipeStorage", "SynthpipePipeline"
@@ -505,6 +505,12 @@ def follow(actions: Actions, result: SmokeResult) -> None:
         if status not in ("RUNNING", "NOT_STARTED", "PENDING_REDRIVE"):
             result.status = status
             return
+        if actions.clock() >= deadline and status == "NOT_STARTED":
+            raise SmokeError(
+                f"The upload started no execution in {options.timeout_minutes} minutes.",
+                fix="Look at the start function's log (/aws/lambda/...Start...) and the "
+                "dead-letter queue (alarm UndeliveredEvents).",
+            )
         if actions.clock() >= deadline:
             result.status = "TIMED_OUT"
             result.error = f"no end after {options.timeout_minutes} minutes"
@@ -562,23 +568,37 @@ def explain_failure(actions: Actions, result: SmokeResult) -> None:
 
 
 def check_release(actions: Actions, bucket: str, result: SmokeResult) -> None:
+    """A release stands as `synthpipe.publish.current_release` says (its marker, not
+    withdrawn, every file it lists there with the size and ETag it records), read
+    through this profile's session; then report.json's verdict."""
     layout = RunLayout(f"s3://{bucket}", DATASET, result.run_id)
     prefix = layout.synthetic.removeprefix(f"s3://{bucket}/")
     marker = _read_json(actions, bucket, f"{prefix}/{MARKER}", {"status": "published"})
+    withdrawn = _read_json(actions, bucket, f"{prefix}/{WITHDRAWN}", {})
     report = _read_json(actions, bucket, f"{prefix}/report.json", {"verdict": "pass"})
     if actions.dry:
         result.verdict = "pass"
         return
+    where = f"s3://{bucket}/{prefix}/"
     if not is_marker(marker):
         raise SmokeError(
-            f"The execution succeeded but s3://{bucket}/{prefix}/{MARKER} is no release marker.",
+            f"The execution succeeded but {where}{MARKER} is no release marker.",
             fix="Look at the Publish step of the execution.",
         )
-    result.release_attempt = int(marker["release"]["attempt"])
+    release = marker["release"]
+    result.release_attempt = int(release["attempt"])
+    if isinstance(withdrawn, dict) and withdrawn.get("attempt") == release["attempt"]:
+        raise SmokeError(f"The release in {where} was withdrawn ({WITHDRAWN}).")
+    for name, recorded in release["files"].items():
+        head = actions.call("s3", "head_object", Bucket=bucket, Key=f"{prefix}/{name}", echo=False)
+        same = head.get("ContentLength") == recorded.get("bytes") and (
+            "etag" not in recorded or head.get("ETag") == recorded["etag"]
+        )
+        if not same:
+            raise SmokeError(f"{where}{name} is not the file the release's {MARKER} lists.")
+    if "report.json" not in release["files"]:
+        raise SmokeError(f"The release's {MARKER} does not list report.json.")
     result.verdict = str((report or {}).get("verdict", ""))
-    listed = set(marker["release"]["files"])
-    if "report.json" not in listed:
-        raise SmokeError("The release's manifest.json does not list report.json.")
     actions.out(f"  release attempt {result.release_attempt}, verdict {result.verdict}")
 
 

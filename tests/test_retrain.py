@@ -171,13 +171,13 @@ def test_a_gpu_run_retrained_on_ebs_gets_the_data_key_back(aws: boto3.Session) -
 
 def test_a_cpu_run_keeps_its_volume_key_on_another_cpu_type(aws: boto3.Session) -> None:
     start_run_training_job(aws)
-    request = RetrainRequest("banksim", RUN_ID, instance_type="ml.m5d.2xlarge")
+    request = RetrainRequest("banksim", RUN_ID, instance_type="ml.r5d.2xlarge")
     job = retrain_on_sagemaker(request, session=aws, now=NOW)
     resources = aws.client("sagemaker").describe_training_job(TrainingJobName=job.name)[
         "ResourceConfig"
     ]
-    # m5d has NVMe too (no GPU): the key goes, the image stays the CPU build.
-    assert "VolumeKmsKeyId" not in resources and resources["InstanceType"] == "ml.m5d.2xlarge"
+    # r5d has NVMe too (no GPU): the key goes, the image stays the CPU build.
+    assert "VolumeKmsKeyId" not in resources and resources["InstanceType"] == "ml.r5d.2xlarge"
     request = RetrainRequest("banksim", RUN_ID, instance_type="ml.m5.4xlarge")
     job = retrain_on_sagemaker(request, session=aws, now=datetime(2026, 11, 24, 10, tzinfo=UTC))
     resources = aws.client("sagemaker").describe_training_job(TrainingJobName=job.name)[

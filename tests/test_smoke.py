@@ -405,6 +405,47 @@ def test_a_run_past_the_time_limit_is_stopped_and_the_stacks_destroyed(account: 
     assert summary(result)[-1] == "Smoke test FAILED"
 
 
+def test_a_release_whose_files_changed_does_not_pass(account: Account) -> None:
+    def publish_then_change_the_report() -> None:
+        account.run_the_pipeline()
+        key = f"synthetic/{smoke.DATASET}/{account.run_id()}/report.json"
+        account.session.client("s3").put_object(
+            Bucket=BUCKET, Key=key, Body=json.dumps({"verdict": "pass", "more": 1})
+        )
+
+    account.after_first_poll = publish_then_change_the_report
+    account.preflight()
+    account.outputs()
+    account.execution("RUNNING", "SUCCEEDED")
+    account.activate()
+
+    result = smoke_run(account)
+
+    assert "report.json is not the file the release's manifest.json lists" in result.problem
+    assert not result.passed and result.destroyed
+
+
+def test_an_upload_that_starts_no_execution_says_where_to_look(account: Account) -> None:
+    account.after_first_poll = None
+    account.preflight()
+    account.outputs()
+    for _ in range(3):  # at 0, 30 and 60 s: the limit
+        account.stubs["stepfunctions"].add_client_error(
+            "describe_execution",
+            "ExecutionDoesNotExist",
+            "no such execution",
+            expected_params={"executionArn": ANY},
+        )
+    account.activate()
+
+    result = smoke_run(account, timeout_minutes=1)
+
+    account.done()
+    assert "started no execution in 1 minutes" in result.problem
+    assert "dead-letter queue" in result.problem
+    assert account.cdk_verbs() == ["deploy", "destroy"] and result.destroyed
+
+
 def test_keep_leaves_the_stacks(account: Account) -> None:
     account.preflight()
     account.outputs()

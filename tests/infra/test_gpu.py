@@ -14,9 +14,9 @@ from tests.infra.conftest import Synthesized, synthesize
 from tests.infra.test_checks import open_findings
 from tests.infra.test_settings import settings
 
-# Training on a GPU with local NVMe (g5), Verify on a CPU type with local NVMe (m5d),
+# Training on a GPU with local NVMe (g5), Verify on a CPU type with local NVMe (r5d),
 # generate + evaluate on the default ml.m5.xlarge (EBS only).
-GPU = {"trainingInstanceType": "ml.g5.xlarge", "verifyInstanceType": "ml.m5d.xlarge"}
+GPU = {"trainingInstanceType": "ml.g5.xlarge", "verifyInstanceType": "ml.r5d.xlarge"}
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def test_a_gpu_training_type_builds_and_trains_on_the_cuda_image(gpu):
 
 def test_local_nvme_types_get_no_volume_key(gpu):
     found = jobs(gpu)
-    # g5 and m5d have local NVMe storage, encrypted by the instance: SageMaker refuses a
+    # g5 and r5d have local NVMe storage, encrypted by the instance: SageMaker refuses a
     # VolumeKmsKeyId there. The EBS-only generate instance keeps the data key.
     assert found["train"]["resources"] == {
         "InstanceCount": 1,
