@@ -6,6 +6,8 @@ the CDK CLI and Docker are a recorded fake."""
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from datetime import UTC, datetime
 from typing import Any
 
@@ -316,7 +318,7 @@ def account(monkeypatch: pytest.MonkeyPatch):
         "AWS_DEFAULT_REGION": REGION,
     }.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setattr(smoke.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
     with mock_aws():
         yield Account(boto3.Session(region_name=REGION))
 
@@ -521,7 +523,7 @@ def test_dry_run_prints_every_step_and_touches_nothing(monkeypatch, capsys) -> N
         raise AssertionError("a dry run made an AWS call")
 
     monkeypatch.setattr(boto3, "Session", no_aws)
-    monkeypatch.setattr(smoke.subprocess, "run", no_aws)
+    monkeypatch.setattr(subprocess, "run", no_aws)
 
     code = cli.main(["smoke", "--profile", "sandbox", "--region", REGION, "--dry-run"])
 
@@ -543,7 +545,7 @@ def test_dry_run_prints_every_step_and_touches_nothing(monkeypatch, capsys) -> N
         "macie2 describe_classification_job",
         "cloudwatch get_metric_statistics(Namespace=AWS/Lambda, MetricName=Invocations",
         "npx --no-install cdk destroy --all --force --profile sandbox",
-        "Dry run: nothing was deployed, uploaded or called.",
+        "Dry run: nothing was deployed, uploaded or called",
     ):
         assert step in printed, step
 
