@@ -554,3 +554,32 @@ def test_cli_refuses_a_setting_without_a_value(capsys) -> None:
     code = cli.main(["smoke", "--region", REGION, "--dry-run", "-c", "skipMacie"])
     assert code == 2
     assert "-c KEY=VALUE" in capsys.readouterr().err
+
+
+def test_every_call_of_a_run_is_valid_for_its_service_model(monkeypatch) -> None:
+    """Each AWS call the smoke test makes (as its dry run lists them) has the names and
+    types of botocore's model of that operation."""
+    from botocore.validate import ParamValidator
+
+    calls: list[tuple[str, str, dict[str, Any]]] = []
+
+    class Recording(Actions):
+        def call(self, service, operation, *, dry=None, echo=True, **params):
+            calls.append((service, operation, params))
+            return super().call(service, operation, dry=dry, echo=echo, **params)
+
+    actions = Recording(SmokeOptions(region=REGION, dry_run=True), out=lambda line: None)
+    run_smoke(actions.options, actions)
+
+    session = boto3.Session(region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    problems = []
+    for service, operation, params in calls:
+        client = session.client(service)
+        model = client.meta.service_model.operation_model(
+            client.meta.method_to_api_mapping[operation]
+        )
+        report = ParamValidator().validate(params, model.input_shape)
+        if report.has_errors():
+            problems.append(f"{service}.{operation}: {report.generate_report()}")
+    assert len(calls) >= 20
+    assert problems == []
