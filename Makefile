@@ -8,7 +8,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export SPARK_LOCAL_IP ?= 127.0.0.1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test lint format bench-prepare clean browser
+.PHONY: demo test lint format bench-prepare clean browser smoke
 
 demo: $(VENV)/.runtime
 	$(BIN)/synthpipe demo
@@ -25,6 +25,12 @@ lint: $(VENV)/.dev
 format: $(VENV)/.dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# A real deploy: make smoke REGION=eu-west-1 [PROFILE=sandbox] [SMOKE_ARGS="--keep -c skipMacie=true"]
+# (SMOKE_ARGS=--dry-run prints every step and touches nothing). See the README's "First deploy".
+smoke: $(VENV)/.runtime node_modules/.installed
+	@test -n "$(REGION)" || { echo "make smoke REGION=<region> [PROFILE=<profile>] [SMOKE_ARGS=...]"; exit 2; }
+	$(BIN)/synthpipe smoke --region $(REGION) $(if $(PROFILE),--profile $(PROFILE)) $(SMOKE_ARGS)
 
 bench-prepare: $(VENV)/.runtime
 	$(BIN)/python benchmarks/prepare_bench.py

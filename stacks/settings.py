@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from synthpipe import instances
 from synthpipe.evaluate.gate import Thresholds
 from synthpipe.train.hyperparameters import parse_hyperparameters
 
@@ -190,6 +191,8 @@ def _parse(raw: Any, rules: Any) -> Any:
         value = str(raw)
         if not _INSTANCE_TYPE.match(value):
             raise ValueError("expected a SageMaker instance type such as ml.m5.xlarge")
+        if why := instances.unsupported_reason(value):
+            raise ValueError(f"the training image cannot run on {value}: {why}")
         return value
     if kind == "email":
         value = str(raw).strip()

@@ -36,6 +36,7 @@ from constructs import Construct
 
 from stacks.access import acknowledge, grant_key
 from stacks.bundling import REPO
+from synthpipe import instances
 from synthpipe.train.metrics import METRIC_DEFINITIONS
 
 GENERATE_MODE = "generate_evaluate"
@@ -145,15 +146,7 @@ class Training(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.key = key
-        self.image = ecr_assets.DockerImageAsset(
-            self,
-            "Image",
-            directory=str(REPO),
-            file="training/Dockerfile",
-            exclude=IMAGE_CONTEXT_EXCLUDE,
-            ignore_mode=IgnoreMode.DOCKER,
-            platform=ecr_assets.Platform.LINUX_AMD64,
-        )
+        self._images: dict[str, ecr_assets.DockerImageAsset] = {}
         self.role = iam.Role(
             self,
             "JobRole",
@@ -161,7 +154,8 @@ class Training(Construct):
             description="synthpipe SageMaker jobs: read cleaned/ and models/, write models/ "
             "and staging/",
         )
-        self.image.repository.grant_pull(self.role)
+        # The CPU build: Verify's, and every job's on an instance without a GPU.
+        self.image = self.image_for(instances.CPU_TORCH_VARIANT)
         grant_key(self.role, key, encrypt=True)
         allow_job_logs_and_metrics(self.role)
         self.training = dict(
@@ -177,6 +171,30 @@ class Training(Construct):
             max_runtime=generate_max_runtime,
         )
 
+    def image_for(self, variant: str) -> ecr_assets.DockerImageAsset:
+        """The training image's build for a torch variant (synthpipe.instances), made
+        once: the CUDA build (several GB) only when a job's instance has a GPU."""
+        if variant not in self._images:
+            image = ecr_assets.DockerImageAsset(
+                self,
+                "Image" if variant == instances.CPU_TORCH_VARIANT else f"Image-{variant}",
+                directory=str(REPO),
+                file="training/Dockerfile",
+                # The CPU build takes the Dockerfile's default (and keeps its asset hash).
+                build_args=None
+                if variant == instances.CPU_TORCH_VARIANT
+                else {"TORCH_VARIANT": variant},
+                exclude=IMAGE_CONTEXT_EXCLUDE,
+                ignore_mode=IgnoreMode.DOCKER,
+                platform=ecr_assets.Platform.LINUX_AMD64,
+            )
+            image.repository.grant_pull(self.role)
+            self._images[variant] = image
+        return self._images[variant]
+
+    def _image_uri(self, instance_type: str) -> str:
+        return self.image_for(instances.torch_variant(instance_type)).image_uri
+
     def train_task(self, *, result_path: str) -> sfn.CustomState:
         """createTrainingJob.sync: cleaned/ in, models/<dataset>/<run_id>/ out."""
         settings = self.training
@@ -184,7 +202,7 @@ class Training(Construct):
         parameters: dict = {
             "TrainingJobName.$": job_name("train"),
             "AlgorithmSpecification": {
-                "TrainingImage": self.image.image_uri,
+                "TrainingImage": self._image_uri(settings["instance_type"]),
                 "TrainingInputMode": "File",
                 # The evaluation line's figures as job metrics (console charts, and
                 # the final values that `synthpipe train --on-sagemaker --wait` prints).
@@ -212,8 +230,10 @@ class Training(Construct):
             "ResourceConfig": {
                 "InstanceCount": 1,
                 "InstanceType": settings["instance_type"],
-                "VolumeSizeInGB": settings["volume_gb"],
-                "VolumeKmsKeyId": self.key.key_arn,
+                # Without the key on local NVMe storage (synthpipe.instances).
+                **instances.volume_settings(
+                    settings["instance_type"], settings["volume_gb"], self.key.key_arn
+                ),
             },
             "StoppingCondition": stopping,
             "EnableNetworkIsolation": True,
@@ -253,7 +273,7 @@ class Training(Construct):
         parameters = {
             "ProcessingJobName.$": job_name("generate"),
             "AppSpecification": {
-                "ImageUri": self.image.image_uri,
+                "ImageUri": self._image_uri(settings["instance_type"]),
                 "ContainerArguments": [GENERATE_MODE],
             },
             "RoleArn": self.role.role_arn,
@@ -303,8 +323,9 @@ class Training(Construct):
                 "ClusterConfig": {
                     "InstanceCount": 1,
                     "InstanceType": settings["instance_type"],
-                    "VolumeSizeInGB": settings["volume_gb"],
-                    "VolumeKmsKeyId": self.key.key_arn,
+                    **instances.volume_settings(
+                        settings["instance_type"], settings["volume_gb"], self.key.key_arn
+                    ),
                 }
             },
             "StoppingCondition": {"MaxRuntimeInSeconds": int(settings["max_runtime"].to_seconds())},

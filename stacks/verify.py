@@ -34,6 +34,7 @@ from stacks.training import (
     grant_sync_jobs,
     job_name,
 )
+from synthpipe import instances
 
 VERIFY_MODE = "verify"
 JOB_PREFIX = "verify"
@@ -103,8 +104,10 @@ class Verify(Construct):
                 "ClusterConfig": {
                     "InstanceCount": 1,
                     "InstanceType": self.instance_type,
-                    "VolumeSizeInGB": self.volume_gb,
-                    "VolumeKmsKeyId": self.key.key_arn,
+                    # Without the key on local NVMe storage (synthpipe.instances).
+                    **instances.volume_settings(
+                        self.instance_type, self.volume_gb, self.key.key_arn
+                    ),
                 }
             },
             "StoppingCondition": {"MaxRuntimeInSeconds": int(self.max_runtime.to_seconds())},

@@ -71,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
         help=f"rows of sample data (default {DEMO_ROWS:,})",
     )
     _train_parser(commands)
+    _smoke_parser(commands)
     report = commands.add_parser(
         "report",
         help="render report.html again from a run's report.json",
@@ -150,6 +151,47 @@ def _train_parser(commands) -> None:
     )
 
 
+def _smoke_parser(commands) -> None:
+    smoke = commands.add_parser(
+        "smoke",
+        help="deploy to a real AWS account, run the sample through, report, destroy",
+        description="Check what a first deploy needs (CDK bootstrap, Docker, Macie, the "
+        "SageMaker spot quota), deploy both stacks (npx cdk deploy, with retainData=false "
+        "unless -c says otherwise), upload the bundled sample to raw/smoke/, follow the "
+        "execution, check the release and its verdict, print the wall time and the usage "
+        "that costs money, then destroy the stacks (unless --keep). Refuses to run over "
+        "stacks that already exist unless --keep. Exit 0 when the run published a passing "
+        "release, 1 otherwise, 2 on a usage error.",
+    )
+    smoke.add_argument("--region", required=True, help="the Region to deploy to")
+    smoke.add_argument("--profile", help="AWS named profile (default: AWS config)")
+    smoke.add_argument("--keep", action="store_true", help="keep the stacks at the end")
+    smoke.add_argument(
+        "--dry-run", action="store_true", help="print every step and call; touch nothing"
+    )
+    smoke.add_argument(
+        "-c",
+        "--context",
+        dest="context",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a CDK setting for the deploy (repeat it), e.g. -c skipMacie=true",
+    )
+    smoke.add_argument(
+        "--rows", type=_positive, default=DEMO_ROWS, help=f"sample rows (default {DEMO_ROWS:,})"
+    )
+    smoke.add_argument(
+        "--timeout-minutes",
+        type=_positive,
+        default=120,
+        help="give up on (and stop) the execution after this long (default 120)",
+    )
+    smoke.add_argument(
+        "--poll-seconds", type=_positive, default=30, help="wait between polls (default 30)"
+    )
+
+
 def _common(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--workdir",
@@ -194,6 +236,8 @@ def _command(args: argparse.Namespace) -> int:
             return _demo(args)
         if args.command == "train":
             return _train(args)
+        if args.command == "smoke":
+            return _smoke(args)
         limits = {
             "max_bytes": args.max_bytes,
             "max_columns": args.max_columns,
@@ -279,6 +323,31 @@ def _train_on_sagemaker(request, args: argparse.Namespace) -> int:
         print(f"synthpipe: training {job.status.lower()}: {job.failure_reason}", file=sys.stderr)
         return 1
     return 0
+
+
+def _smoke(args: argparse.Namespace) -> int:
+    from synthpipe.smoke import SmokeOptions, run_smoke, summary
+
+    context = {}
+    for pair in args.context:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"-c {pair}: write each setting as -c KEY=VALUE")
+        context[key.strip()] = value.strip()
+    options = SmokeOptions(
+        region=args.region,
+        profile=args.profile,
+        keep=args.keep,
+        dry_run=args.dry_run,
+        context=context,
+        rows=args.rows,
+        timeout_minutes=args.timeout_minutes,
+        poll_seconds=args.poll_seconds,
+    )
+    result = run_smoke(options)
+    for line in summary(result):
+        print(line)
+    return 0 if result.passed or args.dry_run else 1
 
 
 def _print_retrain(job) -> None:

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from synthpipe import storage
+from synthpipe import instances, storage
 from synthpipe.errors import InputRefused, PipelineError
 from synthpipe.layout import RunLayout
 from synthpipe.train.hyperparameters import refuse_bad_hyperparameters
@@ -33,6 +33,8 @@ STEP = "retrain"
 # The state machine names its jobs `synthpipe-<kind>-<run id>` (stacks/training.py).
 JOB_PREFIX = "synthpipe-train-"
 JOB_NAME_MAX = 63
+# The stack's trainingVolumeGb default, for a source job that reports no volume size.
+DEFAULT_VOLUME_GB = 30
 
 
 @dataclass(frozen=True)
@@ -230,9 +232,7 @@ def _job_arguments(source: Any, request: RetrainRequest, checkpoints: str) -> di
     """Resources, stopping condition, spot and checkpoints: the source's unless overridden."""
     from sagemaker.core import shapes
 
-    resources = source.resource_config
-    if request.instance_type:
-        resources = resources.model_copy(update={"instance_type": request.instance_type})
+    resources = _resources(source, request)
     stopping = source.stopping_condition
     if request.max_runtime_minutes:
         seconds = request.max_runtime_minutes * 60
@@ -263,6 +263,53 @@ def _job_arguments(source: Any, request: RetrainRequest, checkpoints: str) -> di
             update={"max_wait_time_in_seconds": None}
         )
     return arguments
+
+
+def _resources(source: Any, request: RetrainRequest) -> Any:
+    """The source's ResourceConfig on the requested instance type, with the volume
+    settings of that type (synthpipe.instances: no VolumeKmsKeyId on local NVMe storage)
+    and refused where the run's image cannot use the type's GPU."""
+    resources = source.resource_config
+    before = str(resources.instance_type)
+    after = request.instance_type or before
+    if why := instances.unsupported_reason(after):
+        raise InputRefused(
+            code="unsupported_instance_type",
+            message=f"The training image cannot run on {after}: {why}.",
+            fix="Choose another --instance-type (ml.m5.xlarge on CPU, ml.g5.xlarge on a GPU).",
+            details={"instance_type": after},
+            step=STEP,
+        )
+    if instances.torch_variant(after) != instances.torch_variant(before) and instances.has_gpu(
+        after
+    ):
+        # The state machine ran the run's job on the CPU build of the image (its instance
+        # has no GPU); the CUDA build exists only where a job's instance type has a GPU.
+        raise InputRefused(
+            code="gpu_image_missing",
+            message=f"{after} has a GPU, but run '{request.run_id}' trained on {before} with "
+            "the CPU-only build of the training image: this job would not use the GPU.",
+            fix="Retrain on a CPU type (omit --instance-type), or deploy with "
+            f"-c trainingInstanceType={after} (this builds the CUDA image) and upload the "
+            "file again: that run trains on the GPU and can be retrained on any GPU type.",
+            details={"instance_type": after, "run_instance_type": before},
+            step=STEP,
+        )
+    # The job's volume key is the data key, which the output config names too: a run
+    # trained on local NVMe storage has no VolumeKmsKeyId to copy.
+    key = _text(getattr(resources, "volume_kms_key_id", None)) or _text(
+        source.output_data_config.kms_key_id
+    )
+    volume = instances.volume_settings(
+        after, _assigned_int(resources.volume_size_in_gb) or DEFAULT_VOLUME_GB, key
+    )
+    return resources.model_copy(
+        update={
+            "instance_type": after,
+            "volume_size_in_gb": volume["VolumeSizeInGB"],
+            "volume_kms_key_id": volume.get("VolumeKmsKeyId"),
+        }
+    )
 
 
 def _assigned(value: Any) -> bool:

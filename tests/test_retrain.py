@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from synthpipe import cli
+from synthpipe import cli, instances
 from synthpipe.errors import InputRefused
 from synthpipe.retrain import (
     RetrainRequest,
@@ -44,7 +44,9 @@ def aws(monkeypatch: pytest.MonkeyPatch):
         yield boto3.Session(region_name=REGION)
 
 
-def start_run_training_job(session: boto3.Session, *, spot: bool = True) -> None:
+def start_run_training_job(
+    session: boto3.Session, *, spot: bool = True, instance_type: str = "ml.m5.xlarge"
+) -> None:
     """The run's training job as the state machine's Train state creates it, and its
     cleaned data."""
     s3 = session.client("s3")
@@ -76,9 +78,8 @@ def start_run_training_job(session: boto3.Session, *, spot: bool = True) -> None
         OutputDataConfig={"S3OutputPath": models, "KmsKeyId": KEY_ARN},
         ResourceConfig={
             "InstanceCount": 1,
-            "InstanceType": "ml.m5.xlarge",
-            "VolumeSizeInGB": 30,
-            "VolumeKmsKeyId": KEY_ARN,
+            "InstanceType": instance_type,
+            **instances.volume_settings(instance_type, 30, KEY_ARN),
         },
         StoppingCondition={"MaxRuntimeInSeconds": 10800},
         EnableNetworkIsolation=True,
@@ -133,15 +134,78 @@ def test_retrain_copies_the_run_job_with_new_hyperparameters(aws: boto3.Session)
 def test_retrain_overrides_instance_and_spot(aws: boto3.Session) -> None:
     start_run_training_job(aws)
     request = RetrainRequest(
-        "banksim", RUN_ID, instance_type="ml.g5.xlarge", spot=False, max_runtime_minutes=60
+        "banksim", RUN_ID, instance_type="ml.c5.2xlarge", spot=False, max_runtime_minutes=60
     )
     job = retrain_on_sagemaker(request, session=aws, now=NOW)
     described = aws.client("sagemaker").describe_training_job(TrainingJobName=job.name)
-    assert described["ResourceConfig"]["InstanceType"] == "ml.g5.xlarge"
+    assert described["ResourceConfig"]["InstanceType"] == "ml.c5.2xlarge"
     assert described["StoppingCondition"] == {"MaxRuntimeInSeconds": 3600}
     assert not described.get("EnableManagedSpotTraining")
     assert "CheckpointConfig" not in described and job.checkpoints == ""
     assert job.changed == {}
+
+
+def test_a_gpu_run_retrained_on_a_gpu_leaves_out_the_volume_key(aws: boto3.Session) -> None:
+    # g5 has local NVMe storage: SageMaker refuses a VolumeKmsKeyId there.
+    start_run_training_job(aws, instance_type="ml.g5.xlarge")
+    request = RetrainRequest("banksim", RUN_ID, instance_type="ml.g4dn.xlarge")
+    job = retrain_on_sagemaker(request, session=aws, now=NOW)
+    described = aws.client("sagemaker").describe_training_job(TrainingJobName=job.name)
+    assert described["ResourceConfig"] == {
+        "InstanceCount": 1,
+        "InstanceType": "ml.g4dn.xlarge",
+        "VolumeSizeInGB": 30,
+    }
+
+
+def test_a_gpu_run_retrained_on_ebs_gets_the_data_key_back(aws: boto3.Session) -> None:
+    start_run_training_job(aws, instance_type="ml.g5.xlarge")
+    request = RetrainRequest("banksim", RUN_ID, instance_type="ml.m5.2xlarge")
+    job = retrain_on_sagemaker(request, session=aws, now=NOW)
+    described = aws.client("sagemaker").describe_training_job(TrainingJobName=job.name)
+    resources = described["ResourceConfig"]
+    assert resources["InstanceType"] == "ml.m5.2xlarge"
+    # The run's job had no volume key (NVMe): the data key comes from its output config.
+    assert resources["VolumeKmsKeyId"] == KEY_ARN and resources["VolumeSizeInGB"] == 30
+
+
+def test_a_cpu_run_keeps_its_volume_key_on_another_cpu_type(aws: boto3.Session) -> None:
+    start_run_training_job(aws)
+    request = RetrainRequest("banksim", RUN_ID, instance_type="ml.r5d.2xlarge")
+    job = retrain_on_sagemaker(request, session=aws, now=NOW)
+    resources = aws.client("sagemaker").describe_training_job(TrainingJobName=job.name)[
+        "ResourceConfig"
+    ]
+    # r5d has NVMe too (no GPU): the key goes, the image stays the CPU build.
+    assert "VolumeKmsKeyId" not in resources and resources["InstanceType"] == "ml.r5d.2xlarge"
+    request = RetrainRequest("banksim", RUN_ID, instance_type="ml.m5.4xlarge")
+    job = retrain_on_sagemaker(request, session=aws, now=datetime(2026, 11, 24, 10, tzinfo=UTC))
+    resources = aws.client("sagemaker").describe_training_job(TrainingJobName=job.name)[
+        "ResourceConfig"
+    ]
+    assert resources["VolumeKmsKeyId"] == KEY_ARN
+
+
+def test_a_gpu_retrain_of_a_cpu_run_is_refused_before_anything_starts(
+    aws: boto3.Session,
+) -> None:
+    # The run trained on ml.m5.xlarge, with the CPU-only build of the image.
+    start_run_training_job(aws)
+    request = RetrainRequest("banksim", RUN_ID, instance_type="ml.g5.xlarge")
+    with pytest.raises(InputRefused) as refused:
+        retrain_on_sagemaker(request, session=aws, now=NOW)
+    assert refused.value.code == "gpu_image_missing"
+    assert "trainingInstanceType=ml.g5.xlarge" in refused.value.fix
+    assert job_names(aws) == [training_job_name(RUN_ID)]
+
+
+def test_an_instance_type_the_image_cannot_use_is_refused(aws: boto3.Session) -> None:
+    start_run_training_job(aws)
+    request = RetrainRequest("banksim", RUN_ID, instance_type="ml.p2.xlarge")
+    with pytest.raises(InputRefused) as refused:
+        retrain_on_sagemaker(request, session=aws, now=NOW)
+    assert refused.value.code == "unsupported_instance_type"
+    assert job_names(aws) == [training_job_name(RUN_ID)]
 
 
 def test_spot_on_a_job_without_spot_gets_a_wait_and_checkpoints(aws: boto3.Session) -> None:
