@@ -10,12 +10,20 @@ one real row. The risk is the residual success over the holdout (`risk.residual_
 - multivariate: `columns` columns of a random synthetic row each: categories `== v`,
   numbers towards the tail (`>= v` above the median, `<= v` below), missing `is null`.
 
-As in Anonymeter, duplicate rows are dropped from each frame first. Unlike Anonymeter, the
-training rows queried are a random sample as large as the holdout sample, instead of all
-of them with a fitted size correction on the control side: equal sizes need no model (a
-query on n rows singles out with the same chance on both sides when the model learned
-nothing), at the price of sensitivity: a query written from a copy of a training row
-finds that row only if it was sampled (see `attacks`).
+As in Anonymeter, duplicate rows are dropped from each frame first. The training rows
+outnumber the holdout rows (4 to 1 by default), and a query singles out less often in a
+larger set, so the control's successes are carried over to the training set's size
+(`expected_singles`). Anonymeter fits a curve of successes against subsample sizes of
+the control for that; on BankSim-shaped data (4,000 training, 1,000 holdout rows) it
+scored an independent draw, which should score 0, at 0.23 (univariate) and 0.22
+(multivariate). Here each query's weight (the chance that a real row matches it) is
+estimated from its holdout count under a beta prior fitted to all the queries' counts
+(empirical Bayes), and its chance of matching exactly one of n training rows,
+n w (1 - w)^(n - 1), is averaged over that estimate. Checked on the holdout's own size,
+the prediction matched the observed successes (139 vs 134, 67 vs 66, 194 vs 194); at the
+training size, on an independent draw of 10,000 + 2,500 rows, it matched the univariate
+successes (226 predicted, 225 seen) and over-predicted the multivariate ones (125 vs 82),
+which biases that risk towards 0: the univariate risk is the steadier of the two.
 """
 
 from __future__ import annotations
@@ -25,6 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import minimize
+from scipy.special import betaln
 
 from synthpipe.evaluate.frames import NUMERIC_SDTYPES
 from synthpipe.train.data import as_numbers
@@ -170,3 +180,21 @@ def _predicate(column: int, value: float, numeric: bool, median: float) -> tuple
     if not numeric:
         return (column, EQ, float(value))
     return (column, GE if value > median else LE, float(value))
+
+
+def expected_singles(control_counts: np.ndarray, control_rows: int, rows: int) -> float:
+    """How many of the queries would match exactly one row of `rows` real rows, given how
+    many of `control_rows` holdout rows each matched (see the module docstring)."""
+    counts = np.asarray(control_counts, dtype=np.float64)
+    if len(counts) == 0:
+        return 0.0
+
+    def minus_log_likelihood(params: np.ndarray) -> float:  # beta-binomial, no constant
+        a, b = np.exp(params)
+        return -float(np.sum(betaln(counts + a, control_rows - counts + b) - betaln(a, b)))
+
+    fitted = minimize(minus_log_likelihood, x0=[0.0, np.log(control_rows)], method="Nelder-Mead")
+    a, b = np.exp(fitted.x)
+    a, b = counts + a, control_rows - counts + b  # each query's posterior
+    # E[n w (1 - w)^(n - 1)] under Beta(a, b).
+    return float(np.sum(rows * np.exp(betaln(a + 1, b + rows - 1) - betaln(a, b))))
