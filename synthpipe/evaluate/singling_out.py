@@ -148,8 +148,10 @@ def multivariate_queries(
     table = synthetic.values
     rows, width = table.shape
     columns = min(columns, width)
-    with np.errstate(all="ignore"):
-        medians = np.nanmedian(np.where(synthetic.numeric, table, np.nan), axis=0)
+    medians = np.full(width, np.nan)
+    for j in np.flatnonzero(synthetic.numeric):
+        present = table[~np.isnan(table[:, j]), j]
+        medians[j] = np.median(present) if len(present) else np.nan
     seen: set[tuple] = set()
     kept: list[tuple] = []
     attempts = 0
