@@ -11,9 +11,10 @@ import re
 import shutil
 from pathlib import Path
 
+import jsonschema
 import pytest
 
-from synthpipe.evaluate import Report, render_html, write_report
+from synthpipe.evaluate import Report, load_schema, render_html, write_report
 from tests.test_evaluate import banksim_sets, run
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -112,6 +113,7 @@ def test_a_failed_attack_gate_is_marked_and_explained(reports: dict[str, Report]
 def test_a_report_without_attacks_still_renders(reports: dict[str, Report]) -> None:
     data = reports["pass"].to_dict()
     del data["attacks"]
+    jsonschema.validate(data, load_schema())  # a version-2 report from before attacks
     text = render_html(data)
     assert "Not measured: this report predates attack-based evaluation." in text
 

@@ -501,9 +501,9 @@ def _secrets_table(attacks: dict[str, Any]) -> str:
         "Secret column",
         "Risk",
         "Interval",
-        "Guessed right: training",
-        "Holdout",
-        "Random guess",
+        "Guessed right: training rows",
+        "holdout rows",
+        "a random synthetic row",
         "Gated",
     ]
     limit = _pct((attacks.get("attribute_inference") or {}).get("max_control_rate"), 0)
