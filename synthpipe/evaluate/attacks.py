@@ -134,8 +134,9 @@ def attack_risks(
             else _not_measured("time budget spent")
         )
         timings[f"singling_out_{mode}"] = round(time.monotonic() - tick, 3)
+    why = "needs at least two columns" if len(columns) < 2 else "time budget spent"
     for name in ("linkability", "attribute_inference", "membership_inference"):
-        results.setdefault(name, _not_measured(_why_not(columns, deadline)))
+        results.setdefault(name, _not_measured(why))
     results["gate_figures"] = gate_figures(results)
     results["sizes"] = {
         "targets": n,
@@ -155,22 +156,14 @@ def gate_figures(results: dict[str, Any]) -> dict[str, float]:
         found = (results.get(part) or {}).get(key)
         return math.nan if found is None else float(found)
 
+    singling = [value("singling_out_univariate"), value("singling_out_multivariate")]
     return {
-        "singling_out_risk": max(
-            value("singling_out_univariate"), value("singling_out_multivariate")
-        )
-        if not any(
-            math.isnan(value(p)) for p in ("singling_out_univariate", "singling_out_multivariate")
-        )
-        else math.nan,
+        # max() would skip a NaN in second place: a mode not measured fails the gate.
+        "singling_out_risk": math.nan if any(map(math.isnan, singling)) else max(singling),
         "linkability_risk": value("linkability"),
         "attribute_inference_risk": value("attribute_inference"),
         "membership_inference_auc": value("membership_inference", "auc"),
     }
-
-
-def _why_not(columns: list[str], deadline: float) -> str:
-    return "needs at least two columns" if len(columns) < 2 else "time budget spent"
 
 
 def _not_measured(reason: str) -> dict[str, Any]:
@@ -425,11 +418,9 @@ def _singling_out(
             syn, limits.queries, limits.query_columns, limits.query_attempts, deadline, rng
         )
     if not queries:
-        result = _not_measured("no query singles out a synthetic row")
-        # Nothing the synthetic data says singles anyone out: no risk to measure.
-        result["risk"], result["ci"] = 0.0, [0.0, 0.0]
-        result["queries"] = 0
-        return result
+        # Nothing in the synthetic data singles out even a synthetic row: nothing to try.
+        note = "no query singles out a synthetic row, so none can single out a person"
+        return {"risk": 0.0, "ci": [0.0, 0.0], "queries": 0, "note": note}
     on_train = int((singling_out.count_matches(ori, queries) == 1).sum())
     control_counts = singling_out.count_matches(control, queries)
     # The control's successes carried over to the training rows' number (a query singles

@@ -453,6 +453,7 @@ def _attacks(report: dict[str, Any]) -> str:
         low, high = part.get("ci") or [None, None]
         gate = gates.get(gate_name)
         note = f" Not measured: {escape(part['not_measured'])}." if part.get("not_measured") else ""
+        note += f" ({escape(part['note'])}.)" if part.get("note") else ""
         if key == "attribute_inference" and part.get("secret"):
             note += f" Worst secret column: <code>{escape(part['secret'])}</code>."
         verdict = "–" if gate is None else f"{_gate_value(gate)[1]} {_badge(gate['passed'])}"
