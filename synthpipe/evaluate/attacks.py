@@ -58,7 +58,9 @@ NUMERIC_TOLERANCE = 0.05
 # at 0.98 (fraud) the interval spans 0 to 0.78. Such a column leaks nothing that it does
 # not already tell about everyone.
 MAX_CONTROL_RATE = 0.80
-_TIE = 1e-6
+# Distances are sums of category mismatches (0 or 1) and rank gaps, multiples of
+# 1 / (2 x real targets) >= 2.5e-4 apart; float32 sums err by about 1e-6.
+_TIE = 1e-5
 # Singling out queries at most this many training rows per holdout row queried.
 TRAINING_PER_HOLDOUT = 4
 _CHUNK_CELLS = 2_000_000
@@ -326,7 +328,7 @@ def _search(
     step = max(1, _CHUNK_CELLS // max(1, len(syn.frame)))
     for start in range(0, rows, step):
         stop = min(rows, start + step)
-        total = np.zeros((stop - start, len(syn.frame)))
+        total = np.zeros((stop - start, len(syn.frame)), dtype=np.float32)
         first = np.zeros_like(total)
         for j in range(width):
             gap = _gap(side, syn, j, n_numeric, start, stop)
@@ -344,15 +346,15 @@ def _gap(side: _Side, syn: _Side, j: int, n_numeric: int, start: int, stop: int)
     """Column j's contribution to the distance, targets[start:stop] x synthetic rows."""
     if j < n_numeric:
         diff = np.abs(side.numbers[start:stop, j, None] - syn.numbers[None, :, j])
-        return np.minimum(diff, 1.0, dtype=np.float64)  # missing (-1) vs a value: 1
+        return np.minimum(diff, np.float32(1.0))  # missing (-1) vs a value: 1
     k = j - n_numeric
-    return (side.codes[start:stop, k, None] != syn.codes[None, :, k]).astype(np.float64)
+    return (side.codes[start:stop, k, None] != syn.codes[None, :, k]).astype(np.float32)
 
 
 def _closest(distances: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Per target (row), the index of the closest synthetic row (column); ties at random."""
     lowest = distances.min(axis=1, keepdims=True)
-    priority = rng.random(distances.shape[1])
+    priority = rng.random(distances.shape[1], dtype=np.float32)
     return np.where(distances <= lowest + _TIE, priority[None, :], -1.0).argmax(axis=1)
 
 
