@@ -112,9 +112,9 @@ class Thresholds:
     # training rows than on the holdout. Calibrated on BankSim-shaped data
     # (benchmarks/attack_bench.py, 10,000 + 2,500 rows, 3 seeds; README "Attack-based
     # privacy"): independent draw / shuffled / TVAE (demo) / copies of half the training
-    # rows: singling out <= 0.008 / 0.033 / 0.019 / >= 0.40; linkability <= 0.001 /
-    # 0.000 / 0.002 / >= 0.079 (coarse halves link even copies weakly); inference
-    # <= 0.012 / 0.106 / 0.087 / >= 0.51; membership AUC <= 0.504 / 0.520 / 0.512 / >= 0.749.
+    # rows: singling out <= 0.035 / 0.037 / 0.027 / >= 0.389; linkability 0.000 / 0.000 /
+    # <= 0.003 / >= 0.083 (coarse halves link even copies weakly); inference <= 0.018 /
+    # 0.103 / 0.089 / >= 0.514; membership AUC <= 0.504 / 0.520 / 0.512 / >= 0.749.
     singling_out_risk: float = 0.10
     linkability_risk: float = 0.05
     attribute_inference_risk: float = 0.20
