@@ -252,7 +252,7 @@ def test_thresholds_defaults_and_overrides() -> None:
         "exact_copies_beyond_chance": 0,
         "pii_hits": 0,
         "target_rate": 0.20,
-        "singling_out_risk": 0.10,
+        "singling_out_risk": 0.15,
         "linkability_risk": 0.05,
         "attribute_inference_risk": 0.20,
         "membership_inference_auc": 0.55,

@@ -11,7 +11,7 @@ reads (same name as the threshold key in `config/<dataset>.json` -> `thresholds`
 | exact_copies_beyond_chance  | privacy.exact_copies_beyond_chance          | <= 0             |
 | pii_hits                    | privacy.pii_hits (columns flagged)          | <= 0 (fixed)     |
 | target_rate                 | target_rate.max_relative_deviation          | <= 0.20 (±20%)   |
-| singling_out_risk           | attacks: larger of uni- and multivariate    | <= 0.10          |
+| singling_out_risk           | attacks: larger of uni- and multivariate    | <= 0.15          |
 | linkability_risk            | attacks.linkability.risk                    | <= 0.05          |
 | attribute_inference_risk    | attacks: largest over the gated secrets     | <= 0.20          |
 | membership_inference_auc    | attacks.membership_inference.auc            | <= 0.55          |
@@ -115,7 +115,9 @@ class Thresholds:
     # rows: singling out <= 0.035 / 0.037 / 0.027 / >= 0.389; linkability 0.000 / 0.000 /
     # <= 0.003 / >= 0.083 (coarse halves link even copies weakly); inference <= 0.018 /
     # 0.103 / 0.089 / >= 0.514; membership AUC <= 0.504 / 0.520 / 0.512 / >= 0.749.
-    singling_out_risk: float = 0.10
+    # On small tables the size correction errs more: independent draws of 1,600 and
+    # 4,000 rows read up to 0.077 (10,000 rows: 0.035), hence 0.15, not 0.10.
+    singling_out_risk: float = 0.15
     linkability_risk: float = 0.05
     attribute_inference_risk: float = 0.20
     # ROC AUC of telling training from holdout rows by distance to the synthetic data.
