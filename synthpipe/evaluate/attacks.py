@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from synthpipe.evaluate import singling_out
-from synthpipe.evaluate.frames import NUMERIC_SDTYPES
+from synthpipe.evaluate.frames import NUMERIC_SDTYPES, as_labels
 from synthpipe.evaluate.risk import CONFIDENCE, auc_with_ci, residual_risk
 from synthpipe.train.data import as_numbers
 from synthpipe.train.distance import DistanceSpace
@@ -368,8 +368,8 @@ def _inferred(
     """Whether each guess (a synthetic row index) gives away the target's secret."""
     guessed = synthetic.iloc[guess]
     if sdtype not in NUMERIC_SDTYPES:
-        real = secret.astype("string").fillna("\0missing").to_numpy()
-        return real == guessed.astype("string").fillna("\0missing").to_numpy()
+        # as_labels: 1 and 1.0 (an integer code read back as float) are the same label.
+        return as_labels(secret).to_numpy() == as_labels(guessed).to_numpy()
     truth, value = as_numbers(secret), as_numbers(guessed)
     both_missing = np.isnan(truth) & np.isnan(value)
     with np.errstate(invalid="ignore"):

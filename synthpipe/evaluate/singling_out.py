@@ -37,7 +37,7 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import betaln
 
-from synthpipe.evaluate.frames import NUMERIC_SDTYPES
+from synthpipe.evaluate.frames import NUMERIC_SDTYPES, as_labels
 from synthpipe.train.data import as_numbers
 
 EQ, LE, GE, NULL = 0, 1, 2, 3
@@ -65,7 +65,7 @@ def encode(frames: list[pd.DataFrame], sdtypes: dict[str, str]) -> list[Encoded]
                 block[:, j] = as_numbers(frame[column])
             continue
         joined = pd.concat([f[column] for f in frames], ignore_index=True)
-        codes, _ = pd.factorize(joined.astype("string").fillna("\0missing"))
+        codes, _ = pd.factorize(as_labels(joined))  # 1 and 1.0: the same label
         start = 0
         for block, frame in zip(blocks, frames, strict=True):
             block[:, j] = codes[start : start + len(frame)]
