@@ -23,7 +23,7 @@ from typing import Any
 from synthpipe import __version__
 from synthpipe.dataset_config import DatasetConfig
 from synthpipe.errors import InputRefused, PipelineError, StepFailed
-from synthpipe.evaluate.gate import Thresholds
+from synthpipe.evaluate.gate import Thresholds, manifest_metrics
 from synthpipe.events import (
     NotARunEvent,
     dataset_for_key,
@@ -605,7 +605,8 @@ def build_manifest(state: dict[str, Any], report: Any) -> Manifest:
         job=(state.get("generated") or {}).get("jobName"),
         verdict=report.get("verdict"),
         gates=report.get("gates"),
-        metrics=report.get("metrics"),
+        # Every gate's figure and threshold, and the attack risks with their intervals.
+        metrics=manifest_metrics(report),
         thresholds=json.loads((state.get("generate") or {}).get("thresholds") or "{}"),
     )
     manifest.record(

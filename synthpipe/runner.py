@@ -549,6 +549,7 @@ class _Run:
         return result.rows, note
 
     def _evaluate(self) -> tuple[int, str]:
+        from synthpipe.evaluate.gate import manifest_metrics
         from synthpipe.evaluate.step import evaluate_run
 
         self.reporter.message("evaluate: fidelity, privacy, utility")
@@ -568,6 +569,7 @@ class _Run:
             gates=data["gates"],
             quality=data["quality"]["score"],
             privacy={k: v for k, v in data["privacy"].items() if k != "dcr"},
+            metrics=manifest_metrics(data),
             report=f"{self.layout.staging}/report.json",
         )
         log_event(log, "evaluate.done", verdict=data["verdict"], failed=report.failed_gates)

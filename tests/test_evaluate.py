@@ -50,6 +50,12 @@ PREPARE = [
         "reason": "personal data",
     },
 ]
+ATTACK_GATES = [
+    "singling_out_risk",
+    "linkability_risk",
+    "attribute_inference_risk",
+    "membership_inference_auc",
+]
 LINEAGE = {"source": "raw/banksim/sample.csv", "version_id": "v1", "code_version": "test"}
 
 
@@ -172,6 +178,10 @@ def test_copied_training_rows_fail_privacy(sets: dict[str, pd.DataFrame]) -> Non
     # copies score 0.5 + 0.5 x 2,500 / 10,000.
     assert report.privacy.closer_to_training_share == pytest.approx(0.625, abs=0.02)
     assert result["quality"] and result["pii_hits"]  # only the privacy gates fail
+    # ... and every attack gate: the attacks see the copies too.
+    for name in ATTACK_GATES:
+        assert not result[name], name
+    assert report.attacks["membership_inference"]["auc"] > 0.7
 
 
 def test_shuffled_columns_fail_fidelity(sets: dict[str, pd.DataFrame]) -> None:
@@ -242,6 +252,10 @@ def test_thresholds_defaults_and_overrides() -> None:
         "exact_copies_beyond_chance": 0,
         "pii_hits": 0,
         "target_rate": 0.20,
+        "singling_out_risk": 0.15,
+        "linkability_risk": 0.05,
+        "attribute_inference_risk": 0.20,
+        "membership_inference_auc": 0.55,
     }
     custom = Thresholds.from_settings({"quality": 0.85, "pii_hits": 0.0, "target_rate": 1})
     assert custom.quality == 0.85 and custom.pii_hits == 0 and custom.target_rate == 1.0
@@ -295,6 +309,7 @@ def test_report_json_validates_against_schema(good_report: Report, tmp_path: Pat
         "closer_to_training_share",
         "exact_copies_beyond_chance",
         "pii_hits",
+        *ATTACK_GATES,
         "target_rate",
     ]
     assert set(data["gates"][0]) >= {"name", "value", "threshold", "passed"}
@@ -302,6 +317,9 @@ def test_report_json_validates_against_schema(good_report: Report, tmp_path: Pat
     assert data["quality"]["columns"]["amount"]["real"]["median"] > 0
     assert data["diagnostic"]["note"].startswith("Validity only")
     assert data["lineage"] == LINEAGE and data["prepare"] == PREPARE
+    attacks = data["attacks"]
+    assert attacks["gate_figures"]["singling_out_risk"] == data["gates"][5]["value"]
+    assert attacks["sizes"]["targets"] == 1_000 and attacks["runtime_s"] > 0
     sizes = data["sample_sizes"]
     assert sizes["privacy_rows"] == 3_000
     assert sizes["privacy_reference_rows"] == 2_500  # the whole holdout

@@ -11,9 +11,10 @@ import re
 import shutil
 from pathlib import Path
 
+import jsonschema
 import pytest
 
-from synthpipe.evaluate import Report, render_html, write_report
+from synthpipe.evaluate import Report, load_schema, render_html, write_report
 from tests.test_evaluate import banksim_sets, run
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -70,6 +71,51 @@ def test_text_from_the_data_is_escaped(reports: dict[str, Report]) -> None:
     text = render_html(data)
     assert "<script>" not in text and "<b>x</b>" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text and "a &amp; b" in text
+
+
+def test_each_attack_shows_its_risk_interval_gate_and_one_sentence(
+    reports: dict[str, Report],
+) -> None:
+    data = reports["pass"].to_dict()
+    text = render_html(data)
+    attacks = data["attacks"]
+    section = text[text.index('id="attacks"') :]
+    for label, sentence in (
+        ("Singling out, one column", "pick out exactly one real person"),
+        ("Singling out, several columns", "combination of a few column values"),
+        ("Linkability", "two halves of a person&#x27;s record"),
+        ("Attribute inference", "give away the remaining one"),
+        ("Membership inference", "no better than a coin toss"),
+    ):
+        assert label in section and sentence in section, label
+    auc = attacks["membership_inference"]
+    assert f"{auc['auc']:.3f}" in section
+    assert f"{auc['ci'][0]:.3f} – {auc['ci'][1]:.3f}" in section
+    link = attacks["linkability"]
+    assert f"{link['ci'][0]:.3f} – {link['ci'][1]:.3f}" in section
+    assert section.count('class="badge pass"') >= 5  # one gate per row
+    assert "≤ 0.55" in section  # the membership gate's threshold
+    assert "Attribute inference per secret column" in section
+    assert "<code>fraud</code>" in section and "not gated" in section
+
+
+def test_a_failed_attack_gate_is_marked_and_explained(reports: dict[str, Report]) -> None:
+    data = reports["pass"].to_dict()
+    gate = next(g for g in data["gates"] if g["name"] == "membership_inference_auc")
+    gate["passed"], data["verdict"] = False, "fail"
+    text = render_html(data)
+    assert "Failed: Attack: telling who was in the training data (AUC)" in text
+    assert "Try:</strong> Training rows lie closer to the synthetic data" in text
+    section = text[text.index('id="attacks"') :]
+    assert '<tr class="failed"><td>Membership inference' in section
+
+
+def test_a_report_without_attacks_still_renders(reports: dict[str, Report]) -> None:
+    data = reports["pass"].to_dict()
+    del data["attacks"]
+    jsonschema.validate(data, load_schema())  # a version-2 report from before attacks
+    text = render_html(data)
+    assert "Not measured: this report predates attack-based evaluation." in text
 
 
 def _chromium() -> str:

@@ -13,7 +13,9 @@ Modules: `fidelity` (SDMetrics quality and diagnostic, summaries, chart data), `
 SDMetrics' DCROverfittingProtection), `utility` (TSTR vs TRTR, target rate), `gate`
 (thresholds and verdict), `report` (report.json contract), `html` (report.html),
 `disclosure` (what the report may print of the real data: quantiles, never a minimum or a
-maximum, and category labels seen at least k times).
+maximum, and category labels seen at least k times), `attacks` (singling out, linkability,
+attribute and membership inference against the holdout as control; with `singling_out`
+and `risk`, their statistics).
 """
 
 from __future__ import annotations

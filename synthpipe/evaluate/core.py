@@ -10,6 +10,7 @@ import pandas as pd
 
 from synthpipe.errors import StepFailed
 from synthpipe.evaluate import fidelity, privacy, utility
+from synthpipe.evaluate.attacks import AttackLimits, attack_risks
 from synthpipe.evaluate.disclosure import QUANTILES, Disclosure
 from synthpipe.evaluate.frames import sample, with_datetimes
 from synthpipe.evaluate.gate import STEP, Thresholds, check, verdict
@@ -43,6 +44,7 @@ def evaluate(
     privacy_rows: int = PRIVACY_ROWS,
     privacy_reference_rows: int = PRIVACY_REFERENCE_ROWS,
     utility_rows: int = UTILITY_ROWS,
+    attack_limits: AttackLimits | None = None,
 ) -> Report:
     """Evaluate `synthetic` against the real `train` rows (what the model saw) and the
     `holdout` rows (what it never saw), and apply the release gate.
@@ -52,7 +54,8 @@ def evaluate(
     `prepare_summary` is Prepare's list of {column, action, entity_types, reason};
     `lineage` is any JSON object (source, versions, run id) copied into the report.
     The report prints only what schema.json's `value_protection` allows (its k; defaults
-    when absent): see `disclosure`.
+    when absent): see `disclosure`. `attack_limits` bounds the attack-based privacy
+    measures (`attacks`).
     Raises StepFailed when the frames cannot be evaluated (missing columns, no rows).
     """
     metadata, sdtypes = _metadata(schema, target_column, train, holdout, synthetic)
@@ -94,6 +97,18 @@ def evaluate(
         ),
     )
     pii = timed("pii_rescan", lambda: privacy.pii_rescan(synthetic))
+    attacks = timed(
+        "attacks",
+        lambda: attack_risks(
+            train=train,
+            holdout=holdout,
+            synthetic=synthetic,
+            sdtypes=sdtypes,
+            seed=seed,
+            limits=attack_limits or AttackLimits(),
+            associations=plots["associations"],
+        ),
+    )
     rate, useful = None, None
     if target_column:
         all_real = pd.concat([train[[target_column]], holdout[[target_column]]])
@@ -131,6 +146,7 @@ def evaluate(
         check("closer_to_training_share", private.closer_to_training_share, thresholds),
         check("exact_copies_beyond_chance", private.exact_copies_beyond_chance, thresholds),
         check("pii_hits", private.pii_hits, thresholds),
+        *(check(name, value, thresholds) for name, value in attacks["gate_figures"].items()),
     ]
     if rate is not None:
         gates.append(check("target_rate", rate["max_relative_deviation"], thresholds))
@@ -162,6 +178,7 @@ def evaluate(
         plots=plots,
         seed=seed,
         timings=timings,
+        attacks=attacks,
     )
 
 

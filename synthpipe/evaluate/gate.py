@@ -11,8 +11,14 @@ reads (same name as the threshold key in `config/<dataset>.json` -> `thresholds`
 | exact_copies_beyond_chance  | privacy.exact_copies_beyond_chance          | <= 0             |
 | pii_hits                    | privacy.pii_hits (columns flagged)          | <= 0 (fixed)     |
 | target_rate                 | target_rate.max_relative_deviation          | <= 0.20 (±20%)   |
+| singling_out_risk           | attacks: larger of uni- and multivariate    | <= 0.15          |
+| linkability_risk            | attacks.linkability.risk                    | <= 0.05          |
+| attribute_inference_risk    | attacks: largest over the gated secrets     | <= 0.20          |
+| membership_inference_auc    | attacks.membership_inference.auc            | <= 0.55          |
 
-The target-rate gate exists only when a target column is configured. `pii_hits` is fixed
+The attack gates read point estimates (the report shows each with its 95% interval); an
+attack that was not measured (time budget spent) reads NaN and fails. The target-rate
+gate exists only when a target column is configured. `pii_hits` is fixed
 at 0: no setting may relax it (`FIXED`).
 """
 
@@ -54,6 +60,27 @@ ADVICE = {
         "Drop or mask them in Prepare (pii_action in config/<dataset>.json) and run again; "
         "never publish this output."
     ),
+    "singling_out_risk": (
+        "Queries written from the synthetic data pick out single real people of the training "
+        "data more often than people the model never saw: the model reproduces rare "
+        "combinations. Train fewer epochs, give it more rows, or strengthen value protection "
+        "(a higher value_protection.min_category_count, tighter clip_quantiles)."
+    ),
+    "linkability_risk": (
+        "Two halves of a training row lead to the same synthetic row more often than for "
+        "unseen rows: synthetic rows stand for real ones. Treat it as memorisation: train "
+        "fewer epochs or use more rows."
+    ),
+    "attribute_inference_risk": (
+        "The closest synthetic row gives away a column (named in the report) of training rows "
+        "more often than of unseen rows. Train fewer epochs or use more rows; if that column is "
+        "sensitive and not needed, drop it in Prepare."
+    ),
+    "membership_inference_auc": (
+        "Training rows lie closer to the synthetic data than unseen rows do, so an attacker "
+        "can tell who was in the training data. Train fewer epochs (or keep an earlier "
+        "checkpoint), give the model more rows, or use a smaller model."
+    ),
     "target_rate": (
         "The rate of a target class differs from the real rate by more than the tolerance. "
         "Sample with per-class quotas (the generate step keeps class rates), train longer so "
@@ -81,6 +108,20 @@ class Thresholds:
     pii_hits: int = 0
     # Largest relative deviation of a target class rate from the real rate (0.2 = ±20%).
     target_rate: float = 0.20
+    # Attack risks (synthpipe.evaluate.attacks): 0 = the attack does no better on the
+    # training rows than on the holdout. Calibrated on BankSim-shaped data
+    # (benchmarks/attack_bench.py, 10,000 + 2,500 rows, 3 seeds; README "Attack-based
+    # privacy"): independent draw / shuffled / TVAE (demo) / copies of half the training
+    # rows: singling out <= 0.035 / 0.037 / 0.027 / >= 0.389; linkability 0.000 / 0.000 /
+    # <= 0.003 / >= 0.083 (coarse halves link even copies weakly); inference <= 0.018 /
+    # 0.103 / 0.089 / >= 0.514; membership AUC <= 0.504 / 0.520 / 0.512 / >= 0.749.
+    # On small tables the size correction errs more: independent draws of 1,600 and
+    # 4,000 rows read up to 0.093 (10,000 rows: 0.035), hence 0.15, not 0.10.
+    singling_out_risk: float = 0.15
+    linkability_risk: float = 0.05
+    attribute_inference_risk: float = 0.20
+    # ROC AUC of telling training from holdout rows by distance to the synthetic data.
+    membership_inference_auc: float = 0.55
 
     @classmethod
     def from_settings(cls, overrides: dict[str, Any] | None, *, step: str = STEP) -> Thresholds:
@@ -117,6 +158,10 @@ _RULES: dict[str, tuple[str, float, float]] = {
     "exact_copies_beyond_chance": ("count", 0, 1e12),
     "pii_hits": ("count", 0, 1e6),
     "target_rate": ("share", 0.0, 10.0),
+    "singling_out_risk": ("share", 0.0, 1.0),
+    "linkability_risk": ("share", 0.0, 1.0),
+    "attribute_inference_risk": ("share", 0.0, 1.0),
+    "membership_inference_auc": ("share", 0.0, 1.0),
 }
 
 
@@ -180,6 +225,26 @@ def check(name: str, value: float | int, thresholds: Thresholds) -> Gate:
     else:
         passed = value <= threshold
     return Gate(name, value, threshold, bool(passed), direction, ADVICE[name])
+
+
+def manifest_metrics(report: dict[str, Any]) -> dict[str, Any]:
+    """What manifest.json keeps of a report (report.json's dict): every gate's figure and
+    threshold, and the attack risks with their intervals (no distances, no plot data).
+    Here, not in `report`, so that the publish Lambda reads it without numpy."""
+    attacks = report.get("attacks") or {}
+    return {
+        "gates": {
+            g["name"]: {"value": g["value"], "threshold": g["threshold"]}
+            for g in report.get("gates", [])
+        },
+        "quality": (report.get("quality") or {}).get("score"),
+        "attacks": {
+            name: {key: part.get(key) for key in ("risk", "auc", "ci", "secret") if key in part}
+            for name, part in attacks.items()
+            if isinstance(part, dict) and ("risk" in part or "auc" in part)
+        },
+        "attacks_runtime_s": attacks.get("runtime_s"),
+    }
 
 
 def verdict(gates: list[Gate]) -> str:

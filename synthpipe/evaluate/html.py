@@ -25,7 +25,49 @@ GATE_LABELS = {
     "exact_copies_beyond_chance": "Exact copies of training rows, beyond chance",
     "pii_hits": "Personal data found in the synthetic output (columns)",
     "target_rate": "Target class rate: largest relative deviation",
+    "singling_out_risk": "Attack: singling out a real person (risk)",
+    "linkability_risk": "Attack: linking two halves of a real record (risk)",
+    "attribute_inference_risk": "Attack: inferring a column of a real person (risk)",
+    "membership_inference_auc": "Attack: telling who was in the training data (AUC)",
 }
+# One plain sentence per attack: what it asks. (report key, gate name, label, sentence)
+ATTACKS = (
+    (
+        "singling_out_univariate",
+        "singling_out_risk",
+        "Singling out, one column",
+        "Can a value that appears once in the synthetic data pick out exactly one real person "
+        "of the training data, more often than one of the people the model never saw?",
+    ),
+    (
+        "singling_out_multivariate",
+        "singling_out_risk",
+        "Singling out, several columns",
+        "Can a combination of a few column values taken from a synthetic row pick out exactly "
+        "one real person of the training data, more often than an unseen person?",
+    ),
+    (
+        "linkability",
+        "linkability_risk",
+        "Linkability",
+        "Can someone holding two halves of a person's record (two data sets with different "
+        "columns) join them through the synthetic data, more often for training rows?",
+    ),
+    (
+        "attribute_inference",
+        "attribute_inference_risk",
+        "Attribute inference",
+        "Knowing all other columns of a person, does the most similar synthetic row give away "
+        "the remaining one, more often for training rows than for unseen rows?",
+    ),
+    (
+        "membership_inference",
+        "membership_inference_auc",
+        "Membership inference",
+        "Can someone tell whether a person was in the training data from how close their "
+        "record lies to the synthetic data? (AUC 0.5: no better than a coin toss.)",
+    ),
+)
 PERCENT_GATES = ("target_rate",)
 # schema.json's per-column protection counts (synthpipe.schema.ColumnSchema.protection).
 PROTECTION_COUNTS = {
@@ -390,8 +432,89 @@ def _privacy(report: dict[str, Any]) -> str:
             "<p>Every value of every column of the synthetic output "
             f"({_fmt(report['sample_sizes']['full_scan_rows'])} rows) was scanned with the "
             f"personal-data detectors Prepare uses. {pii_text}</p>",
+            _attacks(report),
         ]
     )
+
+
+def _attacks(report: dict[str, Any]) -> str:
+    """The attack-based risks, each with its interval, gate and one plain sentence."""
+    head = '<h3 id="attacks">Attacks on the synthetic data</h3>'
+    attacks = report.get("attacks")
+    if not attacks:
+        return head + "<p>Not measured: this report predates attack-based evaluation.</p>"
+    gates = {g["name"]: g for g in report["gates"]}
+    sizes = attacks["sizes"]
+    level = _pct(attacks["confidence"], 0)
+    rows, classes = [], []
+    for key, gate_name, label, sentence in ATTACKS:
+        part = attacks.get(key) or {}
+        value = part.get("auc", part.get("risk"))
+        low, high = part.get("ci") or [None, None]
+        gate = gates.get(gate_name)
+        note = f" Not measured: {escape(part['not_measured'])}." if part.get("not_measured") else ""
+        note += f" ({escape(part['note'])}.)" if part.get("note") else ""
+        if key == "attribute_inference" and part.get("secret"):
+            note += f" Worst secret column: <code>{escape(part['secret'])}</code>."
+        verdict = "–" if gate is None else f"{_gate_value(gate)[1]} {_badge(gate['passed'])}"
+        rows.append(
+            [
+                _td(escape(label)),
+                _td(escape(sentence) + note),
+                _td(_fmt(value), True),
+                _td(f"{_fmt(low)} – {_fmt(high)}", True),
+                _td(verdict),
+            ]
+        )
+        classes.append("" if gate is None or gate["passed"] else "failed")
+    explain = (
+        '<div class="explain">Each attack is run against real rows the model was trained on '
+        "and, as a control, against holdout rows it never saw, using the synthetic data. A "
+        "risk of 0 means the attack does no better on the training rows than on the unseen "
+        "ones (what a good model teaches about everyone is not a leak); 1 means every attack "
+        "that failed on the unseen rows succeeded on the training rows. Method: Anonymeter "
+        f"(singling out, linkability, inference). {_fmt(sizes['targets'])} real rows "
+        f"attacked on each side, {_fmt(sizes['synthetic_rows_searched'])} synthetic rows "
+        f"searched; intervals at {level}; the gates read the estimate. Runtime "
+        f"{_fmt(attacks['runtime_s'], 1)} s.</div>"
+    )
+    headers = ["Attack", "What it asks", "Risk", f"{level} interval", "Gate"]
+    return head + explain + _table(headers, rows, classes) + _secrets_table(attacks)
+
+
+def _secrets_table(attacks: dict[str, Any]) -> str:
+    secrets = (attacks.get("attribute_inference") or {}).get("secrets") or {}
+    if not secrets:
+        return ""
+    rows = [
+        [
+            _td(f"<code>{escape(name)}</code>"),
+            _td(_fmt(part.get("risk")), True),
+            _td(f"{_fmt(part['ci'][0])} – {_fmt(part['ci'][1])}", True),
+            _td(_pct(part.get("training_rate")), True),
+            _td(_pct(part.get("control_rate")), True),
+            _td(_pct(part.get("baseline_rate")), True),
+            _td(_fmt(part.get("gated"))),
+        ]
+        for name, part in secrets.items()
+    ]
+    headers = [
+        "Secret column",
+        "Risk",
+        "Interval",
+        "Guessed right: training rows",
+        "holdout rows",
+        "a random synthetic row",
+        "Gated",
+    ]
+    limit = _pct((attacks.get("attribute_inference") or {}).get("max_control_rate"), 0)
+    note = (
+        '<p class="note">A column guessed right for more than '
+        f"{limit} of the holdout rows is shown but not gated: the other columns already "
+        "give it away for everyone, and its risk, measured on the few rows left, is mostly "
+        "noise.</p>"
+    )
+    return "<h3>Attribute inference per secret column</h3>" + _table(headers, rows) + note
 
 
 def _dcr_table(dcr: dict[str, Any]) -> str:

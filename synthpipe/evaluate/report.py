@@ -95,6 +95,10 @@ class Report:
     plots: dict[str, Any]
     seed: int
     timings: dict[str, float] = field(default_factory=dict)
+    # Attack-based privacy risks with their intervals, sizes and runtime (see `attacks`).
+    # Added to version 2 without a bump (nothing removed or renamed): reports written
+    # before it lack the key.
+    attacks: dict[str, Any] | None = None
     version: str = REPORT_VERSION
 
     @property

@@ -562,6 +562,9 @@ def test_publish_copies_staging_and_writes_the_manifest(aws):
     assert manifest["steps"]["verify"]["macie"]["engine"] == "macie"
     assert manifest["timings_s"]["verify"] == VERIFY_SCAN["seconds"]
     assert manifest["steps"]["evaluate"]["verdict"] == "pass"
+    # The figures the gate used, read from report.json (no `metrics` key there).
+    metrics = manifest["steps"]["evaluate"]["metrics"]
+    assert metrics["gates"] == {"quality": {"value": 0.9, "threshold": 0.5}}
     assert manifest["runtime"]["engine"] == "aws" and manifest["status"] == "published"
 
 

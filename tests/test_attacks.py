@@ -1,0 +1,235 @@
+"""Attack-based privacy: risks are high for copies of the training rows, low for rows the
+model never saw, each with an interval; the statistics and the query counts are right."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthpipe.evaluate import singling_out
+from synthpipe.evaluate.attacks import AttackLimits, attack_risks
+from synthpipe.evaluate.gate import Thresholds, check, manifest_metrics
+from synthpipe.evaluate.risk import auc_with_ci, residual_risk
+from tests.test_evaluate import COLUMNS, SDTYPES, banksim_sets
+
+ROWS = 3_000
+KINDS = {c: SDTYPES[c] for c in COLUMNS}
+FIGURES = (
+    "singling_out_risk",
+    "linkability_risk",
+    "attribute_inference_risk",
+    "membership_inference_auc",
+)
+
+
+@pytest.fixture(scope="module")
+def sets() -> dict[str, pd.DataFrame]:
+    return banksim_sets(ROWS)
+
+
+def attack(sets: dict[str, pd.DataFrame], synthetic: pd.DataFrame, **limits) -> dict:
+    return attack_risks(
+        train=sets["train"],
+        holdout=sets["holdout"],
+        synthetic=synthetic,
+        sdtypes=KINDS,
+        seed=0,
+        limits=AttackLimits(**limits),
+    )
+
+
+@pytest.fixture(scope="module")
+def independent(sets: dict[str, pd.DataFrame]) -> dict:
+    """A fresh real sample: rows of the same population the model never saw."""
+    return attack(sets, sets["good"])
+
+
+@pytest.fixture(scope="module")
+def copies(sets: dict[str, pd.DataFrame]) -> dict:
+    return attack(sets, sets["train"])
+
+
+def test_copies_of_the_training_rows_fail_every_attack_gate(copies: dict) -> None:
+    figures, bars = copies["gate_figures"], Thresholds()
+    for name in FIGURES:
+        assert figures[name] > getattr(bars, name), name
+        assert not check(name, figures[name], bars).passed
+    assert copies["singling_out_univariate"]["risk"] > 0.9
+    assert copies["attribute_inference"]["risk"] > 0.9
+    assert copies["membership_inference"]["auc"] > 0.99
+
+
+def test_independent_rows_pass_every_attack_gate(independent: dict) -> None:
+    figures, bars = independent["gate_figures"], Thresholds()
+    for name in FIGURES:
+        assert check(name, figures[name], bars).passed, (name, figures[name])
+    assert abs(figures["membership_inference_auc"] - 0.5) < 0.05
+    assert figures["singling_out_risk"] < 0.05
+
+
+def test_every_risk_has_its_interval(independent: dict, copies: dict) -> None:
+    for result in (independent, copies):
+        for part in (
+            "singling_out_univariate",
+            "singling_out_multivariate",
+            "linkability",
+            "attribute_inference",
+        ):
+            low, high = result[part]["ci"]
+            assert 0.0 <= low <= result[part]["risk"] <= high <= 1.0, part
+        low, high = result["membership_inference"]["ci"]
+        assert low <= result["membership_inference"]["auc"] <= high
+        assert result["confidence"] == 0.95
+    sizes = independent["sizes"]
+    assert sizes["targets"] == ROWS // 4  # the whole holdout, at most `targets`
+    assert independent["runtime_s"] > 0 and set(independent["timings"]) >= {"neighbours"}
+
+
+def test_each_column_is_a_secret_and_near_determined_ones_are_not_gated(
+    independent: dict, copies: dict
+) -> None:
+    inference = independent["attribute_inference"]
+    assert set(inference["secrets"]) == set(COLUMNS)
+    # fraud (1.2% positive) is guessed right for ~98% of unseen rows: its risk would be
+    # measured on the ~15 rows left, so it is shown but not gated.
+    assert inference["secrets"]["fraud"]["control_rate"] > 0.8
+    assert "fraud" not in inference["gated_secrets"]
+    assert inference["secret"] in inference["gated_secrets"]
+    # On copies, the gated secrets give every training row away.
+    assert copies["attribute_inference"]["secrets"]["age"]["risk"] > 0.9
+
+
+def test_linkability_halves_each_hold_identifying_columns(independent: dict) -> None:
+    first, second = independent["linkability"]["halves"]
+    assert sorted(first + second) == sorted(COLUMNS)
+    # The two columns with the most distinct values are dealt to different halves.
+    assert ("amount" in first) != ("amount" in second)
+    assert ("amount" in first) == ("step" in second)
+
+
+def test_a_spent_time_budget_fails_the_attack_gates_closed(sets) -> None:
+    result = attack(sets, sets["good"].iloc[:500], budget_s=0.0)
+    assert result["linkability"]["not_measured"] == "time budget spent"
+    for name in FIGURES:
+        assert math.isnan(result["gate_figures"][name])
+        assert not check(name, result["gate_figures"][name], Thresholds()).passed
+
+
+def test_wide_tables_attack_a_bounded_set_of_secrets(sets) -> None:
+    associations = {
+        "columns": COLUMNS,
+        "real": [[1.0 if i == j else 0.1 * (i + j) for j in range(7)] for i in range(7)],
+    }
+    result = attack_risks(
+        train=sets["train"],
+        holdout=sets["holdout"],
+        synthetic=sets["good"].iloc[:300],
+        sdtypes=KINDS,
+        seed=0,
+        limits=AttackLimits(secrets=2, targets=100, queries=50, query_attempts=500),
+        associations=associations,
+    )
+    # The two columns most associated with another: amount and fraud (1.1 each; the
+    # next, category, reaches 1.0), in table order.
+    assert list(result["attribute_inference"]["secrets"]) == ["amount", "fraud"]
+    assert result["sizes"]["targets"] == 100
+
+
+def test_manifest_metrics_carry_the_gate_figures_and_intervals(independent: dict) -> None:
+    gates = [check(n, v, Thresholds()) for n, v in independent["gate_figures"].items()]
+    report = {
+        "gates": [g.__dict__ for g in gates],
+        "quality": {"score": 0.9},
+        "attacks": independent,
+    }
+    metrics = manifest_metrics(report)
+    assert set(metrics["gates"]) == set(FIGURES)
+    assert metrics["gates"]["linkability_risk"]["threshold"] == Thresholds().linkability_risk
+    assert (
+        metrics["attacks"]["membership_inference"]["ci"]
+        == independent["membership_inference"]["ci"]
+    )
+    assert metrics["attacks"]["attribute_inference"]["secret"]
+    assert metrics["attacks_runtime_s"] == independent["runtime_s"]
+    assert manifest_metrics({})["attacks"] == {}  # a report from before attacks
+
+
+def test_integer_codes_read_back_as_floats_are_the_same_category() -> None:
+    """A category stored as 1 in the real rows and 1.0 in the synthetic ones (a Parquet
+    round trip) is the same value to the attacker."""
+    rng = np.random.default_rng(4)
+    real = pd.DataFrame(
+        {"amount": rng.gamma(2, 30, 1200).round(2), "kind": rng.integers(0, 5, 1200)}
+    )
+    train, holdout = real.iloc[:900], real.iloc[900:]
+    synthetic = train.assign(kind=train["kind"].astype(float))
+    kinds = {"amount": "numerical", "kind": "categorical"}
+    result = attack_risks(train=train, holdout=holdout, synthetic=synthetic, sdtypes=kinds, seed=0)
+    assert result["attribute_inference"]["secrets"]["kind"]["training_rate"] > 0.95
+    assert result["singling_out_multivariate"]["risk"] > 0.5
+
+
+# --- the statistics and the queries --------------------------------------------------------
+
+
+def test_residual_risk_is_zero_for_equal_success_and_near_one_for_all_beyond_control() -> None:
+    equal = residual_risk((1000, 300), (1000, 300))
+    assert equal["risk"] == 0.0 and equal["ci"][0] == 0.0 and 0.03 < equal["ci"][1] < 0.1
+    beyond = residual_risk((1000, 1000), (1000, 0))
+    assert beyond["risk"] > 0.99 and beyond["ci"][1] == 1.0
+    # Wilson's estimate: the Anonymeter figure for 500 of 1,000 vs 200 of 1,000.
+    half = residual_risk((1000, 500), (1000, 200))
+    assert half["risk"] == pytest.approx((0.5 - 0.2014) / (1 - 0.2014), abs=2e-3)
+    assert math.isnan(residual_risk((0, 0), (10, 1))["risk"])
+
+
+def test_auc_reads_members_closer_as_higher() -> None:
+    members, others = np.linspace(0.5, 1.0, 200), np.linspace(0.0, 0.49, 200)
+    assert auc_with_ci(members, others)["auc"] == 1.0
+    same = auc_with_ci(np.zeros(100), np.zeros(100))
+    assert same["auc"] == 0.5 and same["ci"][0] < 0.5 < same["ci"][1]
+
+
+def test_query_counts_match_pandas() -> None:
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(
+        {
+            "amount": rng.integers(0, 20, 400).astype(float),
+            "kind": rng.choice(["a", "b", "c"], 400),
+        }
+    )
+    frame.loc[::37, "amount"] = np.nan
+    (table,) = singling_out.encode([frame], {"amount": "numerical", "kind": "categorical"})
+    kept = pd.DataFrame(table.values, columns=["amount", "kind"])  # duplicates dropped
+    code_b = float(kept.loc[kept.index[0], "kind"])
+    queries = [
+        ((0, singling_out.GE, 15.0),),
+        ((0, singling_out.LE, 3.0), (1, singling_out.EQ, code_b)),
+        ((0, singling_out.NULL, np.nan),),
+        ((0, singling_out.EQ, 7.0), (1, singling_out.EQ, code_b)),
+    ]
+    expected = [
+        (kept["amount"] >= 15).sum(),
+        ((kept["amount"] <= 3) & (kept["kind"] == code_b)).sum(),
+        kept["amount"].isna().sum(),
+        ((kept["amount"] == 7) & (kept["kind"] == code_b)).sum(),
+    ]
+    assert list(singling_out.count_matches(table, queries)) == expected
+    assert len(kept) < len(frame)  # the frame had duplicate rows, as Anonymeter drops them
+
+
+def test_control_successes_carried_to_a_larger_set_match_a_simulation() -> None:
+    """Queries of known weights: the prediction from counts on 2,000 rows matches how many
+    single out in 8,000 fresh rows."""
+    rng = np.random.default_rng(11)
+    weights = rng.gamma(1.0, 1 / 4000, 3000)
+    small = rng.binomial(2000, weights)
+    large = rng.binomial(8000, weights)
+    predicted = singling_out.expected_singles(small, 2000, 8000)
+    assert predicted == pytest.approx((large == 1).sum(), rel=0.08)
+    # On its own size it reproduces what it saw.
+    same = singling_out.expected_singles(small, 2000, 2000)
+    assert same == pytest.approx((small == 1).sum(), rel=0.08)
