@@ -34,6 +34,7 @@ from synthpipe.events import (
     unquoted,
 )
 from synthpipe.failure_codes import code_in, coded_failures, facts_in
+from synthpipe.fixes import DATASET_CONFIG_UNREADABLE
 from synthpipe.layout import RunLayout, run_id_for
 from synthpipe.logs import get_logger, json_handler, log_event
 from synthpipe.manifest import Manifest, SourceObject
@@ -173,14 +174,30 @@ def handle_start(event: dict[str, Any], *, s3=None, sfn=None, env=None) -> dict[
     }
 
 
+# What S3 answers for a key that does not exist. Under the start role's s3:ListBucket,
+# which is limited to prefixes (an `s3:prefix` condition, absent from a GetObject or
+# HeadObject request), a missing key is 403, not 404: S3 answers 404 only to a caller
+# allowed to list the bucket.
+MISSING_OR_HIDDEN = ("404", "NoSuchKey", "NotFound", "403", "AccessDenied", "Forbidden")
+
+
 def _head(s3, obj):
+    """The object of the event, as sent or else URL-decoded (how S3 events write keys).
+
+    When neither key can be read, the first error is raised: the Lambda fails, is retried,
+    and lands in the dead-letter queue (its on-failure destination), never dropped.
+    """
     try:
         return obj, s3.head_object(Bucket=obj.bucket, Key=obj.key, VersionId=obj.version_id)
     except s3.exceptions.ClientError as error:
         decoded = unquoted(obj)
-        if decoded is None or error.response["Error"]["Code"] not in ("404", "NoSuchKey"):
+        if decoded is None or error.response["Error"]["Code"] not in MISSING_OR_HIDDEN:
             raise
-        return decoded, s3.head_object(Bucket=obj.bucket, Key=decoded.key, VersionId=obj.version_id)
+        try:
+            head = s3.head_object(Bucket=obj.bucket, Key=decoded.key, VersionId=obj.version_id)
+        except s3.exceptions.ClientError:
+            raise error from None
+        return decoded, head
 
 
 def _lock_raw(s3, obj, head, days: int) -> None:
@@ -276,11 +293,32 @@ def _check_input(s3, obj, dataset, run_id, size, refusal, env) -> tuple[dict, di
 
 
 def _dataset_config(s3, bucket: str, dataset: str) -> DatasetConfig:
+    """config/<dataset>.json, or the defaults when there is none.
+
+    Whether it exists is asked of the listing, which the start role may make under
+    config/: a GetObject on a missing key answers 403 to that role, the same answer as a
+    config that exists but cannot be read. A config that exists and cannot be read (its
+    object's KMS key, a bucket policy) stops the run with `dataset_config_unreadable`:
+    running it without the owner's settings would silently ignore them.
+    """
     key = f"config/{dataset}.json"
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1).get("Contents", [])
+    # The exact key sorts before every longer key that starts with it.
+    if not listed or listed[0]["Key"] != key:
+        return DatasetConfig()
     try:
         text = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
-    except s3.exceptions.NoSuchKey:
+    except s3.exceptions.NoSuchKey:  # deleted since it was listed
         return DatasetConfig()
+    except s3.exceptions.ClientError as error:
+        raise StepFailed(
+            code="dataset_config_unreadable",
+            message=f"{key} exists but the start function could not read it "
+            f"({error.response['Error']['Code']}).",
+            fix=DATASET_CONFIG_UNREADABLE,
+            details={"config": key, "error": error.response["Error"]["Code"]},
+            step="config",
+        ) from None
     return DatasetConfig.from_json(text, source=key)
 
 

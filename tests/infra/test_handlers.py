@@ -187,6 +187,89 @@ def test_bad_dataset_config_is_refused(aws):
     assert validation["reason"]["code"] == "bad_hyperparameter"
 
 
+class AsTheStartRoleSeesIt:
+    """S3 as the start role sees it: its s3:ListBucket is limited to prefixes (an
+    `s3:prefix` condition, absent from GetObject and HeadObject), so a missing key is
+    answered 403 AccessDenied, not 404. Keys in `unreadable` are denied although present
+    (an object under another KMS key)."""
+
+    def __init__(self, s3, unreadable: tuple[str, ...] = ()) -> None:
+        self._s3, self._unreadable = s3, set(unreadable)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._s3, name)
+
+    def _check(self, operation: str, Bucket: str, Key: str, **options: Any) -> None:
+        from botocore.exceptions import ClientError
+
+        denied = ClientError(
+            {"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, operation
+        )
+        if Key in self._unreadable:
+            raise denied
+        try:
+            self._s3.head_object(Bucket=Bucket, Key=Key, **options)
+        except ClientError:
+            raise denied from None
+
+    def get_object(self, **request: Any) -> Any:
+        self._check("GetObject", **request)
+        return self._s3.get_object(**request)
+
+    def head_object(self, **request: Any) -> Any:
+        self._check("HeadObject", **request)
+        return self._s3.head_object(**request)
+
+
+def test_start_runs_with_defaults_when_the_dataset_config_is_missing_behind_a_403(aws):
+    event = upload(aws["s3"])
+    answer = cloud.handle_start(
+        event, s3=AsTheStartRoleSeesIt(aws["s3"]), sfn=aws["sfn"], env=aws["env"]
+    )
+    assert answer["started"] is True
+    assert execution_input(aws)["validation"]["status"] == "ok"
+
+
+def test_a_config_that_only_shares_the_name_as_a_prefix_is_not_the_config(aws):
+    aws["s3"].put_object(Bucket=BUCKET, Key=f"config/{DATASET}.json.bak", Body=b"not json")
+    start(aws, upload(aws["s3"]))
+    assert execution_input(aws)["validation"]["status"] == "ok"
+
+
+def test_a_dataset_config_that_cannot_be_read_stops_the_run_clearly(aws):
+    key = f"config/{DATASET}.json"
+    aws["s3"].put_object(Bucket=BUCKET, Key=key, Body=b'{"target_column": "fraud"}')
+    s3 = AsTheStartRoleSeesIt(aws["s3"], unreadable=(key,))
+    cloud.handle_start(upload(aws["s3"]), s3=s3, sfn=aws["sfn"], env=aws["env"])
+    validation = execution_input(aws)["validation"]
+    assert validation["status"] == "refused"
+    reason = validation["reason"]
+    assert (reason["code"], reason["step"]) == ("dataset_config_unreadable", "config")
+    assert reason["details"] == {"config": key, "error": "AccessDenied"}
+
+
+def test_start_finds_a_url_encoded_key_behind_a_403(aws):
+    event = upload(aws["s3"], key="raw/banksim/my file.csv")
+    event["detail"]["object"]["key"] = "raw/banksim/my+file.csv"
+    s3 = AsTheStartRoleSeesIt(aws["s3"])
+    assert cloud.handle_start(event, s3=s3, sfn=aws["sfn"], env=aws["env"])["started"] is True
+    assert execution_input(aws)["key"] == "raw/banksim/my file.csv"
+
+
+def test_start_fails_on_an_object_it_cannot_find_either_way(aws):
+    """Raised, not ignored: the event goes to the dead-letter queue after the retries."""
+    from botocore.exceptions import ClientError
+
+    event = upload(aws["s3"], key="raw/banksim/gone+now.csv")
+    version = event["detail"]["object"]["version-id"]
+    aws["s3"].delete_object(Bucket=BUCKET, Key="raw/banksim/gone+now.csv", VersionId=version)
+    with pytest.raises(ClientError) as raised:
+        cloud.handle_start(
+            event, s3=AsTheStartRoleSeesIt(aws["s3"]), sfn=aws["sfn"], env=aws["env"]
+        )
+    assert raised.value.response["Error"]["Code"] == "AccessDenied"
+
+
 @pytest.mark.parametrize(
     "key",
     ["raw/banksim/", "staging/banksim/run/synthetic.csv", "config/banksim.csv", "rawdata/a.csv"],
