@@ -103,7 +103,6 @@ class PipelineStack(Stack):
                 self,
                 "PrivacyScan",
                 bucket=bucket,
-                enable_session=settings.enable_macie_session,
                 poll_interval=Duration.seconds(settings.macie_poll_seconds),
                 timeout=Duration.minutes(settings.macie_timeout_minutes),
             )

@@ -29,7 +29,7 @@ STOPPED_STATUSES = ("CANCELLED", "USER_PAUSED", "PAUSED")
 
 
 class PrivacyScan(Construct):
-    """Optional Macie session, the e-mail identifier, and the scan's states."""
+    """The e-mail identifier and the scan's states."""
 
     def __init__(
         self,
@@ -37,7 +37,6 @@ class PrivacyScan(Construct):
         construct_id: str,
         *,
         bucket: s3.IBucket,
-        enable_session: bool,
         poll_interval: Duration,
         timeout: Duration,
     ) -> None:
@@ -45,11 +44,8 @@ class PrivacyScan(Construct):
         self.bucket = bucket
         self.poll_interval = poll_interval
         self.max_polls = math.ceil(timeout.to_seconds() / poll_interval.to_seconds())
-        session = None
-        if enable_session:
-            session = macie.CfnSession(
-                self, "Session", status="ENABLED", finding_publishing_frequency="FIFTEEN_MINUTES"
-            )
+        # Macie must be enabled in the account and region before this is created: by its
+        # owners, or by the storage stack (enableMacieSession), which deploys first.
         self.email_identifier = macie.CfnCustomDataIdentifier(
             self,
             "EmailIdentifier",
@@ -57,8 +53,6 @@ class PrivacyScan(Construct):
             description="E-mail addresses (Macie has no managed identifier for them)",
             regex=EMAIL_REGEX,
         )
-        if session is not None:
-            self.email_identifier.add_dependency(session)
 
     def _arn(self, resource: str) -> str:
         return f"arn:{Aws.PARTITION}:macie2:{Aws.REGION}:{Aws.ACCOUNT_ID}:{resource}"

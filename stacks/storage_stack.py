@@ -23,6 +23,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from stacks.macie_session import MacieSession
 from stacks.settings import Settings
 
 
@@ -126,6 +127,10 @@ class StorageStack(Stack):
         self._require_data_key()
         self._acknowledge_notifications_handler()
         self.pseudonymisation_secret = self._pseudonymisation_secret(settings, removal)
+        # Account-wide state: here, with what is kept, never in the stateless stack.
+        self.macie_session = None
+        if settings.enable_macie_session and not settings.skip_macie:
+            self.macie_session = MacieSession(self, "MacieSession")
 
         CfnOutput(self, "DataBucketName", value=self.bucket.bucket_name)
         CfnOutput(self, "DataKeyArn", value=self.key.key_arn)
@@ -257,13 +262,16 @@ class StorageStack(Stack):
         )
 
     def _allow_macie(self, key: kms.Key) -> None:
-        # Macie cannot read SSE-KMS objects unless the key lets its service-linked role
-        # decrypt. The principal is the account, narrowed by the role's ARN: a key policy
-        # that named the role itself would fail to deploy before Macie is enabled.
+        # Macie cannot read SSE-KMS objects unless the key policy itself lets its
+        # service-linked role decrypt: a service-linked role's own policy cannot be
+        # changed, so a statement naming the account root (which only delegates to IAM
+        # policies) grants it nothing. The principal is anyone, narrowed to that role by
+        # its ARN: a key policy naming the role as principal would fail to deploy before
+        # Macie is enabled (the role does not exist yet).
         key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowMacieServiceRoleToDecrypt",
-                principals=[iam.AccountRootPrincipal()],
+                principals=[iam.AnyPrincipal()],
                 actions=["kms:Decrypt"],
                 resources=["*"],
                 conditions={

@@ -376,28 +376,6 @@ def test_variant_skips_macie_uses_flex_and_subscribes_the_email(variant):
     assert "EnableManagedSpotTraining" not in definition
 
 
-def test_macie_session_is_enabled_when_asked_before_the_identifier():
-    from aws_cdk import App, Duration, Stack
-    from aws_cdk import aws_s3 as s3
-
-    from stacks.privacy_scan import PrivacyScan
-
-    stack = Stack(App(), "MacieOnly")
-    PrivacyScan(
-        stack,
-        "Scan",
-        bucket=s3.Bucket.from_bucket_name(stack, "Bucket", "data-bucket"),
-        enable_session=True,
-        poll_interval=Duration.seconds(60),
-        timeout=Duration.minutes(10),
-    )
-    template = Template.from_stack(stack)
-    template.has_resource_properties("AWS::Macie::Session", {"Status": "ENABLED"})
-    template.has_resource(
-        "AWS::Macie::CustomDataIdentifier", {"DependsOn": [Match.string_like_regexp("^Scan")]}
-    )
-
-
 def statements(template: dict, role_prefix: str) -> list[dict[str, Any]]:
     """The policy statements attached to roles whose logical id starts with `role_prefix`,
     resources resolved to sample ARNs."""

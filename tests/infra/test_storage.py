@@ -47,6 +47,9 @@ def test_key_lets_macies_service_linked_role_decrypt(storage):
                         Match.object_like(
                             {
                                 "Sid": "AllowMacieServiceRoleToDecrypt",
+                                # Not the account root: that grants a service-linked role
+                                # nothing (its own policy cannot be changed).
+                                "Principal": {"AWS": "*"},
                                 "Action": "kms:Decrypt",
                                 "Condition": {
                                     "ArnEquals": {
