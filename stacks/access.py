@@ -69,3 +69,37 @@ def grant_prefixes(
             f"Object keys under {prefix} hold the dataset and run id, known only at run "
             f"time; access is limited to the {prefix} prefix.",
         )
+
+
+# Where Macie writes its per-object results (the account's results repository, configured
+# to this prefix of the data bucket: README, "Macie's results").
+MACIE_RESULTS_PREFIX = "macie-results/"
+
+
+def grant_macie_results(role: iam.IRole, bucket: s3.IBucket, key: kms.IKey) -> None:
+    """Read Macie's results and list (never read) the run's cleaned/ objects."""
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=["s3:GetObject"],
+            resources=[bucket.arn_for_objects(f"{MACIE_RESULTS_PREFIX}*")],
+        )
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=["s3:ListBucket"],
+            resources=[bucket.bucket_arn],
+            conditions={"StringLike": {"s3:prefix": ["cleaned/*", f"{MACIE_RESULTS_PREFIX}*"]}},
+        )
+    )
+    # Where the results repository is: no resource scope exists for this action.
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=["macie2:GetClassificationExportConfiguration"], resources=["*"]
+        )
+    )
+    grant_key(role, key, encrypt=False)
+    acknowledge(
+        role,
+        f"AwsSolutions-IAM5[Resource::{BUCKET_REF}/{MACIE_RESULTS_PREFIX}*]",
+        "Macie names its result files per job and object at run time.",
+    )

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 
-from aws_cdk import Aws, Duration
+from aws_cdk import Aws, Duration, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_macie as macie
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_stepfunctions as sfn
@@ -20,6 +21,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from stacks.access import acknowledge
+from stacks.functions import LAMBDA_TRANSIENT_ERRORS
 
 # Macie has no managed identifier for e-mail addresses (FIELD_NOTES).
 EMAIL_REGEX = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
@@ -37,11 +39,13 @@ class PrivacyScan(Construct):
         construct_id: str,
         *,
         bucket: s3.IBucket,
+        results_check: lambda_.IFunction,
         poll_interval: Duration,
         timeout: Duration,
     ) -> None:
         super().__init__(scope, construct_id)
         self.bucket = bucket
+        self.results_check = results_check
         self.poll_interval = poll_interval
         self.max_polls = math.ceil(timeout.to_seconds() / poll_interval.to_seconds())
         # Macie must be enabled in the account and region before this is created: by its
@@ -248,6 +252,29 @@ class PrivacyScan(Construct):
         )
         caught(list_findings, "Listing Macie findings failed")
 
+        # The job's status reports only account- and bucket-level errors: whether Macie
+        # read each object whole is in its per-object results (synthpipe.macie_results).
+        check_results = tasks.LambdaInvoke(
+            self,
+            "CheckResults",
+            state_name="Check Macie results",
+            comment="Every non-empty cleaned object has a COMPLETE result of this job",
+            lambda_function=self.results_check,
+            payload_response_only=True,
+            retry_on_service_exceptions=False,
+            # It waits up to 5 minutes for results that land after the job completed.
+            task_timeout=sfn.Timeout.duration(Duration.minutes(10)),
+            result_path="$.macieResults",
+        )
+        check_results.add_retry(
+            errors=LAMBDA_TRANSIENT_ERRORS,
+            interval=Duration.seconds(2),
+            max_attempts=4,
+            backoff_rate=2,
+            jitter_strategy=sfn.JitterType.FULL,
+        )
+        caught(check_results, "Checking Macie results failed")
+
         self.passed = sfn.Pass(
             self,
             "Passed",
@@ -257,9 +284,11 @@ class PrivacyScan(Construct):
                 "jobId": sfn.JsonPath.string_at("$.macie.jobId"),
                 "findings": 0,
                 "objectsInScope": sfn.JsonPath.number_at("$.cleanedObjects.keyCount"),
+                "objectsRead": sfn.JsonPath.number_at("$.macieResults.objectsRead"),
             },
             result_path=result_path,
         )
+        check_results.next(self.passed)
 
         nothing = failed(
             "Nothing classified",
@@ -298,7 +327,7 @@ class PrivacyScan(Construct):
         list_findings.next(
             sfn.Choice(self, "AnyFinding", state_name="Personal data found?")
             .when(sfn.Condition.is_present("$.macieFindings.findingIds[0]"), pii)
-            .otherwise(self.passed)
+            .otherwise(check_results)
         )
         completed = (
             sfn.Choice(self, "RunErrors", state_name="Macie read every object?")
@@ -325,6 +354,12 @@ class PrivacyScan(Construct):
 
     def acknowledge_findings(self, role: iam.IRole) -> None:
         """Acknowledge the wildcards the scan's statements need, on the state machine role."""
+        function = self.results_check.node.default_child
+        acknowledge(
+            role,
+            f"AwsSolutions-IAM5[Resource::<{Stack.of(self).get_logical_id(function)}.Arn>:*]",
+            "LambdaInvoke's grant covers the function's versions and aliases (ARN:*).",
+        )
         arn = "arn:<AWS::Partition>:macie2:<AWS::Region>:<AWS::AccountId>"
         acknowledge(
             role,

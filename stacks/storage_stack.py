@@ -23,6 +23,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from stacks.access import MACIE_RESULTS_PREFIX
 from stacks.macie_session import MacieSession
 from stacks.settings import Settings
 
@@ -124,6 +125,8 @@ class StorageStack(Stack):
         )
 
         self._protect_raw(settings)
+        if not settings.skip_macie:
+            self._allow_macie_results()
         self._require_data_key()
         self._acknowledge_notifications_handler()
         self.pseudonymisation_secret = self._pseudonymisation_secret(settings, removal)
@@ -284,6 +287,51 @@ class StorageStack(Stack):
             )
         )
 
+    def _allow_macie_results(self) -> None:
+        """Macie may write its per-object results under macie-results/ (the account's
+        results repository, configured there once: README), encrypted with the data key.
+        The pipeline reads them to tell a scan that read every object from one that
+        skipped some (synthpipe.macie_results)."""
+        conditions = {
+            "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+            "ArnLike": {
+                "aws:SourceArn": [
+                    f"arn:{Aws.PARTITION}:macie2:{Aws.REGION}:{Aws.ACCOUNT_ID}:"
+                    "export-configuration:*",
+                    f"arn:{Aws.PARTITION}:macie2:{Aws.REGION}:{Aws.ACCOUNT_ID}:"
+                    "classification-job/*",
+                ]
+            },
+        }
+        macie = iam.ServicePrincipal("macie.amazonaws.com")
+        self.bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowMacieToWriteResults",
+                principals=[macie],
+                actions=["s3:PutObject"],
+                resources=[self.bucket.arn_for_objects(f"{MACIE_RESULTS_PREFIX}*")],
+                conditions=conditions,
+            )
+        )
+        self.bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowMacieToLocateTheBucket",
+                principals=[macie],
+                actions=["s3:GetBucketLocation"],
+                resources=[self.bucket.bucket_arn],
+                conditions=conditions,
+            )
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowMacieToEncryptResults",
+                principals=[macie],
+                actions=["kms:GenerateDataKey", "kms:Encrypt"],
+                resources=["*"],
+                conditions=conditions,
+            )
+        )
+
     def _allow_logs_and_alarms(self, key: kms.Key) -> None:
         # The pipeline's log groups are encrypted with this key.
         key.add_to_resource_policy(
@@ -348,6 +396,15 @@ def lifecycle_rules(settings: Settings) -> list[s3.LifecycleRule]:
                 id=f"expire-{prefix.rstrip('/')}", prefix=prefix, expiration=Duration.days(days)
             )
         )
+    # Macie's per-object results (no data values; audit records of each scan): kept as
+    # long as the inputs they vouch for.
+    rules.append(
+        s3.LifecycleRule(
+            id="expire-macie-results",
+            prefix=MACIE_RESULTS_PREFIX,
+            expiration=Duration.days(settings.raw_retention_days),
+        )
+    )
     rules.append(
         s3.LifecycleRule(
             id="expire-quarantine",

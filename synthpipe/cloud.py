@@ -15,12 +15,13 @@ import os
 import platform
 import re
 import sys
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from synthpipe import __version__
+from synthpipe import __version__, macie_results
 from synthpipe.dataset_config import DatasetConfig
 from synthpipe.errors import InputRefused, PipelineError, StepFailed
 from synthpipe.evaluate.gate import Thresholds
@@ -343,6 +344,45 @@ def _thresholds(env, config: DatasetConfig) -> dict[str, float]:
     values = dict(json.loads(env.get("THRESHOLDS") or "{}")) | config.thresholds
     Thresholds.from_settings(values, step="config")
     return values
+
+
+# --- macie results ------------------------------------------------------------------------
+
+
+def handle_macie_results(
+    state: dict[str, Any], *, s3=None, macie=None, env=None, sleep=time.sleep
+) -> dict[str, Any]:
+    """Macie's per-object results for the run's job: every object read whole, or a code.
+
+    The job's status reports only account- and bucket-level errors; an object Macie
+    skipped shows only here (synthpipe.macie_results).
+    """
+    _setup_logging()
+    env = os.environ if env is None else env
+    try:
+        coverage = macie_results.check(
+            s3 or _client("s3"),
+            macie or _client("macie2"),
+            bucket=state["bucket"],
+            cleaned_prefix=state["paths"]["cleanedPrefix"],
+            job_id=state["macie"]["jobId"],
+            account=env["ACCOUNT_ID"],
+            region=env["AWS_REGION"],
+            sleep=sleep,
+        )
+    except PipelineError as error:
+        # Counts and Macie's reason codes only; the function's error carries the code.
+        log_event(log, "macie.results", logging.WARNING, code=error.code, **error.details)
+        raise
+    log_event(
+        log,
+        "macie.results",
+        dataset=state.get("dataset"),
+        run_id=state.get("runId"),
+        objects=coverage.objects,
+        results=coverage.results,
+    )
+    return {"objectsRead": coverage.objects, "results": coverage.results}
 
 
 # --- quarantine --------------------------------------------------------------------------

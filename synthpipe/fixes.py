@@ -19,3 +19,9 @@ DATASET_CONFIG_UNREADABLE = (
     "default, the data key, applies), or check that no policy keeps the start function's "
     "role from reading config/; then upload the data file again."
 )
+MACIE_RESULTS_REPOSITORY = (
+    "Configure Macie's results repository once per account and region: aws macie2 "
+    "put-classification-export-configuration --configuration 's3Destination={bucketName="
+    "<DataBucketName>,keyPrefix=macie-results/,kmsKeyArn=<DataKeyArn>}' (outputs of the "
+    "storage stack); or deploy with skipMacie=true. Then upload the file again."
+)

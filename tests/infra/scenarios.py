@@ -110,6 +110,7 @@ HAPPY: dict[str, list[dict[str, Any]]] = {
         ok({"JobId": JOB_ID, "JobStatus": "COMPLETE", "LastRunErrorStatus": {"Code": "NONE"}}),
     ],
     "List Macie findings": [ok({"FindingIds": []})],
+    "Check Macie results": [ok({"objectsRead": 4, "results": 4})],
     "Cancel Macie job": [ok({})],
     "Train": [
         ok(

@@ -32,6 +32,7 @@ HAPPY_TASKS = [
     "Describe Macie job",
     "Describe Macie job",
     "List Macie findings",
+    "Check Macie results",
     "Train",
     "Generate",
     "Gate",
@@ -108,6 +109,25 @@ SCENARIOS: dict[str, dict[str, Any]] = {
                     ok({"JobStatus": "COMPLETE", "LastRunErrorStatus": {"Code": "ERROR"}})
                 ],
                 "Quarantine": reason("verify", "nothing_classified"),
+            }
+        )
+    },
+    "macie_skipped_objects": {
+        "handlers": handlers(
+            {
+                # The job was COMPLETE without errors or findings; its results say otherwise.
+                "Check Macie results": [
+                    fail(
+                        "CodedFailure",
+                        json.dumps(
+                            {
+                                "errorType": "CodedFailure",
+                                "errorMessage": "synthpipe:macie_objects_skipped",
+                            }
+                        ),
+                    )
+                ],
+                "Quarantine": reason("verify", "macie_objects_skipped"),
             }
         )
     },
@@ -243,6 +263,7 @@ def test_happy_path_runs_every_step_in_order_and_publishes(runs, definition):
         "jobId": "0123456789abcdef0123456789abcdef",
         "findings": 0,
         "objectsInScope": 4,
+        "objectsRead": 4,
     }
     assert run["output"]["verify"] == {
         "jobName": "synthpipe-verify-20261123T071500Z-1a2b3c4d",
@@ -463,3 +484,30 @@ def test_skip_macie_variant_still_runs_our_verify_before_training(variant):
     stopped = runs["skip_pii"]
     assert stopped["status"] == "FAILED" and stopped["error"] == "pii_found"
     assert "Macie skipped" not in stopped["states"] and stopped["calls"]["Train"] == []
+
+
+def test_objects_macie_skipped_stop_the_run_before_training(runs):
+    run = runs["macie_skipped_objects"]
+    assert run["status"] == "FAILED"
+    assert "Checking Macie results failed" in run["states"]
+    failure = failure_of(run)
+    assert (failure["step"], failure["Error"]) == ("verify", "CodedFailure")
+    assert "synthpipe:macie_objects_skipped" in failure["Cause"]
+    assert run["calls"]["Train"] == [] and "Privacy scan passed" not in run["states"]
+    (call,) = run["calls"]["Check Macie results"]
+    assert call["macie"]["jobId"] == "0123456789abcdef0123456789abcdef"
+
+
+def test_a_skipped_object_reaches_the_reason_as_its_code():
+    from synthpipe import cloud
+
+    state = {
+        "failure": {
+            "step": "verify",
+            "Error": "CodedFailure",
+            "Cause": json.dumps({"errorMessage": "synthpipe:macie_objects_skipped"}),
+        }
+    }
+    error = cloud.failure_error(state)
+    assert error.code == "macie_objects_skipped"
+    assert "SKIPPED or PARTIAL" in error.message and "decrypt" in error.fix

@@ -77,6 +77,7 @@ def test_bundle_holds_the_handlers_the_package_and_the_detectors_modules(bundle)
         "faker",
         "gate.py",
         "idna",
+        "macie_results.py",
         "notify.py",
         "phonenumbers",
         "publish.py",

@@ -237,6 +237,7 @@ def test_functions_run_the_newest_python_with_tracing_and_json_logs(synthesized)
         "Publish",
         "Quarantine",
         "Notify",
+        "MacieResults",
     }
     for function in functions.values():
         props = function["Properties"]
@@ -253,7 +254,7 @@ def test_no_role_uses_an_aws_managed_policy(synthesized):
 
 def test_log_groups_are_kms_encrypted(synthesized):
     groups = resources(synthesized.pipeline, "AWS::Logs::LogGroup")
-    assert len(groups) == 6
+    assert len(groups) == 7  # 6 functions and the state machine
     for group in groups.values():
         assert "KmsKeyId" in group["Properties"]
         assert group["Properties"]["RetentionInDays"] == 90
