@@ -165,6 +165,32 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             }
         )
     },
+    "train_rejected": {
+        # How Step Functions names SageMaker's ValidationException (undeclared in its model).
+        "handlers": handlers(
+            {
+                "Train": [
+                    fail(
+                        "SageMaker.AmazonSageMakerException",
+                        "1 validation error detected (Service: AmazonSageMaker; Status Code: "
+                        "400; Error Code: ValidationException)",
+                    ),
+                    *handlers()["Train"],
+                ],
+                "Quarantine": reason("train", "train_failed"),
+            }
+        )
+    },
+    "train_capacity_then_ok": {
+        "handlers": handlers(
+            {
+                "Train": [
+                    fail("SageMaker.ResourceLimitExceededException"),
+                    *handlers()["Train"],
+                ]
+            }
+        )
+    },
     "training_failure": {
         "handlers": handlers(
             {
@@ -511,3 +537,26 @@ def test_a_skipped_object_reaches_the_reason_as_its_code():
     error = cloud.failure_error(state)
     assert error.code == "macie_objects_skipped"
     assert "SKIPPED or PARTIAL" in error.message and "decrypt" in error.fix
+
+
+def test_a_job_sagemaker_rejects_is_not_retried(runs):
+    """Validation and permission errors arrive as AmazonSageMakerException: a retry would
+    fail the same way, or meet the job it may have created under the same name."""
+    run = runs["train_rejected"]
+    assert run["status"] == "FAILED"
+    assert len(run["calls"]["Train"]) == 1
+    assert failure_of(run)["Error"] == "SageMaker.AmazonSageMakerException"
+
+
+def test_a_job_refused_for_capacity_is_retried_under_its_name(runs):
+    run = runs["train_capacity_then_ok"]
+    assert run["status"] == "SUCCEEDED"
+    first, second = run["calls"]["Train"]
+    assert first["TrainingJobName"] == second["TrainingJobName"]
+
+
+def test_no_sagemaker_job_retries_an_undeclared_sagemaker_error(definition):
+    for name in ("Verify", "Train", "Generate"):
+        retried = {e for r in definition["States"][name]["Retry"] for e in r["ErrorEquals"]}
+        assert "SageMaker.AmazonSageMakerException" not in retried
+        assert "States.ALL" not in retried and "States.TaskFailed" not in retried
