@@ -37,6 +37,10 @@ def test_above_the_cap_a_seeded_sample_of_about_the_cap_is_read(big):
     assert 3_600 <= len(first) <= 4_400
     assert first.attrs[ROWS_TOTAL] == 20_000
     pd.testing.assert_frame_equal(first, again)
+    # Each row keeps its position in the whole table (the evaluation drops the holdout's
+    # index from the cleaned rows to find the training rows).
+    whole = pd.read_parquet(data)[columns]
+    pd.testing.assert_frame_equal(first, whole.loc[first.index], check_index_type=False)
     # A uniform sample keeps the class rates.
     assert first["fraud"].mean() == pytest.approx(frame["fraud"].mean(), abs=0.01)
 

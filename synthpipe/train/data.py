@@ -125,13 +125,18 @@ def load_table(
             step=STEP,
         )
     wanted = columns or [c.name for c in schema.kept()]
+    positions = None
     if max_rows is None or total <= max_rows:
         tables = [part.read(columns=wanted) for part in parts]
     else:
-        tables = _sample(parts, wanted, max_rows / total, seed)
+        tables, positions = _sample(parts, wanted, max_rows / total, seed)
     table = pa.concat_tables(tables, promote_options="default")
     frame = table.to_pandas()
     del table, tables
+    if positions is not None:
+        # Each row keeps its position in the whole table: the evaluation takes the
+        # training rows as the cleaned rows without the holdout's index.
+        frame.index = pd.Index(positions)
     for col in schema.kept():
         if col.name in frame.columns and col.type in ("date", "timestamp"):
             frame[col.name] = as_datetime_ns(frame[col.name])
@@ -141,16 +146,21 @@ def load_table(
 
 def _sample(
     parts: list[pq.ParquetFile], columns: list[str], share: float, seed: int
-) -> list[pa.Table]:
-    """Each row kept with probability `share` (seeded), one batch at a time."""
+) -> tuple[list[pa.Table], np.ndarray]:
+    """Each row kept with probability `share` (seeded), one batch at a time; with the
+    kept rows' positions in the whole table (files in order)."""
     rng = np.random.default_rng(seed)
-    kept = []
+    kept, positions, offset = [], [], 0
     for part in parts:
         for batch in part.iter_batches(batch_size=BATCH_ROWS, columns=columns):
             mask = rng.random(batch.num_rows) < share
             if mask.any():
                 kept.append(pa.Table.from_batches([batch.filter(pa.array(mask))]))
-    return kept or [parts[0].schema_arrow.empty_table().select(columns)]
+                positions.append(offset + np.flatnonzero(mask))
+            offset += batch.num_rows
+    if not kept:
+        return [parts[0].schema_arrow.empty_table().select(columns)], np.array([], dtype=int)
+    return kept, np.concatenate(positions)
 
 
 def as_datetime_ns(series: pd.Series) -> pd.Series:
