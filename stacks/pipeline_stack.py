@@ -97,8 +97,18 @@ class PipelineStack(Stack):
             timeout=Duration.minutes(settings.glue_timeout_minutes),
             limits=limits,
         )
-        privacy_scan = macie_results = None
+        privacy_scan = macie_results = macie_setup = None
         if not settings.skip_macie:
+            macie_setup = PipelineFunction(
+                self,
+                "MacieSetup",
+                handler="macie_setup",
+                description="synthpipe: Macie enabled? the e-mail identifier, made once",
+                key=key,
+                log_retention=retention,
+                removal_policy=removal,
+                environment={},
+            )
             macie_results = PipelineFunction(
                 self,
                 "MacieResults",
@@ -115,6 +125,7 @@ class PipelineStack(Stack):
                 self,
                 "PrivacyScan",
                 bucket=bucket,
+                setup=macie_setup.function,
                 results_check=macie_results.function,
                 poll_interval=Duration.seconds(settings.macie_poll_seconds),
                 timeout=Duration.minutes(settings.macie_timeout_minutes),
@@ -215,8 +226,29 @@ class PipelineStack(Stack):
             delete=("cleaned/", INPUT_COPIES),
         )
         grant_prefixes(verify.role, bucket, key, read=("cleaned/",))
-        if macie_results is not None:
+        if macie_results is not None and macie_setup is not None:
             grant_macie_results(macie_results.role, bucket, key)
+            # Reading the session and listing identifiers support no resource scope.
+            macie_setup.role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["macie2:GetMacieSession", "macie2:ListCustomDataIdentifiers"],
+                    resources=["*"],
+                )
+            )
+            identifiers = (
+                f"arn:{Aws.PARTITION}:macie2:{Aws.REGION}:{Aws.ACCOUNT_ID}:custom-data-identifier/*"
+            )
+            macie_setup.role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["macie2:CreateCustomDataIdentifier"], resources=[identifiers]
+                )
+            )
+            acknowledge(
+                macie_setup.role,
+                "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:macie2:<AWS::Region>:"
+                "<AWS::AccountId>:custom-data-identifier/*]",
+                "Macie gives a custom identifier its id when it is created.",
+            )
         grant_prefixes(
             training.role,
             bucket,

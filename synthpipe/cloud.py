@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from synthpipe import __version__, macie_results
+from synthpipe import __version__, macie_identifier, macie_results
 from synthpipe.dataset_config import DatasetConfig
 from synthpipe.errors import InputRefused, PipelineError, StepFailed
 from synthpipe.evaluate.gate import Thresholds
@@ -344,6 +344,17 @@ def _thresholds(env, config: DatasetConfig) -> dict[str, float]:
     values = dict(json.loads(env.get("THRESHOLDS") or "{}")) | config.thresholds
     Thresholds.from_settings(values, step="config")
     return values
+
+
+# --- macie setup ----------------------------------------------------------------------------
+
+
+def handle_macie_setup(state: dict[str, Any], *, macie=None) -> dict[str, Any]:
+    """Before a Macie scan: Macie is enabled, and the e-mail identifier exists (its id)."""
+    _setup_logging()
+    identifier = macie_identifier.ensure_email_identifier(macie or _client("macie2"))
+    log_event(log, "macie.setup", run_id=state.get("runId"), identifier=identifier)
+    return {"identifierId": identifier}
 
 
 # --- macie results ------------------------------------------------------------------------

@@ -20,6 +20,8 @@ MESSAGES = {
     "unreadable_object": "An object of the cleaned output could not be read, so it was not "
     "verified.",
     "verify_failed": "The pipeline's own privacy scan did not finish, so nothing was verified.",
+    "macie_not_enabled": "Amazon Macie is not enabled (or is paused) in this account and "
+    "region, so the Macie scan could not run.",
     "macie_objects_skipped": "Macie could not read some objects of the cleaned output whole "
     "(its per-object results say SKIPPED or PARTIAL), so they were not verified.",
     "macie_results_missing": "Macie recorded no result for some objects of the cleaned "
@@ -50,6 +52,10 @@ FIXES = {
         "Macie did not finish in time; raise macieTimeoutMinutes, or upload again later."
     ),
     "macie_job_stopped": "Someone cancelled or paused the Macie job; upload the file again.",
+    "macie_not_enabled": (
+        "Enable Macie (aws macie2 enable-macie, or deploy with -c enableMacieSession=true), "
+        "or deploy with -c skipMacie=true; then upload the file again."
+    ),
     "macie_objects_skipped": (
         "The function's log (macie.results) gives Macie's reasons: PERMISSION_DENIED or "
         "INVALID_ENCRYPTION mean the data key's policy must let Macie's service-linked role "

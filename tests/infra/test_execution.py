@@ -27,6 +27,7 @@ RUNNER = REPO / "tests" / "statemachine" / "run.mjs"
 HAPPY_TASKS = [
     "Prepare",
     "Verify",
+    "Prepare Macie",
     "List cleaned objects",
     "Start Macie job",
     "Describe Macie job",
@@ -109,6 +110,19 @@ SCENARIOS: dict[str, dict[str, Any]] = {
                     ok({"JobStatus": "COMPLETE", "LastRunErrorStatus": {"Code": "ERROR"}})
                 ],
                 "Quarantine": reason("verify", "nothing_classified"),
+            }
+        )
+    },
+    "macie_not_enabled": {
+        "handlers": handlers(
+            {
+                "Prepare Macie": [
+                    fail(
+                        "CodedFailure",
+                        json.dumps({"errorMessage": "synthpipe:macie_not_enabled"}),
+                    )
+                ],
+                "Quarantine": reason("verify", "macie_not_enabled"),
             }
         )
     },
@@ -560,3 +574,15 @@ def test_no_sagemaker_job_retries_an_undeclared_sagemaker_error(definition):
         retried = {e for r in definition["States"][name]["Retry"] for e in r["ErrorEquals"]}
         assert "SageMaker.AmazonSageMakerException" not in retried
         assert "States.ALL" not in retried and "States.TaskFailed" not in retried
+
+
+def test_a_run_where_macie_is_off_stops_before_any_macie_job(runs):
+    run = runs["macie_not_enabled"]
+    assert run["status"] == "FAILED" and "Preparing Macie failed" in run["states"]
+    assert "synthpipe:macie_not_enabled" in failure_of(run)["Cause"]
+    assert run["calls"]["Start Macie job"] == [] and run["calls"]["Train"] == []
+
+
+def test_the_macie_job_uses_the_identifier_the_run_prepared(runs):
+    (call,) = runs["happy"]["calls"]["Start Macie job"]
+    assert call["CustomDataIdentifierIds"] == ["0e1f2a3b-4c5d-6e7f-8091-a2b3c4d5e6f7"]
