@@ -44,7 +44,12 @@ def grant_prefixes(
     write: tuple[str, ...] = (),
     delete: tuple[str, ...] = (),
 ) -> None:
-    """Object access under `prefixes` (e.g. "raw/"), listing limited to the same prefixes."""
+    """Object access under `prefixes` (e.g. "raw/"), listing limited to the same prefixes.
+
+    With listing limited by `s3:prefix` (a key a GetObject or HeadObject request lacks),
+    S3 answers a missing object with 403, not 404: code that asks "is it there?" tells
+    the two apart with the listing (synthpipe.storage.is_missing), never by the error.
+    """
     prefixes = sorted(set(read) | set(write) | set(delete))
     for actions, scoped in ((READ, read), (WRITE, write), (DELETE, delete)):
         if scoped:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from synthpipe import __version__, macie_identifier, macie_results
+from synthpipe import __version__, macie_identifier, macie_results, storage
 from synthpipe.dataset_config import DatasetConfig
 from synthpipe.errors import InputRefused, PipelineError, StepFailed
 from synthpipe.evaluate.gate import Thresholds
@@ -296,22 +296,18 @@ def _check_input(s3, obj, dataset, run_id, size, refusal, env) -> tuple[dict, di
 def _dataset_config(s3, bucket: str, dataset: str) -> DatasetConfig:
     """config/<dataset>.json, or the defaults when there is none.
 
-    Whether it exists is asked of the listing, which the start role may make under
-    config/: a GetObject on a missing key answers 403 to that role, the same answer as a
-    config that exists but cannot be read. A config that exists and cannot be read (its
+    A GetObject on a missing key answers 403 to the start role (its listing is limited to
+    prefixes), the same answer as a config that exists but cannot be read: the listing
+    tells them apart (storage.is_missing). A config that exists and cannot be read (its
     object's KMS key, a bucket policy) stops the run with `dataset_config_unreadable`:
     running it without the owner's settings would silently ignore them.
     """
     key = f"config/{dataset}.json"
-    listed = s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1).get("Contents", [])
-    # The exact key sorts before every longer key that starts with it.
-    if not listed or listed[0]["Key"] != key:
-        return DatasetConfig()
     try:
         text = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
-    except s3.exceptions.NoSuchKey:  # deleted since it was listed
-        return DatasetConfig()
     except s3.exceptions.ClientError as error:
+        if storage.is_missing(s3, bucket, key, error):
+            return DatasetConfig()
         raise StepFailed(
             code="dataset_config_unreadable",
             message=f"{key} exists but the start function could not read it "
@@ -589,7 +585,9 @@ def _gate(state: dict[str, Any], s3) -> dict[str, Any]:
     key = _key(state["paths"]["staging"]) + "report.json"
     try:
         report = json.loads(s3.get_object(Bucket=state["bucket"], Key=key)["Body"].read())
-    except s3.exceptions.NoSuchKey:
+    except s3.exceptions.ClientError as error:
+        if not storage.is_missing(s3, state["bucket"], key, error):
+            raise
         return _gate_failed(None, [], "no_report", "The evaluation wrote no report.json.")
     except ValueError:
         return _gate_failed(None, [], "no_report", "report.json is not valid JSON.")
@@ -647,7 +645,9 @@ def handle_publish(state: dict[str, Any], *, s3=None) -> dict[str, Any]:
 def _read_json(s3, bucket: str, key: str) -> Any:
     try:
         return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
-    except s3.exceptions.NoSuchKey:
+    except s3.exceptions.ClientError as error:
+        if not storage.is_missing(s3, bucket, key, error):
+            raise
         return None
 
 
