@@ -92,10 +92,15 @@ def write_json(path: str, payload: Any) -> None:
 def exists(path: str) -> bool:
     if is_s3(path):
         bucket, key = _split_s3(path)
+        client = _s3()
         try:
-            _s3().head_object(Bucket=bucket, Key=key)
-        except Exception:  # botocore's ClientError 404, or no access: both mean "not there"
-            return False
+            client.head_object(Bucket=bucket, Key=key)
+        except client.exceptions.ClientError as error:
+            # Only "not found" means absent: an object that is there but cannot be read
+            # (another KMS key, a policy) raises, never silently counts as no object.
+            if is_missing(client, bucket, key, error):
+                return False
+            raise
         return True
     return Path(path).exists()
 

@@ -851,3 +851,20 @@ def test_an_object_that_exists_but_is_denied_is_not_taken_for_absent(aws):
     assert storage.is_missing(aws["s3"], BUCKET, "synthetic/x/manifest.js", denied)
     throttled = ClientError({"Error": {"Code": "SlowDown"}}, "HeadObject")
     assert not storage.is_missing(aws["s3"], BUCKET, "synthetic/y/manifest.json", throttled)
+
+
+def test_exists_says_no_only_for_a_missing_object(aws, monkeypatch):
+    """Prepare reads the dataset config only if it exists: an object there but denied
+    must not read as "no config" (the owner's drop_columns would be ignored)."""
+    from botocore.exceptions import ClientError
+
+    from synthpipe import storage
+
+    key = f"config/{DATASET}.json"
+    aws["s3"].put_object(Bucket=BUCKET, Key=key, Body=b"{}")
+    monkeypatch.setattr(storage, "_s3", lambda: AsAPipelineRoleSeesIt(aws["s3"]))
+    assert storage.exists(f"s3://{BUCKET}/{key}")
+    assert not storage.exists(f"s3://{BUCKET}/config/other.json")
+    monkeypatch.setattr(storage, "_s3", lambda: AsAPipelineRoleSeesIt(aws["s3"], (key,)))
+    with pytest.raises(ClientError):
+        storage.exists(f"s3://{BUCKET}/{key}")
