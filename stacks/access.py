@@ -44,7 +44,12 @@ def grant_prefixes(
     write: tuple[str, ...] = (),
     delete: tuple[str, ...] = (),
 ) -> None:
-    """Object access under `prefixes` (e.g. "raw/"), listing limited to the same prefixes."""
+    """Object access under `prefixes` (e.g. "raw/"), listing limited to the same prefixes.
+
+    With listing limited by `s3:prefix` (a key a GetObject or HeadObject request lacks),
+    S3 answers a missing object with 403, not 404: code that asks "is it there?" tells
+    the two apart with the listing (synthpipe.storage.is_missing), never by the error.
+    """
     prefixes = sorted(set(read) | set(write) | set(delete))
     for actions, scoped in ((READ, read), (WRITE, write), (DELETE, delete)):
         if scoped:
@@ -69,3 +74,37 @@ def grant_prefixes(
             f"Object keys under {prefix} hold the dataset and run id, known only at run "
             f"time; access is limited to the {prefix} prefix.",
         )
+
+
+# Where Macie writes its per-object results (the account's results repository, configured
+# to this prefix of the data bucket: README, "Macie's results").
+MACIE_RESULTS_PREFIX = "macie-results/"
+
+
+def grant_macie_results(role: iam.IRole, bucket: s3.IBucket, key: kms.IKey) -> None:
+    """Read Macie's results and list (never read) the run's cleaned/ objects."""
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=["s3:GetObject"],
+            resources=[bucket.arn_for_objects(f"{MACIE_RESULTS_PREFIX}*")],
+        )
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=["s3:ListBucket"],
+            resources=[bucket.bucket_arn],
+            conditions={"StringLike": {"s3:prefix": ["cleaned/*", f"{MACIE_RESULTS_PREFIX}*"]}},
+        )
+    )
+    # Where the results repository is: no resource scope exists for this action.
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=["macie2:GetClassificationExportConfiguration"], resources=["*"]
+        )
+    )
+    grant_key(role, key, encrypt=False)
+    acknowledge(
+        role,
+        f"AwsSolutions-IAM5[Resource::{BUCKET_REF}/{MACIE_RESULTS_PREFIX}*]",
+        "Macie names its result files per job and object at run time.",
+    )

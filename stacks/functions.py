@@ -18,6 +18,13 @@ from stacks.access import acknowledge
 from stacks.bundling import lambda_code
 
 RUNTIME = lambda_.Runtime.PYTHON_3_14
+# What a LambdaInvoke task retries: the Lambda service's hiccups, never the handler's error.
+LAMBDA_TRANSIENT_ERRORS = [
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+]
 
 
 class PipelineFunction(Construct):

@@ -16,7 +16,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from stacks.access import acknowledge, grant_key, grant_prefixes
+from stacks.access import acknowledge, grant_key, grant_macie_results, grant_prefixes
 from stacks.functions import PipelineFunction
 from stacks.monitoring import Monitoring
 from stacks.notifications import Notifications
@@ -97,13 +97,36 @@ class PipelineStack(Stack):
             timeout=Duration.minutes(settings.glue_timeout_minutes),
             limits=limits,
         )
-        privacy_scan = None
+        privacy_scan = macie_results = macie_setup = None
         if not settings.skip_macie:
+            macie_setup = PipelineFunction(
+                self,
+                "MacieSetup",
+                handler="macie_setup",
+                description="synthpipe: Macie enabled? the e-mail identifier, made once",
+                key=key,
+                log_retention=retention,
+                removal_policy=removal,
+                environment={},
+            )
+            macie_results = PipelineFunction(
+                self,
+                "MacieResults",
+                handler="macie_results",
+                description="synthpipe: did Macie read every cleaned object? (its results)",
+                key=key,
+                log_retention=retention,
+                removal_policy=removal,
+                environment={"ACCOUNT_ID": Aws.ACCOUNT_ID},
+                # Results can land after the job completes: it looks again for 5 minutes.
+                timeout=Duration.minutes(8),
+            )
             privacy_scan = PrivacyScan(
                 self,
                 "PrivacyScan",
                 bucket=bucket,
-                enable_session=settings.enable_macie_session,
+                setup=macie_setup.function,
+                results_check=macie_results.function,
                 poll_interval=Duration.seconds(settings.macie_poll_seconds),
                 timeout=Duration.minutes(settings.macie_timeout_minutes),
             )
@@ -203,6 +226,29 @@ class PipelineStack(Stack):
             delete=("cleaned/", INPUT_COPIES),
         )
         grant_prefixes(verify.role, bucket, key, read=("cleaned/",))
+        if macie_results is not None and macie_setup is not None:
+            grant_macie_results(macie_results.role, bucket, key)
+            # Reading the session and listing identifiers support no resource scope.
+            macie_setup.role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["macie2:GetMacieSession", "macie2:ListCustomDataIdentifiers"],
+                    resources=["*"],
+                )
+            )
+            identifiers = (
+                f"arn:{Aws.PARTITION}:macie2:{Aws.REGION}:{Aws.ACCOUNT_ID}:custom-data-identifier/*"
+            )
+            macie_setup.role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["macie2:CreateCustomDataIdentifier"], resources=[identifiers]
+                )
+            )
+            acknowledge(
+                macie_setup.role,
+                "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:macie2:<AWS::Region>:"
+                "<AWS::AccountId>:custom-data-identifier/*]",
+                "Macie gives a custom identifier its id when it is created.",
+            )
         grant_prefixes(
             training.role,
             bucket,

@@ -9,7 +9,7 @@ version (`--version_id`) through its own copy under `staging/<dataset>/<run_id>/
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Duration, Token
+from aws_cdk import Aws, Duration, RemovalPolicy, Token
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -68,6 +68,9 @@ class Prepare(Construct):
             cloud_watch_encryption=glue.CloudWatchEncryption.kms(key),
             job_bookmarks_encryption=glue.JobBookmarksEncryption.client_side_kms(key),
         )
+        # It holds no data, and its name is fixed (Glue requires one): kept on destroy, it
+        # would make the next deploy of this stack fail with AlreadyExists.
+        security.apply_removal_policy(RemovalPolicy.DESTROY)
         job_class = glue.PySparkFlexEtlJob if flex else glue.PySparkEtlJob
         self.job = job_class(
             self,

@@ -11,25 +11,24 @@ from __future__ import annotations
 
 import math
 
-from aws_cdk import Aws, Duration
+from aws_cdk import Aws, Duration, Stack
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_macie as macie
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from stacks.access import acknowledge
+from stacks.functions import LAMBDA_TRANSIENT_ERRORS
 
-# Macie has no managed identifier for e-mail addresses (FIELD_NOTES).
-EMAIL_REGEX = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 MACIE_TRANSIENT_ERRORS = ["Macie2.ThrottlingException", "Macie2.InternalServerException"]
 S3_TRANSIENT_ERRORS = ["S3.SdkClientException", "S3.S3Exception"]
 STOPPED_STATUSES = ("CANCELLED", "USER_PAUSED", "PAUSED")
 
 
 class PrivacyScan(Construct):
-    """Optional Macie session, the e-mail identifier, and the scan's states."""
+    """The scan's states: Macie checked, a job over the run's cleaned/ prefix, its results."""
 
     def __init__(
         self,
@@ -37,28 +36,17 @@ class PrivacyScan(Construct):
         construct_id: str,
         *,
         bucket: s3.IBucket,
-        enable_session: bool,
+        setup: lambda_.IFunction,
+        results_check: lambda_.IFunction,
         poll_interval: Duration,
         timeout: Duration,
     ) -> None:
         super().__init__(scope, construct_id)
         self.bucket = bucket
+        self.setup = setup
+        self.results_check = results_check
         self.poll_interval = poll_interval
         self.max_polls = math.ceil(timeout.to_seconds() / poll_interval.to_seconds())
-        session = None
-        if enable_session:
-            session = macie.CfnSession(
-                self, "Session", status="ENABLED", finding_publishing_frequency="FIFTEEN_MINUTES"
-            )
-        self.email_identifier = macie.CfnCustomDataIdentifier(
-            self,
-            "EmailIdentifier",
-            name="synthpipe-email-address",
-            description="E-mail addresses (Macie has no managed identifier for them)",
-            regex=EMAIL_REGEX,
-        )
-        if session is not None:
-            self.email_identifier.add_dependency(session)
 
     def _arn(self, resource: str) -> str:
         return f"arn:{Aws.PARTITION}:macie2:{Aws.REGION}:{Aws.ACCOUNT_ID}:{resource}"
@@ -94,6 +82,28 @@ class PrivacyScan(Construct):
                 ).next(on_failure),
                 result_path="$.error",
             )
+
+        # Macie's account-wide state is checked at run time, not deploy time: a deploy
+        # never fails on it, and a run where Macie is off stops with macie_not_enabled.
+        prepare = tasks.LambdaInvoke(
+            self,
+            "Setup",
+            state_name="Prepare Macie",
+            comment="Macie enabled? The e-mail identifier (made once) and its id",
+            lambda_function=self.setup,
+            payload_response_only=True,
+            retry_on_service_exceptions=False,
+            task_timeout=sfn.Timeout.duration(Duration.minutes(2)),
+            result_path="$.macieSetup",
+        )
+        prepare.add_retry(
+            errors=LAMBDA_TRANSIENT_ERRORS,
+            interval=Duration.seconds(2),
+            max_attempts=4,
+            backoff_rate=2,
+            jitter_strategy=sfn.JitterType.FULL,
+        )
+        caught(prepare, "Preparing Macie failed")
 
         list_cleaned = tasks.CallAwsService(
             self,
@@ -134,7 +144,9 @@ class PrivacyScan(Construct):
                 ),
                 "JobType": "ONE_TIME",
                 "ManagedDataIdentifierSelector": "ALL",
-                "CustomDataIdentifierIds": [self.email_identifier.attr_id],
+                "CustomDataIdentifierIds": sfn.JsonPath.array(
+                    sfn.JsonPath.string_at("$.macieSetup.identifierId")
+                ),
                 "S3JobDefinition": {
                     "BucketDefinitions": [
                         {"AccountId": Aws.ACCOUNT_ID, "Buckets": [self.bucket.bucket_name]}
@@ -254,6 +266,29 @@ class PrivacyScan(Construct):
         )
         caught(list_findings, "Listing Macie findings failed")
 
+        # The job's status reports only account- and bucket-level errors: whether Macie
+        # read each object whole is in its per-object results (synthpipe.macie_results).
+        check_results = tasks.LambdaInvoke(
+            self,
+            "CheckResults",
+            state_name="Check Macie results",
+            comment="Every non-empty cleaned object has a COMPLETE result of this job",
+            lambda_function=self.results_check,
+            payload_response_only=True,
+            retry_on_service_exceptions=False,
+            # It waits up to 5 minutes for results that land after the job completed.
+            task_timeout=sfn.Timeout.duration(Duration.minutes(10)),
+            result_path="$.macieResults",
+        )
+        check_results.add_retry(
+            errors=LAMBDA_TRANSIENT_ERRORS,
+            interval=Duration.seconds(2),
+            max_attempts=4,
+            backoff_rate=2,
+            jitter_strategy=sfn.JitterType.FULL,
+        )
+        caught(check_results, "Checking Macie results failed")
+
         self.passed = sfn.Pass(
             self,
             "Passed",
@@ -263,9 +298,11 @@ class PrivacyScan(Construct):
                 "jobId": sfn.JsonPath.string_at("$.macie.jobId"),
                 "findings": 0,
                 "objectsInScope": sfn.JsonPath.number_at("$.cleanedObjects.keyCount"),
+                "objectsRead": sfn.JsonPath.number_at("$.macieResults.objectsRead"),
             },
             result_path=result_path,
         )
+        check_results.next(self.passed)
 
         nothing = failed(
             "Nothing classified",
@@ -304,7 +341,7 @@ class PrivacyScan(Construct):
         list_findings.next(
             sfn.Choice(self, "AnyFinding", state_name="Personal data found?")
             .when(sfn.Condition.is_present("$.macieFindings.findingIds[0]"), pii)
-            .otherwise(self.passed)
+            .otherwise(check_results)
         )
         completed = (
             sfn.Choice(self, "RunErrors", state_name="Macie read every object?")
@@ -320,6 +357,7 @@ class PrivacyScan(Construct):
         )
         status.otherwise(wait)
 
+        prepare.next(list_cleaned)
         list_cleaned.next(
             sfn.Choice(self, "AnythingToScan", state_name="Anything to scan?")
             .when(sfn.Condition.number_equals("$.cleanedObjects.keyCount", 0), nothing)
@@ -327,10 +365,17 @@ class PrivacyScan(Construct):
         )
         start.next(wait)
         wait.next(count).next(describe).next(status)
-        return list_cleaned
+        return prepare
 
     def acknowledge_findings(self, role: iam.IRole) -> None:
         """Acknowledge the wildcards the scan's statements need, on the state machine role."""
+        for function in (self.setup, self.results_check):
+            logical = Stack.of(self).get_logical_id(function.node.default_child)
+            acknowledge(
+                role,
+                f"AwsSolutions-IAM5[Resource::<{logical}.Arn>:*]",
+                "LambdaInvoke's grant covers the function's versions and aliases (ARN:*).",
+            )
         arn = "arn:<AWS::Partition>:macie2:<AWS::Region>:<AWS::AccountId>"
         acknowledge(
             role,
@@ -340,6 +385,6 @@ class PrivacyScan(Construct):
         acknowledge(
             role,
             f"AwsSolutions-IAM5[Resource::{arn}:custom-data-identifier/*]",
-            "CreateClassificationJob checks the custom identifiers it names; the id of ours "
-            "is a deploy-time attribute.",
+            "CreateClassificationJob checks the custom identifiers it names; ours is made "
+            "at run time (synthpipe.macie_identifier), its id known only then.",
         )

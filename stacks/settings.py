@@ -96,7 +96,9 @@ class Settings:
     # Input
     max_input_bytes: int = _setting("int", 5 * 1024**3, "largest raw CSV accepted", low=1)
     # Privacy scan
-    enable_macie_session: bool = _setting("bool", False, "enable Macie in the account")
+    enable_macie_session: bool = _setting(
+        "bool", False, "enable Macie in the account and region (storage stack; never disabled)"
+    )
     skip_macie: bool = _setting("bool", False, "no Macie job (the pipeline's own scan only)")
     macie_poll_seconds: int = _setting("int", 60, "wait between Macie job polls", low=5, high=3600)
     macie_timeout_minutes: int = _setting(

@@ -23,6 +23,8 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from stacks.access import MACIE_RESULTS_PREFIX
+from stacks.macie_session import MacieSession
 from stacks.settings import Settings
 
 
@@ -123,9 +125,15 @@ class StorageStack(Stack):
         )
 
         self._protect_raw(settings)
+        if not settings.skip_macie:
+            self._allow_macie_results()
         self._require_data_key()
         self._acknowledge_notifications_handler()
         self.pseudonymisation_secret = self._pseudonymisation_secret(settings, removal)
+        # Account-wide state: here, with what is kept, never in the stateless stack.
+        self.macie_session = None
+        if settings.enable_macie_session and not settings.skip_macie:
+            self.macie_session = MacieSession(self, "MacieSession")
 
         CfnOutput(self, "DataBucketName", value=self.bucket.bucket_name)
         CfnOutput(self, "DataKeyArn", value=self.key.key_arn)
@@ -257,13 +265,16 @@ class StorageStack(Stack):
         )
 
     def _allow_macie(self, key: kms.Key) -> None:
-        # Macie cannot read SSE-KMS objects unless the key lets its service-linked role
-        # decrypt. The principal is the account, narrowed by the role's ARN: a key policy
-        # that named the role itself would fail to deploy before Macie is enabled.
+        # Macie cannot read SSE-KMS objects unless the key policy itself lets its
+        # service-linked role decrypt: a service-linked role's own policy cannot be
+        # changed, so a statement naming the account root (which only delegates to IAM
+        # policies) grants it nothing. The principal is anyone, narrowed to that role by
+        # its ARN: a key policy naming the role as principal would fail to deploy before
+        # Macie is enabled (the role does not exist yet).
         key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowMacieServiceRoleToDecrypt",
-                principals=[iam.AccountRootPrincipal()],
+                principals=[iam.AnyPrincipal()],
                 actions=["kms:Decrypt"],
                 resources=["*"],
                 conditions={
@@ -273,6 +284,51 @@ class StorageStack(Stack):
                         )
                     }
                 },
+            )
+        )
+
+    def _allow_macie_results(self) -> None:
+        """Macie may write its per-object results under macie-results/ (the account's
+        results repository, configured there once: README), encrypted with the data key.
+        The pipeline reads them to tell a scan that read every object from one that
+        skipped some (synthpipe.macie_results)."""
+        conditions = {
+            "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+            "ArnLike": {
+                "aws:SourceArn": [
+                    f"arn:{Aws.PARTITION}:macie2:{Aws.REGION}:{Aws.ACCOUNT_ID}:"
+                    "export-configuration:*",
+                    f"arn:{Aws.PARTITION}:macie2:{Aws.REGION}:{Aws.ACCOUNT_ID}:"
+                    "classification-job/*",
+                ]
+            },
+        }
+        macie = iam.ServicePrincipal("macie.amazonaws.com")
+        self.bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowMacieToWriteResults",
+                principals=[macie],
+                actions=["s3:PutObject"],
+                resources=[self.bucket.arn_for_objects(f"{MACIE_RESULTS_PREFIX}*")],
+                conditions=conditions,
+            )
+        )
+        self.bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowMacieToLocateTheBucket",
+                principals=[macie],
+                actions=["s3:GetBucketLocation"],
+                resources=[self.bucket.bucket_arn],
+                conditions=conditions,
+            )
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowMacieToEncryptResults",
+                principals=[macie],
+                actions=["kms:GenerateDataKey", "kms:Encrypt"],
+                resources=["*"],
+                conditions=conditions,
             )
         )
 
@@ -340,6 +396,15 @@ def lifecycle_rules(settings: Settings) -> list[s3.LifecycleRule]:
                 id=f"expire-{prefix.rstrip('/')}", prefix=prefix, expiration=Duration.days(days)
             )
         )
+    # Macie's per-object results (no data values; audit records of each scan): kept as
+    # long as the inputs they vouch for.
+    rules.append(
+        s3.LifecycleRule(
+            id="expire-macie-results",
+            prefix=MACIE_RESULTS_PREFIX,
+            expiration=Duration.days(settings.raw_retention_days),
+        )
+    )
     rules.append(
         s3.LifecycleRule(
             id="expire-quarantine",

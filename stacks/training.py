@@ -41,8 +41,13 @@ from synthpipe.train.metrics import METRIC_DEFINITIONS
 
 GENERATE_MODE = "generate_evaluate"
 PROCESSING_ROOT = "/opt/ml/processing"
+# What a SageMaker job task retries: errors by which SageMaker refused to create the job,
+# so a retry never meets a job of the same name. Not `SageMaker.AmazonSageMakerException`:
+# Step Functions gives that name to every error SageMaker's model does not declare,
+# ValidationException and AccessDeniedException included (retrying those only delays the
+# same failure), and to an internal error after which the job may exist (the retry's
+# CreateTrainingJob would then fail on its duplicate name).
 TRANSIENT_ERRORS = [
-    "SageMaker.AmazonSageMakerException",
     "SageMaker.ResourceLimitExceededException",
     "SageMaker.ThrottlingException",
 ]

@@ -13,6 +13,13 @@ markers (keys ending in '/').
 The start function, not EventBridge, starts the execution: only a caller of
 StartExecution can name it, and the name (from bucket, key and version) is what makes a
 duplicate event start no second run.
+
+What lands in the dead-letter queue, so that no upload goes unanswered without a sign:
+- events EventBridge could not hand to the function (its 4 retries over up to 2 hours
+  spent: throttling, a missing permission), as the event itself;
+- events the function failed on (its handler raised, timed out or ran out of memory,
+  after Lambda's 2 retries of an asynchronous invocation), as Lambda's on-failure record:
+  the event in `requestPayload`, the error in `responsePayload` (`synthpipe:<code>` only).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -47,8 +55,9 @@ class Trigger(Construct):
         acknowledge(
             self.dead_letters,
             "AwsSolutions-SQS3",
-            "This queue is the dead-letter queue of the EventBridge target; a queue behind "
-            "it would only hold the same events again.",
+            "This queue is the dead-letter queue of the EventBridge target and the start "
+            "function's on-failure destination; a queue behind it would only hold the same "
+            "events again.",
         )
         self.rule = events.Rule(
             self,
@@ -70,4 +79,10 @@ class Trigger(Construct):
                     max_event_age=Duration.hours(2),
                 )
             ],
+        )
+        # Without it, an event the function fails on is dropped after Lambda's retries.
+        start.configure_async_invoke(
+            on_failure=destinations.SqsDestination(self.dead_letters),
+            retry_attempts=2,
+            max_event_age=Duration.hours(6),
         )

@@ -29,6 +29,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from stacks.access import acknowledge
+from stacks.functions import LAMBDA_TRANSIENT_ERRORS
 from stacks.prepare import TRANSIENT_ERRORS as GLUE_TRANSIENT_ERRORS
 from stacks.prepare import Prepare
 from stacks.privacy_scan import PrivacyScan
@@ -38,12 +39,6 @@ from stacks.verify import Verify
 
 # Fixed, like the bucket's name: the start function derives execution ARNs from it.
 STATE_MACHINE_NAME = "synthpipe"
-LAMBDA_TRANSIENT_ERRORS = [
-    "Lambda.ServiceException",
-    "Lambda.AWSLambdaException",
-    "Lambda.SdkClientException",
-    "Lambda.TooManyRequestsException",
-]
 
 
 def _retry_transient(task: sfn.TaskStateBase, errors: list[str]) -> None:

@@ -15,12 +15,13 @@ import os
 import platform
 import re
 import sys
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from synthpipe import __version__
+from synthpipe import __version__, macie_identifier, macie_results, storage
 from synthpipe.dataset_config import DatasetConfig
 from synthpipe.errors import InputRefused, PipelineError, StepFailed
 from synthpipe.evaluate.gate import Thresholds, manifest_metrics
@@ -34,6 +35,7 @@ from synthpipe.events import (
     unquoted,
 )
 from synthpipe.failure_codes import code_in, coded_failures, facts_in
+from synthpipe.fixes import DATASET_CONFIG_UNREADABLE
 from synthpipe.layout import RunLayout, run_id_for
 from synthpipe.logs import get_logger, json_handler, log_event
 from synthpipe.manifest import Manifest, SourceObject
@@ -173,14 +175,30 @@ def handle_start(event: dict[str, Any], *, s3=None, sfn=None, env=None) -> dict[
     }
 
 
+# What S3 answers for a key that does not exist. Under the start role's s3:ListBucket,
+# which is limited to prefixes (an `s3:prefix` condition, absent from a GetObject or
+# HeadObject request), a missing key is 403, not 404: S3 answers 404 only to a caller
+# allowed to list the bucket.
+MISSING_OR_HIDDEN = ("404", "NoSuchKey", "NotFound", "403", "AccessDenied", "Forbidden")
+
+
 def _head(s3, obj):
+    """The object of the event, as sent or else URL-decoded (how S3 events write keys).
+
+    When neither key can be read, the first error is raised: the Lambda fails, is retried,
+    and lands in the dead-letter queue (its on-failure destination), never dropped.
+    """
     try:
         return obj, s3.head_object(Bucket=obj.bucket, Key=obj.key, VersionId=obj.version_id)
     except s3.exceptions.ClientError as error:
         decoded = unquoted(obj)
-        if decoded is None or error.response["Error"]["Code"] not in ("404", "NoSuchKey"):
+        if decoded is None or error.response["Error"]["Code"] not in MISSING_OR_HIDDEN:
             raise
-        return decoded, s3.head_object(Bucket=obj.bucket, Key=decoded.key, VersionId=obj.version_id)
+        try:
+            head = s3.head_object(Bucket=obj.bucket, Key=decoded.key, VersionId=obj.version_id)
+        except s3.exceptions.ClientError:
+            raise error from None
+        return decoded, head
 
 
 def _lock_raw(s3, obj, head, days: int) -> None:
@@ -276,11 +294,28 @@ def _check_input(s3, obj, dataset, run_id, size, refusal, env) -> tuple[dict, di
 
 
 def _dataset_config(s3, bucket: str, dataset: str) -> DatasetConfig:
+    """config/<dataset>.json, or the defaults when there is none.
+
+    A GetObject on a missing key answers 403 to the start role (its listing is limited to
+    prefixes), the same answer as a config that exists but cannot be read: the listing
+    tells them apart (storage.is_missing). A config that exists and cannot be read (its
+    object's KMS key, a bucket policy) stops the run with `dataset_config_unreadable`:
+    running it without the owner's settings would silently ignore them.
+    """
     key = f"config/{dataset}.json"
     try:
         text = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
-    except s3.exceptions.NoSuchKey:
-        return DatasetConfig()
+    except s3.exceptions.ClientError as error:
+        if storage.is_missing(s3, bucket, key, error):
+            return DatasetConfig()
+        raise StepFailed(
+            code="dataset_config_unreadable",
+            message=f"{key} exists but the start function could not read it "
+            f"({error.response['Error']['Code']}).",
+            fix=DATASET_CONFIG_UNREADABLE,
+            details={"config": key, "error": error.response["Error"]["Code"]},
+            step="config",
+        ) from None
     return DatasetConfig.from_json(text, source=key)
 
 
@@ -305,6 +340,56 @@ def _thresholds(env, config: DatasetConfig) -> dict[str, float]:
     values = dict(json.loads(env.get("THRESHOLDS") or "{}")) | config.thresholds
     Thresholds.from_settings(values, step="config")
     return values
+
+
+# --- macie setup ----------------------------------------------------------------------------
+
+
+def handle_macie_setup(state: dict[str, Any], *, macie=None) -> dict[str, Any]:
+    """Before a Macie scan: Macie is enabled, and the e-mail identifier exists (its id)."""
+    _setup_logging()
+    identifier = macie_identifier.ensure_email_identifier(macie or _client("macie2"))
+    log_event(log, "macie.setup", run_id=state.get("runId"), identifier=identifier)
+    return {"identifierId": identifier}
+
+
+# --- macie results ------------------------------------------------------------------------
+
+
+def handle_macie_results(
+    state: dict[str, Any], *, s3=None, macie=None, env=None, sleep=time.sleep
+) -> dict[str, Any]:
+    """Macie's per-object results for the run's job: every object read whole, or a code.
+
+    The job's status reports only account- and bucket-level errors; an object Macie
+    skipped shows only here (synthpipe.macie_results).
+    """
+    _setup_logging()
+    env = os.environ if env is None else env
+    try:
+        coverage = macie_results.check(
+            s3 or _client("s3"),
+            macie or _client("macie2"),
+            bucket=state["bucket"],
+            cleaned_prefix=state["paths"]["cleanedPrefix"],
+            job_id=state["macie"]["jobId"],
+            account=env["ACCOUNT_ID"],
+            region=env["AWS_REGION"],
+            sleep=sleep,
+        )
+    except PipelineError as error:
+        # Counts and Macie's reason codes only; the function's error carries the code.
+        log_event(log, "macie.results", logging.WARNING, code=error.code, **error.details)
+        raise
+    log_event(
+        log,
+        "macie.results",
+        dataset=state.get("dataset"),
+        run_id=state.get("runId"),
+        objects=coverage.objects,
+        results=coverage.results,
+    )
+    return {"objectsRead": coverage.objects, "results": coverage.results}
 
 
 # --- quarantine --------------------------------------------------------------------------
@@ -500,7 +585,9 @@ def _gate(state: dict[str, Any], s3) -> dict[str, Any]:
     key = _key(state["paths"]["staging"]) + "report.json"
     try:
         report = json.loads(s3.get_object(Bucket=state["bucket"], Key=key)["Body"].read())
-    except s3.exceptions.NoSuchKey:
+    except s3.exceptions.ClientError as error:
+        if not storage.is_missing(s3, state["bucket"], key, error):
+            raise
         return _gate_failed(None, [], "no_report", "The evaluation wrote no report.json.")
     except ValueError:
         return _gate_failed(None, [], "no_report", "report.json is not valid JSON.")
@@ -558,7 +645,9 @@ def handle_publish(state: dict[str, Any], *, s3=None) -> dict[str, Any]:
 def _read_json(s3, bucket: str, key: str) -> Any:
     try:
         return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
-    except s3.exceptions.NoSuchKey:
+    except s3.exceptions.ClientError as error:
+        if not storage.is_missing(s3, bucket, key, error):
+            raise
         return None
 
 

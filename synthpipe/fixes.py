@@ -14,3 +14,14 @@ INPUT_CHANGED = (
     "has finished: each upload is a run of its own. If the file did not change, report this "
     "with the run's log: validation and Prepare read it differently."
 )
+DATASET_CONFIG_UNREADABLE = (
+    "Upload config/<dataset>.json again without naming an encryption key (the bucket's "
+    "default, the data key, applies), or check that no policy keeps the start function's "
+    "role from reading config/; then upload the data file again."
+)
+MACIE_RESULTS_REPOSITORY = (
+    "Configure Macie's results repository once per account and region: aws macie2 "
+    "put-classification-export-configuration --configuration 's3Destination={bucketName="
+    "<DataBucketName>,keyPrefix=macie-results/,kmsKeyArn=<DataKeyArn>}' (outputs of the "
+    "storage stack); or deploy with skipMacie=true. Then upload the file again."
+)

@@ -20,6 +20,14 @@ MESSAGES = {
     "unreadable_object": "An object of the cleaned output could not be read, so it was not "
     "verified.",
     "verify_failed": "The pipeline's own privacy scan did not finish, so nothing was verified.",
+    "macie_not_enabled": "Amazon Macie is not enabled (or is paused) in this account and "
+    "region, so the Macie scan could not run.",
+    "macie_objects_skipped": "Macie could not read some objects of the cleaned output whole "
+    "(its per-object results say SKIPPED or PARTIAL), so they were not verified.",
+    "macie_results_missing": "Macie recorded no result for some objects of the cleaned "
+    "output, so they may not have been read.",
+    "macie_results_unavailable": "Macie's results repository is not the data bucket's "
+    "macie-results/ prefix, so whether Macie read every object cannot be checked.",
     "pseudonymisation_key_missing": "A column is to be pseudonymised, but no key of at least "
     "16 bytes is configured.",
     "gate_failed": "The synthetic data did not pass the release gate.",
@@ -44,6 +52,20 @@ FIXES = {
         "Macie did not finish in time; raise macieTimeoutMinutes, or upload again later."
     ),
     "macie_job_stopped": "Someone cancelled or paused the Macie job; upload the file again.",
+    "macie_not_enabled": (
+        "Enable Macie (aws macie2 enable-macie, or deploy with -c enableMacieSession=true), "
+        "or deploy with -c skipMacie=true; then upload the file again."
+    ),
+    "macie_objects_skipped": (
+        "The function's log (macie.results) gives Macie's reasons: PERMISSION_DENIED or "
+        "INVALID_ENCRYPTION mean the data key's policy must let Macie's service-linked role "
+        "decrypt; then upload the file again."
+    ),
+    "macie_results_missing": (
+        "See the Macie job's log (CloudWatch /aws/macie/classificationjobs), then upload the "
+        "file again."
+    ),
+    "macie_results_unavailable": fixes.MACIE_RESULTS_REPOSITORY,
     "pseudonymisation_key_missing": (
         "Check the pseudonymisation secret (pseudonymisationSecretArn, or the one the "
         "storage stack creates) and that Prepare may read it; or choose 'drop' for the column."

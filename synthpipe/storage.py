@@ -92,10 +92,15 @@ def write_json(path: str, payload: Any) -> None:
 def exists(path: str) -> bool:
     if is_s3(path):
         bucket, key = _split_s3(path)
+        client = _s3()
         try:
-            _s3().head_object(Bucket=bucket, Key=key)
-        except Exception:  # botocore's ClientError 404, or no access: both mean "not there"
-            return False
+            client.head_object(Bucket=bucket, Key=key)
+        except client.exceptions.ClientError as error:
+            # Only "not found" means absent: an object that is there but cannot be read
+            # (another KMS key, a policy) raises, never silently counts as no object.
+            if is_missing(client, bucket, key, error):
+                return False
+            raise
         return True
     return Path(path).exists()
 
@@ -140,6 +145,28 @@ class FileInfo:
     version_id: str | None = None
 
 
+NOT_FOUND = ("404", "NoSuchKey", "NotFound")
+DENIED = ("403", "AccessDenied", "Forbidden")
+
+
+def is_missing(client, bucket: str, key: str, error: Exception) -> bool:
+    """Whether S3's error on reading `key` means the object does not exist.
+
+    S3 answers a missing key with 404 only to a caller that may list the bucket; the
+    pipeline's roles may list only their prefixes (an `s3:prefix` condition, absent from
+    a GetObject or HeadObject request), so to them a missing key is 403, like an object
+    they may not read. The listing, which their grant allows, tells the two apart.
+    """
+    code = getattr(error, "response", {}).get("Error", {}).get("Code")
+    if code in NOT_FOUND:
+        return True
+    if code not in DENIED:
+        return False
+    listed = client.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1).get("Contents", [])
+    # The exact key sorts before every longer key that starts with it.
+    return not listed or listed[0]["Key"] != key
+
+
 def stat(path: str) -> FileInfo | None:
     """The file's size (and S3 identity), or None when it is not there."""
     if is_s3(path):
@@ -150,7 +177,7 @@ def stat(path: str) -> FileInfo | None:
         except client.exceptions.ClientError as error:
             # Only "not found" means absent; any other error (access, throttling) is
             # raised, so that a release is never taken for withdrawn, or kept, by mistake.
-            if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+            if is_missing(client, bucket, key, error):
                 return None
             raise
         return FileInfo(int(head["ContentLength"]), head.get("ETag"), head.get("VersionId"))

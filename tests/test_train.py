@@ -393,7 +393,13 @@ def test_contract_writes_model_folder(trained: dict) -> None:
     train_frauds = int(banksim_like(600)["fraud"].sum()) - holdout_frauds
     assert train_frauds < 48
     fit_rows = 480 + 48 - train_frauds
-    assert summary["rows"] == {"cleaned": 600, "train": 480, "holdout": 120, "fit": fit_rows}
+    assert summary["rows"] == {
+        "cleaned": 600,
+        "read": 600,
+        "train": 480,
+        "holdout": 120,
+        "fit": fit_rows,
+    }
     target = summary["target"]
     assert target["column"] == "fraud"
     assert set(target["with_quotas"]["classes"]) == {"0", "1"}

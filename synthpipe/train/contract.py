@@ -32,7 +32,7 @@ from synthpipe.redact import redact
 from synthpipe.schema import DatasetSchema
 from synthpipe.train import fit
 from synthpipe.train.checkpoint import CheckpointStore, resume_key
-from synthpipe.train.data import load_table, read_schema
+from synthpipe.train.data import ROWS_TOTAL, load_table, read_schema
 from synthpipe.train.hyperparameters import Hyperparameters, load_hyperparameters
 from synthpipe.train.metadata import build_metadata, metadata_dict, modelled_columns
 from synthpipe.train.sampling import class_rates, rate_report, sample_rows
@@ -180,7 +180,16 @@ def train_job(paths: TrainingPaths) -> dict[str, Any]:
             fix="Keep at least one feature column that is not text in Prepare.",
             step=STEP,
         )
-    frame = load_table(paths.data_dir, schema)[columns]
+    # Enough rows for max_train_rows after the holdout is split off, and no more: the
+    # whole cleaned table in pandas could exceed the instance's memory (ml.m5.xlarge:
+    # 16 GiB); above the cap a seeded uniform sample is read (synthpipe.train.data).
+    frame = load_table(
+        paths.data_dir,
+        schema,
+        columns=columns,
+        max_rows=math.ceil(params.max_train_rows / (1 - params.holdout_fraction)),
+        seed=params.seed,
+    )
     if len(frame) < MIN_ROWS:
         raise StepFailed(
             code="too_few_rows",
@@ -277,7 +286,14 @@ def summarise(
             "rule": "python, numpy and torch reseeded with seed + first epoch of each round",
         },
         "versions": result.versions,
-        "rows": {"cleaned": len(frame), "train": len(train), "holdout": len(holdout)},
+        "rows": {
+            # Every row of the cleaned data (generate's default row count), and the rows
+            # read: a seeded sample of them above the load cap.
+            "cleaned": int(frame.attrs.get(ROWS_TOTAL, len(frame))),
+            "read": len(frame),
+            "train": len(train),
+            "holdout": len(holdout),
+        },
         "columns": list(frame.columns),
         "epochs_trained": state.epoch,
         "best_epoch": state.best_epoch,

@@ -84,8 +84,27 @@ def check_arrow_schema(arrow_schema: pa.Schema, schema: DatasetSchema) -> None:
         )
 
 
-def load_table(data_dir: Path, schema: DatasetSchema) -> pd.DataFrame:
-    """All rows of the cleaned data, checked, with dates as datetime64 for SDV."""
+# Rows per Arrow batch while sampling: small next to any row cap, so that memory holds
+# the sample and one batch, never the whole table.
+BATCH_ROWS = 65_536
+ROWS_TOTAL = "rows_total"  # frame.attrs key: rows of the cleaned data before sampling
+
+
+def load_table(
+    data_dir: Path,
+    schema: DatasetSchema,
+    *,
+    columns: list[str] | None = None,
+    max_rows: int | None = None,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """The cleaned data, checked, with dates as datetime64 for SDV.
+
+    Only `columns` are read (all kept columns when None). Above `max_rows` rows, a seeded
+    uniform sample of about `max_rows` rows is drawn batch by batch in Arrow, so memory
+    is bounded by the cap, not by the input (pandas holds about 10 times a string column's
+    Parquet size). `frame.attrs["rows_total"]` keeps the number of rows in the data.
+    """
     files = parquet_files(data_dir)
     if not files:
         raise StepFailed(
@@ -94,22 +113,54 @@ def load_table(data_dir: Path, schema: DatasetSchema) -> pd.DataFrame:
             fix="Point the train channel at a cleaned/<dataset>/<run_id>/ prefix with data/.",
             step=STEP,
         )
-    tables = [pq.read_table(f) for f in files]
-    for table in tables:
-        check_arrow_schema(table.schema, schema)
-    table = pa.concat_tables(tables, promote_options="default")
-    if table.num_rows == 0:
+    parts = [pq.ParquetFile(f) for f in files]
+    for part in parts:
+        check_arrow_schema(part.schema_arrow, schema)
+    total = sum(part.metadata.num_rows for part in parts)
+    if total == 0:
         raise StepFailed(
             code="no_rows",
             message="The cleaned data has no rows.",
             fix="Check the raw file: Prepare removed every row, or the file was empty.",
             step=STEP,
         )
+    wanted = columns or [c.name for c in schema.kept()]
+    positions = None
+    if max_rows is None or total <= max_rows:
+        tables = [part.read(columns=wanted) for part in parts]
+    else:
+        tables, positions = _sample(parts, wanted, max_rows / total, seed)
+    table = pa.concat_tables(tables, promote_options="default")
     frame = table.to_pandas()
+    del table, tables
+    if positions is not None:
+        # Each row keeps its position in the whole table: the evaluation takes the
+        # training rows as the cleaned rows without the holdout's index.
+        frame.index = pd.Index(positions)
     for col in schema.kept():
-        if col.type in ("date", "timestamp"):
+        if col.name in frame.columns and col.type in ("date", "timestamp"):
             frame[col.name] = as_datetime_ns(frame[col.name])
+    frame.attrs[ROWS_TOTAL] = total
     return frame
+
+
+def _sample(
+    parts: list[pq.ParquetFile], columns: list[str], share: float, seed: int
+) -> tuple[list[pa.Table], np.ndarray]:
+    """Each row kept with probability `share` (seeded), one batch at a time; with the
+    kept rows' positions in the whole table (files in order)."""
+    rng = np.random.default_rng(seed)
+    kept, positions, offset = [], [], 0
+    for part in parts:
+        for batch in part.iter_batches(batch_size=BATCH_ROWS, columns=columns):
+            mask = rng.random(batch.num_rows) < share
+            if mask.any():
+                kept.append(pa.Table.from_batches([batch.filter(pa.array(mask))]))
+                positions.append(offset + np.flatnonzero(mask))
+            offset += batch.num_rows
+    if not kept:
+        return [parts[0].schema_arrow.empty_table().select(columns)], np.array([], dtype=int)
+    return kept, np.concatenate(positions)
 
 
 def as_datetime_ns(series: pd.Series) -> pd.Series:

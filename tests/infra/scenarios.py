@@ -103,6 +103,7 @@ HAPPY: dict[str, list[dict[str, Any]]] = {
             }
         )
     ],
+    "Prepare Macie": [ok({"identifierId": "0e1f2a3b-4c5d-6e7f-8091-a2b3c4d5e6f7"})],
     "List cleaned objects": [ok({"KeyCount": 4, "Contents": []})],
     "Start Macie job": [ok({"JobId": JOB_ID, "JobArn": f"arn:aws:macie2:::job/{JOB_ID}"})],
     "Describe Macie job": [
@@ -110,6 +111,7 @@ HAPPY: dict[str, list[dict[str, Any]]] = {
         ok({"JobId": JOB_ID, "JobStatus": "COMPLETE", "LastRunErrorStatus": {"Code": "NONE"}}),
     ],
     "List Macie findings": [ok({"FindingIds": []})],
+    "Check Macie results": [ok({"objectsRead": 4, "results": 4})],
     "Cancel Macie job": [ok({})],
     "Train": [
         ok(
@@ -144,6 +146,7 @@ def full_state() -> dict[str, Any]:
         {
             "prepare": {"jobRunId": "jr_1", "state": "SUCCEEDED", "executionSeconds": 181},
             "verify": {"jobName": f"synthpipe-verify-{RUN_ID}", "scan": VERIFY_SCAN},
+            "macieSetup": {"identifierId": "0e1f2a3b-4c5d-6e7f-8091-a2b3c4d5e6f7"},
             "cleanedObjects": {"keyCount": 4},
             "macie": {"jobId": JOB_ID, "polls": 2},
             "training": {

@@ -238,7 +238,7 @@ def test_verify_job_runs_the_local_scan_on_the_image_without_network_or_output(d
 
 def test_verify_comes_after_prepare_and_before_the_macie_scan(definition):
     assert definition["States"]["Prepare"]["Next"] == "Verify"
-    assert definition["States"]["Verify"]["Next"] == "List cleaned objects"
+    assert definition["States"]["Verify"]["Next"] == "Prepare Macie"
     (catch,) = definition["States"]["Verify"]["Catch"]
     assert catch["Next"] == "Verify failed"
     assert definition["States"]["Verify failed"]["Parameters"]["step"] == "verify"

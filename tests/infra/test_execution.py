@@ -27,11 +27,13 @@ RUNNER = REPO / "tests" / "statemachine" / "run.mjs"
 HAPPY_TASKS = [
     "Prepare",
     "Verify",
+    "Prepare Macie",
     "List cleaned objects",
     "Start Macie job",
     "Describe Macie job",
     "Describe Macie job",
     "List Macie findings",
+    "Check Macie results",
     "Train",
     "Generate",
     "Gate",
@@ -111,6 +113,38 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             }
         )
     },
+    "macie_not_enabled": {
+        "handlers": handlers(
+            {
+                "Prepare Macie": [
+                    fail(
+                        "CodedFailure",
+                        json.dumps({"errorMessage": "synthpipe:macie_not_enabled"}),
+                    )
+                ],
+                "Quarantine": reason("verify", "macie_not_enabled"),
+            }
+        )
+    },
+    "macie_skipped_objects": {
+        "handlers": handlers(
+            {
+                # The job was COMPLETE without errors or findings; its results say otherwise.
+                "Check Macie results": [
+                    fail(
+                        "CodedFailure",
+                        json.dumps(
+                            {
+                                "errorType": "CodedFailure",
+                                "errorMessage": "synthpipe:macie_objects_skipped",
+                            }
+                        ),
+                    )
+                ],
+                "Quarantine": reason("verify", "macie_objects_skipped"),
+            }
+        )
+    },
     "macie_timeout": {
         "handlers": handlers(
             {"Describe Macie job": [RUNNING], "Quarantine": reason("verify", "macie_timeout")}
@@ -142,6 +176,32 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             {
                 "Prepare": [fail("States.TaskFailed", '{"ErrorMessage": "bad column"}')],
                 "Quarantine": reason("prepare", "prepare_failed"),
+            }
+        )
+    },
+    "train_rejected": {
+        # How Step Functions names SageMaker's ValidationException (undeclared in its model).
+        "handlers": handlers(
+            {
+                "Train": [
+                    fail(
+                        "SageMaker.AmazonSageMakerException",
+                        "1 validation error detected (Service: AmazonSageMaker; Status Code: "
+                        "400; Error Code: ValidationException)",
+                    ),
+                    *handlers()["Train"],
+                ],
+                "Quarantine": reason("train", "train_failed"),
+            }
+        )
+    },
+    "train_capacity_then_ok": {
+        "handlers": handlers(
+            {
+                "Train": [
+                    fail("SageMaker.ResourceLimitExceededException"),
+                    *handlers()["Train"],
+                ]
             }
         )
     },
@@ -243,6 +303,7 @@ def test_happy_path_runs_every_step_in_order_and_publishes(runs, definition):
         "jobId": "0123456789abcdef0123456789abcdef",
         "findings": 0,
         "objectsInScope": 4,
+        "objectsRead": 4,
     }
     assert run["output"]["verify"] == {
         "jobName": "synthpipe-verify-20261123T071500Z-1a2b3c4d",
@@ -463,3 +524,65 @@ def test_skip_macie_variant_still_runs_our_verify_before_training(variant):
     stopped = runs["skip_pii"]
     assert stopped["status"] == "FAILED" and stopped["error"] == "pii_found"
     assert "Macie skipped" not in stopped["states"] and stopped["calls"]["Train"] == []
+
+
+def test_objects_macie_skipped_stop_the_run_before_training(runs):
+    run = runs["macie_skipped_objects"]
+    assert run["status"] == "FAILED"
+    assert "Checking Macie results failed" in run["states"]
+    failure = failure_of(run)
+    assert (failure["step"], failure["Error"]) == ("verify", "CodedFailure")
+    assert "synthpipe:macie_objects_skipped" in failure["Cause"]
+    assert run["calls"]["Train"] == [] and "Privacy scan passed" not in run["states"]
+    (call,) = run["calls"]["Check Macie results"]
+    assert call["macie"]["jobId"] == "0123456789abcdef0123456789abcdef"
+
+
+def test_a_skipped_object_reaches_the_reason_as_its_code():
+    from synthpipe import cloud
+
+    state = {
+        "failure": {
+            "step": "verify",
+            "Error": "CodedFailure",
+            "Cause": json.dumps({"errorMessage": "synthpipe:macie_objects_skipped"}),
+        }
+    }
+    error = cloud.failure_error(state)
+    assert error.code == "macie_objects_skipped"
+    assert "SKIPPED or PARTIAL" in error.message and "decrypt" in error.fix
+
+
+def test_a_job_sagemaker_rejects_is_not_retried(runs):
+    """Validation and permission errors arrive as AmazonSageMakerException: a retry would
+    fail the same way, or meet the job it may have created under the same name."""
+    run = runs["train_rejected"]
+    assert run["status"] == "FAILED"
+    assert len(run["calls"]["Train"]) == 1
+    assert failure_of(run)["Error"] == "SageMaker.AmazonSageMakerException"
+
+
+def test_a_job_refused_for_capacity_is_retried_under_its_name(runs):
+    run = runs["train_capacity_then_ok"]
+    assert run["status"] == "SUCCEEDED"
+    first, second = run["calls"]["Train"]
+    assert first["TrainingJobName"] == second["TrainingJobName"]
+
+
+def test_no_sagemaker_job_retries_an_undeclared_sagemaker_error(definition):
+    for name in ("Verify", "Train", "Generate"):
+        retried = {e for r in definition["States"][name]["Retry"] for e in r["ErrorEquals"]}
+        assert "SageMaker.AmazonSageMakerException" not in retried
+        assert "States.ALL" not in retried and "States.TaskFailed" not in retried
+
+
+def test_a_run_where_macie_is_off_stops_before_any_macie_job(runs):
+    run = runs["macie_not_enabled"]
+    assert run["status"] == "FAILED" and "Preparing Macie failed" in run["states"]
+    assert "synthpipe:macie_not_enabled" in failure_of(run)["Cause"]
+    assert run["calls"]["Start Macie job"] == [] and run["calls"]["Train"] == []
+
+
+def test_the_macie_job_uses_the_identifier_the_run_prepared(runs):
+    (call,) = runs["happy"]["calls"]["Start Macie job"]
+    assert call["CustomDataIdentifierIds"] == ["0e1f2a3b-4c5d-6e7f-8091-a2b3c4d5e6f7"]

@@ -187,6 +187,89 @@ def test_bad_dataset_config_is_refused(aws):
     assert validation["reason"]["code"] == "bad_hyperparameter"
 
 
+class AsAPipelineRoleSeesIt:
+    """S3 as a pipeline role sees it: its s3:ListBucket is limited to prefixes (an
+    `s3:prefix` condition, absent from GetObject and HeadObject), so a missing key is
+    answered 403 AccessDenied, not 404. Keys in `unreadable` are denied although present
+    (an object under another KMS key)."""
+
+    def __init__(self, s3, unreadable: tuple[str, ...] = ()) -> None:
+        self._s3, self._unreadable = s3, set(unreadable)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._s3, name)
+
+    def _check(self, operation: str, Bucket: str, Key: str, **options: Any) -> None:
+        from botocore.exceptions import ClientError
+
+        denied = ClientError(
+            {"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, operation
+        )
+        if Key in self._unreadable:
+            raise denied
+        try:
+            self._s3.head_object(Bucket=Bucket, Key=Key, **options)
+        except ClientError:
+            raise denied from None
+
+    def get_object(self, **request: Any) -> Any:
+        self._check("GetObject", **request)
+        return self._s3.get_object(**request)
+
+    def head_object(self, **request: Any) -> Any:
+        self._check("HeadObject", **request)
+        return self._s3.head_object(**request)
+
+
+def test_start_runs_with_defaults_when_the_dataset_config_is_missing_behind_a_403(aws):
+    event = upload(aws["s3"])
+    answer = cloud.handle_start(
+        event, s3=AsAPipelineRoleSeesIt(aws["s3"]), sfn=aws["sfn"], env=aws["env"]
+    )
+    assert answer["started"] is True
+    assert execution_input(aws)["validation"]["status"] == "ok"
+
+
+def test_a_config_that_only_shares_the_name_as_a_prefix_is_not_the_config(aws):
+    aws["s3"].put_object(Bucket=BUCKET, Key=f"config/{DATASET}.json.bak", Body=b"not json")
+    start(aws, upload(aws["s3"]))
+    assert execution_input(aws)["validation"]["status"] == "ok"
+
+
+def test_a_dataset_config_that_cannot_be_read_stops_the_run_clearly(aws):
+    key = f"config/{DATASET}.json"
+    aws["s3"].put_object(Bucket=BUCKET, Key=key, Body=b'{"target_column": "fraud"}')
+    s3 = AsAPipelineRoleSeesIt(aws["s3"], unreadable=(key,))
+    cloud.handle_start(upload(aws["s3"]), s3=s3, sfn=aws["sfn"], env=aws["env"])
+    validation = execution_input(aws)["validation"]
+    assert validation["status"] == "refused"
+    reason = validation["reason"]
+    assert (reason["code"], reason["step"]) == ("dataset_config_unreadable", "config")
+    assert reason["details"] == {"config": key, "error": "AccessDenied"}
+
+
+def test_start_finds_a_url_encoded_key_behind_a_403(aws):
+    event = upload(aws["s3"], key="raw/banksim/my file.csv")
+    event["detail"]["object"]["key"] = "raw/banksim/my+file.csv"
+    s3 = AsAPipelineRoleSeesIt(aws["s3"])
+    assert cloud.handle_start(event, s3=s3, sfn=aws["sfn"], env=aws["env"])["started"] is True
+    assert execution_input(aws)["key"] == "raw/banksim/my file.csv"
+
+
+def test_start_fails_on_an_object_it_cannot_find_either_way(aws):
+    """Raised, not ignored: the event goes to the dead-letter queue after the retries."""
+    from botocore.exceptions import ClientError
+
+    event = upload(aws["s3"], key="raw/banksim/gone+now.csv")
+    version = event["detail"]["object"]["version-id"]
+    aws["s3"].delete_object(Bucket=BUCKET, Key="raw/banksim/gone+now.csv", VersionId=version)
+    with pytest.raises(ClientError) as raised:
+        cloud.handle_start(
+            event, s3=AsAPipelineRoleSeesIt(aws["s3"]), sfn=aws["sfn"], env=aws["env"]
+        )
+    assert raised.value.response["Error"]["Code"] == "AccessDenied"
+
+
 @pytest.mark.parametrize(
     "key",
     ["raw/banksim/", "staging/banksim/run/synthetic.csv", "config/banksim.csv", "rawdata/a.csv"],
@@ -736,3 +819,55 @@ def test_start_finds_the_object_whether_or_not_the_key_is_url_encoded(aws, store
     answer = start(aws, event)
     assert answer["started"] is True
     assert execution_input(aws)["key"] == stored
+
+
+def test_gate_publish_and_quarantine_take_a_403_on_a_missing_object_for_absent(aws, monkeypatch):
+    """Every role may list only its prefixes, so to it a missing object answers 403: a
+    first release (no manifest.json yet) must still publish, and a rerun withdraw."""
+    from synthpipe import storage
+
+    seen = AsAPipelineRoleSeesIt(aws["s3"])
+    monkeypatch.setattr(storage, "_s3", lambda: seen)
+    state = run_state(aws)
+    stage_output(aws, state)
+    assert cloud.handle_gate(state, s3=seen)["passed"] is True
+    answer = cloud.handle_publish(state, s3=seen)
+    assert (answer["attempt"], answer["replaces"]) == (1, None)
+    failed = {**state, "failure": {"step": "train", "Error": "States.TaskFailed", "Cause": ""}}
+    assert cloud.handle_quarantine(failed, s3=seen)["code"] == "train_failed"
+
+
+def test_gate_reads_a_missing_report_behind_a_403_as_no_report(aws):
+    state = run_state(aws)
+    answer = cloud.handle_gate(state, s3=AsAPipelineRoleSeesIt(aws["s3"]))
+    assert answer["passed"] is False and answer["reason"]["code"] == "no_report"
+
+
+def test_an_object_that_exists_but_is_denied_is_not_taken_for_absent(aws):
+    from botocore.exceptions import ClientError
+
+    from synthpipe import storage
+
+    aws["s3"].put_object(Bucket=BUCKET, Key="synthetic/x/manifest.json", Body=b"{}")
+    denied = ClientError({"Error": {"Code": "AccessDenied"}}, "HeadObject")
+    assert not storage.is_missing(aws["s3"], BUCKET, "synthetic/x/manifest.json", denied)
+    assert storage.is_missing(aws["s3"], BUCKET, "synthetic/x/manifest.js", denied)
+    throttled = ClientError({"Error": {"Code": "SlowDown"}}, "HeadObject")
+    assert not storage.is_missing(aws["s3"], BUCKET, "synthetic/y/manifest.json", throttled)
+
+
+def test_exists_says_no_only_for_a_missing_object(aws, monkeypatch):
+    """Prepare reads the dataset config only if it exists: an object there but denied
+    must not read as "no config" (the owner's drop_columns would be ignored)."""
+    from botocore.exceptions import ClientError
+
+    from synthpipe import storage
+
+    key = f"config/{DATASET}.json"
+    aws["s3"].put_object(Bucket=BUCKET, Key=key, Body=b"{}")
+    monkeypatch.setattr(storage, "_s3", lambda: AsAPipelineRoleSeesIt(aws["s3"]))
+    assert storage.exists(f"s3://{BUCKET}/{key}")
+    assert not storage.exists(f"s3://{BUCKET}/config/other.json")
+    monkeypatch.setattr(storage, "_s3", lambda: AsAPipelineRoleSeesIt(aws["s3"], (key,)))
+    with pytest.raises(ClientError):
+        storage.exists(f"s3://{BUCKET}/{key}")

@@ -47,6 +47,9 @@ def test_key_lets_macies_service_linked_role_decrypt(storage):
                         Match.object_like(
                             {
                                 "Sid": "AllowMacieServiceRoleToDecrypt",
+                                # Not the account root: that grants a service-linked role
+                                # nothing (its own policy cannot be changed).
+                                "Principal": {"AWS": "*"},
                                 "Action": "kms:Decrypt",
                                 "Condition": {
                                     "ArnEquals": {
@@ -372,3 +375,46 @@ def test_an_existing_secret_is_used_as_named_and_none_is_created(existing_secret
             "condition": None,
         }
     ]
+
+
+def test_macie_may_write_its_results_under_their_prefix_only(synthesized):
+    """The pipeline reads Macie's per-object results there (synthpipe.macie_results)."""
+    (policy,) = [
+        r["Properties"]["PolicyDocument"]["Statement"]
+        for r in synthesized.storage["Resources"].values()
+        if r["Type"] == "AWS::S3::BucketPolicy"
+        and r["Properties"]["Bucket"] == {"Ref": _logical(synthesized.storage, "DataBucket")}
+    ]
+    (write,) = [s for s in policy if s.get("Sid") == "AllowMacieToWriteResults"]
+    assert write["Principal"] == {"Service": "macie.amazonaws.com"}
+    assert write["Action"] == "s3:PutObject"
+    assert json.dumps(write["Resource"]).endswith('/macie-results/*"]]}')
+    assert write["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    (key,) = [
+        r["Properties"]["KeyPolicy"]["Statement"]
+        for r in synthesized.storage["Resources"].values()
+        if r["Type"] == "AWS::KMS::Key"
+    ]
+    (encrypt,) = [s for s in key if s.get("Sid") == "AllowMacieToEncryptResults"]
+    assert encrypt["Principal"] == {"Service": "macie.amazonaws.com"}
+    assert sorted(encrypt["Action"]) == ["kms:Encrypt", "kms:GenerateDataKey"]
+    rules = {
+        r["Id"]: r
+        for r in synthesized.storage["Resources"][_logical(synthesized.storage, "DataBucket")][
+            "Properties"
+        ]["LifecycleConfiguration"]["Rules"]
+    }
+    assert rules["expire-macie-results"]["Prefix"] == "macie-results/"
+
+
+def test_no_macie_results_grant_when_macie_is_skipped(variant):
+    assert "AllowMacieToWriteResults" not in json.dumps(variant.storage)
+
+
+def _logical(template: dict, prefix: str) -> str:
+    (name,) = [
+        n
+        for n, r in template["Resources"].items()
+        if n.startswith(prefix) and r["Type"] == "AWS::S3::Bucket"
+    ]
+    return name

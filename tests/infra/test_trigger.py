@@ -128,3 +128,43 @@ def test_an_upper_case_csv_runs_to_publish_and_a_gzip_is_quarantined(aws, delive
         prefix + "transactions.csv.gz",
     ]
     assert aws["s3"].head_object(Bucket=BUCKET, Key="raw/banksim/transactions.csv.gz")
+
+
+def _start_function(resources: dict) -> str:
+    (logical,) = [
+        name
+        for name, r in resources.items()
+        if r["Type"] == "AWS::Lambda::Function"
+        and r["Properties"].get("Handler") == "start.handler"
+    ]
+    return logical
+
+
+def test_an_event_the_start_function_fails_on_goes_to_the_dead_letter_queue(synthesized):
+    """Lambda drops an asynchronous event after its retries unless a destination takes it."""
+    resources = synthesized.pipeline["Resources"]
+    start = _start_function(resources)
+    (rule,) = [r for r in resources.values() if r["Type"] == "AWS::Events::Rule"]
+    (target,) = rule["Properties"]["Targets"]
+    queue = target["DeadLetterConfig"]["Arn"]
+    (config,) = [
+        r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "AWS::Lambda::EventInvokeConfig"
+        and r["Properties"]["FunctionName"] == {"Ref": start}
+    ]
+    assert config["DestinationConfig"]["OnFailure"]["Destination"] == queue
+    assert config["MaximumRetryAttempts"] == 2
+    # The function's role may send to that queue.
+    role = resources[start]["Properties"]["Role"]["Fn::GetAtt"][0]
+    statements = [
+        s
+        for r in resources.values()
+        if r["Type"] == "AWS::IAM::Policy" and {"Ref": role} in r["Properties"]["Roles"]
+        for s in r["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    assert any(
+        "sqs:SendMessage" in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+        and s["Resource"] == queue
+        for s in statements
+    )
