@@ -265,12 +265,20 @@ def _check_input(s3, obj, dataset, run_id, size, refusal, env) -> tuple[dict, di
         "code_version": __version__,
         "seed": int(seed),
     }
+    # An object, not an environment value of the job: SageMaker caps those at 256
+    # characters, and the key alone may be 1,024 bytes (synthpipe.processing reads it).
+    layout = RunLayout(f"s3://{obj.bucket}", dataset, run_id)
+    s3.put_object(
+        Bucket=obj.bucket,
+        Key=_key(layout.lineage_json),
+        Body=json.dumps(lineage, sort_keys=True).encode("utf-8"),
+        ContentType="application/json",
+    )
     generate = {
         "rowsToGenerate": str(config.rows_to_generate or int(env.get("ROWS_TO_GENERATE") or 0)),
         "targetColumn": config.target_column or "",
         "thresholds": json.dumps(thresholds, sort_keys=True),
         "seed": seed,
-        "lineage": json.dumps(lineage, sort_keys=True),
     }
     return validation, hyperparameters, generate
 

@@ -668,9 +668,24 @@ def test_start_passes_the_lineage_to_the_evaluation(aws):
     event = upload(aws["s3"])
     start(aws, event)
     state = execution_input(aws)
-    lineage = json.loads(state["generate"]["lineage"])
+    # An object the generate job reads, not an environment value (capped at 256 characters).
+    assert "lineage" not in state["generate"]
+    uri = state["paths"]["lineage"]
+    assert uri == f"s3://{BUCKET}/staging/{DATASET}/{state['runId']}/lineage.json"
+    body = aws["s3"].get_object(Bucket=BUCKET, Key=uri.split("/", 3)[3])["Body"].read()
+    lineage = json.loads(body)
     assert lineage["source"]["version_id"] == event["detail"]["object"]["version-id"]
+    assert lineage["source"]["key"] == KEY and lineage["source"]["bucket"] == BUCKET
     assert lineage["source"]["rows"] == 40 and lineage["run_id"] == state["runId"]
+
+
+def test_start_writes_a_lineage_of_any_legal_key_length(aws):
+    # S3 keys reach 1,024 bytes; the lineage's old environment value had 256 characters.
+    key = f"raw/{DATASET}/" + "a" * (1024 - len(f"raw/{DATASET}/") - len(".csv")) + ".csv"
+    start(aws, upload(aws["s3"], key=key))
+    state = execution_input(aws)
+    body = aws["s3"].get_object(Bucket=BUCKET, Key=state["paths"]["lineage"].split("/", 3)[3])
+    assert json.loads(body["Body"].read())["source"]["key"] == key
 
 
 @pytest.fixture
