@@ -41,6 +41,7 @@ from synthpipe.notify import DEFAULT_FIX, FIXES, MESSAGES, failure_message, succ
 from synthpipe.publish import ATTEMPT_FAILED, check_gate, publish, standing_note, withdraw
 from synthpipe.quarantine import quarantine
 from synthpipe.redact import redact
+from synthpipe.storage import object_listed
 from synthpipe.train.hyperparameters import Hyperparameters, refuse_bad_hyperparameters
 from synthpipe.validate import InputLimits, validate_stream
 
@@ -285,10 +286,10 @@ def _check_input(s3, obj, dataset, run_id, size, refusal, env) -> tuple[dict, di
 
 def _dataset_config(s3, bucket: str, dataset: str) -> DatasetConfig:
     key = f"config/{dataset}.json"
-    try:
-        text = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
-    except s3.exceptions.NoSuchKey:
+    # Listed first: a GET of a missing object answers this role 403, not 404.
+    if not object_listed(s3, bucket, key):
         return DatasetConfig()
+    text = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
     return DatasetConfig.from_json(text, source=key)
 
 
@@ -506,10 +507,11 @@ def handle_gate(state: dict[str, Any], *, s3=None) -> dict[str, Any]:
 
 def _gate(state: dict[str, Any], s3) -> dict[str, Any]:
     key = _key(state["paths"]["staging"]) + "report.json"
+    # Listed first: a GET of a missing object answers this role 403, not 404.
+    if not object_listed(s3, state["bucket"], key):
+        return _gate_failed(None, [], "no_report", "The evaluation wrote no report.json.")
     try:
         report = json.loads(s3.get_object(Bucket=state["bucket"], Key=key)["Body"].read())
-    except s3.exceptions.NoSuchKey:
-        return _gate_failed(None, [], "no_report", "The evaluation wrote no report.json.")
     except ValueError:
         return _gate_failed(None, [], "no_report", "report.json is not valid JSON.")
     if not isinstance(report, dict):
@@ -564,10 +566,9 @@ def handle_publish(state: dict[str, Any], *, s3=None) -> dict[str, Any]:
 
 
 def _read_json(s3, bucket: str, key: str) -> Any:
-    try:
-        return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
-    except s3.exceptions.NoSuchKey:
+    if not object_listed(s3, bucket, key):  # a GET of a missing object: 403, not 404
         return None
+    return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
 
 
 def build_manifest(state: dict[str, Any], report: Any) -> Manifest:

@@ -89,14 +89,24 @@ def write_json(path: str, payload: Any) -> None:
     write_bytes(path, (json.dumps(payload, indent=2, default=str) + "\n").encode())
 
 
+def object_listed(s3, bucket: str, key: str) -> bool:
+    """Whether the object `key` is there, by listing its own name.
+
+    Not a HEAD or GET: S3 answers those for a missing object with 404 only to a caller
+    allowed s3:ListBucket on the whole bucket, and with 403, which reads like a refusal,
+    to the pipeline's roles, which may list their own prefixes only. A listing under the
+    key's own name needs no more than that. Any error is raised: an object is never
+    taken for absent because the question failed.
+    """
+    # The key itself sorts first among the keys it is a prefix of.
+    listing = s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
+    return any(item["Key"] == key for item in listing.get("Contents", []))
+
+
 def exists(path: str) -> bool:
     if is_s3(path):
         bucket, key = _split_s3(path)
-        try:
-            _s3().head_object(Bucket=bucket, Key=key)
-        except Exception:  # botocore's ClientError 404, or no access: both mean "not there"
-            return False
-        return True
+        return object_listed(_s3(), bucket, key)
     return Path(path).exists()
 
 
@@ -145,14 +155,12 @@ def stat(path: str) -> FileInfo | None:
     if is_s3(path):
         bucket, key = _split_s3(path)
         client = _s3()
-        try:
-            head = client.head_object(Bucket=bucket, Key=key)
-        except client.exceptions.ClientError as error:
-            # Only "not found" means absent; any other error (access, throttling) is
-            # raised, so that a release is never taken for withdrawn, or kept, by mistake.
-            if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
-                return None
-            raise
+        # Absent only when the listing says so (object_listed); any other error, and a
+        # HEAD that fails after it (an object deleted in between), is raised, so that a
+        # release is never taken for withdrawn, or kept, by mistake.
+        if not object_listed(client, bucket, key):
+            return None
+        head = client.head_object(Bucket=bucket, Key=key)
         return FileInfo(int(head["ContentLength"]), head.get("ETag"), head.get("VersionId"))
     target = Path(path)
     return FileInfo(target.stat().st_size) if target.is_file() else None
