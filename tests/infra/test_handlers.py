@@ -178,6 +178,21 @@ def test_start_passes_the_checked_thresholds_to_the_evaluation(aws):
     assert thresholds == {"pii_hits": 0.0, "quality": 0.85, "target_rate": 0.3}
 
 
+def test_start_refuses_a_target_column_longer_than_the_generate_job_can_receive(aws):
+    # SYNTHPIPE_TARGET_COLUMN would fail CreateProcessingJob at Generate, hours later.
+    target = "defaulted" + "_within_twelve_months" * 13  # 282 characters
+    aws["s3"].put_object(
+        Bucket=BUCKET,
+        Key=f"config/{DATASET}.json",
+        Body=json.dumps({"target_column": target}).encode(),
+    )
+    start(aws, upload(aws["s3"]))
+    reason = execution_input(aws)["validation"]["reason"]
+    assert reason["code"] == "bad_dataset_config"
+    assert "282 characters" in reason["message"] and "at most 256" in reason["message"]
+    assert target not in reason["message"]  # a refusal names no header
+
+
 def test_bad_dataset_config_is_refused(aws):
     aws["s3"].put_object(
         Bucket=BUCKET, Key=f"config/{DATASET}.json", Body=b'{"hyperparameters": {"epoch": 3}}'
