@@ -358,6 +358,23 @@ def test_the_recorded_calls_are_every_call_the_code_can_make(recorded, label):
     COUNTS["call sites"] += len({(c.where, c.operation) for c in static})
 
 
+def test_the_training_image_makes_no_aws_call_from_its_isolated_jobs(definition):
+    """The image's code reaches boto3 only through synthpipe.storage's S3 branch, which
+    its jobs never take (their paths are local, under /opt/ml); every SageMaker task runs
+    with network isolation, so a call would fail rather than need a permission."""
+    static, unknown = boto3_calls("training.train.<module>")
+    assert not unknown
+    assert {c.where.split(":")[0] for c in static} <= {"synthpipe.storage"}, static
+    COUNTS["call sites"] += len({(c.where, c.operation) for c in static})
+    for name, state in definition["States"].items():
+        if state.get("Resource", "").startswith("arn:aws:states:::sagemaker:"):
+            parameters = state["Parameters"]
+            isolated = parameters.get("EnableNetworkIsolation") or parameters.get(
+                "NetworkConfig", {}
+            ).get("EnableNetworkIsolation")
+            assert isolated is True, name
+
+
 def test_coverage_summary(capsys):
     """How much was checked (printed; run with -s to see it)."""
     assert COUNTS["default: needs"] > 0, "run the whole module"
