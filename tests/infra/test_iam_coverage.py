@@ -305,7 +305,9 @@ def recorded(default) -> dict[str, list[Recorded]]:
         patch.setenv("AWS_DEFAULT_REGION", REGION)
         for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
             patch.setenv(name, "testing")
-        return _run_handlers(default)
+        calls = _run_handlers(default)
+    COUNTS["recorded"] = sum(len(c) for c in calls.values())
+    return calls
 
 
 @pytest.fixture(scope="module", params=["default", "variant", "locked"])
@@ -384,6 +386,7 @@ def test_coverage_summary(capsys):
             f"\nIAM coverage: roles checked {roles}; needs (role, action, resource, "
             f"conditions) per configuration: "
             f"{ {c: COUNTS[f'{c}: needs'] for c in roles} }; distinct actions "
-            f"{len(COUNTS['actions'])}; static boto3 call sites {COUNTS['call sites']}"
+            f"{len(COUNTS['actions'])}; boto3 call sites found by the static scan, summed "
+            f"over entry points {COUNTS['call sites']}; API calls recorded {COUNTS['recorded']}"
         )
     assert roles["default"] >= 9
