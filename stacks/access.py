@@ -48,7 +48,7 @@ def grant_prefixes(
 
     With listing limited by `s3:prefix` (a key a GetObject or HeadObject request lacks),
     S3 answers a missing object with 403, not 404: code that asks "is it there?" tells
-    the two apart with the listing (synthpipe.storage.is_missing), never by the error.
+    the two apart with the listing (synthpipe.storage.object_listed), never by the error.
     """
     prefixes = sorted(set(read) | set(write) | set(delete))
     for actions, scoped in ((READ, read), (WRITE, write), (DELETE, delete)):

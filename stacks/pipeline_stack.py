@@ -24,7 +24,7 @@ from stacks.prepare import INPUT_COPIES, Prepare
 from stacks.privacy_scan import PrivacyScan
 from stacks.settings import Settings
 from stacks.storage_stack import data_bucket_name
-from stacks.training import Training
+from stacks.training import LINEAGE_OBJECTS, Training
 from stacks.trigger import Trigger
 from stacks.verify import Verify
 from stacks.workflow import STATE_MACHINE_NAME, Workflow
@@ -189,7 +189,8 @@ class PipelineStack(Stack):
         verify.grant_run(workflow.state_machine.role)
         if privacy_scan is not None:
             privacy_scan.acknowledge_findings(workflow.state_machine.role)
-        grant_prefixes(start.role, bucket, key, read=("raw/", "config/"))
+        # It writes each run's lineage.json for the generate job (synthpipe.processing).
+        grant_prefixes(start.role, bucket, key, read=("raw/", "config/"), write=(LINEAGE_OBJECTS,))
         if settings.raw_object_lock_days:
             # The start function locks each raw/ version it sees (governance mode).
             start.role.add_to_principal_policy(
@@ -253,7 +254,8 @@ class PipelineStack(Stack):
             training.role,
             bucket,
             key,
-            read=("cleaned/", "models/"),
+            # staging/: the run's lineage.json, an input of the generate job
+            read=("cleaned/", "models/", "staging/"),
             write=("models/", "staging/"),
         )
         # A release is promoted and withdrawn under synthetic/ (synthpipe.publish): publish

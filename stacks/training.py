@@ -12,8 +12,11 @@ whose ENTRYPOINT is `python /opt/program/train.py`):
 - environment: SYNTHPIPE_DATASET, SYNTHPIPE_RUN_ID, SYNTHPIPE_ROWS_TO_GENERATE (0 = as many
   as the input), SYNTHPIPE_TARGET_COLUMN ('' = none), SYNTHPIPE_THRESHOLDS (a JSON object
   of metric -> threshold for `evaluate.Thresholds.from_settings`; {} = its defaults),
-  SYNTHPIPE_SEED, SYNTHPIPE_LINEAGE (JSON: dataset, run_id, source{bucket, key,
-  version_id, sha256, size_bytes, rows}, code_version, seed; the runner's `_lineage`);
+  SYNTHPIPE_SEED;
+- /opt/ml/processing/input/lineage/lineage.json: the run's lineage (JSON: dataset, run_id,
+  source{bucket, key, version_id, sha256, size_bytes, rows}, code_version, seed; the
+  runner's `_lineage`), which the start function writes to staging/ (an environment value
+  is capped at 256 characters, and an S3 key alone may be 1,024 bytes);
 - everything written to /opt/ml/processing/output/ lands as-is in
   staging/<dataset>/<run_id>/: synthetic.csv, synthetic.parquet, report.html and
   report.json (synthpipe/evaluate/report.schema.json) whose verdict and gates the gate
@@ -40,6 +43,9 @@ from synthpipe import instances
 from synthpipe.train.metrics import METRIC_DEFINITIONS
 
 GENERATE_MODE = "generate_evaluate"
+# The runs' lineage.json objects (synthpipe.layout.lineage_json), which the start function
+# writes: it may write there and nowhere else under staging/.
+LINEAGE_OBJECTS = "staging/*/lineage.json"
 PROCESSING_ROOT = "/opt/ml/processing"
 # What a SageMaker job task retries: errors by which SageMaker refused to create the job,
 # so a retry never meets a job of the same name. Not `SageMaker.AmazonSageMakerException`:
@@ -99,17 +105,32 @@ def allow_job_logs_and_metrics(role: iam.Role) -> None:
     )
 
 
+def allow_volume_encryption(role: iam.IRole, key: kms.IKey) -> None:
+    """A job whose request sets VolumeKmsKeyId runs on volumes that SageMaker encrypts
+    through a KMS grant created as the job's role: kms:CreateGrant, for AWS resources only."""
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=["kms:CreateGrant"],
+            resources=[key.key_arn],
+            conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        )
+    )
+
+
 def grant_sync_jobs(
     role: iam.IRole, *, kinds: tuple[str, ...], jobs: tuple[str, ...], job_role: iam.IRole
 ) -> None:
     """What Step Functions' SageMaker `.sync` integration needs to run jobs of `kinds`
-    ("training", "processing") named `jobs`: create, describe and stop them, pass the
-    jobs' role to SageMaker only, and manage the EventBridge rule it watches them with."""
+    ("training", "processing") named `jobs`: create, describe and stop them, tag them and
+    read their tags (it tags each job MANAGED_BY_AWS; without sagemaker:AddTags the create
+    call is refused: aws-cdk issues 32294, 26012), pass the jobs' role to SageMaker only,
+    and manage the EventBridge rule it watches them with."""
     arns = f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}"
     verbs = ("Create", "Describe", "Stop")
     role.add_to_principal_policy(
         iam.PolicyStatement(
-            actions=[f"sagemaker:{v}{k.capitalize()}Job" for k in kinds for v in verbs],
+            actions=[f"sagemaker:{v}{k.capitalize()}Job" for k in kinds for v in verbs]
+            + ["sagemaker:AddTags", "sagemaker:ListTags"],
             resources=[f"{arns}:{job}" for job in jobs],
         )
     )
@@ -162,6 +183,7 @@ class Training(Construct):
         # The CPU build: Verify's, and every job's on an instance without a GPU.
         self.image = self.image_for(instances.CPU_TORCH_VARIANT)
         grant_key(self.role, key, encrypt=True)
+        allow_volume_encryption(self.role, key)
         allow_job_logs_and_metrics(self.role)
         self.training = dict(
             instance_type=training_instance_type,
@@ -289,7 +311,6 @@ class Training(Construct):
                 "SYNTHPIPE_TARGET_COLUMN.$": "$.generate.targetColumn",
                 "SYNTHPIPE_THRESHOLDS.$": "$.generate.thresholds",
                 "SYNTHPIPE_SEED.$": "$.generate.seed",
-                "SYNTHPIPE_LINEAGE.$": "$.generate.lineage",
             },
             "ProcessingInputs": [
                 {
@@ -306,6 +327,16 @@ class Training(Construct):
                     "S3Input": {
                         "S3Uri.$": "$.paths.cleaned",
                         "LocalPath": f"{root}/input/cleaned",
+                        "S3DataType": "S3Prefix",
+                        "S3InputMode": "File",
+                    },
+                },
+                {
+                    # One object: SageMaker puts it at LocalPath/lineage.json.
+                    "InputName": "lineage",
+                    "S3Input": {
+                        "S3Uri.$": "$.paths.lineage",
+                        "LocalPath": f"{root}/input/lineage",
                         "S3DataType": "S3Prefix",
                         "S3InputMode": "File",
                     },

@@ -31,6 +31,7 @@ from stacks.access import acknowledge, grant_key
 from stacks.training import (
     PROCESSING_ROOT,
     allow_job_logs_and_metrics,
+    allow_volume_encryption,
     grant_sync_jobs,
     job_name,
 )
@@ -70,6 +71,7 @@ class Verify(Construct):
         image.repository.grant_pull(self.role)
         # The job's volume is encrypted with the data key.
         grant_key(self.role, key, encrypt=True)
+        allow_volume_encryption(self.role, key)
         allow_job_logs_and_metrics(self.role)
 
     def task(self, *, result_path: str) -> sfn.CustomState:

@@ -283,12 +283,20 @@ def _check_input(s3, obj, dataset, run_id, size, refusal, env) -> tuple[dict, di
         "code_version": __version__,
         "seed": int(seed),
     }
+    # An object, not an environment value of the job: SageMaker caps those at 256
+    # characters, and the key alone may be 1,024 bytes (synthpipe.processing reads it).
+    layout = RunLayout(f"s3://{obj.bucket}", dataset, run_id)
+    s3.put_object(
+        Bucket=obj.bucket,
+        Key=_key(layout.lineage_json),
+        Body=json.dumps(lineage, sort_keys=True).encode("utf-8"),
+        ContentType="application/json",
+    )
     generate = {
         "rowsToGenerate": str(config.rows_to_generate or int(env.get("ROWS_TO_GENERATE") or 0)),
         "targetColumn": config.target_column or "",
         "thresholds": json.dumps(thresholds, sort_keys=True),
         "seed": seed,
-        "lineage": json.dumps(lineage, sort_keys=True),
     }
     return validation, hyperparameters, generate
 
@@ -298,16 +306,16 @@ def _dataset_config(s3, bucket: str, dataset: str) -> DatasetConfig:
 
     A GetObject on a missing key answers 403 to the start role (its listing is limited to
     prefixes), the same answer as a config that exists but cannot be read: the listing
-    tells them apart (storage.is_missing). A config that exists and cannot be read (its
+    tells them apart (storage.object_listed). A config that exists and cannot be read (its
     object's KMS key, a bucket policy) stops the run with `dataset_config_unreadable`:
     running it without the owner's settings would silently ignore them.
     """
     key = f"config/{dataset}.json"
+    if not storage.object_listed(s3, bucket, key):
+        return DatasetConfig()
     try:
         text = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
     except s3.exceptions.ClientError as error:
-        if storage.is_missing(s3, bucket, key, error):
-            return DatasetConfig()
         raise StepFailed(
             code="dataset_config_unreadable",
             message=f"{key} exists but the start function could not read it "
@@ -583,12 +591,11 @@ def handle_gate(state: dict[str, Any], *, s3=None) -> dict[str, Any]:
 
 def _gate(state: dict[str, Any], s3) -> dict[str, Any]:
     key = _key(state["paths"]["staging"]) + "report.json"
+    # Listed first: a GET of a missing object answers this role 403, not 404.
+    if not storage.object_listed(s3, state["bucket"], key):
+        return _gate_failed(None, [], "no_report", "The evaluation wrote no report.json.")
     try:
         report = json.loads(s3.get_object(Bucket=state["bucket"], Key=key)["Body"].read())
-    except s3.exceptions.ClientError as error:
-        if not storage.is_missing(s3, state["bucket"], key, error):
-            raise
-        return _gate_failed(None, [], "no_report", "The evaluation wrote no report.json.")
     except ValueError:
         return _gate_failed(None, [], "no_report", "report.json is not valid JSON.")
     if not isinstance(report, dict):
@@ -643,12 +650,9 @@ def handle_publish(state: dict[str, Any], *, s3=None) -> dict[str, Any]:
 
 
 def _read_json(s3, bucket: str, key: str) -> Any:
-    try:
-        return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
-    except s3.exceptions.ClientError as error:
-        if not storage.is_missing(s3, bucket, key, error):
-            raise
+    if not storage.object_listed(s3, bucket, key):  # a GET of a missing object: 403, not 404
         return None
+    return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
 
 
 def build_manifest(state: dict[str, Any], report: Any) -> Manifest:

@@ -32,6 +32,8 @@ from synthpipe.protection import ValueProtection
 from synthpipe.schema import ROLES, TYPES
 
 PII_ACTIONS = ("drop", "pseudonymise", "generalise", "mask", "keep")
+# SageMaker's cap on a processing job's environment value (SYNTHPIPE_TARGET_COLUMN).
+TARGET_COLUMN_MAX = 256
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,14 @@ def _parse(data: Any, source: str) -> DatasetConfig:
             raise _bad(source, f"names column {key!r} twice in 'columns' (as {name!r} too)")
         columns[key] = _parse_column(name, settings, source)
     target = data.get("target_column")
+    if target and len(snake_case(target)) > TARGET_COLUMN_MAX:
+        raise _bad(
+            source,
+            f"names a 'target_column' of {len(snake_case(target))} characters once "
+            f"normalised; at most {TARGET_COLUMN_MAX} (on AWS the generate job receives it "
+            "as an environment value, which SageMaker limits to 256 characters): rename "
+            "the column",
+        )
     rows = data.get("rows_to_generate")
     if rows is not None and (not isinstance(rows, int) or isinstance(rows, bool) or rows < 1):
         raise _bad(source, f"'rows_to_generate' must be a positive integer, not {rows!r}")

@@ -111,7 +111,8 @@ def execution_name(dataset: str, run_id: str) -> str:
 
 
 def run_paths(bucket: str, dataset: str, run_id: str) -> dict[str, str]:
-    """The S3 URIs (with a trailing '/') the state machine hands to Glue, Macie, SageMaker."""
+    """The S3 URIs the state machine hands to Glue, Macie, SageMaker: prefixes (with a
+    trailing '/') and one object, the run's lineage."""
     layout = RunLayout(f"s3://{bucket}", dataset, run_id)
     cleaned_prefix = layout.cleaned.split("/", 3)[3] + "/"
     return {
@@ -120,6 +121,7 @@ def run_paths(bucket: str, dataset: str, run_id: str) -> dict[str, str]:
         "models": layout.models + "/",
         "checkpoints": layout.models + "/checkpoints/",
         "staging": layout.staging + "/",
+        "lineage": layout.lineage_json,
         "synthetic": layout.synthetic + "/",
         "quarantine": layout.quarantine + "/",
     }

@@ -80,6 +80,13 @@ class RunLayout:
         return self._path("staging", "manifest.json")
 
     @property
+    def lineage_json(self) -> str:
+        """On AWS, the run's lineage for the generate + evaluate job, written by the start
+        function: SageMaker caps an environment value at 256 characters, and an S3 key
+        alone may be 1,024 bytes."""
+        return self._path("staging", "lineage.json")
+
+    @property
     def config_json(self) -> str:
         return "/".join([self.root.rstrip("/"), "config", f"{self.dataset}.json"])
 

@@ -19,7 +19,9 @@ generate_evaluate
        <root>/input/cleaned/              the run's cleaned/ prefix (schema.json, data/, ...)
        environment: SYNTHPIPE_ROWS_TO_GENERATE (0 = as many as the input),
        SYNTHPIPE_TARGET_COLUMN ('' = none), SYNTHPIPE_THRESHOLDS (JSON object),
-       SYNTHPIPE_SEED, SYNTHPIPE_LINEAGE (JSON object)
+       SYNTHPIPE_SEED
+       <root>/input/lineage/lineage.json      the run's lineage (JSON object), written by
+       the start function: an environment value is capped at 256 characters
   Out: <root>/output/  synthetic.csv, synthetic.parquet, report.json, report.html
        (SageMaker uploads it to staging/<dataset>/<run_id>/)
   The same two functions the local runner calls: `generate` and `evaluate_run`.
@@ -54,6 +56,33 @@ def _write_message(root: Path, text: str) -> None:
     path = exit_message_path(root)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+
+
+LINEAGE_INPUT = Path("input") / "lineage" / "lineage.json"
+
+
+def _lineage(root: Path) -> dict:
+    """The run's lineage for report.json: {} when the job was given none (by hand)."""
+    path = Path(root) / LINEAGE_INPUT
+    if not path.is_file():
+        return {}
+    try:
+        value = json.loads(path.read_text("utf-8"))
+    except ValueError as error:
+        raise StepFailed(
+            code="bad_job_environment",
+            message="The run's lineage.json is not valid JSON.",
+            fix="Check staging/<dataset>/<run_id>/lineage.json, which the start function writes.",
+            step="generate",
+        ) from error
+    if not isinstance(value, dict):
+        raise StepFailed(
+            code="bad_job_environment",
+            message="The run's lineage.json holds no JSON object.",
+            fix="Check staging/<dataset>/<run_id>/lineage.json, which the start function writes.",
+            step="generate",
+        )
+    return value
 
 
 def _env_json(name: str) -> dict:
@@ -167,7 +196,7 @@ def run_processing(root: Path) -> int:
                 target_column=os.environ.get("SYNTHPIPE_TARGET_COLUMN") or None,
                 thresholds=_env_json("SYNTHPIPE_THRESHOLDS"),
                 seed=seed,
-                lineage=_env_json("SYNTHPIPE_LINEAGE"),
+                lineage=_lineage(root),
             )
     except Exception as error:
         return _failed(root, "generate", error, None)

@@ -89,19 +89,24 @@ def write_json(path: str, payload: Any) -> None:
     write_bytes(path, (json.dumps(payload, indent=2, default=str) + "\n").encode())
 
 
+def object_listed(s3, bucket: str, key: str) -> bool:
+    """Whether the object `key` is there, by listing its own name.
+
+    Not a HEAD or GET: S3 answers those for a missing object with 404 only to a caller
+    allowed s3:ListBucket on the whole bucket, and with 403, which reads like a refusal,
+    to the pipeline's roles, which may list their own prefixes only. A listing under the
+    key's own name needs no more than that. Any error is raised: an object is never
+    taken for absent because the question failed.
+    """
+    # The key itself sorts first among the keys it is a prefix of.
+    listing = s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
+    return any(item["Key"] == key for item in listing.get("Contents", []))
+
+
 def exists(path: str) -> bool:
     if is_s3(path):
         bucket, key = _split_s3(path)
-        client = _s3()
-        try:
-            client.head_object(Bucket=bucket, Key=key)
-        except client.exceptions.ClientError as error:
-            # Only "not found" means absent: an object that is there but cannot be read
-            # (another KMS key, a policy) raises, never silently counts as no object.
-            if is_missing(client, bucket, key, error):
-                return False
-            raise
-        return True
+        return object_listed(_s3(), bucket, key)
     return Path(path).exists()
 
 
@@ -145,41 +150,17 @@ class FileInfo:
     version_id: str | None = None
 
 
-NOT_FOUND = ("404", "NoSuchKey", "NotFound")
-DENIED = ("403", "AccessDenied", "Forbidden")
-
-
-def is_missing(client, bucket: str, key: str, error: Exception) -> bool:
-    """Whether S3's error on reading `key` means the object does not exist.
-
-    S3 answers a missing key with 404 only to a caller that may list the bucket; the
-    pipeline's roles may list only their prefixes (an `s3:prefix` condition, absent from
-    a GetObject or HeadObject request), so to them a missing key is 403, like an object
-    they may not read. The listing, which their grant allows, tells the two apart.
-    """
-    code = getattr(error, "response", {}).get("Error", {}).get("Code")
-    if code in NOT_FOUND:
-        return True
-    if code not in DENIED:
-        return False
-    listed = client.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1).get("Contents", [])
-    # The exact key sorts before every longer key that starts with it.
-    return not listed or listed[0]["Key"] != key
-
-
 def stat(path: str) -> FileInfo | None:
     """The file's size (and S3 identity), or None when it is not there."""
     if is_s3(path):
         bucket, key = _split_s3(path)
         client = _s3()
-        try:
-            head = client.head_object(Bucket=bucket, Key=key)
-        except client.exceptions.ClientError as error:
-            # Only "not found" means absent; any other error (access, throttling) is
-            # raised, so that a release is never taken for withdrawn, or kept, by mistake.
-            if is_missing(client, bucket, key, error):
-                return None
-            raise
+        # Absent only when the listing says so (object_listed); any other error, and a
+        # HEAD that fails after it (an object deleted in between), is raised, so that a
+        # release is never taken for withdrawn, or kept, by mistake.
+        if not object_listed(client, bucket, key):
+            return None
+        head = client.head_object(Bucket=bucket, Key=key)
         return FileInfo(int(head["ContentLength"]), head.get("ETag"), head.get("VersionId"))
     target = Path(path)
     return FileInfo(target.stat().st_size) if target.is_file() else None

@@ -122,7 +122,9 @@ def test_the_processing_job_entry_point_generates_and_evaluates(
     monkeypatch.setenv("SYNTHPIPE_ROWS_TO_GENERATE", "700")
     monkeypatch.setenv("SYNTHPIPE_TARGET_COLUMN", "fraud")
     monkeypatch.setenv("SYNTHPIPE_THRESHOLDS", json.dumps({"quality": 0.5}))
-    monkeypatch.setenv("SYNTHPIPE_LINEAGE", json.dumps({"run_id": result.run_id}))
+    # The start function's staging/<dataset>/<run_id>/lineage.json, as SageMaker puts it.
+    (root / "input" / "lineage").mkdir()
+    (root / "input" / "lineage" / "lineage.json").write_text(json.dumps({"run_id": result.run_id}))
     monkeypatch.setattr("sys.argv", ["train.py", "generate_evaluate", "--root", str(root)])
     with pytest.raises(SystemExit) as exited:
         runpy.run_path(str(REPO / "training" / "train.py"), run_name="__main__")

@@ -31,9 +31,23 @@ def _placeholder(logical_id: str, attribute: str, resources: dict[str, Any]) -> 
         return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{logical_id}"
     if kind == "AWS::IAM::Role":
         return f"arn:aws:iam::{ACCOUNT}:role/{logical_id}"
+    if kind == "AWS::Logs::LogGroup" and attribute == "Arn":
+        return f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{logical_id}"
     if kind == "AWS::Macie::CustomDataIdentifier":
         return "11111111-2222-3333-4444-555555555555"
     return f"{logical_id}-{attribute}"
+
+
+def _reference(logical_id: str, resources: dict[str, Any]) -> str:
+    """What Ref returns: an ARN for a state machine and a topic, else the logical id
+    (names: a Glue job's, a bucket's)."""
+    resource = resources.get(logical_id, {})
+    if resource.get("Type") == "AWS::StepFunctions::StateMachine":
+        name = resource["Properties"].get("StateMachineName", logical_id)
+        return f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}"
+    if resource.get("Type") == "AWS::SNS::Topic":
+        return f"arn:aws:sns:{REGION}:{ACCOUNT}:{logical_id}"
+    return logical_id
 
 
 def resolve(value: Any, resources: dict[str, Any]) -> Any:
@@ -45,7 +59,7 @@ def resolve(value: Any, resources: dict[str, Any]) -> Any:
     if len(value) == 1:
         ((name, arg),) = value.items()
         if name == "Ref":
-            return PSEUDO.get(arg, arg)
+            return PSEUDO.get(arg) or _reference(arg, resources)
         if name == "Fn::GetAtt":
             return _placeholder(arg[0], arg[1], resources)
         if name == "Fn::Join":

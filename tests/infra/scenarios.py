@@ -35,7 +35,6 @@ def execution_input(**changes: Any) -> dict[str, Any]:
             "targetColumn": "fraud",
             "thresholds": json.dumps({"quality": 0.8}),
             "seed": "20261123",
-            "lineage": json.dumps({"dataset": DATASET, "run_id": RUN_ID}),
         },
     }
     state.update(changes)

@@ -178,6 +178,21 @@ def test_start_passes_the_checked_thresholds_to_the_evaluation(aws):
     assert thresholds == {"pii_hits": 0.0, "quality": 0.85, "target_rate": 0.3}
 
 
+def test_start_refuses_a_target_column_longer_than_the_generate_job_can_receive(aws):
+    # SYNTHPIPE_TARGET_COLUMN would fail CreateProcessingJob at Generate, hours later.
+    target = "defaulted" + "_within_twelve_months" * 13  # 282 characters
+    aws["s3"].put_object(
+        Bucket=BUCKET,
+        Key=f"config/{DATASET}.json",
+        Body=json.dumps({"target_column": target}).encode(),
+    )
+    start(aws, upload(aws["s3"]))
+    reason = execution_input(aws)["validation"]["reason"]
+    assert reason["code"] == "bad_dataset_config"
+    assert "282 characters" in reason["message"] and "at most 256" in reason["message"]
+    assert target not in reason["message"]  # a refusal names no header
+
+
 def test_bad_dataset_config_is_refused(aws):
     aws["s3"].put_object(
         Bucket=BUCKET, Key=f"config/{DATASET}.json", Body=b'{"hyperparameters": {"epoch": 3}}'
@@ -754,9 +769,24 @@ def test_start_passes_the_lineage_to_the_evaluation(aws):
     event = upload(aws["s3"])
     start(aws, event)
     state = execution_input(aws)
-    lineage = json.loads(state["generate"]["lineage"])
+    # An object the generate job reads, not an environment value (capped at 256 characters).
+    assert "lineage" not in state["generate"]
+    uri = state["paths"]["lineage"]
+    assert uri == f"s3://{BUCKET}/staging/{DATASET}/{state['runId']}/lineage.json"
+    body = aws["s3"].get_object(Bucket=BUCKET, Key=uri.split("/", 3)[3])["Body"].read()
+    lineage = json.loads(body)
     assert lineage["source"]["version_id"] == event["detail"]["object"]["version-id"]
+    assert lineage["source"]["key"] == KEY and lineage["source"]["bucket"] == BUCKET
     assert lineage["source"]["rows"] == 40 and lineage["run_id"] == state["runId"]
+
+
+def test_start_writes_a_lineage_of_any_legal_key_length(aws):
+    # S3 keys reach 1,024 bytes; the lineage's old environment value had 256 characters.
+    key = f"raw/{DATASET}/" + "a" * (1024 - len(f"raw/{DATASET}/") - len(".csv")) + ".csv"
+    start(aws, upload(aws["s3"], key=key))
+    state = execution_input(aws)
+    body = aws["s3"].get_object(Bucket=BUCKET, Key=state["paths"]["lineage"].split("/", 3)[3])
+    assert json.loads(body["Body"].read())["source"]["key"] == key
 
 
 @pytest.fixture
@@ -843,19 +873,6 @@ def test_gate_reads_a_missing_report_behind_a_403_as_no_report(aws):
     assert answer["passed"] is False and answer["reason"]["code"] == "no_report"
 
 
-def test_an_object_that_exists_but_is_denied_is_not_taken_for_absent(aws):
-    from botocore.exceptions import ClientError
-
-    from synthpipe import storage
-
-    aws["s3"].put_object(Bucket=BUCKET, Key="synthetic/x/manifest.json", Body=b"{}")
-    denied = ClientError({"Error": {"Code": "AccessDenied"}}, "HeadObject")
-    assert not storage.is_missing(aws["s3"], BUCKET, "synthetic/x/manifest.json", denied)
-    assert storage.is_missing(aws["s3"], BUCKET, "synthetic/x/manifest.js", denied)
-    throttled = ClientError({"Error": {"Code": "SlowDown"}}, "HeadObject")
-    assert not storage.is_missing(aws["s3"], BUCKET, "synthetic/y/manifest.json", throttled)
-
-
 def test_exists_says_no_only_for_a_missing_object(aws, monkeypatch):
     """Prepare reads the dataset config only if it exists: an object there but denied
     must not read as "no config" (the owner's drop_columns would be ignored)."""
@@ -868,6 +885,8 @@ def test_exists_says_no_only_for_a_missing_object(aws, monkeypatch):
     monkeypatch.setattr(storage, "_s3", lambda: AsAPipelineRoleSeesIt(aws["s3"]))
     assert storage.exists(f"s3://{BUCKET}/{key}")
     assert not storage.exists(f"s3://{BUCKET}/config/other.json")
+    # There but denied: it exists, and reading it raises (never "no config").
     monkeypatch.setattr(storage, "_s3", lambda: AsAPipelineRoleSeesIt(aws["s3"], (key,)))
+    assert storage.exists(f"s3://{BUCKET}/{key}")
     with pytest.raises(ClientError):
-        storage.exists(f"s3://{BUCKET}/{key}")
+        storage.read_json(f"s3://{BUCKET}/{key}")

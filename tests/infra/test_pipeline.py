@@ -122,10 +122,17 @@ def test_glue_security_configuration_encrypts_with_kms(pipeline):
         ),
         (
             "TrainingJobRole",
-            {"s3:GetObject": {"cleaned/*", "models/*"}, "s3:PutObject": {"models/*", "staging/*"}},
+            {
+                # staging/: the run's lineage.json, an input of the generate job
+                "s3:GetObject": {"cleaned/*", "models/*", "staging/*"},
+                "s3:PutObject": {"models/*", "staging/*"},
+            },
         ),
         ("VerifyJobRole", {"s3:GetObject": {"cleaned/*"}}),
-        ("StartRole", {"s3:GetObject": {"raw/*", "config/*"}}),
+        (
+            "StartRole",  # and each run's lineage.json, for the generate job
+            {"s3:GetObject": {"raw/*", "config/*"}, "s3:PutObject": {"staging/*/lineage.json*"}},
+        ),
         (
             "GateRole",  # a failed gate withdraws the run's release
             {
@@ -215,7 +222,15 @@ def test_listing_is_limited_to_the_same_prefixes(pipeline):
                         Match.object_like(
                             {
                                 "Action": "s3:ListBucket",
-                                "Condition": {"StringLike": {"s3:prefix": ["config/*", "raw/*"]}},
+                                "Condition": {
+                                    "StringLike": {
+                                        "s3:prefix": [
+                                            "config/*",
+                                            "raw/*",
+                                            "staging/*/lineage.json*",
+                                        ]
+                                    }
+                                },
                             }
                         )
                     ]
