@@ -752,3 +752,18 @@ def test_limits_come_from_the_environment_with_defaults_for_the_rest():
     }
     with pytest.raises(ValueError, match="max_columns"):
         InputLimits(max_columns=0)
+
+
+def test_every_refusal_code_is_in_the_readmes_table():
+    """Users look a code up in "What makes a file refused": each one validation raises."""
+    import re
+
+    import synthpipe.validate
+
+    source = Path(synthpipe.validate.__file__).read_text()
+    raised = set(re.findall(r'_refuse\(\s*"([a-z_]+)"', source))
+    assert {"field_too_large", "too_many_columns", "record_too_long"} <= raised
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    table = readme.split("### What makes a file refused", 1)[1].split("\n\n", 2)[1]
+    listed = set(re.findall(r"`([a-z_]+)`", table))
+    assert raised - listed == set()
