@@ -4,7 +4,7 @@
                                               [--cores 2] [--timeout 900]
 
 For each width, writes `rows` x `width` of mixed columns (amounts, prices with a decimal
-comma-free dot, small codes, 0/1 flags, categories with a rare tail, ISO and numeric dates,
+point, small codes, 0/1 flags, categories with a rare tail, ISO and numeric dates,
 booleans, e-mails, dates of birth, account ids, free text), then, in a fresh Python process
 per width (so that a width that runs past `--timeout` is stopped without taking the others
 with it), times validation, the scan and Prepare, and reports the peak resident memory of
