@@ -1,6 +1,7 @@
 """The Spark side of Prepare: three passes over the data.
 
-1. read the CSV, clean the strings, and profile every column in one aggregation;
+1. read the CSV, clean the strings, and profile every column in one aggregation over
+   all the cells (long format: the plan does not grow with the columns);
 2. cast, drop columns and duplicate rows (keeping the input's row order), write Parquet;
 3. read the Parquet back for the exact null and distinct counts of schema.json.
 """
@@ -81,15 +82,21 @@ def read_csv(spark: SparkSession, source: str, dialect) -> DataFrame:
 
 
 def clean_strings(frame: DataFrame) -> DataFrame:
-    """Trim, strip one pair of wrapping quotes, and turn null tokens into nulls."""
-    cleaned = []
+    """Trim, strip one pair of wrapping quotes, and turn null tokens into nulls.
+
+    Two projections: the null test then reads the stripped value instead of repeating its
+    three replacements, which keeps the plan of a wide file three times smaller."""
+    stripped = []
     for name in frame.columns:
         value = F.regexp_replace(F.col(f"`{name}`"), _TRIM, "")
         value = F.regexp_replace(value, _WRAPPING_QUOTES, "$2")
-        value = F.regexp_replace(value, _TRIM, "")
+        stripped.append(F.regexp_replace(value, _TRIM, "").alias(name))
+    cleaned = []
+    for name in frame.columns:
+        value = F.col(f"`{name}`")
         is_null = F.lower(value).isin(*P.NULL_TOKENS) | value.isNull()
         cleaned.append(F.when(is_null, F.lit(None)).otherwise(value).alias(name))
-    return frame.select(*cleaned)
+    return frame.select(*stripped).select(*cleaned)
 
 
 def _count_if(condition: Column) -> Column:
