@@ -8,7 +8,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export SPARK_LOCAL_IP ?= 127.0.0.1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test lint format bench-prepare clean browser smoke
+.PHONY: demo test lint format bench-prepare bench-wide clean browser smoke
 
 demo: $(VENV)/.runtime
 	$(BIN)/synthpipe demo
@@ -34,6 +34,9 @@ smoke: $(VENV)/.runtime node_modules/.installed
 
 bench-prepare: $(VENV)/.runtime
 	$(BIN)/python benchmarks/prepare_bench.py
+
+bench-wide: $(VENV)/.runtime
+	$(BIN)/python benchmarks/wide_bench.py
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed: install it, or run make PYTHON=/path/to/python3.11"; exit 1; }

@@ -148,6 +148,7 @@ def test_refused_file_prints_where_the_quarantine_is(capsys, tmp_path):
     assert (quarantine / "input" / "empty.csv").read_bytes() == b""
 
 
+@pytest.mark.fault_catalogue
 @pytest.mark.parametrize(
     ("option", "code"),
     [("--max-columns", "too_many_columns"), ("--max-record-bytes", "record_too_long")],

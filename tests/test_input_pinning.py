@@ -20,6 +20,9 @@ from synthpipe.layout import RunLayout
 from synthpipe.progress import Reporter
 from synthpipe.runner import run_local
 
+# The fault catalogue (issue 11): glob-named files and overwrites mid-run.
+pytestmark = pytest.mark.fault_catalogue
+
 TARGET = "a,b\n1,x\n2,y\n3,z\n"  # 3 rows: what validation accepts and Prepare must read
 DECOY = "p,q,r\n1,2,3\n4,5,6\n7,8,9\n10,11,12\n"  # what a glob would add: other columns
 DECOYS = ("a.csv", "b.csv", "ab.csv", "x1.csv", "x2.csv", "other.csv")
@@ -256,6 +259,7 @@ def test_s3_current_object_other_than_the_validated_one_is_input_changed(s3):
 
     put(s3, "raw/g/t.csv", TARGET)
     put(s3, "raw/g/t.csv", TARGET.replace("x", "X"))
+    before = versions(s3)
     layout = RunLayout(f"s3://{BUCKET}", "g", "r1")
 
     with pytest.raises(StepFailed) as info:
@@ -263,6 +267,7 @@ def test_s3_current_object_other_than_the_validated_one_is_input_changed(s3):
 
     assert info.value.code == "input_changed"
     assert not storage.exists(layout.prepare_input)
+    assert versions(s3) == before  # both versions kept: nothing lost
 
 
 @pytest.mark.slow

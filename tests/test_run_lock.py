@@ -19,6 +19,9 @@ from synthpipe.progress import Reporter
 from synthpipe.run_lock import lock_path, run_lock
 from synthpipe.runner import ingest, run_local
 
+# The fault catalogue (issue 11): two concurrent runs.
+pytestmark = pytest.mark.fault_catalogue
+
 CONTENT = "city,amount\n" + "".join(f"c{i % 5},{i}.5\n" for i in range(50))
 WAIT = 120  # seconds: only ever reached when something is broken
 

@@ -92,6 +92,7 @@ def test_refuses_whitespace_only_file(tmp_path):
     assert err.code == "empty_file"
 
 
+@pytest.mark.fault_catalogue
 def test_refuses_file_over_the_size_limit_and_says_how_to_raise_it(tmp_path):
     err = refusal(write(tmp_path, f"a,b\n1,{SECRET}\n"), max_bytes=10)
     assert err.code == "too_large"
@@ -618,6 +619,7 @@ def header(columns: int, name: str = "col") -> str:
     return ",".join(f"{name}_{i}" for i in range(columns))
 
 
+@pytest.mark.fault_catalogue
 def test_refuses_more_columns_than_the_limit_and_says_how_to_raise_it(tmp_path):
     content = header(6, "SECRET") + "\n" + ",".join("1" * 6) + "\n"
     err = refusal(write(tmp_path, content), max_columns=5)
@@ -627,6 +629,7 @@ def test_refuses_more_columns_than_the_limit_and_says_how_to_raise_it(tmp_path):
     assert "SECRET" not in err.message + json.dumps(err.details)
 
 
+@pytest.mark.fault_catalogue
 def test_default_column_limit_accepts_a_thousand_columns_and_refuses_more(tmp_path):
     assert DEFAULT_MAX_COLUMNS == 1000
     row = ",".join(str(i % 7) for i in range(1000))
@@ -635,6 +638,7 @@ def test_default_column_limit_accepts_a_thousand_columns_and_refuses_more(tmp_pa
     assert (err.code, err.details["columns"]) == ("too_many_columns", 1001)
 
 
+@pytest.mark.fault_catalogue
 def test_a_header_longer_than_the_head_is_refused_from_the_head_alone(tmp_path):
     """25,000 names (over 256 KiB): refused as 'at least N' before the rest is read."""
     names = header(25_000, "column_name")
@@ -653,6 +657,7 @@ def test_a_trailing_delimiter_is_no_column_for_the_limit(tmp_path):
     assert report.trailing_delimiter and len(report.columns) == 5
 
 
+@pytest.mark.fault_catalogue
 def test_refuses_a_record_longer_than_the_limit_naming_its_line(tmp_path):
     content = f"id,note\n1,ok\n2,{SECRET}{'x' * 100}\n3,ok\n"
     err = refusal(write(tmp_path, content), max_record_bytes=64)
@@ -681,6 +686,7 @@ def test_a_record_of_exactly_the_limit_is_accepted(tmp_path):
     assert err.code == "record_too_long"
 
 
+@pytest.mark.fault_catalogue
 def test_default_record_limit_is_one_mib_and_refuses_a_row_of_many_fields(tmp_path):
     assert DEFAULT_MAX_RECORD_BYTES == 1024 * 1024
     content = "id,amount,note\n1,2,3\n" + "ab," * 400_000 + "\n"  # 1.2 MB, 400,000 fields
@@ -726,6 +732,7 @@ def peak_while_refused(chunks, size: int, **limits) -> tuple[InputRefused, int]:
 FORTY_MB = 40 * 1024 * 1024
 
 
+@pytest.mark.fault_catalogue
 def test_a_40_mb_row_is_refused_holding_about_the_record_limit():
     """The csv module would keep the whole row and a Python object per field (1.1 GB for
     45 MB): validation stops at the limit, holding little more than that."""
@@ -735,6 +742,7 @@ def test_a_40_mb_row_is_refused_holding_about_the_record_limit():
     assert peak < 16 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB"
 
 
+@pytest.mark.fault_catalogue
 def test_a_40_mb_file_on_one_line_is_refused_from_its_head():
     names = (b",".join(b"c%07d" % n for n in range(i, i + 10_000)) + b"," for i in range(10**7))
     err, peak = peak_while_refused(names, FORTY_MB)
@@ -752,3 +760,18 @@ def test_limits_come_from_the_environment_with_defaults_for_the_rest():
     }
     with pytest.raises(ValueError, match="max_columns"):
         InputLimits(max_columns=0)
+
+
+def test_every_refusal_code_is_in_the_readmes_table():
+    """Users look a code up in "What makes a file refused": each one validation raises."""
+    import re
+
+    import synthpipe.validate
+
+    source = Path(synthpipe.validate.__file__).read_text()
+    raised = set(re.findall(r'_refuse\(\s*"([a-z_]+)"', source))
+    assert {"field_too_large", "too_many_columns", "record_too_long"} <= raised
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    table = readme.split("### What makes a file refused", 1)[1].split("\n\n", 2)[1]
+    listed = set(re.findall(r"`([a-z_]+)`", table))
+    assert raised - listed == set()

@@ -37,63 +37,92 @@ def protect_values(
     discrete = [c.name for c in ordered if c.distinct_count <= DISCRETE_MAX]
     continuous = [c.name for c in ordered if c.distinct_count > DISCRETE_MAX]
     k = protection.min_category_count
-    frequent = _frequent_values(frame, categorical, k)
+    frequent, rare = _frequent_values(frame, categorical, k)
     bounds = _discrete_bounds(frame, discrete, k)
     bounds |= _quantile_bounds(frame, continuous, schema.rows or schema.input_rows, protection)
-    _count_changes(frame, schema, frequent, bounds)
+    changes = rare | _clipped_counts(frame, bounds)
+    for column in schema.columns:
+        if column.name in changes:
+            column.protection = changes[column.name]
     replaced = {name: _fold_rare(name, frequent[name]) for name in categorical}
     replaced |= {name: _clip(name, *bounds[name]) for name in bounds}
     return frame.select(*[replaced.get(n, F.col(f"`{n}`")).alias(n) for n in frame.columns])
 
 
-def _frequent_values(frame: DataFrame, names: list[str], k: int) -> dict[str, list[str]]:
-    """Per categorical column, the values seen at least k times (one aggregation)."""
+def _frequent_values(
+    frame: DataFrame, names: list[str], k: int
+) -> tuple[dict[str, list[str]], dict[str, dict[str, int]]]:
+    """Per categorical column, the values seen at least k times, and the rows and values
+    that are rarer (folded): one aggregation over the cells of every column."""
     if not names:
-        return {}
+        return {}, {}
     counted = (
         cells_by_column(frame, names)
         .where(F.col("v").isNotNull())
         .groupBy("i", "v")
-        .count()
-        .where(F.col("count") >= k)
+        .agg(F.count(F.lit(1)).alias("rows"))
+        .groupBy("i")
+        .agg(
+            F.collect_list(F.when(F.col("rows") >= k, F.col("v"))).alias("frequent"),
+            F.sum(F.when(F.col("rows") < k, F.col("rows")).otherwise(0)).alias("rare_rows"),
+            F.count(F.when(F.col("rows") < k, 1)).alias("rare_categories"),
+        )
     )
     frequent: dict[str, list[str]] = {name: [] for name in names}
+    rare = {name: {"rare_rows": 0, "rare_categories": 0} for name in names}
     for row in counted.collect():
-        frequent[names[row["i"]]].append(row["v"])
-    return frequent
+        name = names[row["i"]]
+        frequent[name] = list(row["frequent"])
+        rare[name] = {
+            "rare_rows": int(row["rare_rows"]),
+            "rare_categories": int(row["rare_categories"]),
+        }
+    return frequent, rare
 
 
-def cells_by_column(frame: DataFrame, names: list[str]) -> DataFrame:
-    """Every cell of `names` as a row (i: the column's index in `names`, v: its value as
-    text): one aggregation then counts values of all columns at once."""
+def cells_by_column(frame: DataFrame, names: list[str], *, as_text: bool = True) -> DataFrame:
+    """Every cell of `names` as a row (i: the column's index in `names`, v: its value, as
+    text unless `as_text` is False, when the columns must share one type): one
+    aggregation then counts values of all columns at once, and its plan stays the same
+    size however many columns there are."""
+
+    def value(name: str) -> Column:
+        c = F.col(f"`{name}`")
+        return c.cast("string") if as_text else c
+
     pairs = F.explode(
-        F.array(
-            *[
-                F.struct(F.lit(i).alias("i"), F.col(f"`{n}`").cast("string").alias("v"))
-                for i, n in enumerate(names)
-            ]
-        )
+        F.array(*[F.struct(F.lit(i).alias("i"), value(n).alias("v")) for i, n in enumerate(names)])
     )
     return frame.select(pairs.alias("p")).select("p.i", "p.v")
 
 
+def columns_by_type(frame: DataFrame, names: list[str] | None = None) -> list[list[str]]:
+    """`names` (all columns by default) in groups of one Spark type, in frame order."""
+    wanted = set(frame.columns if names is None else names)
+    groups: dict[str, list[str]] = {}
+    for field in frame.schema.fields:
+        if field.name in wanted:
+            groups.setdefault(field.dataType.simpleString(), []).append(field.name)
+    return list(groups.values())
+
+
 def _discrete_bounds(frame: DataFrame, names: list[str], k: int) -> dict[str, tuple]:
-    """[smallest, largest] value seen at least k times, per column with few values."""
-    bounds = {}
-    for name in names:
-        c = F.col(f"`{name}`")
-        # Not .count(): a column may itself be called "count".
-        row = (
-            frame.where(c.isNotNull())
-            .groupBy(c.alias("value"))
+    """[smallest, largest] value seen at least k times, per column with few values: one
+    aggregation over the cells of each type's columns."""
+    found = {}
+    for group in columns_by_type(frame, names):
+        counted = (
+            cells_by_column(frame, group, as_text=False)
+            .where(F.col("v").isNotNull())
+            .groupBy("i", "v")
             .agg(F.count(F.lit(1)).alias("rows"))
             .where(F.col("rows") >= k)
-            .agg(F.min("value").alias("low"), F.max("value").alias("high"))
-            .collect()[0]
+            .groupBy("i")
+            .agg(F.min("v").alias("low"), F.max("v").alias("high"))
         )
-        if row["low"] is not None:
-            bounds[name] = (row["low"], row["high"])
-    return bounds
+        for row in counted.collect():
+            found[group[row["i"]]] = (row["low"], row["high"])
+    return {name: found[name] for name in names if name in found}
 
 
 def _quantile_bounds(
@@ -112,35 +141,30 @@ def _quantile_bounds(
     return {n: tuple(row[n]) for n in names if row[n] is not None and None not in row[n]}
 
 
-def _count_changes(
-    frame: DataFrame,
-    schema: DatasetSchema,
-    frequent: dict[str, list[str]],
-    bounds: dict[str, tuple],
-) -> None:
-    """One aggregation: rows folded or clipped per column, and rare categories."""
-    exprs = []
-    for name, values in frequent.items():
-        c = F.col(f"`{name}`")
-        rare = c.isNotNull() & ~c.isin(values)
-        exprs += [
-            F.sum(F.when(rare, 1).otherwise(0)).alias(f"{name}__rare_rows"),
-            F.countDistinct(F.when(rare, c)).alias(f"{name}__rare_categories"),
-        ]
-    for name, (low, high) in bounds.items():
-        c = F.col(f"`{name}`")
-        exprs += [
-            F.sum(F.when(c < F.lit(low), 1).otherwise(0)).alias(f"{name}__clipped_low_rows"),
-            F.sum(F.when(c > F.lit(high), 1).otherwise(0)).alias(f"{name}__clipped_high_rows"),
-        ]
-    if not exprs:
-        return
-    row = frame.agg(*exprs).collect()[0].asDict()
-    for column in schema.columns:
-        prefix = f"{column.name}__"
-        counts = {k[len(prefix) :]: int(v or 0) for k, v in row.items() if k.startswith(prefix)}
-        if counts:
-            column.protection = counts
+def _clipped_counts(frame: DataFrame, bounds: dict[str, tuple]) -> dict[str, dict[str, int]]:
+    """Rows below and above the bounds per column: one aggregation over the cells of each
+    type's columns, the bounds read from a literal array by the column's index."""
+    counts = {}
+    for group in columns_by_type(frame, list(bounds)):
+        v = F.col("v")
+        low = F.array(*[F.lit(bounds[name][0]) for name in group])[F.col("i")]
+        high = F.array(*[F.lit(bounds[name][1]) for name in group])[F.col("i")]
+        clipped = (
+            cells_by_column(frame, group, as_text=False)
+            .groupBy("i")
+            .agg(
+                F.sum(F.when(v < low, 1).otherwise(0)).alias("low"),
+                F.sum(F.when(v > high, 1).otherwise(0)).alias("high"),
+            )
+        )
+        for row in clipped.collect():
+            counts[group[row["i"]]] = {
+                "clipped_low_rows": int(row["low"]),
+                "clipped_high_rows": int(row["high"]),
+            }
+    # No rows, no cells: nothing was clipped.
+    zero = {"clipped_low_rows": 0, "clipped_high_rows": 0}
+    return {name: counts.get(name, zero) for name in bounds}
 
 
 def _fold_rare(name: str, frequent: list[str]) -> Column:

@@ -1,6 +1,7 @@
 """The Spark side of Prepare: three passes over the data.
 
-1. read the CSV, clean the strings, and profile every column in one aggregation;
+1. read the CSV, clean the strings, and profile every column in one aggregation over
+   all the cells (long format: the plan does not grow with the columns);
 2. cast, drop columns and duplicate rows (keeping the input's row order), write Parquet;
 3. read the Parquet back for the exact null and distinct counts of schema.json.
 """
@@ -22,6 +23,7 @@ from synthpipe.pinning import spark_path
 from synthpipe.prepare import _patterns as P
 from synthpipe.prepare._infer import ColumnStats, PrepareSettings, identifier_reason, infer_type
 from synthpipe.prepare._privacy import age_band, masked, prefix, pseudonymiser, reference_date
+from synthpipe.prepare._protect import cells_by_column, columns_by_type
 from synthpipe.schema import ColumnSchema, DatasetSchema
 from synthpipe.spark import apply_settings
 
@@ -80,29 +82,31 @@ def read_csv(spark: SparkSession, source: str, dialect) -> DataFrame:
 
 
 def clean_strings(frame: DataFrame) -> DataFrame:
-    """Trim, strip one pair of wrapping quotes, and turn null tokens into nulls."""
-    cleaned = []
+    """Trim, strip one pair of wrapping quotes, and turn null tokens into nulls.
+
+    Two projections: the null test then reads the stripped value instead of repeating its
+    three replacements, which keeps the plan of a wide file three times smaller."""
+    stripped = []
     for name in frame.columns:
         value = F.regexp_replace(F.col(f"`{name}`"), _TRIM, "")
         value = F.regexp_replace(value, _WRAPPING_QUOTES, "$2")
-        value = F.regexp_replace(value, _TRIM, "")
+        stripped.append(F.regexp_replace(value, _TRIM, "").alias(name))
+    cleaned = []
+    for name in frame.columns:
+        value = F.col(f"`{name}`")
         is_null = F.lower(value).isin(*P.NULL_TOKENS) | value.isNull()
         cleaned.append(F.when(is_null, F.lit(None)).otherwise(value).alias(name))
-    return frame.select(*cleaned)
+    return frame.select(*stripped).select(*cleaned)
 
 
 def _count_if(condition: Column) -> Column:
     return F.sum(F.when(condition, 1).otherwise(0))
 
 
-def _alias(index: int, key: str) -> str:
-    return f"c{index}__{key}"
-
-
-def _profile_exprs(index: int, name: str) -> list[Column]:
-    c = F.col(f"`{name}`")
+def _profile_exprs(c: Column) -> dict[str, Column]:
+    """What one column's strings tell, as aggregates over the column `c`."""
     parts = F.split(c, r"[./-]")
-    exprs = {
+    return {
         "non_null": F.count(c),
         "integer": _count_if(c.rlike(P.INTEGER)),
         "leading_zero": _count_if(c.rlike(P.LEADING_ZERO)),
@@ -126,28 +130,48 @@ def _profile_exprs(index: int, name: str) -> list[Column]:
         "min_long": F.min(F.when(c.rlike(P.INTEGER), c.cast("long"))),
         "max_long": F.max(F.when(c.rlike(P.INTEGER), c.cast("long"))),
     }
-    return [expr.alias(_alias(index, key)) for key, expr in exprs.items()]
+
+
+def _column_statistics(strings: DataFrame) -> list[dict]:
+    """The aggregates of `_profile_exprs` for every column, in one pass over the cells in
+    long format (one row per cell): the plan stays the same size whatever the width,
+    where one aggregation of 22 expressions per column took minutes to plan at 500
+    columns."""
+    long = cells_by_column(strings, strings.columns)
+    exprs = _profile_exprs(F.col("v"))
+    found = {
+        row["i"]: row.asDict()
+        for row in long.groupBy("i").agg(*[e.alias(k) for k, e in exprs.items()]).collect()
+    }
+    # A file of no rows has no cells: what the aggregates give over nothing.
+    empty = dict.fromkeys(exprs, None) | {"non_null": 0, "distinct": 0}
+    return [found.get(i, empty) for i in range(len(strings.columns))]
+
+
+def _parsed_counts(strings: DataFrame, config: DatasetConfig) -> dict[str, int]:
+    """Per column whose type the config sets, the non-null values that parse as it."""
+    exprs = []
+    for name in strings.columns:
+        override = config.column(name)
+        if override.type:
+            parsed = F.count(_cast(F.col(f"`{name}`"), override.type, override.format))
+            exprs.append(parsed.alias(name))
+    if not exprs:
+        return {}
+    return strings.agg(*exprs).collect()[0].asDict()
 
 
 def profile_columns(
     strings: DataFrame, dialect, config: DatasetConfig, settings: PrepareSettings
 ) -> Profile:
-    """One aggregation over every column; then types and roles are decided in Python."""
+    """One aggregation over every cell; then types and roles are decided in Python."""
     _check_config_names(config, strings.columns)
-    exprs = [F.count(F.lit(1)).alias("rows")]
-    for index, name in enumerate(strings.columns):
-        exprs += _profile_exprs(index, name)
-        override = config.column(name)
-        if override.type:
-            parsed = F.count(_cast(F.col(f"`{name}`"), override.type, override.format))
-            exprs.append(parsed.alias(_alias(index, "parsed")))
-    row = strings.agg(*exprs).collect()[0].asDict()
-    rows = int(row["rows"])
+    rows = strings.count()
+    parsed = _parsed_counts(strings, config)
     header = dict(zip(dialect.columns, dialect.header or dialect.columns, strict=False))
     profiles = []
-    for index, name in enumerate(strings.columns):
-        prefix = _alias(index, "")
-        values = {k[len(prefix) :]: v for k, v in row.items() if k.startswith(prefix)}
+    for name, values in zip(strings.columns, _column_statistics(strings), strict=True):
+        values = values | {"parsed": parsed.get(name)}
         profile = _column_profile(name, header.get(name, name), values)
         _decide(profile, rows, values, dialect, config, settings)
         profiles.append(profile)
@@ -366,22 +390,31 @@ def write_outputs(
     """Parquet under data/, exact counts from the written files, schema and pii_actions."""
     cleaned.write.mode("overwrite").parquet(layout.cleaned_data)
     written = cleaned.sparkSession.read.parquet(spark_path(layout.cleaned_data))
-    exprs = [F.count(F.lit(1)).alias("rows")]
-    for index, name in enumerate(written.columns):
-        c = F.col(f"`{name}`")
-        exprs += [
-            (F.count(F.lit(1)) - F.count(c)).alias(_alias(index, "nulls")),
-            F.approx_count_distinct(c).alias(_alias(index, "distinct")),
-        ]
-    row = written.agg(*exprs).collect()[0].asDict()
-    schema.rows = int(row["rows"])
-    position = {name: index for index, name in enumerate(written.columns)}
+    schema.rows = written.count()
     schema.duplicate_rows_dropped = schema.input_rows - schema.rows
+    counts = _null_and_distinct_counts(written)
     for column in schema.columns:
-        if column.role == "dropped":
-            continue
-        index = position[column.name]
-        column.null_count = int(row[_alias(index, "nulls")])
-        column.distinct_count = int(row[_alias(index, "distinct")])
+        if column.role != "dropped":
+            column.null_count, column.distinct_count = counts[column.name]
     storage.write_bytes(layout.schema_json, schema.to_json().encode())
     storage.write_json(layout.pii_actions_json, [a.to_dict() for a in actions.values()])
+
+
+def _null_and_distinct_counts(frame: DataFrame) -> dict[str, tuple[int, int]]:
+    """(nulls, approximate distinct values) per column, in one long-format aggregation per
+    column type: values keep their type, so the distinct count hashes what a per-column
+    aggregation would."""
+    counts: dict[str, tuple[int, int]] = {}
+    for names in columns_by_type(frame):
+        grouped = (
+            cells_by_column(frame, names, as_text=False)
+            .groupBy("i")
+            .agg(
+                (F.count(F.lit(1)) - F.count("v")).alias("nulls"),
+                F.approx_count_distinct("v").alias("distinct"),
+            )
+        )
+        for row in grouped.collect():
+            counts[names[row["i"]]] = (int(row["nulls"]), int(row["distinct"]))
+    # No rows, no cells: every column of an empty frame has no nulls and no values.
+    return {name: counts.get(name, (0, 0)) for name in frame.columns}

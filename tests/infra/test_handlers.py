@@ -71,6 +71,7 @@ def test_start_validates_and_names_the_execution_after_the_run(aws):
     assert state["hyperparameters"] == {"epochs": "50"}
 
 
+@pytest.mark.fault_catalogue
 def test_duplicate_event_starts_no_second_run(aws):
     event = upload(aws["s3"])
     first, second = start(aws, event), start(aws, event)
@@ -102,6 +103,7 @@ class RacingStepFunctions:
         return getattr(self._sfn, name)
 
 
+@pytest.mark.fault_catalogue
 def test_two_starts_racing_for_one_object_version_start_one_execution(aws):
     """StartExecution treats a second call with the same name and input as the running
     execution's own (it answers success): each start's input is its own, so the one that
@@ -123,6 +125,7 @@ def test_two_starts_racing_for_one_object_version_start_one_execution(aws):
     assert len(executions["executions"]) == 1
 
 
+@pytest.mark.fault_catalogue
 def test_start_applies_the_column_and_record_limits_of_its_environment(aws):
     start(aws, upload(aws["s3"]), MAX_COLUMNS="5")
     reason = execution_input(aws)["validation"]["reason"]
@@ -141,6 +144,7 @@ def test_duplicate_event_run_executes_once_to_publish(aws, definition):
     assert run["duplicate"]["status"] == "SUCCEEDED"
 
 
+@pytest.mark.fault_catalogue
 def test_a_new_version_of_the_same_key_is_a_new_run(aws):
     first = start(aws, upload(aws["s3"]))
     second = start(aws, upload(aws["s3"], CSV + b"41,C9,1,M,M1,es_food,3.5,0,x@y.org\n"))
@@ -294,6 +298,7 @@ def test_folder_markers_and_keys_outside_raw_are_ignored(aws, key):
     assert start(aws, event) == {"started": False, "ignored": True}
 
 
+@pytest.mark.fault_catalogue
 @pytest.mark.parametrize("name", ["transactions.CSV", "transactions.Csv", "export.txt", "data"])
 def test_any_name_under_raw_holding_a_csv_starts_a_run(aws, name):
     answer = start(aws, upload(aws["s3"], key=f"raw/{DATASET}/{name}"))
@@ -528,6 +533,7 @@ def test_verify_findings_reach_the_reason_as_positions_and_entity_types_only(aws
     assert "reason.json names the columns by position" in reason["fix"]
 
 
+@pytest.mark.fault_catalogue
 def test_prepare_input_changed_is_quarantined_with_the_raw_version_and_its_fix(aws):
     """The Glue job's `synthpipe:input_changed`: the raw version the run was for is kept."""
     cause = json.dumps({"ErrorMessage": "CodedFailure: synthpipe:input_changed"})
@@ -710,6 +716,7 @@ def test_publish_copies_a_large_object_server_side_in_parts(aws):
     assert head["ETag"].strip('"').endswith("-2")  # two parts: a multipart copy
 
 
+@pytest.mark.fault_catalogue
 def test_a_failed_gate_on_a_later_attempt_withdraws_the_earlier_release(aws, topic):
     state = run_state(aws)
     stage_output(aws, state)
@@ -733,6 +740,7 @@ def test_a_failed_gate_on_a_later_attempt_withdraws_the_earlier_release(aws, top
     assert f"Release:       {release}" in topic["received"]()["Message"]
 
 
+@pytest.mark.fault_catalogue
 def test_a_failed_gate_with_no_earlier_release_writes_nothing_under_synthetic(aws):
     state = run_state(aws)
     stage_output(aws, state, verdict="fail")
@@ -741,6 +749,7 @@ def test_a_failed_gate_with_no_earlier_release_writes_nothing_under_synthetic(aw
     assert keys(aws["s3"], "synthetic/") == []
 
 
+@pytest.mark.fault_catalogue
 def test_quarantine_clears_a_publish_that_stopped_half_way(aws, monkeypatch):
     from synthpipe import storage
 
