@@ -38,7 +38,8 @@ For each table of `benchmarks/real_tables.py` (twelve real public tables, offlin
    Scored columns are the input's columns that our output carries (Prepare drops
    identifiers, personal data, constants and free text; identifiers come back as
    surrogates and are not scored); the recipe and the ceiling are scored on the same
-   columns. When our run produced no output, every column is scored.
+   columns. When our run produced no output, the features Prepare kept are scored (every
+   column when Prepare did not finish).
 
 Targets (issue 13): released (every default gate passes) on >= 11 of 12 tables; quality
 >= 0.95 x ceiling on every table and median quality >= 0.93; closer-to-training <= 0.55
@@ -291,9 +292,12 @@ def scored_columns(
     synthetic.csv may use Prepare's normalised names: schema.json maps them back.
     Identifier columns (fresh surrogates, never modelled) are not scored.
     """
-    if synthetic is None:
-        return None, list(real.columns)
     original = {c["name"]: c.get("original_name", c["name"]) for c in schema_columns}
+    if synthetic is None:
+        # No output: the features Prepare kept (what the output would have carried), or,
+        # when Prepare did not finish, every column.
+        kept = {original[c["name"]] for c in schema_columns if c.get("role") == "feature"}
+        return None, [c for c in real.columns if c in kept] or list(real.columns)
     identifiers = {c["name"] for c in schema_columns if c.get("role") == "identifier"}
     renamed = {}
     for name in synthetic.columns:
