@@ -122,12 +122,13 @@ def _looks_like_dates(series: pd.Series) -> bool:
     return bool(_as_datetime(values.head(2000)).notna().all())
 
 
-def column_sdtypes(real: pd.DataFrame) -> dict[str, str]:
-    """The benchmark's own column types, from the real rows as pandas read them."""
+def column_sdtypes(real: pd.DataFrame, codes: tuple[str, ...] = ()) -> dict[str, str]:
+    """The benchmark's own column types, from the real rows as pandas read them; `codes`
+    (numbers that are codes, named by the table) are categories."""
     sdtypes = {}
     for name in real.columns:
         series = real[name]
-        if pd.api.types.is_bool_dtype(series):
+        if name in codes or pd.api.types.is_bool_dtype(series):
             sdtypes[name] = "categorical"
         elif pd.api.types.is_numeric_dtype(series):
             few = series.nunique(dropna=True) <= FEW_VALUES
@@ -290,7 +291,8 @@ def scored_columns(
     """Our output with the input's column names, and the input columns it carries.
 
     synthetic.csv may use Prepare's normalised names: schema.json maps them back.
-    Identifier columns (fresh surrogates, never modelled) are not scored.
+    Identifier columns (fresh surrogates, never modelled), dropped and text columns are
+    not scored.
     """
     original = {c["name"]: c.get("original_name", c["name"]) for c in schema_columns}
     if synthetic is None:
@@ -298,10 +300,17 @@ def scored_columns(
         # when Prepare did not finish, every column.
         kept = {original[c["name"]] for c in schema_columns if c.get("role") == "feature"}
         return None, [c for c in real.columns if c in kept] or list(real.columns)
-    identifiers = {c["name"] for c in schema_columns if c.get("role") == "identifier"}
+    # The CSV carries the input's header (dropped and text columns as empty cells) or,
+    # from older runs, Prepare's names: either way only modelled features are scored.
+    unscored = {
+        key
+        for c in schema_columns
+        if c.get("role") != "feature" or c.get("type") == "text"
+        for key in (c["name"], c.get("original_name", c["name"]))
+    }
     renamed = {}
     for name in synthetic.columns:
-        if name in identifiers:
+        if name in unscored:
             continue
         source = name if name in real.columns else original.get(name)
         if source in real.columns:
@@ -412,6 +421,27 @@ def privacy(
     }
 
 
+def code_validity(
+    synthetic: pd.DataFrame,
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    codes: tuple[str, ...],
+) -> dict:
+    """For the table's code columns: the share of synthetic rows carrying a code that the
+    real rows (train + holdout) lack, and the distinct codes on each side. Prepare's
+    `_RARE_` (rare codes folded before training) counts as a code the real rows lack."""
+    codes = tuple(c for c in codes if c in synthetic.columns)
+    if not codes:
+        return {}
+    unknown = pd.Series(False, index=synthetic.index)
+    distinct = {}
+    for column in codes:
+        real = set(train[column]) | set(holdout[column])
+        unknown |= ~synthetic[column].isin(real)
+        distinct[column] = {"real": len(real), "synthetic": int(synthetic[column].nunique())}
+    return {"unknown_code_rows_share": float(unknown.mean()), "distinct_codes": distinct}
+
+
 def score(
     synthetic: pd.DataFrame,
     train_q: pd.DataFrame,
@@ -420,12 +450,14 @@ def score(
     sdtypes: dict[str, str],
     rows: int,
     seed: int,
+    codes: tuple[str, ...] = (),
 ) -> dict:
     synthetic = align(synthetic, sdtypes)
     return {
         "rows": len(synthetic),
         **quality(train_q, sample(synthetic, rows, seed + 2), sdtypes),
         **privacy(synthetic, train, holdout, sdtypes, seed),
+        **code_validity(synthetic, train, holdout, codes),
     }
 
 
@@ -462,7 +494,7 @@ def bench_table(
     found = run_outputs(ours)
     synthetic = read_csv(found["synthetic_csv"]) if found["synthetic_csv"] else None
     synthetic, columns = scored_columns(train_raw, synthetic, found["columns"])
-    sdtypes = column_sdtypes(pd.concat([train_raw[columns], holdout_raw[columns]]))
+    sdtypes = column_sdtypes(pd.concat([train_raw[columns], holdout_raw[columns]]), table.codes)
     train, holdout = align(train_raw, sdtypes), align(holdout_raw, sdtypes)
     train_q = sample(train, QUALITY_ROWS, seed)
     holdout_q = sample(holdout, QUALITY_ROWS, seed + 1)
@@ -485,7 +517,9 @@ def bench_table(
         },
     }
     if synthetic is not None:
-        figures = score(synthetic, train_q, train, holdout, sdtypes, len(holdout_q), seed)
+        figures = score(
+            synthetic, train_q, train, holdout, sdtypes, len(holdout_q), seed, table.codes
+        )
         out["ours"] |= figures
     print(f"[{table.name}] ours: {out['ours']['verdict']} in {ours['seconds']:.0f} s", flush=True)
 
@@ -497,8 +531,9 @@ def bench_table(
         except RuntimeError as error:
             out["recipe"] = {"error": str(error)}
         else:
+            recipe_rows = read_csv(recipe_csv)
             figures = score(
-                read_csv(recipe_csv), train_q, train, holdout, sdtypes, len(holdout_q), seed
+                recipe_rows, train_q, train, holdout, sdtypes, len(holdout_q), seed, table.codes
             )
             out["recipe"] = done | figures
         print(f"[{table.name}] recipe: done", flush=True)

