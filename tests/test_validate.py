@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from synthpipe.errors import InputRefused
+from tests.odd_inputs import ODD_INPUTS
 from synthpipe.validate import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_COLUMNS,
@@ -402,6 +403,13 @@ def test_refuses_unterminated_quote_in_header(tmp_path):
 
 
 # --- accepted files -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(ODD_INPUTS))
+def test_accepts_every_odd_input_of_the_catalogue(tmp_path, name):
+    """The catalogue that tests/test_roundtrip.py sends through the pipeline."""
+    content, _ = ODD_INPUTS[name]
+    assert accepted(tmp_path, content).data_rows >= 1
 
 
 def test_accepts_plain_csv_with_a_full_report(tmp_path):

@@ -71,6 +71,12 @@ def evaluate(
     synth_q = sample(synth, quality_rows, seed + 1)
     scores = timed("quality", lambda: fidelity.quality(real_q, synth_q, metadata))
     diagnostic = timed("diagnostic", lambda: fidelity.diagnostic(real, synth, metadata))
+    diagnostic["unknown_categories"] = timed(
+        "unknown_categories",
+        lambda: fidelity.unknown_categories(
+            pd.concat([real, holdout[columns]], ignore_index=True), synth, sdtypes
+        ),
+    )
     summaries = timed(
         "summaries", lambda: fidelity.column_summaries(real, synth, sdtypes, disclosure)
     )
