@@ -7,7 +7,7 @@ from __future__ import annotations
 ODD_INPUTS: dict[str, tuple[bytes, str]] = {
     "plain": (b"Customer Id,Amount\n1,2.5\n2,3\n", "names with spaces and capitals"),
     "semicolon_decimal_comma": (
-        "montant;taux;ville\n1,5;2,3;Paris\n10,25;0,5;Lyon\n".encode(),
+        b"montant;taux;ville\n1,5;2,3;Paris\n10,25;0,5;Lyon\n",
         "semicolons and decimal commas",
     ),
     "cp1252": ("Name;Café\nMüller;1,5\n€uro;2\n".encode("cp1252"), "cp1252 bytes"),

@@ -73,7 +73,7 @@ def round_trips(spark, tmp_path_factory) -> dict:
 
 @pytest.mark.parametrize("name", sorted(ODD_INPUTS))
 def test_header_order_and_delimiter_are_the_inputs(round_trips, name):
-    source, result, schema, written, report = round_trips[name]
+    source, result, _, written, report = round_trips[name]
     assert result[0] == [cleaned_cell(h) for h in source[0]]
     assert len(result) == len(source)
     assert all(len(row) == len(source[0]) for row in result)
@@ -101,7 +101,7 @@ def test_every_cell_reads_as_the_input_wrote_it(round_trips, name):
 
 
 def test_typed_vocabularies_keep_their_spellings_and_formats(round_trips):
-    source, result, schema, _, _ = round_trips["typed_vocabularies"]
+    _, result, schema, _, _ = round_trips["typed_vocabularies"]
     types = {c.original_name: (c.type, c.role) for c in schema.columns}
     assert types["Aktiv"] == ("boolean", "feature")
     assert schema.column("aktiv").true_false == ["yes", "no"]
@@ -135,4 +135,3 @@ def test_integer_column_with_nulls_is_written_without_a_decimal_point(round_trip
 def test_datetime_patterns(pattern, expected):
     values = pd.Series(pd.to_datetime(["2024-01-05 07:08:09.12"]))
     assert format_datetimes(values, pattern).tolist() == [expected]
-

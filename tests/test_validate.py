@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from synthpipe.errors import InputRefused
-from tests.odd_inputs import ODD_INPUTS
 from synthpipe.validate import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_COLUMNS,
@@ -25,6 +24,7 @@ from synthpipe.validate import (
     validate_file,
     validate_stream,
 )
+from tests.odd_inputs import ODD_INPUTS
 
 # Distinctive cell values: no refusal may echo them in its details.
 SECRET = "SECRET-ALICE-0612345678"
