@@ -29,7 +29,10 @@ For each table of `benchmarks/real_tables.py` (twelve real public tables, offlin
      the product's own distance (`synthpipe.train.distance.paired_distances`: ranks for
      numbers, match/mismatch for categories; sizes as the release gate uses them);
    - exact copies: synthetic rows equal to a training row, and those beyond what chance
-     explains (`synthpipe.evaluate.privacy.exact_copies`, on the 80/20 split).
+     explains (`synthpipe.evaluate.privacy.exact_copies`, on the 80/20 split);
+   - codes (the numeric columns a table names as codes, e.g. benefits' `state`): scored
+     as categories, with the share of synthetic rows carrying a code that the real rows
+     lack (Prepare's `_RARE_` counts as one) and the distinct codes on each side.
    - quality on shared bins: SDMetrics 0.32's QualityReport bins each number on each
      side's own range for its category x number pairs, which scores real against real
      as low as 0.02 on a pair; the same pairs re-scored with SDMetrics' own
@@ -551,8 +554,8 @@ def _f(value: Any, fmt: str) -> str:
 def print_table(results: list[dict[str, Any]]) -> None:
     header = (
         "| table | rows | columns scored | ceiling | ours | ours/ceiling | recipe "
-        "| closer-to-training | exact copies (beyond chance) | time ours, s | time recipe, s "
-        "| engine | verdict |"
+        "| closer-to-training | exact copies (beyond chance) | rows with unknown codes "
+        "| time ours, s | time recipe, s | engine | verdict |"
     )
     print(header)
     print("|" + " --- |" * header.count(" | ") + " --- |")
@@ -570,7 +573,8 @@ def print_table(results: list[dict[str, Any]]) -> None:
             f"| {r['table']} | {r['rows']:,} | {len(r['scored_columns'])}/{r['columns']} "
             f"| {ceiling:.3f} | {_f(ours.get('score'), '.3f')} | {_f(ratio, '.3f')} "
             f"| {_f(recipe.get('score'), '.3f')} | {_f(ours.get('closer_to_training'), '.3f')} "
-            f"| {copies} | {ours['seconds']:.0f} | {recipe_time} | {ours['engine']} "
+            f"| {copies} | {_f(ours.get('unknown_code_rows_share'), '.1%')} "
+            f"| {ours['seconds']:.0f} | {recipe_time} | {ours['engine']} "
             f"| {ours['verdict']} |"
         )
 
