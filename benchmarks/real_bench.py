@@ -32,7 +32,8 @@ For each table of `benchmarks/real_tables.py` (twelve real public tables, offlin
      explains (`synthpipe.evaluate.privacy.exact_copies`, on the 80/20 split);
    - codes (the numeric columns a table names as codes, e.g. benefits' `state`): scored
      as categories, with the share of synthetic rows carrying a code that the real rows
-     lack (Prepare's `_RARE_` counts as one) and the distinct codes on each side.
+     lack, the share carrying Prepare's `_RARE_` (rare codes folded on purpose) and the
+     distinct codes on each side.
    - quality on shared bins: SDMetrics 0.32's QualityReport bins each number on each
      side's own range for its category x number pairs, which scores real against real
      as low as 0.02 on a pair; the same pairs re-scored with SDMetrics' own
@@ -431,18 +432,27 @@ def code_validity(
     codes: tuple[str, ...],
 ) -> dict:
     """For the table's code columns: the share of synthetic rows carrying a code that the
-    real rows (train + holdout) lack, and the distinct codes on each side. Prepare's
-    `_RARE_` (rare codes folded before training) counts as a code the real rows lack."""
+    real rows (train + holdout) lack, the share carrying Prepare's `_RARE_` (rare codes
+    folded before training, by design), and the distinct codes on each side."""
+    from synthpipe.protection import RARE_TOKEN
+
     codes = tuple(c for c in codes if c in synthetic.columns)
     if not codes:
         return {}
     unknown = pd.Series(False, index=synthetic.index)
+    rare = pd.Series(False, index=synthetic.index)
     distinct = {}
     for column in codes:
         real = set(train[column]) | set(holdout[column])
-        unknown |= ~synthetic[column].isin(real)
+        folded = synthetic[column] == RARE_TOKEN
+        rare |= folded
+        unknown |= ~synthetic[column].isin(real) & ~folded
         distinct[column] = {"real": len(real), "synthetic": int(synthetic[column].nunique())}
-    return {"unknown_code_rows_share": float(unknown.mean()), "distinct_codes": distinct}
+    return {
+        "unknown_code_rows_share": float(unknown.mean()),
+        "rare_code_rows_share": float(rare.mean()),
+        "distinct_codes": distinct,
+    }
 
 
 def score(
