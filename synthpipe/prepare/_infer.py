@@ -118,7 +118,7 @@ CODE_NAME_TOKENS = frozenset(
         "bundesland", "departement", "zone",
         # industries and occupations
         "industry", "occupation", "occ", "ind", "naics", "sic", "isic", "nace", "isco",
-        "soc", "sector", "branch", "profession",
+        "soc", "sector", "branch", "profession", "dept", "department", "division",
         # generic classes
         "code", "cat", "category", "class", "group", "segment", "type", "kind",
     }
