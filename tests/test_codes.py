@@ -9,7 +9,7 @@ import pytest
 from synthpipe.errors import StepFailed
 from synthpipe.evaluate.fidelity import unknown_categories
 from synthpipe.generate import TrainedModel, keep_real_categories
-from synthpipe.prepare._infer import code_reason
+from synthpipe.prepare._infer import code_reason, dense_codes
 from synthpipe.schema import ColumnSchema, DatasetSchema
 from synthpipe.train.categories import real_categories, unknown_counts, unknown_rows
 from synthpipe.train.metadata import column_metadata, sdv_semantic_sdtypes
@@ -52,6 +52,25 @@ def test_whole_numbers_that_are_codes_are_told_by_name_and_values(name, distinct
 )
 def test_quantities_stay_numbers(name, distinct, low, high, rows):
     assert reason(name, distinct, low, high, rows) is None
+
+
+def test_many_codes_filling_their_range_stay_numbers():
+    """194 communes numbered 1-194: a number rounded into the range is a real code."""
+    assert dense_codes(distinct=194, minimum=1, maximum=194)
+    assert not dense_codes(distinct=51, minimum=1, maximum=56)  # few: a category
+    assert not dense_codes(distinct=150, minimum=10001, maximum=99950)  # gaps: a category
+
+
+def test_codes_kept_as_numbers_are_checked_like_categories():
+    real = pd.DataFrame({"commune": [1, 2, 3, 5], "x": [0.1, 0.2, 0.3, 0.4]})
+    sdtypes = {"commune": "numerical", "x": "numerical"}
+    assert real_categories(real, sdtypes) == {}
+    categories = real_categories(real, sdtypes, codes=("commune",))
+    assert categories == {"commune": ["1", "2", "3", "5"]}
+    synthetic = pd.DataFrame({"commune": [1, 4], "x": [0.5, 0.6]})
+    assert unknown_rows(synthetic, categories).tolist() == [False, True]
+    counted = unknown_categories(real, synthetic, sdtypes, ("commune",))
+    assert counted["columns"] == {"commune": 1}
 
 
 def test_sdv_detection_is_an_input_for_integer_columns():

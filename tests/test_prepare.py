@@ -270,3 +270,10 @@ def test_config_keeps_a_code_like_column_a_number(spark, tmp_path):
     state = schema.column("state")
     assert (state.type, state.type_source, state.code_reason) == ("integer", "config", "")
     assert frame["state"].dtype == "int64"
+
+
+def test_many_codes_filling_their_range_stay_numbers_with_their_reason(spark, tmp_path):
+    content = "commune,n\n" + "".join(f"{1 + i % 120},{i % 7}\n" for i in range(2400))
+    schema, _, _ = run_prepare(spark, tmp_path, content)
+    commune = schema.column("commune")
+    assert commune.type == "integer" and "modelled as a number" in commune.code_reason

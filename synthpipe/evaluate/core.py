@@ -16,6 +16,7 @@ from synthpipe.evaluate.gate import STEP, Thresholds, check, verdict
 from synthpipe.evaluate.report import Privacy, Quality, Report, SampleSizes, jsonable
 from synthpipe.protection import ValueProtection
 from synthpipe.schema import DatasetSchema
+from synthpipe.train.categories import code_columns
 from synthpipe.train.metadata import TABLE, metadata_dict, modelled_columns
 
 # Subsample sizes; 50,000 rows evaluate in well under 60 s on 2 cores with these.
@@ -74,7 +75,10 @@ def evaluate(
     diagnostic["unknown_categories"] = timed(
         "unknown_categories",
         lambda: fidelity.unknown_categories(
-            pd.concat([real, holdout[columns]], ignore_index=True), synth, sdtypes
+            pd.concat([real, holdout[columns]], ignore_index=True),
+            synth,
+            sdtypes,
+            code_columns(schema),
         ),
     )
     summaries = timed(

@@ -120,17 +120,22 @@ def diagnostic(real: pd.DataFrame, synthetic: pd.DataFrame, metadata: dict) -> d
 
 
 UNKNOWN_CATEGORIES_NOTE = (
-    "Synthetic rows carrying a category or code (a column modelled as a category) that "
-    "the real rows, training and holdout, lack. Generate replaces such rows: it must be 0."
+    "Synthetic rows carrying a category or code (in a column modelled as a category, or "
+    "a code column) that the real rows, training and holdout, lack. Generate replaces "
+    "such rows: it must be 0."
 )
 
 
 def unknown_categories(
-    real: pd.DataFrame, synthetic: pd.DataFrame, sdtypes: dict[str, str]
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    sdtypes: dict[str, str],
+    codes: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Rows of `synthetic` with a label that `real` lacks, in columns modelled as
-    categories: {rows, share, columns: {name: rows}, note}. Counts only, no label."""
-    categories = real_categories(real, sdtypes)
+    categories and in `codes` modelled as numbers: {rows, share, columns: {name: rows},
+    note}. Counts only, no label."""
+    categories = real_categories(real, sdtypes, codes)
     rows = int(unknown_rows(synthetic, categories).sum())
     return {
         "rows": rows,

@@ -25,6 +25,7 @@ from synthpipe.prepare._infer import (
     ColumnStats,
     PrepareSettings,
     code_reason,
+    dense_codes,
     identifier_reason,
     infer_type,
 )
@@ -230,7 +231,13 @@ def _decide(
             maximum=profile.max_long,
         )
         if reason and name != config.target_column:
-            profile.type, profile.code_reason = "categorical", reason
+            dense = dense_codes(
+                distinct=profile.distinct, minimum=profile.min_long, maximum=profile.max_long
+            )
+            if dense:
+                profile.code_reason = f"{reason}; filling their range: modelled as a number"
+            else:
+                profile.type, profile.code_reason = "categorical", reason
 
 
 def _role(profile, rows, override, config, settings) -> tuple[str, str]:

@@ -1,7 +1,8 @@
 """The categories of the real data: no synthetic row may carry one the real data lacks.
 
 Training writes `categories.json` into the model folder: per column modelled as a
-category (sdtype categorical or boolean, codes included), every label of the cleaned
+category (sdtype categorical or boolean, codes included) and per code modelled as a
+number (many codes filling their range), every label of the cleaned
 rows (training and holdout), as text, and whether the real rows have missing values.
 Generate checks every sampled row against it and replaces any row that carries another
 label (`synthpipe.generate`). TVAE's one-hot outputs can only produce the categories it
@@ -21,19 +22,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synthpipe.schema import DatasetSchema
 from synthpipe.train.sampling import MISSING, class_labels
 
 FILE_NAME = "categories.json"
 CATEGORY_SDTYPES = ("categorical", "boolean")
 
 
-def real_categories(frame: pd.DataFrame, sdtypes: dict[str, str]) -> dict[str, list[str]]:
-    """Column -> sorted labels of the real rows (MISSING when some are missing)."""
-    return {
-        column: sorted(set(class_labels(frame[column])))
-        for column, sdtype in sdtypes.items()
-        if sdtype in CATEGORY_SDTYPES and column in frame
-    }
+def real_categories(
+    frame: pd.DataFrame, sdtypes: dict[str, str], codes: tuple[str, ...] = ()
+) -> dict[str, list[str]]:
+    """Column -> sorted labels of the real rows (MISSING when some are missing), for the
+    columns modelled as categories and the `codes` modelled as numbers."""
+    columns = [c for c, sdtype in sdtypes.items() if sdtype in CATEGORY_SDTYPES or c in codes]
+    return {c: sorted(set(class_labels(frame[c]))) for c in columns if c in frame}
+
+
+def code_columns(schema: DatasetSchema) -> tuple[str, ...]:
+    """Columns Prepare found to be codes (schema.json's code_reason), whatever their type."""
+    return tuple(c.name for c in schema.columns if c.code_reason)
 
 
 def write_categories(model_dir: Path, categories: dict[str, list[str]]) -> None:

@@ -32,7 +32,7 @@ from synthpipe.failure_codes import MARKER, code_line
 from synthpipe.redact import redact
 from synthpipe.schema import DatasetSchema
 from synthpipe.train import fit
-from synthpipe.train.categories import real_categories, write_categories
+from synthpipe.train.categories import code_columns, real_categories, write_categories
 from synthpipe.train.checkpoint import CheckpointStore, resume_key
 from synthpipe.train.data import load_table, read_schema
 from synthpipe.train.hyperparameters import Hyperparameters, load_hyperparameters
@@ -207,7 +207,8 @@ def train_job(paths: TrainingPaths) -> dict[str, Any]:
     summary["rows"]["fit"] = len(fit_rows)
     summary["seconds"] = round(time.monotonic() - started, 1)
     write_model(paths, result, schema, holdout, summary, metadata_dict(schema, target))
-    write_categories(paths.model_dir, real_categories(frame, sdtypes(metadata)))
+    categories = real_categories(frame, sdtypes(metadata), code_columns(schema))
+    write_categories(paths.model_dir, categories)
     return summary
 
 
