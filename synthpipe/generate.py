@@ -3,16 +3,18 @@
     generate(model_dir=Path("<root>/model"), out_dir="staging/<dataset>/<run_id>")
 
 Reads the model folder that training writes (`synthesizer.pkl`, `schema.json`,
-`training.json`), samples N rows (default: as many as the cleaned input, as recorded by
-training) with seeded sampling, and writes
+`training.json`, `categories.json`), samples N rows (default: as many as the cleaned
+input, as recorded by training) with seeded sampling, and writes
 
     <out_dir>/synthetic.parquet   the cleaned data's column names, order and types
-    <out_dir>/synthetic.csv       the same rows, spreadsheet formulas neutralised
+    <out_dir>/synthetic.csv       the same rows in the input's form: its header, column
+                                  order, delimiter, spellings and formats
+                                  (`synthpipe.roundtrip`), spreadsheet formulas neutralised
 
 `out_dir` is a local folder or an `s3://` prefix (both files are built in memory and
 written through `synthpipe.storage`).
 
-Columns, compared with the cleaned data (schema.json, role != dropped):
+Columns of the Parquet, compared with the cleaned data (schema.json, role != dropped):
 - modelled features (see `synthpipe.train.metadata`): sampled, cast back to their type;
 - identifier columns (pseudonymised by Prepare, or given the identifier role by the
   dataset config): fresh random surrogate ids `SYN-000001`, `SYN-000002`, ... drawn from
@@ -20,14 +22,16 @@ Columns, compared with the cleaned data (schema.json, role != dropped):
   columns, so no real (or pseudonymised) value can come out;
 - `text` columns are ABSENT: TVAE cannot learn free text, and free text is where
   personal data hides. The order of the remaining columns is the cleaned data's.
+The CSV has every input column; those without synthetic values are empty.
+
+Real categories only: a sampled row carrying a category or code that the real rows lack
+(`categories.json`, `synthpipe.train.categories`) is replaced by another sampled row; the
+count replaced is returned, and generate fails (`unknown_categories`) rather than write
+such a row.
 
 Rare classes: when training was given a target column, sampling keeps each class at its
 real rate with per-class quotas (`synthpipe.train.sampling`); the achieved rates are
 returned.
-
-CSV injection (OWASP): a text cell that starts with `=`, `+`, `-`, `@`, a tab or a
-carriage return is prefixed with a single quote, so a spreadsheet shows it instead of
-executing it. Numbers are written as numbers. The Parquet keeps the values unchanged.
 """
 
 from __future__ import annotations
@@ -47,7 +51,10 @@ import pyarrow.parquet as pq
 
 from synthpipe import storage
 from synthpipe.errors import StepFailed
+from synthpipe.roundtrip import csv_bytes, neutralise_cell
 from synthpipe.schema import ColumnSchema, DatasetSchema
+
+__all__ = ["GenerateResult", "csv_bytes", "generate", "neutralise_cell"]
 
 log = logging.getLogger("synthpipe.generate")
 
@@ -55,8 +62,8 @@ STEP = "generate"
 PARQUET_NAME = "synthetic.parquet"
 CSV_NAME = "synthetic.csv"
 SURROGATE_PREFIX = "SYN-"
-# First characters that make a spreadsheet evaluate a cell (OWASP CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Rounds of replacement sampling for rows with a category the real rows lack.
+CATEGORY_ROUNDS = 10
 
 # Arrow type of each logical type: what Prepare writes (schema.py). Spark writes
 # timestamps adjusted to UTC, which pyarrow reads back as timestamp[us, tz=UTC].
@@ -84,6 +91,9 @@ class GenerateResult:
     # False when the model (almost) never makes a class: quotas cannot invent it.
     target_within_tolerance: bool | None
     seconds: float
+    # Sampled rows replaced because they carried a category the real rows lack (the
+    # output carries none); None when the model folder has no categories.json.
+    unknown_category_rows_replaced: int | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,8 @@ class TrainedModel:
     synthesizer: Any
     schema: DatasetSchema
     summary: dict[str, Any]
+    # Column -> the real rows' labels (categories.json); None for older model folders.
+    categories: dict[str, list[str]] | None = None
 
     @property
     def target(self) -> str | None:
@@ -134,12 +146,12 @@ def generate(
             fix="Ask for 1 row or more (rows_to_generate in the dataset config).",
             step=STEP,
         )
-    sampled = sample(model, count, seed)
+    sampled, replaced = keep_real_categories(model, sample(model, count, seed), seed)
     table = to_cleaned_shape(sampled, model.schema, seed)
     base = out_dir.rstrip("/")
     parquet_path, csv_path = f"{base}/{PARQUET_NAME}", f"{base}/{CSV_NAME}"
     storage.write_bytes(parquet_path, parquet_bytes(table))
-    storage.write_bytes(csv_path, csv_bytes(table))
+    storage.write_bytes(csv_path, csv_bytes(table, model.schema))
     rates, within = target_check(model, sampled)
     return GenerateResult(
         rows=table.num_rows,
@@ -150,6 +162,7 @@ def generate(
         real_target_rates=model.real_target_rates,
         target_within_tolerance=within,
         seconds=round(time.monotonic() - started, 2),
+        unknown_category_rows_replaced=replaced,
     )
 
 
@@ -168,10 +181,13 @@ def load_model(model_dir: Path) -> TrainedModel:
     # (the CLI's help, the runner's step list) should not pay for.
     from sdv.utils import load_synthesizer
 
+    from synthpipe.train.categories import read_categories
+
     return TrainedModel(
         synthesizer=load_synthesizer(str(model_dir / "synthesizer.pkl")),
         schema=DatasetSchema.from_json((model_dir / "schema.json").read_text("utf-8")),
         summary=json.loads((model_dir / "training.json").read_text("utf-8")),
+        categories=read_categories(model_dir),
     )
 
 
@@ -180,6 +196,42 @@ def sample(model: TrainedModel, rows: int, seed: int) -> pd.DataFrame:
     from synthpipe.train.sampling import sample_rows
 
     return sample_rows(model.synthesizer, rows, seed, model.target, model.real_target_rates)
+
+
+def keep_real_categories(
+    model: TrainedModel, sampled: pd.DataFrame, seed: int
+) -> tuple[pd.DataFrame, int | None]:
+    """`sampled` with every row that carries a category the real rows lack replaced by
+    a fresh sampled row that carries none; and how many were replaced."""
+    from synthpipe.train.categories import unknown_rows
+
+    if model.categories is None:
+        log.warning("the model folder has no categories.json: categories are not checked")
+        return sampled, None
+    bad = unknown_rows(sampled, model.categories)
+    replaced = int(bad.sum())
+    kept = [sampled[~bad]]
+    missing = replaced
+    for attempt in range(1, CATEGORY_ROUNDS + 1):
+        if not missing:
+            break
+        fresh = sample(model, max(2 * missing, 100), seed + attempt)
+        fresh = fresh[~unknown_rows(fresh, model.categories)].head(missing)
+        kept.append(fresh)
+        missing -= len(fresh)
+    if missing:
+        raise StepFailed(
+            code="unknown_categories",
+            message=f"{missing} sampled rows still carry a category or code that the "
+            f"real data lacks after {CATEGORY_ROUNDS} rounds of replacement.",
+            fix="Retrain (the model produces categories it was not fitted on), or report it.",
+            step=STEP,
+        )
+    if not replaced:
+        return sampled, 0
+    log.info("replaced %d sampled rows carrying a category the real rows lack", replaced)
+    result = pd.concat(kept, ignore_index=True)
+    return result, replaced
 
 
 def target_check(
@@ -266,29 +318,3 @@ def parquet_bytes(table: pa.Table) -> bytes:
     buffer = io.BytesIO()
     pq.write_table(table, buffer)
     return buffer.getvalue()
-
-
-def neutralise_cell(value: object) -> object:
-    """`'=SUM(A1)` for `=SUM(A1)`: a spreadsheet shows the text instead of running it."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def csv_frame(table: pa.Table) -> pd.DataFrame:
-    """The rows as the CSV shows them: text cells neutralised, numbers untouched."""
-    frame = table.to_pandas()
-    for field in table.schema:
-        if pa.types.is_string(field.type):
-            frame[field.name] = frame[field.name].map(neutralise_cell, na_action="ignore")
-    return frame
-
-
-def csv_bytes(table: pa.Table) -> bytes:
-    """UTF-8, comma-separated, CRLF line ends (RFC 4180).
-
-    With CRLF as the line end, the csv writer quotes any cell holding a CR or an LF;
-    with LF alone a bare CR in a cell went unquoted and split the row when read back.
-    """
-    text = csv_frame(table).to_csv(index=False, lineterminator="\r\n")
-    return text.encode("utf-8")

@@ -14,10 +14,17 @@ TYPES = ("integer", "decimal", "boolean", "date", "timestamp", "categorical", "t
 # feature: learned by the model; identifier: high-cardinality id, never learned as a
 # category (dropped or pseudonymised); dropped: not in the cleaned data at all.
 ROLES = ("feature", "identifier", "dropped")
+TYPE_SOURCES = ("inferred", "config")
+# A code (whole numbers that are categories) with more values than this stays a number:
+# TVAE gives each category an output of its own, and a category needs enough rows to be
+# learned (and to survive the rare value folding).
+MAX_CODE_VALUES = 250
 
 
 @dataclass
 class ColumnSchema:
+    # The input's header text (the published CSV's header) and Prepare's normalised name
+    # (the cleaned Parquet's and every later step's).
     original_name: str
     name: str
     type: str
@@ -35,12 +42,26 @@ class ColumnSchema:
     # "rare_rows"} for categories folded into the rare token, {"clipped_low_rows",
     # "clipped_high_rows"} for numbers and dates clipped to the inner quantiles.
     protection: dict[str, int] = field(default_factory=dict)
+    # Where the type came from: "inferred" from the values, or "config" (the dataset
+    # config forced it; nothing re-decides a forced type).
+    type_source: str = "inferred"
+    # Why a column of whole numbers is a code (a category), e.g. "named like a region":
+    # its type is then categorical and its text is kept as written. Empty otherwise.
+    code_reason: str = ""
+    # Round trip to the published CSV (synthpipe.roundtrip), spellings and shapes only,
+    # never a cell: a boolean's [true, false] as most often written in the input, e.g.
+    # ["yes", "no"]; a date's or timestamp's written pattern (Spark's pattern letters),
+    # e.g. "dd/MM/yyyy" or "yyyy-MM-dd'T'HH:mm:ss'Z'".
+    true_false: list[str] | None = None
+    text_format: str | None = None
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:
             raise ValueError(f"column {self.name!r}: unknown type {self.type!r}")
         if self.role not in ROLES:
             raise ValueError(f"column {self.name!r}: unknown role {self.role!r}")
+        if self.type_source not in TYPE_SOURCES:
+            raise ValueError(f"column {self.name!r}: unknown type source {self.type_source!r}")
 
 
 @dataclass

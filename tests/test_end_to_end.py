@@ -60,6 +60,12 @@ def test_a_passing_run_is_published_with_its_manifest(spark, sample, tmp_path):
     cleaned = pd.read_parquet(tmp_path / "cleaned" / "banksim" / result.run_id / "data")
     assert list(synthetic.columns) == list(cleaned.columns)
     assert len(synthetic) == len(cleaned)
+    # The CSV is a drop-in replacement: the input's header, in order (constant columns,
+    # which Prepare dropped, included and empty), and its quoted-value text unquoted.
+    csv = pd.read_csv(published / "synthetic.csv", dtype=str, keep_default_na=False)
+    assert list(csv.columns) == list(pd.read_csv(sample, nrows=0).columns)
+    assert (csv["zipcodeOri"] == "").all() and set(csv["fraud"]) <= {"0", "1"}
+    assert manifest["steps"]["generate"]["unknown_category_rows_replaced"] == 0
 
 
 def test_a_failing_gate_keeps_staging_and_publishes_nothing(spark, sample, tmp_path):

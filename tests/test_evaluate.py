@@ -451,3 +451,18 @@ def test_our_share_vs_sdmetrics_dcr_overfitting_protection() -> None:
     theirs_coarse = _sdmetrics_share(train[coarse], holdout[coarse], fresh[coarse])
     assert abs(ours_coarse - 0.5) < 0.08
     assert theirs_coarse < 0.3  # ties counted for the holdout
+
+
+def test_rows_with_a_category_the_real_data_lacks_are_counted(sets, tmp_path: Path) -> None:
+    """The validity section counts them (generate replaces them; this is the check)."""
+    synthetic = sets["good"].copy()
+    synthetic.loc[synthetic.index[:50], "category"] = "es_unheard_of"
+    report = run(sets, synthetic, target_column=None)
+    unknown = report.diagnostic["unknown_categories"]
+    assert unknown["columns"]["category"] == 50
+    assert unknown["rows"] >= 50 and unknown["share"] == unknown["rows"] / len(synthetic)
+    json_path, html_path = write_report(report, tmp_path)
+    jsonschema.validate(json.loads(json_path.read_text("utf-8")), load_schema())
+    html = html_path.read_text("utf-8")
+    assert "Categories and codes the real data lacks" in html
+    assert "es_unheard_of" not in html  # counts only, never the label

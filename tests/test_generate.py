@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import re
@@ -182,7 +183,6 @@ def test_csv_neutralises_formula_cells_and_parquet_keeps_them(generated: dict) -
     parquet_codes = generated["table"].column("code").to_pylist()
     assert "=SUM(A1)" in parquet_codes and "@home" in parquet_codes
     csv = pd.read_csv(io.StringIO(generated["csv"]), keep_default_na=False)
-    assert list(csv.columns) == generated["table"].column_names
     expected = ["'" + v if v[0] in "=@" else v for v in parquet_codes]
     assert csv["code"].tolist() == expected
     assert "'=SUM(A1)" in csv["code"].tolist()
@@ -190,14 +190,67 @@ def test_csv_neutralises_formula_cells_and_parquet_keeps_them(generated: dict) -
     assert pd.api.types.is_float_dtype(csv["amount"])
 
 
+def test_csv_has_the_inputs_header_and_order_with_empty_unmodelled_columns(
+    generated: dict,
+) -> None:
+    """Every input column, in order: `note` (free text, never modelled) and `email`
+    (dropped by Prepare) keep their header and hold empty cells."""
+    csv = pd.read_csv(io.StringIO(generated["csv"]), keep_default_na=False, dtype=str)
+    assert list(csv.columns) == list(COLUMNS)
+    assert (csv["note"] == "").all() and (csv["email"] == "").all()
+    assert set(csv["online"]) <= {"true", "false", ""}
+    assert set(csv["fraud"]) <= {"0", "1"}
+    assert csv["step"].str.fullmatch(r"\d+").all()  # integers, never 3.0
+    assert csv["opened"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
+
+
+def test_csv_spells_booleans_and_writes_dates_as_the_input_did() -> None:
+    schema = DatasetSchema(
+        dataset="d",
+        run_id="r",
+        delimiter=";",
+        columns=[
+            ColumnSchema("Kunde Nr", "kunde_nr", "categorical", role="dropped"),
+            ColumnSchema("Aktiv", "aktiv", "boolean", true_false=["Ja", "Nein"]),
+            ColumnSchema("Anzahl", "anzahl", "integer"),
+            ColumnSchema("Betrag", "betrag", "decimal", format=","),
+            ColumnSchema("Eröffnet", "eroffnet", "date", text_format="dd.MM.yyyy"),
+        ],
+    )
+    table = pa.table(
+        {
+            "aktiv": pa.array([True, False, None]),
+            "anzahl": pa.array([3, None, -2], type=pa.int64()),
+            "betrag": pa.array([1.5, 2.0, None]),
+            "eroffnet": pa.array([dt.date(2024, 1, 5), None, dt.date(2024, 12, 31)]),
+        }
+    )
+    text = csv_bytes(table, schema).decode("utf-8")
+    assert text.split("\r\n") == [
+        "Kunde Nr;Aktiv;Anzahl;Betrag;Eröffnet",
+        ";Ja;3;1,5;05.01.2024",
+        ";Nein;;2,0;",
+        ";;-2;;31.12.2024",
+        "",
+    ]
+
+
 def test_csv_neutralisation_leaves_numbers_alone() -> None:
     table = pa.table(
         {
-            "text": ["=1+2", "+33 6 12", "-x", "@me", "\tcmd", "\rcmd", "ok", None],
-            "number": [-1.5, 2.0, -3.0, 4.0, 5.0, 6.0, 7.0, -8.0],
+            "text": ["=1+2", "+33 6 12", "-x", "@me", "\tcmd", "\rcmd", "ok", None, "-5"],
+            "number": [-1.5, 2.0, -3.0, 4.0, 5.0, 6.0, 7.0, -8.0, 9.0],
         }
     )
-    frame = pd.read_csv(io.BytesIO(csv_bytes(table)), keep_default_na=False)
+    schema = DatasetSchema(
+        dataset="d",
+        run_id="r",
+        columns=[
+            ColumnSchema("text", "text", "categorical"),
+            ColumnSchema("number", "number", "decimal"),
+        ],
+    )
+    frame = pd.read_csv(io.BytesIO(csv_bytes(table, schema)), keep_default_na=False)
     assert frame["text"].tolist()[:7] == [
         "'=1+2",
         "'+33 6 12",
@@ -207,8 +260,17 @@ def test_csv_neutralisation_leaves_numbers_alone() -> None:
         "'\rcmd",
         "ok",
     ]
-    assert frame["number"].tolist() == [-1.5, 2.0, -3.0, 4.0, 5.0, 6.0, 7.0, -8.0]
+    # A plain number that starts with "-" (a negative code) is a number to a spreadsheet.
+    assert frame["text"].tolist()[8] in (-5, "-5")
+    assert frame["number"].tolist() == [-1.5, 2.0, -3.0, 4.0, 5.0, 6.0, 7.0, -8.0, 9.0]
     assert neutralise_cell(-3) == -3
+
+
+def test_generated_rows_carry_only_real_categories(generated: dict) -> None:
+    result = generated["result"]
+    assert result.unknown_category_rows_replaced == 0
+    frame = generated["table"].to_pandas()
+    assert set(frame["gender"]) <= {"F", "M", "X"} and set(frame["code"]) <= set(CODES)
 
 
 def test_seeded_sampling_is_deterministic(model_dir: Path, tmp_path: Path) -> None:

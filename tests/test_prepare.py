@@ -247,3 +247,33 @@ def test_rows_that_differ_only_in_a_dropped_column_are_not_duplicates(spark, tmp
     assert schema.column("customer").role == "dropped"
     assert len(frame) == 40
     assert schema.duplicate_rows_dropped == 0
+
+
+def _state_codes_csv() -> str:
+    """51 numeric state codes (as in the unemployment-benefits table) and an amount."""
+    rows = "".join(f"{[1, 2, 4, 5, 6][i % 5] + 10 * (i % 11)},{100 + i}\n" for i in range(600))
+    return "state,amount\n" + rows
+
+
+def test_numeric_codes_are_categories_with_their_text(spark, tmp_path):
+    schema, frame, _ = run_prepare(spark, tmp_path, _state_codes_csv())
+    state = schema.column("state")
+    assert (state.type, state.type_source) == ("categorical", "inferred")
+    assert state.code_reason.startswith("named like a code")
+    assert frame["state"].iloc[0] == "1" and frame["state"].map(type).eq(str).all()
+    assert schema.column("amount").type == "integer" and not schema.column("amount").code_reason
+
+
+def test_config_keeps_a_code_like_column_a_number(spark, tmp_path):
+    config = {"columns": {"state": {"type": "integer"}}}
+    schema, frame, _ = run_prepare(spark, tmp_path, _state_codes_csv(), config=config)
+    state = schema.column("state")
+    assert (state.type, state.type_source, state.code_reason) == ("integer", "config", "")
+    assert frame["state"].dtype == "int64"
+
+
+def test_many_codes_filling_their_range_stay_numbers_with_their_reason(spark, tmp_path):
+    content = "commune,n\n" + "".join(f"{1 + i % 120},{i % 7}\n" for i in range(2400))
+    schema, _, _ = run_prepare(spark, tmp_path, content)
+    commune = schema.column("commune")
+    assert commune.type == "integer" and "modelled as a number" in commune.code_reason

@@ -24,6 +24,7 @@ from synthpipe.validate import (
     validate_file,
     validate_stream,
 )
+from tests.odd_inputs import ODD_INPUTS
 
 # Distinctive cell values: no refusal may echo them in its details.
 SECRET = "SECRET-ALICE-0612345678"
@@ -403,6 +404,13 @@ def test_refuses_unterminated_quote_in_header(tmp_path):
 
 
 # --- accepted files -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(ODD_INPUTS))
+def test_accepts_every_odd_input_of_the_catalogue(tmp_path, name):
+    """The catalogue that tests/test_roundtrip.py sends through the pipeline."""
+    content, _ = ODD_INPUTS[name]
+    assert accepted(tmp_path, content).data_rows >= 1
 
 
 def test_accepts_plain_csv_with_a_full_report(tmp_path):

@@ -17,6 +17,7 @@ from synthpipe.evaluate.gate import STEP, Thresholds, check, verdict
 from synthpipe.evaluate.report import Privacy, Quality, Report, SampleSizes, jsonable
 from synthpipe.protection import ValueProtection
 from synthpipe.schema import DatasetSchema
+from synthpipe.train.categories import code_columns
 from synthpipe.train.metadata import TABLE, metadata_dict, modelled_columns
 
 # Subsample sizes; 50,000 rows evaluate in well under 60 s on 2 cores with these.
@@ -74,6 +75,15 @@ def evaluate(
     synth_q = sample(synth, quality_rows, seed + 1)
     scores = timed("quality", lambda: fidelity.quality(real_q, synth_q, metadata))
     diagnostic = timed("diagnostic", lambda: fidelity.diagnostic(real, synth, metadata))
+    diagnostic["unknown_categories"] = timed(
+        "unknown_categories",
+        lambda: fidelity.unknown_categories(
+            pd.concat([real, holdout[columns]], ignore_index=True),
+            synth,
+            sdtypes,
+            code_columns(schema),
+        ),
+    )
     summaries = timed(
         "summaries", lambda: fidelity.column_summaries(real, synth, sdtypes, disclosure)
     )

@@ -9,7 +9,9 @@
   per pair of columns on every row.
 - `diagnostic`: SDMetrics' DiagnosticReport. Validity only: synthetic numbers within the
   real range, categories among the real ones, same columns. It says nothing about how
-  realistic or how private the data is.
+  realistic or how private the data is. With it, `unknown_categories`: the synthetic
+  rows that carry a category or code the real rows lack (generate replaces such rows,
+  so this is 0 unless something bypassed it), per column and in all.
 - `column_summaries`: summary statistics real vs synthetic per column, on all rows.
 - `column_plots` and `associations`: the data behind the report's charts.
 
@@ -30,6 +32,7 @@ from sdmetrics.reports import DiagnosticReport, QualityReport
 
 from synthpipe.evaluate.disclosure import OTHER_RARE, QUANTILES, Disclosure
 from synthpipe.evaluate.frames import NUMERIC_SDTYPES, as_labels
+from synthpipe.train.categories import real_categories, unknown_counts, unknown_rows
 from synthpipe.train.data import as_numbers
 from synthpipe.train.metadata import TABLE
 
@@ -113,6 +116,32 @@ def diagnostic(real: pd.DataFrame, synthetic: pd.DataFrame, metadata: dict) -> d
             for _, row in validity.iterrows()
         },
         "note": DIAGNOSTIC_NOTE,
+    }
+
+
+UNKNOWN_CATEGORIES_NOTE = (
+    "Synthetic rows carrying a category or code (in a column modelled as a category, or "
+    "a code column) that the real rows, training and holdout, lack. Generate replaces "
+    "such rows: it must be 0."
+)
+
+
+def unknown_categories(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    sdtypes: dict[str, str],
+    codes: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Rows of `synthetic` with a label that `real` lacks, in columns modelled as
+    categories and in `codes` modelled as numbers: {rows, share, columns: {name: rows},
+    note}. Counts only, no label."""
+    categories = real_categories(real, sdtypes, codes)
+    rows = int(unknown_rows(synthetic, categories).sum())
+    return {
+        "rows": rows,
+        "share": rows / len(synthetic) if len(synthetic) else 0.0,
+        "columns": unknown_counts(synthetic, categories),
+        "note": UNKNOWN_CATEGORIES_NOTE,
     }
 
 

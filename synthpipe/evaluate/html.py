@@ -377,6 +377,30 @@ def _diagnostic(diagnostic: dict[str, Any]) -> str:
             ],
         )
         + _table(["Column", "Metric", "Score"], rows)
+        + _unknown_categories(diagnostic.get("unknown_categories"))
+    )
+
+
+def _unknown_categories(unknown: dict[str, Any] | None) -> str:
+    """Rows with a category the real data lacks (absent from reports made before it)."""
+    if not unknown:
+        return ""
+    columns = ", ".join(
+        f"<code>{escape(name)}</code>: {count:,}" for name, count in unknown["columns"].items()
+    )
+    return (
+        "<h3>Categories and codes the real data lacks</h3>"
+        f'<p class="note">{escape(unknown["note"])}</p>'
+        + _table(
+            ["Rows", "Share of synthetic rows", "Per column"],
+            [
+                [
+                    _td(f"{unknown['rows']:,}", True),
+                    _td(f"{100 * unknown['share']:.2f}%", True),
+                    _td(columns or "no column is modelled as a category"),
+                ]
+            ],
+        )
     )
 
 

@@ -27,6 +27,7 @@ from synthpipe.prepare._transform import (
     clean_strings,
     profile_columns,
     read_csv,
+    record_written_forms,
     type_and_dedupe,
     write_outputs,
 )
@@ -101,6 +102,7 @@ def prepare(
             strings, profile, config, detector or DetectorSettings(), seed=seed
         )
         apply_actions(profile, actions)
+        record_written_forms(strings, profile)
         needs_key = any(a.action == PSEUDONYMISE for a in actions.values())
         key = pseudonymisation_key(key_secret_id) if needs_key else None
         cleaned, schema = type_and_dedupe(strings, profile, dialect, layout, key=key)

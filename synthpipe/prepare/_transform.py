@@ -20,8 +20,16 @@ from synthpipe.dataset_config import DatasetConfig
 from synthpipe.errors import InputRefused, StepFailed
 from synthpipe.pii.actions import DROP, GENERALISE, MASK, PSEUDONYMISE, ColumnAction
 from synthpipe.pinning import spark_path
+from synthpipe.prepare import _forms
 from synthpipe.prepare import _patterns as P
-from synthpipe.prepare._infer import ColumnStats, PrepareSettings, identifier_reason, infer_type
+from synthpipe.prepare._infer import (
+    ColumnStats,
+    PrepareSettings,
+    code_reason,
+    dense_codes,
+    identifier_reason,
+    infer_type,
+)
 from synthpipe.prepare._privacy import age_band, masked, prefix, pseudonymiser, reference_date
 from synthpipe.prepare._protect import cells_by_column, columns_by_type
 from synthpipe.schema import ColumnSchema, DatasetSchema
@@ -54,6 +62,11 @@ class ColumnProfile:
     reason: str = ""
     # The privacy action decided for the column (None: no personal data, no id).
     action: str | None = None
+    type_source: str = "inferred"
+    code_reason: str = ""
+    # How the input writes the column (synthpipe.prepare._forms), for the published CSV.
+    true_false: list[str] | None = None
+    text_format: str | None = None
 
 
 @dataclass
@@ -228,6 +241,27 @@ def _decide(
             else:
                 profile.format = profile.format.format(sep=values["date_sep_min"])
     profile.role, profile.reason = _role(profile, rows, override, config, settings)
+    if override.type:
+        profile.type_source = "config"
+    elif profile.type == "integer" and profile.role == "feature":
+        # A code is a category: its text is kept as written and a synthetic row can only
+        # carry a code the real rows hold (the target keeps its type: training makes an
+        # integer target categorical itself).
+        reason = code_reason(
+            name,
+            distinct=profile.distinct,
+            non_null=profile.stats.non_null,
+            minimum=profile.min_long,
+            maximum=profile.max_long,
+        )
+        if reason and name != config.target_column:
+            dense = dense_codes(
+                distinct=profile.distinct, minimum=profile.min_long, maximum=profile.max_long
+            )
+            if dense:
+                profile.code_reason = f"{reason}; filling their range: modelled as a number"
+            else:
+                profile.type, profile.code_reason = "categorical", reason
 
 
 def _role(profile, rows, override, config, settings) -> tuple[str, str]:
@@ -307,6 +341,26 @@ def apply_actions(profile: Profile, actions: dict[str, ColumnAction]) -> None:
             p.role = "identifier"
 
 
+def record_written_forms(strings: DataFrame, profile: Profile) -> None:
+    """Booleans' spellings and dates' and timestamps' written patterns, per column kept
+    as it is (not pseudonymised, generalised or masked), for the published CSV."""
+    columns = [
+        p
+        for p in profile.columns
+        if p.role != "dropped" and p.action is None and p.type in _forms.FORM_TYPES
+    ]
+    found = _forms.written_forms(strings, columns)
+    for p in columns:
+        if p.type == "boolean":
+            p.true_false = _forms.boolean_spellings(found[p.name])
+        elif p.type_source == "config" and p.format:
+            p.text_format = p.format  # the data owner's own pattern, used both ways
+        elif p.type == "date":
+            p.text_format = _forms.date_text_format(p.format or "yyyy-M-d", found[p.name])
+        else:
+            p.text_format = _forms.timestamp_text_format(found[p.name])
+
+
 def _output_type(p: ColumnProfile) -> str:
     if p.action in (PSEUDONYMISE, GENERALISE):
         return "categorical"
@@ -381,6 +435,10 @@ def _column_schema(p: ColumnProfile, rows: int) -> ColumnSchema:
         format=p.format,
         formula_like_cells=p.formula_like if text_like else 0,
         pii_action=p.action,
+        type_source=p.type_source,
+        code_reason=p.code_reason,
+        true_false=p.true_false if p.action is None else None,
+        text_format=p.text_format if p.action is None else None,
     )
 
 

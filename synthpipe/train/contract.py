@@ -4,7 +4,8 @@ In:  <root>/input/config/hyperparameters.json   (all values strings)
      <root>/input/data/train/schema.json         (from Prepare)
      <root>/input/data/train/data/*.parquet      (the cleaned rows)
 Out: <root>/model/        synthesizer.pkl, metadata.json, training.json, holdout.parquet,
-                          schema.json (SageMaker tars this folder into model.tar.gz)
+                          schema.json, categories.json (the real categories: generate
+                          keeps to them); SageMaker tars this folder into model.tar.gz
      <root>/output/failure  one line: `synthpipe:<code>`, why training stopped, the fix
      <root>/checkpoints/  resumable state (SageMaker syncs it with S3 on spot instances)
 """
@@ -31,10 +32,11 @@ from synthpipe.failure_codes import MARKER, code_line
 from synthpipe.redact import redact
 from synthpipe.schema import DatasetSchema
 from synthpipe.train import fit
+from synthpipe.train.categories import code_columns, real_categories, write_categories
 from synthpipe.train.checkpoint import CheckpointStore, resume_key
 from synthpipe.train.data import ROWS_TOTAL, load_table, read_schema
 from synthpipe.train.hyperparameters import Hyperparameters, load_hyperparameters
-from synthpipe.train.metadata import build_metadata, metadata_dict, modelled_columns
+from synthpipe.train.metadata import build_metadata, metadata_dict, modelled_columns, sdtypes
 from synthpipe.train.sampling import class_rates, rate_report, sample_rows
 
 __all__ = ["Hyperparameters", "TrainingPaths", "run"]
@@ -214,6 +216,8 @@ def train_job(paths: TrainingPaths) -> dict[str, Any]:
     summary["rows"]["fit"] = len(fit_rows)
     summary["seconds"] = round(time.monotonic() - started, 1)
     write_model(paths, result, schema, holdout, summary, metadata_dict(schema, target))
+    categories = real_categories(frame, sdtypes(metadata), code_columns(schema))
+    write_categories(paths.model_dir, categories)
     return summary
 
 

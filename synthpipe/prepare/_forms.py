@@ -1,0 +1,122 @@
+"""How the input writes its booleans, dates and timestamps, for the published CSV.
+
+Prepare types `yes`/`no` as booleans and `05/01/2024` as a date: the cleaned Parquet
+holds true/false and date values. The published CSV must read like the input
+(`synthpipe.roundtrip`), so Prepare records, per column, the spelling of true and false
+most often written (`["yes", "no"]`, `["Y", "N"]`, `["TRUE", "FALSE"]`) and the written
+pattern of dates and timestamps (`dd/MM/yyyy`, `yyyy-MM-dd'T'HH:mm:ss'Z'`).
+
+Spellings are boolean tokens only; patterns are taken from each value's shape with every
+digit replaced by 9 (`99/99/9999`): no cell value is recorded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from synthpipe.prepare import _patterns as P
+from synthpipe.prepare._protect import cells_by_column
+
+FORM_TYPES = ("boolean", "date", "timestamp")
+# The other side's spelling when a boolean column's input never wrote it.
+_PAIRS = {"true": "false", "yes": "no", "y": "n", "t": "f"}
+_TIMESTAMP_SHAPE = re.compile(
+    r"^9999-(?P<month>9{1,2})-(?P<day>9{1,2})(?P<sep>[T ])(?P<hour>9{1,2}):99"
+    r"(?P<seconds>:99(?P<fraction>\.9+)?)?(?P<zone>Z|[+-]99:?99)?$"
+)
+
+
+def written_forms(strings: DataFrame, columns: list) -> dict[str, Counter]:
+    """Per column (ColumnProfile with a FORM_TYPES type): how often each spelling
+    (booleans) or shape (dates, timestamps, digits as 9) is written. One aggregation."""
+    if not columns:
+        return {}
+    names = [p.name for p in columns]
+    forms = strings.select(
+        *[
+            (
+                F.col(f"`{p.name}`")
+                if p.type == "boolean"
+                else F.regexp_replace(F.col(f"`{p.name}`"), r"\d", "9")
+            ).alias(p.name)
+            for p in columns
+        ]
+    )
+    counted = cells_by_column(forms, names).where(F.col("v").isNotNull()).groupBy("i", "v").count()
+    found: dict[str, Counter] = {name: Counter() for name in names}
+    for row in counted.collect():
+        found[names[row["i"]]][row["v"]] = int(row["count"])
+    return found
+
+
+def boolean_spellings(counts: Counter) -> list[str]:
+    """[true, false] as most often written; the other side's pair when one is missing."""
+    trues = Counter({v: n for v, n in counts.items() if v.lower() in P.TRUE_TOKENS})
+    falses = Counter({v: n for v, n in counts.items() if v.lower() in P.FALSE_TOKENS})
+    true = _most_common(trues)
+    false = _most_common(falses)
+    if true is None and false is None:
+        return ["true", "false"]
+    if true is None:
+        true = _same_case(next(t for t, f in _PAIRS.items() if f == false.lower()), false)
+    if false is None:
+        false = _same_case(_PAIRS[true.lower()], true)
+    return [true, false]
+
+
+def _most_common(counts: Counter) -> str | None:
+    # Ties go to the first in sorted order, so the choice does not depend on Spark's order.
+    return min(counts, key=lambda v: (-counts[v], v)) if counts else None
+
+
+def _same_case(word: str, like: str) -> str:
+    if like.isupper():
+        return word.upper()
+    if like[:1].isupper():
+        return word.capitalize()
+    return word
+
+
+def date_text_format(parse_format: str, shapes: Counter) -> str:
+    """The written pattern of a date column parsed with `parse_format`.
+
+    Prepare parses leniently (`d/M/yyyy` reads `5/1/2024` and `05/01/2024`); the CSV
+    writes day and month with two digits when every value had two."""
+    padded = bool(shapes) and all(_date_padded(shape) for shape in shapes)
+    if not padded or not re.fullmatch(r"[dMy./\- ]+", parse_format):
+        return parse_format
+    return re.sub(r"(?<!d)d(?!d)", "dd", re.sub(r"(?<!M)M(?!M)", "MM", parse_format))
+
+
+def _date_padded(shape: str) -> bool:
+    parts = [p for p in re.split(r"[./\- ]", shape) if p]
+    return all(len(p) >= 2 for p in parts)
+
+
+def timestamp_text_format(shapes: Counter) -> str:
+    """The written pattern of the most common timestamp shape (ISO 8601 or its space
+    form, as Prepare reads timestamps); the full ISO form when no shape fits."""
+    shape = _most_common(shapes) or ""
+    match = _TIMESTAMP_SHAPE.match(shape)
+    if match is None:
+        return "yyyy-MM-dd'T'HH:mm:ss"
+    parts = match.groupdict()
+    pattern = "yyyy-" + ("MM" if len(parts["month"]) == 2 else "M")
+    pattern += "-" + ("dd" if len(parts["day"]) == 2 else "d")
+    pattern += "'T'" if parts["sep"] == "T" else " "
+    pattern += ("HH" if len(parts["hour"]) == 2 else "H") + ":mm"
+    if parts["seconds"]:
+        pattern += ":ss"
+    if parts["fraction"]:
+        pattern += "." + "S" * (len(parts["fraction"]) - 1)
+    zone = parts["zone"]
+    if zone == "Z":
+        pattern += "'Z'"
+    elif zone:
+        # The cleaned values are UTC: an offset is written as +00:00 (the same instant).
+        pattern += "xxx" if ":" in zone else "xx"
+    return pattern

@@ -1,0 +1,161 @@
+"""The published CSV reads like the input: a drop-in replacement.
+
+The cleaned Parquet (and `synthetic.parquet`) holds Prepare's contract: normalised
+snake_case names, typed values (booleans, dates, timestamps in UTC). `synthetic.csv`
+turns that back into the input's form, from what Prepare recorded in schema.json:
+
+- the input's header names, in the input's order, with the input's delimiter; UTF-8
+  (with a byte order mark when the input had one), CRLF line ends;
+- booleans spelled as the input most often spelled them (`yes`/`no`, `Y`/`N`,
+  `TRUE`/`FALSE`: ColumnSchema.true_false);
+- integers as whole numbers (`3`, never `3.0`), decimals with the input's decimal
+  separator (a decimal comma stays a comma);
+- dates and timestamps in the pattern the input used (ColumnSchema.text_format: e.g.
+  `dd/MM/yyyy`; timestamps are UTC, an input offset is written `+00:00`);
+- categories and codes exactly as the text the model learned (Prepare keeps their text:
+  `042` stays `042`, a code column keeps its digits);
+- columns without synthetic values keep their header with empty cells: columns Prepare
+  dropped (personal data, all empty, constant, or dropped by the config) and free-text
+  columns, which are never modelled. Identifier columns (pseudonymised by Prepare) hold
+  fresh surrogates (`SYN-000001`) that link to no real value;
+- missing values are empty cells, whatever null token the input used (`NA`, `null`).
+
+CSV injection (OWASP): a text cell that starts with `=`, `+`, `-`, `@`, a tab or a
+carriage return is prefixed with a single quote, unless it is a plain number (`-3`,
+`+1.5`), which a spreadsheet reads as a number.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pyarrow as pa
+
+from synthpipe.schema import ColumnSchema, DatasetSchema
+
+# First characters that make a spreadsheet evaluate a cell (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+_DELIMITERS = (",", ";", "\t", "|")
+# Spark pattern letters this writer renders; a pattern with others falls back to ISO.
+_TOKEN = re.compile(r"'[^']*'|([A-Za-z])\1*|[^A-Za-z']+")
+_ISO_DATE = "yyyy-MM-dd"
+_ISO_TIMESTAMP = "yyyy-MM-dd'T'HH:mm:ss"
+
+
+def neutralise_cell(value: object) -> object:
+    """`'=SUM(A1)` for `=SUM(A1)`: a spreadsheet shows the text instead of running it."""
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_STARTS)
+        and not _PLAIN_NUMBER.match(value)
+    ):
+        return "'" + value
+    return value
+
+
+def csv_frame(table: pa.Table, schema: DatasetSchema) -> pd.DataFrame:
+    """Every input column, in the input's order, under its header, as the text the CSV
+    holds (empty string for a missing value)."""
+    columns = {}
+    rows = table.num_rows
+    present = set(table.column_names)
+    for column in schema.columns:
+        if column.name in present and column.role != "dropped":
+            text = column_text(table.column(column.name), column)
+        else:
+            text = pd.Series([""] * rows, dtype=object)
+        columns[column.original_name or column.name] = text.to_numpy(dtype=object)
+    return pd.DataFrame(columns)
+
+
+def csv_bytes(table: pa.Table, schema: DatasetSchema) -> bytes:
+    """The CSV's bytes: the input's delimiter (comma when unknown), CRLF line ends.
+
+    With CRLF as the line end, the csv writer quotes any cell holding a CR or an LF;
+    with LF alone a bare CR in a cell went unquoted and split the row when read back.
+    """
+    delimiter = schema.delimiter if schema.delimiter in _DELIMITERS else ","
+    text = csv_frame(table, schema).to_csv(index=False, sep=delimiter, lineterminator="\r\n")
+    bom = "\ufeff" if schema.encoding == "utf-8-sig" else ""
+    return (bom + text).encode("utf-8")
+
+
+def column_text(values: pa.ChunkedArray | pa.Array, column: ColumnSchema) -> pd.Series:
+    """One column's values as the input wrote that type; nulls become ''."""
+    series = values.to_pandas(types_mapper=pd.ArrowDtype)
+    missing = series.isna().to_numpy()
+    kind = "categorical" if column.role == "identifier" else column.type
+    present = series[~missing]
+    if kind == "boolean":
+        true, false = column.true_false or ["true", "false"]
+        text = present.map(lambda v: true if v else false)
+    elif kind == "integer":
+        text = present.astype("int64").astype(str)
+    elif kind == "decimal":
+        text = present.astype("float64").map(repr)
+        if column.format == ",":
+            text = text.str.replace(".", ",", regex=False)
+    elif kind in ("date", "timestamp"):
+        default = _ISO_DATE if kind == "date" else _ISO_TIMESTAMP
+        text = format_datetimes(_naive_utc(present), column.text_format or default)
+    else:
+        text = present.astype(str).map(neutralise_cell)
+    out = pd.Series([""] * len(series), dtype=object)
+    out[~missing] = text.to_numpy(dtype=object)
+    return out
+
+
+def _naive_utc(values: pd.Series) -> pd.Series:
+    """Dates (Python dates from date32) and timestamps (UTC) as naive datetime64."""
+    stamps = pd.to_datetime(values.astype(object), utc=True)
+    return stamps.dt.tz_localize(None)
+
+
+def format_datetimes(values: pd.Series, pattern: str) -> pd.Series:
+    """Datetimes written with a Spark datetime pattern (`dd/MM/yyyy`, `yyyy-MM-dd'T'HH:mm:ss'Z'`,
+    `d.M.yyyy HH:mm`, ...): the letters y, M, d, H, m, s, S (fraction) and x (offset,
+    written +00:00 since values are UTC); quoted text is literal. Month and day names and
+    12-hour clocks are not rendered: such a pattern falls back to ISO 8601."""
+    parts = _render_parts(pattern)
+    if parts is None:
+        return format_datetimes(values, _ISO_TIMESTAMP if _has_time(pattern) else _ISO_DATE)
+    out = pd.Series([""] * len(values), index=values.index, dtype=object)
+    for kind, token in parts:
+        out = out + (token if kind == "literal" else _field(values, token))
+    return out
+
+
+def _render_parts(pattern: str) -> list[tuple[str, str]] | None:
+    parts = []
+    for match in _TOKEN.finditer(pattern):
+        token = match.group(0)
+        if token.startswith("'"):
+            parts.append(("literal", token[1:-1] if token != "''" else "'"))
+        elif token[0].isalpha():
+            if token[0] not in "yMdHmsSx" or (token[0] == "M" and len(token) > 2):
+                return None
+            parts.append(("field", token))
+        else:
+            parts.append(("literal", token))
+    return parts
+
+
+def _has_time(pattern: str) -> bool:
+    return any(letter in pattern for letter in "HhmsS")
+
+
+def _field(values: pd.Series, token: str) -> pd.Series:
+    letter, width = token[0], len(token)
+    dt = values.dt
+    if letter == "y":
+        years = dt.year.astype(str)
+        return years.str[-2:] if width == 2 else years.str.zfill(width)
+    if letter == "S":
+        micros = dt.microsecond.astype(str).str.zfill(6) + "000"
+        return micros.str[:width]
+    if letter == "x":
+        return pd.Series(["+00:00" if width >= 3 else "+0000"] * len(values), index=values.index)
+    number = {"M": dt.month, "d": dt.day, "H": dt.hour, "m": dt.minute, "s": dt.second}[letter]
+    return number.astype(str).str.zfill(width)

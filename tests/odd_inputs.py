@@ -1,0 +1,42 @@
+"""The catalogue of odd but valid inputs: validation accepts each one
+(tests/test_validate.py), and each one round-trips to the published CSV
+(tests/test_roundtrip.py). Name -> (file bytes, what makes it odd)."""
+
+from __future__ import annotations
+
+ODD_INPUTS: dict[str, tuple[bytes, str]] = {
+    "plain": (b"Customer Id,Amount\n1,2.5\n2,3\n", "names with spaces and capitals"),
+    "semicolon_decimal_comma": (
+        b"montant;taux;ville\n1,5;2,3;Paris\n10,25;0,5;Lyon\n",
+        "semicolons and decimal commas",
+    ),
+    "cp1252": ("Name;Café\nMüller;1,5\n€uro;2\n".encode("cp1252"), "cp1252 bytes"),
+    "latin1": (b"name;caf\xe9\nM\xfcller\x81;1\nZo\xe9;2\n", "latin-1 bytes cp1252 lacks"),
+    "utf8_bom_crlf": ("\ufeffid,prénom\r\n1,Zoé\r\n2,Ana\r\n".encode(), "BOM and CRLF"),
+    "tab_commas_in_values": (b"id\tamount\tnote\n1\t1,5\ta, b\n2\t3\tc\n", "tabs"),
+    "pipe": (b"id|name|amount\n1|Smith, John|3,50\n2|Doe; Jane|4\n", "pipes"),
+    "quoted_other_delimiters": (b'"a;b","c|d"\n"1;2","3\t4"\n"5;6","7|8"\n', "quoted names"),
+    "quoted_newlines": (
+        b'id,address\r\n1,"1 rue X\r\n75001 Paris"\r\n2,"plain"\r\n3,"a\nb\nc"\r\n',
+        "line breaks inside quoted fields",
+    ),
+    "formula_like": (
+        b'id,formula,phone,handle\n1,=SUM(A1),+33 6 12,@x\n2,"=1+2",-5,@y\n',
+        "cells a spreadsheet would execute",
+    ),
+    "mixed_type": (b"id,value\n1,42\n2,abc\n3,2024-01-01\n4,\n5,3.5\n", "a mixed column"),
+    "typed_vocabularies": (
+        (
+            "Kunde Nr;Aktiv;Flag;Paid;Ja/Nein;Bit;Count;Eröffnet;Stamp;Betrag\n"
+            + "".join(
+                f"{i};{'yes' if i % 3 else 'no'};{'Y' if i % 2 else 'N'};"
+                f"{'TRUE' if i % 4 else 'FALSE'};{'Ja' if i % 5 else 'Nein'};{i % 2};"
+                f"{'NA' if i % 7 == 0 else i % 9};{(i % 28) + 1:02d}.{(i % 12) + 1:02d}.2024;"
+                f"2024-03-{(i % 28) + 1:02d}T{i % 24:02d}:15:00Z;{i},{i % 100:02d}\n"
+                for i in range(1, 31)
+            )
+        ).encode(),
+        "yes/no, Y/N, TRUE/FALSE, Ja/Nein, 1/0 as text, integers with NA, dd.MM.yyyy "
+        "dates, ISO timestamps with Z, decimal commas",
+    ),
+}
