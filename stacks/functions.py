@@ -12,6 +12,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from stacks.access import acknowledge
@@ -25,6 +26,18 @@ LAMBDA_TRANSIENT_ERRORS = [
     "Lambda.SdkClientException",
     "Lambda.TooManyRequestsException",
 ]
+
+
+def retry_lambda_hiccups(task: sfn.TaskStateBase) -> None:
+    """A LambdaInvoke task's retries: the Lambda service's hiccups, quickly, never the
+    handler's own error (it would fail the same way)."""
+    task.add_retry(
+        errors=LAMBDA_TRANSIENT_ERRORS,
+        interval=Duration.seconds(2),
+        max_attempts=4,
+        backoff_rate=2,
+        jitter_strategy=sfn.JitterType.FULL,
+    )
 
 
 class PipelineFunction(Construct):

@@ -20,7 +20,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from stacks.access import acknowledge
-from stacks.functions import LAMBDA_TRANSIENT_ERRORS
+from stacks.functions import retry_lambda_hiccups
 
 MACIE_TRANSIENT_ERRORS = ["Macie2.ThrottlingException", "Macie2.InternalServerException"]
 S3_TRANSIENT_ERRORS = ["S3.SdkClientException", "S3.S3Exception"]
@@ -96,13 +96,7 @@ class PrivacyScan(Construct):
             task_timeout=sfn.Timeout.duration(Duration.minutes(2)),
             result_path="$.macieSetup",
         )
-        prepare.add_retry(
-            errors=LAMBDA_TRANSIENT_ERRORS,
-            interval=Duration.seconds(2),
-            max_attempts=4,
-            backoff_rate=2,
-            jitter_strategy=sfn.JitterType.FULL,
-        )
+        retry_lambda_hiccups(prepare)
         caught(prepare, "Preparing Macie failed")
 
         list_cleaned = tasks.CallAwsService(
@@ -280,13 +274,7 @@ class PrivacyScan(Construct):
             task_timeout=sfn.Timeout.duration(Duration.minutes(10)),
             result_path="$.macieResults",
         )
-        check_results.add_retry(
-            errors=LAMBDA_TRANSIENT_ERRORS,
-            interval=Duration.seconds(2),
-            max_attempts=4,
-            backoff_rate=2,
-            jitter_strategy=sfn.JitterType.FULL,
-        )
+        retry_lambda_hiccups(check_results)
         caught(check_results, "Checking Macie results failed")
 
         self.passed = sfn.Pass(

@@ -29,7 +29,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from stacks.access import acknowledge
-from stacks.functions import LAMBDA_TRANSIENT_ERRORS
+from stacks.functions import retry_lambda_hiccups
 from stacks.prepare import TRANSIENT_ERRORS as GLUE_TRANSIENT_ERRORS
 from stacks.prepare import Prepare
 from stacks.privacy_scan import PrivacyScan
@@ -293,11 +293,5 @@ class Workflow(Construct):
             f"AwsSolutions-IAM5[Resource::<{_logical_id(function)}.Arn>:*]",
             "LambdaInvoke's grant covers the function's versions and aliases (ARN:*).",
         )
-        task.add_retry(
-            errors=LAMBDA_TRANSIENT_ERRORS,
-            interval=Duration.seconds(2),
-            max_attempts=4,
-            backoff_rate=2,
-            jitter_strategy=sfn.JitterType.FULL,
-        )
+        retry_lambda_hiccups(task)
         return task

@@ -76,9 +76,9 @@ class AttackLimits:
     synthetic_rows: int = 20_000
     # Targets x synthetic rows x (columns + secrets) per side, at most.
     max_cells: float = 2.0e9
-    # Singling out: holdout rows queried (training rows: up to 4x), synthetic rows queries
-    # come from,
-    # queries per mode, candidate multivariate queries tried, columns per query.
+    # Singling out: holdout rows queried (training rows: up to 4x), synthetic rows the
+    # queries come from, queries per mode, candidate multivariate queries tried, columns
+    # per query.
     singling_out_rows: int = 10_000
     queries: int = 1_000
     query_attempts: int = 50_000
