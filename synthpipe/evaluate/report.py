@@ -56,6 +56,9 @@ class Quality:
     pairs: list[dict[str, Any]]
     # {value, columns: [a, b], real, synthetic}: see fidelity.association_gap
     association_gap: dict[str, Any]
+    # {score, ratio, holdout_rows, synthetic_rows, note}: see fidelity.ceiling. Added to
+    # version 2 without a bump: reports written before it lack the key.
+    ceiling: dict[str, Any] | None = None
 
 
 @dataclass
