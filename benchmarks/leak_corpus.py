@@ -108,6 +108,7 @@ EXPECTED = {p: "published" for p in PATTERNS} | {"person_header": "refused:heade
 
 RELAXED_THRESHOLDS = {
     "quality": 0.0,
+    "quality_ratio": 0.0,
     "association_gap": 2.0,
     "closer_to_training_share": 1.0,
     "exact_copies_beyond_chance": 1_000_000,

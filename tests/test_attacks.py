@@ -142,10 +142,11 @@ def test_manifest_metrics_carry_the_gate_figures_and_intervals(independent: dict
     gates = [check(n, v, Thresholds()) for n, v in independent["gate_figures"].items()]
     report = {
         "gates": [g.__dict__ for g in gates],
-        "quality": {"score": 0.9},
+        "quality": {"score": 0.9, "ceiling": {"score": 0.98, "ratio": 0.9 / 0.98}},
         "attacks": independent,
     }
     metrics = manifest_metrics(report)
+    assert (metrics["quality"], metrics["quality_ceiling"]) == (0.9, 0.98)
     assert set(metrics["gates"]) == set(FIGURES)
     assert metrics["gates"]["linkability_risk"]["threshold"] == Thresholds().linkability_risk
     assert (
@@ -155,6 +156,7 @@ def test_manifest_metrics_carry_the_gate_figures_and_intervals(independent: dict
     assert metrics["attacks"]["attribute_inference"]["secret"]
     assert metrics["attacks_runtime_s"] == independent["runtime_s"]
     assert manifest_metrics({})["attacks"] == {}  # a report from before attacks
+    assert manifest_metrics({"quality": {"score": 0.9}})["quality_ceiling"] is None
 
 
 def test_integer_codes_read_back_as_floats_are_the_same_category() -> None:

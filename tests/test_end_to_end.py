@@ -18,7 +18,12 @@ from tests.conftest import REPO
 pytestmark = pytest.mark.slow
 
 SHORT = {"epochs": "6", "eval_every": "3", "batch_size": "200", "min_epoch_rows": "0"}
-LENIENT = {"quality": 0.0, "closer_to_training_share": 1.0, "target_rate": 10.0}
+LENIENT = {
+    "quality": 0.0,
+    "quality_ratio": 0.0,
+    "closer_to_training_share": 1.0,
+    "target_rate": 10.0,
+}
 LENIENT |= {"exact_copies_beyond_chance": 1_000_000, "association_gap": 2.0}
 LENIENT |= dict.fromkeys(
     ("singling_out_risk", "linkability_risk", "attribute_inference_risk"), 1.0
@@ -52,6 +57,8 @@ def test_a_passing_run_is_published_with_its_manifest(spark, sample, tmp_path):
     assert manifest["steps"]["evaluate"]["verdict"] == "pass"
     metrics = manifest["steps"]["evaluate"]["metrics"]
     assert set(metrics["gates"]) >= {"membership_inference_auc", "singling_out_risk"}
+    assert set(metrics["gates"]) >= {"quality", "quality_ratio"}
+    assert 0 < metrics["quality_ceiling"] <= 1
     assert len(metrics["attacks"]["linkability"]["ci"]) == 2
     assert manifest["release"]["attempt"] == 1
     release = current_release(RunLayout(str(tmp_path), "banksim", result.run_id))

@@ -200,6 +200,50 @@ def test_shuffled_columns_fail_fidelity(sets: dict[str, pd.DataFrame]) -> None:
     assert pair["score"] < 0.8
 
 
+def test_the_ceiling_is_the_holdout_scored_against_training(
+    sets: dict[str, pd.DataFrame], good_report: Report
+) -> None:
+    ceiling = good_report.quality.ceiling
+    # Holdout rows as the "synthetic" data: the same measure as the ceiling, ratio 1.
+    mirror = run(sets, sets["holdout"]).quality
+    assert mirror.ceiling["score"] == ceiling["score"]  # independent of the synthetic rows
+    assert mirror.score == pytest.approx(ceiling["score"])
+    assert mirror.ceiling["ratio"] == pytest.approx(1.0)
+    # Real rows the model never saw score below 1 against the training rows (sampling).
+    assert 0.95 < ceiling["score"] < 0.995
+    assert ceiling["ratio"] == pytest.approx(good_report.quality.score / ceiling["score"])
+    assert gates(good_report)["quality_ratio"]
+    # 2,500 holdout rows against 10,000 synthetic rows: the report says so.
+    assert (ceiling["holdout_rows"], ceiling["synthetic_rows"]) == (2_500, ROWS)
+    assert "2,500 holdout rows" in ceiling["note"] and mirror.ceiling["note"] is None
+
+
+def test_a_weak_model_fails_the_ratio_even_with_quality_relaxed(
+    sets: dict[str, pd.DataFrame],
+) -> None:
+    """A user who lowered `quality` for data they think hard is still told that the
+    model, not the data, falls short: a quarter of the rows drawn uniformly, column by
+    column (quality 0.81, ratio 0.83; 15% reads 0.88 and 0.90)."""
+    rng = np.random.default_rng(7)
+    good = sets["good"]
+    rows = len(good) // 4
+    noise = {
+        c: rng.uniform(good[c].min(), good[c].max(), rows)
+        if SDTYPES[c] == "numerical"
+        else rng.choice(good[c].unique(), rows)
+        for c in good
+    }
+    weak = pd.concat([good.iloc[rows:], pd.DataFrame(noise)], ignore_index=True)
+    relaxed = Thresholds.from_settings({"quality": 0.75})
+    report = run(sets, weak, thresholds=relaxed)
+    result = gates(report)
+    assert result["quality"] and not result["quality_ratio"]
+    assert report.quality.ceiling["ratio"] < 0.88
+    assert report.to_dict()["gates"][1]["name"] == "quality_ratio"
+    loose = run(sets, weak, thresholds=Thresholds(quality=0.75, quality_ratio=0.8))
+    assert gates(loose)["quality_ratio"]  # overridable like the others
+
+
 def _good_trends(sets: dict[str, pd.DataFrame]) -> float:
     return run(sets, sets["good"].iloc[::2]).quality.column_pair_trends
 
@@ -247,6 +291,7 @@ def test_thresholds_defaults_and_overrides() -> None:
     assert Thresholds.from_settings(None) == Thresholds()
     assert Thresholds().to_dict() == {
         "quality": 0.90,
+        "quality_ratio": 0.90,
         "association_gap": 0.50,
         "closer_to_training_share": 0.55,
         "exact_copies_beyond_chance": 0,
@@ -265,7 +310,10 @@ def test_thresholds_defaults_and_overrides() -> None:
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        ({"quallity": 0.9}, "quallity=0.9: unknown threshold; known: quality, association"),
+        (
+            {"quallity": 0.9},
+            "quallity=0.9: unknown threshold; known: quality, quality_ratio, association",
+        ),
         ({"quality": "high"}, "quality='high': expected a number in [0, 1]"),
         ({"quality": True}, "expected a number"),
         ({"quality": 1.5}, "quality=1.5: out of range"),
@@ -305,6 +353,7 @@ def test_report_json_validates_against_schema(good_report: Report, tmp_path: Pat
     assert data["version"] == "2" and data["verdict"] == "pass"
     assert [g["name"] for g in data["gates"]] == [
         "quality",
+        "quality_ratio",
         "association_gap",
         "closer_to_training_share",
         "exact_copies_beyond_chance",
@@ -318,7 +367,7 @@ def test_report_json_validates_against_schema(good_report: Report, tmp_path: Pat
     assert data["diagnostic"]["note"].startswith("Validity only")
     assert data["lineage"] == LINEAGE and data["prepare"] == PREPARE
     attacks = data["attacks"]
-    assert attacks["gate_figures"]["singling_out_risk"] == data["gates"][5]["value"]
+    assert attacks["gate_figures"]["singling_out_risk"] == data["gates"][6]["value"]
     assert attacks["sizes"]["targets"] == 1_000 and attacks["runtime_s"] > 0
     sizes = data["sample_sizes"]
     assert sizes["privacy_rows"] == 3_000

@@ -118,6 +118,33 @@ def test_a_report_without_attacks_still_renders(reports: dict[str, Report]) -> N
     assert "Not measured: this report predates attack-based evaluation." in text
 
 
+def test_the_fidelity_section_shows_the_ceiling_and_the_ratio(
+    reports: dict[str, Report],
+) -> None:
+    data = reports["pass"].to_dict()
+    ceiling = data["quality"]["ceiling"]
+    section = render_html(data)
+    section = section[section.index('id="fidelity"') : section.index("<h3>Columns")]
+    assert "The ceiling is the same score for real rows the model never saw" in section
+    assert f'<td class="num">{ceiling["score"]:.3f}</td>' in section
+    assert f'<td class="num">{ceiling["ratio"]:.3f}</td>' in section
+    assert "measured on 2,500 holdout rows, the quality on 10,000 synthetic rows" in section
+    gate = next(g for g in data["gates"] if g["name"] == "quality_ratio")
+    gate["passed"], data["verdict"] = False, "fail"
+    text = render_html(data)
+    assert "Failed: Fidelity: quality as a share of the ceiling" in text
+    assert "Try:</strong> The synthetic data scores well below the ceiling" in text
+
+
+def test_a_report_without_the_ceiling_still_renders(reports: dict[str, Report]) -> None:
+    data = reports["pass"].to_dict()
+    del data["quality"]["ceiling"]
+    data["gates"] = [g for g in data["gates"] if g["name"] != "quality_ratio"]
+    del data["thresholds"]["quality_ratio"]
+    jsonschema.validate(data, load_schema())  # a version-2 report from before the ceiling
+    assert "The ceiling is" not in render_html(data)
+
+
 def _chromium() -> str:
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     if path is None:

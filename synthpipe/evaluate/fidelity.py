@@ -7,6 +7,9 @@
   its thresholds ("Meets Threshold?" in the pair details), so that pairs with no trend to
   keep do not dilute the score. Run on a random subsample: pair trends cost one metric
   per pair of columns on every row.
+- `ceiling`: the same quality, of real holdout rows (which the model never saw) against
+  the training rows: the best a generator can be expected to reach on this data. The
+  ratio quality / ceiling tells a weak model (low ratio) from hard data (low ceiling).
 - `diagnostic`: SDMetrics' DiagnosticReport. Validity only: synthetic numbers within the
   real range, categories among the real ones, same columns. It says nothing about how
   realistic or how private the data is. With it, `unknown_categories`: the synthetic
@@ -75,6 +78,39 @@ def quality(real: pd.DataFrame, synthetic: pd.DataFrame, metadata: dict) -> dict
         "column_pair_trends": _finite(properties.get("Column Pair Trends")),
         "columns": columns,
         "pairs": _pairs(report.get_details("Column Pair Trends")),
+    }
+
+
+# SDMetrics quality depends little on the number of rows above this many: below it, a
+# holdout smaller than the synthetic sample may read a lower ceiling than the data deserves.
+CEILING_STEADY_ROWS = 2_000
+
+
+def ceiling(
+    score: float | None, ceiling_score: float | None, holdout_rows: int, synthetic_rows: int
+) -> dict[str, Any]:
+    """The ceiling record: `ceiling_score` is `quality` of holdout vs training rows, on
+    `holdout_rows` rows against `synthetic_rows` for `score`. The ratio is None (and its
+    gate fails) when either score is missing or the ceiling is 0."""
+    ratio = None
+    if score is not None and ceiling_score:
+        ratio = score / ceiling_score
+    note = None
+    if holdout_rows < synthetic_rows:
+        note = (
+            f"The ceiling is measured on {holdout_rows:,} holdout rows, the quality on "
+            f"{synthetic_rows:,} synthetic rows."
+        )
+        if holdout_rows < CEILING_STEADY_ROWS:
+            note += " With so few holdout rows the ceiling may read low, and the ratio high."
+        else:
+            note += " Above a few thousand rows SDMetrics quality depends little on size."
+    return {
+        "score": ceiling_score,
+        "ratio": ratio,
+        "holdout_rows": holdout_rows,
+        "synthetic_rows": synthetic_rows,
+        "note": note,
     }
 
 

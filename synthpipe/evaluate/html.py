@@ -20,6 +20,7 @@ TEMPLATE_PATH = Path(__file__).with_name("report_template.html")
 
 GATE_LABELS = {
     "quality": "Fidelity: SDMetrics quality score",
+    "quality_ratio": "Fidelity: quality as a share of the ceiling (real unseen rows)",
     "association_gap": "Fidelity: largest change in a relationship between two columns",
     "closer_to_training_share": "Memorisation: share of synthetic rows closer to training",
     "exact_copies_beyond_chance": "Exact copies of training rows, beyond chance",
@@ -228,6 +229,7 @@ def _fidelity(report: dict[str, Any]) -> str:
                 ]
             ],
         ),
+        _ceiling(quality),
         "<h3>Columns: score and summary statistics, real vs synthetic</h3>",
         _column_table(quality["columns"]),
         "<h3>Distributions per column</h3>",
@@ -240,6 +242,25 @@ def _fidelity(report: dict[str, Any]) -> str:
         _diagnostic(report["diagnostic"]),
     ]
     return "\n".join(parts)
+
+
+def _ceiling(quality: dict[str, Any]) -> str:
+    """The ceiling and the ratio, with one sentence on how to read them (absent from
+    reports written before the ceiling existed)."""
+    ceiling = quality.get("ceiling")
+    if not ceiling:
+        return ""
+    note = f" {escape(ceiling['note'])}" if ceiling.get("note") else ""
+    return (
+        '<div class="explain">The ceiling is the same score for real rows the model never '
+        "saw (the holdout) against the training rows: the best a generator can be expected "
+        "to reach on this data. A low ratio (quality / ceiling) means a weak model; a low "
+        f"ceiling means data that is hard to model.{note}</div>"
+        + _table(
+            ["Ceiling (holdout vs training)", "Quality / ceiling"],
+            [[_td(_fmt(ceiling["score"]), True), _td(_fmt(ceiling["ratio"]), True)]],
+        )
+    )
 
 
 def _summary_text(stats: dict[str, Any], sdtype: str) -> str:

@@ -30,7 +30,8 @@ class SampleSizes:
     train_rows: int
     holdout_rows: int
     synthetic_rows: int
-    # Real (training) and synthetic rows each: SDMetrics quality and the heatmaps.
+    # Real (training) and synthetic rows each: SDMetrics quality and the heatmaps. The
+    # ceiling scores at most as many holdout rows (quality.ceiling.holdout_rows).
     quality_rows: int
     # Synthetic rows whose closest records were measured, and rows of the training and
     # of the holdout sample they were measured against (equal sizes).
@@ -56,6 +57,9 @@ class Quality:
     pairs: list[dict[str, Any]]
     # {value, columns: [a, b], real, synthetic}: see fidelity.association_gap
     association_gap: dict[str, Any]
+    # {score, ratio, holdout_rows, synthetic_rows, note}: see fidelity.ceiling. Added to
+    # version 2 without a bump: reports written before it lack the key.
+    ceiling: dict[str, Any] | None = None
 
 
 @dataclass
