@@ -188,7 +188,16 @@ def run_processing(root: Path) -> int:
         seed = int(os.environ.get("SYNTHPIPE_SEED", "0") or 0)
         with tempfile.TemporaryDirectory() as scratch:
             model_dir = _extract_model(root / "input" / "model" / "model.tar.gz", Path(scratch))
-            generate(model_dir=model_dir, out_dir=str(output), rows=rows or None, seed=seed)
+            result = generate(
+                model_dir=model_dir, out_dir=str(output), rows=rows or None, seed=seed
+            )
+            # What the local runner records in its manifest, as counts only (no names).
+            log.info(
+                "generate rows=%d unknown_category_rows_replaced=%s target_within_tolerance=%s",
+                result.rows,
+                result.unknown_category_rows_replaced,
+                result.target_within_tolerance,
+            )
             report = evaluate_run(
                 cleaned_dir=root / "input" / "cleaned",
                 model_dir=model_dir,

@@ -57,11 +57,13 @@ class ColumnSchema:
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:
-            raise ValueError(f"column {self.name!r}: unknown type {self.type!r}")
+            # The column's name stays out: it is the user's header, and this text can reach
+            # a log (the same rule as validation's positions-only messages).
+            raise ValueError(f"unknown column type {self.type!r}")
         if self.role not in ROLES:
-            raise ValueError(f"column {self.name!r}: unknown role {self.role!r}")
+            raise ValueError(f"unknown column role {self.role!r}")
         if self.type_source not in TYPE_SOURCES:
-            raise ValueError(f"column {self.name!r}: unknown type source {self.type_source!r}")
+            raise ValueError(f"unknown column type source {self.type_source!r}")
 
 
 @dataclass

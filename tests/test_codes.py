@@ -91,6 +91,17 @@ def test_sdv_detection_is_an_input_for_integer_columns():
     assert column_metadata(column("ZipCode", type_source="config")) == {"sdtype": "numerical"}
     # Too many values for a category.
     assert column_metadata(column("ZipCode", distinct_count=5000)) == {"sdtype": "numerical"}
+    # Prepare saw codes that fill their range and kept them a number: the name alone
+    # does not undo that.
+    kept = column("ZipCode", distinct_count=200, code_reason="name")
+    assert column_metadata(kept) == {"sdtype": "numerical"}
+
+
+def test_a_bad_column_schema_names_no_column():
+    """The column's name is the user's header: it stays out of the error text."""
+    with pytest.raises(ValueError) as raised:
+        ColumnSchema(name="jane_doe", original_name="Jane Doe", type="integer", role="nope")
+    assert "jane" not in str(raised.value).lower()
 
 
 def test_unknown_rows_flag_labels_and_missing_values_the_real_rows_lack():

@@ -112,12 +112,8 @@ def _check_macie(actions: Actions, context: dict[str, str]) -> None:
             raise
         enabled = False  # Macie answers AccessDenied when it is not enabled
     wants_session = _true(context.get("enableMacieSession"))
-    if enabled and wants_session:
-        raise SmokeError(
-            "Macie is already enabled in this account and Region, and enableMacieSession=true "
-            "would try to enable it again (and disable it for everyone on destroy).",
-            fix="Deploy with -c enableMacieSession=false (the default).",
-        )
+    # enableMacieSession=true where Macie is already on is fine: the storage stack's
+    # EnableMacie takes "already enabled" as done and never disables Macie on destroy.
     if not enabled and not wants_session:
         raise SmokeError(
             "Macie is not enabled in this account and Region (or this caller may not read "

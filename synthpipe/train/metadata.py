@@ -76,7 +76,9 @@ def sdv_says_code(column: ColumnSchema) -> bool:
     """SDV's semantic detection calls the column's input name a code (a region, a post
     code, a country code): an integer column with a bounded number of values, whose type
     the dataset config did not force, is then modelled as a category."""
-    if column.type != "integer" or column.type_source == "config":
+    # code_reason on an integer column: Prepare saw a code and kept it a number on
+    # purpose (codes that fill their range); the name alone must not undo that.
+    if column.type != "integer" or column.type_source == "config" or column.code_reason:
         return False
     if not 0 < column.distinct_count <= MAX_CODE_VALUES:
         return False
