@@ -82,6 +82,15 @@ class Hyperparameters:
     # with it all kept the rate. At 50,000 rows, same seed, 0.1 vs 0: quality 0.959 vs
     # 0.934, exact copies 0 vs 16 (the few fraud rows made were near-copies).
     min_class_share: float = 0.1
+    # Which engine learns the rows: "tvae" (the chunked TVAE above), "argn" (TabularARGN,
+    # synthpipe.train.argn) or "auto" (both; the one that meets the privacy bar with the
+    # higher quality against the holdout is kept: synthpipe.train.engines).
+    engine: str = "tvae"
+    # TabularARGN's own limits: it stops at the first of these, or earlier on its
+    # validation loss. With "auto" it trains first and TVAE gets what is left of
+    # max_wall_seconds.
+    argn_max_seconds: float = 300.0
+    argn_max_epochs: int = 100
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -114,7 +123,11 @@ _RULES: dict[str, tuple[str, float, float]] = {
     "target_column": ("str", 0, 0),
     "target_rate_tolerance": ("float", 0.0, 10.0),
     "min_class_share": ("float", 0.0, 0.5),
+    "engine": ("engine", 0, 0),
+    "argn_max_seconds": ("float", 1.0, 5 * 24 * 3600.0),
+    "argn_max_epochs": ("int", 1, 100_000),
 }
+ENGINES = ("tvae", "argn", "auto")
 
 
 def _invalid(key: str, value: Any, problem: str) -> StepFailed:
@@ -138,6 +151,10 @@ def _parse_value(key: str, raw: Any) -> Any:
         if lowered not in ("auto", "true", "false"):
             raise _invalid(key, raw, "expected one of auto, true, false")
         return lowered
+    if kind == "engine":
+        if text.lower() not in ENGINES:
+            raise _invalid(key, raw, f"expected one of {', '.join(ENGINES)}")
+        return text.lower()
     if kind == "dims":
         parts = text.strip("[]()").replace(" ", "").split(",")
         try:
