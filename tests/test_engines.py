@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
 from synthpipe.errors import StepFailed
+from synthpipe.evaluate import load_schema
+from synthpipe.evaluate.step import evaluate_run
 from synthpipe.generate import generate
 from synthpipe.train import contract, engines
 from synthpipe.train.engines import Candidate
@@ -115,7 +118,27 @@ def test_auto_keeps_the_candidate_with_the_higher_holdout_quality(auto_model: Pa
         assert f"{c['engine']} quality {c['quality']:.3f}" in record["reason"]
     on_disk = "argn" if record["name"] == "argn" else "synthesizer.pkl"
     assert (auto_model / on_disk).exists()
-    generate(model_dir=auto_model, out_dir=str(auto_model.parent / "out"), rows=100, seed=1)
+
+
+def test_the_report_records_the_auto_choice(auto_model: Path) -> None:
+    cleaned = auto_model.parent / "input" / "data" / "train"
+    (cleaned / "pii_actions.json").write_text("[]", encoding="utf-8")
+    staging = auto_model.parent / "staging"
+    generate(model_dir=auto_model, out_dir=str(staging), rows=400, seed=1)
+    evaluate_run(
+        cleaned_dir=cleaned,
+        model_dir=auto_model,
+        staging_dir=staging,
+        target_column="fraud",
+        thresholds=None,
+        seed=0,
+        lineage={"run_id": "r1"},
+    )
+    report = json.loads((staging / "report.json").read_text("utf-8"))
+    jsonschema.validate(report, load_schema())
+    assert report["engine"] == summary(auto_model)["engine"]
+    html = (staging / "report.html").read_text("utf-8")
+    assert "with <code>engine: auto</code> both engines were trained" in html
 
 
 def candidate(engine: str, quality: float, closer: float) -> Candidate:

@@ -103,6 +103,10 @@ class Report:
     # Added to version 2 without a bump (nothing removed or renamed): reports written
     # before it lack the key.
     attacks: dict[str, Any] | None = None
+    # The engine that made the rows, from training.json: {name, setting, reason,
+    # candidates} (`synthpipe.train.engines`; reason and candidates with engine=auto).
+    # Added to version 2 without a bump: reports written before it lack the key.
+    engine: dict[str, Any] | None = None
     version: str = REPORT_VERSION
 
     @property
