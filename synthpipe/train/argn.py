@@ -99,6 +99,10 @@ class ArgnModel:
 
         set_random_state(seed % 2**32)
 
+    def reset_sampling(self) -> None:
+        """As SDV's: back to one fixed state (`synthpipe.train.fit.evaluate` calls it)."""
+        self.seed_sampling(0)
+
     def sample(self, rows: int) -> pd.DataFrame:
         """`rows` rows with the training frame's columns and dtypes."""
         sampled = self._engine.sample(n_samples=rows)
