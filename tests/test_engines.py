@@ -12,6 +12,7 @@ import pytest
 
 from synthpipe.errors import StepFailed
 from synthpipe.evaluate import load_schema
+from synthpipe.evaluate.gate import manifest_metrics
 from synthpipe.evaluate.step import evaluate_run
 from synthpipe.generate import generate
 from synthpipe.train import contract, engines
@@ -137,6 +138,7 @@ def test_the_report_records_the_auto_choice(auto_model: Path) -> None:
     report = json.loads((staging / "report.json").read_text("utf-8"))
     jsonschema.validate(report, load_schema())
     assert report["engine"] == summary(auto_model)["engine"]
+    assert manifest_metrics(report)["engine"]["reason"] == report["engine"]["reason"]
     html = (staging / "report.html").read_text("utf-8")
     assert "with <code>engine: auto</code> both engines were trained" in html
 
