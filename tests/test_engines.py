@@ -107,6 +107,14 @@ def test_argn_sampling_is_seeded(argn_model: Path, tmp_path: Path) -> None:
     assert not first.equals(other)
 
 
+def test_argn_without_a_target_trains_and_samples(tmp_path: Path) -> None:
+    model = train(tmp_path / "run", {**ARGN_FAST, "engine": "argn", "target_column": ""})
+    assert summary(model)["target"] is None
+    assert summary(model)["best"]["closer_to_training"] is not None
+    result = generate(model_dir=model, out_dir=str(tmp_path / "out"), rows=300, seed=2)
+    assert result.rows == 300 and result.target_column is None
+
+
 def test_auto_keeps_the_candidate_with_the_higher_holdout_quality(auto_model: Path) -> None:
     record = summary(auto_model)["engine"]
     assert record["setting"] == "auto"
