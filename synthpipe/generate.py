@@ -181,7 +181,8 @@ def load_model(model_dir: Path) -> TrainedModel:
     from synthpipe.train import engines
     from synthpipe.train.categories import read_categories
 
-    missing += [name for name in engines.model_files(engine) if not (model_dir / name).exists()]
+    files = engines.model_files(engine)
+    missing = [name for name in files if not (model_dir / name).exists()] + missing
     if missing:
         raise StepFailed(
             code="model_missing",
