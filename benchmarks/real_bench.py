@@ -582,6 +582,19 @@ def _f(value: Any, fmt: str) -> str:
     return "-" if value is None else format(value, fmt)
 
 
+def engine_cell(ours: dict[str, Any]) -> str:
+    """The engine, and with auto each candidate's holdout quality (training's own score:
+    `synthpipe.train.engines`), e.g. `auto: argn (argn 0.853, tvae 0.751)`."""
+    candidates = ours.get("engine_choice") or []
+    scores = ", ".join(
+        f"{c['engine']} {_f(c['quality'], '.3f')}"
+        if c["quality"] is not None
+        else f"{c['engine']} failed"
+        for c in candidates
+    )
+    return f"{ours['engine']} ({scores})" if scores else ours["engine"]
+
+
 def print_table(results: list[dict[str, Any]]) -> None:
     header = (
         "| table | rows | columns scored | ceiling | ours | ours/ceiling | recipe "
@@ -605,7 +618,7 @@ def print_table(results: list[dict[str, Any]]) -> None:
             f"| {ceiling:.3f} | {_f(ours.get('score'), '.3f')} | {_f(ratio, '.3f')} "
             f"| {_f(recipe.get('score'), '.3f')} | {_f(ours.get('closer_to_training'), '.3f')} "
             f"| {copies} | {_f(ours.get('unknown_code_rows_share'), '.1%')} "
-            f"| {ours['seconds']:.0f} | {recipe_time} | {ours['engine']} "
+            f"| {ours['seconds']:.0f} | {recipe_time} | {engine_cell(ours)} "
             f"| {ours['verdict']} |"
         )
 
