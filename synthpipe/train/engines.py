@@ -68,8 +68,7 @@ class Candidate:
         return fields
 
 
-# (candidate's synthesizer) -> (holdout quality, closer-to-training share); injected
-# in tests to make the choice's rule visible.
+# (candidate's synthesizer) -> (holdout quality, closer-to-training share).
 Scorer = Callable[[Any], tuple[float, float]]
 
 
@@ -176,7 +175,6 @@ def fit_engine(
     metadata: Any,
     params: Hyperparameters,
     started: float,
-    scorer: Scorer | None = None,
 ) -> tuple[fit.TrainResult, dict[str, Any]]:
     """The model of `params.engine`, and training.json's `engine` record."""
     if params.engine == "tvae":
@@ -185,7 +183,7 @@ def fit_engine(
         budget = min(params.argn_max_seconds, params.max_wall_seconds)
         result = fit_argn(train, holdout, metadata, params, budget)
         return result, {"name": "argn", "setting": "argn"}
-    score = scorer or holdout_scorer(metadata, train, holdout, params)
+    score = holdout_scorer(metadata, train, holdout, params)
     argn_budget = min(params.argn_max_seconds, params.max_wall_seconds / 2)
     candidates = [
         _candidate("argn", lambda: fit_argn(train, holdout, metadata, params, argn_budget), score),
