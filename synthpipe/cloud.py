@@ -28,6 +28,7 @@ from synthpipe.evaluate.gate import Thresholds, manifest_metrics
 from synthpipe.events import (
     NotARunEvent,
     dataset_for_key,
+    execution_arn,
     execution_name,
     fallback_dataset,
     parse_object_created,
@@ -222,11 +223,6 @@ def _lock_raw(s3, obj, head, days: int) -> None:
         Retention={"Mode": head.get("ObjectLockMode") or "GOVERNANCE", "RetainUntilDate": until},
     )
     log_event(log, "start.locked", key=obj.key, days=days)
-
-
-def execution_arn(state_machine_arn: str, name: str) -> str:
-    """arn:...:stateMachine:<machine> -> arn:...:execution:<machine>:<name>."""
-    return state_machine_arn.replace(":stateMachine:", ":execution:", 1) + f":{name}"
 
 
 def _execution_exists(sfn, state_machine_arn: str, name: str) -> bool:

@@ -347,12 +347,11 @@ class _Run:
     def _finish(
         self, status: str, code: int, message: str, error=None, quarantined: bool = False
     ) -> RunResult:
-        from synthpipe.publish import current_release, standing_note
+        from synthpipe.publish import standing_note
 
-        # Only this attempt's release, read back complete; staging/ was cleared when this
-        # attempt started, so its report is this attempt's too.
-        standing = current_release(self.layout) if self.release else None
-        published = standing if standing and standing.attempt == self.release.attempt else None
+        # Only this attempt's release: `publish` returns it read back complete (each file's
+        # size and hash checked), so it is not hashed a third time here.
+        published = self.release
         note = standing_note(published, self.withdrawn)
         self.manifest.status = status
         self.manifest.release = {
