@@ -44,6 +44,7 @@ import pandas as pd
 import torch
 from ctgan.data_transformer import DataTransformer
 from ctgan.synthesizers.tvae import TVAE, Decoder, Encoder, _loss_function
+from opacus.data_loader import DPDataLoader
 from sdmetrics.reports import QualityReport
 from sdv.metadata import Metadata
 from sdv.single_table import TVAESynthesizer
@@ -53,6 +54,7 @@ from torch.utils.data import DataLoader, RandomSampler, TensorDataset
 
 from synthpipe.errors import StepFailed
 from synthpipe.train.distance import closer_to_training_share
+from synthpipe.train.dp import DpPlan, DpSgd, VaeStep
 from synthpipe.train.hyperparameters import Hyperparameters
 from synthpipe.train.metadata import TABLE, sdtypes
 from synthpipe.train.sampling import class_labels, class_rates, sample_rows
@@ -242,8 +244,11 @@ def evaluate(
 class ChunkedTVAE:
     """An SDV `TVAESynthesizer` whose torch modules are trained k epochs at a time."""
 
-    def __init__(self, metadata: Metadata, params: Hyperparameters, gpu: bool) -> None:
+    def __init__(
+        self, metadata: Metadata, params: Hyperparameters, gpu: bool, dp: DpPlan | None = None
+    ) -> None:
         self.params = params
+        self.dp = DpSgd(dp) if dp else None
         self.synthesizer = TVAESynthesizer(
             metadata,
             epochs=params.epochs,
@@ -301,8 +306,16 @@ class ChunkedTVAE:
         set_seeds(self.params.seed)
         self.encoder = Encoder(data_dim, model.compress_dims, model.embedding_dim).to(device)
         model.decoder = Decoder(model.embedding_dim, model.decompress_dims, data_dim).to(device)
+        if self.dp:
+            # A bare parameter with no batch dimension: no per-row gradient (synthpipe.train.dp).
+            model.decoder.sigma.requires_grad_(False)
+        trainable = [
+            p
+            for p in list(self.encoder.parameters()) + list(model.decoder.parameters())
+            if p.requires_grad
+        ]
         self.optimizer = Adam(
-            list(self.encoder.parameters()) + list(model.decoder.parameters()),
+            trainable,
             lr=self.params.learning_rate,
             weight_decay=model.l2scale,
         )
@@ -321,43 +334,58 @@ class ChunkedTVAE:
         model = self.model
         set_seeds(self.params.seed + first_epoch)
         data = TensorDataset(torch.from_numpy(self.matrix).to(model._device))
-        # Small data is cycled through (a fresh shuffle each pass) so that an epoch is at
-        # least min_epoch_rows rows: the epoch-based schedule then means the same number of
-        # gradient steps at any size.
-        rows = max(len(data), self.params.min_epoch_rows)
-        sampler = RandomSampler(data, num_samples=rows)
-        loader = DataLoader(data, batch_size=model.batch_size, sampler=sampler, drop_last=False)
+        step = VaeStep(self.encoder, model.decoder)
+        optimizer: Any = self.optimizer
+        if self.dp:
+            # Poisson sampling at the plan's rate: what the accountant assumes. No cycling
+            # of small data (min_epoch_rows): an epoch is 1 / sample rate steps.
+            loader: Any = DPDataLoader(data, sample_rate=self.dp.plan.sample_rate)
+            step, optimizer = self.dp.attach(step, self.optimizer)
+        else:
+            # Small data is cycled through (a fresh shuffle each pass) so that an epoch is
+            # at least min_epoch_rows rows: the epoch-based schedule then means the same
+            # number of gradient steps at any size.
+            rows = max(len(data), self.params.min_epoch_rows)
+            sampler = RandomSampler(data, num_samples=rows)
+            loader = DataLoader(data, batch_size=model.batch_size, sampler=sampler)
         self.encoder.train()
         model.decoder.train()
         epoch_loss = math.nan
-        for epoch in range(first_epoch, first_epoch + count):
-            losses = []
-            for (real,) in loader:
-                # The body of ctgan 0.12.1 TVAE.fit's batch loop.
-                self.optimizer.zero_grad()
-                mu, std, logvar = self.encoder(real)
-                eps = torch.randn_like(std)
-                rec, sigmas = model.decoder(eps * std + mu)
-                loss_1, loss_2 = _loss_function(
-                    rec,
-                    real,
-                    sigmas,
-                    mu,
-                    logvar,
-                    model.transformer.output_info_list,
-                    model.loss_factor,
-                )
-                loss = loss_1 + loss_2
-                loss.backward()
-                self.optimizer.step()
-                model.decoder.sigma.data.clamp_(0.01, 1.0)
-                losses.append(loss.detach().cpu().item())
-            epoch_loss = float(np.mean(losses))
-            self.losses.append({"Epoch": epoch, "Loss": epoch_loss})
+        try:
+            for epoch in range(first_epoch, first_epoch + count):
+                losses = [self._train_batch(step, optimizer, real) for (real,) in loader]
+                epoch_loss = float(np.nanmean(losses)) if losses else math.nan
+                self.losses.append({"Epoch": epoch, "Loss": epoch_loss})
+        finally:
+            if self.dp:
+                self.dp.detach(step)
         # What SDV's `get_loss_values()` returns (one row per epoch here, not per batch).
         model.loss_values = pd.DataFrame(self.losses, columns=["Epoch", "Loss"])
         self._mark_fitted()
         return epoch_loss
+
+    def _train_batch(self, step: Any, optimizer: Any, real: torch.Tensor) -> float:
+        """The body of ctgan 0.12.1 TVAE.fit's batch loop; NaN for an empty batch."""
+        model = self.model
+        optimizer.zero_grad()
+        if len(real) == 0:
+            # Poisson sampling may draw no row; ctgan's loss divides by the batch size.
+            return math.nan
+        rec, sigmas, mu, logvar = step(real)
+        loss_1, loss_2 = _loss_function(
+            rec,
+            real,
+            sigmas,
+            mu,
+            logvar,
+            model.transformer.output_info_list,
+            model.loss_factor,
+        )
+        loss = loss_1 + loss_2
+        loss.backward()
+        optimizer.step()
+        model.decoder.sigma.data.clamp_(0.01, 1.0)
+        return float(loss.detach().cpu().item())
 
     def trainer_state(self) -> dict[str, Any]:
         assert self.encoder is not None and self.optimizer is not None
@@ -366,6 +394,7 @@ class ChunkedTVAE:
             "decoder": self.model.decoder.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "losses": self.losses,
+            "accountant": self.dp.state_dict() if self.dp else None,
         }
 
     def load_trainer_state(self, state: dict[str, Any]) -> None:
@@ -374,6 +403,8 @@ class ChunkedTVAE:
         self.model.decoder.load_state_dict(state["decoder"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.losses = list(state["losses"])
+        if self.dp:
+            self.dp.load_state_dict(state["accountant"])
         self.model.loss_values = pd.DataFrame(self.losses, columns=["Epoch", "Loss"])
 
     def decoder_weights(self) -> dict[str, torch.Tensor]:
