@@ -522,9 +522,7 @@ class _Run:
         from synthpipe.train.contract import TrainingPaths
 
         root = Path(self.layout.models)
-        hyperparameters = {"seed": str(self.seed)} | self.config.hyperparameters
-        if self.config.target_column:
-            hyperparameters.setdefault("target_column", self.config.target_column)
+        hyperparameters = {"seed": str(self.seed)} | self.config.training_hyperparameters()
         TrainingPaths(root).set_input(Path(self.layout.cleaned), hyperparameters)
         return root
 

@@ -197,6 +197,8 @@ class DpSgd:
         self.accountant = RDPAccountant()
 
     def attach(self, step: VaeStep, optimizer: torch.optim.Optimizer) -> tuple[nn.Module, Any]:
+        # Opacus' backward hooks warn that the input rows need no gradient: true, harmless.
+        warnings.filterwarnings("ignore", "Full backward hook is firing", UserWarning)
         module = GradSampleModule(step, loss_reduction="mean")
         dp_optimizer = DPOptimizer(
             optimizer,
@@ -217,6 +219,10 @@ class DpSgd:
     def epsilon(self) -> float:
         """Epsilon of DP-SGD so far, at DP-SGD's share of delta."""
         return spent_epsilon(self.accountant, self.plan.sgd_delta)
+
+    def steps(self) -> int:
+        """Steps taken so far, as the accountant counted them."""
+        return sum(count for _, _, count in self.accountant.history)
 
     def state_dict(self) -> dict[str, Any]:
         return {"history": list(self.accountant.history)}

@@ -16,7 +16,7 @@ Private pieces relied on (checked against the versions in PINNED, which requirem
 pin; `check_versions` refuses to run on others):
 - sdv: `TVAESynthesizer._model_kwargs`, `._model`, `._fitted`, `._fitted_date`,
   `._fitted_sdv_version`, `._data_processor._hyper_transformer.field_transformers`,
-  `sdv.single_table.utils.detect_discrete_columns`;
+  `._data_processor.transform` (under DP), `sdv.single_table.utils.detect_discrete_columns`;
 - ctgan: `TVAE` attributes `transformer`, `decoder`, `loss_values`; `Encoder`, `Decoder`,
   `_loss_function` from `ctgan.synthesizers.tvae`; `DataTransformer` and its
   `_column_transform_info_list`.
@@ -269,22 +269,32 @@ class ChunkedTVAE:
     def model(self) -> TVAE:
         return self.synthesizer._model
 
-    def prepare(self, train: pd.DataFrame) -> None:
-        """Preprocess once: SDV's data processor, then ctgan's transformer on a sample."""
+    def prepare(self, train: pd.DataFrame, proxy: pd.DataFrame | None = None) -> None:
+        """Preprocess once: SDV's data processor, then ctgan's transformer on a sample.
+
+        With `proxy` (under DP: rows drawn from DP statistics, synthpipe.train.dp_stats)
+        both are fitted on the proxy rows alone, and the real rows are only transformed:
+        what the transformers learn (ranges, categories, mixture modes) then costs no
+        privacy beyond the statistics'.
+        """
         set_seeds(self.params.seed)
-        processed = self.synthesizer.preprocess({TABLE: train.copy()})[TABLE]
+        fit_on = train if proxy is None else proxy
+        processed_fit = self.synthesizer.preprocess({TABLE: fit_on.copy()})[TABLE]
         transformers = self.synthesizer._data_processor._hyper_transformer.field_transformers
-        discrete = detect_discrete_columns(self.synthesizer.metadata, processed, transformers)
+        discrete = detect_discrete_columns(self.synthesizer.metadata, processed_fit, transformers)
         model = TVAE(**self.synthesizer._model_kwargs)
         model.transformer = DataTransformer()
         sample = _transformer_sample(
-            processed, discrete, self.params.transformer_sample_rows, self.params.seed
+            processed_fit, discrete, self.params.transformer_sample_rows, self.params.seed
         )
         model.transformer.fit(sample, discrete)
         for info in model.transformer._column_transform_info_list:
             # rdt draws each value's mixture component at random; a seeded state per
             # column makes the matrix repeatable.
             info.transform.reset_randomization()
+        processed = processed_fit
+        if proxy is not None:
+            processed = self.synthesizer._data_processor.transform(train.copy())
         # ctgan transforms columns in joblib worker processes above 500 rows: starting
         # them cost more than the work here (16 s for 1,600 rows on 2 busy cores), and
         # the workers' random draws escape our seeds. One process it is.
@@ -453,13 +463,22 @@ class RoundState:
         return cls(**data)
 
 
+def epoch_budget(params: Hyperparameters) -> int:
+    """Epochs to train: a ceiling, or under DP the fixed budget the accountant planned."""
+    return params.dp_epochs if params.dp else params.epochs
+
+
 def stop_reason(state: RoundState, params: Hyperparameters) -> str:
-    """Why training should stop before the next round; '' to go on."""
-    if state.epoch >= params.epochs:
+    """Why training should stop before the next round; '' to go on.
+
+    Under DP no rule reads the real rows (a plateau or the privacy bar would make the
+    released weights depend on them outside the accountant): only the budgets stop it.
+    """
+    if state.epoch >= epoch_budget(params):
         return "epoch_budget"
-    if state.rounds_without_gain >= params.patience:
+    if not params.dp and state.rounds_without_gain >= params.patience:
         return "fidelity_plateau"
-    if state.rounds_over_bar >= params.patience:
+    if not params.dp and state.rounds_over_bar >= params.patience:
         return "privacy_bar"
     if state.elapsed + state.last_round_seconds > params.max_wall_seconds:
         return "wall_clock_budget"
@@ -506,6 +525,8 @@ class TrainResult:
     gpu: bool
     versions: dict[str, str]
     best: Evaluation | None = None
+    # Under DP: the accountant's epsilon for DP-SGD and the steps it counted.
+    privacy: dict[str, Any] | None = None
 
 
 # Saves a checkpoint: (tvae, state, best decoder weights) -> None. Injected so that
@@ -522,12 +543,16 @@ def train_rounds(
     save: SaveCheckpoint,
     clock: Callable[[], float] = time.monotonic,
 ) -> tuple[RoundState, dict[str, torch.Tensor] | None]:
-    """Train round after round until `stop_reason` says stop; returns the best weights."""
+    """Train round after round until `stop_reason` says stop; returns the best weights.
+
+    Under DP there is no choice of checkpoint: the evaluations are logged for progress,
+    the last weights are kept (best weights stay None) and `best_epoch` is the last epoch.
+    """
     params = tvae.params
     metadata = tvae.synthesizer.metadata
     while not (reason := stop_reason(state, params)):
         started = clock()
-        count = min(params.eval_every, params.epochs - state.epoch)
+        count = min(params.eval_every, epoch_budget(params) - state.epoch)
         loss = tvae.train_epochs(state.epoch, count)
         state.epoch += count
         quality, shapes, trends, closer, _ = evaluate(
@@ -551,7 +576,11 @@ def train_rounds(
             elapsed=state.elapsed,
             remaining=_remaining(state, params, count),
         )
-        if record_round(state, result, params):
+        if tvae.dp:
+            state.history.append(asdict(result))
+            state.best_epoch, state.best_quality = state.epoch, quality
+            log.info("dp epsilon_spent=%.4f steps=%d", tvae.dp.epsilon(), tvae.dp.steps())
+        elif record_round(state, result, params):
             best_weights = tvae.decoder_weights()
         log.info(result.log_line(), extra={"metrics": asdict(result)})
         save(tvae, state, best_weights)
@@ -562,5 +591,5 @@ def train_rounds(
 
 def _remaining(state: RoundState, params: Hyperparameters, count: int) -> float:
     per_epoch = state.last_round_seconds / max(count, 1)
-    by_epochs = per_epoch * (params.epochs - state.epoch)
+    by_epochs = per_epoch * (epoch_budget(params) - state.epoch)
     return max(0.0, min(by_epochs, params.max_wall_seconds - state.elapsed))
