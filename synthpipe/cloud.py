@@ -706,6 +706,8 @@ def build_manifest(state: dict[str, Any], report: Any) -> Manifest:
         # Every gate's figure and threshold, and the attack risks with their intervals.
         metrics=manifest_metrics(report),
         thresholds=json.loads((state.get("generate") or {}).get("thresholds") or "{}"),
+        # Training's DP budget as the report has it ({"mode": "off"} without DP).
+        differential_privacy=report.get("differential_privacy") or {"mode": "off"},
     )
     manifest.record(
         "publish",

@@ -569,6 +569,8 @@ class _Run:
             privacy={k: v for k, v in data["privacy"].items() if k != "dcr"},
             metrics=manifest_metrics(data),
             report=f"{self.layout.staging}/report.json",
+            # Training's DP budget as the report has it ({"mode": "off"} without DP).
+            differential_privacy=data.get("differential_privacy") or {"mode": "off"},
         )
         log_event(log, "evaluate.done", verdict=data["verdict"], failed=report.failed_gates)
         note = f"verdict {data['verdict']}, quality {data['quality']['score']:.2f}"
