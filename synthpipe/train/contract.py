@@ -205,7 +205,8 @@ def train_job(paths: TrainingPaths) -> dict[str, Any]:
     private = None
     if params.dp:
         # Refused here, before any preprocessing or training, when epsilon is out of reach.
-        private = dp_preprocessing(train, metadata, params, target)
+        integers = tuple(c.name for c in schema.columns if c.type == "integer")
+        private = dp_preprocessing(train, metadata, params, target, integers)
         fit_rows = private.rows
     else:
         fit_rows = fit.rebalance(train, target, params.min_class_share, params.seed)
@@ -247,7 +248,11 @@ class DpPreprocessing:
 
 
 def dp_preprocessing(
-    train: pd.DataFrame, metadata: Any, params: Hyperparameters, target: str | None
+    train: pd.DataFrame,
+    metadata: Any,
+    params: Hyperparameters,
+    target: str | None,
+    integers: tuple[str, ...] = (),
 ) -> DpPreprocessing:
     """Plan the budget (refusing an unreachable epsilon), then spend its statistics share.
 
@@ -273,6 +278,7 @@ def dp_preprocessing(
         public,
         params.seed,
         target=target,
+        integers=tuple(c for c in integers if c in train),
     )
     rows, dropped = stats.restrict(train)
     log.info(
