@@ -132,6 +132,13 @@ def test_floats_named_as_integers_stay_whole(frame):
     assert column(stats, "amount")["integer"] is True
 
 
+def test_dates_stay_whole_days(frame):
+    days = frame.assign(when=frame["when"].dt.floor("D"))
+    proxy = stats_of(days, dates=("when",)).proxy["when"]
+    assert (proxy == proxy.dt.floor("D")).all()
+    assert proxy.nunique() > 100
+
+
 def test_restrict_clips_numbers_and_dates_and_drops_rows_outside_the_kept_set(frame):
     planted = with_label(frame, "merchant", "m_once", 1)
     planted.loc[planted.index[10:13], "amount"] = 1e9
@@ -246,6 +253,8 @@ def test_refuses_private_categories_without_delta(frame):
 def test_refuses_sdtypes_it_has_no_statistic_for(frame):
     with pytest.raises(ValueError, match="sdtypes"):
         dp_statistics(frame, {"merchant": "id"}, 1.0, 1e-6, NO_PUBLIC, seed=0)
+    with pytest.raises(ValueError, match="integers must be numerical"):
+        stats_of(frame, integers=("merchant",))
 
 
 def test_the_same_seed_gives_the_same_result(frame):
