@@ -191,6 +191,9 @@ class _CategoryStat:
 
 @dataclass
 class DpStatistics:
+    """What DP preprocessing found and spent: fit SDV's processor and ctgan's transformer
+    on `proxy`, transform only `restrict`ed real rows, report `to_dict()`."""
+
     epsilon: float  # spent by preprocessing
     delta: float  # spent by preprocessing (category thresholding needs delta)
     columns: list[dict]  # per column: counts, epsilons and public bounds only
