@@ -115,7 +115,13 @@ def test_the_proxy_has_the_input_columns_dtypes_and_rows(frame):
     assert step.between(0, 179 + 20).all()  # bounds lie on the coarse grid
     assert stats.proxy["amount"].isna().mean() == pytest.approx(0.1, abs=0.03)
     assert stats.proxy["age"].isna().mean() == pytest.approx(0.2, abs=0.03)
-    assert not stats.proxy["when"].isna().any()  # no nulls in, none out
+
+
+def test_a_column_without_nulls_gets_none_in_the_proxy(frame):
+    for seed in range(10):
+        proxy = stats_of(frame, epsilon=1.0, seed=seed).proxy
+        assert not proxy["when"].isna().any()
+        assert not proxy["merchant"].isna().any()
 
 
 def test_floats_named_as_integers_stay_whole(frame):
@@ -124,6 +130,13 @@ def test_floats_named_as_integers_stay_whole(frame):
     present = stats.proxy["amount"].dropna()
     assert (present == present.round()).all()
     assert column(stats, "amount")["integer"] is True
+
+
+def test_dates_stay_whole_days(frame):
+    days = frame.assign(when=frame["when"].dt.floor("D"))
+    proxy = stats_of(days, dates=("when",)).proxy["when"]
+    assert (proxy == proxy.dt.floor("D")).all()
+    assert proxy.nunique() > 100
 
 
 def test_restrict_clips_numbers_and_dates_and_drops_rows_outside_the_kept_set(frame):
@@ -240,6 +253,8 @@ def test_refuses_private_categories_without_delta(frame):
 def test_refuses_sdtypes_it_has_no_statistic_for(frame):
     with pytest.raises(ValueError, match="sdtypes"):
         dp_statistics(frame, {"merchant": "id"}, 1.0, 1e-6, NO_PUBLIC, seed=0)
+    with pytest.raises(ValueError, match="integers must be numerical"):
+        stats_of(frame, integers=("merchant",))
 
 
 def test_the_same_seed_gives_the_same_result(frame):
@@ -272,3 +287,39 @@ def test_count_noise_has_the_scale_epsilon_asks_for():
     expected = math.sqrt(2 * alpha) / (1 - alpha)  # sd of the two-sided geometric
     assert np.std(errors) == pytest.approx(expected, rel=0.1)
     assert abs(np.mean(errors)) < 3 * expected / math.sqrt(len(errors))
+
+
+def test_sdv_and_ctgan_fit_on_the_proxy_and_transform_the_restricted_rows(frame):
+    """The use it is made for (fit.prepare under DP): SDV's data processor and ctgan's
+    transformer fitted on the proxy only; the real rows, restricted, encode completely."""
+    import joblib
+    from ctgan.data_transformer import DataTransformer
+    from sdv.metadata import Metadata
+    from sdv.single_table import TVAESynthesizer
+    from sdv.single_table.utils import detect_discrete_columns
+
+    from synthpipe.train.metadata import TABLE
+
+    planted = with_label(frame, "merchant", "m_once", 1)
+    stats = stats_of(planted, proxy_rows=2000)
+    real, _ = stats.restrict(planted)
+    columns = {name: {"sdtype": sdtype} for name, sdtype in SDTYPES.items()}
+    metadata = Metadata.load_from_dict(
+        {"METADATA_SPEC_VERSION": "V1", "tables": {TABLE: {"columns": columns}}}
+    )
+    synthesizer = TVAESynthesizer(metadata, enable_gpu=False)
+    processed_proxy = synthesizer.preprocess({TABLE: stats.proxy.copy()})[TABLE]
+    processed = synthesizer._data_processor.transform(real.copy())
+    transformers = synthesizer._data_processor._hyper_transformer.field_transformers
+    discrete = detect_discrete_columns(synthesizer.metadata, processed_proxy, transformers)
+    transformer = DataTransformer()
+    transformer.fit(processed_proxy, discrete)
+    with joblib.parallel_config(backend="sequential"):
+        matrix = transformer.transform(processed)
+    assert matrix.shape[0] == len(real) and not np.isnan(matrix).any()
+    start = 0
+    for info in transformer._column_transform_info_list:
+        if info.column_type == "discrete":
+            block = matrix[:, start : start + info.output_dimensions]
+            assert (block.sum(axis=1) == 1).all()  # every real category is a known one
+        start += info.output_dimensions

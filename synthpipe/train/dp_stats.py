@@ -191,6 +191,9 @@ class _CategoryStat:
 
 @dataclass
 class DpStatistics:
+    """What DP preprocessing found and spent: fit SDV's processor and ctgan's transformer
+    on `proxy`, transform only `restrict`ed real rows, report `to_dict()`."""
+
     epsilon: float  # spent by preprocessing
     delta: float  # spent by preprocessing (category thresholding needs delta)
     columns: list[dict]  # per column: counts, epsilons and public bounds only
@@ -260,14 +263,21 @@ def dp_statistics(
     proxy_rows: int = 5000,
     *,
     integers: tuple[str, ...] = (),
+    dates: tuple[str, ...] = (),
 ) -> DpStatistics:
     """DP bounds, category sets and histograms of the modelled columns of `frame` (those
     in `sdtypes`), spending at most (`epsilon`, `delta`), and a proxy table drawn from
-    them. `integers`: float columns that hold whole numbers (nullable integers).
+    them. `integers`: float columns that hold whole numbers (nullable integers); `dates`:
+    datetime columns that hold calendar dates (the proxy's are whole days, so SDV learns
+    a date). Both come from the schema: whether values are whole is data.
 
     Raises ValueError for arguments that do not fit together (a bug of the caller) and
     `StepFailed(dp_budget_unreachable)` when the statistics would be useless."""
     _check_arguments(frame, sdtypes, epsilon, delta, public, target, proxy_rows)
+    wrong = [n for n in integers if sdtypes.get(n) != "numerical"]
+    wrong += [n for n in dates if sdtypes.get(n) != "datetime"]
+    if wrong:
+        raise ValueError(f"columns {wrong}: integers must be numerical, dates datetime columns")
     dpl = _diffprivlib()
     ledger = dpl.BudgetAccountant()  # records each spend; no ceiling: the split is ours
     random_state = np.random.RandomState(seed)
@@ -301,6 +311,8 @@ def dp_statistics(
     proxy = pd.DataFrame(
         {name: _proxy_column(frame[name], stats[name], rows, rng) for name in sdtypes}
     )
+    for name in dates:
+        proxy[name] = proxy[name].dt.floor("D")
     spent_epsilon, spent_delta = ledger.total()
     return DpStatistics(
         epsilon=float(spent_epsilon),
