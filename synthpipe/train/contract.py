@@ -205,8 +205,7 @@ def train_job(paths: TrainingPaths) -> dict[str, Any]:
     private = None
     if params.dp:
         # Refused here, before any preprocessing or training, when epsilon is out of reach.
-        integers = tuple(c.name for c in schema.columns if c.type == "integer")
-        private = dp_preprocessing(train, metadata, params, target, integers)
+        private = dp_preprocessing(train, metadata, params, target, schema)
         fit_rows = private.rows
     else:
         fit_rows = fit.rebalance(train, target, params.min_class_share, params.seed)
@@ -252,7 +251,7 @@ def dp_preprocessing(
     metadata: Any,
     params: Hyperparameters,
     target: str | None,
-    integers: tuple[str, ...] = (),
+    schema: DatasetSchema,
 ) -> DpPreprocessing:
     """Plan the budget (refusing an unreachable epsilon), then spend its statistics share.
 
@@ -270,15 +269,20 @@ def dp_preprocessing(
         max_grad_norm=params.dp_max_grad_norm,
     )
     public = PublicDeclarations.from_dict(json.loads(params.dp_public or "{}"))
+    modelled = sdtypes(metadata)
+    # Whether numbers are whole and dates are days comes from the schema, not the rows.
+    numerical = [c.name for c in schema.columns if modelled.get(c.name) == "numerical"]
+    datetimes = [c.name for c in schema.columns if modelled.get(c.name) == "datetime"]
     stats = dp_statistics(
         train,
-        sdtypes(metadata),
+        modelled,
         plan.stats_epsilon,
         plan.stats_delta,
         public,
         params.seed,
         target=target,
-        integers=tuple(c for c in integers if c in train),
+        integers=tuple(c for c in numerical if schema.column(c).type == "integer"),
+        dates=tuple(c for c in datetimes if schema.column(c).type == "date"),
     )
     rows, dropped = stats.restrict(train)
     log.info(
