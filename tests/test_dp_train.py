@@ -244,3 +244,19 @@ def test_a_report_without_dp_says_off() -> None:
     jsonschema.validate(data, load_schema())
     assert data["differential_privacy"] == {"mode": "off"}
     assert "Off: the model was trained without differential privacy" in render_html(data)
+
+
+def test_the_cloud_manifest_records_the_dp_budget() -> None:
+    state = {
+        "dataset": "banksim",
+        "runId": "20261201T000000Z-0123abcd",
+        "bucket": "b",
+        "key": "raw/banksim/x.csv",
+        "versionId": "v1",
+        "paths": {"synthetic": "s3://b/synthetic/banksim/20261201T000000Z-0123abcd/"},
+    }
+    budget = {"mode": "dp", "epsilon": 3.0, "noise_multiplier": 1.2}
+    manifest = cloud.build_manifest(state, {"differential_privacy": budget}).to_dict()
+    assert manifest["steps"]["evaluate"]["differential_privacy"] == budget
+    plain = cloud.build_manifest(state, {}).to_dict()
+    assert plain["steps"]["evaluate"]["differential_privacy"] == {"mode": "off"}
