@@ -325,9 +325,14 @@ def _dataset_config(s3, bucket: str, dataset: str) -> DatasetConfig:
 
 def _hyperparameters(env, config: DatasetConfig) -> dict[str, str]:
     """Settings, then config/<dataset>.json; checked by the training step's own rules."""
-    values = dict(json.loads(env.get("HYPERPARAMETERS") or "{}")) | config.hyperparameters
+    values = dict(json.loads(env.get("HYPERPARAMETERS") or "{}"))
+    # The config's own hyperparameters, target column and privacy settings (as the local
+    # runner passes them: DatasetConfig.training_hyperparameters).
+    values |= config.hyperparameters
     if config.target_column:
         values.setdefault("target_column", config.target_column)
+    if config.privacy:
+        values |= config.privacy.hyperparameters()
     refuse_bad_hyperparameters(
         values,
         fix="Correct 'hyperparameters' in config/<dataset>.json (or the deployment's "
@@ -697,6 +702,8 @@ def build_manifest(state: dict[str, Any], report: Any) -> Manifest:
         # Every gate's figure and threshold, and the attack risks with their intervals.
         metrics=manifest_metrics(report),
         thresholds=json.loads((state.get("generate") or {}).get("thresholds") or "{}"),
+        # Training's DP budget as the report has it ({"mode": "off"} without DP).
+        differential_privacy=report.get("differential_privacy") or {"mode": "off"},
     )
     manifest.record(
         "publish",

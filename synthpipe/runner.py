@@ -521,9 +521,7 @@ class _Run:
         from synthpipe.train.contract import TrainingPaths
 
         root = Path(self.layout.models)
-        hyperparameters = {"seed": str(self.seed)} | self.config.hyperparameters
-        if self.config.target_column:
-            hyperparameters.setdefault("target_column", self.config.target_column)
+        hyperparameters = {"seed": str(self.seed)} | self.config.training_hyperparameters()
         TrainingPaths(root).set_input(Path(self.layout.cleaned), hyperparameters)
         return root
 
@@ -570,6 +568,8 @@ class _Run:
             privacy={k: v for k, v in data["privacy"].items() if k != "dcr"},
             metrics=manifest_metrics(data),
             report=f"{self.layout.staging}/report.json",
+            # Training's DP budget as the report has it ({"mode": "off"} without DP).
+            differential_privacy=data.get("differential_privacy") or {"mode": "off"},
         )
         log_event(log, "evaluate.done", verdict=data["verdict"], failed=report.failed_gates)
         note = f"verdict {data['verdict']}, quality {data['quality']['score']:.2f}"
