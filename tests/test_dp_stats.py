@@ -240,7 +240,11 @@ def test_refuses_when_no_category_survives_the_threshold(frame):
     with pytest.raises(StepFailed) as error:
         stats_of(unique, epsilon=1.0)
     assert error.value.code == "dp_budget_unreachable"
-    assert "'merchant'" in str(error.value) and "shop-" not in str(error.value)
+    # Named by position (the column's header stays out of messages), never by a value.
+    position = list(unique.columns).index("merchant") + 1
+    assert f"training column {position} " in str(error.value)
+    assert error.value.details == {"column_position": position}
+    assert "merchant" not in str(error.value) and "shop-" not in str(error.value)
     assert error.value.fix
 
 

@@ -288,19 +288,24 @@ def dp_statistics(
         if s in CATEGORY_SDTYPES and _public_labels(frame[n], n, s, public) is None
     ]
     if private_sets and delta <= 0:
-        raise _unreachable(private_sets[0], "a private category set needs delta > 0")
+        raise _unreachable(frame, private_sets[0], "a private category set needs delta > 0")
     column_delta = delta / len(private_sets) if private_sets else 0.0
     stats, columns = {}, []
     for name, sdtype in sdtypes.items():
         series = frame[name]
-        if sdtype in NUMBER_SDTYPES:
-            integer = _is_integer(series) or name in integers
-            stat, info = _number_stat(series, name, share, public, integer, random_state, ledger)
-        else:
-            labels = _public_labels(series, name, sdtype, public)
-            stat, info = _category_stat(
-                series, name, share, column_delta, labels, random_state, ledger
-            )
+        try:
+            if sdtype in NUMBER_SDTYPES:
+                integer = _is_integer(series) or name in integers
+                stat, info = _number_stat(
+                    series, name, share, public, integer, random_state, ledger
+                )
+            else:
+                labels = _public_labels(series, name, sdtype, public)
+                stat, info = _category_stat(
+                    series, name, share, column_delta, labels, random_state, ledger
+                )
+        except _Useless as useless:
+            raise _unreachable(frame, useless.name, useless.why) from None
         stats[name] = stat
         columns.append({"name": name, "sdtype": sdtype, **info})
     rng = np.random.default_rng(seed)
@@ -364,15 +369,28 @@ def _check_arguments(
         raise ValueError(f"target {target!r} is not a modelled categorical or boolean column")
 
 
-def _unreachable(name: str, why: str) -> StepFailed:
+class _Useless(Exception):
+    """A column whose DP statistics would be useless (raised inside, named by position
+    outside: messages carry column positions, never a header)."""
+
+    def __init__(self, name: str, why: str) -> None:
+        super().__init__(why)
+        self.name, self.why = name, why
+
+
+def _unreachable(frame: pd.DataFrame, name: str, why: str) -> StepFailed:
+    position = list(frame.columns).index(name) + 1
     return StepFailed(
         code="dp_budget_unreachable",
-        message=f"Differential privacy: no useful statistics for column {name!r}: {why}.",
+        message=(
+            f"Differential privacy: no useful statistics for training column {position} "
+            f"(schema.json's column order): {why}."
+        ),
         fix=(
             "Raise privacy.epsilon (or delta), declare the column's bounds or categories "
             "public in config, or leave the column out."
         ),
-        details={"column": name},
+        details={"column_position": position},
         step=STEP,
     )
 
@@ -485,7 +503,7 @@ def _category_stat(
     kept = [label for label in order if noisy[label] >= threshold]
     ledger.spend(epsilon, delta)
     if not kept:
-        raise _unreachable(name, f"no category reaches the threshold of {threshold} noisy rows")
+        raise _Useless(name, f"no category reaches the threshold of {threshold} noisy rows")
     info = {
         "source": "dp",
         "epsilon": epsilon,
@@ -563,7 +581,7 @@ def _number_stat(
         epsilon_bounds = share * BOUNDS_SHARE
         bounds = _dp_bounds(present, epsilon_bounds, datetime, random_state, ledger)
         if np.isnan(bounds[0]):
-            raise _unreachable(name, "no range of values stands out of the noise")
+            raise _Useless(name, "no range of values stands out of the noise")
         if integer:
             bounds = (
                 float(math.ceil(bounds[0])),
@@ -586,7 +604,7 @@ def _number_stat(
     )
     nulls = _noisy_nulls(series, int(np.isnan(values).sum()), epsilon_histogram, random_state)
     if counts.sum() == 0:
-        raise _unreachable(name, "every bin of its histogram is empty after the noise")
+        raise _Useless(name, "every bin of its histogram is empty after the noise")
     info: dict[str, Any] = {
         "source": "dp" if epsilon_bounds else "public",
         "epsilon": share,
