@@ -1,2 +1,2 @@
-"""Benchmarks (run as scripts: see each module). A regular package, not a namespace one:
-opacus 1.6.0 installs a top-level `benchmarks` package that would otherwise shadow it."""
+"""Benchmarks (scripts). A regular package: opacus 1.6.0 installs a top-level `benchmarks`
+package into site-packages, which would otherwise shadow this folder."""

@@ -28,6 +28,7 @@ from synthpipe.evaluate.gate import Thresholds, manifest_metrics
 from synthpipe.events import (
     NotARunEvent,
     dataset_for_key,
+    execution_arn,
     execution_name,
     fallback_dataset,
     parse_object_created,
@@ -224,11 +225,6 @@ def _lock_raw(s3, obj, head, days: int) -> None:
     log_event(log, "start.locked", key=obj.key, days=days)
 
 
-def execution_arn(state_machine_arn: str, name: str) -> str:
-    """arn:...:stateMachine:<machine> -> arn:...:execution:<machine>:<name>."""
-    return state_machine_arn.replace(":stateMachine:", ":execution:", 1) + f":{name}"
-
-
 def _execution_exists(sfn, state_machine_arn: str, name: str) -> bool:
     try:
         sfn.describe_execution(executionArn=execution_arn(state_machine_arn, name))
@@ -329,9 +325,14 @@ def _dataset_config(s3, bucket: str, dataset: str) -> DatasetConfig:
 
 def _hyperparameters(env, config: DatasetConfig) -> dict[str, str]:
     """Settings, then config/<dataset>.json; checked by the training step's own rules."""
-    values = dict(json.loads(env.get("HYPERPARAMETERS") or "{}")) | config.hyperparameters
+    values = dict(json.loads(env.get("HYPERPARAMETERS") or "{}"))
+    # The config's own hyperparameters, target column and privacy settings (as the local
+    # runner passes them: DatasetConfig.training_hyperparameters).
+    values |= config.hyperparameters
     if config.target_column:
         values.setdefault("target_column", config.target_column)
+    if config.privacy:
+        values |= config.privacy.hyperparameters()
     refuse_bad_hyperparameters(
         values,
         fix="Correct 'hyperparameters' in config/<dataset>.json (or the deployment's "
@@ -701,6 +702,8 @@ def build_manifest(state: dict[str, Any], report: Any) -> Manifest:
         # Every gate's figure and threshold, and the attack risks with their intervals.
         metrics=manifest_metrics(report),
         thresholds=json.loads((state.get("generate") or {}).get("thresholds") or "{}"),
+        # Training's DP budget as the report has it ({"mode": "off"} without DP).
+        differential_privacy=report.get("differential_privacy") or {"mode": "off"},
     )
     manifest.record(
         "publish",

@@ -13,7 +13,10 @@ Example:
       "thresholds": {"quality": 0.85},
       "rows_to_generate": 50000,
       "hyperparameters": {"epochs": "300"},
-      "value_protection": {"min_category_count": 20, "clip_quantiles": [0.005, 0.995]}
+      "value_protection": {"min_category_count": 20, "clip_quantiles": [0.005, 0.995]},
+      "privacy": {"epsilon": 3, "delta": "auto",
+                  "public": {"bounds": {"amount": [0, 10000]},
+                             "categories": {"gender": ["F", "M", "U"]}}}
     }
 
 Column keys may be written as in the CSV header or normalised; both are matched.
@@ -34,6 +37,33 @@ from synthpipe.schema import ROLES, TYPES
 PII_ACTIONS = ("drop", "pseudonymise", "generalise", "mask", "keep")
 # SageMaker's cap on a processing job's environment value (SYNTHPIPE_TARGET_COLUMN).
 TARGET_COLUMN_MAX = 256
+# SageMaker's cap on a training job's hyperparameter value (privacy.public travels as one).
+HYPERPARAMETER_MAX = 2500
+PRIVACY_KEYS = ("epsilon", "delta", "public")
+PUBLIC_KEYS = ("bounds", "categories")
+
+
+@dataclass(frozen=True)
+class PrivacyConfig:
+    """Differential privacy for training (synthpipe.train.dp): epsilon, delta ("auto" or a
+    number in (0, 1)), and public facts (numeric bounds, category sets) that cost no
+    privacy because they are not learned from the data."""
+
+    epsilon: float
+    delta: str = "auto"
+    public: dict[str, Any] = field(default_factory=dict)
+
+    def hyperparameters(self) -> dict[str, str]:
+        """What the training job receives (all values strings, as SageMaker passes them)."""
+        return {
+            "dp_epsilon": repr(float(self.epsilon)),
+            "dp_delta": self.delta,
+            "dp_public": public_json(self.public),
+        }
+
+
+def public_json(public: dict[str, Any]) -> str:
+    return json.dumps(public, sort_keys=True, separators=(",", ":")) if public else ""
 
 
 @dataclass(frozen=True)
@@ -55,6 +85,17 @@ class DatasetConfig:
     # Rare categories and extreme values (synthpipe.protection): safe defaults, which a
     # config may change within bounds but not switch off.
     value_protection: ValueProtection = field(default_factory=ValueProtection)
+    # Differential privacy for training; None trains without it.
+    privacy: PrivacyConfig | None = None
+
+    def training_hyperparameters(self) -> dict[str, str]:
+        """The config's hyperparameters plus what its other keys carry to training."""
+        values = dict(self.hyperparameters)
+        if self.target_column:
+            values.setdefault("target_column", self.target_column)
+        if self.privacy:
+            values |= self.privacy.hyperparameters()
+        return values
 
     def column(self, name: str) -> ColumnConfig:
         """Settings of a column by its normalised name (empty when none)."""
@@ -125,7 +166,73 @@ def _parse(data: Any, source: str) -> DatasetConfig:
         rows_to_generate=rows,
         hyperparameters={k: str(v) for k, v in (data.get("hyperparameters") or {}).items()},
         value_protection=protection,
+        privacy=_parse_privacy(data.get("privacy"), source),
     )
+
+
+def _parse_privacy(data: Any, source: str) -> PrivacyConfig | None:
+    if data is None:
+        return None
+    unknown = sorted(set(data) - set(PRIVACY_KEYS))
+    if unknown:
+        raise _bad(source, f"'privacy' has unknown keys {unknown}; allowed: {list(PRIVACY_KEYS)}")
+    epsilon = data.get("epsilon")
+    if not isinstance(epsilon, int | float) or isinstance(epsilon, bool) or not 0 < epsilon <= 1000:
+        raise _bad(
+            source, f"'privacy.epsilon' must be a number above 0 (at most 1000), not {epsilon!r}"
+        )
+    delta = data.get("delta", "auto")
+    if delta != "auto" and (
+        not isinstance(delta, int | float) or isinstance(delta, bool) or not 0 < delta < 1
+    ):
+        raise _bad(
+            source,
+            f"'privacy.delta' must be \"auto\" or a number strictly between 0 and 1, not {delta!r}",
+        )
+    public = data.get("public") or {}
+    _check_public(public, source)
+    text = public_json(public)
+    if len(text) > HYPERPARAMETER_MAX:
+        raise _bad(
+            source,
+            f"declares {len(text)} characters of 'privacy.public' (as compact JSON); at most "
+            f"{HYPERPARAMETER_MAX} (the training job receives it as one SageMaker "
+            "hyperparameter): declare fewer columns or categories, and let the rest come "
+            "from DP statistics",
+        )
+    return PrivacyConfig(
+        epsilon=float(epsilon),
+        delta="auto" if delta == "auto" else repr(float(delta)),
+        public=public,
+    )
+
+
+def _check_public(public: Any, source: str) -> None:
+    where = "'privacy.public'"
+    if not isinstance(public, dict):
+        raise _bad(source, f'{where} must be an object like {{"bounds": {{...}}}}')
+    unknown = sorted(set(public) - set(PUBLIC_KEYS))
+    if unknown:
+        raise _bad(source, f"{where} has unknown keys {unknown}; allowed: {list(PUBLIC_KEYS)}")
+    bounds = public.get("bounds") or {}
+    categories = public.get("categories") or {}
+    if not isinstance(bounds, dict) or not isinstance(categories, dict):
+        raise _bad(source, f"{where}: 'bounds' and 'categories' must map column -> value")
+    for column, pair in bounds.items():
+        if (
+            not isinstance(pair, list)
+            or len(pair) != 2
+            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in pair)
+            or not pair[0] < pair[1]
+        ):
+            raise _bad(
+                source, f"{where}: bounds of column {column!r} must be [low, high], low < high"
+            )
+    for column, labels in categories.items():
+        if not isinstance(labels, list) or not labels:
+            raise _bad(source, f"{where}: categories of column {column!r} must be a non-empty list")
+        if not all(isinstance(v, str | int | float | bool) for v in labels):
+            raise _bad(source, f"{where}: categories of column {column!r} must be plain values")
 
 
 _SHAPES = {
@@ -135,6 +242,7 @@ _SHAPES = {
     "thresholds": (dict, "an object of gate name -> number"),
     "hyperparameters": (dict, "an object of name -> value"),
     "value_protection": (dict, 'an object like {"min_category_count": 10}'),
+    "privacy": (dict, 'an object like {"epsilon": 3, "delta": "auto"}'),
 }
 
 

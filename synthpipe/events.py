@@ -110,6 +110,11 @@ def execution_name(dataset: str, run_id: str) -> str:
     return f"{_NOT_NAME.sub('-', dataset)[:room]}-{run_id}"
 
 
+def execution_arn(state_machine_arn: str, name: str) -> str:
+    """arn:...:stateMachine:<machine> -> arn:...:execution:<machine>:<name>."""
+    return state_machine_arn.replace(":stateMachine:", ":execution:", 1) + f":{name}"
+
+
 def run_paths(bucket: str, dataset: str, run_id: str) -> dict[str, str]:
     """The S3 URIs the state machine hands to Glue, Macie, SageMaker: prefixes (with a
     trailing '/') and one object, the run's lineage."""

@@ -156,7 +156,9 @@ def publish(layout: RunLayout, manifest: dict[str, Any]) -> Release:
         "attempt": attempt,
         "published_at": _now(),
         "files": {name: _identity(f"{layout.synthetic}/{name}") for name in PUBLISHED},
-        "replaces": previous.summary() if previous else last_withdrawal(layout),
+        # One shape whether a release stood until step 3 or an earlier one had been
+        # withdrawn already: what withdrawn.json now says of the release replaced.
+        "replaces": _replaced(last_withdrawal(layout)),
     }
     marker = manifest | {"status": "published", "release": release}
     storage.write_json(f"{layout.synthetic}/{MARKER}", marker)
@@ -256,6 +258,13 @@ def _record_withdrawal(layout: RunLayout, release: Release, reason: str, message
         "message": message,
     }
     storage.write_json(f"{layout.synthetic}/{WITHDRAWN}", record)
+
+
+def _replaced(withdrawal: dict[str, Any] | None) -> dict[str, Any] | None:
+    if withdrawal is None:
+        return None
+    keys = ("attempt", "published_at", "withdrawn_at", "reason")
+    return {key: withdrawal.get(key) for key in keys}
 
 
 def _delete_marker(layout: RunLayout) -> None:

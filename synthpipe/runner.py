@@ -347,12 +347,11 @@ class _Run:
     def _finish(
         self, status: str, code: int, message: str, error=None, quarantined: bool = False
     ) -> RunResult:
-        from synthpipe.publish import current_release, standing_note
+        from synthpipe.publish import standing_note
 
-        # Only this attempt's release, read back complete; staging/ was cleared when this
-        # attempt started, so its report is this attempt's too.
-        standing = current_release(self.layout) if self.release else None
-        published = standing if standing and standing.attempt == self.release.attempt else None
+        # Only this attempt's release: `publish` returns it read back complete (each file's
+        # size and hash checked), so it is not hashed a third time here.
+        published = self.release
         note = standing_note(published, self.withdrawn)
         self.manifest.status = status
         self.manifest.release = {
@@ -527,9 +526,7 @@ class _Run:
         from synthpipe.train.contract import TrainingPaths
 
         root = Path(self.layout.models)
-        hyperparameters = {"seed": str(self.seed)} | self.config.hyperparameters
-        if self.config.target_column:
-            hyperparameters.setdefault("target_column", self.config.target_column)
+        hyperparameters = {"seed": str(self.seed)} | self.config.training_hyperparameters()
         TrainingPaths(root).set_input(Path(self.layout.cleaned), hyperparameters)
         return root
 
@@ -576,6 +573,8 @@ class _Run:
             privacy={k: v for k, v in data["privacy"].items() if k != "dcr"},
             metrics=manifest_metrics(data),
             report=f"{self.layout.staging}/report.json",
+            # Training's DP budget as the report has it ({"mode": "off"} without DP).
+            differential_privacy=data.get("differential_privacy") or {"mode": "off"},
         )
         log_event(log, "evaluate.done", verdict=data["verdict"], failed=report.failed_gates)
         note = f"verdict {data['verdict']}, quality {data['quality']['score']:.2f}"

@@ -175,3 +175,5 @@ def test_engine_hyperparameter_is_checked() -> None:
     assert parse_hyperparameters({"engine": "ARGN"}).engine == "argn"
     with pytest.raises(StepFailed, match="expected one of tvae, argn, auto"):
         parse_hyperparameters({"engine": "gan"})
+    with pytest.raises(StepFailed, match="differential privacy trains TVAE only"):
+        parse_hyperparameters({"engine": "auto", "dp_epsilon": "3"})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 
@@ -132,7 +133,8 @@ def test_publish_again_replaces_the_release_with_the_next_attempt(root):
     stage(layout, "B")
     second = publish(layout, {})
     assert (second.attempt, tag_of(layout)) == (2, "B")
-    assert second.manifest["release"]["replaces"] == first.summary()
+    replaces = second.manifest["release"]["replaces"]
+    assert replaces == first.summary() | {"reason": "replaced", "withdrawn_at": ANY}
     assert last_withdrawal(layout) | {"attempt": 1, "reason": "replaced"} == last_withdrawal(layout)
     assert release_files(layout) == sorted([MARKER, WITHDRAWN, *PUBLISHED])
 

@@ -55,6 +55,7 @@ class Account:
         self.printed: list[str] = []
         self.clock = Clock()
         self.after_first_poll = self.run_the_pipeline
+        self.record_etags = True
         self.stubs: dict[str, Stubber] = {}
         self.clients = {}
         for service in ("cloudformation", "stepfunctions", "macie2", "service-quotas"):
@@ -147,13 +148,16 @@ class Account:
         s3 = self.session.client("s3")
         prefix = f"synthetic/{smoke.DATASET}/{run_id}"
         report = json.dumps({"verdict": verdict}).encode()
-        s3.put_object(Bucket=BUCKET, Key=f"{prefix}/report.json", Body=report)
+        put = s3.put_object(Bucket=BUCKET, Key=f"{prefix}/report.json", Body=report)
+        recorded = {"bytes": len(report), "etag": put["ETag"]}
+        if not self.record_etags:
+            del recorded["etag"]
         marker = {
             "status": "published",
             "release": {
                 "attempt": 1,
                 "published_at": "2026-11-30T09:30:00Z",
-                "files": {"report.json": {"bytes": len(report)}},
+                "files": {"report.json": recorded},
             },
         }
         s3.put_object(Bucket=BUCKET, Key=f"{prefix}/manifest.json", Body=json.dumps(marker))
@@ -425,6 +429,19 @@ def test_a_release_whose_files_changed_does_not_pass(account: Account) -> None:
 
     assert "report.json is not the file the release's manifest.json lists" in result.problem
     assert not result.passed and result.destroyed
+
+
+def test_a_marker_without_etags_is_no_release(account: Account) -> None:
+    # publish.current_release trusts an S3 file only by its recorded ETag: so does smoke.
+    account.record_etags = False
+    account.preflight()
+    account.outputs()
+    account.execution("RUNNING", "SUCCEEDED")
+    account.activate()
+
+    result = smoke_run(account)
+
+    assert "report.json is not the file the release's manifest.json lists" in result.problem
 
 
 def test_an_upload_that_starts_no_execution_says_where_to_look(account: Account) -> None:

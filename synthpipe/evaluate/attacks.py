@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from synthpipe.evaluate import singling_out
-from synthpipe.evaluate.frames import NUMERIC_SDTYPES, as_labels
+from synthpipe.evaluate.frames import NUMERIC_SDTYPES, as_labels, sample
 from synthpipe.evaluate.risk import CONFIDENCE, auc_with_ci, residual_risk
 from synthpipe.train.data import as_numbers
 from synthpipe.train.distance import DistanceSpace
@@ -111,13 +111,13 @@ def attack_risks(
     rng = np.random.default_rng([seed, 14])
     columns = list(sdtypes)
     n = min(limits.targets, len(train), len(holdout))
-    train_targets = _sample(train[columns], n, rng)
-    holdout_targets = _sample(holdout[columns], n, rng)
+    train_targets = sample(train[columns], n, rng)
+    holdout_targets = sample(holdout[columns], n, rng)
     secrets = _secrets(columns, limits.secrets, associations)
     per_row = len(columns) + len(secrets)
     searched = int(min(limits.synthetic_rows, len(synthetic), limits.max_cells / (n * per_row)))
     searched = max(1, searched)
-    attacked = _sample(synthetic[columns], searched, rng)
+    attacked = sample(synthetic[columns], searched, rng)
     halves = _halves(columns, pd.concat([train_targets, holdout_targets]))
 
     results: dict[str, Any] = {"confidence": CONFIDENCE}
@@ -170,12 +170,6 @@ def gate_figures(results: dict[str, Any]) -> dict[str, float]:
 
 def _not_measured(reason: str) -> dict[str, Any]:
     return {"risk": None, "ci": [None, None], "not_measured": reason}
-
-
-def _sample(frame: pd.DataFrame, rows: int, rng: np.random.Generator) -> pd.DataFrame:
-    if len(frame) <= rows:
-        return frame
-    return frame.iloc[np.sort(rng.choice(len(frame), rows, replace=False))]
 
 
 def _halves(columns: list[str], real: pd.DataFrame) -> tuple[list[str], list[str]]:
@@ -374,21 +368,11 @@ def _inferred(
     both_missing = np.isnan(truth) & np.isnan(value)
     with np.errstate(invalid="ignore"):
         if sdtype == "datetime":
-            ranks = _ranks(space, str(secret.name), truth) - _ranks(space, str(secret.name), value)
+            ranks = space.ranks(str(secret.name), truth) - space.ranks(str(secret.name), value)
             close = np.abs(ranks) <= NUMERIC_TOLERANCE
         else:
             close = np.abs(value - truth) <= NUMERIC_TOLERANCE * np.abs(truth)
     return both_missing | (close & ~np.isnan(truth) & ~np.isnan(value))
-
-
-def _ranks(space: DistanceSpace, column: str, values: np.ndarray) -> np.ndarray:
-    """Mid-ranks of `values` among the real rows of `column` (as the distance space)."""
-    reference = space.sorted_reference[column]
-    if len(reference) == 0:
-        return np.zeros(len(values))
-    left = np.searchsorted(reference, values, side="left")
-    right = np.searchsorted(reference, values, side="right")
-    return (left + right) / (2.0 * len(reference))
 
 
 # --- singling out -------------------------------------------------------------------------
@@ -407,9 +391,9 @@ def _singling_out(
     columns = list(sdtypes)
     rows = limits.singling_out_rows
     frames = [
-        _sample(train[columns], TRAINING_PER_HOLDOUT * rows, rng),
-        _sample(holdout[columns], rows, rng),
-        _sample(synthetic[columns], rows, rng),
+        sample(train[columns], TRAINING_PER_HOLDOUT * rows, rng),
+        sample(holdout[columns], rows, rng),
+        sample(synthetic[columns], rows, rng),
     ]
     ori, control, syn = singling_out.encode(frames, sdtypes)
     if mode == "univariate":

@@ -46,6 +46,7 @@ def evaluate(
     privacy_reference_rows: int = PRIVACY_REFERENCE_ROWS,
     utility_rows: int = UTILITY_ROWS,
     attack_limits: AttackLimits | None = None,
+    differential_privacy: dict[str, Any] | None = None,
 ) -> Report:
     """Evaluate `synthetic` against the real `train` rows (what the model saw) and the
     `holdout` rows (what it never saw), and apply the release gate.
@@ -56,7 +57,7 @@ def evaluate(
     `lineage` is any JSON object (source, versions, run id) copied into the report.
     The report prints only what schema.json's `value_protection` allows (its k; defaults
     when absent): see `disclosure`. `attack_limits` bounds the attack-based privacy
-    measures (`attacks`).
+    measures (`attacks`). `differential_privacy` is training.json's `privacy`, copied.
     Raises StepFailed when the frames cannot be evaluated (missing columns, no rows).
     """
     metadata, sdtypes = _metadata(schema, target_column, train, holdout, synthetic)
@@ -198,6 +199,7 @@ def evaluate(
         seed=seed,
         timings=timings,
         attacks=attacks,
+        differential_privacy=jsonable(differential_privacy or {"mode": "off"}),
     )
 
 

@@ -11,8 +11,9 @@ NUMERIC_SDTYPES = ("numerical", "datetime")
 MISSING_LABEL = "(missing)"
 
 
-def sample(frame: pd.DataFrame, rows: int, seed: int) -> pd.DataFrame:
-    """Up to `rows` rows drawn at random without replacement (the frame when smaller)."""
+def sample(frame: pd.DataFrame, rows: int, seed: int | np.random.Generator) -> pd.DataFrame:
+    """Up to `rows` rows drawn at random without replacement (the frame when smaller).
+    A generator (rather than a seed) goes on drawing where its last draw ended."""
     if len(frame) <= rows:
         return frame
     positions = np.sort(np.random.default_rng(seed).choice(len(frame), rows, replace=False))

@@ -8,6 +8,7 @@ Every text from the data (column names, categories, lineage) is HTML-escaped.
 from __future__ import annotations
 
 import json
+import math
 from html import escape
 from pathlib import Path
 from string import Template
@@ -85,6 +86,7 @@ def render_html(report: dict[str, Any]) -> str:
         _gates(report),
         _fidelity(report),
         _privacy(report),
+        _differential_privacy(report),
         _utility(report),
         _prepare(report),
         _protection(report),
@@ -511,6 +513,65 @@ def _privacy(report: dict[str, Any]) -> str:
             _attacks(report),
         ]
     )
+
+
+def _differential_privacy(report: dict[str, Any]) -> str:
+    """The DP guarantee in one plain sentence, its budget, and each column's source."""
+    head = '<h3 id="dp">Differential privacy</h3>'
+    record = report.get("differential_privacy") or {"mode": "off"}
+    if record.get("mode") != "dp":
+        return head + (
+            "<p>Off: the model was trained without differential privacy (set "
+            "<code>privacy.epsilon</code> in the dataset config to turn it on).</p>"
+        )
+    sgd, stats = record["sgd"], record["statistics"]
+    explain = (
+        '<div class="explain">With differential privacy at ε = '
+        f"{_fmt(record['epsilon'], 3)} (δ = {record['delta']:.2g}), adding or removing any "
+        "one person's row changes the odds of getting this model by at most a factor of "
+        f"e<sup>ε</sup> (≈ {_fmt(math.exp(record['epsilon']), 3)}), except with probability "
+        "δ. The guarantee covers the rows training reads (the training rows, not the "
+        "holdout). Prepare's own protections (rare categories replaced, numbers clipped at "
+        "quantiles) read the whole table before training and are not part of it; the "
+        "evaluations logged during training read real rows but changed nothing that was "
+        "released.</div>"
+    )
+    budget = _table(
+        ["Part", "ε", "δ", "How"],
+        [
+            [
+                _td("Statistics for preprocessing"),
+                _td(_fmt(stats["epsilon"], 3), True),
+                _td(f"{stats['delta']:.2g}", True),
+                _td(
+                    "bounds, category sets and class rates; the data transformers were "
+                    "fitted on rows drawn from them"
+                ),
+            ],
+            [
+                _td("DP-SGD training"),
+                _td(_fmt(sgd["epsilon"], 3), True),
+                _td(f"{sgd['delta']:.2g}", True),
+                _td(
+                    f"noise multiplier {_fmt(record['noise_multiplier'], 3)}, clipping norm "
+                    f"{_fmt(record['max_grad_norm'], 3)}, {_fmt(record['steps'])} steps at "
+                    f"sample rate {_fmt(record['sample_rate'], 4)} ({escape(record['accountant'])} "
+                    f"accountant: ε spent {_fmt(sgd.get('epsilon_spent'), 3)})"
+                ),
+            ],
+        ],
+    )
+    columns = (record.get("preprocessing") or {}).get("columns") or []
+    rows = [
+        [
+            _td(f"<code>{escape(str(c['name']))}</code>"),
+            _td("public (declared in config)" if c.get("source") == "public" else "DP statistics"),
+            _td(_fmt(c["categories_kept"]) if "categories_kept" in c else "–", True),
+        ]
+        for c in columns
+    ]
+    sources = _table(["Column", "Bounds or categories from", "Categories kept"], rows)
+    return head + explain + budget + sources
 
 
 def _attacks(report: dict[str, Any]) -> str:

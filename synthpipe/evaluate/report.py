@@ -107,6 +107,11 @@ class Report:
     # candidates} (`synthpipe.train.engines`; reason and candidates with engine=auto).
     # Added to version 2 without a bump: reports written before it lack the key.
     engine: dict[str, Any] | None = None
+    # Differential privacy of training: {"mode": "off"}, or training.json's `privacy`
+    # (epsilon, delta, noise multiplier, clipping norm, steps, sample rate, and per
+    # column whether preprocessing took it from public declarations or DP statistics).
+    # Added to version 2 without a bump: reports written before it lack the key.
+    differential_privacy: dict[str, Any] | None = None
     version: str = REPORT_VERSION
 
     @property

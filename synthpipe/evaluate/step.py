@@ -46,6 +46,7 @@ def evaluate_run(
         seed=seed,
         lineage=lineage,
         prepare_summary=prepare_summary(schema, actions),
+        differential_privacy=training_privacy(model_dir),
     )
     report.engine = engine_record(model_dir)
     write_report(report, staging_dir)
@@ -60,6 +61,13 @@ def engine_record(model_dir: Path) -> dict[str, Any] | None:
         return None
     summary = json.loads(path.read_text("utf-8"))
     return summary.get("engine") or {"name": "tvae", "setting": "tvae"}
+
+
+def training_privacy(model_dir: Path) -> dict[str, Any]:
+    """training.json's `privacy` ({"mode": "off"} for a model trained without it)."""
+    path = model_dir / "training.json"
+    summary = json.loads(path.read_text("utf-8")) if path.is_file() else {}
+    return summary.get("privacy") or {"mode": "off"}
 
 
 def prepare_summary(schema: DatasetSchema, actions: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from synthpipe.events import execution_name
+from synthpipe.events import execution_arn, execution_name
 from synthpipe.layout import RunLayout, run_id_for
 from synthpipe.publish import MARKER, WITHDRAWN, is_marker
 from synthpipe.smoke.actions import (
@@ -50,7 +50,7 @@ def run_smoke(options: SmokeOptions, actions: Actions | None = None) -> SmokeRes
             out("3. Upload the bundled sample to raw/")
             result.run_id = upload_sample(actions, outputs["DataBucketName"])
         name = execution_name(DATASET, result.run_id)
-        result.execution_arn = _execution_arn(outputs["StateMachineArn"], name)
+        result.execution_arn = execution_arn(outputs["StateMachineArn"], name)
         with _timed(result, "execution", actions):
             out(f"4. Follow the execution {name}")
             follow(actions, result)
@@ -190,10 +190,6 @@ def upload_sample(actions: Actions, bucket: str) -> str:
     return run_id_for(bucket, SAMPLE_KEY, put["VersionId"], head["LastModified"])
 
 
-def _execution_arn(state_machine_arn: str, name: str) -> str:
-    return state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
-
-
 def follow(actions: Actions, result: SmokeResult) -> None:
     """Poll the execution until it ends or the time is up (then stop it, so that the
     destroy does not race its jobs)."""
@@ -296,8 +292,11 @@ def check_release(actions: Actions, bucket: str, result: SmokeResult) -> None:
         raise SmokeError(f"The release in {where} was withdrawn ({WITHDRAWN}).")
     for name, recorded in release["files"].items():
         head = actions.call("s3", "head_object", Bucket=bucket, Key=f"{prefix}/{name}", echo=False)
-        same = head.get("ContentLength") == recorded.get("bytes") and (
-            "etag" not in recorded or head.get("ETag") == recorded["etag"]
+        # As current_release on S3: the size and an ETag, both recorded and matching.
+        same = (
+            head.get("ContentLength") == recorded.get("bytes")
+            and recorded.get("etag") is not None
+            and head.get("ETag") == recorded["etag"]
         )
         if not same:
             raise SmokeError(f"{where}{name} is not the file the release's {MARKER} lists.")

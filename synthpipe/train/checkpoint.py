@@ -46,6 +46,12 @@ RESUME_KEYS = (
     "transformer_sample_rows",
     "target_column",
     "eval_sample_rows",
+    # Under DP the noise multiplier and the preprocessing statistics follow from these.
+    "dp_epsilon",
+    "dp_delta",
+    "dp_public",
+    "dp_epochs",
+    "dp_max_grad_norm",
 )
 
 

@@ -32,7 +32,7 @@ from synthpipe.errors import PipelineError, StepFailed
 from synthpipe.failure_codes import MARKER, code_line
 from synthpipe.redact import redact
 from synthpipe.schema import DatasetSchema
-from synthpipe.train import engines, fit
+from synthpipe.train import dp, engines, fit
 from synthpipe.train.categories import code_columns, real_categories, write_categories
 from synthpipe.train.checkpoint import CheckpointStore, resume_key
 from synthpipe.train.data import ROWS_TOTAL, load_table, read_schema
@@ -203,7 +203,13 @@ def train_job(paths: TrainingPaths) -> dict[str, Any]:
     metadata = build_metadata(schema, target)
     train_pool, holdout = fit.split_holdout(frame, params.holdout_fraction, params.seed, target)
     train = fit.cap_rows(train_pool, params.max_train_rows, params.seed, target)
-    fit_rows = fit.rebalance(train, target, params.min_class_share, params.seed)
+    private = None
+    if params.dp:
+        # Refused here, before any preprocessing or training, when epsilon is out of reach.
+        private = dp_preprocessing(train, metadata, params, target, schema)
+        fit_rows = private.rows
+    else:
+        fit_rows = fit.rebalance(train, target, params.min_class_share, params.seed)
     log.info(
         "rows=%d train=%d holdout=%d columns=%d fit_rows=%d",
         len(frame),
@@ -213,21 +219,93 @@ def train_job(paths: TrainingPaths) -> dict[str, Any]:
         len(fit_rows),
     )
     result, engine = engines.fit_engine(
-        lambda p: fit_model(fit_rows, train, holdout, metadata, p, paths.checkpoints, started),
+        lambda p: fit_model(
+            fit_rows, train, holdout, metadata, p, paths.checkpoints, started, private
+        ),
         train,
         holdout,
         metadata,
         params,
         started,
     )
-    summary = summarise(result, params, frame, train, holdout, target)
+    summary = summarise(result, params, frame, train, holdout, target, private)
     summary["engine"] = engine
-    summary["rows"]["fit"] = len(fit_rows)
+    if private is None:
+        # Under DP the rows dropped by the DP category sets are an exact count: not kept.
+        summary["rows"]["fit"] = len(fit_rows)
     summary["seconds"] = round(time.monotonic() - started, 1)
     write_model(paths, result, schema, holdout, summary, metadata_dict(schema, target))
-    categories = real_categories(frame, sdtypes(metadata), code_columns(schema))
+    if private is None:
+        categories = real_categories(frame, sdtypes(metadata), code_columns(schema))
+    else:
+        # The DP category sets: the real rows' own labels would be a release that no
+        # accountant saw. Codes modelled as numbers are not checked under DP.
+        categories = private.stats.kept_categories()
     write_categories(paths.model_dir, categories)
     return summary
+
+
+@dataclass
+class DpPreprocessing:
+    """What DP training fits on: the budget, the DP statistics, the restricted rows."""
+
+    plan: dp.DpPlan
+    stats: Any  # synthpipe.train.dp_stats.DpStatistics
+    rows: pd.DataFrame
+    dropped: int
+
+
+def dp_preprocessing(
+    train: pd.DataFrame,
+    metadata: Any,
+    params: Hyperparameters,
+    target: str | None,
+    schema: DatasetSchema,
+) -> DpPreprocessing:
+    """Plan the budget (refusing an unreachable epsilon), then spend its statistics share.
+
+    No rebalancing under DP: repeated rows would count more than once in a batch, and the
+    per-row sensitivity the accountant assumes would no longer hold.
+    """
+    from synthpipe.train.dp_stats import PublicDeclarations, dp_statistics
+
+    plan = dp.plan_budget(
+        epsilon=params.dp_epsilon,
+        delta=params.dp_delta,
+        rows=len(train),
+        batch_size=params.batch_size,
+        epochs=params.dp_epochs,
+        max_grad_norm=params.dp_max_grad_norm,
+    )
+    public = PublicDeclarations.from_dict(json.loads(params.dp_public or "{}"))
+    modelled = sdtypes(metadata)
+    # Whether numbers are whole and dates are days comes from the schema, not the rows.
+    numerical = [c.name for c in schema.columns if modelled.get(c.name) == "numerical"]
+    datetimes = [c.name for c in schema.columns if modelled.get(c.name) == "datetime"]
+    stats = dp_statistics(
+        train,
+        modelled,
+        plan.stats_epsilon,
+        plan.stats_delta,
+        public,
+        params.seed,
+        target=target,
+        integers=tuple(c for c in numerical if schema.column(c).type == "integer"),
+        dates=tuple(c for c in datetimes if schema.column(c).type == "date"),
+    )
+    rows, dropped = stats.restrict(train)
+    log.info(
+        "dp epsilon=%g delta=%.3g noise_multiplier=%.4f max_grad_norm=%g steps=%d "
+        "sample_rate=%.5f rows_outside_dp_statistics=%d",
+        plan.epsilon,
+        plan.delta,
+        plan.noise_multiplier,
+        plan.max_grad_norm,
+        plan.steps,
+        plan.sample_rate,
+        dropped,
+    )
+    return DpPreprocessing(plan=plan, stats=stats, rows=rows, dropped=int(dropped))
 
 
 def fit_model(
@@ -238,11 +316,13 @@ def fit_model(
     params: Hyperparameters,
     checkpoint_dir: Path,
     started: float,
+    private: DpPreprocessing | None = None,
 ) -> fit.TrainResult:
     """Train from scratch or from the checkpoint; the best decoder that meets the bar.
 
-    The model is fitted on `fit_rows` (the training rows, rebalanced) and judged against
-    `train` (the training rows as they are) and `holdout`.
+    The model is fitted on `fit_rows` (the training rows, rebalanced; under DP, restricted
+    to the DP statistics) and judged against `train` (the training rows as they are) and
+    `holdout`. Under DP the last weights are kept, whatever the evaluations say.
     """
     versions = fit.check_versions()
     gpu = fit.use_gpu(params.enable_gpu)
@@ -252,10 +332,13 @@ def fit_model(
     # compute many times slower: epochs grew from 1.7 s to 7 s over 100 epochs here.
     torch.set_flush_denormal(True)
     store = CheckpointStore(checkpoint_dir, resume_key(params, fit.fingerprint(fit_rows)))
-    tvae = fit.ChunkedTVAE(metadata, params, gpu)
+    tvae = fit.ChunkedTVAE(metadata, params, gpu, private.plan if private else None)
     checkpoint = store.load()
     if checkpoint is None:
-        tvae.prepare(fit_rows)
+        if private:
+            tvae.prepare(fit_rows, proxy=private.stats.proxy)
+        else:
+            tvae.prepare(fit_rows)
         store.save_static(tvae)
         state, best = fit.RoundState(elapsed=time.monotonic() - started), None
         log.info("preprocessed in %.1f s", state.elapsed)
@@ -265,6 +348,10 @@ def fit_model(
         state, best = checkpoint.state, checkpoint.best_weights
         log.info("resumed from checkpoint at epoch %d", state.epoch)
     state, best = fit.train_rounds(tvae, state, best, train, holdout, store.save)
+    if tvae.dp:
+        last = fit.Evaluation(**state.history[-1]) if state.history else None
+        privacy = {"epsilon_spent_sgd": tvae.dp.epsilon(), "steps_taken": tvae.dp.steps()}
+        return fit.TrainResult(tvae.synthesizer, state, gpu, versions, last, privacy)
     if best is None:
         raise StepFailed(
             code="privacy_bar_not_met",
@@ -289,6 +376,7 @@ def summarise(
     train: pd.DataFrame,
     holdout: pd.DataFrame,
     target: str | None,
+    private: DpPreprocessing | None = None,
 ) -> dict[str, Any]:
     """training.json: what the evaluation step and the manifest need."""
     state = result.state
@@ -314,9 +402,11 @@ def summarise(
         "stop_reason": state.stop_reason,
         "history": state.history,
         "target": None,
+        "privacy": privacy_summary(result, private),
     }
     if target:
-        real = class_rates(frame[target])
+        # Under DP the quotas follow the DP class rates: the real ones were not accounted.
+        real = private.stats.target_rates if private else class_rates(frame[target])
         rows = min(len(frame), RATE_CHECK_ROWS)
         plain = sample_rows(result.synthesizer, rows, params.seed)
         kept = sample_rows(result.synthesizer, rows, params.seed, target, real)
@@ -331,6 +421,34 @@ def summarise(
             ),
         }
     return summary
+
+
+def privacy_summary(result: fit.TrainResult, private: DpPreprocessing | None) -> dict[str, Any]:
+    """training.json's `privacy`: {"mode": "off"}, or the DP budget and how it was spent."""
+    if private is None:
+        return {"mode": "off"}
+    plan = private.plan
+    spent = result.privacy or {}
+    return {
+        "mode": "dp",
+        "epsilon": plan.epsilon,
+        "delta": plan.delta,
+        "accountant": plan.accountant,
+        "noise_multiplier": plan.noise_multiplier,
+        "max_grad_norm": plan.max_grad_norm,
+        "sample_rate": plan.sample_rate,
+        "steps": spent.get("steps_taken", plan.steps),
+        "steps_planned": plan.steps,
+        "epochs": plan.epochs,
+        "rows": plan.rows,
+        "sgd": {
+            "epsilon": plan.sgd_epsilon,
+            "delta": plan.sgd_delta,
+            "epsilon_spent": spent.get("epsilon_spent_sgd"),
+        },
+        "statistics": {"epsilon": plan.stats_epsilon, "delta": plan.stats_delta},
+        "preprocessing": private.stats.to_dict(),
+    }
 
 
 def write_model(

@@ -64,15 +64,17 @@ class DistanceSpace:
         out = np.empty((len(frame), len(self.numeric)), dtype=np.float32)
         for j, column in enumerate(self.numeric):
             values = as_numbers(frame[column])
-            ref = self.sorted_reference[column]
-            if len(ref) == 0:
-                ranks = np.zeros(len(values))
-            else:
-                left = np.searchsorted(ref, values, side="left")
-                right = np.searchsorted(ref, values, side="right")
-                ranks = (left + right) / (2.0 * len(ref))
-            out[:, j] = np.where(np.isnan(values), _MISSING, ranks)
+            out[:, j] = np.where(np.isnan(values), _MISSING, self.ranks(column, values))
         return out
+
+    def ranks(self, column: str, values: np.ndarray) -> np.ndarray:
+        """Mid-ranks of `values` among the real values of a numeric `column`, in [0, 1]."""
+        reference = self.sorted_reference[column]
+        if len(reference) == 0:
+            return np.zeros(len(values))
+        left = np.searchsorted(reference, values, side="left")
+        right = np.searchsorted(reference, values, side="right")
+        return (left + right) / (2.0 * len(reference))
 
     def categories(self, frames: list[pd.DataFrame]) -> list[np.ndarray]:
         """Categorical columns as integer codes shared across `frames`."""

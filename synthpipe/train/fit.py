@@ -16,7 +16,7 @@ Private pieces relied on (checked against the versions in PINNED, which requirem
 pin; `check_versions` refuses to run on others):
 - sdv: `TVAESynthesizer._model_kwargs`, `._model`, `._fitted`, `._fitted_date`,
   `._fitted_sdv_version`, `._data_processor._hyper_transformer.field_transformers`,
-  `sdv.single_table.utils.detect_discrete_columns`;
+  `._data_processor.transform` (under DP), `sdv.single_table.utils.detect_discrete_columns`;
 - ctgan: `TVAE` attributes `transformer`, `decoder`, `loss_values`; `Encoder`, `Decoder`,
   `_loss_function` from `ctgan.synthesizers.tvae`; `DataTransformer` and its
   `_column_transform_info_list`.
@@ -44,6 +44,7 @@ import pandas as pd
 import torch
 from ctgan.data_transformer import DataTransformer
 from ctgan.synthesizers.tvae import TVAE, Decoder, Encoder, _loss_function
+from opacus.data_loader import DPDataLoader
 from sdmetrics.reports import QualityReport
 from sdv.metadata import Metadata
 from sdv.single_table import TVAESynthesizer
@@ -53,6 +54,7 @@ from torch.utils.data import DataLoader, RandomSampler, TensorDataset
 
 from synthpipe.errors import StepFailed
 from synthpipe.train.distance import closer_to_training_share
+from synthpipe.train.dp import DpPlan, DpSgd, VaeStep
 from synthpipe.train.hyperparameters import Hyperparameters
 from synthpipe.train.metadata import TABLE, sdtypes
 from synthpipe.train.sampling import class_labels, class_rates, sample_rows
@@ -242,8 +244,11 @@ def evaluate(
 class ChunkedTVAE:
     """An SDV `TVAESynthesizer` whose torch modules are trained k epochs at a time."""
 
-    def __init__(self, metadata: Metadata, params: Hyperparameters, gpu: bool) -> None:
+    def __init__(
+        self, metadata: Metadata, params: Hyperparameters, gpu: bool, dp: DpPlan | None = None
+    ) -> None:
         self.params = params
+        self.dp = DpSgd(dp) if dp else None
         self.synthesizer = TVAESynthesizer(
             metadata,
             epochs=params.epochs,
@@ -264,22 +269,32 @@ class ChunkedTVAE:
     def model(self) -> TVAE:
         return self.synthesizer._model
 
-    def prepare(self, train: pd.DataFrame) -> None:
-        """Preprocess once: SDV's data processor, then ctgan's transformer on a sample."""
+    def prepare(self, train: pd.DataFrame, proxy: pd.DataFrame | None = None) -> None:
+        """Preprocess once: SDV's data processor, then ctgan's transformer on a sample.
+
+        With `proxy` (under DP: rows drawn from DP statistics, synthpipe.train.dp_stats)
+        both are fitted on the proxy rows alone, and the real rows are only transformed:
+        what the transformers learn (ranges, categories, mixture modes) then costs no
+        privacy beyond the statistics'.
+        """
         set_seeds(self.params.seed)
-        processed = self.synthesizer.preprocess({TABLE: train.copy()})[TABLE]
+        fit_on = train if proxy is None else proxy
+        processed_fit = self.synthesizer.preprocess({TABLE: fit_on.copy()})[TABLE]
         transformers = self.synthesizer._data_processor._hyper_transformer.field_transformers
-        discrete = detect_discrete_columns(self.synthesizer.metadata, processed, transformers)
+        discrete = detect_discrete_columns(self.synthesizer.metadata, processed_fit, transformers)
         model = TVAE(**self.synthesizer._model_kwargs)
         model.transformer = DataTransformer()
         sample = _transformer_sample(
-            processed, discrete, self.params.transformer_sample_rows, self.params.seed
+            processed_fit, discrete, self.params.transformer_sample_rows, self.params.seed
         )
         model.transformer.fit(sample, discrete)
         for info in model.transformer._column_transform_info_list:
             # rdt draws each value's mixture component at random; a seeded state per
             # column makes the matrix repeatable.
             info.transform.reset_randomization()
+        processed = processed_fit
+        if proxy is not None:
+            processed = self.synthesizer._data_processor.transform(train.copy())
         # ctgan transforms columns in joblib worker processes above 500 rows: starting
         # them cost more than the work here (16 s for 1,600 rows on 2 busy cores), and
         # the workers' random draws escape our seeds. One process it is.
@@ -301,8 +316,16 @@ class ChunkedTVAE:
         set_seeds(self.params.seed)
         self.encoder = Encoder(data_dim, model.compress_dims, model.embedding_dim).to(device)
         model.decoder = Decoder(model.embedding_dim, model.decompress_dims, data_dim).to(device)
+        if self.dp:
+            # A bare parameter with no batch dimension: no per-row gradient (synthpipe.train.dp).
+            model.decoder.sigma.requires_grad_(False)
+        trainable = [
+            p
+            for p in list(self.encoder.parameters()) + list(model.decoder.parameters())
+            if p.requires_grad
+        ]
         self.optimizer = Adam(
-            list(self.encoder.parameters()) + list(model.decoder.parameters()),
+            trainable,
             lr=self.params.learning_rate,
             weight_decay=model.l2scale,
         )
@@ -321,43 +344,58 @@ class ChunkedTVAE:
         model = self.model
         set_seeds(self.params.seed + first_epoch)
         data = TensorDataset(torch.from_numpy(self.matrix).to(model._device))
-        # Small data is cycled through (a fresh shuffle each pass) so that an epoch is at
-        # least min_epoch_rows rows: the epoch-based schedule then means the same number of
-        # gradient steps at any size.
-        rows = max(len(data), self.params.min_epoch_rows)
-        sampler = RandomSampler(data, num_samples=rows)
-        loader = DataLoader(data, batch_size=model.batch_size, sampler=sampler, drop_last=False)
+        step = VaeStep(self.encoder, model.decoder)
+        optimizer: Any = self.optimizer
+        if self.dp:
+            # Poisson sampling at the plan's rate: what the accountant assumes. No cycling
+            # of small data (min_epoch_rows): an epoch is 1 / sample rate steps.
+            loader: Any = DPDataLoader(data, sample_rate=self.dp.plan.sample_rate)
+            step, optimizer = self.dp.attach(step, self.optimizer)
+        else:
+            # Small data is cycled through (a fresh shuffle each pass) so that an epoch is
+            # at least min_epoch_rows rows: the epoch-based schedule then means the same
+            # number of gradient steps at any size.
+            rows = max(len(data), self.params.min_epoch_rows)
+            sampler = RandomSampler(data, num_samples=rows)
+            loader = DataLoader(data, batch_size=model.batch_size, sampler=sampler)
         self.encoder.train()
         model.decoder.train()
         epoch_loss = math.nan
-        for epoch in range(first_epoch, first_epoch + count):
-            losses = []
-            for (real,) in loader:
-                # The body of ctgan 0.12.1 TVAE.fit's batch loop.
-                self.optimizer.zero_grad()
-                mu, std, logvar = self.encoder(real)
-                eps = torch.randn_like(std)
-                rec, sigmas = model.decoder(eps * std + mu)
-                loss_1, loss_2 = _loss_function(
-                    rec,
-                    real,
-                    sigmas,
-                    mu,
-                    logvar,
-                    model.transformer.output_info_list,
-                    model.loss_factor,
-                )
-                loss = loss_1 + loss_2
-                loss.backward()
-                self.optimizer.step()
-                model.decoder.sigma.data.clamp_(0.01, 1.0)
-                losses.append(loss.detach().cpu().item())
-            epoch_loss = float(np.mean(losses))
-            self.losses.append({"Epoch": epoch, "Loss": epoch_loss})
+        try:
+            for epoch in range(first_epoch, first_epoch + count):
+                losses = [self._train_batch(step, optimizer, real) for (real,) in loader]
+                epoch_loss = float(np.nanmean(losses)) if losses else math.nan
+                self.losses.append({"Epoch": epoch, "Loss": epoch_loss})
+        finally:
+            if self.dp:
+                self.dp.detach(step)
         # What SDV's `get_loss_values()` returns (one row per epoch here, not per batch).
         model.loss_values = pd.DataFrame(self.losses, columns=["Epoch", "Loss"])
         self._mark_fitted()
         return epoch_loss
+
+    def _train_batch(self, step: Any, optimizer: Any, real: torch.Tensor) -> float:
+        """The body of ctgan 0.12.1 TVAE.fit's batch loop; NaN for an empty batch."""
+        model = self.model
+        optimizer.zero_grad()
+        if len(real) == 0:
+            # Poisson sampling may draw no row; ctgan's loss divides by the batch size.
+            return math.nan
+        rec, sigmas, mu, logvar = step(real)
+        loss_1, loss_2 = _loss_function(
+            rec,
+            real,
+            sigmas,
+            mu,
+            logvar,
+            model.transformer.output_info_list,
+            model.loss_factor,
+        )
+        loss = loss_1 + loss_2
+        loss.backward()
+        optimizer.step()
+        model.decoder.sigma.data.clamp_(0.01, 1.0)
+        return float(loss.detach().cpu().item())
 
     def trainer_state(self) -> dict[str, Any]:
         assert self.encoder is not None and self.optimizer is not None
@@ -366,6 +404,7 @@ class ChunkedTVAE:
             "decoder": self.model.decoder.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "losses": self.losses,
+            "accountant": self.dp.state_dict() if self.dp else None,
         }
 
     def load_trainer_state(self, state: dict[str, Any]) -> None:
@@ -374,6 +413,8 @@ class ChunkedTVAE:
         self.model.decoder.load_state_dict(state["decoder"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.losses = list(state["losses"])
+        if self.dp:
+            self.dp.load_state_dict(state["accountant"])
         self.model.loss_values = pd.DataFrame(self.losses, columns=["Epoch", "Loss"])
 
     def decoder_weights(self) -> dict[str, torch.Tensor]:
@@ -422,13 +463,22 @@ class RoundState:
         return cls(**data)
 
 
+def epoch_budget(params: Hyperparameters) -> int:
+    """Epochs to train: a ceiling, or under DP the fixed budget the accountant planned."""
+    return params.dp_epochs if params.dp else params.epochs
+
+
 def stop_reason(state: RoundState, params: Hyperparameters) -> str:
-    """Why training should stop before the next round; '' to go on."""
-    if state.epoch >= params.epochs:
+    """Why training should stop before the next round; '' to go on.
+
+    Under DP no rule reads the real rows (a plateau or the privacy bar would make the
+    released weights depend on them outside the accountant): only the budgets stop it.
+    """
+    if state.epoch >= epoch_budget(params):
         return "epoch_budget"
-    if state.rounds_without_gain >= params.patience:
+    if not params.dp and state.rounds_without_gain >= params.patience:
         return "fidelity_plateau"
-    if state.rounds_over_bar >= params.patience:
+    if not params.dp and state.rounds_over_bar >= params.patience:
         return "privacy_bar"
     if state.elapsed + state.last_round_seconds > params.max_wall_seconds:
         return "wall_clock_budget"
@@ -475,6 +525,8 @@ class TrainResult:
     gpu: bool
     versions: dict[str, str]
     best: Evaluation | None = None
+    # Under DP: the accountant's epsilon for DP-SGD and the steps it counted.
+    privacy: dict[str, Any] | None = None
 
 
 # Saves a checkpoint: (tvae, state, best decoder weights) -> None. Injected so that
@@ -491,12 +543,16 @@ def train_rounds(
     save: SaveCheckpoint,
     clock: Callable[[], float] = time.monotonic,
 ) -> tuple[RoundState, dict[str, torch.Tensor] | None]:
-    """Train round after round until `stop_reason` says stop; returns the best weights."""
+    """Train round after round until `stop_reason` says stop; returns the best weights.
+
+    Under DP there is no choice of checkpoint: the evaluations are logged for progress,
+    the last weights are kept (best weights stay None) and `best_epoch` is the last epoch.
+    """
     params = tvae.params
     metadata = tvae.synthesizer.metadata
     while not (reason := stop_reason(state, params)):
         started = clock()
-        count = min(params.eval_every, params.epochs - state.epoch)
+        count = min(params.eval_every, epoch_budget(params) - state.epoch)
         loss = tvae.train_epochs(state.epoch, count)
         state.epoch += count
         quality, shapes, trends, closer, _ = evaluate(
@@ -520,7 +576,11 @@ def train_rounds(
             elapsed=state.elapsed,
             remaining=_remaining(state, params, count),
         )
-        if record_round(state, result, params):
+        if tvae.dp:
+            state.history.append(asdict(result))
+            state.best_epoch, state.best_quality = state.epoch, quality
+            log.info("dp epsilon_spent=%.4f steps=%d", tvae.dp.epsilon(), tvae.dp.steps())
+        elif record_round(state, result, params):
             best_weights = tvae.decoder_weights()
         log.info(result.log_line(), extra={"metrics": asdict(result)})
         save(tvae, state, best_weights)
@@ -531,5 +591,5 @@ def train_rounds(
 
 def _remaining(state: RoundState, params: Hyperparameters, count: int) -> float:
     per_epoch = state.last_round_seconds / max(count, 1)
-    by_epochs = per_epoch * (params.epochs - state.epoch)
+    by_epochs = per_epoch * (epoch_budget(params) - state.epoch)
     return max(0.0, min(by_epochs, params.max_wall_seconds - state.elapsed))

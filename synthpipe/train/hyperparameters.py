@@ -92,6 +92,23 @@ class Hyperparameters:
     # TVAE on five real tables (issue 13).
     argn_max_seconds: float = 180.0
     argn_max_epochs: int = 100
+    # Differential privacy (synthpipe.train.dp), set from the dataset config's `privacy`:
+    # dp_epsilon 0 is off. Under DP training runs exactly dp_epochs epochs of
+    # 1 / sample rate steps (no plateau stop, no checkpoint choice, no rebalancing, no
+    # min_epoch_rows cycling: each would spend privacy the accountant does not see).
+    dp_epsilon: float = 0.0
+    # "auto" (min(1e-5, 1 / (10 x training rows))) or a number in (0, 1).
+    dp_delta: str = "auto"
+    # The config's `privacy.public` declarations as compact JSON ("" for none).
+    dp_public: str = ""
+    # Fewer epochs need less noise for the same epsilon.
+    dp_epochs: int = 30
+    # Per-row gradient clipping norm.
+    dp_max_grad_norm: float = 1.0
+
+    @property
+    def dp(self) -> bool:
+        return self.dp_epsilon > 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -127,6 +144,11 @@ _RULES: dict[str, tuple[str, float, float]] = {
     "engine": ("engine", 0, 0),
     "argn_max_seconds": ("float", 1.0, 5 * 24 * 3600.0),
     "argn_max_epochs": ("int", 1, 100_000),
+    "dp_epsilon": ("float", 0.0, 1000.0),
+    "dp_delta": ("delta", 0, 1),
+    "dp_public": ("json", 0, 0),
+    "dp_epochs": ("int", 1, 100_000),
+    "dp_max_grad_norm": ("float", 1e-6, 1e6),
 }
 ENGINES = ("tvae", "argn", "auto")
 
@@ -146,6 +168,24 @@ def _parse_value(key: str, raw: Any) -> Any:
     text = raw if isinstance(raw, str) else json.dumps(raw)
     text = text.strip()
     if kind == "str":
+        return text
+    if kind == "delta":
+        if text == "auto":
+            return text
+        try:
+            delta = float(text)
+        except ValueError:
+            delta = math.nan
+        if not 0 < delta < 1:
+            raise _invalid(key, raw, 'expected "auto" or a number strictly between 0 and 1')
+        return text
+    if kind == "json":
+        try:
+            parsed = json.loads(text) if text else {}
+        except json.JSONDecodeError:
+            parsed = None
+        if not isinstance(parsed, dict):
+            raise _invalid(key, raw, "expected a JSON object")
         return text
     if kind == "gpu":
         lowered = text.lower()
@@ -197,6 +237,9 @@ def parse_hyperparameters(raw: dict[str, Any]) -> Hyperparameters:
     params = Hyperparameters(**values)
     if params.eval_every > params.epochs:
         raise _invalid("eval_every", params.eval_every, f"must not exceed epochs ({params.epochs})")
+    if params.dp and params.engine != "tvae":
+        # TabularARGN is fitted without DP-SGD here: its rows would not be covered.
+        raise _invalid("engine", params.engine, "differential privacy trains TVAE only")
     return params
 
 

@@ -1,0 +1,262 @@
+"""Differential privacy as a training option: config, budget, DP-SGD, report fields.
+
+DP training really runs here (Opacus), on a few hundred rows for a few epochs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pandas as pd
+import pytest
+
+from synthpipe import cloud
+from synthpipe.dataset_config import DatasetConfig
+from synthpipe.errors import InputRefused, StepFailed
+from synthpipe.evaluate import load_schema, render_html
+from synthpipe.train import contract, dp, fit
+from synthpipe.train.hyperparameters import Hyperparameters, parse_hyperparameters
+from tests.test_evaluate import banksim_sets, run
+from tests.test_train import FAST, banksim_like, failure, make_root
+
+PUBLIC = {"categories": {"fraud": [0, 1], "gender": ["F", "M"]}}
+# 2,000 rows (1,600 training rows), batches of 100: 16 steps an epoch, 4 epochs.
+DP_FAST = FAST | {
+    "dp_epsilon": "8",
+    "dp_epochs": "4",
+    "dp_public": json.dumps(PUBLIC),
+    "privacy_bar": "0.5",  # unreachable without DP's fixed budget: it must not matter
+}
+
+
+def config(privacy: object) -> DatasetConfig:
+    return DatasetConfig.from_dict({"target_column": "fraud", "privacy": privacy})
+
+
+# --- config -------------------------------------------------------------------------------
+
+
+def test_privacy_config_travels_as_hyperparameter_strings() -> None:
+    parsed = config({"epsilon": 3, "delta": "auto", "public": PUBLIC})
+    values = parsed.training_hyperparameters()
+    assert values["dp_epsilon"] == "3.0" and values["dp_delta"] == "auto"
+    assert json.loads(values["dp_public"]) == PUBLIC
+    assert values["target_column"] == "fraud"
+    params = parse_hyperparameters(values)
+    assert params.dp and params.dp_epsilon == 3.0
+    assert config({"epsilon": 1, "delta": 1e-6}).privacy.delta == "1e-06"
+    assert DatasetConfig.from_dict({}).privacy is None
+
+
+def test_the_cloud_start_passes_the_same_privacy_hyperparameters() -> None:
+    parsed = config({"epsilon": 2, "public": PUBLIC})
+    values = cloud._hyperparameters({"HYPERPARAMETERS": '{"epochs": "50"}'}, parsed)
+    assert values["dp_epsilon"] == "2.0" and values["epochs"] == "50"
+    assert json.loads(values["dp_public"]) == PUBLIC
+
+
+@pytest.mark.parametrize(
+    ("privacy", "words"),
+    [
+        ({"epsilon": 0}, "privacy.epsilon"),
+        ({"epsilon": -1}, "privacy.epsilon"),
+        ({"epsilon": "3"}, "privacy.epsilon"),
+        ({"epsilon": True}, "privacy.epsilon"),
+        ({}, "privacy.epsilon"),
+        ({"epsilon": 1, "delta": 0}, "privacy.delta"),
+        ({"epsilon": 1, "delta": 1}, "privacy.delta"),
+        ({"epsilon": 1, "delta": "tiny"}, "privacy.delta"),
+        ({"epsilon": 1, "sigma": 2}, "unknown keys"),
+        ({"epsilon": 1, "public": {"ranges": {}}}, "unknown keys"),
+        ({"epsilon": 1, "public": {"bounds": {"amount": [5, 1]}}}, "low < high"),
+        ({"epsilon": 1, "public": {"categories": {"gender": []}}}, "non-empty list"),
+        ("strong", "'privacy' must be"),
+    ],
+)
+def test_bad_privacy_settings_are_refused(privacy: object, words: str) -> None:
+    with pytest.raises(InputRefused) as caught:
+        config(privacy)
+    assert caught.value.code == "bad_dataset_config"
+    assert words in caught.value.message
+
+
+def test_a_public_declaration_over_sagemakers_limit_is_refused_with_a_fix() -> None:
+    labels = [f"label-{i:05d}" for i in range(300)]
+    with pytest.raises(InputRefused) as caught:
+        config({"epsilon": 1, "public": {"categories": {"shop": labels}}})
+    assert "at most 2500" in caught.value.message
+    assert "declare fewer" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("dp_delta", "0"), ("dp_delta", "abc"), ("dp_public", "[1]")]
+)
+def test_bad_dp_hyperparameters_are_refused(key: str, value: str) -> None:
+    with pytest.raises(StepFailed) as caught:
+        parse_hyperparameters({key: value})
+    assert caught.value.code == "bad_hyperparameter"
+
+
+# --- the budget ---------------------------------------------------------------------------
+
+
+def test_auto_delta_follows_the_documented_rule() -> None:
+    assert dp.auto_delta(1_000) == 1e-5
+    assert dp.auto_delta(1_000_000) == pytest.approx(1e-7)
+
+
+def test_the_plan_splits_the_budget_and_calibrates_the_noise() -> None:
+    plan = dp.plan_budget(
+        epsilon=3.0, delta="auto", rows=8_000, batch_size=250, epochs=20, max_grad_norm=1.0
+    )
+    assert plan.stats_epsilon + plan.sgd_epsilon == pytest.approx(3.0)
+    assert plan.stats_delta + plan.sgd_delta == pytest.approx(plan.delta)
+    assert plan.sample_rate == pytest.approx(250 / 8_000)
+    assert plan.steps == 20 * 32
+    assert 0 < plan.noise_multiplier <= dp.MAX_NOISE_MULTIPLIER
+    # More steps for the same epsilon need more noise.
+    longer = dp.plan_budget(
+        epsilon=3.0, delta="auto", rows=8_000, batch_size=250, epochs=60, max_grad_norm=1.0
+    )
+    assert longer.noise_multiplier > plan.noise_multiplier
+
+
+def test_an_unreachable_epsilon_is_refused_with_the_numbers_and_the_fix() -> None:
+    with pytest.raises(StepFailed) as caught:
+        dp.plan_budget(
+            epsilon=0.05, delta="auto", rows=1_600, batch_size=100, epochs=30, max_grad_norm=1.0
+        )
+    error = caught.value
+    assert error.code == "dp_budget_unreachable"
+    for words in ("1600 training rows", "480 steps", "sample rate 0.0625", "noise multiplier"):
+        assert words in error.message
+    assert "Raise privacy.epsilon" in error.fix and "dp_epochs" in error.fix
+
+
+# --- DP training, end to end -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dp_trained(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    root = make_root(tmp_path_factory.mktemp("dp"), DP_FAST, banksim_like(2000))
+    seen: list[pd.DataFrame] = []
+    original = fit.ChunkedTVAE.prepare
+
+    def spy(self: fit.ChunkedTVAE, train: pd.DataFrame, proxy: pd.DataFrame | None = None):
+        seen.append(train.copy())
+        original(self, train, proxy=proxy)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fit.ChunkedTVAE, "prepare", spy)
+        code = contract.run(root)
+    summary = json.loads((root / "model" / "training.json").read_text()) if code == 0 else {}
+    return {"root": root, "code": code, "seen": seen, "summary": summary}
+
+
+@pytest.mark.slow
+def test_dp_training_meets_its_epsilon(dp_trained: dict) -> None:
+    assert dp_trained["code"] == 0, failure(dp_trained["root"])
+    privacy = dp_trained["summary"]["privacy"]
+    assert privacy["mode"] == "dp" and privacy["epsilon"] == 8.0
+    assert privacy["steps"] == privacy["steps_planned"] == 4 * 16
+    assert 0 < privacy["sgd"]["epsilon_spent"] <= privacy["sgd"]["epsilon"]
+    assert privacy["statistics"]["epsilon"] + privacy["sgd"]["epsilon"] == pytest.approx(8.0)
+    assert privacy["noise_multiplier"] > 0 and privacy["max_grad_norm"] == 1.0
+    sources = {c["name"]: c["source"] for c in privacy["preprocessing"]["columns"]}
+    assert sources["fraud"] == sources["gender"] == "public"
+    assert sources["amount"] == sources["category"] == "dp"
+
+
+@pytest.mark.slow
+def test_dp_training_neither_rebalances_nor_chooses_a_checkpoint(dp_trained: dict) -> None:
+    summary = dp_trained["summary"]
+    (fitted,) = dp_trained["seen"]
+    assert not fitted.index.duplicated().any()  # rebalancing would repeat fraud rows
+    assert fitted["fraud"].mean() < 0.1  # the real share, about 3%, not min_class_share
+    # Fixed budget, last weights: not the plateau rule, not the privacy bar (0.5 here).
+    assert summary["stop_reason"] == "epoch_budget"
+    assert summary["epochs_trained"] == 4
+    assert summary["best_epoch"] == 4
+    assert "fit" not in summary["rows"]
+
+
+@pytest.mark.slow
+def test_dp_class_rates_drive_the_quotas(dp_trained: dict) -> None:
+    classes = dp_trained["summary"]["target"]["with_quotas"]["classes"]
+    assert set(classes) == {"0", "1"}
+    assert sum(c["real_rate"] for c in classes.values()) == pytest.approx(1.0)
+    categories = json.loads((dp_trained["root"] / "model" / "categories.json").read_text())
+    assert set(categories["columns"]) >= {"gender", "category", "fraud"}
+
+
+def test_an_unreachable_epsilon_stops_training_before_preprocessing(tmp_path: Path) -> None:
+    root = make_root(tmp_path, DP_FAST | {"dp_epsilon": "0.01"}, banksim_like(600))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fit.ChunkedTVAE, "prepare", lambda *a, **k: pytest.fail("prepared"))
+        assert contract.run(root) == 1
+    assert failure(root).startswith("synthpipe:dp_budget_unreachable ")
+    assert not (root / "model").exists()
+
+
+def test_without_dp_the_stop_rules_read_the_evaluations() -> None:
+    state = fit.RoundState(epoch=10, rounds_without_gain=9, rounds_over_bar=9)
+    plain = Hyperparameters(epochs=100, dp_epochs=20)
+    private = Hyperparameters(epochs=100, dp_epochs=20, dp_epsilon=1.0)
+    assert fit.stop_reason(state, plain) == "fidelity_plateau"
+    assert fit.stop_reason(state, private) == ""
+    state.epoch = 20
+    assert fit.stop_reason(state, private) == "epoch_budget"
+
+
+def test_the_accountant_survives_a_checkpoint() -> None:
+    plan = dp.plan_budget(
+        epsilon=3.0, delta="auto", rows=1_000, batch_size=100, epochs=2, max_grad_norm=1.0
+    )
+    first = dp.DpSgd(plan)
+    for _ in range(7):
+        first.accountant.step(noise_multiplier=plan.noise_multiplier, sample_rate=plan.sample_rate)
+    again = dp.DpSgd(plan)
+    again.load_state_dict(json.loads(json.dumps(first.state_dict())))
+    assert again.steps() == 7 and again.epsilon() == pytest.approx(first.epsilon())
+
+
+# --- report -------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_report_carries_the_dp_budget_and_says_what_it_covers(dp_trained: dict) -> None:
+    privacy = dp_trained["summary"]["privacy"]
+    sets = banksim_sets(600)
+    data = run(sets, sets["good"], differential_privacy=privacy).to_dict()
+    jsonschema.validate(data, load_schema())
+    assert data["differential_privacy"]["noise_multiplier"] == privacy["noise_multiplier"]
+    html = render_html(data)
+    assert "Differential privacy" in html and "covers the rows training reads" in html
+    assert "Prepare&#x27;s own protections" in html or "Prepare's own protections" in html
+    assert f"{privacy['noise_multiplier']:.3f}" in html
+
+
+def test_a_report_without_dp_says_off() -> None:
+    sets = banksim_sets(600)
+    data = run(sets, sets["good"]).to_dict()
+    jsonschema.validate(data, load_schema())
+    assert data["differential_privacy"] == {"mode": "off"}
+    assert "Off: the model was trained without differential privacy" in render_html(data)
+
+
+def test_the_cloud_manifest_records_the_dp_budget() -> None:
+    state = {
+        "dataset": "banksim",
+        "runId": "20261201T000000Z-0123abcd",
+        "bucket": "b",
+        "key": "raw/banksim/x.csv",
+        "versionId": "v1",
+        "paths": {"synthetic": "s3://b/synthetic/banksim/20261201T000000Z-0123abcd/"},
+    }
+    budget = {"mode": "dp", "epsilon": 3.0, "noise_multiplier": 1.2}
+    manifest = cloud.build_manifest(state, {"differential_privacy": budget}).to_dict()
+    assert manifest["steps"]["evaluate"]["differential_privacy"] == budget
+    plain = cloud.build_manifest(state, {}).to_dict()
+    assert plain["steps"]["evaluate"]["differential_privacy"] == {"mode": "off"}
