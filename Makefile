@@ -43,9 +43,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# Stamps: reinstall when the pinned requirements change.
-$(VENV)/.runtime: $(BIN)/python requirements.txt pyproject.toml
+# Stamps: reinstall when the pinned requirements change. The second engine (TabularARGN)
+# goes in with --no-deps, without torchvision, torchaudio and xgrammar: see
+# requirements-argn.txt.
+$(VENV)/.runtime: $(BIN)/python requirements.txt requirements-argn.txt pyproject.toml
 	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -r requirements-argn.txt
 	$(BIN)/pip install --quiet --no-deps -e .
 	@touch $@
 

@@ -1,7 +1,7 @@
 """Fidelity on real tables: the whole pipeline, with defaults, against the seed recipe.
 
     .venv/bin/python -W ignore benchmarks/real_bench.py [--tables a,b] [--quick]
-        [--no-recipe] [--json OUT] [--seed N] [--workdir DIR]
+        [--no-recipe] [--engine tvae|argn|auto] [--json OUT] [--seed N] [--workdir DIR]
 
 For each table of `benchmarks/real_tables.py` (twelve real public tables, offline):
 
@@ -9,7 +9,9 @@ For each table of `benchmarks/real_tables.py` (twelve real public tables, offlin
    as a CSV: the file a data owner would upload. The 20% is never shown to either side.
 2. Ours: `synthpipe.runner.run_local` on that CSV, every default, in a fresh process
    (Spark's start included), with `config/<table>.json` holding only `target_column`
-   when the table has a natural class target. Its verdict is the run's own gates.
+   when the table has a natural class target (and `hyperparameters.engine` with
+   `--engine`). Its verdict is the run's own gates; the engine column names the engine
+   that made the output (`auto: argn` when auto chose ARGN).
 3. The seed recipe (unless `--no-recipe`): the CSV read by pandas, SDV's own metadata
    detection, stock `TVAESynthesizer(epochs=300, batch_size=500, enable_gpu=False)`, then
    as many rows sampled as the 80% has; in a fresh process too, timed from detection to
@@ -182,16 +184,27 @@ def sample(frame: pd.DataFrame, rows: int, seed: int) -> pd.DataFrame:
 # The two sides, each in a child process
 
 
-def run_ours(csv_path: str, dataset: str, workdir: str, seed: int, target: str | None) -> dict:
-    """The whole local pipeline with defaults; where its outputs are."""
+def run_ours(
+    csv_path: str,
+    dataset: str,
+    workdir: str,
+    seed: int,
+    target: str | None,
+    engine: str | None = None,
+) -> dict:
+    """The whole local pipeline with defaults (and `engine` when given); where its
+    outputs are."""
     warnings.filterwarnings("ignore")
     from synthpipe.layout import RunLayout
     from synthpipe.runner import run_local
 
-    if target:
+    settings: dict[str, Any] = {"target_column": target} if target else {}
+    if engine:
+        settings["hyperparameters"] = {"engine": engine}
+    if settings:
         config = Path(workdir) / "config" / f"{dataset}.json"
         config.parent.mkdir(parents=True, exist_ok=True)
-        config.write_text(json.dumps({"target_column": target}), encoding="utf-8")
+        config.write_text(json.dumps(settings), encoding="utf-8")
     started = time.perf_counter()
     result = run_local(Path(csv_path), dataset=dataset, workdir=Path(workdir), seed=seed)
     seconds = time.perf_counter() - started
@@ -270,13 +283,20 @@ def run_outputs(ours: dict) -> dict[str, Any]:
         code = failure.read_text("utf-8").split()[0] if failure.is_file() else ""
         code = code.removeprefix("synthpipe:") or ours["error_code"]
         verdict = f"{ours['failed_step']} failed [{code}]"
-    hyper = training.get("hyperparameters", {})
+    engine = training.get("engine") or {}
+    if not training:
+        engine_name = "-"
+    elif engine.get("setting") == "auto":
+        engine_name = f"auto: {engine['name']}"
+    else:
+        engine_name = engine.get("name", "tvae")  # models trained before engines: TVAE
     return {
         "verdict": verdict,
         "released": ours["status"] == "completed" and ours["published"],
         "failed_gates": failed,
         "synthetic_csv": csv if csv.is_file() else None,
-        "engine": training.get("engine") or hyper.get("engine") or ("tvae" if training else "-"),
+        "engine": engine_name,
+        "engine_choice": engine.get("candidates"),
         "epochs": training.get("epochs_trained"),
         "stop_reason": training.get("stop_reason"),
         "report": {
@@ -479,7 +499,7 @@ def score(
 
 
 def bench_table(
-    table: RealTable, work: Path, seed: int, quick: bool, recipe: bool
+    table: RealTable, work: Path, seed: int, quick: bool, recipe: bool, engine: str | None = None
 ) -> dict[str, Any]:
     folder = work / table.name
     folder.mkdir(parents=True, exist_ok=True)
@@ -503,7 +523,7 @@ def bench_table(
 
     print(f"[{table.name}] ours: {len(train_raw):,} rows ...", flush=True)
     runs = folder / "runs"
-    ours = in_child(run_ours, str(train_csv), table.name, str(runs), seed, table.target)
+    ours = in_child(run_ours, str(train_csv), table.name, str(runs), seed, table.target, engine)
     found = run_outputs(ours)
     synthetic = read_csv(found["synthetic_csv"]) if found["synthetic_csv"] else None
     synthetic, columns = scored_columns(train_raw, synthetic, found["columns"])
@@ -524,6 +544,7 @@ def bench_table(
             "released": found["released"],
             "failed_gates": found["failed_gates"],
             "engine": found["engine"],
+            "engine_choice": found["engine_choice"],
             "epochs": found["epochs"],
             "stop_reason": found["stop_reason"],
             "run_report": found["report"],
@@ -561,6 +582,19 @@ def _f(value: Any, fmt: str) -> str:
     return "-" if value is None else format(value, fmt)
 
 
+def engine_cell(ours: dict[str, Any]) -> str:
+    """The engine, and with auto each candidate's holdout quality (training's own score:
+    `synthpipe.train.engines`), e.g. `auto: argn (argn 0.853, tvae 0.751)`."""
+    candidates = ours.get("engine_choice") or []
+    scores = ", ".join(
+        f"{c['engine']} {_f(c['quality'], '.3f')}"
+        if c["quality"] is not None
+        else f"{c['engine']} failed"
+        for c in candidates
+    )
+    return f"{ours['engine']} ({scores})" if scores else ours["engine"]
+
+
 def print_table(results: list[dict[str, Any]]) -> None:
     header = (
         "| table | rows | columns scored | ceiling | ours | ours/ceiling | recipe "
@@ -584,7 +618,7 @@ def print_table(results: list[dict[str, Any]]) -> None:
             f"| {ceiling:.3f} | {_f(ours.get('score'), '.3f')} | {_f(ratio, '.3f')} "
             f"| {_f(recipe.get('score'), '.3f')} | {_f(ours.get('closer_to_training'), '.3f')} "
             f"| {copies} | {_f(ours.get('unknown_code_rows_share'), '.1%')} "
-            f"| {ours['seconds']:.0f} | {recipe_time} | {ours['engine']} "
+            f"| {ours['seconds']:.0f} | {recipe_time} | {engine_cell(ours)} "
             f"| {ours['verdict']} |"
         )
 
@@ -678,6 +712,11 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="write every figure here")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--workdir", type=Path, help="keep the runs here (default: a temp dir)")
+    parser.add_argument(
+        "--engine",
+        choices=("tvae", "argn", "auto"),
+        help="our run's engine (config hyperparameter `engine`; default: the pipeline's)",
+    )
     args = parser.parse_args()
 
     if args.tables:
@@ -694,7 +733,9 @@ def main() -> None:
     started = time.perf_counter()
     results = []
     for table in tables:
-        results.append(bench_table(table, work, args.seed, args.quick, not args.no_recipe))
+        results.append(
+            bench_table(table, work, args.seed, args.quick, not args.no_recipe, args.engine)
+        )
         if args.json:  # after each table: a long run that stops keeps what it measured
             args.json.write_text(json.dumps({"tables": results}, indent=2, default=str))
     overview = summary(results, not args.no_recipe)

@@ -58,8 +58,16 @@ TRANSIENT_ERRORS = [
     "SageMaker.ThrottlingException",
 ]
 # Only what the image needs: the build context is the repository root (training/Dockerfile
-# copies synthpipe/), so everything else is left out of the asset and of its hash.
-IMAGE_CONTEXT_EXCLUDE = ["*", "!synthpipe", "!training", "**/__pycache__", "**/*.pyc"]
+# copies synthpipe/ and the second engine's pins), so everything else is left out of the
+# asset and of its hash.
+IMAGE_CONTEXT_EXCLUDE = [
+    "*",
+    "!synthpipe",
+    "!training",
+    "!requirements-argn.txt",
+    "**/__pycache__",
+    "**/*.pyc",
+]
 
 
 def job_name(prefix: str) -> str:

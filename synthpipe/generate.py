@@ -2,9 +2,10 @@
 
     generate(model_dir=Path("<root>/model"), out_dir="staging/<dataset>/<run_id>")
 
-Reads the model folder that training writes (`synthesizer.pkl`, `schema.json`,
-`training.json`, `categories.json`), samples N rows (default: as many as the cleaned
-input, as recorded by training) with seeded sampling, and writes
+Reads the model folder that training writes (`synthesizer.pkl` or `argn/`, as
+training.json's engine says, `schema.json`, `training.json`, `categories.json`),
+samples N rows (default: as many as the cleaned input, as recorded by training) with
+seeded sampling, and writes
 
     <out_dir>/synthetic.parquet   the cleaned data's column names, order and types
     <out_dir>/synthetic.csv       the same rows in the input's form: its header, column
@@ -167,9 +168,21 @@ def generate(
 
 
 def load_model(model_dir: Path) -> TrainedModel:
-    """The synthesizer, schema.json and training.json of a training run's model folder."""
-    names = ("synthesizer.pkl", "schema.json", "training.json")
+    """The synthesizer, schema.json and training.json of a training run's model folder;
+    the synthesizer of the engine that training.json records (TVAE before engines)."""
+    names = ("schema.json", "training.json")
     missing = [name for name in names if not (model_dir / name).is_file()]
+    summary = {}
+    if not missing:
+        summary = json.loads((model_dir / "training.json").read_text("utf-8"))
+    engine = (summary.get("engine") or {}).get("name", "tvae")
+    # Imported here: the engines pull in torch, which callers that only import this
+    # module (the CLI's help, the runner's step list) should not pay for.
+    from synthpipe.train import engines
+    from synthpipe.train.categories import read_categories
+
+    files = engines.model_files(engine)
+    missing = [name for name in files if not (model_dir / name).exists()] + missing
     if missing:
         raise StepFailed(
             code="model_missing",
@@ -177,16 +190,10 @@ def load_model(model_dir: Path) -> TrainedModel:
             fix="Run the train step first; generate reads its model/ folder.",
             step=STEP,
         )
-    # Imported here: SDV pulls in torch, which callers that only import this module
-    # (the CLI's help, the runner's step list) should not pay for.
-    from sdv.utils import load_synthesizer
-
-    from synthpipe.train.categories import read_categories
-
     return TrainedModel(
-        synthesizer=load_synthesizer(str(model_dir / "synthesizer.pkl")),
+        synthesizer=engines.load(model_dir, engine),
         schema=DatasetSchema.from_json((model_dir / "schema.json").read_text("utf-8")),
-        summary=json.loads((model_dir / "training.json").read_text("utf-8")),
+        summary=summary,
         categories=read_categories(model_dir),
     )
 

@@ -511,7 +511,12 @@ class _Run:
         self.manifest.record("train", model=str(paths.model_dir), **summary)
         rows = summary["rows"]["train"]
         best = summary.get("best") or {}
+        engine = summary.get("engine") or {}
         note = f"best epoch {summary.get('best_epoch')}"
+        if engine.get("name") == "argn":
+            note = "TabularARGN"
+        if engine.get("setting") == "auto":
+            note = f"auto chose {engine['name']}: {note}"
         if "quality" in best:
             note += f", quality {best['quality']:.2f}"
         return rows, note

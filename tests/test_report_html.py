@@ -136,6 +136,40 @@ def test_the_fidelity_section_shows_the_ceiling_and_the_ratio(
     assert "Try:</strong> The synthetic data scores well below the ceiling" in text
 
 
+def test_the_fidelity_section_names_the_engine_and_the_auto_candidates(
+    reports: dict[str, Report],
+) -> None:
+    data = reports["pass"].to_dict()
+    data["engine"] = {
+        "name": "argn",
+        "setting": "auto",
+        "reason": "argn: the higher holdout quality of those within the privacy bar",
+        "candidates": [
+            {
+                "engine": "argn",
+                "quality": 0.912,
+                "closer_to_training": 0.51,
+                "seconds": 61.0,
+                "failure": "",
+            },
+            {
+                "engine": "tvae",
+                "quality": None,
+                "closer_to_training": None,
+                "seconds": 80.0,
+                "failure": "privacy_bar_not_met",
+            },
+        ],
+    }
+    jsonschema.validate(data, load_schema())
+    section = render_html(data).split('id="fidelity"', 1)[1]
+    assert "Made by TabularARGN (mostlyai-engine): with <code>engine: auto</code>" in section
+    assert '<td class="num">0.912</td><td class="num">0.510</td>' in section
+    assert "<td>kept</td>" in section and "<td>privacy_bar_not_met</td>" in section
+    data["engine"] = {"name": "tvae", "setting": "tvae"}
+    assert "Made by TVAE (SDV) (setting <code>engine</code>: tvae)" in render_html(data)
+
+
 def test_a_report_without_the_ceiling_still_renders(reports: dict[str, Report]) -> None:
     data = reports["pass"].to_dict()
     del data["quality"]["ceiling"]

@@ -263,6 +263,9 @@ def manifest_metrics(report: dict[str, Any]) -> dict[str, Any]:
             if isinstance(part, dict) and ("risk" in part or "auc" in part)
         },
         "attacks_runtime_s": attacks.get("runtime_s"),
+        # The engine that made the rows and, with engine=auto, why (report.engine);
+        # absent from reports written before engines.
+        "engine": report.get("engine"),
     }
 
 

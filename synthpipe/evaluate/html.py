@@ -232,6 +232,7 @@ def _fidelity(report: dict[str, Any]) -> str:
             ],
         ),
         _ceiling(quality),
+        _engine(report.get("engine")),
         "<h3>Columns: score and summary statistics, real vs synthetic</h3>",
         _column_table(quality["columns"]),
         "<h3>Distributions per column</h3>",
@@ -262,6 +263,36 @@ def _ceiling(quality: dict[str, Any]) -> str:
             ["Ceiling (holdout vs training)", "Quality / ceiling"],
             [[_td(_fmt(ceiling["score"]), True), _td(_fmt(ceiling["ratio"]), True)]],
         )
+    )
+
+
+def _engine(engine: dict[str, Any] | None) -> str:
+    """Which engine made the rows and, with engine=auto, both candidates' holdout scores
+    (absent from reports written before engines)."""
+    if not engine:
+        return ""
+    names = {"tvae": "TVAE (SDV)", "argn": "TabularARGN (mostlyai-engine)"}
+    text = f"Made by {names.get(engine['name'], escape(engine['name']))}"
+    if engine.get("setting") != "auto":
+        return f'<div class="explain">{text} (setting <code>engine</code>: ' + (
+            f"{escape(engine['setting'])}).</div>"
+        )
+    rows = [
+        [
+            _td(names.get(c["engine"], escape(c["engine"]))),
+            _td(_fmt(c["quality"]), True),
+            _td(_fmt(c["closer_to_training"]), True),
+            _td(_fmt(c["seconds"], 0), True),
+            _td("kept" if c["engine"] == engine["name"] else escape(c["failure"] or "not kept")),
+        ]
+        for c in engine.get("candidates", [])
+    ]
+    return (
+        f'<div class="explain">{text}: with <code>engine: auto</code> both engines were '
+        "trained, each scored against the holdout (quality of its rows against real rows "
+        "it never saw, and the share of its rows closer to training than to holdout "
+        "rows), and the one within the privacy bar with the higher quality was kept.</div>"
+        + _table(["Engine", "Holdout quality", "Closer to training", "Seconds", "Result"], rows)
     )
 
 

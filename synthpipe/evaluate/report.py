@@ -103,6 +103,10 @@ class Report:
     # Added to version 2 without a bump (nothing removed or renamed): reports written
     # before it lack the key.
     attacks: dict[str, Any] | None = None
+    # The engine that made the rows, from training.json: {name, setting, reason,
+    # candidates} (`synthpipe.train.engines`; reason and candidates with engine=auto).
+    # Added to version 2 without a bump: reports written before it lack the key.
+    engine: dict[str, Any] | None = None
     # Differential privacy of training: {"mode": "off"}, or training.json's `privacy`
     # (epsilon, delta, noise multiplier, clipping norm, steps, sample rate, and per
     # column whether preprocessing took it from public declarations or DP statistics).

@@ -48,8 +48,19 @@ def evaluate_run(
         prepare_summary=prepare_summary(schema, actions),
         differential_privacy=training_privacy(model_dir),
     )
+    report.engine = engine_record(model_dir)
     write_report(report, staging_dir)
     return report
+
+
+def engine_record(model_dir: Path) -> dict[str, Any] | None:
+    """training.json's engine record (TVAE for models trained before engines); None
+    without training.json."""
+    path = model_dir / "training.json"
+    if not path.is_file():
+        return None
+    summary = json.loads(path.read_text("utf-8"))
+    return summary.get("engine") or {"name": "tvae", "setting": "tvae"}
 
 
 def training_privacy(model_dir: Path) -> dict[str, Any]:

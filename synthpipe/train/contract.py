@@ -3,7 +3,8 @@
 In:  <root>/input/config/hyperparameters.json   (all values strings)
      <root>/input/data/train/schema.json         (from Prepare)
      <root>/input/data/train/data/*.parquet      (the cleaned rows)
-Out: <root>/model/        synthesizer.pkl, metadata.json, training.json, holdout.parquet,
+Out: <root>/model/        synthesizer.pkl (TVAE) or argn/ (TabularARGN: training.json's
+                          engine.name), metadata.json, training.json, holdout.parquet,
                           schema.json, categories.json (the real categories: generate
                           keeps to them); SageMaker tars this folder into model.tar.gz
      <root>/output/failure  one line: `synthpipe:<code>`, why training stopped, the fix
@@ -31,7 +32,7 @@ from synthpipe.errors import PipelineError, StepFailed
 from synthpipe.failure_codes import MARKER, code_line
 from synthpipe.redact import redact
 from synthpipe.schema import DatasetSchema
-from synthpipe.train import dp, fit
+from synthpipe.train import dp, engines, fit
 from synthpipe.train.categories import code_columns, real_categories, write_categories
 from synthpipe.train.checkpoint import CheckpointStore, resume_key
 from synthpipe.train.data import ROWS_TOTAL, load_table, read_schema
@@ -217,10 +218,18 @@ def train_job(paths: TrainingPaths) -> dict[str, Any]:
         len(columns),
         len(fit_rows),
     )
-    result = fit_model(
-        fit_rows, train, holdout, metadata, params, paths.checkpoints, started, private
+    result, engine = engines.fit_engine(
+        lambda p: fit_model(
+            fit_rows, train, holdout, metadata, p, paths.checkpoints, started, private
+        ),
+        train,
+        holdout,
+        metadata,
+        params,
+        started,
     )
     summary = summarise(result, params, frame, train, holdout, target, private)
+    summary["engine"] = engine
     if private is None:
         # Under DP the rows dropped by the DP category sets are an exact count: not kept.
         summary["rows"]["fit"] = len(fit_rows)
@@ -452,7 +461,7 @@ def write_model(
 ) -> None:
     model = paths.model_dir
     model.mkdir(parents=True, exist_ok=True)
-    result.synthesizer.save(str(model / "synthesizer.pkl"))
+    engines.save(result.synthesizer, model)
     holdout.to_parquet(model / "holdout.parquet", index=True)
     shutil.copyfile(paths.schema_json, model / "schema.json")
     (model / "metadata.json").write_text(json.dumps(sdv_metadata, indent=2), encoding="utf-8")

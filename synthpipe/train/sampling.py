@@ -48,6 +48,9 @@ def quotas(rows: int, rates: dict[str, float]) -> dict[str, int]:
 
 
 def seed_sampling(synthesizer: TVAESynthesizer, seed: int) -> None:
+    if hasattr(synthesizer, "seed_sampling"):  # another engine (synthpipe.train.argn)
+        synthesizer.seed_sampling(seed)
+        return
     # `_set_random_state` is SDV's private seeding hook (sdv 2.0.0); `reset_sampling`
     # also resets the data processor's reverse-transform randomness.
     synthesizer.reset_sampling()
