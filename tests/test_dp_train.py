@@ -11,6 +11,7 @@ from pathlib import Path
 import jsonschema
 import pandas as pd
 import pytest
+import torch
 
 from synthpipe import cloud
 from synthpipe.dataset_config import DatasetConfig
@@ -220,6 +221,35 @@ def test_the_accountant_survives_a_checkpoint() -> None:
     again = dp.DpSgd(plan)
     again.load_state_dict(json.loads(json.dumps(first.state_dict())))
     assert again.steps() == 7 and again.epsilon() == pytest.approx(first.epsilon())
+
+
+def test_row_loss_is_ctgans_loss_when_every_row_has_the_same_sigma() -> None:
+    from ctgan.data_transformer import SpanInfo
+    from ctgan.synthesizers.tvae import _loss_function
+
+    torch.manual_seed(0)
+    info = [[SpanInfo(1, "tanh"), SpanInfo(3, "softmax")], [SpanInfo(2, "softmax")]]
+    rows, real = 5, torch.zeros(5, 6)
+    real[:, 0] = torch.rand(5) - 0.5
+    real[torch.arange(5), 1 + torch.randint(0, 3, (5,))] = 1
+    real[torch.arange(5), 4 + torch.randint(0, 2, (5,))] = 1
+    rec, mu, logvar = torch.randn(rows, 6), torch.randn(rows, 3), torch.randn(rows, 3)
+    sigma = torch.rand(6) + 0.05
+    expected = _loss_function(rec, real, sigma, mu, logvar, info, 2.0)
+    got = dp.row_loss(rec, real, dp.RowSigma(sigma)(real), mu, logvar, info, 2.0)
+    assert [float(g.detach()) for g in got] == pytest.approx([float(e) for e in expected], rel=1e-6)
+
+
+@pytest.mark.slow
+def test_dp_training_learns_the_decoders_sigma(dp_trained: dict) -> None:
+    assert dp_trained["code"] == 0, failure(dp_trained["root"])
+    from sdv.utils import load_synthesizer
+
+    synthesizer = load_synthesizer(str(dp_trained["root"] / "model" / "synthesizer.pkl"))
+    sigma = synthesizer._model.decoder.sigma.detach()
+    # ctgan starts every column at 0.1; a frozen sigma would still be exactly that.
+    assert not torch.allclose(sigma, torch.full_like(sigma, 0.1))
+    assert float(sigma.min()) >= 0.01 and float(sigma.max()) <= 1.0
 
 
 # --- report -------------------------------------------------------------------------------
