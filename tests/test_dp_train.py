@@ -92,7 +92,8 @@ def test_a_public_declaration_over_sagemakers_limit_is_refused_with_a_fix() -> N
 
 
 @pytest.mark.parametrize(
-    ("key", "value"), [("dp_delta", "0"), ("dp_delta", "abc"), ("dp_public", "[1]")]
+    ("key", "value"),
+    [("dp_delta", "0"), ("dp_delta", "abc"), ("dp_public", "[1]"), ("dp_learning_rate", "0")],
 )
 def test_bad_dp_hyperparameters_are_refused(key: str, value: str) -> None:
     with pytest.raises(StepFailed) as caught:
@@ -238,6 +239,24 @@ def test_row_loss_is_ctgans_loss_when_every_row_has_the_same_sigma() -> None:
     expected = _loss_function(rec, real, sigma, mu, logvar, info, 2.0)
     got = dp.row_loss(rec, real, dp.RowSigma(sigma)(real), mu, logvar, info, 2.0)
     assert [float(g.detach()) for g in got] == pytest.approx([float(e) for e in expected], rel=1e-6)
+
+
+def test_dp_training_uses_its_own_learning_rate() -> None:
+    from sdv.metadata import Metadata
+
+    frame = banksim_like(300)[["step", "gender", "category", "fraud"]]
+    columns = {"step": {"sdtype": "numerical"}} | {
+        name: {"sdtype": "categorical"} for name in ("gender", "category", "fraud")
+    }
+    metadata = Metadata.load_from_dict({"tables": {fit.TABLE: {"columns": columns}}})
+    params = Hyperparameters(learning_rate=1e-3, dp_learning_rate=2e-2, batch_size=50)
+    plan = dp.plan_budget(
+        epsilon=8.0, delta="auto", rows=300, batch_size=50, epochs=1, max_grad_norm=1.0
+    )
+    for privacy, expected in ((None, 1e-3), (plan, 2e-2)):
+        tvae = fit.ChunkedTVAE(metadata, params, False, privacy)
+        tvae.prepare(frame)
+        assert [g["lr"] for g in tvae.optimizer.param_groups] == [expected]
 
 
 @pytest.mark.slow

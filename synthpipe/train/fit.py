@@ -328,7 +328,7 @@ class ChunkedTVAE:
         trainable += [p for p in model.decoder.parameters() if p.requires_grad]
         self.optimizer = Adam(
             trainable,
-            lr=self.params.learning_rate,
+            lr=self.params.dp_learning_rate if self.dp else self.params.learning_rate,
             weight_decay=model.l2scale,
         )
         self._mark_fitted()
