@@ -268,7 +268,7 @@ def test_dp_training_learns_the_decoders_sigma(dp_trained: dict) -> None:
     sigma = synthesizer._model.decoder.sigma.detach()
     # ctgan starts every column at 0.1; a frozen sigma would still be exactly that.
     assert not torch.allclose(sigma, torch.full_like(sigma, 0.1))
-    assert float(sigma.min()) >= 0.01 and float(sigma.max()) <= 1.0
+    assert float(sigma.min()) >= 0.01 - 1e-6 and float(sigma.max()) <= 1.0  # ctgan clamp
 
 
 # --- report -------------------------------------------------------------------------------
