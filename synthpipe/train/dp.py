@@ -9,7 +9,8 @@ privacy over the training rows (the rows training reads, after the holdout is sp
 - DP-SGD (Opacus): per-row gradients clipped to `dp_max_grad_norm`, Gaussian noise of
   `noise_multiplier x dp_max_grad_norm`, batches drawn by Poisson sampling at rate
   `batch_size / rows`, a fixed budget of `dp_epochs x rows / batch_size` steps, and the
-  RDP accountant. The noise multiplier is the smallest that keeps the accountant's
+  RDP accountant, Adam at `dp_learning_rate` (larger than without DP: the step budget
+  is small; see Hyperparameters). The noise multiplier is the smallest that keeps the accountant's
   epsilon at or below DP-SGD's share for those steps (Opacus' `get_noise_multiplier`).
 - Decoder's `sigma` (ctgan's per-column output scale) is a bare parameter with no batch
   dimension, which Opacus' hook grad samplers cannot give per-row gradients. Under DP it

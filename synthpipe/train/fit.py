@@ -18,7 +18,8 @@ pin; `check_versions` refuses to run on others):
   `._fitted_sdv_version`, `._data_processor._hyper_transformer.field_transformers`,
   `._data_processor.transform` (under DP), `sdv.single_table.utils.detect_discrete_columns`;
 - ctgan: `TVAE` attributes `transformer`, `decoder`, `loss_values`; `Encoder`, `Decoder`,
-  `_loss_function` from `ctgan.synthesizers.tvae`; `DataTransformer` and its
+  `_loss_function` from `ctgan.synthesizers.tvae` (and its body, per row, in
+  `synthpipe.train.dp.row_loss`); `DataTransformer` and its
   `_column_transform_info_list`.
 
 Reproducibility: every round reseeds python, numpy and torch from `seed + first epoch of
