@@ -10,14 +10,15 @@ privacy over the training rows (the rows training reads, after the holdout is sp
   `noise_multiplier x dp_max_grad_norm`, batches drawn by Poisson sampling at rate
   `batch_size / rows`, a fixed budget of `dp_epochs x rows / batch_size` steps, and the
   RDP accountant, Adam at `dp_learning_rate` (larger than without DP: the step budget
-  is small; see Hyperparameters). The noise multiplier is the smallest that keeps the accountant's
-  epsilon at or below DP-SGD's share for those steps (Opacus' `get_noise_multiplier`).
+  is small; see Hyperparameters). The noise multiplier is the smallest that keeps the
+  accountant's epsilon at or below DP-SGD's share for those steps (Opacus'
+  `get_noise_multiplier`).
 - Decoder's `sigma` (ctgan's per-column output scale) is a bare parameter with no batch
   dimension, which Opacus' hook grad samplers cannot give per-row gradients. Under DP it
   is learned through `RowSigma`, a bias-free linear layer on a constant input whose
   output is that scale repeated per row, with `row_loss` (ctgan's loss, sigma per row);
   its weight is copied into the decoder's `sigma` after each step, for sampling. Frozen
-  at ctgan's start value (0.1) it cost 0.09 of quality (see Hyperparameters). Everything
+  at ctgan's start value (0.1) it cost 0.09 of quality (README, DP section). Everything
   else in ctgan's loss is a sum of per-row terms divided by the batch size, which is
   Opacus' "mean" reduction.
 """
