@@ -2,7 +2,7 @@
 
     .venv/bin/python -W ignore benchmarks/dp_bench.py [--rows 12000] [--real-rows 10000]
         [--tables flchain,diamonds] [--epsilons 10,3,1] [--seed 0] [--workdir DIR]
-        [--json OUT] [--overhead-only]
+        [--json OUT] [--overhead-only] [--skip-off]
 
 For BankSim (generated, `synthpipe.sample_data`) and two real tables
 (`benchmarks/real_tables.py`), each cut to a few thousand rows:
@@ -245,11 +245,15 @@ def main() -> None:
     parser.add_argument(
         "--overhead-only", action="store_true", help="only the per-step cost of DP-SGD"
     )
+    parser.add_argument(
+        "--skip-off", action="store_true", help="no training without DP (DP changes only)"
+    )
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="dp-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    settings: list[float | None] = [None] + [float(e) for e in args.epsilons.split(",")]
+    settings: list[float | None] = [None] * (not args.skip_off)
+    settings += [float(e) for e in args.epsilons.split(",")]
     results = []
     chosen = tables([t for t in args.tables.split(",") if t], args.rows, args.real_rows, args.seed)
     prepared = []

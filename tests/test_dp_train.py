@@ -11,6 +11,7 @@ from pathlib import Path
 import jsonschema
 import pandas as pd
 import pytest
+import torch
 
 from synthpipe import cloud
 from synthpipe.dataset_config import DatasetConfig
@@ -91,7 +92,8 @@ def test_a_public_declaration_over_sagemakers_limit_is_refused_with_a_fix() -> N
 
 
 @pytest.mark.parametrize(
-    ("key", "value"), [("dp_delta", "0"), ("dp_delta", "abc"), ("dp_public", "[1]")]
+    ("key", "value"),
+    [("dp_delta", "0"), ("dp_delta", "abc"), ("dp_public", "[1]"), ("dp_learning_rate", "0")],
 )
 def test_bad_dp_hyperparameters_are_refused(key: str, value: str) -> None:
     with pytest.raises(StepFailed) as caught:
@@ -220,6 +222,53 @@ def test_the_accountant_survives_a_checkpoint() -> None:
     again = dp.DpSgd(plan)
     again.load_state_dict(json.loads(json.dumps(first.state_dict())))
     assert again.steps() == 7 and again.epsilon() == pytest.approx(first.epsilon())
+
+
+def test_row_loss_is_ctgans_loss_when_every_row_has_the_same_sigma() -> None:
+    from ctgan.data_transformer import SpanInfo
+    from ctgan.synthesizers.tvae import _loss_function
+
+    torch.manual_seed(0)
+    info = [[SpanInfo(1, "tanh"), SpanInfo(3, "softmax")], [SpanInfo(2, "softmax")]]
+    rows, real = 5, torch.zeros(5, 6)
+    real[:, 0] = torch.rand(5) - 0.5
+    real[torch.arange(5), 1 + torch.randint(0, 3, (5,))] = 1
+    real[torch.arange(5), 4 + torch.randint(0, 2, (5,))] = 1
+    rec, mu, logvar = torch.randn(rows, 6), torch.randn(rows, 3), torch.randn(rows, 3)
+    sigma = torch.rand(6) + 0.05
+    expected = _loss_function(rec, real, sigma, mu, logvar, info, 2.0)
+    got = dp.row_loss(rec, real, dp.RowSigma(sigma)(real), mu, logvar, info, 2.0)
+    assert [float(g.detach()) for g in got] == pytest.approx([float(e) for e in expected], rel=1e-6)
+
+
+def test_dp_training_uses_its_own_learning_rate() -> None:
+    from sdv.metadata import Metadata
+
+    frame = banksim_like(300)[["step", "gender", "category", "fraud"]]
+    columns = {"step": {"sdtype": "numerical"}} | {
+        name: {"sdtype": "categorical"} for name in ("gender", "category", "fraud")
+    }
+    metadata = Metadata.load_from_dict({"tables": {fit.TABLE: {"columns": columns}}})
+    params = Hyperparameters(learning_rate=1e-3, dp_learning_rate=2e-2, batch_size=50)
+    plan = dp.plan_budget(
+        epsilon=8.0, delta="auto", rows=300, batch_size=50, epochs=1, max_grad_norm=1.0
+    )
+    for privacy, expected in ((None, 1e-3), (plan, 2e-2)):
+        tvae = fit.ChunkedTVAE(metadata, params, False, privacy)
+        tvae.prepare(frame)
+        assert [g["lr"] for g in tvae.optimizer.param_groups] == [expected]
+
+
+@pytest.mark.slow
+def test_dp_training_learns_the_decoders_sigma(dp_trained: dict) -> None:
+    assert dp_trained["code"] == 0, failure(dp_trained["root"])
+    from sdv.utils import load_synthesizer
+
+    synthesizer = load_synthesizer(str(dp_trained["root"] / "model" / "synthesizer.pkl"))
+    sigma = synthesizer._model.decoder.sigma.detach()
+    # ctgan starts every column at 0.1; a frozen sigma would still be exactly that.
+    assert not torch.allclose(sigma, torch.full_like(sigma, 0.1))
+    assert float(sigma.min()) >= 0.01 - 1e-6 and float(sigma.max()) <= 1.0  # ctgan clamp
 
 
 # --- report -------------------------------------------------------------------------------

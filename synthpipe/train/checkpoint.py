@@ -52,6 +52,7 @@ RESUME_KEYS = (
     "dp_public",
     "dp_epochs",
     "dp_max_grad_norm",
+    "dp_learning_rate",
 )
 
 

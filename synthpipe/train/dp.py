@@ -9,11 +9,16 @@ privacy over the training rows (the rows training reads, after the holdout is sp
 - DP-SGD (Opacus): per-row gradients clipped to `dp_max_grad_norm`, Gaussian noise of
   `noise_multiplier x dp_max_grad_norm`, batches drawn by Poisson sampling at rate
   `batch_size / rows`, a fixed budget of `dp_epochs x rows / batch_size` steps, and the
-  RDP accountant. The noise multiplier is the smallest that keeps the accountant's
-  epsilon at or below DP-SGD's share for those steps (Opacus' `get_noise_multiplier`).
-- Decoder's `sigma` (ctgan's per-column output scale, a bare parameter with no batch
-  dimension) is frozen at ctgan's start value (0.1) under DP: Opacus' hook grad samplers
-  cannot give it per-row gradients, and a frozen constant spends no privacy. Everything
+  RDP accountant, Adam at `dp_learning_rate` (larger than without DP: the step budget
+  is small; see Hyperparameters). The noise multiplier is the smallest that keeps the
+  accountant's epsilon at or below DP-SGD's share for those steps (Opacus'
+  `get_noise_multiplier`).
+- Decoder's `sigma` (ctgan's per-column output scale) is a bare parameter with no batch
+  dimension, which Opacus' hook grad samplers cannot give per-row gradients. Under DP it
+  is learned through `RowSigma`, a bias-free linear layer on a constant input whose
+  output is that scale repeated per row, with `row_loss` (ctgan's loss, sigma per row);
+  its weight is copied into the decoder's `sigma` after each step, for sampling. Frozen
+  at ctgan's start value (0.1) it cost 0.09 of quality (README, DP section). Everything
   else in ctgan's loss is a sum of per-row terms divided by the batch size, which is
   Opacus' "mean" reduction.
 """
@@ -31,6 +36,7 @@ from opacus.accountants import RDPAccountant
 from opacus.accountants.utils import get_noise_multiplier
 from opacus.optimizers import DPOptimizer
 from torch import nn
+from torch.nn.functional import cross_entropy
 
 from synthpipe.errors import StepFailed
 
@@ -169,19 +175,76 @@ def spent_epsilon(accountant: RDPAccountant, delta: float) -> float:
         return float(accountant.get_epsilon(delta))
 
 
+class RowSigma(nn.Module):
+    """Decoder's sigma as a layer with a batch dimension: `weight` (columns x 1) times a
+    column of ones gives each row the same scales, and Opacus' linear grad sampler gives
+    each row its own gradient of them."""
+
+    def __init__(self, sigma: torch.Tensor) -> None:
+        super().__init__()
+        self.linear = nn.Linear(1, len(sigma), bias=False)
+        self.load(sigma)
+
+    def load(self, sigma: torch.Tensor) -> None:
+        with torch.no_grad():
+            self.linear.weight.copy_(sigma.detach().reshape(-1, 1))
+
+    def values(self) -> torch.Tensor:
+        return self.linear.weight.detach().reshape(-1)
+
+    def forward(self, rows: torch.Tensor) -> torch.Tensor:
+        return self.linear(rows.new_ones(len(rows), 1))
+
+
+def row_loss(
+    recon_x: torch.Tensor,
+    x: torch.Tensor,
+    sigmas: torch.Tensor,
+    mu: torch.Tensor,
+    logvar: torch.Tensor,
+    output_info: list,
+    factor: float,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """ctgan 0.12.1's `_loss_function` with `sigmas` of shape (rows, columns): the same
+    value when every row holds the same scales, but each row's term reads its own copy."""
+    start = 0
+    loss = []
+    for column_info in output_info:
+        for span_info in column_info:
+            end = start + span_info.dim
+            if span_info.activation_fn != "softmax":
+                std = sigmas[:, start]
+                eq = x[:, start] - torch.tanh(recon_x[:, start])
+                loss.append((eq**2 / 2 / (std**2)).sum())
+                loss.append(torch.log(std).sum())
+            else:
+                target = torch.argmax(x[:, start:end], dim=-1)
+                loss.append(cross_entropy(recon_x[:, start:end], target, reduction="sum"))
+            start = end
+    assert start == recon_x.size()[1]
+    kld = -0.5 * torch.sum(1 + logvar - mu**2 - logvar.exp())
+    return sum(loss) * factor / x.size()[0], kld / x.size()[0]
+
+
 class VaeStep(nn.Module):
     """ctgan TVAE's forward pass (encode, reparameterise, decode) as one module, so that
-    Opacus sees every trainable layer that a row's loss goes through."""
+    Opacus sees every trainable layer that a row's loss goes through. With `sigma` (under
+    DP) the scales come per row from it, not from the decoder's bare parameter."""
 
-    def __init__(self, encoder: nn.Module, decoder: nn.Module) -> None:
+    def __init__(
+        self, encoder: nn.Module, decoder: nn.Module, sigma: RowSigma | None = None
+    ) -> None:
         super().__init__()
         self.encoder = encoder
         self.decoder = decoder
+        self.sigma = sigma
 
     def forward(self, real: torch.Tensor) -> tuple[torch.Tensor, ...]:
         mu, std, logvar = self.encoder(real)
         eps = torch.randn_like(std)
         rec, sigmas = self.decoder(eps * std + mu)
+        if self.sigma is not None:
+            sigmas = self.sigma(real)
         return rec, sigmas, mu, logvar
 
 

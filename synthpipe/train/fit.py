@@ -18,7 +18,8 @@ pin; `check_versions` refuses to run on others):
   `._fitted_sdv_version`, `._data_processor._hyper_transformer.field_transformers`,
   `._data_processor.transform` (under DP), `sdv.single_table.utils.detect_discrete_columns`;
 - ctgan: `TVAE` attributes `transformer`, `decoder`, `loss_values`; `Encoder`, `Decoder`,
-  `_loss_function` from `ctgan.synthesizers.tvae`; `DataTransformer` and its
+  `_loss_function` from `ctgan.synthesizers.tvae` (and its body, per row, in
+  `synthpipe.train.dp.row_loss`); `DataTransformer` and its
   `_column_transform_info_list`.
 
 Reproducibility: every round reseeds python, numpy and torch from `seed + first epoch of
@@ -54,7 +55,7 @@ from torch.utils.data import DataLoader, RandomSampler, TensorDataset
 
 from synthpipe.errors import StepFailed
 from synthpipe.train.distance import closer_to_training_share
-from synthpipe.train.dp import DpPlan, DpSgd, VaeStep
+from synthpipe.train.dp import DpPlan, DpSgd, RowSigma, VaeStep, row_loss
 from synthpipe.train.hyperparameters import Hyperparameters
 from synthpipe.train.metadata import TABLE, sdtypes
 from synthpipe.train.sampling import class_labels, class_rates, sample_rows
@@ -263,6 +264,8 @@ class ChunkedTVAE:
         self.matrix: np.ndarray | None = None
         self.encoder: Encoder | None = None
         self.optimizer: Adam | None = None
+        # Under DP: the decoder's sigma as a per-row layer (synthpipe.train.dp.RowSigma).
+        self.sigma: RowSigma | None = None
         self.losses: list[dict[str, float]] = []
 
     @property
@@ -316,17 +319,17 @@ class ChunkedTVAE:
         set_seeds(self.params.seed)
         self.encoder = Encoder(data_dim, model.compress_dims, model.embedding_dim).to(device)
         model.decoder = Decoder(model.embedding_dim, model.decompress_dims, data_dim).to(device)
+        trainable = list(self.encoder.parameters())
         if self.dp:
-            # A bare parameter with no batch dimension: no per-row gradient (synthpipe.train.dp).
+            # A bare parameter with no batch dimension has no per-row gradient: RowSigma
+            # learns it instead and hands its values back after each step.
             model.decoder.sigma.requires_grad_(False)
-        trainable = [
-            p
-            for p in list(self.encoder.parameters()) + list(model.decoder.parameters())
-            if p.requires_grad
-        ]
+            self.sigma = RowSigma(model.decoder.sigma).to(device)
+            trainable += list(self.sigma.parameters())
+        trainable += [p for p in model.decoder.parameters() if p.requires_grad]
         self.optimizer = Adam(
             trainable,
-            lr=self.params.learning_rate,
+            lr=self.params.dp_learning_rate if self.dp else self.params.learning_rate,
             weight_decay=model.l2scale,
         )
         self._mark_fitted()
@@ -344,7 +347,7 @@ class ChunkedTVAE:
         model = self.model
         set_seeds(self.params.seed + first_epoch)
         data = TensorDataset(torch.from_numpy(self.matrix).to(model._device))
-        step = VaeStep(self.encoder, model.decoder)
+        step = VaeStep(self.encoder, model.decoder, self.sigma)
         optimizer: Any = self.optimizer
         if self.dp:
             # Poisson sampling at the plan's rate: what the accountant assumes. No cycling
@@ -382,7 +385,8 @@ class ChunkedTVAE:
             # Poisson sampling may draw no row; ctgan's loss divides by the batch size.
             return math.nan
         rec, sigmas, mu, logvar = step(real)
-        loss_1, loss_2 = _loss_function(
+        loss_function = row_loss if self.sigma is not None else _loss_function
+        loss_1, loss_2 = loss_function(
             rec,
             real,
             sigmas,
@@ -394,6 +398,9 @@ class ChunkedTVAE:
         loss = loss_1 + loss_2
         loss.backward()
         optimizer.step()
+        if self.sigma is not None:
+            self.sigma.linear.weight.data.clamp_(0.01, 1.0)
+            model.decoder.sigma.data.copy_(self.sigma.values())
         model.decoder.sigma.data.clamp_(0.01, 1.0)
         return float(loss.detach().cpu().item())
 
@@ -411,6 +418,8 @@ class ChunkedTVAE:
         assert self.encoder is not None and self.optimizer is not None
         self.encoder.load_state_dict(state["encoder"])
         self.model.decoder.load_state_dict(state["decoder"])
+        if self.sigma is not None:
+            self.sigma.load(self.model.decoder.sigma)
         self.optimizer.load_state_dict(state["optimizer"])
         self.losses = list(state["losses"])
         if self.dp:

@@ -103,8 +103,16 @@ class Hyperparameters:
     dp_public: str = ""
     # Fewer epochs need less noise for the same epsilon.
     dp_epochs: int = 30
-    # Per-row gradient clipping norm.
+    # Per-row gradient clipping norm. With Adam the norm hardly matters (every row is
+    # clipped; Adam rescales): 10,000 BankSim rows, 400 DP steps at epsilon 10, clip 1.0
+    # quality 0.556, clip 20 0.556.
     dp_max_grad_norm: float = 1.0
+    # Adam's learning rate under DP (learning_rate without). DP gets a fixed, small step
+    # budget (30 epochs: 750-1,140 steps, against 12,800+ without DP), and quality is
+    # still climbing when it ends; a larger rate gets further in those steps. 10,000
+    # BankSim rows, 800 DP steps at epsilon 10, sigma learned: lr 1e-3 0.574, 3e-3 0.650,
+    # 1e-2 0.713 (clip 5 instead of 1 at 3e-3: 0.651).
+    dp_learning_rate: float = 1e-2
 
     @property
     def dp(self) -> bool:
@@ -149,6 +157,7 @@ _RULES: dict[str, tuple[str, float, float]] = {
     "dp_public": ("json", 0, 0),
     "dp_epochs": ("int", 1, 100_000),
     "dp_max_grad_norm": ("float", 1e-6, 1e6),
+    "dp_learning_rate": ("float", 1e-6, 1.0),
 }
 ENGINES = ("tvae", "argn", "auto")
 
