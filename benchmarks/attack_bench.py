@@ -31,18 +31,12 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from synthpipe.evaluate.attacks import GATE_FIGURES as FIGURES
 from synthpipe.evaluate.attacks import attack_risks
 from synthpipe.evaluate.gate import Thresholds
 from synthpipe.schema import DatasetSchema
 from synthpipe.train.metadata import TABLE, metadata_dict, modelled_columns
 from tests.test_evaluate import COLUMNS, SDTYPES, banksim_sets
-
-FIGURES = (
-    "singling_out_risk",
-    "linkability_risk",
-    "attribute_inference_risk",
-    "membership_inference_auc",
-)
 
 
 def outputs(rows: int) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:

@@ -41,15 +41,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.real_tables import TABLES
 from synthpipe.dataset_config import DatasetConfig
+from synthpipe.evaluate.attacks import GATE_FIGURES as FIGURES
 from synthpipe.layout import RunLayout
 from synthpipe.sample_data import banksim_frame
 
-FIGURES = (
-    "singling_out_risk",
-    "linkability_risk",
-    "attribute_inference_risk",
-    "membership_inference_auc",
-)
 SHORT = {
     "singling_out_risk": "single",
     "linkability_risk": "link",

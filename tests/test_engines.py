@@ -15,39 +15,24 @@ from synthpipe.evaluate import load_schema
 from synthpipe.evaluate.gate import manifest_metrics
 from synthpipe.evaluate.step import evaluate_run
 from synthpipe.generate import generate
-from synthpipe.train import contract, engines
+from synthpipe.train import engines
 from synthpipe.train.engines import Candidate
 from synthpipe.train.fit import RoundState, TrainResult
 from synthpipe.train.hyperparameters import parse_hyperparameters
-from tests.test_generate import CODES, FAST, cleaned_frame, schema_for, write_parquet
+from tests.test_generate import CODES, FAST, cleaned_frame, train_model
 
 # ARGN stops at 2 epochs (seconds on 640 rows); TVAE as test_generate trains it.
 ARGN_FAST = {**FAST, "argn_max_epochs": "2", "argn_max_seconds": "60"}
 
 
-def train(root: Path, hyperparameters: dict[str, str]) -> Path:
-    frame = cleaned_frame()
-    data = root / "input" / "data" / "train" / "data"
-    data.mkdir(parents=True)
-    write_parquet(frame, data / "part-00000.parquet")
-    (data.parent / "schema.json").write_text(schema_for(frame).to_json(), encoding="utf-8")
-    config = root / "input" / "config"
-    config.mkdir(parents=True)
-    (config / "hyperparameters.json").write_text(json.dumps(hyperparameters), encoding="utf-8")
-    code = contract.run(root)
-    failure = root / "output" / "failure"
-    assert code == 0, failure.read_text() if failure.exists() else code
-    return root / "model"
-
-
 @pytest.fixture(scope="module")
 def argn_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return train(tmp_path_factory.mktemp("argn"), {**ARGN_FAST, "engine": "argn"})
+    return train_model(tmp_path_factory.mktemp("argn"), {**ARGN_FAST, "engine": "argn"})
 
 
 @pytest.fixture(scope="module")
 def auto_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return train(tmp_path_factory.mktemp("auto"), {**ARGN_FAST, "engine": "auto"})
+    return train_model(tmp_path_factory.mktemp("auto"), {**ARGN_FAST, "engine": "auto"})
 
 
 def summary(model_dir: Path) -> dict:
@@ -108,7 +93,7 @@ def test_argn_sampling_is_seeded(argn_model: Path, tmp_path: Path) -> None:
 
 
 def test_argn_without_a_target_trains_and_samples(tmp_path: Path) -> None:
-    model = train(tmp_path / "run", {**ARGN_FAST, "engine": "argn", "target_column": ""})
+    model = train_model(tmp_path / "run", {**ARGN_FAST, "engine": "argn", "target_column": ""})
     assert summary(model)["target"] is None
     assert summary(model)["best"]["closer_to_training"] is not None
     result = generate(model_dir=model, out_dir=str(tmp_path / "out"), rows=300, seed=2)

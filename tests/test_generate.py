@@ -105,10 +105,8 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     pq.write_table(table, path)
 
 
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One tiny training run through the real contract, shared by the tests."""
-    root = tmp_path_factory.mktemp("train")
+def train_model(root: Path, hyperparameters: dict[str, str]) -> Path:
+    """A training run through the real contract on `cleaned_frame`; its model folder."""
     frame = cleaned_frame()
     data = root / "input" / "data" / "train" / "data"
     data.mkdir(parents=True)
@@ -116,11 +114,17 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (data.parent / "schema.json").write_text(schema_for(frame).to_json(), encoding="utf-8")
     config = root / "input" / "config"
     config.mkdir(parents=True)
-    (config / "hyperparameters.json").write_text(json.dumps(FAST), encoding="utf-8")
+    (config / "hyperparameters.json").write_text(json.dumps(hyperparameters), encoding="utf-8")
     code = contract.run(root)
     failure = root / "output" / "failure"
     assert code == 0, failure.read_text() if failure.exists() else code
     return root / "model"
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One tiny training run through the real contract, shared by the tests."""
+    return train_model(tmp_path_factory.mktemp("train"), FAST)
 
 
 @pytest.fixture(scope="module")

@@ -151,6 +151,15 @@ def attack_risks(
     return results
 
 
+# The four figures the release gate reads, in the order reports list them.
+GATE_FIGURES = (
+    "singling_out_risk",
+    "linkability_risk",
+    "attribute_inference_risk",
+    "membership_inference_auc",
+)
+
+
 def gate_figures(results: dict[str, Any]) -> dict[str, float]:
     """The four figures the release gate reads (NaN when an attack was not measured)."""
 
