@@ -359,12 +359,14 @@ def test_the_deploy_creates_nothing_that_needs_macie_enabled(pipeline):
     pipeline.resource_count_is("AWS::Macie::Session", 0)
 
 
-def test_training_image_is_staged_from_training_and_synthpipe_only(synthesized):
+def test_training_image_is_staged_from_training_synthpipe_and_the_argn_pins_only(synthesized):
     manifest = json.loads((synthesized.outdir / "SynthpipePipeline.assets.json").read_text())
     (image,) = manifest["dockerImages"].values()
     assert image["source"]["dockerFile"] == "training/Dockerfile"
     context = synthesized.outdir / image["source"]["directory"]
-    assert sorted(p.name for p in context.iterdir()) == ["synthpipe", "training"]
+    # requirements-argn.txt: the second engine's pins, shared with the Makefile.
+    names = sorted(p.name for p in context.iterdir())
+    assert names == ["requirements-argn.txt", "synthpipe", "training"]
 
 
 def test_alarms_notify_the_topic(synthesized):
