@@ -325,14 +325,10 @@ def _dataset_config(s3, bucket: str, dataset: str) -> DatasetConfig:
 
 def _hyperparameters(env, config: DatasetConfig) -> dict[str, str]:
     """Settings, then config/<dataset>.json; checked by the training step's own rules."""
+    # The deployment's settings, then the config's own hyperparameters, target column and
+    # privacy settings, as the local runner passes them.
     values = dict(json.loads(env.get("HYPERPARAMETERS") or "{}"))
-    # The config's own hyperparameters, target column and privacy settings (as the local
-    # runner passes them: DatasetConfig.training_hyperparameters).
-    values |= config.hyperparameters
-    if config.target_column:
-        values.setdefault("target_column", config.target_column)
-    if config.privacy:
-        values |= config.privacy.hyperparameters()
+    values |= config.training_hyperparameters()
     refuse_bad_hyperparameters(
         values,
         fix="Correct 'hyperparameters' in config/<dataset>.json (or the deployment's "

@@ -26,7 +26,9 @@ Unknown keys are refused, so that a typo does not silently do nothing.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
 from typing import Any
 
 from synthpipe.errors import InputRefused
@@ -44,6 +46,102 @@ PUBLIC_KEYS = ("bounds", "categories")
 
 
 @dataclass(frozen=True)
+class PublicDeclarations:
+    """Bounds and category sets the data owner declares public in config (no budget):
+    `privacy.public`, read here once for the config check and for training
+    (synthpipe.train.dp_stats). Column keys are normalised as `columns` keys are; date
+    bounds may be ISO-8601 text and are kept as seconds since 1970 (UTC)."""
+
+    bounds: dict[str, tuple[float, float]] = field(default_factory=dict)
+    categories: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> PublicDeclarations:
+        """From config: {"bounds": {col: [low, high]}, "categories": {col: [label, ...]}}.
+        ValueError, saying what to write instead, for anything else."""
+        if data is None:
+            return cls()
+        if not isinstance(data, dict):
+            raise ValueError(
+                "public declarations must be an object with 'bounds' and/or 'categories'"
+            )
+        unknown = sorted(set(data) - set(PUBLIC_KEYS))
+        if unknown:
+            raise ValueError(
+                f"public declarations: unknown keys {unknown}; allowed: {list(PUBLIC_KEYS)}"
+            )
+        bounds = _by_column(data.get("bounds"), "bounds")
+        categories = _by_column(data.get("categories"), "categories")
+        return cls(
+            bounds={name: _bound_pair(name, pair) for name, pair in bounds.items()},
+            categories={name: _label_set(name, labels) for name, labels in categories.items()},
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """What `from_dict` reads back to an equal object (dates already as seconds)."""
+        out: dict[str, Any] = {}
+        if self.bounds:
+            out["bounds"] = {name: list(pair) for name, pair in self.bounds.items()}
+        if self.categories:
+            out["categories"] = {name: list(labels) for name, labels in self.categories.items()}
+        return out
+
+
+def _by_column(value: Any, key: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(k, str) and k for k in value):
+        raise ValueError(f"public '{key}' must be an object keyed by column name")
+    named: dict[str, Any] = {}
+    for name, setting in value.items():
+        key_name = snake_case(name)
+        if key_name in named:
+            raise ValueError(f"public '{key}' names column {key_name!r} twice (as {name!r} too)")
+        named[key_name] = setting
+    return named
+
+
+def _bound_value(name: str, value: Any) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            stamp = datetime.fromisoformat(value)
+        except ValueError as error:
+            raise ValueError(
+                f"public bounds of column {name!r}: text bounds must be ISO-8601 dates"
+            ) from error
+        if stamp.tzinfo is None:
+            stamp = stamp.replace(tzinfo=UTC)
+        number = stamp.timestamp()
+    else:
+        raise ValueError(f"public bounds of column {name!r}: a bound must be a number or a date")
+    if not math.isfinite(number):
+        raise ValueError(f"public bounds of column {name!r} must be finite")
+    return number
+
+
+def _bound_pair(name: str, pair: Any) -> tuple[float, float]:
+    if not isinstance(pair, list | tuple) or len(pair) != 2:
+        raise ValueError(f"public bounds of column {name!r} must be a pair [low, high]")
+    low, high = (_bound_value(name, value) for value in pair)
+    if not low < high:
+        raise ValueError(f"public bounds of column {name!r} must be [low, high], low < high")
+    return low, high
+
+
+def _label_set(name: str, labels: Any) -> tuple[str, ...]:
+    if not isinstance(labels, list | tuple) or not labels:
+        raise ValueError(f"public categories of column {name!r} must be a non-empty list")
+    if not all(isinstance(label, str | int) and not isinstance(label, bool) for label in labels):
+        raise ValueError(f"public categories of column {name!r} must be text or whole numbers")
+    text = tuple(str(label) for label in labels)
+    if len(set(text)) != len(text):
+        raise ValueError(f"public categories of column {name!r} repeat a label")
+    return text
+
+
+@dataclass(frozen=True)
 class PrivacyConfig:
     """Differential privacy for training (synthpipe.train.dp): epsilon, delta ("auto" or a
     number in (0, 1)), and public facts (numeric bounds, category sets) that cost no
@@ -51,7 +149,7 @@ class PrivacyConfig:
 
     epsilon: float
     delta: str = "auto"
-    public: dict[str, Any] = field(default_factory=dict)
+    public: PublicDeclarations = field(default_factory=PublicDeclarations)
 
     def hyperparameters(self) -> dict[str, str]:
         """What the training job receives (all values strings, as SageMaker passes them)."""
@@ -62,8 +160,9 @@ class PrivacyConfig:
         }
 
 
-def public_json(public: dict[str, Any]) -> str:
-    return json.dumps(public, sort_keys=True, separators=(",", ":")) if public else ""
+def public_json(public: PublicDeclarations) -> str:
+    data = public.to_dict()
+    return json.dumps(data, sort_keys=True, separators=(",", ":")) if data else ""
 
 
 @dataclass(frozen=True)
@@ -189,8 +288,10 @@ def _parse_privacy(data: Any, source: str) -> PrivacyConfig | None:
             source,
             f"'privacy.delta' must be \"auto\" or a number strictly between 0 and 1, not {delta!r}",
         )
-    public = data.get("public") or {}
-    _check_public(public, source)
+    try:
+        public = PublicDeclarations.from_dict(data.get("public"))
+    except ValueError as error:
+        raise _bad(source, f"'privacy': {error}") from error
     text = public_json(public)
     if len(text) > HYPERPARAMETER_MAX:
         raise _bad(
@@ -205,34 +306,6 @@ def _parse_privacy(data: Any, source: str) -> PrivacyConfig | None:
         delta="auto" if delta == "auto" else repr(float(delta)),
         public=public,
     )
-
-
-def _check_public(public: Any, source: str) -> None:
-    where = "'privacy.public'"
-    if not isinstance(public, dict):
-        raise _bad(source, f'{where} must be an object like {{"bounds": {{...}}}}')
-    unknown = sorted(set(public) - set(PUBLIC_KEYS))
-    if unknown:
-        raise _bad(source, f"{where} has unknown keys {unknown}; allowed: {list(PUBLIC_KEYS)}")
-    bounds = public.get("bounds") or {}
-    categories = public.get("categories") or {}
-    if not isinstance(bounds, dict) or not isinstance(categories, dict):
-        raise _bad(source, f"{where}: 'bounds' and 'categories' must map column -> value")
-    for column, pair in bounds.items():
-        if (
-            not isinstance(pair, list)
-            or len(pair) != 2
-            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in pair)
-            or not pair[0] < pair[1]
-        ):
-            raise _bad(
-                source, f"{where}: bounds of column {column!r} must be [low, high], low < high"
-            )
-    for column, labels in categories.items():
-        if not isinstance(labels, list) or not labels:
-            raise _bad(source, f"{where}: categories of column {column!r} must be a non-empty list")
-        if not all(isinstance(v, str | int | float | bool) for v in labels):
-            raise _bad(source, f"{where}: categories of column {column!r} must be plain values")
 
 
 _SHAPES = {

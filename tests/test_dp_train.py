@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from synthpipe import cloud
-from synthpipe.dataset_config import DatasetConfig
+from synthpipe.dataset_config import DatasetConfig, PublicDeclarations
 from synthpipe.errors import InputRefused, StepFailed
 from synthpipe.evaluate import load_schema, render_html
 from synthpipe.train import contract, dp, fit
@@ -32,6 +32,11 @@ DP_FAST = FAST | {
 }
 
 
+def read_public(text: str) -> PublicDeclarations:
+    """What training reads of the dp_public hyperparameter."""
+    return PublicDeclarations.from_dict(json.loads(text))
+
+
 def config(privacy: object) -> DatasetConfig:
     return DatasetConfig.from_dict({"target_column": "fraud", "privacy": privacy})
 
@@ -43,7 +48,7 @@ def test_privacy_config_travels_as_hyperparameter_strings() -> None:
     parsed = config({"epsilon": 3, "delta": "auto", "public": PUBLIC})
     values = parsed.training_hyperparameters()
     assert values["dp_epsilon"] == "3.0" and values["dp_delta"] == "auto"
-    assert json.loads(values["dp_public"]) == PUBLIC
+    assert read_public(values["dp_public"]) == PublicDeclarations.from_dict(PUBLIC)
     assert values["target_column"] == "fraud"
     params = parse_hyperparameters(values)
     assert params.dp and params.dp_epsilon == 3.0
@@ -55,7 +60,7 @@ def test_the_cloud_start_passes_the_same_privacy_hyperparameters() -> None:
     parsed = config({"epsilon": 2, "public": PUBLIC})
     values = cloud._hyperparameters({"HYPERPARAMETERS": '{"epochs": "50"}'}, parsed)
     assert values["dp_epsilon"] == "2.0" and values["epochs"] == "50"
-    assert json.loads(values["dp_public"]) == PUBLIC
+    assert read_public(values["dp_public"]) == PublicDeclarations.from_dict(PUBLIC)
 
 
 @pytest.mark.parametrize(
@@ -81,6 +86,27 @@ def test_bad_privacy_settings_are_refused(privacy: object, words: str) -> None:
         config(privacy)
     assert caught.value.code == "bad_dataset_config"
     assert words in caught.value.message
+
+
+def test_public_declarations_name_columns_as_columns_does_and_take_iso_dates() -> None:
+    # One parser for the config check and for training: header spellings are normalised
+    # (training knows the normalised names) and date bounds may be ISO-8601 text.
+    parsed = config(
+        {
+            "epsilon": 1,
+            "public": {
+                "bounds": {"Opened On": ["2024-01-01", "2025-01-01T00:00:00+00:00"]},
+                "categories": {"Gender": ["F", "M"]},
+            },
+        }
+    )
+    public = read_public(parsed.training_hyperparameters()["dp_public"])
+    assert public.bounds == {"opened_on": (1704067200.0, 1735689600.0)}
+    assert public.categories == {"gender": ("F", "M")}
+    with pytest.raises(InputRefused, match="names column 'gender' twice"):
+        config({"epsilon": 1, "public": {"categories": {"Gender": ["F"], "gender": ["M"]}}})
+    with pytest.raises(InputRefused, match="text or whole numbers"):
+        config({"epsilon": 1, "public": {"categories": {"score": [0.5, 1.5]}}})
 
 
 def test_a_public_declaration_over_sagemakers_limit_is_refused_with_a_fix() -> None:
@@ -200,6 +226,22 @@ def test_an_unreachable_epsilon_stops_training_before_preprocessing(tmp_path: Pa
         assert contract.run(root) == 1
     assert failure(root).startswith("synthpipe:dp_budget_unreachable ")
     assert not (root / "model").exists()
+
+
+def test_public_declarations_training_cannot_use_are_refused_by_position(tmp_path: Path) -> None:
+    # Bounds for a category column and categories for a column Prepare did not keep: a
+    # clear refusal before preprocessing, naming positions, not the config's column names.
+    public = {"bounds": {"gender": [0, 1]}, "categories": {"dropped_col": ["a"]}}
+    hyperparameters = DP_FAST | {"dp_public": json.dumps(public)}
+    root = make_root(tmp_path, hyperparameters, banksim_like(600))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fit.ChunkedTVAE, "prepare", lambda *a, **k: pytest.fail("prepared"))
+        assert contract.run(root) == 1
+    text = failure(root)
+    position = list(banksim_like(10).columns).index("gender") + 1
+    assert text.startswith("synthpipe:bad_hyperparameter ")
+    assert f"positions {position}, absent" in text
+    assert "gender" not in text and "dropped_col" not in text
 
 
 def test_without_dp_the_stop_rules_read_the_evaluations() -> None:

@@ -22,7 +22,7 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import torch
@@ -39,6 +39,9 @@ from synthpipe.train.data import ROWS_TOTAL, load_table, read_schema
 from synthpipe.train.hyperparameters import Hyperparameters, load_hyperparameters
 from synthpipe.train.metadata import build_metadata, metadata_dict, modelled_columns, sdtypes
 from synthpipe.train.sampling import class_rates, rate_report, sample_rows
+
+if TYPE_CHECKING:  # imported when DP is on: it loads diffprivlib and scikit-learn
+    from synthpipe.train.dp_stats import DpStatistics
 
 __all__ = ["Hyperparameters", "TrainingPaths", "run"]
 
@@ -210,13 +213,15 @@ def train_job(paths: TrainingPaths) -> dict[str, Any]:
         fit_rows = private.rows
     else:
         fit_rows = fit.rebalance(train, target, params.min_class_share, params.seed)
+    # Under DP the fitted rows are the training rows less those outside the DP category
+    # sets: an exact count no accountant saw, so neither the log nor training.json has it.
     log.info(
-        "rows=%d train=%d holdout=%d columns=%d fit_rows=%d",
+        "rows=%d train=%d holdout=%d columns=%d fit_rows=%s",
         len(frame),
         len(train),
         len(holdout),
         len(columns),
-        len(fit_rows),
+        "(dp)" if private else len(fit_rows),
     )
     result, engine = engines.fit_engine(
         lambda p: fit_model(
@@ -231,7 +236,6 @@ def train_job(paths: TrainingPaths) -> dict[str, Any]:
     summary = summarise(result, params, frame, train, holdout, target, private)
     summary["engine"] = engine
     if private is None:
-        # Under DP the rows dropped by the DP category sets are an exact count: not kept.
         summary["rows"]["fit"] = len(fit_rows)
     summary["seconds"] = round(time.monotonic() - started, 1)
     write_model(paths, result, schema, holdout, summary, metadata_dict(schema, target))
@@ -250,9 +254,8 @@ class DpPreprocessing:
     """What DP training fits on: the budget, the DP statistics, the restricted rows."""
 
     plan: dp.DpPlan
-    stats: Any  # synthpipe.train.dp_stats.DpStatistics
+    stats: DpStatistics
     rows: pd.DataFrame
-    dropped: int
 
 
 def dp_preprocessing(
@@ -279,6 +282,7 @@ def dp_preprocessing(
     )
     public = PublicDeclarations.from_dict(json.loads(params.dp_public or "{}"))
     modelled = sdtypes(metadata)
+    check_public(public, modelled, schema)
     # Whether numbers are whole and dates are days comes from the schema, not the rows.
     numerical = [c.name for c in schema.columns if modelled.get(c.name) == "numerical"]
     datetimes = [c.name for c in schema.columns if modelled.get(c.name) == "datetime"]
@@ -293,19 +297,45 @@ def dp_preprocessing(
         integers=tuple(c for c in numerical if schema.column(c).type == "integer"),
         dates=tuple(c for c in datetimes if schema.column(c).type == "date"),
     )
-    rows, dropped = stats.restrict(train)
+    rows, _ = stats.restrict(train)
     log.info(
-        "dp epsilon=%g delta=%.3g noise_multiplier=%.4f max_grad_norm=%g steps=%d "
-        "sample_rate=%.5f rows_outside_dp_statistics=%d",
+        "dp epsilon=%g delta=%.3g noise_multiplier=%.4f max_grad_norm=%g steps=%d sample_rate=%.5f",
         plan.epsilon,
         plan.delta,
         plan.noise_multiplier,
         plan.max_grad_norm,
         plan.steps,
         plan.sample_rate,
-        dropped,
     )
-    return DpPreprocessing(plan=plan, stats=stats, rows=rows, dropped=int(dropped))
+    return DpPreprocessing(plan=plan, stats=stats, rows=rows)
+
+
+def check_public(public: Any, modelled: dict[str, str], schema: DatasetSchema) -> None:
+    """`bad_hyperparameter` when privacy.public declares bounds for a column training does
+    not model as a number or date, or categories for one it does not model as a category
+    (Prepare may have dropped or retyped it). Columns are named by position, as in every
+    message: schema.json's order, or "absent"."""
+    from synthpipe.train.dp_stats import CATEGORY_SDTYPES, NUMBER_SDTYPES
+
+    names = [c.name for c in schema.columns]
+    wrong = [n for n in public.bounds if modelled.get(n) not in NUMBER_SDTYPES]
+    wrong += [n for n in public.categories if modelled.get(n) not in CATEGORY_SDTYPES]
+    if not wrong:
+        return
+    where = [str(names.index(n) + 1) if n in names else "absent" for n in wrong]
+    raise StepFailed(
+        code="bad_hyperparameter",
+        message=(
+            f"privacy.public declares {len(wrong)} column(s) that training does not model "
+            f"as it says (bounds: a number or date; categories: a category): schema.json "
+            f"column positions {', '.join(where)}."
+        ),
+        fix="Correct privacy.public in config/<dataset>.json: bounds for number and date "
+        "columns, categories for category columns, named as in schema.json (Prepare may "
+        "have dropped, renamed or retyped a column).",
+        details={"positions": where},
+        step=STEP,
+    )
 
 
 def fit_model(

@@ -61,6 +61,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synthpipe.dataset_config import PublicDeclarations
 from synthpipe.errors import StepFailed
 from synthpipe.train.sampling import MISSING, class_labels
 
@@ -87,85 +88,6 @@ def _diffprivlib() -> SimpleNamespace:
     from diffprivlib.accountant import BudgetAccountant
 
     return SimpleNamespace(tools=tools, mechanisms=mechanisms, BudgetAccountant=BudgetAccountant)
-
-
-@dataclass(frozen=True)
-class PublicDeclarations:
-    """Bounds and category sets the data owner declares public in config (no budget).
-
-    Datetime bounds may be given as ISO-8601 text; they are kept as seconds since 1970.
-    """
-
-    bounds: dict[str, tuple[float, float]] = field(default_factory=dict)
-    categories: dict[str, tuple[str, ...]] = field(default_factory=dict)
-
-    @classmethod
-    def from_dict(cls, data: dict | None) -> PublicDeclarations:
-        """From config: {"bounds": {col: [low, high]}, "categories": {col: [label, ...]}}."""
-        if data is None:
-            return cls()
-        if not isinstance(data, dict):
-            raise ValueError(
-                "public declarations must be an object with 'bounds' and/or 'categories'"
-            )
-        unknown = sorted(set(data) - {"bounds", "categories"})
-        if unknown:
-            raise ValueError(
-                f"public declarations: unknown keys {unknown}; use 'bounds', 'categories'"
-            )
-        bounds = _mapping(data.get("bounds"), "bounds")
-        categories = _mapping(data.get("categories"), "categories")
-        return cls(
-            bounds={name: _bound_pair(name, pair) for name, pair in bounds.items()},
-            categories={name: _label_set(name, labels) for name, labels in categories.items()},
-        )
-
-
-def _mapping(value: Any, key: str) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict) or not all(isinstance(k, str) and k for k in value):
-        raise ValueError(f"public '{key}' must be an object keyed by column name")
-    return value
-
-
-def _bound_value(name: str, value: Any) -> float:
-    if isinstance(value, bool):
-        raise ValueError(f"public bounds of column {name!r}: a bound must be a number or a date")
-    if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = (pd.Timestamp(value) - EPOCH).total_seconds()
-        except (ValueError, TypeError) as error:
-            raise ValueError(
-                f"public bounds of column {name!r}: text bounds must be ISO-8601 dates"
-            ) from error
-    else:
-        raise ValueError(f"public bounds of column {name!r}: a bound must be a number or a date")
-    if not math.isfinite(number):
-        raise ValueError(f"public bounds of column {name!r} must be finite")
-    return number
-
-
-def _bound_pair(name: str, pair: Any) -> tuple[float, float]:
-    if not isinstance(pair, list | tuple) or len(pair) != 2:
-        raise ValueError(f"public bounds of column {name!r} must be a pair [low, high]")
-    low, high = (_bound_value(name, value) for value in pair)
-    if not low < high:
-        raise ValueError(f"public bounds of column {name!r}: low must be below high")
-    return low, high
-
-
-def _label_set(name: str, labels: Any) -> tuple[str, ...]:
-    if not isinstance(labels, list | tuple) or not labels:
-        raise ValueError(f"public categories of column {name!r} must be a non-empty list")
-    if not all(isinstance(label, str | int) and not isinstance(label, bool) for label in labels):
-        raise ValueError(f"public categories of column {name!r} must be text or whole numbers")
-    text = tuple(str(label) for label in labels)
-    if len(set(text)) != len(text):
-        raise ValueError(f"public categories of column {name!r} repeat a label")
-    return text
 
 
 @dataclass(frozen=True)
