@@ -19,7 +19,7 @@ from synthpipe.train import engines
 from synthpipe.train.engines import Candidate
 from synthpipe.train.fit import RoundState, TrainResult
 from synthpipe.train.hyperparameters import parse_hyperparameters
-from tests.test_generate import CODES, FAST, cleaned_frame, train_model
+from tests.test_generate import CODES, FAST, assert_seeded_sampling, cleaned_frame, train_model
 
 # ARGN stops at 2 epochs (seconds on 640 rows); TVAE as test_generate trains it.
 ARGN_FAST = {**FAST, "argn_max_epochs": "2", "argn_max_seconds": "60"}
@@ -83,13 +83,7 @@ def test_argn_honours_the_target_quotas(argn_model: Path, tmp_path: Path) -> Non
 
 
 def test_argn_sampling_is_seeded(argn_model: Path, tmp_path: Path) -> None:
-    def frame(name: str, seed: int) -> pd.DataFrame:
-        generate(model_dir=argn_model, out_dir=str(tmp_path / name), rows=300, seed=seed)
-        return pd.read_parquet(tmp_path / name / "synthetic.parquet")
-
-    first, again, other = frame("a", 3), frame("b", 3), frame("c", 4)
-    pd.testing.assert_frame_equal(first, again)
-    assert not first.equals(other)
+    assert_seeded_sampling(argn_model, tmp_path)
 
 
 def test_argn_without_a_target_trains_and_samples(tmp_path: Path) -> None:

@@ -36,6 +36,7 @@ def evaluate_run(
     cleaned = pd.read_parquet(cleaned_dir / "data")
     holdout = pd.read_parquet(model_dir / "holdout.parquet")
     actions = json.loads((cleaned_dir / "pii_actions.json").read_text("utf-8"))
+    training = training_summary(model_dir)
     report = evaluate(
         train=cleaned.drop(index=holdout.index),
         holdout=holdout,
@@ -46,28 +47,21 @@ def evaluate_run(
         seed=seed,
         lineage=lineage,
         prepare_summary=prepare_summary(schema, actions),
-        differential_privacy=training_privacy(model_dir),
+        # {"mode": "off"} for a model trained without DP.
+        differential_privacy=training.get("privacy") or {"mode": "off"},
     )
-    report.engine = engine_record(model_dir)
+    # TVAE for models trained before engines; none without training.json.
+    report.engine = training.get("engine") or (
+        {"name": "tvae", "setting": "tvae"} if training else None
+    )
     write_report(report, staging_dir)
     return report
 
 
-def engine_record(model_dir: Path) -> dict[str, Any] | None:
-    """training.json's engine record (TVAE for models trained before engines); None
-    without training.json."""
+def training_summary(model_dir: Path) -> dict[str, Any]:
+    """training.json, read once ({} when the model folder has none)."""
     path = model_dir / "training.json"
-    if not path.is_file():
-        return None
-    summary = json.loads(path.read_text("utf-8"))
-    return summary.get("engine") or {"name": "tvae", "setting": "tvae"}
-
-
-def training_privacy(model_dir: Path) -> dict[str, Any]:
-    """training.json's `privacy` ({"mode": "off"} for a model trained without it)."""
-    path = model_dir / "training.json"
-    summary = json.loads(path.read_text("utf-8")) if path.is_file() else {}
-    return summary.get("privacy") or {"mode": "off"}
+    return json.loads(path.read_text("utf-8")) if path.is_file() else {}
 
 
 def prepare_summary(schema: DatasetSchema, actions: list[dict[str, Any]]) -> list[dict[str, Any]]:

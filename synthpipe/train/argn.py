@@ -20,6 +20,7 @@ they use SDV's synthesizer.
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import tempfile
@@ -110,8 +111,6 @@ class ArgnModel:
 
     def save(self, folder: Path) -> None:
         """The model store and the dtypes into `folder` (e.g. `<model>/argn`)."""
-        import json
-
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copytree(
             self.workspace / MODEL_STORE,
@@ -124,8 +123,6 @@ class ArgnModel:
     @classmethod
     def load(cls, folder: Path) -> ArgnModel:
         """From a folder `save` wrote; samples in a temporary copy, never in `folder`."""
-        import json
-
         temp = tempfile.TemporaryDirectory(prefix="synthpipe-argn-")
         shutil.copytree(folder / MODEL_STORE, Path(temp.name) / MODEL_STORE)
         dtypes = json.loads((folder / DTYPES_FILE).read_text("utf-8"))

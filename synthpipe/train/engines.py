@@ -32,10 +32,8 @@ import pandas as pd
 from synthpipe.errors import StepFailed
 from synthpipe.train import fit
 from synthpipe.train.argn import FOLDER, ArgnModel, ArgnSettings
-from synthpipe.train.distance import closer_to_training_share
 from synthpipe.train.hyperparameters import Hyperparameters
 from synthpipe.train.metadata import sdtypes
-from synthpipe.train.sampling import class_rates, sample_rows
 
 log = logging.getLogger("synthpipe.train")
 
@@ -102,16 +100,17 @@ def holdout_scorer(
     metadata: Any, train: pd.DataFrame, holdout: pd.DataFrame, params: Hyperparameters
 ) -> Scorer:
     """The auto choice's score: quality against the holdout, and memorisation."""
-    target = params.target_column or None
-    rows = params.eval_sample_rows
 
     def score(synthesizer: Any) -> tuple[float, float]:
-        rates = class_rates(train[target]) if target else None
-        synthetic = sample_rows(synthesizer, rows, params.seed, target, rates)
-        real = holdout.sample(min(rows, len(holdout)), random_state=params.seed % 2**32)
-        quality, _, _ = fit.quality_scores(real, synthetic, metadata)
-        closer = closer_to_training_share(
-            synthetic, train, holdout, sdtypes(metadata), rows, params.seed
+        quality, _, _, closer, _ = fit.evaluate(
+            synthesizer,
+            metadata,
+            train,
+            holdout,
+            params.eval_sample_rows,
+            params.seed,
+            params.target_column or None,
+            against=holdout,
         )
         return quality, closer
 

@@ -220,11 +220,13 @@ def evaluate(
     rows: int,
     seed: int,
     target: str | None = None,
+    against: pd.DataFrame | None = None,
 ) -> tuple[float, float, float, float, pd.DataFrame]:
     """Fidelity and memorisation of the current model on samples of `rows` rows.
 
-    With a target, the synthetic rows are sampled as Generate samples them (each class at
-    its rate in `train`), so the figures judge what will be delivered.
+    Quality is against `train`, or `against` (e.g. the holdout, for `engine: auto`'s
+    choice). With a target, the synthetic rows are sampled as Generate samples them (each
+    class at its rate in `train`), so the figures judge what will be delivered.
     """
     # Fixed-seed sampling: the figures depend on the weights only, not on history.
     if target:
@@ -232,7 +234,8 @@ def evaluate(
     else:
         synthesizer.reset_sampling()
         synthetic = sample_table(synthesizer, rows)
-    real = train.sample(min(rows, len(train)), random_state=seed % 2**32)
+    reference = train if against is None else against
+    real = reference.sample(min(rows, len(reference)), random_state=seed % 2**32)
     quality, shapes, trends = quality_scores(real, synthetic, metadata)
     closer = closer_to_training_share(synthetic, train, holdout, sdtypes(metadata), rows, seed)
     return quality, shapes, trends, closer, synthetic
@@ -398,10 +401,11 @@ class ChunkedTVAE:
         loss = loss_1 + loss_2
         loss.backward()
         optimizer.step()
-        if self.sigma is not None:
+        if self.sigma is not None:  # under DP: clamp the learned scales, then hand them over
             self.sigma.linear.weight.data.clamp_(0.01, 1.0)
             model.decoder.sigma.data.copy_(self.sigma.values())
-        model.decoder.sigma.data.clamp_(0.01, 1.0)
+        else:
+            model.decoder.sigma.data.clamp_(0.01, 1.0)
         return float(loss.detach().cpu().item())
 
     def trainer_state(self) -> dict[str, Any]:

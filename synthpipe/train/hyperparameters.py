@@ -132,7 +132,7 @@ _RULES: dict[str, tuple[str, float, float]] = {
     "l2scale": ("float", 0.0, 1.0),
     "loss_factor": ("float", 1e-6, 1000.0),
     "learning_rate": ("float", 1e-6, 1.0),
-    "enable_gpu": ("gpu", 0, 0),
+    "enable_gpu": ("choice", 0, 0),
     "seed": ("int", 0, 2**32 - 1),
     "torch_threads": ("int", 0, 1024),
     "holdout_fraction": ("float", 0.05, 0.5),
@@ -149,7 +149,7 @@ _RULES: dict[str, tuple[str, float, float]] = {
     "target_column": ("str", 0, 0),
     "target_rate_tolerance": ("float", 0.0, 10.0),
     "min_class_share": ("float", 0.0, 0.5),
-    "engine": ("engine", 0, 0),
+    "engine": ("choice", 0, 0),
     "argn_max_seconds": ("float", 1.0, 5 * 24 * 3600.0),
     "argn_max_epochs": ("int", 1, 100_000),
     "dp_epsilon": ("float", 0.0, 1000.0),
@@ -160,6 +160,8 @@ _RULES: dict[str, tuple[str, float, float]] = {
     "dp_learning_rate": ("float", 1e-6, 1.0),
 }
 ENGINES = ("tvae", "argn", "auto")
+# The allowed values of the "choice" hyperparameters (compared in lower case).
+_CHOICES = {"enable_gpu": ("auto", "true", "false"), "engine": ENGINES}
 
 
 def _invalid(key: str, value: Any, problem: str) -> StepFailed:
@@ -196,15 +198,11 @@ def _parse_value(key: str, raw: Any) -> Any:
         if not isinstance(parsed, dict):
             raise _invalid(key, raw, "expected a JSON object")
         return text
-    if kind == "gpu":
+    if kind == "choice":
         lowered = text.lower()
-        if lowered not in ("auto", "true", "false"):
-            raise _invalid(key, raw, "expected one of auto, true, false")
+        if lowered not in _CHOICES[key]:
+            raise _invalid(key, raw, f"expected one of {', '.join(_CHOICES[key])}")
         return lowered
-    if kind == "engine":
-        if text.lower() not in ENGINES:
-            raise _invalid(key, raw, f"expected one of {', '.join(ENGINES)}")
-        return text.lower()
     if kind == "dims":
         parts = text.strip("[]()").replace(" ", "").split(",")
         try:
