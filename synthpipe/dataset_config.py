@@ -126,7 +126,9 @@ def _bound_pair(name: str, pair: Any) -> tuple[float, float]:
         raise ValueError(f"public bounds of column {name!r} must be a pair [low, high]")
     low, high = (_bound_value(name, value) for value in pair)
     if not low < high:
-        raise ValueError(f"public bounds of column {name!r} must be [low, high], low < high")
+        raise ValueError(
+            f"public bounds of column {name!r}: low must be below high ([low, high], low < high)"
+        )
     return low, high
 
 
