@@ -18,7 +18,9 @@ turns that back into the input's form, from what Prepare recorded in schema.json
   dropped (personal data, all empty, constant, or dropped by the config) and free-text
   columns, which are never modelled. Identifier columns (pseudonymised by Prepare) hold
   fresh surrogates (`SYN-000001`) that link to no real value;
-- missing values are empty cells, whatever null token the input used (`NA`, `null`).
+- missing values are empty cells, whatever null token the input used (`NA`, `null`),
+  except in a date column that wrote "none" as one far date (`9999-12-31`, kept in
+  ColumnSchema.null_text), where the missing values are that date again.
 
 CSV injection (OWASP): a text cell that starts with `=`, `+`, `-`, `@`, a tab or a
 carriage return is prefixed with a single quote, unless it is a plain number (`-3`,
@@ -102,7 +104,7 @@ def column_text(values: pa.ChunkedArray | pa.Array, column: ColumnSchema) -> pd.
         text = format_datetimes(_naive_utc(present), column.text_format or default)
     else:
         text = present.astype(str).map(neutralise_cell)
-    out = pd.Series([""] * len(series), dtype=object)
+    out = pd.Series([column.null_text or ""] * len(series), dtype=object)
     out[~missing] = text.to_numpy(dtype=object)
     return out
 

@@ -54,6 +54,10 @@ class ColumnSchema:
     # e.g. "dd/MM/yyyy" or "yyyy-MM-dd'T'HH:mm:ss'Z'".
     true_false: list[str] | None = None
     text_format: str | None = None
+    # A date column's way of writing "none" when it is a date training cannot hold
+    # (e.g. "9999-12-31" for open-ended; synthpipe.prepare._transform._far_dates): the
+    # cleaned data holds a null there, and the published CSV writes this text back.
+    null_text: str | None = None
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:

@@ -39,4 +39,16 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         "yes/no, Y/N, TRUE/FALSE, Ja/Nein, 1/0 as text, integers with NA, dd.MM.yyyy "
         "dates, ISO timestamps with Z, decimal commas",
     ),
+    "open_ended_dates": (
+        (
+            "contract;valid_from;valid_to;ended\n"
+            + "".join(
+                f"K{i};{(i % 28) + 1:02d}.{(i % 12) + 1:02d}.2019;"
+                + ("31.12.9999" if i % 3 else f"{(i % 28) + 1:02d}.06.2023")
+                + f";{'ja' if i % 3 == 0 else 'nein'}\n"
+                for i in range(1, 31)
+            )
+        ).encode(),
+        "'open-ended' written as the far date 31.12.9999, which training's datetimes cannot hold",
+    ),
 }

@@ -173,6 +173,39 @@ def test_dates_timestamps_and_booleans(spark, tmp_path):
     assert frame["flag"].tolist() == [True, False]
 
 
+def test_one_far_date_in_a_column_without_empty_cells_is_its_null(spark, tmp_path):
+    content = "valid_to,ts,n\n" + "".join(
+        f"{'9999-12-31' if i % 2 else f'2024-01-{i:02d}'},"
+        f"{'9999-12-31 23:59:59' if i % 3 == 0 else f'2024-02-{i:02d} 10:00:00'},{i}\n"
+        for i in range(1, 21)
+    )
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert types(schema)["valid_to"] == "date"
+    assert schema.column("valid_to").null_text == "9999-12-31"
+    assert schema.column("valid_to").null_count == 10
+    assert frame["valid_to"].isna().tolist() == [i % 2 == 1 for i in range(1, 21)]
+    assert schema.column("ts").null_text == "9999-12-31 23:59:59"
+    assert frame["ts"].isna().sum() == 6
+    assert schema.column("n").null_text is None
+
+
+@pytest.mark.parametrize(
+    ("cells", "empty"),
+    [
+        (["9999-12-31", "2024-01-01", ""], 1),  # a far date and empty cells: ambiguous
+        (["9999-12-31", "2024-01-01", "1600-01-01"], 0),  # two different far dates
+    ],
+)
+def test_far_dates_that_are_not_one_null_are_refused_with_the_fix(spark, tmp_path, cells, empty):
+    content = "valid_to,n\n" + "".join(f"{cells[i % 3]},{i}\n" for i in range(12))
+    with pytest.raises(InputRefused) as caught:
+        run_prepare(spark, tmp_path, content)
+    assert caught.value.code == "far_dates"
+    assert caught.value.details["empty_cells"] == 4 * empty
+    assert "9999" not in str(caught.value.message)
+    assert "config/<dataset>.json" in caught.value.fix
+
+
 def test_codes_with_leading_zeros_stay_text(spark, tmp_path):
     content = "postcode,n\n01234,1\n75001,2\n00501,3\n"
     schema, frame, _ = run_prepare(spark, tmp_path, content)

@@ -116,6 +116,18 @@ def test_typed_vocabularies_keep_their_spellings_and_formats(round_trips):
     assert "" in counts and not any("." in c for c in counts)
 
 
+def test_a_far_date_standing_for_none_is_written_back(round_trips):
+    _, result, schema, _, _ = round_trips["open_ended_dates"]
+    column = schema.column("valid_to")
+    assert (column.type, column.null_text, column.text_format) == (
+        "date",
+        "31.12.9999",
+        "dd.MM.yyyy",
+    )
+    assert column.null_count == 20  # the cleaned data holds nulls there
+    assert sum(row[2] == "31.12.9999" for row in result[1:]) == 20
+
+
 def test_integer_column_with_nulls_is_written_without_a_decimal_point(round_trips):
     _, result, _, _, _ = round_trips["typed_vocabularies"]
     assert [row[6] for row in result[1:8]] == ["1", "2", "3", "4", "5", "6", ""]

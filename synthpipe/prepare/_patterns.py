@@ -15,6 +15,11 @@ TIMESTAMP_ISO = (
 )
 # 31/12/2024, 12/31/2024, 31.12.2024, 31-12-2024: day/month order decided on the values.
 DATE_NUMERIC = r"^\d{1,2}([./-])\d{1,2}\1\d{4}$"
+# Years a date may hold for training: pandas' datetime64[ns] spans 1677-09-21 to
+# 2262-04-11, and a date outside it would become a missing value there. Such dates are
+# sentinels in practice (9999-12-31: "open-ended"): see _transform._far_dates.
+FIRST_NEAR_YEAR = 1678
+LAST_NEAR_YEAR = 2261
 # Cells a spreadsheet would execute.
 FORMULA_LIKE = r"^[=+\-@]"
 # Codes such as C1093826151, ORD-000123, or a hex/UUID key.

@@ -67,6 +67,8 @@ class ColumnProfile:
     # How the input writes the column (synthpipe.prepare._forms), for the published CSV.
     true_false: list[str] | None = None
     text_format: str | None = None
+    # The one far date that stands for "none" in a date column (see _far_dates).
+    null_text: str | None = None
 
 
 @dataclass
@@ -116,9 +118,21 @@ def _count_if(condition: Column) -> Column:
     return F.sum(F.when(condition, 1).otherwise(0))
 
 
+def _far_date(c: Column) -> Column:
+    """A date or timestamp cell whose year training's datetimes cannot hold."""
+    iso = c.rlike(P.DATE_ISO) | c.rlike(P.TIMESTAMP_ISO)
+    year = (
+        F.when(iso, F.substring(c, 1, 4))
+        .when(c.rlike(P.DATE_NUMERIC), F.substring(c, -4, 4))
+        .cast("int")
+    )
+    return (year < P.FIRST_NEAR_YEAR) | (year > P.LAST_NEAR_YEAR)
+
+
 def _profile_exprs(c: Column) -> dict[str, Column]:
     """What one column's strings tell, as aggregates over the column `c`."""
     parts = F.split(c, r"[./-]")
+    far = _far_date(c)
     return {
         "non_null": F.count(c),
         "integer": _count_if(c.rlike(P.INTEGER)),
@@ -140,6 +154,9 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
         "distinct": F.approx_count_distinct(c),
         "min_str": F.min(c),
         "max_str": F.max(c),
+        "far_dates": _count_if(far),
+        "far_min": F.min(F.when(far, c)),
+        "far_max": F.max(F.when(far, c)),
         "min_long": F.min(F.when(c.rlike(P.INTEGER), c.cast("long"))),
         "max_long": F.max(F.when(c.rlike(P.INTEGER), c.cast("long"))),
     }
@@ -157,7 +174,7 @@ def _column_statistics(strings: DataFrame) -> list[dict]:
         for row in long.groupBy("i").agg(*[e.alias(k) for k, e in exprs.items()]).collect()
     }
     # A file of no rows has no cells: what the aggregates give over nothing.
-    empty = dict.fromkeys(exprs, None) | {"non_null": 0, "distinct": 0}
+    empty = dict.fromkeys(exprs, None) | {"non_null": 0, "distinct": 0, "far_dates": 0}
     return [found.get(i, empty) for i in range(len(strings.columns))]
 
 
@@ -241,6 +258,8 @@ def _decide(
             else:
                 profile.format = profile.format.format(sep=values["date_sep_min"])
     profile.role, profile.reason = _role(profile, rows, override, config, settings)
+    if profile.role != "dropped" and profile.type in ("date", "timestamp"):
+        profile.null_text = _far_dates(profile, rows, values)
     if override.type:
         profile.type_source = "config"
     elif profile.type == "integer" and profile.role == "feature":
@@ -262,6 +281,37 @@ def _decide(
                 profile.code_reason = f"{reason}; filling their range: modelled as a number"
             else:
                 profile.type, profile.code_reason = "categorical", reason
+
+
+def _far_dates(profile: ColumnProfile, rows: int, values: dict) -> str | None:
+    """The text of the far date that stands for "none", or None when there is none.
+
+    Training's datetimes end in 2262 (P.LAST_NEAR_YEAR), so a date such as 9999-12-31
+    would silently become a missing value there. In practice it is the column's way of
+    writing "none" ("open-ended"): when it is one value and the column has no empty
+    cell, it is read as the column's null and written back for every null of the
+    published CSV, a one-to-one mapping. Anything else is ambiguous and refused.
+    """
+    far = int(values["far_dates"] or 0)
+    if not far:
+        return None
+    if values["far_min"] == values["far_max"] and profile.stats.non_null == rows:
+        return str(values["far_min"])
+    raise InputRefused(
+        code="far_dates",
+        message=f"Column {profile.name!r}: {far} dates are before {P.FIRST_NEAR_YEAR} or "
+        f"after {P.LAST_NEAR_YEAR}, which training cannot hold, and they are not one value "
+        "standing for 'none' in a column without empty cells.",
+        fix="Write such a date the same way in every row and leave no other cell of the "
+        "column empty (e.g. 9999-12-31 for 'open-ended'), or empty those cells, or set "
+        "the column's type to text in config/<dataset>.json (it is then not modelled).",
+        details={
+            "column": profile.name,
+            "far_dates": far,
+            "empty_cells": rows - profile.stats.non_null,
+        },
+        step="prepare",
+    )
 
 
 def _role(profile, rows, override, config, settings) -> tuple[str, str]:
@@ -372,6 +422,8 @@ def _output_type(p: ColumnProfile) -> str:
 
 def _column_expr(p: ColumnProfile, hash_id, reference: date) -> Column:
     c = F.col(f"`{p.name}`")
+    if p.null_text is not None:
+        c = F.when(c == F.lit(p.null_text), F.lit(None)).otherwise(c)
     if p.action == PSEUDONYMISE:
         return hash_id(c)
     if p.action == MASK:
@@ -439,6 +491,7 @@ def _column_schema(p: ColumnProfile, rows: int) -> ColumnSchema:
         code_reason=p.code_reason,
         true_false=p.true_false if p.action is None else None,
         text_format=p.text_format if p.action is None else None,
+        null_text=p.null_text if p.action is None else None,
     )
 
 
