@@ -9,7 +9,8 @@ turns that back into the input's form, from what Prepare recorded in schema.json
 - booleans spelled as the input most often spelled them (`yes`/`no`, `Y`/`N`,
   `TRUE`/`FALSE`: ColumnSchema.true_false);
 - integers as whole numbers (`3`, never `3.0`), decimals with the input's decimal
-  separator (a decimal comma stays a comma);
+  separator (a decimal comma stays a comma), and digit groups where the input wrote
+  them (`1,234.5`, `1.234,5`, `1 234,5`, `1'234.5`: ColumnSchema.grouping);
 - dates and timestamps in the pattern the input used (ColumnSchema.text_format: e.g.
   `dd/MM/yyyy`; timestamps are UTC, an input offset is written `+00:00`);
 - categories and codes exactly as the text the model learned (Prepare keeps their text:
@@ -95,10 +96,12 @@ def column_text(values: pa.ChunkedArray | pa.Array, column: ColumnSchema) -> pd.
         text = present.map(lambda v: true if v else false)
     elif kind == "integer":
         text = present.astype("int64").astype(str)
+        if column.grouping:
+            text = text.map(lambda v: group_digits(v, column.grouping, "."))
     elif kind == "decimal":
+        mark = "," if column.format == "," else "."
         text = present.astype("float64").map(repr)
-        if column.format == ",":
-            text = text.str.replace(".", ",", regex=False)
+        text = text.map(lambda v: group_digits(v, column.grouping, mark))
     elif kind in ("date", "timestamp"):
         default = _ISO_DATE if kind == "date" else _ISO_TIMESTAMP
         text = format_datetimes(_naive_utc(present), column.text_format or default)
@@ -107,6 +110,18 @@ def column_text(values: pa.ChunkedArray | pa.Array, column: ColumnSchema) -> pd.
     out = pd.Series([column.null_text or ""] * len(series), dtype=object)
     out[~missing] = text.to_numpy(dtype=object)
     return out
+
+
+def group_digits(number: str, separator: str | None, mark: str) -> str:
+    """Python's `-1234567.5` as the input wrote its numbers: `-1,234,567.5` (separator
+    `,`, mark `.`), `-1.234.567,5` (`.`, `,`), `-1234567,5` (no separator, `,`). A
+    number in exponent form keeps its form, with the mark."""
+    if "e" in number or "n" in number or not separator:  # 1e+20, inf, nan; no groups
+        return number.replace(".", mark)
+    sign = "-" if number.startswith("-") else ""
+    whole, point, fraction = number.lstrip("-").partition(".")
+    groups = f"{int(whole):,}".replace(",", separator)
+    return f"{sign}{groups}{mark if point else ''}{fraction}"
 
 
 def _naive_utc(values: pd.Series) -> pd.Series:

@@ -58,6 +58,10 @@ class ColumnSchema:
     # (e.g. "9999-12-31" for open-ended; synthpipe.prepare._transform._far_dates): the
     # cleaned data holds a null there, and the published CSV writes this text back.
     null_text: str | None = None
+    # The digit-group separator of numbers the input wrote with groups (1,234.5:
+    # ","; 1.234,5: "."; also a space, a no-break space or an apostrophe), written
+    # back in the published CSV. None for numbers written plainly.
+    grouping: str | None = None
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:

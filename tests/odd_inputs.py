@@ -51,4 +51,27 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         ).encode(),
         "'open-ended' written as the far date 31.12.9999, which training's datetimes cannot hold",
     ),
+    "digit_groups_us": (
+        (
+            "Account Balance,Units,Rate\n"
+            + "".join(
+                f'"{(i * 7919.37) % 2_000_000:,.2f}","{(i % 10) * 1543:,}",{i % 9}.{i % 7}\n'
+                for i in range(1, 31)
+            )
+        ).encode(),
+        "numbers with digit groups as a spreadsheet exports them (1,234,567.89), quoted; "
+        "whole numbers 1,500 in a comma-separated file",
+    ),
+    "digit_groups_eu": (
+        (
+            "Saldo;Stück;Montant\n"
+            + "".join(
+                f"{f'{(i * 7919.37) % 2_000_000:,.2f}'.translate(str.maketrans(',.', '.,'))};"
+                f"{f'{(i % 10) * 1_543_001:,}'.replace(',', '.')};"
+                f"{f'{(i * 917.5) % 90_000:,.1f}'.replace(',', chr(0xA0)).replace('.', ',')}\n"
+                for i in range(1, 31)
+            )
+        ).encode(),
+        "1.234.567,89 (DE), 1 234,5 with a no-break space (FR), in a semicolon file",
+    ),
 }

@@ -85,6 +85,28 @@ def test_semicolon_file_with_decimal_commas(spark, tmp_path):
     assert frame["menge"].tolist() == [3, 4, 5]
 
 
+@pytest.mark.parametrize(
+    ("content", "column", "values", "grouping"),
+    [
+        # 1,500 in a comma-separated file (quoted): a spreadsheet's thousands.
+        ('n,k\n"1,500",a\n"12,000",b\n7,c\n', "n", [1500, 12000, 7], ","),
+        # The same text in a semicolon file: a decimal comma, as before.
+        ("n;k\n1,500;a\n12,000;b\n7;c\n", "n", [1.5, 12.0, 7.0], None),
+        ('n,k\n"-1,234,567.5",a\n"999.25",b\n"2,000",c\n', "n", [-1234567.5, 999.25, 2000.0], ","),
+        ("n;k\n1.234.567;a\n89;b\n12.000;c\n", "n", [1234567, 89, 12000], "."),
+        ("n;k\n1'234.5;a\n-12'000.25;b\n3;c\n", "n", [1234.5, -12000.25, 3.0], "'"),
+        ("n;k\n1 234,5;a\n12 000;b\n3,75;c\n", "n", [1234.5, 12000.0, 3.75], " "),
+        # Groups of two digits or a mixed separator are not numbers: kept as text.
+        ('n,k\n"1,23,456",a\n"7",b\n', "n", ["1,23,456", "7"], None),
+        ("n;k\n1.234 567;a\n1 234.567;b\n", "n", ["1.234 567", "1 234.567"], None),
+    ],
+)
+def test_numbers_written_with_digit_groups(spark, tmp_path, content, column, values, grouping):
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert frame[column].tolist() == values
+    assert schema.column(column).grouping == grouping
+
+
 def test_latin1_values_are_decoded(spark, tmp_path):
     content = "article;ville;montant\nCrème brûlée;Café;1\nGâteau;Orléans;2\n"
     schema, frame, _ = run_prepare(spark, tmp_path, content, encoding="cp1252")

@@ -39,7 +39,9 @@ def cleaned_cell(text: str) -> str:
     return "" if text.lower() in NULL_TOKENS else text
 
 
-def as_number(text: str, separator: str) -> float:
+def as_number(text: str, separator: str, grouping: str | None = None) -> float:
+    if grouping:
+        text = text.replace(grouping, "")
     return float(text.replace(".", "").replace(",", ".") if separator == "," else text)
 
 
@@ -93,7 +95,8 @@ def test_every_cell_reads_as_the_input_wrote_it(round_trips, name):
             if column.role == "dropped":
                 assert got == "", where
             elif column.type == "decimal" and expected:
-                assert as_number(got, column.format) == as_number(expected, column.format), where
+                mark, groups = column.format, column.grouping
+                assert as_number(got, mark, groups) == as_number(expected, mark, groups), where
             elif column.type in ("categorical", "text"):
                 assert got == neutralise_cell(expected), where
             else:
@@ -126,6 +129,38 @@ def test_a_far_date_standing_for_none_is_written_back(round_trips):
     )
     assert column.null_count == 20  # the cleaned data holds nulls there
     assert sum(row[2] == "31.12.9999" for row in result[1:]) == 20
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "digit_groups_us",
+            {
+                "account_balance": ("decimal", ".", ","),
+                "units": ("integer", None, ","),
+                "rate": ("decimal", ".", None),
+            },
+        ),
+        (
+            "digit_groups_eu",
+            {
+                "saldo": ("decimal", ",", "."),
+                "stuck": ("integer", None, "."),
+                "montant": ("decimal", ",", "\u00a0"),
+            },
+        ),
+    ],
+)
+def test_numbers_with_digit_groups_are_numbers_written_as_the_input_wrote_them(
+    round_trips, name, expected
+):
+    source, result, schema, _, _ = round_trips[name]
+    found = {c.name: (c.type, c.format, c.grouping) for c in schema.columns}
+    assert found == expected
+    # Whole numbers come back exactly as written, groups included (1,543; 1.543.001).
+    units = 1
+    assert [row[units] for row in result[1:]] == [row[units] for row in source[1:]]
 
 
 def test_integer_column_with_nulls_is_written_without_a_decimal_point(round_trips):

@@ -36,32 +36,86 @@ class ColumnStats:
     with_space: int
     avg_length: float
     id_shape: int
+    grouped_point: int = 0
+    grouped_comma: int = 0
+    with_point: int = 0
+    with_comma: int = 0
+    # The digit-group separator of the values that have one ("" for none, "mixed" when
+    # values use different ones).
+    group_char: str = ""
+
+
+# Digit-group separators beside a decimal point, and beside a decimal comma.
+POINT_GROUPS = (",", " ", "'", "\u00a0", "\u202f")
+COMMA_GROUPS = (".", " ", "'", "\u00a0", "\u202f")
 
 
 def infer_type(
     stats: ColumnStats, *, delimiter: str, settings: PrepareSettings
-) -> tuple[str, str | None]:
-    """(type, format) for a column whose non-null values all fit the type."""
+) -> tuple[str, str | None, str | None]:
+    """(type, format, digit-group separator) for a column whose non-null values all fit
+    the type; the separator is None unless the numbers are written with digit groups."""
     n = stats.non_null
     if n == 0:
-        return "categorical", None
+        return "categorical", None, None
     if stats.boolean == n:
-        return "boolean", None
+        return "boolean", None, None
     if stats.integer == n and stats.leading_zero == 0:
-        return "integer", None
+        return "integer", None, None
     if stats.decimal_dot == n and stats.leading_zero == 0:
-        return "decimal", "."
+        return "decimal", ".", None
+    # "1,500" is 1.5 in a file of decimal commas, but in a comma-separated file (where
+    # the cell had to be quoted) it is a spreadsheet's 1,500: there, groups win.
+    if delimiter == "," and digit_groups(stats) == ",":
+        return (*_grouped_type(stats), digit_groups(stats))
     if stats.decimal_comma + stats.integer == n and stats.decimal_comma > 0:
-        return "decimal", ","
+        group = digit_groups(stats)  # 1.234,5 has groups; 1,5 and 1,500 have none
+        return "decimal", ",", group if group in COMMA_GROUPS else None
+    if digit_groups(stats):
+        return (*_grouped_type(stats), digit_groups(stats))
     if stats.date_iso == n:
-        return "date", "yyyy-M-d"
+        return "date", "yyyy-M-d", None
     if stats.timestamp_iso + stats.date_iso == n and stats.timestamp_iso > 0:
-        return "timestamp", None
+        return "timestamp", None, None
     if stats.date_numeric == n:
-        return "date", _numeric_date_format(stats, delimiter)
+        return "date", _numeric_date_format(stats, delimiter), None
     if stats.avg_length >= settings.text_min_avg_length and stats.with_space * 2 >= n:
-        return "text", None
-    return "categorical", None
+        return "text", None, None
+    return "categorical", None, None
+
+
+def digit_groups(stats: ColumnStats) -> str | None:
+    """The digit-group separator when every value is a number written with one (1,234.5
+    or 1.234,5 or 1 234,5), else None. The decimal mark is the other one."""
+    n = stats.non_null
+    if n == 0 or stats.leading_zero:
+        return None
+    if stats.grouped_point == n and stats.group_char in POINT_GROUPS:
+        return stats.group_char
+    if stats.grouped_comma == n and stats.group_char in COMMA_GROUPS:
+        return stats.group_char
+    return None
+
+
+def decimal_mark(group_char: str) -> str:
+    """The decimal mark beside a digit-group separator: a comma beside a point group."""
+    return "," if group_char == "." else "."
+
+
+def _grouped_type(stats: ColumnStats) -> tuple[str, str | None]:
+    """Integer when no value has a decimal part, else decimal with its mark as format."""
+    group = digit_groups(stats)
+    assert group is not None
+    mark = decimal_mark(group) if group in (",", ".") else _mark_beside_space(stats)
+    fraction = stats.with_point if mark == "." else stats.with_comma
+    return ("decimal", mark) if fraction else ("integer", None)
+
+
+def _mark_beside_space(stats: ColumnStats) -> str:
+    """Spaces and apostrophes group digits beside either mark: the one values use."""
+    if stats.grouped_comma == stats.non_null and stats.with_comma:
+        return ","
+    return "."
 
 
 def _numeric_date_format(stats: ColumnStats, delimiter: str) -> str:

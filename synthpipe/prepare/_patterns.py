@@ -9,6 +9,15 @@ LEADING_ZERO = r"^[+-]?0\d"
 DECIMAL_DOT = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 # 1,5  or  1.234,56 (thousands dots): European exports.
 DECIMAL_COMMA = r"^[+-]?(\d+|\d{1,3}(\.\d{3})+),\d+$"
+# Numbers written with digit groups, as spreadsheets export them: 1,234,567.89 (US,
+# UK), 1.234.567,89 (DE, ES), 1 234 567,89 (FR, with a space or a no-break space),
+# 1'234'567.89 (CH). A first group of one to three digits (not 0), then groups of three;
+# a value below 1,000 has no group and fits too. GROUPED_POINT has a decimal point,
+# GROUPED_COMMA a decimal comma; GROUP_CHAR finds the separator a value uses.
+_GROUPS = "[1-9]\\d{0,2}(%s\\d{3})+"
+GROUPED_POINT = r"^[+-]?(\d+|" + _GROUPS % "[, '\u00a0\u202f]" + r")(\.\d+)?$"
+GROUPED_COMMA = r"^[+-]?(\d+|" + _GROUPS % "[. '\u00a0\u202f]" + r")(,\d+)?$"
+GROUP_CHAR = r"^[+-]?[1-9]\d{0,2}([., '\u00A0\u202F])\d{3}([., '\u00A0\u202F]|$)"
 DATE_ISO = r"^\d{4}-\d{1,2}-\d{1,2}$"
 TIMESTAMP_ISO = (
     r"^\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$"

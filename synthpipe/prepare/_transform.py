@@ -23,6 +23,8 @@ from synthpipe.pinning import spark_path
 from synthpipe.prepare import _forms
 from synthpipe.prepare import _patterns as P
 from synthpipe.prepare._infer import (
+    COMMA_GROUPS,
+    POINT_GROUPS,
     ColumnStats,
     PrepareSettings,
     code_reason,
@@ -69,6 +71,8 @@ class ColumnProfile:
     text_format: str | None = None
     # The one far date that stands for "none" in a date column (see _far_dates).
     null_text: str | None = None
+    # The digit-group separator of numbers written 1,234.5 or 1.234,5 (see _infer).
+    grouping: str | None = None
 
 
 @dataclass
@@ -152,6 +156,12 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
         "id_shape": _count_if(c.rlike(P.ID_SHAPE)),
         "formula_like": _count_if(c.rlike(P.FORMULA_LIKE)),
         "distinct": F.approx_count_distinct(c),
+        "grouped_point": _count_if(c.rlike(P.GROUPED_POINT)),
+        "grouped_comma": _count_if(c.rlike(P.GROUPED_COMMA)),
+        "with_point": _count_if(c.contains(".")),
+        "with_comma": _count_if(c.contains(",")),
+        "group_min": F.min(F.nullif(F.regexp_extract(c, P.GROUP_CHAR, 1), F.lit(""))),
+        "group_max": F.max(F.nullif(F.regexp_extract(c, P.GROUP_CHAR, 1), F.lit(""))),
         "min_str": F.min(c),
         "max_str": F.max(c),
         "far_dates": _count_if(far),
@@ -209,8 +219,10 @@ def profile_columns(
 
 
 def _column_profile(name: str, original: str, values: dict) -> ColumnProfile:
-    stat_names = ColumnStats.__dataclass_fields__
-    stats = ColumnStats(**{k: (values[k] or 0) for k in stat_names})
+    counts = [k for k in ColumnStats.__dataclass_fields__ if k != "group_char"]
+    groups = {values["group_min"], values["group_max"]} - {None}
+    group_char = "mixed" if len(groups) > 1 else next(iter(groups), "")
+    stats = ColumnStats(**{k: (values[k] or 0) for k in counts}, group_char=group_char)
     constant = values["non_null"] > 0 and values["min_str"] == values["max_str"]
     return ColumnProfile(
         name=name,
@@ -249,7 +261,7 @@ def _decide(
                 step="prepare",
             )
     else:
-        profile.type, profile.format = infer_type(
+        profile.type, profile.format, profile.grouping = infer_type(
             profile.stats, delimiter=dialect.delimiter, settings=settings
         )
         if profile.type == "date" and "{sep}" in (profile.format or ""):
@@ -356,7 +368,12 @@ def _check_config_names(config: DatasetConfig, columns: list[str]) -> None:
         )
 
 
-def _cast(c: Column, col_type: str, fmt: str | None) -> Column:
+def _cast(c: Column, col_type: str, fmt: str | None, grouping: str | None = None) -> Column:
+    if grouping:
+        # Every separator that can group digits, but the decimal mark: values matched
+        # GROUPED_POINT or GROUPED_COMMA, so what is left is the plain number.
+        separators = set(POINT_GROUPS + COMMA_GROUPS) - {fmt or ""}
+        c = F.regexp_replace(c, "[" + "".join(sorted(separators)) + "]", "")
     if col_type == "integer":
         return c.cast("long")
     if col_type == "decimal":
@@ -431,7 +448,7 @@ def _column_expr(p: ColumnProfile, hash_id, reference: date) -> Column:
     if p.action == GENERALISE:
         is_date = p.type in ("date", "timestamp")
         return age_band(_cast(c, p.type, p.format), reference) if is_date else prefix(c)
-    return _cast(c, p.type, p.format)
+    return _cast(c, p.type, p.format, p.grouping)
 
 
 def type_and_dedupe(
@@ -492,6 +509,7 @@ def _column_schema(p: ColumnProfile, rows: int) -> ColumnSchema:
         true_false=p.true_false if p.action is None else None,
         text_format=p.text_format if p.action is None else None,
         null_text=p.null_text if p.action is None else None,
+        grouping=p.grouping if p.action is None else None,
     )
 
 
