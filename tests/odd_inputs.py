@@ -74,4 +74,18 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         ).encode(),
         "1.234.567,89 (DE), 1 234,5 with a no-break space (FR), in a semicolon file",
     ),
+    "spreadsheet_datetimes": (
+        (
+            "Gebucht;Uhrzeit US;Datum JP;Datum HU;Betrag\n"
+            + "".join(
+                f"{(i % 28) + 1:02d}.{(i % 12) + 1:02d}.2024 {i % 24:02d}:{i % 60:02d};"
+                f"{(i % 12) + 1}/{(i % 28) + 1}/2023 {i % 24}:{(7 * i) % 60:02d}:{i % 60:02d};"
+                f"2024/{(i % 12) + 1:02d}/{(i % 28) + 1:02d};"
+                f"2022.{(i % 12) + 1}.{(i % 28) + 1};{i},5\n"
+                for i in range(1, 31)
+            )
+        ).encode(),
+        "date-times as spreadsheets write them (31.12.2024 14:30, 12/31/2023 9:05:59), "
+        "year-first dates with slashes and dots (2024/12/31, 2022.1.5)",
+    ),
 }

@@ -228,6 +228,30 @@ def test_far_dates_that_are_not_one_null_are_refused_with_the_fix(spark, tmp_pat
     assert "config/<dataset>.json" in caught.value.fix
 
 
+def test_spreadsheet_datetimes_and_year_first_dates(spark, tmp_path):
+    content = (
+        "eu;us;mixed;jp;hu\n"
+        "31/12/2024 14:30;12/31/2024 9:05:59;31/12/2024 14:30;2024/12/31;2024.12.31\n"
+        "01/02/2024 08:00;2/1/2024 23:59:00;01/02/2024 08:00:15;2024/2/1;2024.2.1\n"
+    )
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert types(schema) == {
+        "eu": "timestamp",
+        "us": "timestamp",
+        "mixed": "timestamp",
+        "jp": "date",
+        "hu": "date",
+    }
+    assert frame["eu"].tolist() == [
+        pd.Timestamp("2024-12-31T14:30:00Z"),
+        pd.Timestamp("2024-02-01T08:00:00Z"),
+    ]
+    assert frame["us"].tolist()[0] == pd.Timestamp("2024-12-31T09:05:59Z")
+    assert frame["mixed"].tolist()[1] == pd.Timestamp("2024-02-01T08:00:15Z")
+    assert frame["jp"].tolist() == [dt.date(2024, 12, 31), dt.date(2024, 2, 1)]
+    assert frame["hu"].tolist() == frame["jp"].tolist()
+
+
 def test_codes_with_leading_zeros_stay_text(spark, tmp_path):
     content = "postcode,n\n01234,1\n75001,2\n00501,3\n"
     schema, frame, _ = run_prepare(spark, tmp_path, content)

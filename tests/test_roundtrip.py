@@ -163,6 +163,15 @@ def test_numbers_with_digit_groups_are_numbers_written_as_the_input_wrote_them(
     assert [row[units] for row in result[1:]] == [row[units] for row in source[1:]]
 
 
+def test_spreadsheet_datetimes_and_year_first_dates_are_typed_and_written_back(round_trips):
+    _, _, schema, _, _ = round_trips["spreadsheet_datetimes"]
+    found = {c.name: (c.type, c.format, c.text_format) for c in schema.columns}
+    assert found["gebucht"] == ("timestamp", "d.M.yyyy H:mm", "dd.MM.yyyy HH:mm")
+    assert found["uhrzeit_us"] == ("timestamp", "M/d/yyyy H:mm:ss", "M/d/yyyy H:mm:ss")
+    assert found["datum_jp"] == ("date", "yyyy/M/d", "yyyy/MM/dd")
+    assert found["datum_hu"] == ("date", "yyyy.M.d", "yyyy.M.d")
+
+
 def test_integer_column_with_nulls_is_written_without_a_decimal_point(round_trips):
     _, result, _, _, _ = round_trips["typed_vocabularies"]
     assert [row[6] for row in result[1:8]] == ["1", "2", "3", "4", "5", "6", ""]

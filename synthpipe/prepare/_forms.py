@@ -97,6 +97,20 @@ def _date_padded(shape: str) -> bool:
     return all(len(p) >= 2 for p in parts)
 
 
+def numeric_timestamp_text_format(parse_format: str, shapes: Counter) -> str:
+    """The written pattern of a timestamp parsed with `d/M/yyyy H:mm[:ss]` (or month
+    first): day, month and hour with two digits when every value had two; seconds when
+    the most common shape has them."""
+    date_format = parse_format.partition(" ")[0]
+    dates = Counter()
+    for shape, count in shapes.items():
+        dates[shape.partition(" ")[0]] += count
+    times = [shape.partition(" ")[2] for shape in shapes]
+    hour = "HH" if times and all(t.index(":") == 2 for t in times if ":" in t) else "H"
+    seconds = ":ss" if (_most_common(shapes) or "").count(":") == 2 else ""
+    return f"{date_text_format(date_format, dates)} {hour}:mm{seconds}"
+
+
 def timestamp_text_format(shapes: Counter) -> str:
     """The written pattern of the most common timestamp shape (ISO 8601 or its space
     form, as Prepare reads timestamps); the full ISO form when no shape fits."""

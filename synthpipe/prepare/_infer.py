@@ -31,6 +31,9 @@ class ColumnStats:
     date_iso: int
     timestamp_iso: int
     date_numeric: int
+    datetime_numeric: int
+    with_seconds: int
+    date_ymd: int
     first_part_max: int
     second_part_max: int
     with_space: int
@@ -79,6 +82,12 @@ def infer_type(
         return "timestamp", None, None
     if stats.date_numeric == n:
         return "date", _numeric_date_format(stats, delimiter), None
+    if stats.date_ymd == n:
+        return "date", "yyyy{sep}M{sep}d", None
+    if stats.datetime_numeric == n:
+        seconds = "ss" if stats.with_seconds == n else "[:ss]" if stats.with_seconds else ""
+        time = "H:mm" + (":" + seconds if seconds == "ss" else seconds)
+        return "timestamp", f"{_numeric_date_format(stats, delimiter)} {time}", None
     if stats.avg_length >= settings.text_min_avg_length and stats.with_space * 2 >= n:
         return "text", None, None
     return "categorical", None, None

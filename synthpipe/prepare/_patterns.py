@@ -24,6 +24,16 @@ TIMESTAMP_ISO = (
 )
 # 31/12/2024, 12/31/2024, 31.12.2024, 31-12-2024: day/month order decided on the values.
 DATE_NUMERIC = r"^\d{1,2}([./-])\d{1,2}\1\d{4}$"
+# The same with a time, as spreadsheets export it: 31/12/2024 14:30, 12/31/2024 9:05:59.
+DATETIME_NUMERIC = r"^\d{1,2}([./-])\d{1,2}\1\d{4} \d{1,2}:\d{2}(:\d{2})?$"
+WITH_SECONDS = r"\d:\d{2}:\d{2}$"
+# Year first with slashes or dots: 2024/12/31, 2024.12.31 (East Asian, Hungarian exports).
+DATE_YMD = r"^\d{4}([./])\d{1,2}\1\d{1,2}$"
+# The separator after the first digits: the one of a numeric or year-first date.
+DATE_SEP = r"^\d+([./-])"
+# A date's year, first (2024-12-31, 2024/12/31) or after day and month (31.12.2024 ...).
+YEAR_FIRST = r"^(\d{4})[-./]"
+YEAR_THIRD = r"^\d{1,2}[./-]\d{1,2}[./-](\d{4})"
 # Years a date may hold for training: pandas' datetime64[ns] spans 1677-09-21 to
 # 2262-04-11, and a date outside it would become a missing value there. Such dates are
 # sentinels in practice (9999-12-31: "open-ended"): see _transform._far_dates.

@@ -124,18 +124,17 @@ def _count_if(condition: Column) -> Column:
 
 def _far_date(c: Column) -> Column:
     """A date or timestamp cell whose year training's datetimes cannot hold."""
-    iso = c.rlike(P.DATE_ISO) | c.rlike(P.TIMESTAMP_ISO)
-    year = (
-        F.when(iso, F.substring(c, 1, 4))
-        .when(c.rlike(P.DATE_NUMERIC), F.substring(c, -4, 4))
-        .cast("int")
-    )
+    dated = c.rlike(P.DATE_ISO) | c.rlike(P.TIMESTAMP_ISO) | c.rlike(P.DATE_YMD)
+    dated = dated | c.rlike(P.DATE_NUMERIC) | c.rlike(P.DATETIME_NUMERIC)
+    first, third = F.regexp_extract(c, P.YEAR_FIRST, 1), F.regexp_extract(c, P.YEAR_THIRD, 1)
+    year = F.when(dated, F.when(first != "", first).otherwise(third)).cast("int")
     return (year < P.FIRST_NEAR_YEAR) | (year > P.LAST_NEAR_YEAR)
 
 
 def _profile_exprs(c: Column) -> dict[str, Column]:
     """What one column's strings tell, as aggregates over the column `c`."""
-    parts = F.split(c, r"[./-]")
+    parts = F.split(c, r"[./ -]")
+    day_month = c.rlike(P.DATE_NUMERIC) | c.rlike(P.DATETIME_NUMERIC)
     far = _far_date(c)
     return {
         "non_null": F.count(c),
@@ -147,10 +146,13 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
         "date_iso": _count_if(c.rlike(P.DATE_ISO)),
         "timestamp_iso": _count_if(c.rlike(P.TIMESTAMP_ISO)),
         "date_numeric": _count_if(c.rlike(P.DATE_NUMERIC)),
-        "first_part_max": F.max(F.when(c.rlike(P.DATE_NUMERIC), parts[0].cast("int"))),
-        "second_part_max": F.max(F.when(c.rlike(P.DATE_NUMERIC), parts[1].cast("int"))),
-        "date_sep_min": F.min(F.regexp_extract(c, P.DATE_NUMERIC, 1)),
-        "date_sep_max": F.max(F.regexp_extract(c, P.DATE_NUMERIC, 1)),
+        "datetime_numeric": _count_if(c.rlike(P.DATETIME_NUMERIC)),
+        "with_seconds": _count_if(c.rlike(P.WITH_SECONDS)),
+        "date_ymd": _count_if(c.rlike(P.DATE_YMD)),
+        "first_part_max": F.max(F.when(day_month, parts[0].cast("int"))),
+        "second_part_max": F.max(F.when(day_month, parts[1].cast("int"))),
+        "date_sep_min": F.min(F.regexp_extract(c, P.DATE_SEP, 1)),
+        "date_sep_max": F.max(F.regexp_extract(c, P.DATE_SEP, 1)),
         "with_space": _count_if(c.contains(" ")),
         "avg_length": F.avg(F.length(c)),
         "id_shape": _count_if(c.rlike(P.ID_SHAPE)),
@@ -264,7 +266,7 @@ def _decide(
         profile.type, profile.format, profile.grouping = infer_type(
             profile.stats, delimiter=dialect.delimiter, settings=settings
         )
-        if profile.type == "date" and "{sep}" in (profile.format or ""):
+        if "{sep}" in (profile.format or ""):
             if values["date_sep_min"] != values["date_sep_max"]:
                 profile.type, profile.format = "categorical", None  # mixed separators
             else:
@@ -424,6 +426,8 @@ def record_written_forms(strings: DataFrame, profile: Profile) -> None:
             p.text_format = p.format  # the data owner's own pattern, used both ways
         elif p.type == "date":
             p.text_format = _forms.date_text_format(p.format or "yyyy-M-d", found[p.name])
+        elif p.format:
+            p.text_format = _forms.numeric_timestamp_text_format(p.format, found[p.name])
         else:
             p.text_format = _forms.timestamp_text_format(found[p.name])
 
