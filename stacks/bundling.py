@@ -24,12 +24,31 @@ LAMBDAS = REPO / "lambdas"
 # environment that synthesizes (pinned by requirements.txt): anyascii (names.py) and
 # synthpipe.pii's detectors, which validation's header scan runs in the start function:
 # python-stdnum, phonenumbers, email-validator (with its idna and dnspython) and faker
-# (per-locale person names). About 90 MB unzipped, under Lambda's 250 MB.
-LAMBDA_VENDORED = ("anyascii", "stdnum", "phonenumbers", "email_validator", "idna", "dns", "faker")
+# (per-locale person names); and charset-normalizer, which names a non-UTF-8 file's
+# non-Latin encoding (its compiled speed-ups are built for the synthesizing Python and
+# left out: the runtime reads its pure-Python modules). About 90 MB unzipped, under
+# Lambda's 250 MB.
+LAMBDA_VENDORED = (
+    "anyascii",
+    "stdnum",
+    "phonenumbers",
+    "email_validator",
+    "idna",
+    "dns",
+    "faker",
+    "charset_normalizer",
+)
 # The pure-Python dependencies of Prepare that Glue installs at job start (pins from
 # requirements.txt, the one place they are pinned).
-GLUE_MODULES = ("anyascii", "python-stdnum", "phonenumbers", "email-validator", "faker")
-_SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo")
+GLUE_MODULES = (
+    "anyascii",
+    "python-stdnum",
+    "phonenumbers",
+    "email-validator",
+    "faker",
+    "charset-normalizer",  # Prepare validates its pinned copy again (synthpipe.pinning)
+)
+_SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", "*.so")
 _ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 
 

@@ -15,6 +15,15 @@ one-byte-one-character map, while UTF-8 and cp1252 validity are checked on the r
 the same pass. Only the header's text depends on the encoding, and it is re-decoded from
 its bytes once the encoding is known at the end. No re-opening is needed, which matters
 for an S3 body that can be read only once.
+
+Files that are not UTF-8 in a non-Latin script (Russian in windows-1251 or KOI8-R, Greek
+in windows-1253, Japanese in Shift_JIS, Chinese in GB18030 or Big5, Korean in cp949):
+read as cp1252 they would be mojibake, which no personal-data detector recognises. Their
+structure bytes are ASCII as well (no trail byte of those double-byte encodings is a
+quote, comma, semicolon, tab or line end), so the same pass keeps the lines that hold
+non-ASCII bytes (up to `_SAMPLE_BYTES`) and charset-normalizer names the encoding from
+them at the end (`_non_latin_encoding`). Only a non-Latin answer is taken: on Latin text
+it cannot tell cp1252 from cp1250, so Latin files keep the cp1252/latin-1 rule.
 """
 
 from __future__ import annotations
@@ -50,6 +59,21 @@ LIMITS_ENV = {
 
 _HEAD_BYTES = 256 * 1024  # sniffed for magic numbers, encoding hints and the delimiter
 _READ_BYTES = 1024 * 1024  # one read from the stream while scanning the whole file
+_SAMPLE_BYTES = 256 * 1024  # lines with non-ASCII bytes kept to name a non-UTF-8 encoding
+_MIN_SAMPLE_BYTES = 32  # below this, a guess of the script is a coin toss
+# Non-Latin encodings named from the sample (Python codec: Java charset, for Spark).
+NON_LATIN_ENCODINGS = {
+    "cp1251": "windows-1251",
+    "koi8_r": "KOI8-R",
+    "cp1253": "windows-1253",
+    "cp932": "windows-31j",
+    "euc_jp": "EUC-JP",
+    "gb18030": "GB18030",
+    "big5": "Big5",
+    "cp949": "x-windows-949",
+}
+# What charset-normalizer compares; the Latin ones are there to be ruled out.
+_CANDIDATES = ["cp1252", "latin_1", "cp1250", *NON_LATIN_ENCODINGS]
 _SNIFF_RECORDS = 100
 _MAX_REPORTED_LINES = 10
 _CONTROL_SHARE_LIMIT = 0.05  # text files have almost no control characters
@@ -469,11 +493,31 @@ def _guess_encoding(head: bytes) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
+    non_latin = _non_latin_encoding(_non_ascii_lines(head))
+    if non_latin:
+        return non_latin
     try:
         head.decode("cp1252")
         return "cp1252"
     except UnicodeDecodeError:
         return "latin-1"
+
+
+def _non_ascii_lines(data: bytes) -> bytes:
+    return b"\n".join(line for line in data.split(b"\n") if not line.isascii())
+
+
+def _non_latin_encoding(sample: bytes) -> str | None:
+    """The non-Latin encoding that `sample` (lines with non-ASCII bytes) is written in, or
+    None: too little text, a Latin encoding, or nothing that decodes it."""
+    if len(sample) < _MIN_SAMPLE_BYTES:
+        return None
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample, cp_isolation=_CANDIDATES).best()
+    if best is None or best.encoding not in NON_LATIN_ENCODINGS:
+        return None
+    return best.encoding
 
 
 def _line_terminator(head: bytes) -> str:
@@ -722,6 +766,7 @@ class _ByteChecks:
         self.cp1252_ok = True
         self.non_ascii_before_utf8_error = False
         self.first_bad_utf8_line = 0
+        self.non_ascii_sample = bytearray()
         self._utf8 = codecs.getincrementaldecoder("utf-8")()
         self._newlines = 0
 
@@ -740,11 +785,14 @@ class _ByteChecks:
             )
         if self.utf8_ok:
             self._feed_utf8(chunk)
-        if self.cp1252_ok and not chunk.isascii():
-            try:
-                chunk.decode("cp1252")
-            except UnicodeDecodeError:
-                self.cp1252_ok = False
+        if not chunk.isascii():
+            if self.cp1252_ok:
+                try:
+                    chunk.decode("cp1252")
+                except UnicodeDecodeError:
+                    self.cp1252_ok = False
+            if not self.utf8_ok and len(self.non_ascii_sample) < _SAMPLE_BYTES:
+                self.non_ascii_sample += _non_ascii_lines(chunk)[:_SAMPLE_BYTES] + b"\n"
         self._newlines += chunk.count(b"\n")
 
     def _feed_utf8(self, chunk: bytes) -> None:
@@ -929,6 +977,10 @@ def _quote_refusal(error: str, start: int, end: int) -> InputRefused:
 def _final_encoding(checks: _ByteChecks, has_bom: bool) -> str:
     if checks.utf8_ok:
         return "utf-8-sig" if has_bom else "utf-8"
+    # Before the mixed-encoding refusal: a double-byte character can look like UTF-8.
+    non_latin = _non_latin_encoding(bytes(checks.non_ascii_sample))
+    if non_latin:
+        return non_latin
     if checks.non_ascii_before_utf8_error:
         # Valid UTF-8 text first, then bytes that are not: two encodings in one file
         # (often files appended to each other). Any single choice garbles part of it.

@@ -115,6 +115,19 @@ def test_latin1_values_are_decoded(spark, tmp_path):
     assert frame["article"].tolist() == ["Crème brûlée", "Gâteau"]
 
 
+@pytest.mark.parametrize("encoding", ["cp1251", "cp932", "gb18030"])
+def test_non_latin_encodings_are_read_as_their_text(spark, tmp_path, encoding):
+    from tests.test_validate import NON_LATIN_TABLES
+
+    text = NON_LATIN_TABLES[encoding]
+    schema, frame, _ = run_prepare(spark, tmp_path, text, encoding=encoding)
+    delimiter = ";" if ";" in text.splitlines()[0] else ","
+    cities = [line.split(delimiter)[1] for line in text.splitlines()[1:]]
+    city = schema.columns[1]
+    assert city.original_name == text.splitlines()[0].split(delimiter)[1]
+    assert frame[city.name].tolist() == cities
+
+
 def test_bom_and_crlf_leave_no_trace(spark, tmp_path):
     content = "\ufeffid_x,Label,amount\r\n1,a,2.5\r\n2,b,3.5\r\n3,c,4\r\n"
     schema, frame, _ = run_prepare(spark, tmp_path, content)

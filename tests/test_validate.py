@@ -461,6 +461,38 @@ def test_falls_back_to_cp1252_when_a_late_row_is_not_utf8(tmp_path):
     assert report.data_rows == 30_001
 
 
+NON_LATIN_TABLES = {
+    "cp1251": "Фамилия;Город;Сумма\n"
+    + "Иванов Пётр;Москва;1,5\nСмирнова Анна;Санкт-Петербург;2,75\n"
+    + "Кузнецов Игорь;Новосибирск;10\nПопова Ольга;Екатеринбург;3\n",
+    "koi8_r": "Фамилия;Город\nИванов Пётр;Москва\nСмирнова Анна;Санкт-Петербург\n"
+    + "Кузнецов Игорь;Новосибирск\nПопова Ольга;Екатеринбург\n",
+    "cp1253": "Όνομα;Πόλη\nΓιώργος Παπαδόπουλος;Αθήνα\nΜαρία Νικολάου;Θεσσαλονίκη\n"
+    + "Δημήτρης Ιωάννου;Πάτρα\n",
+    "cp932": "氏名,住所,金額\n山田太郎,東京都新宿区,1500\n佐藤花子,大阪府大阪市,2300\n"
+    + "鈴木一郎,北海道札幌市,990\n高橋美咲,福岡県福岡市,1200\n",
+    "gb18030": "姓名,城市,金额\n张伟,北京市朝阳区,1500\n王芳,上海市浦东新区,2300\n"
+    + "李娜,广州市天河区,990\n刘洋,深圳市南山区,1200\n",
+    "cp949": "이름,도시,금액\n김민준,서울특별시,1500\n이서연,부산광역시,2300\n"
+    + "박지훈,인천광역시,990\n최수빈,대구광역시,1200\n",
+}
+
+
+@pytest.mark.parametrize("encoding", sorted(NON_LATIN_TABLES))
+def test_names_a_non_latin_encoding_instead_of_reading_mojibake(tmp_path, encoding):
+    text = NON_LATIN_TABLES[encoding]
+    report = accepted(tmp_path, text.encode(encoding))
+    assert report.encoding == encoding
+    assert report.header == text.splitlines()[0].split(report.delimiter)
+    assert report.data_rows == len(text.splitlines()) - 1
+
+
+def test_latin_files_keep_the_cp1252_rule_though_the_detector_hesitates(tmp_path):
+    # charset-normalizer reads short Latin text as cp1250 as often as cp1252.
+    text = "Kunde;Straße\nJürgen Weiß;Größe\nRenée Dubois;Orléans\nSøren Ørsted;Æbeltoft\n"
+    assert accepted(tmp_path, text.encode("cp1252")).encoding == "cp1252"
+
+
 def test_accepts_utf8_bom_with_crlf(tmp_path):
     report = accepted(tmp_path, "\ufeffid,prénom\r\n1,Zoé\r\n2,Ana\r\n")
     assert report.encoding == "utf-8-sig"

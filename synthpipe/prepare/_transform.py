@@ -36,12 +36,14 @@ from synthpipe.prepare._privacy import age_band, masked, prefix, pseudonymiser, 
 from synthpipe.prepare._protect import cells_by_column, columns_by_type
 from synthpipe.schema import ColumnSchema, DatasetSchema
 from synthpipe.spark import apply_settings
+from synthpipe.validate import NON_LATIN_ENCODINGS
 
 _JAVA_ENCODINGS = {
     "utf-8": "UTF-8",
     "utf-8-sig": "UTF-8",  # the BOM sits in the header line, which Spark skips
     "cp1252": "windows-1252",
     "latin-1": "ISO-8859-1",
+    **NON_LATIN_ENCODINGS,
 }
 _TRIM = r"^[\s\u00A0\uFEFF]+|[\s\u00A0]+$"
 _WRAPPING_QUOTES = r"(?s)^(['\"])(.*)\1$"
