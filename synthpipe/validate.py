@@ -61,6 +61,7 @@ _HEAD_BYTES = 256 * 1024  # sniffed for magic numbers, encoding hints and the de
 _READ_BYTES = 1024 * 1024  # one read from the stream while scanning the whole file
 _SAMPLE_BYTES = 256 * 1024  # lines with non-ASCII bytes kept to name a non-UTF-8 encoding
 _MIN_SAMPLE_BYTES = 32  # below this, a guess of the script is a coin toss
+_CHAOS_MARGIN = 0.1
 # Non-Latin encodings named from the sample (Python codec: Java charset, for Spark).
 NON_LATIN_ENCODINGS = {
     "cp1251": "windows-1251",
@@ -514,10 +515,16 @@ def _non_latin_encoding(sample: bytes) -> str | None:
         return None
     from charset_normalizer import from_bytes
 
-    best = from_bytes(sample, cp_isolation=_CANDIDATES).best()
-    if best is None or best.encoding not in NON_LATIN_ENCODINGS:
+    matches = list(from_bytes(sample, cp_isolation=_CANDIDATES))
+    if not matches:
         return None
-    return best.encoding
+    # charset-normalizer ranks by chaos (mess) first. Double-byte encodings often all
+    # decode a few short names without mess; its language coherence then tells them
+    # apart (8 Japanese names: cp949 chaos 0.0 coherence 0.0, cp932 0.04 and 0.19).
+    least = min(m.chaos for m in matches)
+    calm = [m for m in matches if m.chaos <= least + _CHAOS_MARGIN]
+    best = max(calm, key=lambda m: (m.coherence, -m.chaos))
+    return best.encoding if best.encoding in NON_LATIN_ENCODINGS else None
 
 
 def _line_terminator(head: bytes) -> str:
