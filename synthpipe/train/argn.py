@@ -28,12 +28,12 @@ data besides is replaced by post-processing of our DP statistics
   encoding it picks) runs on stand-in rows drawn from the DP proxy, never on real rows.
   Its own DP value protection was not used: it keeps a category when its Laplace-noised
   count reaches 5, so a category held by one row is kept with probability
-  0.5 exp(-4 x its epsilon) (0.48 at the 0.01 per column a budget of 1 over ten
-  columns gives), a delta no accountant counts; and its digit ranges and precision are
+  0.5 exp(-4 x its epsilon) (0.48 at 0.01 per column: a tenth of epsilon 1 over ten
+  columns), a delta no accountant counts; and its digit ranges and precision are
   exact (mostlyai-engine 2.7.3, `analysis.py`, `_common.dp_non_rare`).
 - ARGN's validation rows (its loss picks the checkpoint, halves the learning rate and
-  stops early) are the DP proxy rows, not real rows: all of that is then
-  post-processing too, and every training row is trained on.
+  stops early) are the DP proxy rows, not a split of real rows: all of that is then
+  post-processing too.
 - Every training row is trained on, numbers clipped into the DP bounds; a category
   outside the DP set is encoded as ARGN's unknown token, which sampling suppresses (no
   category was pooled in its analysis). Dropping such rows, as TVAE's path does, would
