@@ -253,7 +253,8 @@ def train_job(paths: TrainingPaths) -> dict[str, Any]:
 
 @dataclass
 class DpPreprocessing:
-    """What DP training fits on: the budget, the DP statistics, the restricted rows."""
+    """What DP training fits on: the budget, the DP statistics, and the training rows
+    made to fit them (TVAE: restricted; TabularARGN: clipped, every row kept)."""
 
     plan: dp.DpPlan
     stats: DpStatistics

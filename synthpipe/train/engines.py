@@ -226,10 +226,10 @@ def fit_engine(
     if params.engine == "argn":
         # Under DP the plan fixes the epochs (the noise spends the budget in exactly
         # those): only the job's wall clock may cut them short.
-        budget = params.max_wall_seconds if private else params.argn_max_seconds
-        result = fit_argn(
-            train, holdout, metadata, params, min(budget, params.max_wall_seconds), private
-        )
+        budget = min(params.argn_max_seconds, params.max_wall_seconds)
+        if private:
+            budget = params.max_wall_seconds
+        result = fit_argn(train, holdout, metadata, params, budget, private)
         return result, {"name": "argn", "setting": "argn"}
     score = holdout_scorer(metadata, train, holdout, params)
     argn_budget = min(params.argn_max_seconds, params.max_wall_seconds / 2)
