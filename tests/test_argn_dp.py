@@ -70,6 +70,7 @@ def argn_dp(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"root": root, "code": code, "frame": frame, "seen": seen, "summary": summary}
 
 
+@pytest.mark.slow
 def test_the_dp_plan_reaches_argns_own_dp_sgd(argn_dp: dict[str, Any]) -> None:
     assert argn_dp["code"] == 0, failure(argn_dp["root"])
     privacy = argn_dp["summary"]["privacy"]
@@ -84,6 +85,7 @@ def test_the_dp_plan_reaches_argns_own_dp_sgd(argn_dp: dict[str, Any]) -> None:
     assert privacy["sample_rate"] == pytest.approx(160 / 480)
 
 
+@pytest.mark.slow
 def test_argns_analysis_reads_no_real_row(argn_dp: dict[str, Any]) -> None:
     analysed, real = argn_dp["seen"]["analysed"], argn_dp["frame"]
     assert argn_dp["seen"]["value_protection"] is False  # its statistics come from ours
@@ -92,6 +94,7 @@ def test_argns_analysis_reads_no_real_row(argn_dp: dict[str, Any]) -> None:
     assert not analysed["amount"].isin(real["amount"]).any()
 
 
+@pytest.mark.slow
 def test_argn_spends_no_more_than_its_share(argn_dp: dict[str, Any]) -> None:
     privacy = argn_dp["summary"]["privacy"]
     assert privacy["mode"] == "dp" and privacy["engine"] == "argn"
@@ -105,6 +108,7 @@ def test_argn_spends_no_more_than_its_share(argn_dp: dict[str, Any]) -> None:
     assert sources["amount"] == sources["category"] == "dp"
 
 
+@pytest.mark.slow
 def test_the_model_folder_keeps_no_training_record(argn_dp: dict[str, Any]) -> None:
     saved = {p.name for p in (argn_dp["root"] / "model" / "argn").rglob("*")}
     assert "model-weights.pt" in saved
@@ -113,6 +117,7 @@ def test_the_model_folder_keeps_no_training_record(argn_dp: dict[str, Any]) -> N
         assert name not in saved
 
 
+@pytest.mark.slow
 def test_generate_keeps_to_the_dp_categories(argn_dp: dict[str, Any], tmp_path: Path) -> None:
     model = argn_dp["root"] / "model"
     generate(model_dir=model, out_dir=str(tmp_path), rows=2000, seed=1)
@@ -124,6 +129,7 @@ def test_generate_keeps_to_the_dp_categories(argn_dp: dict[str, Any], tmp_path: 
     assert set(synthetic["gender"].dropna()) <= {"F", "M"}
 
 
+@pytest.mark.slow
 def test_the_report_says_argn_trained_with_its_own_dp(argn_dp: dict[str, Any]) -> None:
     privacy = argn_dp["summary"]["privacy"]
     sets = banksim_sets(600)
