@@ -155,6 +155,20 @@ def test_restrict_clips_numbers_and_dates_and_drops_rows_outside_the_kept_set(fr
     assert rows.dtypes.to_dict() == planted.dtypes.to_dict()
 
 
+def test_clip_clips_as_restrict_does_but_keeps_every_row(frame):
+    # TabularARGN's path: its own unknown token stands for a label outside the kept set.
+    planted = with_label(frame, "merchant", "m_once", 1)
+    planted.loc[planted.index[10:13], "amount"] = 1e9
+    public = PublicDeclarations.from_dict({"bounds": {"amount": [0, 1000]}})
+    stats = stats_of(planted, public=public)
+    clipped = stats.clip(planted)
+    assert len(clipped) == ROWS and "m_once" in set(clipped["merchant"])
+    assert (clipped.loc[planted.index[10:13], "amount"] == 1000.0).all()
+    restricted, _ = stats.restrict(planted)
+    assert clipped.loc[restricted.index].equals(restricted)
+    assert clipped.dtypes.to_dict() == planted.dtypes.to_dict()
+
+
 def test_restrict_drops_labels_outside_a_public_set(frame):
     public = PublicDeclarations.from_dict({"categories": {"merchant": ["m_one", "m_two", "m_new"]}})
     stats = stats_of(frame, public=public)

@@ -154,5 +154,9 @@ def test_engine_hyperparameter_is_checked() -> None:
     assert parse_hyperparameters({"engine": "ARGN"}).engine == "argn"
     with pytest.raises(StepFailed, match="expected one of tvae, argn, auto"):
         parse_hyperparameters({"engine": "gan"})
-    with pytest.raises(StepFailed, match="differential privacy trains TVAE only"):
+    # Under DP one engine trains: auto's choice would read real rows unaccounted.
+    with pytest.raises(StepFailed, match="differential privacy trains one engine") as error:
         parse_hyperparameters({"engine": "auto", "dp_epsilon": "3"})
+    assert "choose tvae or argn" in error.value.message
+    assert "spends privacy" in error.value.message
+    assert parse_hyperparameters({"engine": "argn", "dp_epsilon": "3"}).dp

@@ -515,6 +515,14 @@ def _privacy(report: dict[str, Any]) -> str:
     )
 
 
+# What differs when TabularARGN trained with its own DP-SGD (synthpipe.train.argn).
+ARGN_DP_NOTE = (
+    " TabularARGN trained with its own DP-SGD; its encodings were learned from rows drawn "
+    "from the DP statistics, and its checkpoint choice, learning-rate schedule and early "
+    "stop read its loss on such rows, not on real ones."
+)
+
+
 def _differential_privacy(report: dict[str, Any]) -> str:
     """The DP guarantee in one plain sentence, its budget, and each column's source."""
     head = '<h3 id="dp">Differential privacy</h3>'
@@ -525,6 +533,7 @@ def _differential_privacy(report: dict[str, Any]) -> str:
             "<code>privacy.epsilon</code> in the dataset config to turn it on).</p>"
         )
     sgd, stats = record["sgd"], record["statistics"]
+    argn = record.get("engine") == "argn"
     explain = (
         '<div class="explain">With differential privacy at ε = '
         f"{_fmt(record['epsilon'], 3)} (δ = {record['delta']:.2g}), adding or removing any "
@@ -534,7 +543,7 @@ def _differential_privacy(report: dict[str, Any]) -> str:
         "holdout). Prepare's own protections (rare categories replaced, numbers clipped at "
         "quantiles) read the whole table before training and are not part of it; the "
         "evaluations logged during training read real rows but changed nothing that was "
-        "released.</div>"
+        f"released.{ARGN_DP_NOTE if argn else ''}</div>"
     )
     budget = _table(
         ["Part", "ε", "δ", "How"],
@@ -549,7 +558,7 @@ def _differential_privacy(report: dict[str, Any]) -> str:
                 ),
             ],
             [
-                _td("DP-SGD training"),
+                _td("DP-SGD training" + (" (TabularARGN's own)" if argn else "")),
                 _td(_fmt(sgd["epsilon"], 3), True),
                 _td(f"{sgd['delta']:.2g}", True),
                 _td(

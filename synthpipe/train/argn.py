@@ -12,10 +12,37 @@ they use SDV's synthesizer.
   dates as datetimes, so a code never becomes a quantity.
 - ARGN's own value protection is off: Prepare already pooled rare categories and clipped
   extremes (schema.json's value_protection), and ARGN's would add a `_RARE_` label that
-  the real data lacks (generate refuses such rows).
+  the real data lacks (generate refuses such rows). ARGN escapes a real `_RARE_` (the
+  label Prepare pools rare categories into) and suppresses its own token at sampling
+  when no category was pooled, so Prepare's label round-trips and ARGN's never appears.
 - Only the model store is kept (`<model>/argn/ModelStore`): the engine's workspace also
   holds a copy of the training rows (OriginalData), which the model folder must not.
   Sampling writes into a temporary workspace.
+
+Under differential privacy (`ArgnPrivacy`, set by `synthpipe.train.engines.fit_argn`)
+ARGN trains with its own DP-SGD (Opacus, RDP accountant), but what it learns from the
+data besides is replaced by post-processing of our DP statistics
+(`synthpipe.train.dp_stats`), so that every release is accounted:
+
+- ARGN's analysis (category sets, numeric bounds, digit ranges, precision, the numeric
+  encoding it picks) runs on stand-in rows drawn from the DP proxy, never on real rows.
+  Its own DP value protection was not used: it keeps a category when its Laplace-noised
+  count reaches 5, so a category held by one row is kept with probability
+  0.5 exp(-4 x its epsilon) (0.48 at 0.01 per column: a tenth of epsilon 1 over ten
+  columns), a delta no accountant counts; and its digit ranges and precision are
+  exact (mostlyai-engine 2.7.3, `analysis.py`, `_common.dp_non_rare`).
+- ARGN's validation rows (its loss picks the checkpoint, halves the learning rate and
+  stops early) are the DP proxy rows, not a split of real rows: all of that is then
+  post-processing too.
+- Every training row is trained on, numbers clipped into the DP bounds; a category
+  outside the DP set is encoded as ARGN's unknown token, which sampling suppresses (no
+  category was pooled in its analysis). Dropping such rows, as TVAE's path does, would
+  change the row count from which Opacus sets ARGN's sample rate (1 / batches per
+  epoch), and with it the epsilon: kept, ARGN's rate is 1 / ceil(rows / batch), never
+  above the plan's batch / rows.
+- The epsilon spent is ARGN's own accounting (`progress-messages.csv`, at the sgd
+  delta), read before the workspace goes; the accountant, optimizer and progress files
+  stay out of the model folder (the progress file holds the real rows' training loss).
 """
 
 from __future__ import annotations
@@ -25,6 +52,7 @@ import logging
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +63,8 @@ log = logging.getLogger("synthpipe.train")
 FOLDER = "argn"
 MODEL_STORE = "ModelStore"
 # Training state that sampling never reads: left out of the model folder.
-TRAINING_ONLY = ("optimizer.pt", "lr-scheduler.pt")
+TRAINING_ONLY = ("optimizer.pt", "lr-scheduler.pt", "dp-accountant.pt", "progress-messages.csv")
+PROGRESS_FILE = Path(MODEL_STORE, "model-data", "progress-messages.csv")
 ENCODING = {
     "categorical": "TABULAR_CATEGORICAL",
     "boolean": "TABULAR_CATEGORICAL",
@@ -55,6 +84,19 @@ class ArgnSettings:
     gpu: bool
 
 
+@dataclass(frozen=True)
+class ArgnPrivacy:
+    """ARGN's DP-SGD settings (DP-SGD's share of the budget) and the DP proxy rows."""
+
+    epsilon: float  # ARGN's max_epsilon: no checkpoint above it is kept
+    delta: float  # the delta ARGN's accountant reports epsilon at
+    noise_multiplier: float
+    max_grad_norm: float
+    batch_size: int
+    rows: int  # the training row count (public: training.json has it), len(frame)
+    proxy: pd.DataFrame  # drawn from DP statistics: the frame's columns and dtypes
+
+
 class ArgnModel:
     """A fitted TabularARGN over one workspace folder."""
 
@@ -68,31 +110,35 @@ class ArgnModel:
         self._engine._fitted = True
         self._temp: tempfile.TemporaryDirectory[str] | None = None
 
+        # Under DP: ARGN's accounting of the kept model (`_spent`).
+        self.privacy: dict[str, float] | None = None
+
     @classmethod
     def fit(
-        cls, frame: pd.DataFrame, sdtypes: dict[str, str], settings: ArgnSettings
+        cls,
+        frame: pd.DataFrame,
+        sdtypes: dict[str, str],
+        settings: ArgnSettings,
+        privacy: ArgnPrivacy | None = None,
     ) -> tuple[ArgnModel, float]:
-        """Fit on `frame` (the training rows); returns the model and the seconds taken."""
-        from mostlyai.engine import TabularARGN
-
+        """Fit on `frame` (the training rows; under DP, clipped into the DP bounds);
+        returns the model and the seconds taken."""
         started = time.monotonic()
         temp = tempfile.TemporaryDirectory(prefix="synthpipe-argn-")
         workspace = Path(temp.name)
-        engine = TabularARGN(
-            max_training_time=settings.max_seconds / 60,  # minutes
-            max_epochs=settings.max_epochs,
-            value_protection=False,
-            tgt_encoding_types={c: ENCODING[sdtypes[c]] for c in frame.columns},
-            device="cuda" if settings.gpu else "cpu",
-            workspace_dir=workspace,
-            random_state=settings.seed % 2**32,
-            verbose=0,
-        )
-        engine.fit(frame)
+        encoding = {c: ENCODING[sdtypes[c]] for c in frame.columns}
+        if privacy is None:
+            _fit_plain(frame, encoding, settings, workspace)
+        else:
+            _fit_private(frame, encoding, settings, privacy, workspace)
         model = cls(workspace, {c: str(t) for c, t in frame.dtypes.items()})
         model._temp = temp
         seconds = time.monotonic() - started
-        log.info("argn fitted in %.1f s on %d rows", seconds, len(frame))
+        if privacy is None:
+            log.info("argn fitted in %.1f s on %d rows", seconds, len(frame))
+        else:
+            model.privacy = _spent(workspace / PROGRESS_FILE, privacy.epsilon)
+            log.info("argn fitted with DP-SGD in %.1f s", seconds)
         return model, seconds
 
     def seed_sampling(self, seed: int) -> None:
@@ -129,6 +175,95 @@ class ArgnModel:
         model = cls(Path(temp.name), dtypes)
         model._temp = temp
         return model
+
+
+def _fit_plain(
+    frame: pd.DataFrame, encoding: dict[str, str], settings: ArgnSettings, workspace: Path
+) -> None:
+    from mostlyai.engine import TabularARGN
+
+    engine = TabularARGN(
+        max_training_time=settings.max_seconds / 60,  # minutes
+        max_epochs=settings.max_epochs,
+        value_protection=False,
+        tgt_encoding_types=encoding,
+        device=_device(settings),
+        workspace_dir=workspace,
+        random_state=settings.seed % 2**32,
+        verbose=0,
+    )
+    engine.fit(frame)
+
+
+def _fit_private(
+    frame: pd.DataFrame,
+    encoding: dict[str, str],
+    settings: ArgnSettings,
+    privacy: ArgnPrivacy,
+    workspace: Path,
+) -> None:
+    """`TabularARGN.fit`'s steps (split, analyze, encode, train), with the analysis run on
+    stand-in rows drawn from the DP proxy and the proxy as validation rows."""
+    from mostlyai.engine import analyze, encode, set_random_state, split, train
+    from mostlyai.engine.domain import DifferentialPrivacyConfig
+    from mostlyai.engine.logging import disable_logging
+
+    disable_logging()  # as TabularARGN(verbose=0): its lines name columns
+    set_random_state(settings.seed % 2**32)
+    proxy = privacy.proxy[list(frame.columns)].reset_index(drop=True)
+    # As many stand-in training rows as training has: ARGN sizes epochs from this count.
+    stand_in = proxy.sample(privacy.rows, replace=True, random_state=settings.seed % 2**32)
+    common = {"tgt_encoding_types": encoding, "model_type": "TABULAR", "workspace_dir": workspace}
+    split(tgt_data=_then(stand_in, proxy), trn_val_split=_first(len(stand_in)), **common)
+    analyze(value_protection=False, workspace_dir=workspace)
+    # The real rows replace the stand-ins; the stats written above stay.
+    split(tgt_data=_then(frame, proxy), trn_val_split=_first(len(frame)), **common)
+    encode(workspace_dir=workspace)
+    train(
+        max_training_time=settings.max_seconds / 60,  # minutes
+        max_epochs=settings.max_epochs,
+        batch_size=privacy.batch_size,
+        gradient_accumulation_steps=1,
+        differential_privacy=DifferentialPrivacyConfig(
+            max_epsilon=privacy.epsilon,
+            delta=privacy.delta,
+            noise_multiplier=privacy.noise_multiplier,
+            max_grad_norm=privacy.max_grad_norm,
+            value_protection_epsilon=None,  # its analysis read no real row
+        ),
+        device=_device(settings),
+        workspace_dir=workspace,
+    )
+
+
+def _then(rows: pd.DataFrame, proxy: pd.DataFrame) -> pd.DataFrame:
+    return pd.concat([rows, proxy], ignore_index=True)
+
+
+def _first(count: int) -> Callable[[pd.Series], tuple[pd.Series, pd.Series]]:
+    """ARGN's split rule: the first `count` rows train, the rest (the proxy) validate."""
+    return lambda keys: (keys.iloc[:count], keys.iloc[count:])
+
+
+def _device(settings: ArgnSettings) -> str:
+    return "cuda" if settings.gpu else "cpu"
+
+
+def _spent(progress_file: Path, max_epsilon: float) -> dict[str, float]:
+    """ARGN's accounting from its progress messages: the largest epsilon within
+    `max_epsilon` (ARGN keeps no checkpoint above it, and a model above it decided only
+    the stop, which epsilon forces), with the steps and epochs at it; the largest of all
+    when none is within (ARGN then keeps its only model: the caller refuses it).
+    Epsilon is DP-SGD's only: the analysis read no real row."""
+    messages = pd.read_csv(progress_file)
+    within = messages[messages["dp_eps"] <= max_epsilon]
+    chosen = within if len(within) else messages
+    last = chosen.loc[chosen["dp_eps"].idxmax()]
+    return {
+        "epsilon_spent_sgd": float(last["dp_eps"]),
+        "steps_taken": int(last["steps"]),
+        "epochs_taken": float(last["epoch"]),
+    }
 
 
 def _as_dtype(values: pd.Series, dtype: str) -> pd.Series:

@@ -33,6 +33,7 @@ from synthpipe.failure_codes import MARKER, code_line
 from synthpipe.redact import redact
 from synthpipe.schema import DatasetSchema
 from synthpipe.train import dp, engines, fit
+from synthpipe.train.argn import ArgnModel
 from synthpipe.train.categories import code_columns, real_categories, write_categories
 from synthpipe.train.checkpoint import CheckpointStore, resume_key
 from synthpipe.train.data import ROWS_TOTAL, load_table, read_schema
@@ -232,6 +233,7 @@ def train_job(paths: TrainingPaths) -> dict[str, Any]:
         metadata,
         params,
         started,
+        private,
     )
     summary = summarise(result, params, frame, train, holdout, target, private)
     summary["engine"] = engine
@@ -251,7 +253,8 @@ def train_job(paths: TrainingPaths) -> dict[str, Any]:
 
 @dataclass
 class DpPreprocessing:
-    """What DP training fits on: the budget, the DP statistics, the restricted rows."""
+    """What DP training fits on: the budget, the DP statistics, and the training rows
+    made to fit them (TVAE: restricted; TabularARGN: clipped, every row kept)."""
 
     plan: dp.DpPlan
     stats: DpStatistics
@@ -272,12 +275,14 @@ def dp_preprocessing(
     """
     from synthpipe.train.dp_stats import PublicDeclarations, dp_statistics
 
+    # Each engine's own DP-SGD schedule: TVAE's (ours) or TabularARGN's.
+    argn = params.engine == "argn"
     plan = dp.plan_budget(
         epsilon=params.dp_epsilon,
         delta=params.dp_delta,
         rows=len(train),
-        batch_size=params.batch_size,
-        epochs=params.dp_epochs,
+        batch_size=params.argn_dp_batch_size if argn else params.batch_size,
+        epochs=params.argn_dp_epochs if argn else params.dp_epochs,
         max_grad_norm=params.dp_max_grad_norm,
     )
     public = PublicDeclarations.from_dict(json.loads(params.dp_public or "{}"))
@@ -297,7 +302,10 @@ def dp_preprocessing(
         integers=tuple(c for c in numerical if schema.column(c).type == "integer"),
         dates=tuple(c for c in datetimes if schema.column(c).type == "date"),
     )
-    rows, _ = stats.restrict(train)
+    # TabularARGN keeps every row (a category outside the DP set becomes its unknown
+    # token, never sampled): its DP-SGD samples batches from the rows it is given, so
+    # the row count its accountant sees stays training's public one.
+    rows = stats.clip(train) if argn else stats.restrict(train)[0]
     log.info(
         "dp epsilon=%g delta=%.3g noise_multiplier=%.4f max_grad_norm=%g steps=%d sample_rate=%.5f",
         plan.epsilon,
@@ -461,6 +469,8 @@ def privacy_summary(result: fit.TrainResult, private: DpPreprocessing | None) ->
     spent = result.privacy or {}
     return {
         "mode": "dp",
+        # Whose DP-SGD: ours (TVAE, synthpipe.train.dp) or TabularARGN's own.
+        "engine": "argn" if isinstance(result.synthesizer, ArgnModel) else "tvae",
         "epsilon": plan.epsilon,
         "delta": plan.delta,
         "accountant": plan.accountant,
@@ -470,6 +480,8 @@ def privacy_summary(result: fit.TrainResult, private: DpPreprocessing | None) ->
         "steps": spent.get("steps_taken", plan.steps),
         "steps_planned": plan.steps,
         "epochs": plan.epochs,
+        # Fewer when the time budget ran out first (TabularARGN stops itself).
+        "epochs_taken": spent.get("epochs_taken", plan.epochs),
         "rows": plan.rows,
         "sgd": {
             "epsilon": plan.sgd_epsilon,

@@ -90,7 +90,7 @@ def _unreachable(problem: str, plan: dict[str, Any]) -> StepFailed:
         code="dp_budget_unreachable",
         message=f"Differential privacy: {problem}",
         fix="Raise privacy.epsilon in config/<dataset>.json, provide more rows, or train "
-        "fewer DP epochs (hyperparameter dp_epochs).",
+        "fewer DP epochs (hyperparameter dp_epochs; argn_dp_epochs with engine argn).",
         details=plan,
         step=STEP,
     )

@@ -128,14 +128,22 @@ class DpStatistics:
         the bounds, rows whose category is outside the kept set dropped. Returns (rows,
         dropped count). Per-row: spends no privacy. The count is exact, not DP: keep it
         out of anything published."""
-        rows = frame.copy()
+        rows = self.clip(frame)
         keep = np.ones(len(rows), dtype=bool)
+        for name, stat in self._stats.items():
+            if isinstance(stat, _CategoryStat):
+                keep &= _in_kept_set(rows[name], stat)
+        return rows[keep], int((~keep).sum())
+
+    def clip(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Real rows with numbers (and datetimes) clipped into the DP bounds, every row
+        kept: for an engine that encodes a category outside the kept set as a token of
+        its own and never samples it (TabularARGN's unknown token)."""
+        rows = frame.copy()
         for name, stat in self._stats.items():
             if isinstance(stat, _NumberStat):
                 rows[name] = _clip(rows[name], stat)
-            else:
-                keep &= _in_kept_set(rows[name], stat)
-        return rows[keep], int((~keep).sum())
+        return rows
 
     def kept_categories(self) -> dict[str, list[str]]:
         """Column -> kept labels as text (MISSING for missing values), as categories.json

@@ -25,15 +25,18 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from synthpipe.errors import StepFailed
 from synthpipe.train import fit
-from synthpipe.train.argn import FOLDER, ArgnModel, ArgnSettings
+from synthpipe.train.argn import FOLDER, ArgnModel, ArgnPrivacy, ArgnSettings
 from synthpipe.train.hyperparameters import Hyperparameters
 from synthpipe.train.metadata import sdtypes
+
+if TYPE_CHECKING:  # contract imports this module
+    from synthpipe.train.contract import DpPreprocessing
 
 log = logging.getLogger("synthpipe.train")
 
@@ -123,15 +126,22 @@ def fit_argn(
     metadata: Any,
     params: Hyperparameters,
     max_seconds: float,
+    private: DpPreprocessing | None = None,
 ) -> fit.TrainResult:
     """TabularARGN on the training rows (not rebalanced: quotas at sampling keep class
-    rates, and repeated rare rows are what a model copies), judged as TVAE's rounds are."""
+    rates, and repeated rare rows are what a model copies), judged as TVAE's rounds are.
+
+    Under DP (`private`): on the rows clipped into the DP bounds, with ARGN's own
+    DP-SGD at the plan's noise multiplier, for at most the plan's epochs
+    (`synthpipe.train.argn`); as TVAE's under DP, the model is kept whatever the
+    evaluation says (refusing it would be a decision on real rows no accountant saw).
+    """
     versions = fit.check_versions() | {name: version(name) for name in ARGN_VERSIONS}
     gpu = fit.use_gpu(params.enable_gpu)
-    settings = ArgnSettings(
-        max_seconds=max_seconds, max_epochs=params.argn_max_epochs, seed=params.seed, gpu=gpu
-    )
-    model, seconds = ArgnModel.fit(train, sdtypes(metadata), settings)
+    epochs = private.plan.epochs if private else params.argn_max_epochs
+    settings = ArgnSettings(max_seconds=max_seconds, max_epochs=epochs, seed=params.seed, gpu=gpu)
+    rows = private.rows if private else train
+    model, seconds = ArgnModel.fit(rows, sdtypes(metadata), settings, argn_privacy(private))
     quality, shapes, trends, closer, _ = fit.evaluate(
         model,
         metadata,
@@ -154,7 +164,9 @@ def fit_argn(
     state = fit.RoundState(
         elapsed=seconds, stop_reason="argn_stopped", history=[asdict(evaluation)]
     )
-    if closer > params.privacy_bar:
+    if private:
+        check_spent(model.privacy or {}, private.plan.sgd_epsilon)
+    elif closer > params.privacy_bar:
         raise StepFailed(
             code="privacy_bar_not_met",
             message=f"TabularARGN's share of synthetic rows closer to training than to "
@@ -164,7 +176,38 @@ def fit_argn(
             details={"history": state.history},
             step=STEP,
         )
-    return fit.TrainResult(model, state, gpu, versions, evaluation)
+    return fit.TrainResult(model, state, gpu, versions, evaluation, model.privacy)
+
+
+def argn_privacy(private: DpPreprocessing | None) -> ArgnPrivacy | None:
+    """ARGN's DP settings from the plan: DP-SGD's share of epsilon and delta."""
+    if private is None:
+        return None
+    plan = private.plan
+    return ArgnPrivacy(
+        epsilon=plan.sgd_epsilon,
+        delta=plan.sgd_delta,
+        noise_multiplier=plan.noise_multiplier,
+        max_grad_norm=plan.max_grad_norm,
+        batch_size=plan.batch_size,
+        rows=plan.rows,
+        proxy=private.stats.proxy,
+    )
+
+
+def check_spent(spent: dict[str, float], sgd_epsilon: float) -> None:
+    """ARGN keeps its first model even when that one is above max_epsilon: not released."""
+    epsilon = spent.get("epsilon_spent_sgd", math.inf)
+    if epsilon > sgd_epsilon:
+        raise StepFailed(
+            code="dp_budget_unreachable",
+            message=f"Differential privacy: TabularARGN's first checkpoint spent epsilon "
+            f"{epsilon:.3g}, above DP-SGD's share {sgd_epsilon:.3g}.",
+            fix="Raise privacy.epsilon in config/<dataset>.json, provide more rows, or "
+            "train fewer DP epochs (hyperparameter argn_dp_epochs).",
+            details=spent,
+            step=STEP,
+        )
 
 
 def fit_engine(
@@ -174,13 +217,19 @@ def fit_engine(
     metadata: Any,
     params: Hyperparameters,
     started: float,
+    private: DpPreprocessing | None = None,
 ) -> tuple[fit.TrainResult, dict[str, Any]]:
-    """The model of `params.engine`, and training.json's `engine` record."""
+    """The model of `params.engine`, and training.json's `engine` record (`private`:
+    the DP plan and statistics; DP trains one engine, never `auto`)."""
     if params.engine == "tvae":
         return fit_tvae(params), {"name": "tvae", "setting": "tvae"}
     if params.engine == "argn":
+        # Under DP the plan fixes the epochs (the noise spends the budget in exactly
+        # those): only the job's wall clock may cut them short.
         budget = min(params.argn_max_seconds, params.max_wall_seconds)
-        result = fit_argn(train, holdout, metadata, params, budget)
+        if private:
+            budget = params.max_wall_seconds
+        result = fit_argn(train, holdout, metadata, params, budget, private)
         return result, {"name": "argn", "setting": "argn"}
     score = holdout_scorer(metadata, train, holdout, params)
     argn_budget = min(params.argn_max_seconds, params.max_wall_seconds / 2)
