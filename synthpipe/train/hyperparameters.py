@@ -105,7 +105,11 @@ class Hyperparameters:
     # 10; synthpipe.train.dp.auto_epochs) or a whole number. Fewer epochs need less noise
     # for the same epsilon, and under DP quality peaks early, the earlier the larger
     # epsilon. 12,000 BankSim rows, epsilon 10 / 3 / 1: 30 epochs 0.683 / 0.765 / 0.797,
-    # 15 0.718 / 0.791 / 0.820, 8 0.760 / 0.796 / 0.795, 5 0.777 / 0.803 / 0.784.
+    # 15 0.718 / 0.791 / 0.820, 8 0.760 / 0.796 / 0.795, 5 0.777 / 0.803 / 0.784; auto
+    # 0.777 / 0.794 / 0.820. On flchain and diamonds it is mixed (at epsilon 10 it lost
+    # 0.03-0.04 against 30 epochs; at 3 and 1 it lost at most 0.01 or gained); summed
+    # over the 8 table-epsilon pairs it scored best of 5, 15, 30 and auto (README, "DP
+    # epochs").
     dp_epochs: int | str = "auto"
     # Per-row gradient clipping norm. With Adam the norm hardly matters (every row is
     # clipped; Adam rescales): 10,000 BankSim rows, 400 DP steps at epsilon 10, clip 1.0
