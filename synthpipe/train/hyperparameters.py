@@ -116,10 +116,11 @@ class Hyperparameters:
     # quality 0.556, clip 20 0.556.
     dp_max_grad_norm: float = 1.0
     # Adam's learning rate under DP (learning_rate without). DP gets a fixed, small step
-    # budget (30 epochs: 750-1,140 steps, against 12,800+ without DP), and quality is
-    # still climbing when it ends; a larger rate gets further in those steps. 10,000
-    # BankSim rows, 800 DP steps at epsilon 10, sigma learned: lr 1e-3 0.574, 3e-3 0.650,
-    # 1e-2 0.713 (clip 5 instead of 1 at 3e-3: 0.651).
+    # budget (30 epochs, the default when this was measured: 750-1,140 steps, against
+    # 12,800+ without DP); at 1e-3 quality was still climbing when it ended, and a larger
+    # rate gets further in those steps (so far that fewer epochs now do better: dp_epochs
+    # above). 10,000 BankSim rows, 800 DP steps at epsilon 10, sigma learned: lr 1e-3
+    # 0.574, 3e-3 0.650, 1e-2 0.713 (clip 5 instead of 1 at 3e-3: 0.651).
     dp_learning_rate: float = 1e-2
     # TabularARGN under DP (engine argn, synthpipe.train.argn): its own DP-SGD runs at
     # most this many epochs of batches of this many rows (Poisson sampled), at the noise
