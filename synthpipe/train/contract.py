@@ -282,9 +282,7 @@ def dp_preprocessing(
         delta=params.dp_delta,
         rows=len(train),
         batch_size=params.argn_dp_batch_size if argn else params.batch_size,
-        epochs=params.argn_dp_epochs
-        if argn
-        else dp.resolve_epochs(params.dp_epochs, params.dp_epsilon),
+        epochs=params.argn_dp_epochs if argn else fit.epoch_budget(params),
         max_grad_norm=params.dp_max_grad_norm,
     )
     public = PublicDeclarations.from_dict(json.loads(params.dp_public or "{}"))
