@@ -3,6 +3,7 @@
     .venv/bin/python -W ignore benchmarks/dp_bench.py [--rows 12000] [--real-rows 10000]
         [--tables flchain,diamonds] [--epsilons 10,3,1] [--seed 0] [--workdir DIR]
         [--json OUT] [--overhead-only] [--skip-off] [--engine tvae|argn]
+        [--dp-epochs N]
 
 For BankSim (generated, `synthpipe.sample_data`) and two real tables
 (`benchmarks/real_tables.py`), each cut to a few thousand rows:
@@ -11,7 +12,8 @@ For BankSim (generated, `synthpipe.sample_data`) and two real tables
 2. on that cleaned data, training runs once without DP ("off": every default, the
    plateau stop and checkpoint choice included) and once per epsilon (`privacy` in the
    dataset config: delta "auto", the target's labels declared public, every other bound
-   and category set from DP statistics; dp_epochs and the rest at their defaults);
+   and category set from DP statistics; dp_epochs as --dp-epochs sets it, the rest at
+   their defaults);
 3. each model generates as many rows as the cleaned data has and is evaluated as a run
    evaluates it (`synthpipe.evaluate.step.evaluate_run`, thresholds at their defaults).
 
@@ -19,7 +21,9 @@ Printed per table and setting: SDMetrics quality, the four attack figures the re
 gate reads (singling out, linkability, attribute inference, membership-inference AUC;
 `synthpipe.evaluate.attacks`), the verdict, training seconds (evaluation rounds and
 preprocessing included), gradient steps, and against the "off" run of the same table:
-the difference in training seconds and the ratio of seconds per step. Then, per table,
+the difference in training seconds and the ratio of seconds per step (`--json` also
+holds each run's in-training evaluations, `history`: under DP they choose nothing, but
+show how quality moved over the fixed epochs). Then, per table,
 DP-SGD's own cost: the same loop on the same rows for two epochs with and without DP, ms
 per step and their ratio (`--overhead-only`: just that; TVAE's loop only). `--engine
 argn` trains TabularARGN instead (under DP with its own DP-SGD: synthpipe.train.argn),
@@ -103,6 +107,7 @@ def train_generate_evaluate(
     root: Path,
     seed: int,
     engine: str = "tvae",
+    dp_epochs: str | None = None,
 ) -> dict[str, Any]:
     from synthpipe.evaluate.step import evaluate_run
     from synthpipe.generate import generate
@@ -119,6 +124,8 @@ def train_generate_evaluate(
         }
     dataset_config = DatasetConfig.from_dict(config)
     hyperparameters = {"seed": str(seed)} | dataset_config.training_hyperparameters()
+    if dp_epochs is not None and epsilon is not None:
+        hyperparameters["dp_epochs"] = dp_epochs
     paths = TrainingPaths(root)
     paths.set_input(Path(layout.cleaned), hyperparameters)
     started = time.perf_counter()
@@ -150,6 +157,7 @@ def train_generate_evaluate(
         "steps": steps,
         "ms_per_step": 1000 * train_seconds / max(steps, 1),
         "epochs": privacy.get("epochs_taken", summary["epochs_trained"]),
+        "history": [round(r["quality"], 3) for r in summary.get("history", []) if "quality" in r],
         "noise_multiplier": privacy.get("noise_multiplier"),
         "epsilon_spent_sgd": (privacy.get("sgd") or {}).get("epsilon_spent"),
     }
@@ -251,6 +259,9 @@ def main() -> None:
         "--skip-off", action="store_true", help="no training without DP (DP changes only)"
     )
     parser.add_argument("--engine", default="tvae", choices=("tvae", "argn"))
+    parser.add_argument(
+        "--dp-epochs", default=None, help="TVAE's dp_epochs hyperparameter (default: its default)"
+    )
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="dp-bench-"))
@@ -270,7 +281,9 @@ def main() -> None:
             setting = "off" if epsilon is None else f"{epsilon:g}"
             print(f"{name}: training with ε {setting}", file=sys.stderr, flush=True)
             root = workdir / "dp" / name / setting
-            result = train_generate_evaluate(layout, target, epsilon, root, args.seed, args.engine)
+            result = train_generate_evaluate(
+                layout, target, epsilon, root, args.seed, args.engine, args.dp_epochs
+            )
             result |= {"table": name, "rows": len(frame), "setting": setting}
             if epsilon is None and "error" not in result:
                 off = result

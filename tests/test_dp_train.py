@@ -119,12 +119,29 @@ def test_a_public_declaration_over_sagemakers_limit_is_refused_with_a_fix() -> N
 
 @pytest.mark.parametrize(
     ("key", "value"),
-    [("dp_delta", "0"), ("dp_delta", "abc"), ("dp_public", "[1]"), ("dp_learning_rate", "0")],
+    [
+        ("dp_delta", "0"),
+        ("dp_delta", "abc"),
+        ("dp_public", "[1]"),
+        ("dp_learning_rate", "0"),
+        ("dp_epochs", "0"),
+        ("dp_epochs", "2.5"),
+        ("dp_epochs", "many"),
+    ],
 )
 def test_bad_dp_hyperparameters_are_refused(key: str, value: str) -> None:
     with pytest.raises(StepFailed) as caught:
         parse_hyperparameters({key: value})
     assert caught.value.code == "bad_hyperparameter"
+
+
+def test_dp_epochs_is_auto_by_default_or_the_whole_number_given() -> None:
+    assert Hyperparameters().dp_epochs == parse_hyperparameters({}).dp_epochs == "auto"
+    assert parse_hyperparameters({"dp_epochs": "auto"}).dp_epochs == "auto"
+    assert parse_hyperparameters({"dp_epochs": "12"}).dp_epochs == 12
+    with pytest.raises(StepFailed) as caught:
+        parse_hyperparameters({"dp_epochs": "lots"})
+    assert '"auto" or a whole number' in caught.value.message
 
 
 # --- the budget ---------------------------------------------------------------------------
@@ -133,6 +150,18 @@ def test_bad_dp_hyperparameters_are_refused(key: str, value: str) -> None:
 def test_auto_delta_follows_the_documented_rule() -> None:
     assert dp.auto_delta(1_000) == 1e-5
     assert dp.auto_delta(1_000_000) == pytest.approx(1e-7)
+
+
+def test_auto_epochs_fall_as_epsilon_rises_within_their_bounds() -> None:
+    epsilons = [0.01, 0.3, 1.0, 3.0, 10.0, 100.0, 1000.0]
+    epochs = [dp.auto_epochs(e) for e in epsilons]
+    assert epochs == sorted(epochs, reverse=True)
+    assert dp.auto_epochs(1.0) == dp.AUTO_EPOCHS_AT_EPSILON_ONE
+    assert dp.auto_epochs(10.0) < dp.auto_epochs(3.0) < dp.auto_epochs(1.0)
+    assert epochs[0] == dp.AUTO_EPOCHS_MAX and epochs[-1] == 1
+    # A number given is the budget, whatever epsilon.
+    assert dp.resolve_epochs(12, 10.0) == dp.resolve_epochs(12, 1.0) == 12
+    assert dp.resolve_epochs("auto", 10.0) == dp.auto_epochs(10.0)
 
 
 def test_the_plan_splits_the_budget_and_calibrates_the_noise() -> None:
@@ -219,6 +248,21 @@ def test_dp_class_rates_drive_the_quotas(dp_trained: dict) -> None:
     assert set(categories["columns"]) >= {"gender", "category", "fraud"}
 
 
+@pytest.mark.slow
+def test_auto_dp_epochs_plan_the_noise_for_the_epochs_training_runs(tmp_path: Path) -> None:
+    # The accountant's plan and the stop rule resolve "auto" alike: the noise is
+    # calibrated for exactly the steps taken. 480 training rows, batches of 100: 4 steps
+    # an epoch; epsilon 100 keeps it short.
+    epsilon = 100.0
+    hyperparameters = DP_FAST | {"dp_epochs": "auto", "dp_epsilon": str(epsilon)}
+    root = make_root(tmp_path, hyperparameters, banksim_like(600))
+    assert contract.run(root) == 0, failure(root)
+    summary = json.loads((root / "model" / "training.json").read_text())
+    privacy = summary["privacy"]
+    assert summary["epochs_trained"] == privacy["epochs"] == dp.auto_epochs(epsilon)
+    assert privacy["steps"] == privacy["steps_planned"] == 4 * dp.auto_epochs(epsilon)
+
+
 def test_an_unreachable_epsilon_stops_training_before_preprocessing(tmp_path: Path) -> None:
     root = make_root(tmp_path, DP_FAST | {"dp_epsilon": "0.01"}, banksim_like(600))
     with pytest.MonkeyPatch.context() as patch:
@@ -252,6 +296,11 @@ def test_without_dp_the_stop_rules_read_the_evaluations() -> None:
     assert fit.stop_reason(state, private) == ""
     state.epoch = 20
     assert fit.stop_reason(state, private) == "epoch_budget"
+    auto = Hyperparameters(epochs=100, dp_epsilon=10.0)
+    state.epoch = dp.auto_epochs(10.0) - 1
+    assert fit.stop_reason(state, auto) == ""
+    state.epoch += 1
+    assert fit.stop_reason(state, auto) == "epoch_budget"
 
 
 def test_the_accountant_survives_a_checkpoint() -> None:

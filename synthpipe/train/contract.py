@@ -282,7 +282,7 @@ def dp_preprocessing(
         delta=params.dp_delta,
         rows=len(train),
         batch_size=params.argn_dp_batch_size if argn else params.batch_size,
-        epochs=params.argn_dp_epochs if argn else params.dp_epochs,
+        epochs=params.argn_dp_epochs if argn else fit.epoch_budget(params),
         max_grad_norm=params.dp_max_grad_norm,
     )
     public = PublicDeclarations.from_dict(json.loads(params.dp_public or "{}"))
@@ -307,11 +307,13 @@ def dp_preprocessing(
     # the row count its accountant sees stays training's public one.
     rows = stats.clip(train) if argn else stats.restrict(train)[0]
     log.info(
-        "dp epsilon=%g delta=%.3g noise_multiplier=%.4f max_grad_norm=%g steps=%d sample_rate=%.5f",
+        "dp epsilon=%g delta=%.3g noise_multiplier=%.4f max_grad_norm=%g epochs=%d steps=%d "
+        "sample_rate=%.5f",
         plan.epsilon,
         plan.delta,
         plan.noise_multiplier,
         plan.max_grad_norm,
+        plan.epochs,
         plan.steps,
         plan.sample_rate,
     )

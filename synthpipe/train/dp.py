@@ -8,7 +8,8 @@ privacy over the training rows (the rows training reads, after the holdout is sp
   `synthpipe.train.dp_stats`); the rest buys DP-SGD. The two add up (basic composition).
 - DP-SGD (Opacus): per-row gradients clipped to `dp_max_grad_norm`, Gaussian noise of
   `noise_multiplier x dp_max_grad_norm`, batches drawn by Poisson sampling at rate
-  `batch_size / rows`, a fixed budget of `dp_epochs x rows / batch_size` steps, and the
+  `batch_size / rows`, a fixed budget of `dp_epochs x rows / batch_size` steps (dp_epochs
+  "auto": fewer epochs at larger epsilon, `auto_epochs`), and the
   RDP accountant, Adam at `dp_learning_rate` (larger than without DP: the step budget
   is small; see Hyperparameters). The noise multiplier is the smallest that keeps the
   accountant's epsilon at or below DP-SGD's share for those steps (Opacus'
@@ -50,6 +51,25 @@ MAX_NOISE_MULTIPLIER = 10.0
 # delta "auto": well below 1/n, as the DP literature asks (a mechanism that releases one
 # row in full meets delta = 1/n).
 AUTO_DELTA_CAP = 1e-5
+
+
+# dp_epochs "auto": AUTO_EPOCHS_AT_EPSILON_ONE epochs at epsilon 1, scaled by
+# 1 / sqrt(epsilon), between 1 and AUTO_EPOCHS_MAX. Under DP quality peaks early and then
+# falls, the earlier the less noise (the larger epsilon): Adam's steps grow as the noise
+# shrinks. Only epsilon sets the count, never the rows' values (figures: Hyperparameters).
+AUTO_EPOCHS_AT_EPSILON_ONE = 15
+AUTO_EPOCHS_MAX = 30
+
+
+def auto_epochs(epsilon: float) -> int:
+    """dp_epochs "auto": round(15 / sqrt(epsilon)), at least 1, at most 30."""
+    epochs = round(AUTO_EPOCHS_AT_EPSILON_ONE / math.sqrt(epsilon))
+    return max(1, min(AUTO_EPOCHS_MAX, epochs))
+
+
+def resolve_epochs(setting: int | str, epsilon: float) -> int:
+    """The DP epoch budget: `auto_epochs(epsilon)` for "auto", else the number given."""
+    return auto_epochs(epsilon) if setting == "auto" else int(setting)
 
 
 def auto_delta(rows: int) -> float:

@@ -55,7 +55,7 @@ from torch.utils.data import DataLoader, RandomSampler, TensorDataset
 
 from synthpipe.errors import StepFailed
 from synthpipe.train.distance import closer_to_training_share
-from synthpipe.train.dp import DpPlan, DpSgd, RowSigma, VaeStep, row_loss
+from synthpipe.train.dp import DpPlan, DpSgd, RowSigma, VaeStep, resolve_epochs, row_loss
 from synthpipe.train.hyperparameters import Hyperparameters
 from synthpipe.train.metadata import TABLE, sdtypes
 from synthpipe.train.sampling import class_labels, class_rates, sample_rows
@@ -478,7 +478,7 @@ class RoundState:
 
 def epoch_budget(params: Hyperparameters) -> int:
     """Epochs to train: a ceiling, or under DP the fixed budget the accountant planned."""
-    return params.dp_epochs if params.dp else params.epochs
+    return resolve_epochs(params.dp_epochs, params.dp_epsilon) if params.dp else params.epochs
 
 
 def stop_reason(state: RoundState, params: Hyperparameters) -> str:
