@@ -283,17 +283,29 @@ def _engine(engine: dict[str, Any] | None) -> str:
             _td(_fmt(c["quality"]), True),
             _td(_fmt(c["closer_to_training"]), True),
             _td(_fmt(c["seconds"], 0), True),
-            _td("kept" if c["engine"] == engine["name"] else escape(c["failure"] or "not kept")),
+            _td(_candidate_result(c, engine["name"])),
         ]
         for c in engine.get("candidates", [])
     ]
+    reason = f" {escape(engine['reason'])}." if engine.get("reason") else ""
     return (
-        f'<div class="explain">{text}: with <code>engine: auto</code> both engines were '
-        "trained, each scored against the holdout (quality of its rows against real rows "
+        f'<div class="explain">{text}: with <code>engine: auto</code> TabularARGN trains '
+        "first and is scored against the holdout (quality of its rows against real rows "
         "it never saw, and the share of its rows closer to training than to holdout "
-        "rows), and the one within the privacy bar with the higher quality was kept.</div>"
+        "rows). TVAE trains too only when ARGN misses the privacy bar or the default "
+        "quality gates; then the one within the privacy bar with the higher quality is "
+        f"kept.{reason}</div>"
         + _table(["Engine", "Holdout quality", "Closer to training", "Seconds", "Result"], rows)
     )
+
+
+def _candidate_result(candidate: dict[str, Any], kept: str) -> str:
+    if candidate["engine"] == kept:
+        return "kept"
+    # `skipped` is absent from reports written before auto could skip TVAE.
+    if candidate.get("skipped"):
+        return f"not trained: {escape(candidate['skipped'])}"
+    return escape(candidate["failure"] or "not kept")
 
 
 def _summary_text(stats: dict[str, Any], sdtype: str) -> str:

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import torch
 
 from synthpipe import storage
 from synthpipe.errors import PipelineError, StepFailed
@@ -356,11 +355,6 @@ def fit_model(
     """
     versions = fit.check_versions()
     gpu = fit.use_gpu(params.enable_gpu)
-    if params.torch_threads:
-        torch.set_num_threads(params.torch_threads)
-    # As the loss falls, weights and gradients reach subnormal floats, which x86 CPUs
-    # compute many times slower: epochs grew from 1.7 s to 7 s over 100 epochs here.
-    torch.set_flush_denormal(True)
     store = CheckpointStore(checkpoint_dir, resume_key(params, fit.fingerprint(fit_rows)))
     tvae = fit.ChunkedTVAE(metadata, params, gpu, private.plan if private else None)
     checkpoint = store.load()

@@ -38,9 +38,9 @@ class Hyperparameters:
     # "auto": use a GPU when torch sees one.
     enable_gpu: str = "auto"
     seed: int = 20261123
-    # CPU threads for torch; 0 keeps torch's default (one per core). TVAE's layers are
-    # small (batch 500 x 128): on 2 busy cores one thread ran a layer 17x faster than two
-    # spinning threads.
+    # CPU threads for torch, either engine; 0 keeps torch's default (one per core). The
+    # layers are small (TVAE: batch 500 x 128): on 2 busy cores one thread ran a TVAE
+    # layer 17x faster than two spinning threads, and a TabularARGN epoch 18x faster.
     torch_threads: int = 1
     # Rows never used for fitting, kept for the evaluation step.
     holdout_fraction: float = 0.2
