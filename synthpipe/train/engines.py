@@ -217,6 +217,9 @@ def fit_engine(
     fit.set_threads(params.torch_threads)
     if params.engine == "tvae":
         return fit_tvae(params), {"name": "tvae", "setting": "tvae"}
+    if params.dp:  # auto: one model, since a second would spend the privacy budget again
+        reason = "differential privacy: auto trains TVAE only, one model on the budget"
+        return fit_tvae(params), {"name": "tvae", "setting": "auto", "reason": reason}
     if params.engine == "argn":
         budget = min(params.argn_max_seconds, params.max_wall_seconds)
         result = fit_argn(train, holdout, metadata, params, budget)
@@ -262,6 +265,9 @@ def _candidate(engine: str, train_it: Callable[[], fit.TrainResult], score: Scor
     except StepFailed as error:  # the other engine may still pass
         log.warning("engine=%s did not pass [%s]", engine, error.code)
         return Candidate(engine, None, None, None, time.monotonic() - started, error.code)
+    except ImportError:  # mostlyai-engine not installed (requirements-argn.txt)
+        log.warning("engine=%s is not installed", engine)
+        return Candidate(engine, None, None, None, 0.0, "not_installed")
     seconds = time.monotonic() - started
     quality, closer = score(result.synthesizer)
     log.info("engine=%s holdout_quality=%.4f closer_to_training=%.4f", engine, quality, closer)
