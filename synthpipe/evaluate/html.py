@@ -514,7 +514,8 @@ def _privacy(report: dict[str, Any]) -> str:
             "synthetic rows equal a training row on every evaluated column. On this data, "
             f"{_pct(copies['chance_rate'], 3)} of real rows equal another real row by chance "
             f"({_fmt(copies['holdout_rows_equal_to_training'])} holdout rows equal a training "
-            f"row, {_fmt(copies['training_rows_with_twin'])} training rows have a twin), so "
+            f"row, {_fmt(copies['training_rows_with_twin'])} training rows have a twin"
+            f"{_dropped_duplicates(copies)}), so "
             f"about {_fmt(privacy['exact_copies_expected_by_chance'], 1)} copies are expected "
             f"by chance and up to {_fmt(copies['exact_copies_allowed_by_chance'])} are allowed. "
             f"Beyond chance: <strong>{_fmt(privacy['exact_copies_beyond_chance'])}</strong>.</p>",
@@ -525,6 +526,14 @@ def _privacy(report: dict[str, Any]) -> str:
             _attacks(report),
         ]
     )
+
+
+def _dropped_duplicates(copies: dict[str, Any]) -> str:
+    """The input's duplicate rows counted as chance (absent from earlier reports)."""
+    share = copies.get("input_duplicate_share")
+    if not share:
+        return ""
+    return f", and {_pct(share, 3)} of input rows repeated another and were dropped in Prepare"
 
 
 def _differential_privacy(report: dict[str, Any]) -> str:
