@@ -584,15 +584,17 @@ def _f(value: Any, fmt: str) -> str:
 
 def engine_cell(ours: dict[str, Any]) -> str:
     """The engine, and with auto each candidate's holdout quality (training's own score:
-    `synthpipe.train.engines`), e.g. `auto: argn (argn 0.853, tvae 0.751)`."""
+    `synthpipe.train.engines`), e.g. `auto: argn (argn 0.853, tvae 0.751)`, or
+    `auto: argn (argn 0.943, tvae skipped)` when ARGN alone met the gates."""
     candidates = ours.get("engine_choice") or []
-    scores = ", ".join(
-        f"{c['engine']} {_f(c['quality'], '.3f')}"
-        if c["quality"] is not None
-        else f"{c['engine']} failed"
-        for c in candidates
-    )
+    scores = ", ".join(f"{c['engine']} {_candidate_score(c)}" for c in candidates)
     return f"{ours['engine']} ({scores})" if scores else ours["engine"]
+
+
+def _candidate_score(candidate: dict[str, Any]) -> str:
+    if candidate.get("skipped"):
+        return "skipped"
+    return "failed" if candidate["quality"] is None else format(candidate["quality"], ".3f")
 
 
 def print_table(results: list[dict[str, Any]]) -> None:

@@ -17,7 +17,14 @@ from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
 
-SHORT = {"epochs": "6", "eval_every": "3", "batch_size": "200", "min_epoch_rows": "0"}
+# TVAE, shortened (the default engine, auto, is covered by test_engines).
+SHORT = {
+    "epochs": "6",
+    "eval_every": "3",
+    "batch_size": "200",
+    "min_epoch_rows": "0",
+    "engine": "tvae",
+}
 LENIENT = {
     "quality": 0.0,
     "quality_ratio": 0.0,

@@ -94,12 +94,17 @@ def test_argn_without_a_target_trains_and_samples(tmp_path: Path) -> None:
     assert result.rows == 300 and result.target_column is None
 
 
-def test_auto_keeps_the_candidate_with_the_higher_holdout_quality(auto_model: Path) -> None:
+def test_auto_trains_tvae_when_argn_falls_short_and_keeps_the_better(auto_model: Path) -> None:
     record = summary(auto_model)["engine"]
     assert record["setting"] == "auto"
     candidates = {c["engine"]: c for c in record["candidates"]}
     assert set(candidates) == {"tvae", "argn"}
+    # Two epochs of ARGN on 640 rows fall short of the quality gates, so TVAE trains too;
     # privacy_bar is 1.0 here: both pass, so the higher quality decides.
+    argn = candidates["argn"]
+    assert argn["quality"] < 0.90 or argn["quality"] / record["ceiling"] < 0.90
+    assert "tvae trained because argn" in record["reason"]
+    assert candidates["tvae"]["skipped"] == ""
     best = max(candidates.values(), key=lambda c: c["quality"])
     assert record["name"] == best["engine"]
     for c in candidates.values():
@@ -127,7 +132,8 @@ def test_the_report_records_the_auto_choice(auto_model: Path) -> None:
     assert report["engine"] == summary(auto_model)["engine"]
     assert manifest_metrics(report)["engine"]["reason"] == report["engine"]["reason"]
     html = (staging / "report.html").read_text("utf-8")
-    assert "with <code>engine: auto</code> both engines were trained" in html
+    assert "with <code>engine: auto</code> TabularARGN trains first" in html
+    assert "tvae trained because argn" in html
 
 
 def candidate(engine: str, quality: float, closer: float) -> Candidate:
@@ -154,9 +160,77 @@ def test_engine_hyperparameter_is_checked() -> None:
     assert parse_hyperparameters({"engine": "ARGN"}).engine == "argn"
     with pytest.raises(StepFailed, match="expected one of tvae, argn, auto"):
         parse_hyperparameters({"engine": "gan"})
-    # Under DP one engine trains: auto's choice would read real rows unaccounted.
-    with pytest.raises(StepFailed, match="differential privacy trains one engine") as error:
-        parse_hyperparameters({"engine": "auto", "dp_epsilon": "3"})
-    assert "choose tvae or argn" in error.value.message
-    assert "spends privacy" in error.value.message
+    assert parse_hyperparameters({}).engine == "auto"
     assert parse_hyperparameters({"engine": "argn", "dp_epsilon": "3"}).dp
+
+
+def test_auto_under_differential_privacy_is_one_engine_chosen_before_the_data(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    params, reason = engines.dp_engine(parse_hyperparameters({"dp_epsilon": "3"}))
+    assert params.engine == "argn" and params.dp
+    assert reason.startswith("differential privacy: auto trains one engine chosen before")
+    # Without mostlyai-engine, TVAE.
+    monkeypatch.setattr(engines.importlib.util, "find_spec", lambda name: None)
+    params, reason = engines.dp_engine(parse_hyperparameters({"dp_epsilon": "3"}))
+    assert params.engine == "tvae" and "not installed" in reason
+    # Nothing to resolve without DP, or with an engine named.
+    for values in ({}, {"engine": "tvae", "dp_epsilon": "3"}):
+        unresolved = parse_hyperparameters(values)
+        assert engines.dp_engine(unresolved) == (unresolved, "")
+
+
+def test_shortfall_names_the_first_bar_argn_misses() -> None:
+    def short(quality: float, closer: float, ceiling: float = 0.95) -> str:
+        return engines.shortfall(candidate("argn", quality, closer), ceiling, 0.55)
+
+    assert short(0.93, 0.50) == ""
+    assert short(0.93, 0.60) == "argn closer-to-training 0.600 > 0.55"
+    assert short(0.89, 0.50, ceiling=0.90) == "argn holdout quality 0.890 < 0.9"
+    # 0.92 / 0.99 = 0.929 of the ceiling passes; 0.91 / 0.99 = 0.919 too, 0.91 / 1.02 not.
+    assert short(0.92, 0.50, ceiling=0.99) == ""
+    assert short(0.91, 0.50, ceiling=0.99) == ""
+    assert short(0.91, 0.50, ceiling=1.02) == "argn quality / ceiling 0.892 < 0.9"
+    failed = Candidate("argn", None, None, None, 1.0, failure="privacy_bar_not_met")
+    assert engines.shortfall(failed, 0.95, 0.55) == "argn failed (privacy_bar_not_met)"
+
+
+def fit_auto(
+    monkeypatch: pytest.MonkeyPatch, argn_quality: float, tvae_quality: float
+) -> tuple[dict, list[str]]:
+    """`fit_engine` with engine=auto on stand-in engines whose holdout scores are fixed
+    (ceiling 0.95): training.json's engine record and which engines trained."""
+    trained: list[str] = []
+
+    def stand_in(name: str) -> TrainResult:
+        trained.append(name)
+        return TrainResult(synthesizer=name, state=RoundState(), gpu=False, versions={})
+
+    quality = {"argn": argn_quality, "tvae": tvae_quality}
+    monkeypatch.setattr(engines, "fit_argn", lambda *args: stand_in("argn"))
+    monkeypatch.setattr(engines, "holdout_ceiling", lambda *args: 0.95)
+    monkeypatch.setattr(engines, "holdout_scorer", lambda *args: lambda s: (quality[s], 0.5))
+    params = parse_hyperparameters({"engine": "auto"})
+    result, record = engines.fit_engine(
+        lambda p: stand_in("tvae"), pd.DataFrame(), pd.DataFrame(), None, params, 0.0
+    )
+    assert result.synthesizer == record["name"]
+    return record, trained
+
+
+def test_auto_skips_tvae_when_argn_meets_the_gates(monkeypatch: pytest.MonkeyPatch) -> None:
+    record, trained = fit_auto(monkeypatch, argn_quality=0.93, tvae_quality=0.99)
+    assert trained == ["argn"] and record["name"] == "argn"
+    tvae = record["candidates"][1]
+    assert tvae["engine"] == "tvae" and tvae["quality"] is None
+    assert tvae["skipped"].startswith("argn met the privacy bar and the default quality gates")
+    assert "0.979 of the ceiling 0.950" in record["reason"] and record["ceiling"] == 0.95
+
+
+def test_auto_trains_tvae_when_argn_misses_a_gate(monkeypatch: pytest.MonkeyPatch) -> None:
+    record, trained = fit_auto(monkeypatch, argn_quality=0.85, tvae_quality=0.91)
+    assert trained == ["argn", "tvae"] and record["name"] == "tvae"
+    assert record["reason"].endswith("tvae trained because argn holdout quality 0.850 < 0.9")
+    # ARGN still wins when it falls short but TVAE does worse.
+    record, trained = fit_auto(monkeypatch, argn_quality=0.85, tvae_quality=0.80)
+    assert trained == ["argn", "tvae"] and record["name"] == "argn"

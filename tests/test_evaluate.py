@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import warnings
 from pathlib import Path
 
@@ -411,6 +412,24 @@ def test_exact_copies_ignore_dtypes_and_allow_for_chance() -> None:
         train=coarse, holdout=coarse.iloc[:20], synthetic=coarse.iloc[:30], sdtypes=kinds
     )
     assert found["exact_copies"] == 30 and found["exact_copies_beyond_chance"] == 0
+
+
+def test_exact_copies_count_the_duplicates_prepare_dropped_as_chance() -> None:
+    # Deduplicated rows: no real row repeats, so every copy counts as memorisation...
+    train = pd.DataFrame({"age": range(100), "kind": ["a", "b"] * 50})
+    holdout = pd.DataFrame({"age": range(100, 125), "kind": ["a"] * 25})
+    synthetic = train.iloc[:10]
+    kinds = {"age": "numerical", "kind": "categorical"}
+    found = exact_copies(train=train, holdout=holdout, synthetic=synthetic, sdtypes=kinds)
+    assert found["exact_copies_beyond_chance"] == 10
+    # ...unless the input repeated rows before Prepare dropped them: 30% of input rows
+    # were duplicates, so 3 of 10 rows are expected to repeat a real row by chance.
+    found = exact_copies(
+        train=train, holdout=holdout, synthetic=synthetic, sdtypes=kinds, duplicate_share=0.3
+    )
+    assert found["exact_copies_expected_by_chance"] == 3.0
+    assert found["exact_copies_beyond_chance"] == 10 - math.floor(3 + 3 * math.sqrt(3))
+    assert found["input_duplicate_share"] == 0.3
 
 
 def _brute_force(queries: pd.DataFrame, reference: pd.DataFrame, space: DistanceSpace):

@@ -31,6 +31,8 @@ FAST = {
     "target_column": "fraud",
     "privacy_bar": "1.0",
     "seed": "5",
+    # TVAE here; ARGN and auto (the default) in test_engines.
+    "engine": "tvae",
 }
 ROWS = 800
 # name -> (type, role)

@@ -166,6 +166,15 @@ def test_the_fidelity_section_names_the_engine_and_the_auto_candidates(
     assert "Made by TabularARGN (mostlyai-engine): with <code>engine: auto</code>" in section
     assert '<td class="num">0.912</td><td class="num">0.510</td>' in section
     assert "<td>kept</td>" in section and "<td>privacy_bar_not_met</td>" in section
+    # A TVAE that auto did not train says why, and the reason is shown.
+    skipped = "argn met the privacy bar and the default quality gates on the holdout"
+    data["engine"]["candidates"][1] |= {"failure": "", "seconds": 0.0, "skipped": skipped}
+    data["engine"]["ceiling"] = 0.95
+    data["engine"]["reason"] = "argn: within the privacy bar; tvae not trained"
+    jsonschema.validate(data, load_schema())
+    section = render_html(data).split('id="fidelity"', 1)[1]
+    assert f"<td>not trained: {skipped}</td>" in section
+    assert "argn: within the privacy bar; tvae not trained." in section
     data["engine"] = {"name": "tvae", "setting": "tvae"}
     assert "Made by TVAE (SDV) (setting <code>engine</code>: tvae)" in render_html(data)
 

@@ -108,7 +108,11 @@ def evaluate(
     copies = timed(
         "exact_copies",
         lambda: privacy.exact_copies(
-            train=train, holdout=holdout, synthetic=synthetic, sdtypes=sdtypes
+            train=train,
+            holdout=holdout,
+            synthetic=synthetic,
+            sdtypes=sdtypes,
+            duplicate_share=schema.duplicate_rows_dropped / max(1, schema.input_rows),
         ),
     )
     pii = timed("pii_rescan", lambda: privacy.pii_rescan(synthetic))

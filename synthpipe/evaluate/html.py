@@ -283,17 +283,29 @@ def _engine(engine: dict[str, Any] | None) -> str:
             _td(_fmt(c["quality"]), True),
             _td(_fmt(c["closer_to_training"]), True),
             _td(_fmt(c["seconds"], 0), True),
-            _td("kept" if c["engine"] == engine["name"] else escape(c["failure"] or "not kept")),
+            _td(_candidate_result(c, engine["name"])),
         ]
         for c in engine.get("candidates", [])
     ]
+    reason = f" {escape(engine['reason'])}." if engine.get("reason") else ""
     return (
-        f'<div class="explain">{text}: with <code>engine: auto</code> both engines were '
-        "trained, each scored against the holdout (quality of its rows against real rows "
+        f'<div class="explain">{text}: with <code>engine: auto</code> TabularARGN trains '
+        "first and is scored against the holdout (quality of its rows against real rows "
         "it never saw, and the share of its rows closer to training than to holdout "
-        "rows), and the one within the privacy bar with the higher quality was kept.</div>"
+        "rows). TVAE trains too only when ARGN misses the privacy bar or the default "
+        "quality gates; then the one within the privacy bar with the higher quality is "
+        f"kept.{reason}</div>"
         + _table(["Engine", "Holdout quality", "Closer to training", "Seconds", "Result"], rows)
     )
+
+
+def _candidate_result(candidate: dict[str, Any], kept: str) -> str:
+    if candidate["engine"] == kept:
+        return "kept"
+    # `skipped` is absent from reports written before auto could skip TVAE.
+    if candidate.get("skipped"):
+        return f"not trained: {escape(candidate['skipped'])}"
+    return escape(candidate["failure"] or "not kept")
 
 
 def _summary_text(stats: dict[str, Any], sdtype: str) -> str:
@@ -502,7 +514,8 @@ def _privacy(report: dict[str, Any]) -> str:
             "synthetic rows equal a training row on every evaluated column. On this data, "
             f"{_pct(copies['chance_rate'], 3)} of real rows equal another real row by chance "
             f"({_fmt(copies['holdout_rows_equal_to_training'])} holdout rows equal a training "
-            f"row, {_fmt(copies['training_rows_with_twin'])} training rows have a twin), so "
+            f"row, {_fmt(copies['training_rows_with_twin'])} training rows have a twin"
+            f"{_dropped_duplicates(copies)}), so "
             f"about {_fmt(privacy['exact_copies_expected_by_chance'], 1)} copies are expected "
             f"by chance and up to {_fmt(copies['exact_copies_allowed_by_chance'])} are allowed. "
             f"Beyond chance: <strong>{_fmt(privacy['exact_copies_beyond_chance'])}</strong>.</p>",
@@ -521,6 +534,14 @@ ARGN_DP_NOTE = (
     "from the DP statistics, and its checkpoint choice, learning-rate schedule and early "
     "stop read its loss on such rows, not on real ones."
 )
+
+
+def _dropped_duplicates(copies: dict[str, Any]) -> str:
+    """The input's duplicate rows counted as chance (absent from earlier reports)."""
+    share = copies.get("input_duplicate_share")
+    if not share:
+        return ""
+    return f", and {_pct(share, 3)} of input rows repeated another and were dropped in Prepare"
 
 
 def _differential_privacy(report: dict[str, Any]) -> str:

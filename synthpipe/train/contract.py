@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import torch
 
 from synthpipe import storage
 from synthpipe.errors import PipelineError, StepFailed
@@ -175,7 +174,7 @@ def check_target(schema: DatasetSchema, target: str) -> None:
 def train_job(paths: TrainingPaths) -> dict[str, Any]:
     """Read, split, train, write the model folder. Returns training.json's content."""
     started = time.monotonic()
-    params = read_hyperparameters(paths)
+    params, dp_choice = engines.dp_engine(read_hyperparameters(paths))
     schema = read_schema(paths.schema_json)
     target = params.target_column or None
     check_target(schema, params.target_column)
@@ -236,7 +235,7 @@ def train_job(paths: TrainingPaths) -> dict[str, Any]:
         private,
     )
     summary = summarise(result, params, frame, train, holdout, target, private)
-    summary["engine"] = engine
+    summary["engine"] = engine | ({"setting": "auto", "reason": dp_choice} if dp_choice else {})
     if private is None:
         summary["rows"]["fit"] = len(fit_rows)
     summary["seconds"] = round(time.monotonic() - started, 1)
@@ -366,11 +365,6 @@ def fit_model(
     """
     versions = fit.check_versions()
     gpu = fit.use_gpu(params.enable_gpu)
-    if params.torch_threads:
-        torch.set_num_threads(params.torch_threads)
-    # As the loss falls, weights and gradients reach subnormal floats, which x86 CPUs
-    # compute many times slower: epochs grew from 1.7 s to 7 s over 100 epochs here.
-    torch.set_flush_denormal(True)
     store = CheckpointStore(checkpoint_dir, resume_key(params, fit.fingerprint(fit_rows)))
     tvae = fit.ChunkedTVAE(metadata, params, gpu, private.plan if private else None)
     checkpoint = store.load()

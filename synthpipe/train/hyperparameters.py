@@ -38,9 +38,9 @@ class Hyperparameters:
     # "auto": use a GPU when torch sees one.
     enable_gpu: str = "auto"
     seed: int = 20261123
-    # CPU threads for torch; 0 keeps torch's default (one per core). TVAE's layers are
-    # small (batch 500 x 128): on 2 busy cores one thread ran a layer 17x faster than two
-    # spinning threads.
+    # CPU threads for torch, either engine; 0 keeps torch's default (one per core). The
+    # layers are small (TVAE: batch 500 x 128): on 2 busy cores one thread ran a TVAE
+    # layer 17x faster than two spinning threads, and a TabularARGN epoch 18x faster.
     torch_threads: int = 1
     # Rows never used for fitting, kept for the evaluation step.
     holdout_fraction: float = 0.2
@@ -83,15 +83,23 @@ class Hyperparameters:
     # 0.934, exact copies 0 vs 16 (the few fraud rows made were near-copies).
     min_class_share: float = 0.1
     # Which engine learns the rows: "tvae" (the chunked TVAE above), "argn" (TabularARGN,
-    # synthpipe.train.argn) or "auto" (both; the one that meets the privacy bar with the
-    # higher quality against the holdout is kept: synthpipe.train.engines).
-    engine: str = "tvae"
+    # synthpipe.train.argn) or "auto" (ARGN first; TVAE too only when ARGN misses the
+    # privacy bar or the default quality gates, then the better: synthpipe.train.engines).
+    # "auto": ARGN had the higher holdout quality on 5 of 6 real tables (README, "Engines");
+    # under differential privacy it trains one engine chosen before any data is read,
+    # TabularARGN (its DP beat DP-TVAE on 4 of 5 runs; synthpipe.train.engines.dp_engine),
+    # since choosing between two DP models by their scores would spend privacy.
+    engine: str = "auto"
     # TabularARGN's own limits: it stops at the first of these, or earlier on its
-    # validation loss. With "auto" it trains first and TVAE gets what is left of
-    # max_wall_seconds. Three minutes: within the 1-4 minute budgets at which it beat
-    # TVAE on five real tables (issue 13).
+    # validation loss. Three minutes: within the 1-4 minute budgets at which it beat TVAE
+    # on five real tables (issue 13). An epoch is about 100-130 steps at any size up to
+    # ~250k rows (mostlyai-engine sizes batches as rows / 64), so its cost grows with
+    # rows x columns as the recipe's TVAE epochs do, and an epoch cap keeps small tables
+    # short whatever their shape. 20: on slid (4,752 rows, one thread) the validation loss
+    # fell 12.46 -> 12.03 over the first 9 epochs and to its best, 11.98, at epoch 23;
+    # the engine's own early stop came at epoch 28 (189 s on busy cores) with 100.
     argn_max_seconds: float = 180.0
-    argn_max_epochs: int = 100
+    argn_max_epochs: int = 20
     # Differential privacy (synthpipe.train.dp), set from the dataset config's `privacy`:
     # dp_epsilon 0 is off. Under DP training runs exactly dp_epochs epochs of
     # 1 / sample rate steps (no plateau stop, no checkpoint choice, no rebalancing, no
@@ -273,16 +281,6 @@ def parse_hyperparameters(raw: dict[str, Any]) -> Hyperparameters:
     params = Hyperparameters(**values)
     if params.eval_every > params.epochs:
         raise _invalid("eval_every", params.eval_every, f"must not exceed epochs ({params.epochs})")
-    if params.dp and params.engine == "auto":
-        # Choosing between two DP models by their scores on real rows is a release that
-        # no accountant counts.
-        raise _invalid(
-            "engine",
-            params.engine,
-            "differential privacy trains one engine: choose tvae or argn (auto would pick "
-            "between two models by their scores on real rows, which spends privacy that "
-            "is not accounted)",
-        )
     return params
 
 
