@@ -210,17 +210,17 @@ def test_dates_timestamps_and_booleans(spark, tmp_path):
 
 def test_one_far_date_in_a_column_without_empty_cells_is_its_null(spark, tmp_path):
     content = "valid_to,ts,n\n" + "".join(
-        f"{'9999-12-31' if i % 2 else f'2024-01-{i:02d}'},"
-        f"{'9999-12-31 23:59:59' if i % 3 == 0 else f'2024-02-{i:02d} 10:00:00'},{i}\n"
-        for i in range(1, 21)
+        f"{'9999-12-31' if i % 2 else f'2024-01-{i % 28 + 1:02d}'},"
+        f"{'9999-12-31 23:59:59' if i % 3 == 0 else f'2024-02-{i % 28 + 1:02d} 10:00:00'},{i}\n"
+        for i in range(1, 41)
     )
     schema, frame, _ = run_prepare(spark, tmp_path, content)
     assert types(schema)["valid_to"] == "date"
     assert schema.column("valid_to").null_text == "9999-12-31"
-    assert schema.column("valid_to").null_count == 10
-    assert frame["valid_to"].isna().tolist() == [i % 2 == 1 for i in range(1, 21)]
+    assert schema.column("valid_to").null_count == 20
+    assert frame["valid_to"].isna().tolist() == [i % 2 == 1 for i in range(1, 41)]
     assert schema.column("ts").null_text == "9999-12-31 23:59:59"
-    assert frame["ts"].isna().sum() == 6
+    assert frame["ts"].isna().sum() == 13
     assert schema.column("n").null_text is None
 
 
@@ -263,6 +263,19 @@ def test_spreadsheet_datetimes_and_year_first_dates(spark, tmp_path):
     assert frame["mixed"].tolist()[1] == pd.Timestamp("2024-02-01T08:00:15Z")
     assert frame["jp"].tolist() == [dt.date(2024, 12, 31), dt.date(2024, 2, 1)]
     assert frame["hu"].tolist() == frame["jp"].tolist()
+
+
+def test_a_one_off_far_date_is_refused_not_published(spark, tmp_path):
+    """A far date fewer rows hold than value protection's k is a typo (3024 for 2024),
+    not a way of writing "none": written back, a record's own value would be published."""
+    content = "opened,n\n" + "".join(
+        f"{'3024-05-17' if i == 7 else f'2024-01-{i % 28 + 1:02d}'},{i}\n" for i in range(40)
+    )
+    with pytest.raises(InputRefused) as caught:
+        run_prepare(spark, tmp_path, content)
+    assert caught.value.code == "far_dates"
+    assert caught.value.details == {"column": "opened", "far_dates": 1, "empty_cells": 0}
+    assert "3024" not in caught.value.message and "mistyped" in caught.value.fix
 
 
 def test_codes_with_leading_zeros_stay_text(spark, tmp_path):

@@ -275,7 +275,8 @@ def _decide(
                 profile.format = profile.format.format(sep=values["date_sep_min"])
     profile.role, profile.reason = _role(profile, rows, override, config, settings)
     if profile.role != "dropped" and profile.type in ("date", "timestamp"):
-        profile.null_text = _far_dates(profile, rows, values)
+        k = config.value_protection.min_category_count
+        profile.null_text = _far_dates(profile, rows, values, k)
     if override.type:
         profile.type_source = "config"
     elif profile.type == "integer" and profile.role == "feature":
@@ -299,28 +300,32 @@ def _decide(
                 profile.type, profile.code_reason = "categorical", reason
 
 
-def _far_dates(profile: ColumnProfile, rows: int, values: dict) -> str | None:
+def _far_dates(profile: ColumnProfile, rows: int, values: dict, k: int) -> str | None:
     """The text of the far date that stands for "none", or None when there is none.
 
     Training's datetimes end in 2262 (P.LAST_NEAR_YEAR), so a date such as 9999-12-31
     would silently become a missing value there. In practice it is the column's way of
-    writing "none" ("open-ended"): when it is one value and the column has no empty
-    cell, it is read as the column's null and written back for every null of the
-    published CSV, a one-to-one mapping. Anything else is ambiguous and refused.
+    writing "none" ("open-ended"): when it is one value, held by at least `k` rows (value
+    protection's rare-category bar: the text is published, as a category's would be, so
+    a one-off typo such as 3024-05-17 never is), and the column has no empty cell, it is
+    read as the column's null and written back for every null of the published CSV, a
+    one-to-one mapping. Anything else is ambiguous and refused.
     """
     far = int(values["far_dates"] or 0)
     if not far:
         return None
-    if values["far_min"] == values["far_max"] and profile.stats.non_null == rows:
+    one_value = values["far_min"] == values["far_max"] and far >= k
+    if one_value and profile.stats.non_null == rows:
         return str(values["far_min"])
     raise InputRefused(
         code="far_dates",
         message=f"Column {profile.name!r}: {far} dates are before {P.FIRST_NEAR_YEAR} or "
         f"after {P.LAST_NEAR_YEAR}, which training cannot hold, and they are not one value "
-        "standing for 'none' in a column without empty cells.",
-        fix="Write such a date the same way in every row and leave no other cell of the "
-        "column empty (e.g. 9999-12-31 for 'open-ended'), or empty those cells, or set "
-        "the column's type to text in config/<dataset>.json (it is then not modelled).",
+        f"held by at least {k} rows standing for 'none' in a column without empty cells.",
+        fix="Correct mistyped years; write 'none' the same way in every row and leave no "
+        "other cell of the column empty (e.g. 9999-12-31 for 'open-ended'), or empty those "
+        "cells; or set the column's type to text in config/<dataset>.json (it is then not "
+        "modelled).",
         details={
             "column": profile.name,
             "far_dates": far,
