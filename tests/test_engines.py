@@ -171,7 +171,7 @@ def test_auto_under_differential_privacy_is_one_engine_chosen_before_the_data(
     assert params.engine == "argn" and params.dp
     assert reason.startswith("differential privacy: auto trains one engine chosen before")
     # Without mostlyai-engine, TVAE.
-    monkeypatch.setattr(engines.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(engines, "argn_installed", lambda: False)
     params, reason = engines.dp_engine(parse_hyperparameters({"dp_epsilon": "3"}))
     assert params.engine == "tvae" and "not installed" in reason
     # Nothing to resolve without DP, or with an engine named.
@@ -234,3 +234,18 @@ def test_auto_trains_tvae_when_argn_misses_a_gate(monkeypatch: pytest.MonkeyPatc
     # ARGN still wins when it falls short but TVAE does worse.
     record, trained = fit_auto(monkeypatch, argn_quality=0.85, tvae_quality=0.80)
     assert trained == ["argn", "tvae"] and record["name"] == "argn"
+
+
+def test_auto_without_mostlyai_engine_trains_tvae(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only an absent engine reads as not installed: fit_argn is never called."""
+    monkeypatch.setattr(engines, "argn_installed", lambda: False)
+    monkeypatch.setattr(engines, "fit_argn", lambda *args: pytest.fail("argn was called"))
+    monkeypatch.setattr(engines, "holdout_ceiling", lambda *args: 0.95)
+    monkeypatch.setattr(engines, "holdout_scorer", lambda *args: lambda s: (0.93, 0.5))
+    tvae = TrainResult(synthesizer="tvae", state=RoundState(), gpu=False, versions={})
+    params = parse_hyperparameters({"engine": "auto"})
+    result, record = engines.fit_engine(
+        lambda p: tvae, pd.DataFrame(), pd.DataFrame(), None, params, 0.0
+    )
+    assert result is tvae and record["name"] == "tvae"
+    assert record["candidates"][0]["failure"] == "not_installed"

@@ -249,6 +249,15 @@ def check_spent(spent: dict[str, float], sgd_epsilon: float) -> None:
         )
 
 
+def argn_installed() -> bool:
+    """Whether mostlyai-engine is installed (requirements-argn.txt), without importing it:
+    a broken import of an installed engine must fail loudly, not read as absent."""
+    # A submodule's find_spec imports its parent, and raises when that is missing.
+    if importlib.util.find_spec("mostlyai") is None:
+        return False
+    return importlib.util.find_spec("mostlyai.engine") is not None
+
+
 def dp_engine(params: Hyperparameters) -> tuple[Hyperparameters, str]:
     """Under DP, `auto` as one engine chosen before any row is read, and why ("" when
     nothing was resolved). Choosing between two DP models by their scores on real rows
@@ -257,7 +266,7 @@ def dp_engine(params: Hyperparameters) -> tuple[Hyperparameters, str]:
     or TVAE where mostlyai-engine is not installed."""
     if not (params.dp and params.engine == "auto"):
         return params, ""
-    if importlib.util.find_spec("mostlyai") is None:
+    if not argn_installed():
         chosen, why = "tvae", "mostlyai-engine is not installed"
     else:
         chosen, why = "argn", "its DP beat DP-TVAE on 4 of 5 measured runs"
@@ -292,9 +301,13 @@ def fit_engine(
         return result, {"name": "argn", "setting": "argn"}
     score = holdout_scorer(metadata, train, holdout, params)
     argn_budget = min(params.argn_max_seconds, params.max_wall_seconds / 2)
-    argn = _candidate(
-        "argn", lambda: fit_argn(train, holdout, metadata, params, argn_budget), score
-    )
+    if argn_installed():
+        argn = _candidate(
+            "argn", lambda: fit_argn(train, holdout, metadata, params, argn_budget), score
+        )
+    else:
+        log.warning("engine=argn is not installed")
+        argn = Candidate("argn", None, None, None, 0.0, "not_installed")
     ceiling = holdout_ceiling(metadata, train, holdout, params)
     short = shortfall(argn, ceiling, params.privacy_bar)
     if short:
@@ -331,9 +344,6 @@ def _candidate(engine: str, train_it: Callable[[], fit.TrainResult], score: Scor
     except StepFailed as error:  # the other engine may still pass
         log.warning("engine=%s did not pass [%s]", engine, error.code)
         return Candidate(engine, None, None, None, time.monotonic() - started, error.code)
-    except ImportError:  # mostlyai-engine not installed (requirements-argn.txt)
-        log.warning("engine=%s is not installed", engine)
-        return Candidate(engine, None, None, None, 0.0, "not_installed")
     seconds = time.monotonic() - started
     quality, closer = score(result.synthesizer)
     log.info("engine=%s holdout_quality=%.4f closer_to_training=%.4f", engine, quality, closer)

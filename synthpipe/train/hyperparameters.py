@@ -201,29 +201,28 @@ def _invalid(key: str, value: Any, problem: str) -> StepFailed:
     )
 
 
+def _number(text: str) -> float:
+    """`text` as a float; NaN when it is not a number (every range check then fails)."""
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
+
+
 def _parse_value(key: str, raw: Any) -> Any:
     kind, low, high = _RULES[key]
     text = raw if isinstance(raw, str) else json.dumps(raw)
     text = text.strip()
     if kind == "str":
         return text
+    if kind in ("delta", "epochs") and text == "auto":
+        return text
     if kind == "delta":
-        if text == "auto":
-            return text
-        try:
-            delta = float(text)
-        except ValueError:
-            delta = math.nan
-        if not 0 < delta < 1:
+        if not 0 < _number(text) < 1:
             raise _invalid(key, raw, 'expected "auto" or a number strictly between 0 and 1')
         return text
     if kind == "epochs":
-        if text == "auto":
-            return text
-        try:
-            epochs = float(text)
-        except ValueError:
-            epochs = math.nan
+        epochs = _number(text)
         if not (math.isfinite(epochs) and epochs == int(epochs) and low <= epochs <= high):
             raise _invalid(key, raw, f'expected "auto" or a whole number in [{low:g}, {high:g}]')
         return int(epochs)
