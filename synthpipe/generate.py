@@ -30,6 +30,13 @@ Real categories only: a sampled row carrying a category or code that the real ro
 count replaced is returned, and generate fails (`unknown_categories`) rather than write
 such a row.
 
+No copies of real rows where real rows rarely repeat: given the cleaned data
+(`cleaned_dir`), a sampled row equal to a real row on every modelled column is replaced
+too when fewer than 1% of real rows repeat another (`synthpipe.evaluate.copies`, which
+says why; off under differential privacy). Generate fails (`real_copies`) rather than
+write such a row. What was replaced, and why the filter was on or off, goes into
+`<out_dir>/generation.json` (counts only), which the report shows.
+
 Rare classes: when training was given a target column, sampling keeps each class at its
 real rate with per-class quotas (`synthpipe.train.sampling`); the achieved rates are
 returned.
@@ -43,7 +50,7 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -55,6 +62,9 @@ from synthpipe.errors import StepFailed
 from synthpipe.roundtrip import csv_bytes, neutralise_cell
 from synthpipe.schema import ColumnSchema, DatasetSchema
 
+if TYPE_CHECKING:
+    from synthpipe.evaluate.copies import CopyFilter
+
 __all__ = ["GenerateResult", "csv_bytes", "generate", "neutralise_cell"]
 
 log = logging.getLogger("synthpipe.generate")
@@ -62,9 +72,11 @@ log = logging.getLogger("synthpipe.generate")
 STEP = "generate"
 PARQUET_NAME = "synthetic.parquet"
 CSV_NAME = "synthetic.csv"
+GENERATION_NAME = "generation.json"
 SURROGATE_PREFIX = "SYN-"
-# Rounds of replacement sampling for rows with a category the real rows lack.
-CATEGORY_ROUNDS = 10
+# Rounds of replacement sampling for rows with a category the real rows lack, or equal
+# to a real row.
+REPLACEMENT_ROUNDS = 10
 
 # Arrow type of each logical type: what Prepare writes (schema.py). Spark writes
 # timestamps adjusted to UTC, which pyarrow reads back as timestamp[us, tz=UTC].
@@ -95,6 +107,9 @@ class GenerateResult:
     # Sampled rows replaced because they carried a category the real rows lack (the
     # output carries none); None when the model folder has no categories.json.
     unknown_category_rows_replaced: int | None = None
+    # The copy filter: {on, reason, chance_rate, max_chance_rate, rows_replaced}
+    # (synthpipe.evaluate.copies); rows_replaced is None when the filter is off.
+    real_copies: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -127,15 +142,23 @@ class TrainedModel:
 
 
 def generate(
-    *, model_dir: Path, out_dir: str, rows: int | None = None, seed: int = 0
+    *,
+    model_dir: Path,
+    out_dir: str,
+    rows: int | None = None,
+    seed: int = 0,
+    cleaned_dir: Path | None = None,
 ) -> GenerateResult:
-    """Sample synthetic rows and write `synthetic.parquet` and `synthetic.csv`.
+    """Sample synthetic rows and write `synthetic.parquet`, `synthetic.csv` and
+    `generation.json`.
 
     Args:
         model_dir: the training contract's `<root>/model` folder.
         out_dir: local folder or s3:// prefix, e.g. `staging/<dataset>/<run_id>`.
         rows: how many rows; None for as many as the cleaned input had.
         seed: seeds the sampling and the surrogate ids: same seed, same rows.
+        cleaned_dir: Prepare's output for this run (data/, schema.json), the real rows
+            that copies are checked against; None leaves copies to the gate alone.
     """
     started = time.monotonic()
     model = load_model(Path(model_dir))
@@ -147,12 +170,16 @@ def generate(
             fix="Ask for 1 row or more (rows_to_generate in the dataset config).",
             step=STEP,
         )
-    sampled, replaced = keep_real_categories(model, sample(model, count, seed), seed)
+    filter_ = real_copy_filter(model, Path(model_dir), cleaned_dir)
+    sampled, replaced = keep_real_rows(model, sample(model, count, seed), seed, filter_)
     table = to_cleaned_shape(sampled, model.schema, seed)
     base = out_dir.rstrip("/")
     parquet_path, csv_path = f"{base}/{PARQUET_NAME}", f"{base}/{CSV_NAME}"
     storage.write_bytes(parquet_path, parquet_bytes(table))
     storage.write_bytes(csv_path, csv_bytes(table, model.schema))
+    copies = filter_.summary(replaced.copies if filter_.on else None)
+    record = {"unknown_category_rows_replaced": replaced.unknown_categories, "real_copies": copies}
+    storage.write_bytes(f"{base}/{GENERATION_NAME}", json.dumps(record).encode())
     rates, within = target_check(model, sampled)
     return GenerateResult(
         rows=table.num_rows,
@@ -163,7 +190,8 @@ def generate(
         real_target_rates=model.real_target_rates,
         target_within_tolerance=within,
         seconds=round(time.monotonic() - started, 2),
-        unknown_category_rows_replaced=replaced,
+        unknown_category_rows_replaced=replaced.unknown_categories,
+        real_copies=copies,
     )
 
 
@@ -205,40 +233,108 @@ def sample(model: TrainedModel, rows: int, seed: int) -> pd.DataFrame:
     return sample_rows(model.synthesizer, rows, seed, model.target, model.real_target_rates)
 
 
-def keep_real_categories(
-    model: TrainedModel, sampled: pd.DataFrame, seed: int
-) -> tuple[pd.DataFrame, int | None]:
-    """`sampled` with every row that carries a category the real rows lack replaced by
-    a fresh sampled row that carries none; and how many were replaced."""
-    from synthpipe.train.categories import unknown_rows
+@dataclass(frozen=True)
+class Replaced:
+    """Sampled rows replaced, by reason (None: that check did not run)."""
 
+    unknown_categories: int | None
+    copies: int
+
+
+def real_copy_filter(model: TrainedModel, model_dir: Path, cleaned_dir: Path | None) -> CopyFilter:
+    """The copy filter for this run's real rows (`synthpipe.evaluate.copies`)."""
+    from synthpipe.evaluate.copies import copy_filter, filter_off
+    from synthpipe.evaluate.frames import with_datetimes
+    from synthpipe.train.metadata import TABLE, metadata_dict, modelled_columns
+
+    if (model.summary.get("privacy") or {}).get("mode", "off") != "off":
+        return filter_off("differential privacy: the filter would read real rows unaccounted")
+    if cleaned_dir is None:
+        return filter_off("no cleaned data given: copies are judged by the gate alone")
+    columns = metadata_dict(model.schema, model.target)["tables"][TABLE]["columns"]
+    sdtypes = {c: columns[c]["sdtype"] for c in modelled_columns(model.schema)}
+    cleaned = pd.read_parquet(Path(cleaned_dir) / "data", columns=list(sdtypes))
+    holdout_index = pd.read_parquet(model_dir / "holdout.parquet", columns=[]).index
+    real = with_datetimes(cleaned, sdtypes)
+    return copy_filter(
+        real.drop(index=holdout_index),
+        real.loc[holdout_index],
+        sdtypes,
+        model.schema.duplicate_rows_dropped / max(1, model.schema.input_rows),
+    )
+
+
+def keep_real_rows(
+    model: TrainedModel, sampled: pd.DataFrame, seed: int, copies: CopyFilter
+) -> tuple[pd.DataFrame, Replaced]:
+    """`sampled` with every row that carries a category the real rows lack, or that
+    `copies` catches, replaced by a fresh sampled row that is neither; and how many."""
     if model.categories is None:
         log.warning("the model folder has no categories.json: categories are not checked")
-        return sampled, None
-    bad = unknown_rows(sampled, model.categories)
-    replaced = int(bad.sum())
-    kept = [sampled[~bad]]
-    missing = replaced
-    for attempt in range(1, CATEGORY_ROUNDS + 1):
+    unknown, copied = _rejected(model, sampled, copies)
+    bad = unknown | copied
+    replaced = Replaced(
+        unknown_categories=None if model.categories is None else int(unknown.sum()),
+        copies=int((copied & ~unknown).sum()),
+    )
+    if not bad.any():
+        return sampled, replaced
+    kept, missing = [sampled[~bad]], int(bad.sum())
+    for attempt in range(1, REPLACEMENT_ROUNDS + 1):
         if not missing:
             break
         fresh = sample(model, max(2 * missing, 100), seed + attempt)
-        fresh = fresh[~unknown_rows(fresh, model.categories)].head(missing)
+        unknown, copied = _rejected(model, fresh, copies)
+        fresh = fresh[~(unknown | copied)].head(missing)
         kept.append(fresh)
         missing -= len(fresh)
     if missing:
-        raise StepFailed(
-            code="unknown_categories",
-            message=f"{missing} sampled rows still carry a category or code that the "
-            f"real data lacks after {CATEGORY_ROUNDS} rounds of replacement.",
-            fix="Retrain (the model produces categories it was not fitted on), or report it.",
+        raise _not_replaced(missing, replaced)
+    log.info(
+        "replaced %d sampled rows carrying a category the real rows lack and %d equal "
+        "to a real row",
+        replaced.unknown_categories or 0,
+        replaced.copies,
+    )
+    return pd.concat(kept, ignore_index=True), replaced
+
+
+def _rejected(
+    model: TrainedModel, frame: pd.DataFrame, copies: CopyFilter
+) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of `frame`'s rows with an unknown category, and of its copies of real rows."""
+    from synthpipe.evaluate.frames import with_datetimes
+    from synthpipe.train.categories import unknown_rows
+
+    unknown = np.zeros(len(frame), dtype=bool)
+    if model.categories is not None:
+        unknown = np.asarray(unknown_rows(frame, model.categories), dtype=bool)
+    copied = np.zeros(len(frame), dtype=bool)
+    if copies.on:
+        # Compared as written: the cleaned types, as the evaluation reads them back.
+        shaped = to_cleaned_shape(frame.reset_index(drop=True), model.schema, 0).to_pandas()
+        copied = copies.copies(with_datetimes(shaped, copies.sdtypes))
+    return unknown, copied
+
+
+def _not_replaced(missing: int, replaced: Replaced) -> StepFailed:
+    if replaced.copies and not replaced.unknown_categories:
+        return StepFailed(
+            code="real_copies",
+            message=f"{missing} sampled rows still equal a real row after "
+            f"{REPLACEMENT_ROUNDS} rounds of replacement: the model reproduces its "
+            "training rows.",
+            fix="Retrain with fewer epochs (or engine=tvae / engine=argn, whichever was not "
+            "used); the model has memorised rows, which must not be published.",
             step=STEP,
         )
-    if not replaced:
-        return sampled, 0
-    log.info("replaced %d sampled rows carrying a category the real rows lack", replaced)
-    result = pd.concat(kept, ignore_index=True)
-    return result, replaced
+    return StepFailed(
+        code="unknown_categories",
+        message=f"{missing} sampled rows still carry a category or code that the "
+        f"real data lacks after {REPLACEMENT_ROUNDS} rounds of replacement.",
+        fix="Retrain (the model produces categories it was not fitted on), or report it.",
+        step=STEP,
+    )
 
 
 def target_check(

@@ -22,7 +22,8 @@ generate_evaluate
        SYNTHPIPE_SEED
        <root>/input/lineage/lineage.json      the run's lineage (JSON object), written by
        the start function: an environment value is capped at 256 characters
-  Out: <root>/output/  synthetic.csv, synthetic.parquet, report.json, report.html
+  Out: <root>/output/  synthetic.csv, synthetic.parquet, generation.json, report.json,
+       report.html
        (SageMaker uploads it to staging/<dataset>/<run_id>/)
   The same two functions the local runner calls: `generate` and `evaluate_run`.
 """
@@ -189,13 +190,19 @@ def run_processing(root: Path) -> int:
         with tempfile.TemporaryDirectory() as scratch:
             model_dir = _extract_model(root / "input" / "model" / "model.tar.gz", Path(scratch))
             result = generate(
-                model_dir=model_dir, out_dir=str(output), rows=rows or None, seed=seed
+                model_dir=model_dir,
+                out_dir=str(output),
+                rows=rows or None,
+                seed=seed,
+                cleaned_dir=root / "input" / "cleaned",
             )
             # What the local runner records in its manifest, as counts only (no names).
             log.info(
-                "generate rows=%d unknown_category_rows_replaced=%s target_within_tolerance=%s",
+                "generate rows=%d unknown_category_rows_replaced=%s real_copy_rows_replaced=%s "
+                "target_within_tolerance=%s",
                 result.rows,
                 result.unknown_category_rows_replaced,
+                (result.real_copies or {}).get("rows_replaced"),
                 result.target_within_tolerance,
             )
             report = evaluate_run(

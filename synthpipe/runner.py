@@ -539,6 +539,7 @@ class _Run:
             out_dir=self.layout.staging,
             rows=self.config.rows_to_generate,
             seed=self.seed,
+            cleaned_dir=Path(self.layout.cleaned),
         )
         self.manifest.record("generate", **asdict(result))
         note = ""

@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 from synthpipe.errors import StepFailed
+from synthpipe.evaluate.copies import filter_off
 from synthpipe.evaluate.fidelity import unknown_categories
-from synthpipe.generate import TrainedModel, keep_real_categories
+from synthpipe.generate import TrainedModel, keep_real_rows
 from synthpipe.prepare._infer import code_reason, dense_codes
 from synthpipe.schema import ColumnSchema, DatasetSchema
 from synthpipe.train.categories import real_categories, unknown_counts, unknown_rows
@@ -145,23 +146,26 @@ def model_with(rows: list[dict], categories: dict[str, list[str]] | None) -> Tra
     return TrainedModel(FakeSynthesizer(rows), schema, summary, categories)
 
 
+NO_FILTER = filter_off("copies are not what these tests check")
+
+
 def test_generate_replaces_rows_with_a_code_the_real_data_lacks():
     model = model_with([{"state": "1"}, {"state": "74"}, {"state": "2"}], {"state": ["1", "2"]})
     sampled = pd.DataFrame({"state": ["1", "74", "2", "74"]})
-    kept, replaced = keep_real_categories(model, sampled, seed=0)
-    assert replaced == 2
+    kept, replaced = keep_real_rows(model, sampled, seed=0, copies=NO_FILTER)
+    assert replaced.unknown_categories == 2
     assert len(kept) == 4 and set(kept["state"]) <= {"1", "2"}
 
 
 def test_generate_fails_rather_than_write_a_code_the_real_data_lacks():
     model = model_with([{"state": "74"}], {"state": ["1", "2"]})
     with pytest.raises(StepFailed) as error:
-        keep_real_categories(model, pd.DataFrame({"state": ["1", "74"]}), seed=0)
+        keep_real_rows(model, pd.DataFrame({"state": ["1", "74"]}), seed=0, copies=NO_FILTER)
     assert error.value.code == "unknown_categories"
 
 
 def test_an_older_model_folder_without_categories_is_left_as_sampled():
     model = model_with([{"state": "74"}], None)
     sampled = pd.DataFrame({"state": ["74"]})
-    kept, replaced = keep_real_categories(model, sampled, seed=0)
-    assert replaced is None and kept.equals(sampled)
+    kept, replaced = keep_real_rows(model, sampled, seed=0, copies=NO_FILTER)
+    assert replaced.unknown_categories is None and kept.equals(sampled)

@@ -155,3 +155,6 @@ def test_the_processing_job_entry_point_generates_and_evaluates(
     assert report["lineage"] == {"run_id": result.run_id}
     assert report["thresholds"]["quality"] == 0.5
     assert (output / "report.html").is_file() and (output / "synthetic.csv").is_file()
+    # Generate checked copies against the job's cleaned rows and the report says so.
+    filtered = report["privacy"]["copies"]["replaced_at_generate"]
+    assert filtered["chance_rate"] is not None and isinstance(filtered["on"], bool)

@@ -316,3 +316,67 @@ def test_missing_model_is_a_clear_failure(tmp_path: Path) -> None:
     with pytest.raises(StepFailed, match=r"lacks synthesizer\.pkl") as error:
         generate(model_dir=tmp_path, out_dir=str(tmp_path / "out"))
     assert error.value.code == "model_missing"
+
+
+# --- copies of real rows ----------------------------------------------------------------
+
+
+def cleaned_with(rows: pd.DataFrame, folder: Path) -> Path:
+    """A cleaned folder: the rows training saw, plus `rows` (as if they were real too)."""
+    real = cleaned_frame()
+    extra = rows.assign(note="free text a", opened=pd.to_datetime(rows["opened"]))
+    extra = extra.astype({"online": "boolean", "step": "int64", "fraud": "int64"})
+    frame = pd.concat([real, extra[real.columns]], ignore_index=True)
+    (folder / "data").mkdir(parents=True)
+    write_parquet(frame, folder / "data" / "part-00000.parquet")
+    return folder
+
+
+def modelled_keys(frame: pd.DataFrame) -> set[tuple]:
+    columns = ["step", "gender", "code", "amount", "opened", "seen_at", "online", "fraud"]
+    shaped = frame[columns].assign(opened=pd.to_datetime(frame["opened"]).dt.date)
+    return set(shaped.astype("string").itertuples(index=False, name=None))
+
+
+def test_sampled_rows_equal_to_a_real_row_are_replaced(model_dir: Path, tmp_path: Path) -> None:
+    # Unfiltered, the seeded sample; then 25 of its rows become real rows, so that the
+    # same seeded sample now copies 25 real rows (which never repeat by chance here).
+    generate(model_dir=model_dir, out_dir=str(tmp_path / "plain"), rows=300, seed=2)
+    plain = pd.read_parquet(tmp_path / "plain" / "synthetic.parquet")
+    cleaned = cleaned_with(plain.iloc[:25], tmp_path / "cleaned")
+    out = tmp_path / "filtered"
+    result = generate(model_dir=model_dir, out_dir=str(out), rows=300, seed=2, cleaned_dir=cleaned)
+    filtered = pd.read_parquet(out / "synthetic.parquet")
+    assert len(filtered) == 300
+    assert result.real_copies["on"] and result.real_copies["rows_replaced"] >= 25
+    assert not modelled_keys(filtered) & modelled_keys(plain.iloc[:25])
+    # The rows that copied nothing are kept as they were sampled.
+    assert modelled_keys(plain.iloc[25:]) <= modelled_keys(filtered)
+    recorded = json.loads((out / "generation.json").read_text("utf-8"))
+    assert recorded["real_copies"] == result.real_copies
+
+
+def test_copies_are_left_to_the_gate_where_real_rows_repeat(model_dir, tmp_path) -> None:
+    # Every real row twice: copies are the data's nature, not a pointer to one record.
+    real = cleaned_frame()
+    cleaned = cleaned_with(real.drop(columns="note"), tmp_path / "cleaned")
+    result = generate(
+        model_dir=model_dir, out_dir=str(tmp_path / "o"), rows=50, cleaned_dir=cleaned
+    )
+    assert result.real_copies["on"] is False and result.real_copies["rows_replaced"] is None
+    assert result.real_copies["chance_rate"] >= result.real_copies["max_chance_rate"]
+    assert "repeat by chance" in result.real_copies["reason"]
+
+
+def test_the_copy_filter_is_off_under_differential_privacy(model_dir, tmp_path) -> None:
+    # Dropping rows because they equal a real row would read real rows unaccounted.
+    from dataclasses import replace
+
+    from synthpipe.generate import load_model, real_copy_filter
+
+    model = load_model(model_dir)
+    private = replace(model, summary={**model.summary, "privacy": {"mode": "dp"}})
+    cleaned = cleaned_with(cleaned_frame().iloc[:0].drop(columns="note"), tmp_path / "c")
+    assert real_copy_filter(model, model_dir, cleaned).on
+    off = real_copy_filter(private, model_dir, cleaned)
+    assert not off.on and "differential privacy" in off.reason

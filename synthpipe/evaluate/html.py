@@ -519,6 +519,7 @@ def _privacy(report: dict[str, Any]) -> str:
             f"about {_fmt(privacy['exact_copies_expected_by_chance'], 1)} copies are expected "
             f"by chance and up to {_fmt(copies['exact_copies_allowed_by_chance'])} are allowed. "
             f"Beyond chance: <strong>{_fmt(privacy['exact_copies_beyond_chance'])}</strong>.</p>",
+            _copy_filter(copies.get("replaced_at_generate")),
             "<h3>Personal data rescan</h3>",
             "<p>Every value of every column of the synthetic output "
             f"({_fmt(report['sample_sizes']['full_scan_rows'])} rows) was scanned with the "
@@ -542,6 +543,19 @@ def _dropped_duplicates(copies: dict[str, Any]) -> str:
     if not share:
         return ""
     return f", and {_pct(share, 3)} of input rows repeated another and were dropped in Prepare"
+
+
+def _copy_filter(record: dict[str, Any] | None) -> str:
+    """Generate's filter of copies of real rows (absent from earlier reports)."""
+    if not record:
+        return ""
+    if not record.get("on"):
+        return f"<p>Generate did not filter copies: {escape(record['reason'])}.</p>"
+    return (
+        f"<p>Generate replaced <strong>{_fmt(record['rows_replaced'])}</strong> sampled rows "
+        "equal to a real row (training or holdout) with fresh samples before writing: "
+        f"{escape(record['reason'])}.</p>"
+    )
 
 
 def _differential_privacy(report: dict[str, Any]) -> str:

@@ -23,6 +23,8 @@ Figures:
   (schema.json) is added to the chance rate. On slid (5 columns, 5,940 rows, 814 of them
   duplicates) the deduplicated rows gave a chance rate of 1%, the rows as uploaded 22%,
   and an ARGN model's 564 copies of 5,126 rows (11%) failed the gate as memorisation.
+  Where fewer than 1% of real rows repeat by chance, generate has already replaced every
+  sampled row equal to a real row (`synthpipe.evaluate.copies`), so the count reads 0.
 - pii_hits: columns of the synthetic output flagged by a full scan with the same
   detectors Prepare and verify use (`synthpipe.pii.scan_columns`).
 
@@ -62,9 +64,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from synthpipe.evaluate.frames import NUMERIC_SDTYPES, as_labels
+from synthpipe.evaluate.copies import chance_rate, row_keys
 from synthpipe.pii import scan_columns
-from synthpipe.train.data import as_numbers
 from synthpipe.train.distance import nearest_distances, paired_distances
 
 PERCENTILES = (1, 5, 25, 50, 75, 95)
@@ -126,21 +127,6 @@ def _percentiles(values: np.ndarray) -> list[float]:
     return [round(float(v), 6) for v in np.percentile(values, PERCENTILES)]
 
 
-def row_keys(frame: pd.DataFrame, sdtypes: dict[str, str]) -> np.ndarray:
-    """One 64-bit hash per row of the evaluated columns, normalised per sdtype.
-
-    Numbers become float64 (27 and 27.0 are equal), categories strings ('1' and 1 are
-    equal), so that dtype differences between real and synthetic frames do not hide a copy.
-    """
-    normalised = pd.DataFrame(index=range(len(frame)))
-    for column, sdtype in sdtypes.items():
-        if sdtype in NUMERIC_SDTYPES:
-            normalised[column] = as_numbers(frame[column])
-        else:
-            normalised[column] = as_labels(frame[column]).to_numpy(dtype=object)
-    return pd.util.hash_pandas_object(normalised, index=False).to_numpy()
-
-
 def exact_copies(
     *,
     train: pd.DataFrame,
@@ -155,14 +141,9 @@ def exact_copies(
     of another row; repeats the (deduplicated) frames here cannot show.
     """
     train_keys = row_keys(train, sdtypes)
-    holdout_keys = row_keys(holdout, sdtypes)
-    synthetic_keys = row_keys(synthetic, sdtypes)
-    copies = int(np.isin(synthetic_keys, train_keys).sum())
-    holdout_matches = int(np.isin(holdout_keys, train_keys).sum())
-    training_twins = int(pd.Series(train_keys).duplicated(keep=False).sum())
-    measured = (holdout_matches + training_twins) / max(1, len(holdout) + len(train))
-    chance_rate = min(1.0, measured + duplicate_share)
-    expected = chance_rate * len(synthetic)
+    chance = chance_rate(train_keys, row_keys(holdout, sdtypes), duplicate_share)
+    copies = int(np.isin(row_keys(synthetic, sdtypes), train_keys).sum())
+    expected = chance.rate * len(synthetic)
     allowed = math.floor(expected + CHANCE_SIGMAS * math.sqrt(expected))
     return {
         "exact_copies": copies,
@@ -170,9 +151,9 @@ def exact_copies(
         "exact_copies_expected_by_chance": round(expected, 3),
         "exact_copies_allowed_by_chance": allowed,
         "exact_copies_beyond_chance": max(0, copies - allowed),
-        "chance_rate": chance_rate,
-        "holdout_rows_equal_to_training": holdout_matches,
-        "training_rows_with_twin": training_twins,
+        "chance_rate": chance.rate,
+        "holdout_rows_equal_to_training": chance.holdout_rows_equal_to_training,
+        "training_rows_with_twin": chance.training_rows_with_twin,
         "input_duplicate_share": duplicate_share,
     }
 

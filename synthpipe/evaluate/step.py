@@ -50,6 +50,11 @@ def evaluate_run(
         # {"mode": "off"} for a model trained without DP.
         differential_privacy=training.get("privacy") or {"mode": "off"},
     )
+    # What generate replaced before writing (absent for outputs of older versions).
+    generation = staging_dir / "generation.json"
+    if generation.is_file():
+        filtered = json.loads(generation.read_text("utf-8")).get("real_copies")
+        report.privacy.copies["replaced_at_generate"] = filtered
     # TVAE for models trained before engines; none without training.json.
     report.engine = training.get("engine") or (
         {"name": "tvae", "setting": "tvae"} if training else None
