@@ -279,6 +279,8 @@ def keep_real_rows(
     )
     if not bad.any():
         return sampled, replaced
+    if replaced.copies > copies.limit(len(sampled)):
+        raise _memorised(replaced.copies, len(sampled), copies.limit(len(sampled)))
     kept, missing = [sampled[~bad]], int(bad.sum())
     for attempt in range(1, REPLACEMENT_ROUNDS + 1):
         if not missing:
@@ -315,6 +317,17 @@ def _rejected(
         shaped = to_cleaned_shape(frame.reset_index(drop=True), model.schema, 0).to_pandas()
         copied = copies.copies(with_datetimes(shaped, copies.sdtypes))
     return unknown, copied
+
+
+def _memorised(copies: int, rows: int, limit: int) -> StepFailed:
+    return StepFailed(
+        code="real_copies",
+        message=f"{copies} of {rows} sampled rows equal a real row, where real rows rarely "
+        f"repeat (at most {limit} are replaced): the model reproduces its training rows.",
+        fix="Retrain with fewer epochs (or engine=tvae / engine=argn, whichever was not "
+        "used); a model that has memorised rows must not be published.",
+        step=STEP,
+    )
 
 
 def _not_replaced(missing: int, replaced: Replaced) -> StepFailed:

@@ -339,21 +339,32 @@ def modelled_keys(frame: pd.DataFrame) -> set[tuple]:
 
 
 def test_sampled_rows_equal_to_a_real_row_are_replaced(model_dir: Path, tmp_path: Path) -> None:
-    # Unfiltered, the seeded sample; then 25 of its rows become real rows, so that the
-    # same seeded sample now copies 25 real rows (which never repeat by chance here).
-    generate(model_dir=model_dir, out_dir=str(tmp_path / "plain"), rows=300, seed=2)
+    # Unfiltered, the seeded sample; then 5 of its rows become real rows, so that the
+    # same seeded sample now copies 5 real rows (which never repeat by chance here).
+    generate(model_dir=model_dir, out_dir=str(tmp_path / "plain"), rows=600, seed=2)
     plain = pd.read_parquet(tmp_path / "plain" / "synthetic.parquet")
-    cleaned = cleaned_with(plain.iloc[:25], tmp_path / "cleaned")
+    cleaned = cleaned_with(plain.iloc[:5], tmp_path / "cleaned")
     out = tmp_path / "filtered"
-    result = generate(model_dir=model_dir, out_dir=str(out), rows=300, seed=2, cleaned_dir=cleaned)
+    result = generate(model_dir=model_dir, out_dir=str(out), rows=600, seed=2, cleaned_dir=cleaned)
     filtered = pd.read_parquet(out / "synthetic.parquet")
-    assert len(filtered) == 300
-    assert result.real_copies["on"] and result.real_copies["rows_replaced"] >= 25
-    assert not modelled_keys(filtered) & modelled_keys(plain.iloc[:25])
+    assert len(filtered) == 600
+    assert result.real_copies["on"] and result.real_copies["rows_replaced"] >= 5
+    assert not modelled_keys(filtered) & modelled_keys(plain.iloc[:5])
     # The rows that copied nothing are kept as they were sampled.
-    assert modelled_keys(plain.iloc[25:]) <= modelled_keys(filtered)
+    assert modelled_keys(plain.iloc[5:]) <= modelled_keys(filtered)
     recorded = json.loads((out / "generation.json").read_text("utf-8"))
     assert recorded["real_copies"] == result.real_copies
+
+
+def test_a_model_that_copies_more_than_one_percent_is_refused(model_dir, tmp_path) -> None:
+    # 25 copies in 600 rows (4%): more than the filter may hide, and than chance explains.
+    generate(model_dir=model_dir, out_dir=str(tmp_path / "plain"), rows=600, seed=2)
+    plain = pd.read_parquet(tmp_path / "plain" / "synthetic.parquet")
+    cleaned = cleaned_with(plain.iloc[:25], tmp_path / "cleaned")
+    out = tmp_path / "refused"
+    with pytest.raises(StepFailed, match="25 of 600 sampled rows equal a real row") as error:
+        generate(model_dir=model_dir, out_dir=str(out), rows=600, seed=2, cleaned_dir=cleaned)
+    assert error.value.code == "real_copies" and not (out / "synthetic.csv").exists()
 
 
 def test_copies_are_left_to_the_gate_where_real_rows_repeat(model_dir, tmp_path) -> None:

@@ -13,7 +13,9 @@ allowance was 0) although nothing else pointed to memorisation. Rather than publ
 or loosen the gate, generate replaces every sampled row equal to a real row (training
 or holdout, so that the absence of copies says nothing about who was trained on) when
 the chance rate is below `FILTER_MAX_CHANCE_RATE`: the rows dropped are then at most
-about that share of the output, so the distribution barely moves. Above it (coarse
+about that share of the output, so the distribution barely moves. A model that copies
+more than that (and more than chance explains: `CopyFilter.limit`) has memorised rows:
+generate refuses it rather than hide it behind replacements. Above the rate (coarse
 data, where the same row is many people's), copies are the data's nature and the gate
 judges them against chance. Under differential privacy the filter is off: it reads real
 rows, which the privacy accounting does not count.
@@ -21,6 +23,7 @@ rows, which the privacy accounting does not count.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +34,8 @@ from synthpipe.train.data import as_numbers
 
 # Below this share of real rows repeating another by chance, generate replaces copies.
 FILTER_MAX_CHANCE_RATE = 0.01
+# Copies allowed beyond the expected count, in standard deviations of a Poisson count.
+CHANCE_SIGMAS = 3.0
 
 
 def row_keys(frame: pd.DataFrame, sdtypes: dict[str, str]) -> np.ndarray:
@@ -46,6 +51,11 @@ def row_keys(frame: pd.DataFrame, sdtypes: dict[str, str]) -> np.ndarray:
         else:
             normalised[column] = as_labels(frame[column]).to_numpy(dtype=object)
     return pd.util.hash_pandas_object(normalised, index=False).to_numpy()
+
+
+def allowed_by_chance(expected: float) -> int:
+    """Copies chance explains when `expected` are expected: a Poisson upper bound."""
+    return math.floor(expected + CHANCE_SIGMAS * math.sqrt(expected))
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,12 @@ class CopyFilter:
         if self.real_keys is None or len(frame) == 0:
             return np.zeros(len(frame), dtype=bool)
         return np.isin(row_keys(frame, self.sdtypes), self.real_keys)
+
+    def limit(self, rows: int) -> int:
+        """The most copies among `rows` sampled rows the filter replaces: 1% of them, or
+        what chance explains (a Poisson upper bound, as the gate allows) when more."""
+        by_chance = allowed_by_chance((self.chance_rate or 0.0) * rows)
+        return max(math.ceil(FILTER_MAX_CHANCE_RATE * rows), by_chance)
 
     def summary(self, replaced: int | None) -> dict[str, object]:
         return {

@@ -57,20 +57,17 @@ training rows: see `memorisation`.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from synthpipe.evaluate.copies import chance_rate, row_keys
+from synthpipe.evaluate.copies import allowed_by_chance, chance_rate, row_keys
 from synthpipe.pii import scan_columns
 from synthpipe.train.distance import nearest_distances, paired_distances
 
 PERCENTILES = (1, 5, 25, 50, 75, 95)
-# Copies allowed beyond the expected count, in standard deviations of a Poisson count.
-CHANCE_SIGMAS = 3.0
 
 
 def memorisation(
@@ -144,7 +141,7 @@ def exact_copies(
     chance = chance_rate(train_keys, row_keys(holdout, sdtypes), duplicate_share)
     copies = int(np.isin(row_keys(synthetic, sdtypes), train_keys).sum())
     expected = chance.rate * len(synthetic)
-    allowed = math.floor(expected + CHANCE_SIGMAS * math.sqrt(expected))
+    allowed = allowed_by_chance(expected)
     return {
         "exact_copies": copies,
         "exact_copies_share": copies / max(1, len(synthetic)),
