@@ -267,7 +267,7 @@ def _ceiling(quality: dict[str, Any]) -> str:
 
 
 def _engine(engine: dict[str, Any] | None) -> str:
-    """Which engine made the rows and, with engine=auto, both candidates' holdout scores
+    """Which engine made the rows and, with engine=auto, every candidate's holdout scores
     (absent from reports written before engines)."""
     if not engine:
         return ""
