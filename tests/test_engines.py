@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
 import jsonschema
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -16,11 +19,13 @@ from synthpipe.evaluate import load_schema
 from synthpipe.evaluate.gate import manifest_metrics
 from synthpipe.evaluate.step import evaluate_run
 from synthpipe.generate import generate
+from synthpipe.schema import ColumnSchema, DatasetSchema
 from synthpipe.train import engines
 from synthpipe.train.argn import MEDIUM, SMALL, ArgnModel, ArgnSettings
 from synthpipe.train.engines import Candidate
 from synthpipe.train.fit import RoundState, TrainResult
 from synthpipe.train.hyperparameters import parse_hyperparameters
+from synthpipe.train.metadata import build_metadata
 from tests.test_generate import CODES, FAST, assert_seeded_sampling, cleaned_frame, train_model
 
 # ARGN stops at 2 epochs (seconds on 640 rows); TVAE as test_generate trains it.
@@ -308,6 +313,47 @@ def test_auto_does_not_retry_argn_without_time_left(monkeypatch: pytest.MonkeyPa
     values = {"argn_max_seconds": "50"}
     _, trained = fit_auto(monkeypatch, 0, 0, scores, argn_seconds=60, values=values)
     assert trained == ["argn 50s", "argn small 50s", "tvae 0s"]
+
+
+def test_auto_retries_a_real_argn_above_the_privacy_bar_and_reports_both(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Real ARGN fits on a holdout whose codes training never holds: every synthetic row
+    is closer to training, so ARGN and its retry are both above the bar (TVAE is a
+    stand-in that fails), and the refusal names both fits' scores."""
+    rng = np.random.default_rng(3)
+
+    def rows(codes: list[str], count: int) -> pd.DataFrame:
+        amounts = rng.gamma(2.0, 30.0, count).round(2)
+        return pd.DataFrame({"code": rng.choice(codes, count), "amount": amounts})
+
+    train, holdout = rows(list("ABCDE"), 600), rows(list("VWXYZ"), 150)
+    columns = [
+        ColumnSchema("code", "code", "categorical"),
+        ColumnSchema("amount", "amount", "decimal"),
+    ]
+    metadata = build_metadata(DatasetSchema("demo", "r1", columns, rows=750))
+    values = {"argn_max_epochs": "2", "eval_sample_rows": "150", "seed": "5"}
+    params = parse_hyperparameters({"engine": "auto", **values})
+    sizes: list[str] = []
+    real_train_argn = engines.train_argn
+
+    def spy(*args: object, size: str = MEDIUM) -> TrainResult:
+        sizes.append(size)
+        return real_train_argn(*args, size=size)
+
+    def tvae_fails(p: object) -> TrainResult:
+        raise StepFailed(code="privacy_bar_not_met", message="stand-in", fix="-", step="train")
+
+    monkeypatch.setattr(engines, "train_argn", spy)
+    with pytest.raises(StepFailed) as error:
+        engines.fit_engine(tvae_fails, train, holdout, metadata, params, time.monotonic())
+    assert sizes == [MEDIUM, SMALL]
+    message = error.value.message
+    assert error.value.code == "privacy_bar_not_met"
+    assert re.search(r"argn quality [0-9.]+, closer-to-training 1\.000", message)
+    assert re.search(r"argn \(small network\) quality [0-9.]+, closer-to-training 1\.000", message)
+    assert "tvae failed: privacy_bar_not_met" in message
 
 
 def test_argn_trains_the_network_size_it_is_given(tmp_path: Path) -> None:
