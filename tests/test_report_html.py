@@ -205,6 +205,7 @@ def test_the_fidelity_section_names_the_retried_argn_and_the_one_kept(
     assert "<td>TabularARGN (mostlyai-engine), small network</td>" in rows[1]
     assert "<td>kept</td>" in rows[1]
     assert "argn retried with its small network because" in section
+    assert "Made by TabularARGN (mostlyai-engine), small network: with" in section
     # A report written before the retry (no variant anywhere) still marks ARGN kept.
     del data["engine"]["variant"]
     data["engine"]["candidates"] = [first | {"failure": ""}]

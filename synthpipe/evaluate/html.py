@@ -271,15 +271,14 @@ def _engine(engine: dict[str, Any] | None) -> str:
     (absent from reports written before engines)."""
     if not engine:
         return ""
-    names = {"tvae": "TVAE (SDV)", "argn": "TabularARGN (mostlyai-engine)"}
-    text = f"Made by {names.get(engine['name'], escape(engine['name']))}"
+    text = f"Made by {_engine_name(engine['name'], engine.get('variant'))}"
     if engine.get("setting") != "auto":
         return f'<div class="explain">{text} (setting <code>engine</code>: ' + (
             f"{escape(engine['setting'])}).</div>"
         )
     rows = [
         [
-            _td(_candidate_name(c, names)),
+            _td(_engine_name(c["engine"], c.get("variant"))),
             _td(_fmt(c["quality"]), True),
             _td(_fmt(c["closer_to_training"]), True),
             _td(_fmt(c["seconds"], 0), True),
@@ -299,10 +298,11 @@ def _engine(engine: dict[str, Any] | None) -> str:
     )
 
 
-def _candidate_name(candidate: dict[str, Any], names: dict[str, str]) -> str:
-    name = names.get(candidate["engine"], escape(candidate["engine"]))
-    # `variant` is absent from reports written before auto could retry ARGN.
-    variant = candidate.get("variant")
+def _engine_name(engine: str, variant: str | None) -> str:
+    """The engine's name, and how it was trained when not with its defaults (`variant`,
+    absent from reports written before auto could retry ARGN)."""
+    names = {"tvae": "TVAE (SDV)", "argn": "TabularARGN (mostlyai-engine)"}
+    name = names.get(engine, escape(engine))
     return f"{name}, {escape(variant)}" if variant else name
 
 
