@@ -287,7 +287,7 @@ def run_outputs(ours: dict) -> dict[str, Any]:
     if not training:
         engine_name = "-"
     elif engine.get("setting") == "auto":
-        engine_name = f"auto: {engine['name']}"
+        engine_name = f"auto: {_engine_name(engine)}"
     else:
         engine_name = engine.get("name", "tvae")  # models trained before engines: TVAE
     return {
@@ -585,10 +585,18 @@ def _f(value: Any, fmt: str) -> str:
 def engine_cell(ours: dict[str, Any]) -> str:
     """The engine, and with auto each candidate's holdout quality (training's own score:
     `synthpipe.train.engines`), e.g. `auto: argn (argn 0.853, tvae 0.751)`, or
-    `auto: argn (argn 0.943, tvae skipped)` when ARGN alone met the gates."""
+    `auto: argn (argn 0.943, tvae skipped)` when ARGN alone met the gates, or
+    `auto: argn small network (argn 0.901, argn small network 0.887, tvae 0.747)` when
+    ARGN was retried."""
     candidates = ours.get("engine_choice") or []
-    scores = ", ".join(f"{c['engine']} {_candidate_score(c)}" for c in candidates)
+    scores = ", ".join(f"{_engine_name(c)} {_candidate_score(c)}" for c in candidates)
     return f"{ours['engine']} ({scores})" if scores else ours["engine"]
+
+
+def _engine_name(record: dict[str, Any]) -> str:
+    """An engine record's or candidate's engine, with its variant (ARGN's retry)."""
+    name = record.get("name") or record["engine"]
+    return f"{name} {record['variant']}" if record.get("variant") else name
 
 
 def _candidate_score(candidate: dict[str, Any]) -> str:

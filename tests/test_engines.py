@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import jsonschema
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -15,10 +19,13 @@ from synthpipe.evaluate import load_schema
 from synthpipe.evaluate.gate import manifest_metrics
 from synthpipe.evaluate.step import evaluate_run
 from synthpipe.generate import generate
+from synthpipe.schema import ColumnSchema, DatasetSchema
 from synthpipe.train import engines
+from synthpipe.train.argn import MEDIUM, SMALL, ArgnModel, ArgnSettings
 from synthpipe.train.engines import Candidate
 from synthpipe.train.fit import RoundState, TrainResult
 from synthpipe.train.hyperparameters import parse_hyperparameters
+from synthpipe.train.metadata import build_metadata
 from tests.test_generate import CODES, FAST, assert_seeded_sampling, cleaned_frame, train_model
 
 # ARGN stops at 2 epochs (seconds on 640 rows); TVAE as test_generate trains it.
@@ -196,50 +203,181 @@ def test_shortfall_names_the_first_bar_argn_misses() -> None:
 
 
 def fit_auto(
-    monkeypatch: pytest.MonkeyPatch, argn_quality: float, tvae_quality: float
+    monkeypatch: pytest.MonkeyPatch,
+    argn_quality: float,
+    tvae_quality: float,
+    scores: dict[str, tuple[float, float]] | None = None,
+    argn_seconds: float = 10.0,
+    values: dict[str, str] | None = None,
 ) -> tuple[dict, list[str]]:
-    """`fit_engine` with engine=auto on stand-in engines whose holdout scores are fixed
-    (ceiling 0.95): training.json's engine record and which engines trained."""
+    """`fit_engine` with engine=auto on stand-in engines whose holdout scores (quality,
+    closer-to-training) are fixed (`scores` by stand-in: argn, argn small, tvae; ceiling
+    0.95) and which take `argn_seconds` of a fake clock each: training.json's engine
+    record and which engines trained, with the seconds each ARGN was given."""
     trained: list[str] = []
+    clock = [0.0]
 
     def stand_in(name: str) -> TrainResult:
         trained.append(name)
         return TrainResult(synthesizer=name, state=RoundState(), gpu=False, versions={})
 
-    quality = {"argn": argn_quality, "tvae": tvae_quality}
-    monkeypatch.setattr(engines, "fit_argn", lambda *args: stand_in("argn"))
+    def argn(*args: object, size: str = MEDIUM) -> TrainResult:
+        clock[0] += argn_seconds
+        name = "argn small" if size == SMALL else "argn"
+        return stand_in(f"{name} {args[4]:g}s")
+
+    fixed = {"argn": (argn_quality, 0.5), "tvae": (tvae_quality, 0.5)} | (scores or {})
+    monkeypatch.setattr(engines, "train_argn", argn)
+    monkeypatch.setattr(engines, "time", SimpleNamespace(monotonic=lambda: clock[0]))
     monkeypatch.setattr(engines, "holdout_ceiling", lambda *args: 0.95)
-    monkeypatch.setattr(engines, "holdout_scorer", lambda *args: lambda s: (quality[s], 0.5))
-    params = parse_hyperparameters({"engine": "auto"})
-    result, record = engines.fit_engine(
-        lambda p: stand_in("tvae"), pd.DataFrame(), pd.DataFrame(), None, params, 0.0
+    monkeypatch.setattr(
+        engines, "holdout_scorer", lambda *args: lambda s: fixed[s.rsplit(" ", 1)[0]]
     )
-    assert result.synthesizer == record["name"]
+    params = parse_hyperparameters({"engine": "auto", **(values or {})})
+    result, record = engines.fit_engine(
+        lambda p: stand_in("tvae 0s"), pd.DataFrame(), pd.DataFrame(), None, params, 0.0
+    )
+    kept = "argn small" if record["variant"] == "small network" else record["name"]
+    assert result.synthesizer.rsplit(" ", 1)[0] == kept
     return record, trained
 
 
 def test_auto_skips_tvae_when_argn_meets_the_gates(monkeypatch: pytest.MonkeyPatch) -> None:
     record, trained = fit_auto(monkeypatch, argn_quality=0.93, tvae_quality=0.99)
-    assert trained == ["argn"] and record["name"] == "argn"
+    assert trained == ["argn 180s"] and record["name"] == "argn" and record["variant"] == ""
     tvae = record["candidates"][1]
     assert tvae["engine"] == "tvae" and tvae["quality"] is None
     assert tvae["skipped"].startswith("argn met the privacy bar and the default quality gates")
     assert "0.979 of the ceiling 0.950" in record["reason"] and record["ceiling"] == 0.95
+    assert "retried" not in record["reason"]
 
 
 def test_auto_trains_tvae_when_argn_misses_a_gate(monkeypatch: pytest.MonkeyPatch) -> None:
     record, trained = fit_auto(monkeypatch, argn_quality=0.85, tvae_quality=0.91)
-    assert trained == ["argn", "tvae"] and record["name"] == "tvae"
+    assert trained == ["argn 180s", "tvae 0s"] and record["name"] == "tvae"
     assert record["reason"].endswith("tvae trained because argn holdout quality 0.850 < 0.9")
     # ARGN still wins when it falls short but TVAE does worse.
     record, trained = fit_auto(monkeypatch, argn_quality=0.85, tvae_quality=0.80)
-    assert trained == ["argn", "tvae"] and record["name"] == "argn"
+    assert trained == ["argn 180s", "tvae 0s"] and record["name"] == "argn"
+
+
+def test_auto_retries_argn_with_a_small_network_when_it_misses_the_privacy_bar(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scores = {"argn": (0.95, 0.56), "argn small": (0.93, 0.53)}
+    record, trained = fit_auto(monkeypatch, 0, tvae_quality=0.99, scores=scores, argn_seconds=70)
+    # The retry gets ARGN's 180 s too; TVAE is not needed.
+    assert trained == ["argn 180s", "argn small 180s"]
+    assert (record["name"], record["variant"]) == ("argn", "small network")
+    first, retry, tvae = record["candidates"]
+    assert (first["variant"], first["closer_to_training"]) == ("", 0.56)
+    assert (retry["variant"], retry["quality"], retry["seconds"]) == ("small network", 0.93, 70)
+    assert tvae["skipped"] and tvae["quality"] is None
+    assert record["reason"].startswith("argn (small network): within the privacy bar")
+    assert record["reason"].endswith(
+        "argn retried with its small network because argn closer-to-training 0.560 > 0.55"
+    )
+
+
+def test_auto_trains_tvae_when_the_retried_argn_falls_short(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Within the bar but below the quality gate: TVAE trains, the better of those within.
+    scores = {"argn": (0.95, 0.56), "argn small": (0.88, 0.53), "tvae": (0.75, 0.51)}
+    record, trained = fit_auto(monkeypatch, 0, 0, scores=scores)
+    assert trained == ["argn 180s", "argn small 180s", "tvae 0s"]
+    assert (record["name"], record["variant"]) == ("argn", "small network")
+    short = "tvae trained because argn (small network) holdout quality 0.880 < 0.9"
+    assert short in record["reason"]
+    # Above the bar again: only TVAE is within it, whatever the first ARGN's quality.
+    scores["argn small"] = (0.93, 0.58)
+    record, trained = fit_auto(monkeypatch, 0, 0, scores=scores)
+    assert trained == ["argn 180s", "argn small 180s", "tvae 0s"]
+    assert (record["name"], record["variant"]) == ("tvae", "")
+    assert "argn (small network) quality 0.930, closer-to-training 0.580" in record["reason"]
+
+
+def test_auto_does_not_retry_argn_without_time_left(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Both ARGN fits stay within half of max_wall_seconds: TVAE's half is its own.
+    scores = {"argn": (0.95, 0.56), "argn small": (0.93, 0.58), "tvae": (0.91, 0.5)}
+    values = {"max_wall_seconds": "200"}
+    record, trained = fit_auto(monkeypatch, 0, 0, scores, argn_seconds=100, values=values)
+    assert trained == ["argn 100s", "tvae 0s"] and record["name"] == "tvae"
+    assert record["reason"].endswith(
+        "argn not retried with its small network (argn closer-to-training 0.560 > 0.55): "
+        "its time was spent"
+    )
+    _, trained = fit_auto(monkeypatch, 0, 0, scores, argn_seconds=30, values=values)
+    assert trained == ["argn 100s", "argn small 70s", "tvae 0s"]
+    # Each fit stops at argn_max_seconds.
+    values = {"argn_max_seconds": "50"}
+    _, trained = fit_auto(monkeypatch, 0, 0, scores, argn_seconds=60, values=values)
+    assert trained == ["argn 50s", "argn small 50s", "tvae 0s"]
+
+
+def test_auto_retries_a_real_argn_above_the_privacy_bar_and_reports_both(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Real ARGN fits on a holdout whose codes training never holds: every synthetic row
+    is closer to training, so ARGN and its retry are both above the bar (TVAE is a
+    stand-in that fails), and the refusal names both fits' scores."""
+    rng = np.random.default_rng(3)
+
+    def rows(codes: list[str], count: int) -> pd.DataFrame:
+        amounts = rng.gamma(2.0, 30.0, count).round(2)
+        return pd.DataFrame({"code": rng.choice(codes, count), "amount": amounts})
+
+    train, holdout = rows(list("ABCDE"), 600), rows(list("VWXYZ"), 150)
+    columns = [
+        ColumnSchema("code", "code", "categorical"),
+        ColumnSchema("amount", "amount", "decimal"),
+    ]
+    metadata = build_metadata(DatasetSchema("demo", "r1", columns, rows=750))
+    values = {"argn_max_epochs": "2", "eval_sample_rows": "150", "seed": "5"}
+    params = parse_hyperparameters({"engine": "auto", **values})
+    sizes: list[str] = []
+    real_train_argn = engines.train_argn
+
+    def spy(*args: object, size: str = MEDIUM) -> TrainResult:
+        sizes.append(size)
+        return real_train_argn(*args, size=size)
+
+    def tvae_fails(p: object) -> TrainResult:
+        raise StepFailed(code="privacy_bar_not_met", message="stand-in", fix="-", step="train")
+
+    monkeypatch.setattr(engines, "train_argn", spy)
+    with pytest.raises(StepFailed) as error:
+        engines.fit_engine(tvae_fails, train, holdout, metadata, params, time.monotonic())
+    assert sizes == [MEDIUM, SMALL]
+    message = error.value.message
+    assert error.value.code == "privacy_bar_not_met"
+    assert re.search(r"argn quality [0-9.]+, closer-to-training 1\.000", message)
+    assert re.search(r"argn \(small network\) quality [0-9.]+, closer-to-training 1\.000", message)
+    assert "tvae failed: privacy_bar_not_met" in message
+
+
+def test_argn_trains_the_network_size_it_is_given(tmp_path: Path) -> None:
+    frame = cleaned_frame()[["gender", "amount", "online"]]
+    types = {"gender": "categorical", "amount": "numerical", "online": "boolean"}
+    units = {}
+    for size in (MEDIUM, SMALL):
+        settings = ArgnSettings(max_seconds=60, max_epochs=1, seed=1, gpu=False, size=size)
+        model, _ = ArgnModel.fit(frame, types, settings)
+        model.save(tmp_path / size)
+        configs = json.loads(next((tmp_path / size).rglob("model-configs.json")).read_text())
+        assert configs["model_id"] == size
+        # Layer widths by layer: an embedding's width, or a list of hidden widths.
+        units[size] = sum(
+            sum(u) if isinstance(u, list) else u for u in configs["model_units"].values()
+        )
+        assert len(ArgnModel.load(tmp_path / size).sample(50)) == 50
+    assert units[SMALL] < units[MEDIUM]
 
 
 def test_auto_without_mostlyai_engine_trains_tvae(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Only an absent engine reads as not installed: fit_argn is never called."""
+    """Only an absent engine reads as not installed: ARGN is never trained."""
     monkeypatch.setattr(engines, "argn_installed", lambda: False)
-    monkeypatch.setattr(engines, "fit_argn", lambda *args: pytest.fail("argn was called"))
+    monkeypatch.setattr(engines, "train_argn", lambda *args: pytest.fail("argn was called"))
     monkeypatch.setattr(engines, "holdout_ceiling", lambda *args: 0.95)
     monkeypatch.setattr(engines, "holdout_scorer", lambda *args: lambda s: (0.93, 0.5))
     tvae = TrainResult(synthesizer="tvae", state=RoundState(), gpu=False, versions={})

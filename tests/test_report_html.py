@@ -179,6 +179,40 @@ def test_the_fidelity_section_names_the_engine_and_the_auto_candidates(
     assert "Made by TVAE (SDV) (setting <code>engine</code>: tvae)" in render_html(data)
 
 
+def test_the_fidelity_section_names_the_retried_argn_and_the_one_kept(
+    reports: dict[str, Report],
+) -> None:
+    data = reports["pass"].to_dict()
+    first = {"engine": "argn", "quality": 0.901, "closer_to_training": 0.554, "seconds": 72.0}
+    retry = {"engine": "argn", "quality": 0.887, "closer_to_training": 0.537, "seconds": 57.0}
+    data["engine"] = {
+        "name": "argn",
+        "setting": "auto",
+        "variant": "small network",
+        "reason": "argn retried with its small network because argn closer-to-training "
+        "0.554 > 0.55",
+        "candidates": [
+            first | {"failure": "", "skipped": "", "variant": ""},
+            retry | {"failure": "", "skipped": "", "variant": "small network"},
+        ],
+    }
+    jsonschema.validate(data, load_schema())
+    section = render_html(data).split('id="fidelity"', 1)[1]
+    engine_table = section.split("with <code>engine: auto</code>", 1)[1]
+    rows = engine_table.split("<tbody>", 1)[1].split("</tr>")
+    assert "<td>TabularARGN (mostlyai-engine)</td>" in rows[0]
+    assert "<td>not kept</td>" in rows[0]
+    assert "<td>TabularARGN (mostlyai-engine), small network</td>" in rows[1]
+    assert "<td>kept</td>" in rows[1]
+    assert "argn retried with its small network because" in section
+    assert "Made by TabularARGN (mostlyai-engine), small network: with" in section
+    # A report written before the retry (no variant anywhere) still marks ARGN kept.
+    del data["engine"]["variant"]
+    data["engine"]["candidates"] = [first | {"failure": ""}]
+    jsonschema.validate(data, load_schema())
+    assert "<td>kept</td>" in render_html(data).split('id="fidelity"', 1)[1]
+
+
 def test_a_report_without_the_ceiling_still_renders(reports: dict[str, Report]) -> None:
     data = reports["pass"].to_dict()
     del data["quality"]["ceiling"]

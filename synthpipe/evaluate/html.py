@@ -267,23 +267,22 @@ def _ceiling(quality: dict[str, Any]) -> str:
 
 
 def _engine(engine: dict[str, Any] | None) -> str:
-    """Which engine made the rows and, with engine=auto, both candidates' holdout scores
+    """Which engine made the rows and, with engine=auto, every candidate's holdout scores
     (absent from reports written before engines)."""
     if not engine:
         return ""
-    names = {"tvae": "TVAE (SDV)", "argn": "TabularARGN (mostlyai-engine)"}
-    text = f"Made by {names.get(engine['name'], escape(engine['name']))}"
+    text = f"Made by {_engine_name(engine['name'], engine.get('variant'))}"
     if engine.get("setting") != "auto":
         return f'<div class="explain">{text} (setting <code>engine</code>: ' + (
             f"{escape(engine['setting'])}).</div>"
         )
     rows = [
         [
-            _td(names.get(c["engine"], escape(c["engine"]))),
+            _td(_engine_name(c["engine"], c.get("variant"))),
             _td(_fmt(c["quality"]), True),
             _td(_fmt(c["closer_to_training"]), True),
             _td(_fmt(c["seconds"], 0), True),
-            _td(_candidate_result(c, engine["name"])),
+            _td(_candidate_result(c, engine)),
         ]
         for c in engine.get("candidates", [])
     ]
@@ -292,15 +291,24 @@ def _engine(engine: dict[str, Any] | None) -> str:
         f'<div class="explain">{text}: with <code>engine: auto</code> TabularARGN trains '
         "first and is scored against the holdout (quality of its rows against real rows "
         "it never saw, and the share of its rows closer to training than to holdout "
-        "rows). TVAE trains too only when ARGN misses the privacy bar or the default "
-        "quality gates; then the one within the privacy bar with the higher quality is "
-        f"kept.{reason}</div>"
+        "rows). Above the privacy bar it trains once more with a smaller network. TVAE "
+        "trains too only when ARGN misses the privacy bar or the default quality gates; "
+        f"then the one within the privacy bar with the higher quality is kept.{reason}</div>"
         + _table(["Engine", "Holdout quality", "Closer to training", "Seconds", "Result"], rows)
     )
 
 
-def _candidate_result(candidate: dict[str, Any], kept: str) -> str:
-    if candidate["engine"] == kept:
+def _engine_name(engine: str, variant: str | None) -> str:
+    """The engine's name, and how it was trained when not with its defaults (`variant`,
+    absent from reports written before auto could retry ARGN)."""
+    names = {"tvae": "TVAE (SDV)", "argn": "TabularARGN (mostlyai-engine)"}
+    name = names.get(engine, escape(engine))
+    return f"{name}, {escape(variant)}" if variant else name
+
+
+def _candidate_result(candidate: dict[str, Any], engine: dict[str, Any]) -> str:
+    kept = (engine["name"], engine.get("variant", ""))
+    if (candidate["engine"], candidate.get("variant", "")) == kept:
         return "kept"
     # `skipped` is absent from reports written before auto could skip TVAE.
     if candidate.get("skipped"):

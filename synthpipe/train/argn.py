@@ -72,6 +72,9 @@ ENCODING = {
     "datetime": "TABULAR_DATETIME",
 }
 DTYPES_FILE = "dtypes.json"
+# mostlyai-engine's network sizes (`train(model=...)`): Medium is its default.
+MEDIUM = "MOSTLY_AI/Medium"
+SMALL = "MOSTLY_AI/Small"
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ class ArgnSettings:
     max_epochs: float
     seed: int
     gpu: bool
+    size: str = MEDIUM  # the network's size (MEDIUM or SMALL)
 
 
 @dataclass(frozen=True)
@@ -183,6 +187,7 @@ def _fit_plain(
     from mostlyai.engine import TabularARGN
 
     engine = TabularARGN(
+        model=settings.size,
         max_training_time=settings.max_seconds / 60,  # minutes
         max_epochs=settings.max_epochs,
         value_protection=False,
@@ -220,6 +225,7 @@ def _fit_private(
     split(tgt_data=_then(frame, proxy), trn_val_split=_first(len(frame)), **common)
     encode(workspace_dir=workspace)
     train(
+        model=settings.size,
         max_training_time=settings.max_seconds / 60,  # minutes
         max_epochs=settings.max_epochs,
         batch_size=privacy.batch_size,

@@ -11,13 +11,17 @@ generate work the same for either. What differs is written here once:
 - `auto`: ARGN trains first, within min(argn_max_seconds, half of max_wall_seconds), and
   is scored on the holdout (rows it never saw): SDMetrics quality of a synthetic sample
   against the holdout, and the share of synthetic rows closer to training than to
-  holdout rows. When it meets the privacy bar and the default quality gates (quality and
-  quality / ceiling, the ceiling being the holdout's quality against the training rows)
-  it is kept and TVAE is not trained: TVAE would double the time for a model the gate
-  already accepts. Otherwise TVAE trains with what is left of max_wall_seconds, is
-  scored the same way, and of the candidates within privacy_bar the higher quality is
-  kept. training.json records the scores, the ceiling and the reason (a skipped TVAE
-  says why).
+  holdout rows. When it is above the privacy bar, ARGN trains once more with its Small
+  network (within argn_max_seconds and what is left of half of max_wall_seconds): a
+  network with less capacity memorises less, and where ARGN missed the bar narrowly
+  (bfi) it kept most of ARGN's quality, far above TVAE's (README, "Engines"). When the
+  last ARGN meets the privacy bar and the default quality gates (quality and quality /
+  ceiling, the ceiling being the holdout's quality against the training rows) it is
+  kept and TVAE is not trained: TVAE would double the time for a model the gate already
+  accepts. Otherwise TVAE trains with what is left of max_wall_seconds, is scored the
+  same way, and of the candidates within privacy_bar the higher quality is kept.
+  training.json records the scores, the ceiling and the reason (a retried ARGN and a
+  skipped TVAE say why).
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ import pandas as pd
 from synthpipe.errors import StepFailed
 from synthpipe.evaluate.gate import Thresholds
 from synthpipe.train import fit
-from synthpipe.train.argn import FOLDER, ArgnModel, ArgnPrivacy, ArgnSettings
+from synthpipe.train.argn import FOLDER, MEDIUM, SMALL, ArgnModel, ArgnPrivacy, ArgnSettings
 from synthpipe.train.hyperparameters import Hyperparameters
 from synthpipe.train.metadata import sdtypes
 
@@ -49,6 +53,8 @@ log = logging.getLogger("synthpipe.train")
 STEP = "train"
 SYNTHESIZER_FILE = "synthesizer.pkl"
 ARGN_VERSIONS = ("mostlyai-engine", "torch")
+# What a retried ARGN is told apart by (training.json, the report).
+ARGN_RETRY = "small network"
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,7 @@ class Candidate:
     seconds: float
     failure: str = ""
     skipped: str = ""
+    variant: str = ""  # "" for an engine's defaults, else how it was trained (ARGN_RETRY)
 
     def passes(self, privacy_bar: float) -> bool:
         return (
@@ -94,19 +101,24 @@ def choose(candidates: list[Candidate], privacy_bar: float) -> tuple[Candidate, 
             step=STEP,
         )
     best = max(passing, key=lambda c: c.quality if c.quality is not None else -math.inf)
-    reason = f"{best.engine}: the higher holdout quality of those within the privacy bar ({scores})"
+    reason = f"{_name(best)}: the higher holdout quality of those within the privacy bar ({scores})"
     return best, reason
 
 
 def _describe(c: Candidate) -> str:
+    name = _name(c)
     if c.skipped:
-        return f"{c.engine} not trained"
+        return f"{name} not trained"
     if c.result is None:
-        return f"{c.engine} failed: {c.failure}"
+        return f"{name} failed: {c.failure}"
     return (
-        f"{c.engine} quality {c.quality:.3f}, closer-to-training {c.closer_to_training:.3f}, "
+        f"{name} quality {c.quality:.3f}, closer-to-training {c.closer_to_training:.3f}, "
         f"{c.seconds:.0f} s"
     )
+
+
+def _name(c: Candidate) -> str:
+    return f"{c.engine} ({c.variant})" if c.variant else c.engine
 
 
 def holdout_scorer(
@@ -146,16 +158,17 @@ def holdout_ceiling(
 def shortfall(argn: Candidate, ceiling: float, privacy_bar: float) -> str:
     """Why ARGN alone would not do ("" when it meets the privacy bar and the default
     quality gates on the holdout, so that TVAE need not train)."""
+    name = _name(argn)
     if argn.result is None or argn.quality is None or argn.closer_to_training is None:
-        return f"argn failed ({argn.failure})"
+        return f"{name} failed ({argn.failure})"
     if argn.closer_to_training > privacy_bar:
-        return f"argn closer-to-training {argn.closer_to_training:.3f} > {privacy_bar}"
+        return f"{name} closer-to-training {argn.closer_to_training:.3f} > {privacy_bar}"
     gates = Thresholds()
     if argn.quality < gates.quality:
-        return f"argn holdout quality {argn.quality:.3f} < {gates.quality}"
+        return f"{name} holdout quality {argn.quality:.3f} < {gates.quality}"
     ratio = argn.quality / ceiling if ceiling > 0 else math.nan
     if not ratio >= gates.quality_ratio:
-        return f"argn quality / ceiling {ratio:.3f} < {gates.quality_ratio}"
+        return f"{name} quality / ceiling {ratio:.3f} < {gates.quality_ratio}"
     return ""
 
 
@@ -167,18 +180,49 @@ def fit_argn(
     max_seconds: float,
     private: DpPreprocessing | None = None,
 ) -> fit.TrainResult:
-    """TabularARGN on the training rows (not rebalanced: quotas at sampling keep class
-    rates, and repeated rare rows are what a model copies), judged as TVAE's rounds are.
+    """TabularARGN (`train_argn`), refused above the privacy bar as TVAE's rounds are.
 
     Under DP (`private`): on the rows clipped into the DP bounds, with ARGN's own
     DP-SGD at the plan's noise multiplier, for at most the plan's epochs
     (`synthpipe.train.argn`); as TVAE's under DP, the model is kept whatever the
     evaluation says (refusing it would be a decision on real rows no accountant saw).
     """
+    result = train_argn(train, holdout, metadata, params, max_seconds, private)
+    assert result.best is not None
+    closer = result.best.closer_to_training
+    if private:
+        check_spent(result.privacy or {}, private.plan.sgd_epsilon)
+    elif closer > params.privacy_bar:
+        raise StepFailed(
+            code="privacy_bar_not_met",
+            message=f"TabularARGN's share of synthetic rows closer to training than to "
+            f"holdout rows is {closer:.3f}, above {params.privacy_bar}.",
+            fix="Provide more rows, lower argn_max_seconds or argn_max_epochs, or try "
+            "engine=tvae; raising privacy_bar accepts more memorisation.",
+            details={"history": result.state.history},
+            step=STEP,
+        )
+    return result
+
+
+def train_argn(
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    metadata: Any,
+    params: Hyperparameters,
+    max_seconds: float,
+    private: DpPreprocessing | None = None,
+    size: str = MEDIUM,
+) -> fit.TrainResult:
+    """TabularARGN on the training rows (not rebalanced: quotas at sampling keep class
+    rates, and repeated rare rows are what a model copies), evaluated as TVAE's rounds
+    are; `size`: its network (argn.MEDIUM, the default, or argn.SMALL)."""
     versions = fit.check_versions() | {name: version(name) for name in ARGN_VERSIONS}
     gpu = fit.use_gpu(params.enable_gpu)
     epochs = private.plan.epochs if private else params.argn_max_epochs
-    settings = ArgnSettings(max_seconds=max_seconds, max_epochs=epochs, seed=params.seed, gpu=gpu)
+    settings = ArgnSettings(
+        max_seconds=max_seconds, max_epochs=epochs, seed=params.seed, gpu=gpu, size=size
+    )
     rows = private.rows if private else train
     model, seconds = ArgnModel.fit(rows, sdtypes(metadata), settings, argn_privacy(private))
     quality, shapes, trends, closer, _ = fit.evaluate(
@@ -203,18 +247,6 @@ def fit_argn(
     state = fit.RoundState(
         elapsed=seconds, stop_reason="argn_stopped", history=[asdict(evaluation)]
     )
-    if private:
-        check_spent(model.privacy or {}, private.plan.sgd_epsilon)
-    elif closer > params.privacy_bar:
-        raise StepFailed(
-            code="privacy_bar_not_met",
-            message=f"TabularARGN's share of synthetic rows closer to training than to "
-            f"holdout rows is {closer:.3f}, above {params.privacy_bar}.",
-            fix="Provide more rows, lower argn_max_seconds or argn_max_epochs, or try "
-            "engine=tvae; raising privacy_bar accepts more memorisation.",
-            details={"history": state.history},
-            step=STEP,
-        )
     return fit.TrainResult(model, state, gpu, versions, evaluation, model.privacy)
 
 
@@ -300,35 +332,36 @@ def fit_engine(
         result = fit_argn(train, holdout, metadata, params, budget, private)
         return result, {"name": "argn", "setting": "argn"}
     score = holdout_scorer(metadata, train, holdout, params)
-    argn_budget = min(params.argn_max_seconds, params.max_wall_seconds / 2)
     if argn_installed():
-        argn = _candidate(
-            "argn", lambda: fit_argn(train, holdout, metadata, params, argn_budget), score
-        )
+        argns, retried = argn_candidates(train, holdout, metadata, params, score)
     else:
         log.warning("engine=argn is not installed")
-        argn = Candidate("argn", None, None, None, 0.0, "not_installed")
+        argns, retried = [Candidate("argn", None, None, None, 0.0, "not_installed")], ""
+    argn = argns[-1]  # the retry, when there was one
     ceiling = holdout_ceiling(metadata, train, holdout, params)
     short = shortfall(argn, ceiling, params.privacy_bar)
     if short:
         # TVAE's wall clock counts from the job's start: it gets what ARGN left.
-        candidates = [argn, _candidate("tvae", lambda: fit_tvae(params), score)]
+        candidates = [*argns, _candidate("tvae", lambda: fit_tvae(params), score)]
         chosen, reason = choose(candidates, params.privacy_bar)
         reason = f"{reason}; tvae trained because {short}"
     else:
         skipped = "argn met the privacy bar and the default quality gates on the holdout"
-        candidates = [argn, Candidate("tvae", None, None, None, 0.0, skipped=skipped)]
+        candidates = [*argns, Candidate("tvae", None, None, None, 0.0, skipped=skipped)]
         chosen = argn
         reason = (
-            f"argn: within the privacy bar, holdout quality {argn.quality:.3f} and "
+            f"{_name(argn)}: within the privacy bar, holdout quality {argn.quality:.3f} and "
             f"{argn.quality / ceiling:.3f} of the ceiling {ceiling:.3f} meet the default "
             f"gates; tvae not trained"
         )
-    log.info("engine=auto chose %s", chosen.engine)
+    if retried:
+        reason = f"{reason}; {retried}"
+    log.info("engine=auto chose %s", _name(chosen))
     assert chosen.result is not None
     record = {
         "name": chosen.engine,
         "setting": "auto",
+        "variant": chosen.variant,
         "reason": reason,
         "ceiling": round(ceiling, 4),
         "candidates": [c.summary() for c in candidates],
@@ -337,17 +370,56 @@ def fit_engine(
     return chosen.result, record
 
 
-def _candidate(engine: str, train_it: Callable[[], fit.TrainResult], score: Scorer) -> Candidate:
+def argn_candidates(
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    metadata: Any,
+    params: Hyperparameters,
+    score: Scorer,
+) -> tuple[list[Candidate], str]:
+    """ARGN with its defaults and, when it is above the privacy bar, once more with its
+    Small network; and why it was retried or not ("" when it was within the bar).
+
+    Each ARGN fit stops at argn_max_seconds, and both together stay within half of
+    max_wall_seconds, so TVAE's half is never spent on them."""
+    half = params.max_wall_seconds / 2
+    budget = min(params.argn_max_seconds, half)
+    first = _candidate("argn", lambda: train_argn(train, holdout, metadata, params, budget), score)
+    if first.closer_to_training is None or first.closer_to_training <= params.privacy_bar:
+        return [first], ""
+    why = f"argn closer-to-training {first.closer_to_training:.3f} > {params.privacy_bar}"
+    left = min(params.argn_max_seconds, half - first.seconds)
+    if left < 1:
+        return [first], f"argn not retried with its {ARGN_RETRY} ({why}): its time was spent"
+    retry = _candidate(
+        "argn",
+        lambda: train_argn(train, holdout, metadata, params, left, size=SMALL),
+        score,
+        variant=ARGN_RETRY,
+    )
+    return [first, retry], f"argn retried with its {ARGN_RETRY} because {why}"
+
+
+def _candidate(
+    engine: str, train_it: Callable[[], fit.TrainResult], score: Scorer, variant: str = ""
+) -> Candidate:
     started = time.monotonic()
     try:
         result = train_it()
     except StepFailed as error:  # the other engine may still pass
         log.warning("engine=%s did not pass [%s]", engine, error.code)
-        return Candidate(engine, None, None, None, time.monotonic() - started, error.code)
+        seconds = time.monotonic() - started
+        return Candidate(engine, None, None, None, seconds, error.code, variant=variant)
     seconds = time.monotonic() - started
     quality, closer = score(result.synthesizer)
-    log.info("engine=%s holdout_quality=%.4f closer_to_training=%.4f", engine, quality, closer)
-    return Candidate(engine, result, quality, closer, round(seconds, 1))
+    log.info(
+        "engine=%s%s holdout_quality=%.4f closer_to_training=%.4f",
+        engine,
+        f" ({variant})" if variant else "",
+        quality,
+        closer,
+    )
+    return Candidate(engine, result, quality, closer, round(seconds, 1), variant=variant)
 
 
 def save(synthesizer: Any, model_dir: Path) -> None:
