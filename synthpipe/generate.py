@@ -279,8 +279,9 @@ def keep_real_rows(
     )
     if not bad.any():
         return sampled, replaced
-    if replaced.copies > copies.limit(len(sampled)):
-        raise _memorised(replaced.copies, len(sampled), copies.limit(len(sampled)))
+    trained = copies.training_copies(_as_written(model, sampled, copies))
+    if trained > copies.limit(len(sampled)):
+        raise _memorised(trained, len(sampled), copies.limit(len(sampled)))
     kept, missing = [sampled[~bad]], int(bad.sum())
     for attempt in range(1, REPLACEMENT_ROUNDS + 1):
         if not missing:
@@ -305,7 +306,6 @@ def _rejected(
     model: TrainedModel, frame: pd.DataFrame, copies: CopyFilter
 ) -> tuple[np.ndarray, np.ndarray]:
     """Masks of `frame`'s rows with an unknown category, and of its copies of real rows."""
-    from synthpipe.evaluate.frames import with_datetimes
     from synthpipe.train.categories import unknown_rows
 
     unknown = np.zeros(len(frame), dtype=bool)
@@ -313,17 +313,24 @@ def _rejected(
         unknown = np.asarray(unknown_rows(frame, model.categories), dtype=bool)
     copied = np.zeros(len(frame), dtype=bool)
     if copies.on:
-        # Compared as written: the cleaned types, as the evaluation reads them back.
-        shaped = to_cleaned_shape(frame.reset_index(drop=True), model.schema, 0).to_pandas()
-        copied = copies.copies(with_datetimes(shaped, copies.sdtypes))
+        copied = copies.copies(_as_written(model, frame, copies))
     return unknown, copied
+
+
+def _as_written(model: TrainedModel, frame: pd.DataFrame, copies: CopyFilter) -> pd.DataFrame:
+    """Sampled rows as the evaluation reads them back: cleaned types, naive UTC datetimes."""
+    from synthpipe.evaluate.frames import with_datetimes
+
+    shaped = to_cleaned_shape(frame.reset_index(drop=True), model.schema, 0).to_pandas()
+    return with_datetimes(shaped, copies.sdtypes)
 
 
 def _memorised(copies: int, rows: int, limit: int) -> StepFailed:
     return StepFailed(
         code="real_copies",
-        message=f"{copies} of {rows} sampled rows equal a real row, where real rows rarely "
-        f"repeat (at most {limit} are replaced): the model reproduces its training rows.",
+        message=f"{copies} of {rows} sampled rows equal a training row, where real rows "
+        f"rarely repeat (at most {limit} are replaced): the model reproduces its training "
+        "rows.",
         fix="Retrain with fewer epochs (or engine=tvae / engine=argn, whichever was not "
         "used); a model that has memorised rows must not be published.",
         step=STEP,

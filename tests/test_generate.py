@@ -362,7 +362,7 @@ def test_a_model_that_copies_more_than_one_percent_is_refused(model_dir, tmp_pat
     plain = pd.read_parquet(tmp_path / "plain" / "synthetic.parquet")
     cleaned = cleaned_with(plain.iloc[:25], tmp_path / "cleaned")
     out = tmp_path / "refused"
-    with pytest.raises(StepFailed, match="25 of 600 sampled rows equal a real row") as error:
+    with pytest.raises(StepFailed, match="of 600 sampled rows equal a training row") as error:
         generate(model_dir=model_dir, out_dir=str(out), rows=600, seed=2, cleaned_dir=cleaned)
     assert error.value.code == "real_copies" and not (out / "synthetic.csv").exists()
 

@@ -94,6 +94,8 @@ class CopyFilter:
     real_keys: np.ndarray | None
     chance_rate: float | None
     reason: str
+    # The training rows' keys: copies of these are what the gate and `limit` count.
+    train_keys: np.ndarray | None = None
 
     @property
     def on(self) -> bool:
@@ -105,9 +107,16 @@ class CopyFilter:
             return np.zeros(len(frame), dtype=bool)
         return np.isin(row_keys(frame, self.sdtypes), self.real_keys)
 
+    def training_copies(self, frame: pd.DataFrame) -> int:
+        """How many of `frame`'s rows equal a training row (0 when off)."""
+        if self.train_keys is None or len(frame) == 0:
+            return 0
+        return int(np.isin(row_keys(frame, self.sdtypes), self.train_keys).sum())
+
     def limit(self, rows: int) -> int:
-        """The most copies among `rows` sampled rows the filter replaces: 1% of them, or
-        what chance explains (a Poisson upper bound, as the gate allows) when more."""
+        """The most copies of training rows among `rows` sampled rows that the filter
+        replaces rather than refuse the model: 1% of them, or what chance explains (the
+        gate's allowance, on the same count) when more."""
         by_chance = allowed_by_chance((self.chance_rate or 0.0) * rows)
         return max(math.ceil(FILTER_MAX_CHANCE_RATE * rows), by_chance)
 
@@ -141,7 +150,7 @@ def copy_filter(
         "sampled rows equal to a real row are replaced"
     )
     keys = np.unique(np.concatenate([train_keys, holdout_keys]))
-    return CopyFilter(sdtypes, keys, chance, reason)
+    return CopyFilter(sdtypes, keys, chance, reason, train_keys=np.unique(train_keys))
 
 
 def filter_off(reason: str) -> CopyFilter:
