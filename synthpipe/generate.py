@@ -60,7 +60,7 @@ import pyarrow.parquet as pq
 
 from synthpipe import storage
 from synthpipe.errors import StepFailed
-from synthpipe.roundtrip import csv_bytes, neutralise_cell
+from synthpipe.roundtrip import csv_bytes, neutralise_cell, round_places
 from synthpipe.schema import ColumnSchema, DatasetSchema
 
 if TYPE_CHECKING:
@@ -391,8 +391,7 @@ def cast_column(values: pd.Series, column_type: str, places: int | None = None) 
         return pd.to_numeric(values, errors="coerce").round().astype("Int64")
     if column_type == "decimal":
         numbers = pd.to_numeric(values, errors="coerce").astype("float64")
-        # + 0.0 turns the -0.0 that rounding leaves of a small negative number into 0.0.
-        return numbers if places is None else numbers.round(places) + 0.0
+        return numbers if places is None else numbers.map(lambda v: round_places(v, places))
     if column_type == "boolean":
         return values.astype("boolean")
     if column_type == "date":

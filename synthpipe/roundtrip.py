@@ -122,12 +122,19 @@ def decimal_text(value: float, places: int | None) -> str:
     shortest form (`1e-05` included), as before they were recorded."""
     if places is None:
         return repr(value)
-    rounded = round(value, places) + 0.0  # + 0.0: -0.0 becomes 0.0
+    rounded = round_places(value, places)
     text = repr(rounded)
     if "e" in text:  # 1e-05, 1.5e+16: written out, with no more places than `places`
         text = f"{rounded:.{places}f}"
         text = text.rstrip("0").rstrip(".") if "." in text else text
     return text.removesuffix(".0") if places == 0 else text
+
+
+def round_places(value: float, places: int) -> float:
+    """`value` rounded to `places` decimal places as Python rounds (correctly, at any
+    size: numpy's round overflows to inf or nan once value x 10**places does), never -0.0
+    (the + 0.0: a small negative number rounded to 0 would read `-0.0`)."""
+    return round(value, places) + 0.0
 
 
 def group_digits(number: str, separator: str | None, mark: str) -> str:

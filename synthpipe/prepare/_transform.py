@@ -311,7 +311,7 @@ def _decimal_places(mark: str | None, values: dict) -> int | None:
     """The most decimal places a value of the column has after its decimal mark (the
     decimal type's format: "," or "."), e.g. 2 for 1.5 and 12.25, 0 for 12 and 12.; None
     when a value is in exponent form (1.5e-3), whose places its text does not show.
-    Generate rounds to them: a count, never a value (schema.json may carry it)."""
+    A count, never a value: schema.json carries it to generate, which rounds to it."""
     if values["exponents"]:
         return None
     places = values["places_comma"] if mark == "," else values["places_point"]
