@@ -17,6 +17,7 @@ written through `synthpipe.storage`).
 
 Columns of the Parquet, compared with the cleaned data (schema.json, role != dropped):
 - modelled features (see `synthpipe.train.metadata`): sampled, cast back to their type;
+  decimals rounded to the input's decimal places (schema.json's `decimal_places`);
 - identifier columns (pseudonymised by Prepare, or given the identifier role by the
   dataset config): fresh random surrogate ids `SYN-000001`, `SYN-000002`, ... drawn from
   as many ids as the cleaned column had distinct values. The model never saw these
@@ -59,7 +60,7 @@ import pyarrow.parquet as pq
 
 from synthpipe import storage
 from synthpipe.errors import StepFailed
-from synthpipe.roundtrip import csv_bytes, neutralise_cell
+from synthpipe.roundtrip import csv_bytes, neutralise_cell, round_places
 from synthpipe.schema import ColumnSchema, DatasetSchema
 
 if TYPE_CHECKING:
@@ -395,20 +396,22 @@ def to_cleaned_shape(sampled: pd.DataFrame, schema: DatasetSchema, seed: int) ->
         if column.role == "identifier":
             values = surrogate_ids(len(sampled), column.distinct_count, seed, position)
         else:
-            values = cast_column(sampled[column.name], column.type)
+            values = cast_column(sampled[column.name], column.type, column.decimal_places)
         arrow_type = ARROW_TYPES[column.type if column.role != "identifier" else "categorical"]
         arrays.append(pa.array(values, type=arrow_type, from_pandas=True))
         fields.append(pa.field(column.name, arrow_type))
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 
 
-def cast_column(values: pd.Series, column_type: str) -> pd.Series:
-    """SDV's output for one column as the logical type's pandas dtype (nulls kept)."""
+def cast_column(values: pd.Series, column_type: str, places: int | None = None) -> pd.Series:
+    """An engine's output for one column as the logical type's pandas dtype (nulls kept);
+    decimals rounded to `places` (the input's, schema.json's decimal_places) when known."""
     if column_type == "integer":
         # Rounded: a numerical sdtype may come back as float (e.g. with nulls).
         return pd.to_numeric(values, errors="coerce").round().astype("Int64")
     if column_type == "decimal":
-        return pd.to_numeric(values, errors="coerce").astype("float64")
+        numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+        return numbers if places is None else numbers.map(lambda v: round_places(v, places))
     if column_type == "boolean":
         return values.astype("boolean")
     if column_type == "date":

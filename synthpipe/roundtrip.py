@@ -9,7 +9,9 @@ turns that back into the input's form, from what Prepare recorded in schema.json
 - booleans spelled as the input most often spelled them (`yes`/`no`, `Y`/`N`,
   `TRUE`/`FALSE`: ColumnSchema.true_false);
 - integers as whole numbers (`3`, never `3.0`), decimals with the input's decimal
-  separator (a decimal comma stays a comma), and digit groups where the input wrote
+  separator (a decimal comma stays a comma), at most the input's decimal places
+  (ColumnSchema.decimal_places: `1.76`, never `1.75929723552383`; `12`, not `12.0`, in
+  a decimal column written without places), and digit groups where the input wrote
   them (`1,234.5`, `1.234,5`, `1 234,5`, `1'234.5`: ColumnSchema.grouping);
 - dates and timestamps in the pattern the input used (ColumnSchema.text_format: e.g.
   `dd/MM/yyyy`; timestamps are UTC, an input offset is written `+00:00`);
@@ -100,7 +102,7 @@ def column_text(values: pa.ChunkedArray | pa.Array, column: ColumnSchema) -> pd.
             text = text.map(lambda v: group_digits(v, column.grouping, "."))
     elif kind == "decimal":
         mark = "," if column.format == "," else "."
-        text = present.astype("float64").map(repr)
+        text = present.astype("float64").map(lambda v: decimal_text(v, column.decimal_places))
         text = text.map(lambda v: group_digits(v, column.grouping, mark))
     elif kind in ("date", "timestamp"):
         default = _ISO_DATE if kind == "date" else _ISO_TIMESTAMP
@@ -110,6 +112,29 @@ def column_text(values: pa.ChunkedArray | pa.Array, column: ColumnSchema) -> pd.
     out = pd.Series([column.null_text or ""] * len(series), dtype=object)
     out[~missing] = text.to_numpy(dtype=object)
     return out
+
+
+def decimal_text(value: float, places: int | None) -> str:
+    """A decimal in its shortest form (`2.5`, not `2.50`), rounded to the input's decimal
+    places when they are known: at most that many places (1.75929723552383 with 2:
+    `1.76`), a whole number without `.0` when the input wrote none (places 0: `12`),
+    and never in exponent form (`0.00001`, not `1e-05`). Unknown places: Python's
+    shortest form (`1e-05` included), as before they were recorded."""
+    if places is None:
+        return repr(value)
+    rounded = round_places(value, places)
+    text = repr(rounded)
+    if "e" in text:  # 1e-05, 1.5e+16: written out, with no more places than `places`
+        text = f"{rounded:.{places}f}"
+        text = text.rstrip("0").rstrip(".") if "." in text else text
+    return text.removesuffix(".0") if places == 0 else text
+
+
+def round_places(value: float, places: int) -> float:
+    """`value` rounded to `places` decimal places as Python rounds (correctly, at any
+    size: numpy's round overflows to inf or nan once value x 10**places does), never -0.0
+    (the + 0.0: a small negative number rounded to 0 would read `-0.0`)."""
+    return round(value, places) + 0.0
 
 
 def group_digits(number: str, separator: str | None, mark: str) -> str:

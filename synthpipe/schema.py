@@ -62,6 +62,12 @@ class ColumnSchema:
     # ","; 1.234,5: "."; also a space, a no-break space or an apostrophe), written
     # back in the published CSV. None for numbers written plainly.
     grouping: str | None = None
+    # The most decimal places a decimal column's values have in the input (1.759: 3; a
+    # forced decimal written 12: 0), a count: generate rounds the column's synthetic
+    # values to them, so the published files carry the input's precision, not the
+    # model's float noise (1.75929723552383). None (older schemas; a number written in
+    # exponent form): unrounded.
+    decimal_places: int | None = None
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:

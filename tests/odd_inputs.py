@@ -24,6 +24,10 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         b'id,formula,phone,handle\n1,=SUM(A1),+33 6 12,@x\n2,"=1+2",-5,@y\n',
         "cells a spreadsheet would execute",
     ),
+    "decimal_places": (
+        b"Artikel;Preis;Gewicht\nA;12.;1,759\nB;7.;12,5\nC;150.;3\n",
+        "whole numbers written with a decimal point (12.); from no decimal places to three",
+    ),
     "mixed_type": (b"id,value\n1,42\n2,abc\n3,2024-01-01\n4,\n5,3.5\n", "a mixed column"),
     "typed_vocabularies": (
         (

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from synthpipe.errors import StepFailed
-from synthpipe.generate import csv_bytes, generate, neutralise_cell
+from synthpipe.generate import cast_column, csv_bytes, generate, neutralise_cell
 from synthpipe.schema import ColumnSchema, DatasetSchema
 from synthpipe.train import contract
 
@@ -270,6 +270,17 @@ def test_csv_neutralisation_leaves_numbers_alone() -> None:
     assert frame["text"].tolist()[8] in (-5, "-5")
     assert frame["number"].tolist() == [-1.5, 2.0, -3.0, 4.0, 5.0, 6.0, 7.0, -8.0, 9.0]
     assert neutralise_cell(-3) == -3
+
+
+def test_decimals_are_rounded_to_the_inputs_places_at_any_size() -> None:
+    sampled = pd.Series([1.75929723552383, -0.001, None, 1e300, 12.5])
+    rounded = cast_column(sampled, "decimal", 2)
+    assert rounded.dtype == "float64"
+    assert rounded.fillna(-1).tolist() == [1.76, 0.0, -1, 1e300, 12.5]
+    assert str(rounded[1]) == "0.0"  # never -0.0
+    assert cast_column(sampled, "decimal", 400).fillna(-1).tolist()[3] == 1e300
+    unrounded = cast_column(sampled, "decimal")  # a schema without decimal_places
+    assert unrounded[0] == 1.75929723552383
 
 
 def test_generated_rows_carry_only_real_categories(generated: dict) -> None:

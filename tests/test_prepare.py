@@ -107,6 +107,24 @@ def test_numbers_written_with_digit_groups(spark, tmp_path, content, column, val
     assert schema.column(column).grouping == grouping
 
 
+@pytest.mark.parametrize(
+    ("content", "places"),
+    [
+        ("n,k\n1.5,a\n12,b\n2.759,c\n", 3),  # whole numbers among them have none
+        ("n;k\n1,5;a\n1.234,25;b\n-0,75;c\n", 2),  # after the decimal comma
+        ('n,k\n"-1,234,567.5",a\n"999.25",b\n"2,000",c\n', 2),  # after the point
+        ("n;k\n1 234,5;a\n12 000;b\n3,75;c\n", 2),
+        ("n,k\n12.,a\n3.,b\n", 0),  # a decimal point and no places
+        ("n,k\n1.5e-3,a\n2.25,b\n", None),  # exponent form: places not shown
+    ],
+)
+def test_decimal_places_are_the_most_any_value_has(spark, tmp_path, content, places):
+    schema, _, _ = run_prepare(spark, tmp_path, content)
+    assert schema.column("n").type == "decimal"
+    assert schema.column("n").decimal_places == places
+    assert schema.column("k").decimal_places is None  # a category has none
+
+
 def test_latin1_values_are_decoded(spark, tmp_path):
     content = "article;ville;montant\nCrème brûlée;Café;1\nGâteau;Orléans;2\n"
     schema, frame, _ = run_prepare(spark, tmp_path, content, encoding="cp1252")

@@ -10,18 +10,27 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from synthpipe.dataset_config import DatasetConfig
+from synthpipe.generate import generate
 from synthpipe.layout import RunLayout
 from synthpipe.prepare import CsvDialect, prepare
 from synthpipe.prepare._patterns import NULL_TOKENS
-from synthpipe.roundtrip import csv_bytes, format_datetimes, neutralise_cell
+from synthpipe.roundtrip import csv_bytes, decimal_text, format_datetimes, neutralise_cell
+from synthpipe.schema import DatasetSchema
+from synthpipe.train import contract
+from synthpipe.train.engines import argn_installed
 from synthpipe.validate import validate_file
 from tests.odd_inputs import ODD_INPUTS
+from tests.test_engines import ARGN_FAST
+from tests.test_generate import FAST
 
 pytestmark = pytest.mark.slow
 
@@ -37,6 +46,10 @@ def cleaned_cell(text: str) -> str:
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
         text = text[1:-1].strip()
     return "" if text.lower() in NULL_TOKENS else text
+
+
+def decimal_places(text: str, mark: str) -> int:
+    return len(text.rpartition(mark)[2]) if mark in text else 0
 
 
 def as_number(text: str, separator: str, grouping: str | None = None) -> float:
@@ -84,8 +97,9 @@ def test_header_order_and_delimiter_are_the_inputs(round_trips, name):
 
 @pytest.mark.parametrize("name", sorted(ODD_INPUTS))
 def test_every_cell_reads_as_the_input_wrote_it(round_trips, name):
-    """Categories, booleans, integers and dates as written; decimals by value; columns
-    Prepare dropped are empty."""
+    """Categories, booleans, integers and dates as written; decimals by value, with no
+    more decimal places than the input's (12. comes back as 12); columns Prepare
+    dropped are empty."""
     source, result, schema, _, _ = round_trips[name]
     for position, column in enumerate(schema.columns):
         for line, (before, after) in enumerate(zip(source[1:], result[1:], strict=True), 2):
@@ -97,6 +111,8 @@ def test_every_cell_reads_as_the_input_wrote_it(round_trips, name):
             elif column.type == "decimal" and expected:
                 mark, groups = column.format, column.grouping
                 assert as_number(got, mark, groups) == as_number(expected, mark, groups), where
+                places = column.decimal_places
+                assert places is not None and decimal_places(got, mark or ".") <= places, where
             elif column.type in ("categorical", "text"):
                 assert got == neutralise_cell(expected), where
             else:
@@ -191,3 +207,111 @@ def test_integer_column_with_nulls_is_written_without_a_decimal_point(round_trip
 def test_datetime_patterns(pattern, expected):
     values = pd.Series(pd.to_datetime(["2024-01-05 07:08:09.12"]))
     assert format_datetimes(values, pattern).tolist() == [expected]
+
+
+@pytest.mark.parametrize(
+    ("value", "places", "expected"),
+    [
+        (1.75929723552383, 2, "1.76"),
+        (1.75929723552383, None, "1.75929723552383"),  # places unknown: as before
+        (12.0, 0, "12"),
+        (12.5, 0, "12"),  # round half to even, as Python rounds
+        (2.0, 2, "2.0"),
+        (-0.001, 2, "0.0"),  # no "-0.0"
+        (1e-05, 5, "0.00001"),
+        (1.5e16, 2, "15000000000000000"),
+    ],
+)
+def test_decimal_text_keeps_at_most_the_inputs_places(value, places, expected):
+    assert decimal_text(value, places) == expected
+
+
+# ---------------------------------------------------------------------------------------
+# Synthetic rows through the real path: Prepare, training, generate
+
+
+def german_export(rows: int) -> bytes:
+    """A German-locale export: semicolons, decimal commas, digit groups (1.234,56).
+    Amounts have two places, weights one to three, and counts none (the config types
+    them as decimals)."""
+    rng = np.random.default_rng(3)
+    lines = ["Kategorie;Betrag;Gewicht;Menge"]
+    for i in range(rows):
+        amount = f"{rng.lognormal(6, 1.2):,.2f}".translate(str.maketrans(",.", ".,"))
+        weight = f"{rng.uniform(0, 20):.{1 + i % 3}f}".replace(".", ",")
+        lines.append(f"{'ABC'[i % 3]};{amount};{weight};{rng.integers(1, 500)}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+EXPORT_PLACES = {"kategorie": None, "betrag": 2, "gewicht": 3, "menge": 0}
+NO_TARGET = {"target_column": ""}
+# Plain TVAE and ARGN learn the places themselves (SDV's enforce_rounding, ARGN's
+# precision); under differential privacy both learn them from DP stand-in rows instead,
+# which have every place a float has.
+ENGINES = {
+    "tvae": FAST | NO_TARGET,
+    "argn": ARGN_FAST | NO_TARGET | {"engine": "argn"},
+    "argn_dp": ARGN_FAST
+    | NO_TARGET
+    | {"engine": "argn", "dp_epsilon": "8", "argn_dp_epochs": "2", "argn_dp_batch_size": "160"}
+    | {"privacy_bar": "0.5"},
+}
+
+
+@pytest.fixture(scope="module")
+def german_run(spark, tmp_path_factory) -> RunLayout:
+    """The export through validation and Prepare (value protection on, as in a run)."""
+    root = tmp_path_factory.mktemp("german")
+    raw = root / "raw" / "ds" / "export.csv"
+    raw.parent.mkdir(parents=True)
+    raw.write_bytes(german_export(600))
+    layout = RunLayout(str(root), "ds", "run1")
+    prepare(
+        spark,
+        source=str(raw),
+        dialect=CsvDialect.from_report(validate_file(raw)),
+        layout=layout,
+        config=DatasetConfig.from_dict({"columns": {"menge": {"type": "decimal"}}}),
+    )
+    return layout
+
+
+def test_prepare_records_each_decimal_columns_places(german_run):
+    schema = DatasetSchema.from_json(Path(german_run.schema_json).read_text("utf-8"))
+    found = {c.name: (c.type, c.format, c.grouping, c.decimal_places) for c in schema.columns}
+    assert found == {
+        "kategorie": ("categorical", None, None, None),
+        "betrag": ("decimal", ",", ".", 2),
+        "gewicht": ("decimal", ",", None, 3),
+        "menge": ("decimal", None, None, 0),
+    }
+
+
+@pytest.mark.parametrize("engine", sorted(ENGINES))
+def test_synthetic_decimals_keep_the_inputs_places(german_run, engine, tmp_path):
+    """At most the input's places in both files, with the input's comma and groups; a
+    decimal column written without places comes back as whole numbers, still float64
+    in the Parquet."""
+    if engine.startswith("argn") and not argn_installed():
+        pytest.skip("mostlyai-engine is not installed")
+    paths = contract.TrainingPaths(tmp_path / "models")
+    paths.set_input(Path(german_run.cleaned), ENGINES[engine])
+    assert contract.run(paths.root) == 0, paths.failure.read_text()
+    out = tmp_path / "staging"
+    generate(model_dir=paths.model_dir, out_dir=str(out), rows=500, seed=1)
+    csv = pd.read_csv(out / "synthetic.csv", sep=";", dtype=str, keep_default_na=False)
+    written = {
+        "Betrag": r"-?\d{1,3}(\.\d{3})*(,\d{1,2})?",
+        "Gewicht": r"-?\d+(,\d{1,3})?",
+        "Menge": r"-?\d+",
+    }
+    for header, pattern in written.items():
+        cells = csv.loc[csv[header] != "", header]
+        odd = cells[~cells.str.fullmatch(pattern)]
+        assert len(cells) > 0 and odd.empty, (header, odd.head(3).tolist())
+    table = pq.read_table(out / "synthetic.parquet")
+    assert table.schema.field("menge").type == pa.float64()
+    for name, places in EXPORT_PLACES.items():
+        if places is not None:
+            values = table.column(name).to_pandas().dropna()
+            assert (values == values.round(places)).all(), name

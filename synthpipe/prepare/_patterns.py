@@ -18,6 +18,11 @@ _GROUPS = "[1-9]\\d{0,2}(%s\\d{3})+"
 GROUPED_POINT = r"^[+-]?(\d+|" + _GROUPS % "[, '\u00a0\u202f]" + r")(\.\d+)?$"
 GROUPED_COMMA = r"^[+-]?(\d+|" + _GROUPS % "[. '\u00a0\u202f]" + r")(,\d+)?$"
 GROUP_CHAR = r"^[+-]?[1-9]\d{0,2}([., '\u00A0\u202F])\d{3}([., '\u00A0\u202F]|$)"
+# A number's decimal places: the digits after its decimal point, or its decimal comma
+# (1.759: 759; 1.234,5: 5; 12: none). A number in exponent form (1.5e-3) hides them.
+FRACTION_POINT = r"\.(\d*)$"
+FRACTION_COMMA = r",(\d*)$"
+EXPONENT = r"\d[eE][+-]?\d+$"
 DATE_ISO = r"^\d{4}-\d{1,2}-\d{1,2}$"
 TIMESTAMP_ISO = (
     r"^\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$"

@@ -75,6 +75,8 @@ class ColumnProfile:
     null_text: str | None = None
     # The digit-group separator of numbers written 1,234.5 or 1.234,5 (see _infer).
     grouping: str | None = None
+    # The most decimal places a value of a decimal column has (see _decimal_places).
+    decimal_places: int | None = None
 
 
 @dataclass
@@ -166,6 +168,9 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
         "with_comma": _count_if(c.contains(",")),
         "group_min": F.min(F.nullif(F.regexp_extract(c, P.GROUP_CHAR, 1), F.lit(""))),
         "group_max": F.max(F.nullif(F.regexp_extract(c, P.GROUP_CHAR, 1), F.lit(""))),
+        "places_point": F.max(F.length(F.regexp_extract(c, P.FRACTION_POINT, 1))),
+        "places_comma": F.max(F.length(F.regexp_extract(c, P.FRACTION_COMMA, 1))),
+        "exponents": _count_if(c.rlike(P.EXPONENT)),
         "min_str": F.min(c),
         "max_str": F.max(c),
         "far_dates": _count_if(far),
@@ -273,6 +278,8 @@ def _decide(
                 profile.type, profile.format = "categorical", None  # mixed separators
             else:
                 profile.format = profile.format.format(sep=values["date_sep_min"])
+    if profile.type == "decimal":
+        profile.decimal_places = _decimal_places(profile.format, values)
     profile.role, profile.reason = _role(profile, rows, override, config, settings)
     if profile.role != "dropped" and profile.type in ("date", "timestamp"):
         k = config.value_protection.min_category_count
@@ -298,6 +305,17 @@ def _decide(
                 profile.code_reason = f"{reason}; filling their range: modelled as a number"
             else:
                 profile.type, profile.code_reason = "categorical", reason
+
+
+def _decimal_places(mark: str | None, values: dict) -> int | None:
+    """The most decimal places a value of the column has after its decimal mark (the
+    decimal type's format: "," or "."), e.g. 2 for 1.5 and 12.25, 0 for 12 and 12.; None
+    when a value is in exponent form (1.5e-3), whose places its text does not show.
+    A count, never a value: schema.json carries it to generate, which rounds to it."""
+    if values["exponents"]:
+        return None
+    places = values["places_comma"] if mark == "," else values["places_point"]
+    return int(places or 0)
 
 
 def _far_dates(profile: ColumnProfile, rows: int, values: dict, k: int) -> str | None:
@@ -521,6 +539,7 @@ def _column_schema(p: ColumnProfile, rows: int) -> ColumnSchema:
         text_format=p.text_format if p.action is None else None,
         null_text=p.null_text if p.action is None else None,
         grouping=p.grouping if p.action is None else None,
+        decimal_places=p.decimal_places if p.action is None else None,
     )
 
 
