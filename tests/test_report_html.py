@@ -118,6 +118,27 @@ def test_a_report_without_attacks_still_renders(reports: dict[str, Report]) -> N
     assert "Not measured: this report predates attack-based evaluation." in text
 
 
+def test_the_copies_section_says_what_generate_replaced(reports: dict[str, Report]) -> None:
+    from synthpipe.evaluate.copies import FILTER_MAX_CHANCE_RATE
+
+    data = reports["pass"].to_dict()
+    assert "Generate replaced" not in render_html(data)  # a report from before the filter
+    data["privacy"]["copies"]["replaced_at_generate"] = {
+        "on": True,
+        "reason": "real rows rarely repeat (0.00% of them, under 1%): ...",
+        "chance_rate": 0.0,
+        "max_chance_rate": FILTER_MAX_CHANCE_RATE,
+        "rows_replaced": 1234,
+    }
+    jsonschema.validate(data, load_schema())
+    assert "Generate replaced <strong>1,234</strong> sampled rows" in render_html(data)
+    data["privacy"]["copies"]["replaced_at_generate"].update(
+        on=False, rows_replaced=None, reason="real <rows> repeat by chance"
+    )
+    text = render_html(data)
+    assert "Generate did not filter copies: real &lt;rows&gt; repeat by chance." in text
+
+
 def test_the_fidelity_section_shows_the_ceiling_and_the_ratio(
     reports: dict[str, Report],
 ) -> None:
