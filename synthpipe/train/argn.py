@@ -19,7 +19,7 @@ they use SDV's synthesizer.
   holds a copy of the training rows (OriginalData), which the model folder must not.
   Sampling writes into a temporary workspace.
 
-Under differential privacy (`ArgnPrivacy`, set by `synthpipe.train.engines.fit_argn`)
+Under differential privacy (`ArgnPrivacy`, set by `synthpipe.train.engines.train_argn`)
 ARGN trains with its own DP-SGD (Opacus, RDP accountant), but what it learns from the
 data besides is replaced by post-processing of our DP statistics
 (`synthpipe.train.dp_stats`), so that every release is accounted:

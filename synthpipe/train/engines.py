@@ -172,22 +172,17 @@ def shortfall(argn: Candidate, ceiling: float, privacy_bar: float) -> str:
     return ""
 
 
-def fit_argn(
-    train: pd.DataFrame,
-    holdout: pd.DataFrame,
-    metadata: Any,
-    params: Hyperparameters,
-    max_seconds: float,
-    private: DpPreprocessing | None = None,
+def accept_argn(
+    result: fit.TrainResult, params: Hyperparameters, private: DpPreprocessing | None
 ) -> fit.TrainResult:
-    """TabularARGN (`train_argn`), refused above the privacy bar as TVAE's rounds are.
+    """A `train_argn` result, refused above the privacy bar as TVAE's rounds are.
 
     Under DP (`private`): on the rows clipped into the DP bounds, with ARGN's own
     DP-SGD at the plan's noise multiplier, for at most the plan's epochs
     (`synthpipe.train.argn`); as TVAE's under DP, the model is kept whatever the
-    evaluation says (refusing it would be a decision on real rows no accountant saw).
+    evaluation says (refusing it would be a decision on real rows no accountant saw),
+    once the epsilon it spent is checked.
     """
-    result = train_argn(train, holdout, metadata, params, max_seconds, private)
     assert result.best is not None
     closer = result.best.closer_to_training
     if private:
@@ -329,8 +324,8 @@ def fit_engine(
         budget = min(params.argn_max_seconds, params.max_wall_seconds)
         if private:
             budget = params.max_wall_seconds
-        result = fit_argn(train, holdout, metadata, params, budget, private)
-        return result, {"name": "argn", "setting": "argn"}
+        result = train_argn(train, holdout, metadata, params, budget, private)
+        return accept_argn(result, params, private), {"name": "argn", "setting": "argn"}
     score = holdout_scorer(metadata, train, holdout, params)
     if argn_installed():
         argns, retried = argn_candidates(train, holdout, metadata, params, score)
