@@ -246,14 +246,15 @@ def real_copy_filter(model: TrainedModel, model_dir: Path, cleaned_dir: Path | N
     """The copy filter for this run's real rows (`synthpipe.evaluate.copies`)."""
     from synthpipe.evaluate.copies import copy_filter, filter_off
     from synthpipe.evaluate.frames import with_datetimes
-    from synthpipe.train.metadata import TABLE, metadata_dict, modelled_columns
+    from synthpipe.train.metadata import TABLE, metadata_dict
 
     if (model.summary.get("privacy") or {}).get("mode", "off") != "off":
         return filter_off("differential privacy: the filter would read real rows unaccounted")
     if cleaned_dir is None:
         return filter_off("no cleaned data given: copies are judged by the gate alone")
+    # The modelled columns, with the sdtypes training and the evaluation give them.
     columns = metadata_dict(model.schema, model.target)["tables"][TABLE]["columns"]
-    sdtypes = {c: columns[c]["sdtype"] for c in modelled_columns(model.schema)}
+    sdtypes = {name: spec["sdtype"] for name, spec in columns.items()}
     cleaned = pd.read_parquet(Path(cleaned_dir) / "data", columns=list(sdtypes))
     holdout_index = pd.read_parquet(model_dir / "holdout.parquet", columns=[]).index
     real = with_datetimes(cleaned, sdtypes)
@@ -272,7 +273,7 @@ def keep_real_rows(
     `copies` catches, replaced by a fresh sampled row that is neither; and how many."""
     if model.categories is None:
         log.warning("the model folder has no categories.json: categories are not checked")
-    unknown, copied = _rejected(model, sampled, copies)
+    unknown, copied, trained = _rejected(model, sampled, copies)
     bad = unknown | copied
     replaced = Replaced(
         unknown_categories=None if model.categories is None else int(unknown.sum()),
@@ -280,7 +281,6 @@ def keep_real_rows(
     )
     if not bad.any():
         return sampled, replaced
-    trained = copies.training_copies(_as_written(model, sampled, copies))
     if trained > copies.limit(len(sampled)):
         raise _memorised(trained, len(sampled), copies.limit(len(sampled)))
     kept, missing = [sampled[~bad]], int(bad.sum())
@@ -288,7 +288,7 @@ def keep_real_rows(
         if not missing:
             break
         fresh = sample(model, max(2 * missing, 100), seed + attempt)
-        unknown, copied = _rejected(model, fresh, copies)
+        unknown, copied, _ = _rejected(model, fresh, copies)
         fresh = fresh[~(unknown | copied)].head(missing)
         kept.append(fresh)
         missing -= len(fresh)
@@ -305,25 +305,28 @@ def keep_real_rows(
 
 def _rejected(
     model: TrainedModel, frame: pd.DataFrame, copies: CopyFilter
-) -> tuple[np.ndarray, np.ndarray]:
-    """Masks of `frame`'s rows with an unknown category, and of its copies of real rows."""
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Masks of `frame`'s rows with an unknown category and of its copies of real rows,
+    and how many of its rows copy a training row (what `CopyFilter.limit` bounds)."""
+    from synthpipe.evaluate.frames import with_datetimes
     from synthpipe.train.categories import unknown_rows
 
     unknown = np.zeros(len(frame), dtype=bool)
     if model.categories is not None:
         unknown = np.asarray(unknown_rows(frame, model.categories), dtype=bool)
-    copied = np.zeros(len(frame), dtype=bool)
-    if copies.on:
-        copied = copies.copies(_as_written(model, frame, copies))
-    return unknown, copied
-
-
-def _as_written(model: TrainedModel, frame: pd.DataFrame, copies: CopyFilter) -> pd.DataFrame:
-    """Sampled rows as the evaluation reads them back: cleaned types, naive UTC datetimes."""
-    from synthpipe.evaluate.frames import with_datetimes
-
-    shaped = to_cleaned_shape(frame.reset_index(drop=True), model.schema, 0).to_pandas()
-    return with_datetimes(shaped, copies.sdtypes)
+    if not copies.on:
+        return unknown, np.zeros(len(frame), dtype=bool), 0
+    # Compared as written and as the evaluation reads them back: the cleaned types
+    # (decimals rounded), datetimes as naive UTC.
+    by_name = {c.name: c for c in model.schema.columns}
+    written = pd.DataFrame(
+        {
+            name: cast_column(frame[name], by_name[name].type, by_name[name].decimal_places)
+            for name in copies.sdtypes
+        }
+    )
+    copied, trained = copies.matches(with_datetimes(written, copies.sdtypes))
+    return unknown, copied, int(trained.sum())
 
 
 def _memorised(copies: int, rows: int, limit: int) -> StepFailed:

@@ -101,17 +101,14 @@ class CopyFilter:
     def on(self) -> bool:
         return self.real_keys is not None
 
-    def copies(self, frame: pd.DataFrame) -> np.ndarray:
-        """A mask of `frame`'s rows equal to a real row (all False when off)."""
-        if self.real_keys is None or len(frame) == 0:
-            return np.zeros(len(frame), dtype=bool)
-        return np.isin(row_keys(frame, self.sdtypes), self.real_keys)
-
-    def training_copies(self, frame: pd.DataFrame) -> int:
-        """How many of `frame`'s rows equal a training row (0 when off)."""
-        if self.train_keys is None or len(frame) == 0:
-            return 0
-        return int(np.isin(row_keys(frame, self.sdtypes), self.train_keys).sum())
+    def matches(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Masks of `frame`'s rows equal to a real row, and to a training row (all False
+        when off)."""
+        if self.real_keys is None or self.train_keys is None or len(frame) == 0:
+            none = np.zeros(len(frame), dtype=bool)
+            return none, none
+        keys = row_keys(frame, self.sdtypes)
+        return np.isin(keys, self.real_keys), np.isin(keys, self.train_keys)
 
     def limit(self, rows: int) -> int:
         """The most copies of training rows among `rows` sampled rows that the filter
