@@ -4,8 +4,10 @@ The cleaned Parquet (and `synthetic.parquet`) holds Prepare's contract: normalis
 snake_case names, typed values (booleans, dates, timestamps in UTC). `synthetic.csv`
 turns that back into the input's form, from what Prepare recorded in schema.json:
 
-- the input's header names, in the input's order, with the input's delimiter; UTF-8
-  (with a byte order mark when the input had one), CRLF line ends;
+- the input's header names, in the input's order, with the input's delimiter and in its
+  encoding (UTF-8 with a byte order mark when the input had one, cp1252, latin-1, or the
+  legacy encoding validation named: a system that reads the input reads the output the
+  same way), CRLF line ends;
 - booleans spelled as the input most often spelled them (`yes`/`no`, `Y`/`N`,
   `TRUE`/`FALSE`: ColumnSchema.true_false);
 - integers as whole numbers (`3`, never `3.0`), decimals with the input's decimal
@@ -32,12 +34,15 @@ carriage return is prefixed with a single quote, unless it is a plain number (`-
 
 from __future__ import annotations
 
+import logging
 import re
 
 import pandas as pd
 import pyarrow as pa
 
 from synthpipe.schema import ColumnSchema, DatasetSchema
+
+log = logging.getLogger("synthpipe.generate")
 
 # First characters that make a spreadsheet evaluate a cell (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -76,15 +81,22 @@ def csv_frame(table: pa.Table, schema: DatasetSchema) -> pd.DataFrame:
 
 
 def csv_bytes(table: pa.Table, schema: DatasetSchema) -> bytes:
-    """The CSV's bytes: the input's delimiter (comma when unknown), CRLF line ends.
+    """The CSV's bytes: the input's delimiter (comma when unknown) and encoding (UTF-8
+    when unknown), CRLF line ends.
 
     With CRLF as the line end, the csv writer quotes any cell holding a CR or an LF;
     with LF alone a bare CR in a cell went unquoted and split the row when read back.
     """
     delimiter = schema.delimiter if schema.delimiter in _DELIMITERS else ","
     text = csv_frame(table, schema).to_csv(index=False, sep=delimiter, lineterminator="\r\n")
-    bom = "\ufeff" if schema.encoding == "utf-8-sig" else ""
-    return (bom + text).encode("utf-8")
+    # Every cell is the input's text, a number, a date or an ASCII surrogate, so the
+    # input's encoding holds it; 'utf-8-sig' writes the byte order mark.
+    encoding = schema.encoding or "utf-8"
+    try:
+        return text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        log.warning("the published CSV is UTF-8: %s cannot hold every cell", encoding)
+        return text.encode("utf-8")
 
 
 def column_text(values: pa.ChunkedArray | pa.Array, column: ColumnSchema) -> pd.Series:

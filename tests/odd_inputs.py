@@ -12,6 +12,13 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
     ),
     "cp1252": ("Name;Café\nMüller;1,5\n€uro;2\n".encode("cp1252"), "cp1252 bytes"),
     "latin1": (b"name;caf\xe9\nM\xfcller\x81;1\nZo\xe9;2\n", "latin-1 bytes cp1252 lacks"),
+    "cp1251": (
+        (
+            "Город;Отдел;Сумма\nМосква;Кредиты;1,5\nСанкт-Петербург;Вклады;2\n"
+            "Новосибирск;Кредиты;3,25\nЕкатеринбург;Вклады;4\n"
+        ).encode("cp1251"),
+        "windows-1251 bytes (Cyrillic), which validation names",
+    ),
     "utf8_bom_crlf": ("\ufeffid,prénom\r\n1,Zoé\r\n2,Ana\r\n".encode(), "BOM and CRLF"),
     "tab_commas_in_values": (b"id\tamount\tnote\n1\t1,5\ta, b\n2\t3\tc\n", "tabs"),
     "pipe": (b"id|name|amount\n1|Smith, John|3,50\n2|Doe; Jane|4\n", "pipes"),
