@@ -258,7 +258,7 @@ def test_protection_settings_and_counts_are_recorded(report_files: dict[str, str
     assert record["columns"] == PROTECTION
     html = report_files["html"]
     assert f"Values seen fewer than {K} times were replaced by <code>_RARE_</code>" in html
-    assert "clipped to the p1–p99 range" in html
+    assert f"clipped so that at least {K} real rows lie at or beyond each bound." in html
     assert "<td>Rows clipped high</td>" not in html and "<th>Rows clipped high</th>" in html
 
 

@@ -17,7 +17,8 @@ from synthpipe.errors import InputRefused
 from synthpipe.layout import RunLayout
 from synthpipe.pii.keys import ENV_VAR
 from synthpipe.prepare import CsvDialect, prepare
-from synthpipe.protection import RARE_TOKEN
+from synthpipe.prepare._protect import _quantile_bounds
+from synthpipe.protection import RARE_TOKEN, ValueProtection
 from synthpipe.validate import validate_file
 from synthpipe.verify import verify_cleaned
 
@@ -25,6 +26,7 @@ pytestmark = pytest.mark.slow
 ROWS = 4000
 PLANTED_EMAILS = ["hidden.one@example.org", "x.two@example.net", "third@mail.example.com"]
 UNIQUE_AMOUNT = "987654.32"
+K = ValueProtection().min_category_count
 ONE_OFF = "Zanzibar Premium"
 
 
@@ -103,15 +105,42 @@ def test_rare_categories_become_one_token_and_are_counted(prepared):
     assert ONE_OFF not in Path(layout.schema_json).read_text()
 
 
-def test_extremes_are_clipped_to_inner_quantiles(prepared):
+def test_extremes_are_clipped_as_far_as_k_rows(prepared):
     schema, frame, _ = prepared
     amounts = frame["amount"]
     assert amounts.max() < float(UNIQUE_AMOUNT)
-    # At least 1% of the rows (and at least k) share the top value after clipping.
-    assert (amounts == amounts.max()).sum() >= 0.01 * ROWS
+    # At least k rows share the top value after clipping, and not many more: the tail
+    # beyond p99 (40 rows here) is kept, since a real sample has it too.
+    at_top = (amounts == amounts.max()).sum()
+    assert K <= at_top <= 2 * K
     counts = schema.column("amount").protection
-    assert counts["clipped_high_rows"] >= 0.005 * ROWS
+    assert K - 1 <= counts["clipped_high_rows"] <= 2 * K
     assert frame["booked"].min() > date(1931, 5, 17)
+
+
+@pytest.mark.parametrize(
+    ("values", "nulls"),
+    [(4000, 0), (4000, 36_000), (300_000, 0)],
+    ids=["small", "mostly-null", "large-approximate"],
+)
+def test_each_bound_leaves_at_least_k_values_at_or_beyond_it(spark, values, nulls):
+    # Distinct values, so the k-th largest is one row: a null-blind share (k over all
+    # rows) or percentile_approx's rank error (300 ranks at 300,000 values) would put
+    # the bound on fewer than k values.
+    column = [float(v) for v in range(values)] + [None] * nulls
+    frame = spark.createDataFrame([(v,) for v in column], "x double")
+    low, high = _quantile_bounds(frame, ["x"], ValueProtection())["x"]
+    present = [v for v in column if v is not None]
+    assert sum(v >= high for v in present) >= K
+    assert sum(v <= low for v in present) >= K
+    assert sum(v > high for v in present) < 0.002 * values + 2 * K
+
+
+def test_config_quantiles_still_clip_tighter(spark):
+    frame = spark.createDataFrame([(float(v),) for v in range(4000)], "x double")
+    tight = ValueProtection(clip_quantiles=(0.01, 0.99))
+    low, high = _quantile_bounds(frame, ["x"], tight)["x"]
+    assert low == pytest.approx(40, abs=2) and high == pytest.approx(3960, abs=2)
 
 
 def test_a_flag_with_a_rare_but_frequent_enough_class_keeps_it(prepared):
@@ -122,10 +151,13 @@ def test_a_flag_with_a_rare_but_frequent_enough_class_keeps_it(prepared):
 def test_value_protection_settings_are_checked():
     config = DatasetConfig.from_dict({"value_protection": {"min_category_count": 25}})
     assert config.value_protection.min_category_count == 25
+    assert config.value_protection.clip_quantiles == (0.0, 1.0)
     for bad in (
         {"min_category_count": 1},
-        {"clip_quantiles": [0.0, 0.99]},
-        {"clip_quantiles": [0.01, 1.0]},
+        {"clip_quantiles": [-0.01, 0.99]},
+        {"clip_quantiles": [0.3, 0.99]},
+        {"clip_quantiles": [0.01, 1.5]},
+        {"clip_quantiles": [0.01, 0.5]},
         {"enabled": False},
     ):
         with pytest.raises(InputRefused) as caught:

@@ -5,13 +5,15 @@ written, so that neither the model nor the report ever sees a one-off value.
 * numbers, dates and timestamps with few distinct values (codes, counts, flags): clipped
   to the smallest and largest value seen at least k times, so a 0/1 flag with a 0.5%
   class keeps it;
-* the other numbers, dates and timestamps: clipped to the inner quantiles, moved inwards
-  where needed so that at least k rows lie at or beyond each bound.
+* the other numbers, dates and timestamps: clipped so that at least k rows lie at or
+  beyond each bound, and to the inner quantiles where a config sets them tighter.
 
 What changed is counted per column in schema.json (never the values or the bounds).
 """
 
 from __future__ import annotations
+
+import math
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
@@ -39,7 +41,7 @@ def protect_values(
     k = protection.min_category_count
     frequent, rare = _frequent_values(frame, categorical, k)
     bounds = _discrete_bounds(frame, discrete, k)
-    bounds |= _quantile_bounds(frame, continuous, schema.rows or schema.input_rows, protection)
+    bounds |= _quantile_bounds(frame, continuous, protection)
     changes = rare | _clipped_counts(frame, bounds)
     for column in schema.columns:
         if column.name in changes:
@@ -126,19 +128,33 @@ def _discrete_bounds(frame: DataFrame, names: list[str], k: int) -> dict[str, tu
 
 
 def _quantile_bounds(
-    frame: DataFrame, names: list[str], rows: int, protection: ValueProtection
+    frame: DataFrame, names: list[str], protection: ValueProtection
 ) -> dict[str, tuple]:
-    """Inner quantiles, moved inwards to leave at least k rows at or beyond each bound."""
-    if not names or rows <= 0:
+    """Per column, the quantiles that leave at least k of its values at or beyond each
+    bound, or the config's inner quantiles where those are tighter.
+
+    Spark's percentile_approx may miss a quantile's rank by up to 1/_ACCURACY of the
+    values, so the share asked for adds that many values to k: on a large table an
+    approximate k-th largest value could otherwise be the largest itself.
+    """
+    if not names:
         return {}
+    counts = frame.agg(*[F.count(F.col(f"`{n}`")).alias(n) for n in names]).collect()[0]
     low_q, high_q = protection.clip_quantiles
-    share = min(0.5, protection.min_category_count / rows)
-    low_q, high_q = max(low_q, share), min(high_q, 1.0 - share)
+    k = protection.min_category_count
+    quantiles = {}
+    for name in names:
+        present = counts[name]
+        if present:
+            share = min(0.5, (k + math.ceil(present / _ACCURACY)) / present)
+            quantiles[name] = [max(low_q, share), min(high_q, 1.0 - share)]
     exprs = [
-        F.percentile_approx(F.col(f"`{n}`"), [low_q, high_q], _ACCURACY).alias(n) for n in names
+        F.percentile_approx(F.col(f"`{n}`"), q, _ACCURACY).alias(n) for n, q in quantiles.items()
     ]
+    if not exprs:
+        return {}
     row = frame.agg(*exprs).collect()[0]
-    return {n: tuple(row[n]) for n in names if row[n] is not None and None not in row[n]}
+    return {n: tuple(row[n]) for n in quantiles if row[n] is not None and None not in row[n]}
 
 
 def _clipped_counts(frame: DataFrame, bounds: dict[str, tuple]) -> dict[str, dict[str, int]]:
