@@ -22,6 +22,7 @@ from synthpipe.cli import main
 from synthpipe.evaluate import load_schema
 from synthpipe.evaluate.disclosure import OTHER_RARE, Disclosure
 from synthpipe.evaluate.fidelity import column_summaries
+from synthpipe.evaluate.html import render_html
 from synthpipe.evaluate.step import evaluate_run
 from synthpipe.protection import ValueProtection
 from synthpipe.schema import ColumnSchema, DatasetSchema
@@ -258,8 +259,17 @@ def test_protection_settings_and_counts_are_recorded(report_files: dict[str, str
     assert record["columns"] == PROTECTION
     html = report_files["html"]
     assert f"Values seen fewer than {K} times were replaced by <code>_RARE_</code>" in html
-    assert f"clipped so that at least {K} real rows lie at or beyond each bound." in html
+    assert f"clipped so that at least {K} real rows lie at or beyond each bound:" in html
     assert "<td>Rows clipped high</td>" not in html and "<th>Rows clipped high</th>" in html
+
+
+def test_a_config_s_tighter_quantiles_are_said_in_the_report(report_files: dict[str, str]) -> None:
+    data = json.loads(report_files["json"])
+    tight = ValueProtection(min_category_count=K, clip_quantiles=(0.01, 0.99)).to_dict()
+    data["value_protection"]["settings"] = tight
+    html = render_html(data)
+    assert "each bound, and no wider than the p1–p99 range:" in html
+    assert "no wider than" not in report_files["html"]
 
 
 def test_report_command_renders_again_and_refuses_older_versions(

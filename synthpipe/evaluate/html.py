@@ -797,13 +797,13 @@ def _protection(report: dict[str, Any]) -> str:
     settings = record["settings"]
     k = _fmt(settings["min_category_count"])
     low, high = (f"p{100 * q:g}" for q in settings["clip_quantiles"])
-    tighter = "" if (low, high) == ("p0", "p100") else f", and at least to the {low}–{high} range"
+    tighter = "" if (low, high) == ("p0", "p100") else f", and no wider than the {low}–{high} range"
     if record["applied_by_prepare"]:
         done = (
             f"Values seen fewer than {k} times were replaced by "
-            f"<code>{escape(settings['rare_token'])}</code> before training; numbers, dates "
+            f"<code>{escape(settings['rare_token'])}</code> before training. Numbers, dates "
             f"and timestamps were clipped so that at least {k} real rows lie at or beyond "
-            f"each bound{tighter}."
+            f"each bound{tighter}: no real extreme reached the model."
         )
     else:
         done = (
