@@ -434,9 +434,9 @@ class _Run:
         return config
 
     def _prepare(self) -> tuple[int, str]:
+        from synthpipe import spark as spark_session
         from synthpipe.pinning import discard_input, pin_input
         from synthpipe.prepare import CsvDialect, prepare
-        from synthpipe.spark import local_session
 
         # Spark reads the run's own copy of the validated bytes, never the raw name (a
         # Hadoop glob to Spark), as the Glue job does on AWS.
@@ -448,7 +448,8 @@ class _Run:
         )
         try:
             self.reporter.message("prepare: starting Spark")
-            spark = local_session()
+            small = self.report.size_bytes <= spark_session.QUICK_START_MAX_BYTES
+            spark = spark_session.local_session(quick_start=small)
             self.reporter.message("prepare: reading, profiling and writing Parquet")
             schema = prepare(
                 spark,

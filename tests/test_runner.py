@@ -6,6 +6,7 @@ import csv
 import gzip
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 
@@ -472,3 +473,34 @@ def test_a_logged_exception_keeps_its_type_and_frames_but_no_value(tmp_path):
     assert event["traceback"][-1].startswith("test_runner.py:")
     assert "jane.doe@example.org" not in path.read_text()
     assert "<EMAIL_ADDRESS>" in event["error_message"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("limit", [10**9, 1], ids=["small input", "large input"])
+def test_prepare_starts_spark_for_a_short_job_only_on_small_inputs(
+    spark, banksim_small, tmp_path, monkeypatch, limit
+):
+    import synthpipe.spark
+
+    asked = []
+
+    def local_session(*args, **kwargs):
+        asked.append(kwargs.get("quick_start"))
+        return spark
+
+    monkeypatch.setattr(synthpipe.spark, "local_session", local_session)
+    monkeypatch.setattr(synthpipe.spark, "QUICK_START_MAX_BYTES", limit)
+    result = run_local(banksim_small, workdir=tmp_path / "work", until="prepare")
+    assert (result.status, result.exit_code) == ("stopped", 0)
+    assert asked == [limit > banksim_small.stat().st_size]
+
+
+def test_a_quick_start_session_asks_the_jvm_for_the_short_job_options(spark, monkeypatch):
+    from synthpipe.spark import QUICK_START_OPTIONS, local_session
+
+    monkeypatch.delenv("PYSPARK_SUBMIT_ARGS", raising=False)
+    assert local_session("synthpipe-tests", cores=2, quick_start=True) is spark
+    assert QUICK_START_OPTIONS in os.environ["PYSPARK_SUBMIT_ARGS"]
+    monkeypatch.delenv("PYSPARK_SUBMIT_ARGS")
+    local_session("synthpipe-tests", cores=2)
+    assert QUICK_START_OPTIONS not in os.environ["PYSPARK_SUBMIT_ARGS"]
