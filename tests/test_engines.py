@@ -209,11 +209,13 @@ def fit_auto(
     scores: dict[str, tuple[float, float]] | None = None,
     argn_seconds: float = 10.0,
     values: dict[str, str] | None = None,
+    rows: int = 0,
 ) -> tuple[dict, list[str]]:
     """`fit_engine` with engine=auto on stand-in engines whose holdout scores (quality,
     closer-to-training) are fixed (`scores` by stand-in: argn, argn small, tvae; ceiling
     0.95) and which take `argn_seconds` of a fake clock each: training.json's engine
-    record and which engines trained, with the seconds each ARGN was given."""
+    record and which engines trained, with the seconds each ARGN was given. `rows`: the
+    training and holdout rows (none by default: no standard error to allow for)."""
     trained: list[str] = []
     clock = [0.0]
 
@@ -234,8 +236,9 @@ def fit_auto(
         engines, "holdout_scorer", lambda *args: lambda s: fixed[s.rsplit(" ", 1)[0]]
     )
     params = parse_hyperparameters({"engine": "auto", **(values or {})})
+    frame = pd.DataFrame(index=range(rows))
     result, record = engines.fit_engine(
-        lambda p: stand_in("tvae 0s"), pd.DataFrame(), pd.DataFrame(), None, params, 0.0
+        lambda p: stand_in("tvae 0s"), frame, frame, None, params, 0.0
     )
     kept = "argn small" if record["variant"] == "small network" else record["name"]
     assert result.synthesizer.rsplit(" ", 1)[0] == kept
@@ -277,6 +280,32 @@ def test_auto_retries_argn_with_a_small_network_when_it_misses_the_privacy_bar(
     assert record["reason"].endswith(
         "argn retried with its small network because argn closer-to-training 0.560 > 0.55"
     )
+
+
+def test_auto_retries_argn_just_within_the_privacy_bar_and_sets_it_aside(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 400 rows a side: one standard error of the share is 0.025, so 0.54 is in doubt.
+    assert engines.share_doubt(400) == pytest.approx(0.025)
+    scores = {"argn": (0.95, 0.54), "argn small": (0.93, 0.52)}
+    record, trained = fit_auto(monkeypatch, 0, 0, scores=scores, rows=400)
+    assert trained == ["argn 180s", "argn small 180s"]
+    assert (record["name"], record["variant"]) == ("argn", "small network")
+    first = record["candidates"][0]
+    assert first["quality"] == 0.95 and first["failure"].startswith("set aside: within one")
+    assert record["reason"].endswith(
+        "because argn closer-to-training 0.540 is within one standard error (0.025) of the "
+        "privacy bar 0.55"
+    )
+    # A retry above the bar leaves the first ARGN, which is within it, kept.
+    scores["argn small"] = (0.93, 0.56)
+    record, trained = fit_auto(monkeypatch, 0, 0, scores=scores, rows=400)
+    assert (record["name"], record["variant"]) == ("argn", "")
+    assert record["candidates"][0]["failure"] == ""
+    # With 2,000 rows a side (0.011) 0.53 is clear of the bar: no retry.
+    scores["argn"] = (0.95, 0.53)
+    record, trained = fit_auto(monkeypatch, 0, 0, scores=scores, rows=2000)
+    assert trained == ["argn 180s"] and "retried" not in record["reason"]
 
 
 def test_auto_trains_tvae_when_the_retried_argn_falls_short(

@@ -11,17 +11,18 @@ generate work the same for either. What differs is written here once:
 - `auto`: ARGN trains first, within min(argn_max_seconds, half of max_wall_seconds), and
   is scored on the holdout (rows it never saw): SDMetrics quality of a synthetic sample
   against the holdout, and the share of synthetic rows closer to training than to
-  holdout rows. When it is above the privacy bar, ARGN trains once more with its Small
-  network (within argn_max_seconds and what is left of half of max_wall_seconds): a
-  network with less capacity memorises less, and where ARGN missed the bar narrowly
-  (bfi) it kept most of ARGN's quality, far above TVAE's (README, "Engines"). When the
-  last ARGN meets the privacy bar and the default quality gates (quality and quality /
-  ceiling, the ceiling being the holdout's quality against the training rows) it is
-  kept and TVAE is not trained: TVAE would double the time for a model the gate already
-  accepts. Otherwise TVAE trains with what is left of max_wall_seconds, is scored the
-  same way, and of the candidates within privacy_bar the higher quality is kept.
-  training.json records the scores, the ceiling and the reason (a retried ARGN and a
-  skipped TVAE say why).
+  holdout rows. When it is above the privacy bar, or below it by less than one standard
+  error of the share (the retry then replaces it when within the bar), ARGN trains once
+  more with its Small network (within argn_max_seconds and what is left of half of
+  max_wall_seconds): a network with less capacity memorises less, and where ARGN missed
+  the bar narrowly (bfi) it kept most of ARGN's quality, far above TVAE's (README,
+  "Engines"). When the last ARGN meets the privacy bar and the default quality gates
+  (quality and quality / ceiling, the ceiling being the holdout's quality against the
+  training rows) it is kept and TVAE is not trained: TVAE would double the time for a
+  model the gate already accepts. Otherwise TVAE trains with what is left of
+  max_wall_seconds, is scored the same way, and of the candidates within privacy_bar the
+  higher quality is kept. training.json records the scores, the ceiling and the reason
+  (a retried ARGN and a skipped TVAE say why).
 """
 
 from __future__ import annotations
@@ -109,6 +110,11 @@ def _describe(c: Candidate) -> str:
     name = _name(c)
     if c.skipped:
         return f"{name} not trained"
+    if c.result is None and c.quality is not None:
+        return (
+            f"{name} quality {c.quality:.3f}, closer-to-training {c.closer_to_training:.3f}, "
+            f"{c.failure}"
+        )
     if c.result is None:
         return f"{name} failed: {c.failure}"
     return (
@@ -372,17 +378,28 @@ def argn_candidates(
     params: Hyperparameters,
     score: Scorer,
 ) -> tuple[list[Candidate], str]:
-    """ARGN with its defaults and, when it is above the privacy bar, once more with its
-    Small network; and why it was retried or not ("" when it was within the bar).
+    """ARGN with its defaults and, when it is above the privacy bar or within one
+    standard error below it (`share_doubt`), once more with its Small network; and why
+    it was retried or not ("" when it was clearly within the bar). A first ARGN within
+    the bar only by less than that error is set aside when the retry is within the bar:
+    on bfi, ARGN read 0.549 in training and 0.555-0.596 in the benchmark's own draws.
 
     Each ARGN fit stops at argn_max_seconds, and both together stay within half of
     max_wall_seconds, so TVAE's half is never spent on them."""
     half = params.max_wall_seconds / 2
     budget = min(params.argn_max_seconds, half)
     first = _candidate("argn", lambda: train_argn(train, holdout, metadata, params, budget), score)
-    if first.closer_to_training is None or first.closer_to_training <= params.privacy_bar:
+    closer, bar = first.closer_to_training, params.privacy_bar
+    doubt = share_doubt(min(params.eval_sample_rows, len(train), len(holdout)))
+    if closer is None or closer <= bar - doubt:
         return [first], ""
-    why = f"argn closer-to-training {first.closer_to_training:.3f} > {params.privacy_bar}"
+    if closer > bar:
+        why = f"argn closer-to-training {closer:.3f} > {bar}"
+    else:
+        why = (
+            f"argn closer-to-training {closer:.3f} is within one standard error "
+            f"({doubt:.3f}) of the privacy bar {bar}"
+        )
     left = min(params.argn_max_seconds, half - first.seconds)
     if left < 1:
         return [first], f"argn not retried with its {ARGN_RETRY} ({why}): its time was spent"
@@ -392,7 +409,19 @@ def argn_candidates(
         score,
         variant=ARGN_RETRY,
     )
+    if closer <= bar and retry.passes(bar):
+        aside = (
+            f"set aside: within one standard error of the privacy bar, its {ARGN_RETRY} within it"
+        )
+        first = replace(first, result=None, failure=aside)
     return [first, retry], f"argn retried with its {ARGN_RETRY} because {why}"
+
+
+def share_doubt(rows: int) -> float:
+    """One standard error of a closer-to-training share near 0.5 measured on `rows`
+    reference rows a side (0 when there are none): 0.024 at bfi's 448 holdout rows,
+    0.011 at the 2,000 rows evaluation samples."""
+    return 0.5 / math.sqrt(rows) if rows > 0 else 0.0
 
 
 def _candidate(
