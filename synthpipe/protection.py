@@ -35,11 +35,11 @@ class ValueProtection:
 
     The default clips each number only as far as k rows: clipping every column at p1 and
     p99 cut the tail a real sample has (flchain's kappa: p99 4.69, top 20.5), and
-    SDMetrics' pair trends, binned on each side's own range, scored flchain's training
-    rows, so clipped, 0.63 against its holdout rather than 0.90; clipped at k rows, 0.72.
-    Redrawing the rows beyond each bound from a fitted tail read 0.90 there, but a model
-    trained on such tails then scored 0.85 against its own cleaned holdout (0.92 when
-    clipped), under the 0.90 gate: tails ten rows thin are too noisy for per-side bins.
+    SDMetrics' pair trends bin each side on its own range, so flchain's real holdout,
+    clipped at the training rows' p1 and p99, scored 0.858 against a ceiling of 0.949;
+    clipped at k rows, 0.902 (benchmarks/clip_check.py). Redrawing the rows beyond a bound
+    from a fitted tail was tried and dropped: a model trained on ten-row tails scored
+    0.85 against its own cleaned holdout (0.92 with clipped tails).
     """
 
     min_category_count: int = 10
