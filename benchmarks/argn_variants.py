@@ -1,13 +1,15 @@
 """TabularARGN variants on one run's cleaned table: holdout quality and memorisation.
 
     .venv/bin/python -W ignore benchmarks/argn_variants.py CLEANED_RUN_DIR
-        [--target COLUMN] [--variants Medium:20,Small:20,Medium:10] [--seed N]
+        [--target COLUMN] [--variants Medium:20,Small:20,Medium:10,Medium:20:flexible] [--seed N]
 
 CLEANED_RUN_DIR is a run's Prepare output (`<root>/cleaned/<dataset>/<run>/`, holding
 `schema.json` and `data/`), e.g. from `benchmarks/real_bench.py --workdir DIR`. The
 table is read and split as training reads and splits it (`synthpipe.train.contract`,
 default hyperparameters, this seed), and each variant (mostlyai-engine network size :
-epoch limit, one thread, 180 s) is fitted on the training rows, then scored as
+epoch limit [: flexible, to train on a random column order per batch, mostlyai-engine's
+default, rather than the table's order], one thread, 180 s) is fitted on the training
+rows, then scored as
 `engine: auto` scores a candidate (`synthpipe.train.engines.holdout_scorer`):
 
 - holdout_quality: SDMetrics quality of eval_sample_rows synthetic rows against the
@@ -72,8 +74,11 @@ def measure(cleaned: Path, target: str | None, variant: str, seed: int) -> dict[
     train, holdout = fit.split_holdout(frame, params.holdout_fraction, seed, target)
     types = sdtypes(metadata)
     fit.set_threads(params.torch_threads)
-    size, epochs = variant.split(":")
-    settings = ArgnSettings(180, float(epochs), seed, gpu=False, size=f"MOSTLY_AI/{size}")
+    size, epochs, *order = variant.split(":")
+    flexible = order == ["flexible"]
+    settings = ArgnSettings(
+        180, float(epochs), seed, gpu=False, size=f"MOSTLY_AI/{size}", flexible=flexible
+    )
     started = time.monotonic()
     model, _ = ArgnModel.fit(train, types, settings)
     seconds = time.monotonic() - started

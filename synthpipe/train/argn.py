@@ -86,6 +86,13 @@ class ArgnSettings:
     seed: int
     gpu: bool
     size: str = MEDIUM  # the network's size (MEDIUM or SMALL)
+    # mostlyai-engine's default trains on a random column order per batch, so that any
+    # column can be seeded at generation; we never seed one (quotas are drawn by
+    # rejection), so ARGN learns the table's own order, one chain instead of all of
+    # them: holdout quality 0.918 -> 0.950 on flchain (kappa x lambda, correlated 0.81
+    # in the real rows, came out at 0.18), 0.955 -> 0.968 on hi, higher on all six
+    # tables tried, closer-to-training alike (README, "Column order").
+    flexible: bool = False
 
 
 @dataclass(frozen=True)
@@ -191,6 +198,7 @@ def _fit_plain(
         max_training_time=settings.max_seconds / 60,  # minutes
         max_epochs=settings.max_epochs,
         value_protection=False,
+        enable_flexible_generation=settings.flexible,
         tgt_encoding_types=encoding,
         device=_device(settings),
         workspace_dir=workspace,
@@ -230,6 +238,7 @@ def _fit_private(
         max_epochs=settings.max_epochs,
         batch_size=privacy.batch_size,
         gradient_accumulation_steps=1,
+        enable_flexible_generation=settings.flexible,
         differential_privacy=DifferentialPrivacyConfig(
             max_epsilon=privacy.epsilon,
             delta=privacy.delta,
