@@ -303,9 +303,11 @@ def test_auto_retries_argn_just_within_the_privacy_bar_and_sets_it_aside(
         "because argn closer-to-training 0.540 is within one standard error (0.025) of the "
         "privacy bar 0.55"
     )
-    # A retry above the bar leaves the first ARGN, which is within it, kept.
+    # A retry above the bar leaves the first ARGN, which is within it, kept, and as it
+    # meets the gates TVAE is not trained.
     scores["argn small"] = (0.93, 0.56)
     record, trained = fit_auto(monkeypatch, 0, 0, scores=scores, rows=400)
+    assert trained == ["argn 180s", "argn small 180s"]
     assert (record["name"], record["variant"]) == ("argn", "")
     assert record["candidates"][0]["failure"] == ""
     # With 2,000 rows a side (0.011) 0.53 is clear of the bar: no retry.

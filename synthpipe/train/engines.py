@@ -338,7 +338,10 @@ def fit_engine(
     else:
         log.warning("engine=argn is not installed")
         argns, retried = [Candidate("argn", None, None, None, 0.0, "not_installed")], ""
-    argn = argns[-1]  # the retry, when there was one
+    # The last ARGN within the privacy bar (the retry, when there was one and it is);
+    # else the last, to say why TVAE trains.
+    within = [c for c in argns if c.passes(params.privacy_bar)]
+    argn = within[-1] if within else argns[-1]
     ceiling = holdout_ceiling(metadata, train, holdout, params)
     short = shortfall(argn, ceiling, params.privacy_bar)
     if short:
