@@ -18,10 +18,11 @@ REPO = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="session")
 def spark():
-    """One local session shared by every test (starting one takes ~10 s)."""
+    """One local session shared by every test (starting one takes ~10 s), on a JVM for
+    short jobs: the tests' inputs are small."""
     from synthpipe.spark import local_session
 
-    session = local_session("synthpipe-tests", cores=2)
+    session = local_session("synthpipe-tests", cores=2, quick_start=True)
     yield session
     session.stop()
 
