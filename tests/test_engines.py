@@ -299,12 +299,17 @@ def test_auto_retries_argn_just_within_the_privacy_bar_and_sets_it_aside(
     assert (record["name"], record["variant"]) == ("argn", "small network")
     first = record["candidates"][0]
     assert first["quality"] == 0.95 and first["failure"].startswith("set aside: within one")
+    assert first["failure"].endswith("closer to the holdout")
     assert record["reason"].endswith(
         "because argn closer-to-training 0.540 is within one standard error (0.025) of the "
         "privacy bar 0.55"
     )
-    # A retry above the bar leaves the first ARGN, which is within it, kept, and as it
-    # meets the gates TVAE is not trained.
+    # A retry within the bar but no lower keeps the first; so does one above the bar,
+    # and as the first meets the gates TVAE is not trained.
+    scores["argn small"] = (0.93, 0.545)
+    record, trained = fit_auto(monkeypatch, 0, 0, scores=scores, rows=400)
+    assert trained == ["argn 180s", "argn small 180s"]
+    assert (record["name"], record["variant"]) == ("argn", "")
     scores["argn small"] = (0.93, 0.56)
     record, trained = fit_auto(monkeypatch, 0, 0, scores=scores, rows=400)
     assert trained == ["argn 180s", "argn small 180s"]
