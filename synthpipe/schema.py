@@ -40,7 +40,7 @@ class ColumnSchema:
     pii_action: str | None = None
     # Value protection (synthpipe.protection), counts only: {"rare_categories",
     # "rare_rows"} for categories folded into the rare token, {"clipped_low_rows",
-    # "clipped_high_rows"} for numbers and dates clipped to the inner quantiles.
+    # "clipped_high_rows"} for numbers and dates clipped (synthpipe.prepare._protect).
     protection: dict[str, int] = field(default_factory=dict)
     # Where the type came from: "inferred" from the values, or "config" (the dataset
     # config forced it; nothing re-decides a forced type).

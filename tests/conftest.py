@@ -18,11 +18,10 @@ REPO = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="session")
 def spark():
-    """One local session shared by every test (starting one takes ~10 s), on a JVM for
-    short jobs: the tests' inputs are small."""
+    """One local session shared by every test (starting one takes ~10 s)."""
     from synthpipe.spark import local_session
 
-    session = local_session("synthpipe-tests", cores=2, quick_start=True)
+    session = local_session("synthpipe-tests", cores=2)
     yield session
     session.stop()
 
