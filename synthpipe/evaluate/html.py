@@ -796,8 +796,10 @@ def _protection(report: dict[str, Any]) -> str:
     record = report["value_protection"]
     settings = record["settings"]
     k = _fmt(settings["min_category_count"])
-    low, high = (f"p{100 * q:g}" for q in settings["clip_quantiles"])
-    tighter = "" if (low, high) == ("p0", "p100") else f", and no wider than the {low}–{high} range"
+    quantiles = settings["clip_quantiles"]
+    low, high = (f"p{100 * q:g}" for q in quantiles)
+    # The default (0, 1) sets no quantile: the k rows alone place each bound.
+    tighter = "" if list(quantiles) == [0, 1] else f", and no wider than the {low}–{high} range"
     if record["applied_by_prepare"]:
         done = (
             f"Values seen fewer than {k} times were replaced by "

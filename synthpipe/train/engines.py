@@ -12,17 +12,17 @@ generate work the same for either. What differs is written here once:
   is scored on the holdout (rows it never saw): SDMetrics quality of a synthetic sample
   against the holdout, and the share of synthetic rows closer to training than to
   holdout rows. When it is above the privacy bar, or below it by less than one standard
-  error of the share (the retry then replaces it when within the bar), ARGN trains once
-  more with its Small network (within argn_max_seconds and what is left of half of
-  max_wall_seconds): a network with less capacity memorises less, and where ARGN missed
-  the bar narrowly (bfi) it kept most of ARGN's quality, far above TVAE's (README,
-  "Engines"). When the last ARGN meets the privacy bar and the default quality gates
-  (quality and quality / ceiling, the ceiling being the holdout's quality against the
-  training rows) it is kept and TVAE is not trained: TVAE would double the time for a
-  model the gate already accepts. Otherwise TVAE trains with what is left of
-  max_wall_seconds, is scored the same way, and of the candidates within privacy_bar the
-  higher quality is kept. training.json records the scores, the ceiling and the reason
-  (a retried ARGN and a skipped TVAE say why).
+  error of the share (the retry then replaces it when within the bar and lower), ARGN
+  trains once more with its Small network (within argn_max_seconds and what is left of
+  half of max_wall_seconds): a network with less capacity memorises less, and where ARGN
+  missed the bar narrowly (bfi) it kept most of ARGN's quality, far above TVAE's
+  (README, "Engines"). When the first ARGN within the privacy bar (a first set aside is
+  not) meets the default quality gates (quality and quality / ceiling, the ceiling being
+  the holdout's quality against the training rows) it is kept and TVAE is not trained:
+  TVAE would double the time for a model the gate already accepts. Otherwise TVAE trains
+  with what is left of max_wall_seconds, is scored the same way, and of the candidates
+  within privacy_bar the higher quality is kept. training.json records the scores, the
+  ceiling and the reason (a retried ARGN and a skipped TVAE say why).
 """
 
 from __future__ import annotations
