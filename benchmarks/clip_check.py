@@ -1,6 +1,6 @@
 """What value protection's clip costs in the benchmark's score, with no model involved.
 
-    .venv/bin/python -W ignore benchmarks/clip_check.py BENCH_JSON WORKDIR [--k 10]
+    .venv/bin/python -W ignore benchmarks/clip_check.py BENCH_JSON WORKDIR [--k K]
 
 For each table of a `real_bench.py --json BENCH_JSON --workdir WORKDIR` run, the
 holdout rows stand in for the synthetic rows and are scored against the training rows as
@@ -24,9 +24,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.real_bench import QUALITY_ROWS, align, quality, read_csv, sample
-
-DISCRETE_MAX = 25
+from benchmarks.real_bench import QUALITY_ROWS, SEED, align, quality, read_csv, sample
+from synthpipe.prepare._protect import DISCRETE_MAX
+from synthpipe.protection import ValueProtection
 
 
 def clipped(
@@ -53,8 +53,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("bench_json", type=Path)
     parser.add_argument("workdir", type=Path)
-    parser.add_argument("--k", type=int, default=10)
-    parser.add_argument("--seed", type=int, default=20261123)
+    parser.add_argument("--k", type=int, default=ValueProtection().min_category_count)
+    parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     print("| table | ceiling | as uploaded | p1/p99 clip | k-row clip |")
