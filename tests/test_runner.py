@@ -504,3 +504,20 @@ def test_a_quick_start_session_asks_the_jvm_for_the_short_job_options(spark, mon
     monkeypatch.delenv("PYSPARK_SUBMIT_ARGS")
     local_session("synthpipe-tests", cores=2)
     assert QUICK_START_OPTIONS not in os.environ["PYSPARK_SUBMIT_ARGS"]
+
+
+def test_preload_imports_modules_in_the_background_and_leaves_failures_to_the_caller():
+    import sys
+
+    from synthpipe.runner import _preload
+
+    sys.modules.pop("colorsys", None)
+    _preload(("colorsys",)).join(timeout=30)
+    assert "colorsys" in sys.modules
+
+    # A module that cannot be imported ends the thread quietly: Train's own import
+    # raises and reports it.
+    thread = _preload(("synthpipe_no_such_module", "wave"))
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert "synthpipe_no_such_module" not in sys.modules
