@@ -199,7 +199,11 @@ def test_shortfall_names_the_first_bar_argn_misses() -> None:
 
     assert short(0.93, 0.50) == ""
     assert short(0.93, 0.60) == "argn closer-to-training 0.600 > 0.55"
-    assert short(0.89, 0.50, ceiling=0.90) == "argn holdout quality 0.890 < 0.9"
+    assert short(0.89, 0.50, ceiling=0.95) == "argn holdout quality 0.890 < 0.9"
+    # Under the quality gate but at 0.95 of the ceiling or above: hard data, TVAE skipped.
+    assert short(0.89, 0.50, ceiling=0.93) == ""
+    assert short(0.80, 0.50, ceiling=0.84) == ""
+    assert short(0.79, 0.50, ceiling=0.84) == "argn holdout quality 0.790 < 0.9"
     # 0.92 / 0.99 = 0.929 of the ceiling passes; 0.91 / 0.99 = 0.919 too, 0.91 / 1.02 not.
     assert short(0.92, 0.50, ceiling=0.99) == ""
     assert short(0.91, 0.50, ceiling=0.99) == ""
@@ -216,10 +220,11 @@ def fit_auto(
     argn_seconds: float = 10.0,
     values: dict[str, str] | None = None,
     rows: int = 0,
+    ceiling: float = 0.95,
 ) -> tuple[dict, list[str]]:
     """`fit_engine` with engine=auto on stand-in engines whose holdout scores (quality,
-    closer-to-training) are fixed (`scores` by stand-in: argn, argn small, tvae; ceiling
-    0.95) and which take `argn_seconds` of a fake clock each: training.json's engine
+    closer-to-training) are fixed (`scores` by stand-in: argn, argn small, tvae; and the
+    ceiling) and which take `argn_seconds` of a fake clock each: training.json's engine
     record and which engines trained, with the seconds each ARGN was given. `rows`: the
     training and holdout rows (none by default: no standard error to allow for)."""
     trained: list[str] = []
@@ -237,7 +242,7 @@ def fit_auto(
     fixed = {"argn": (argn_quality, 0.5), "tvae": (tvae_quality, 0.5)} | (scores or {})
     monkeypatch.setattr(engines, "train_argn", argn)
     monkeypatch.setattr(engines, "time", SimpleNamespace(monotonic=lambda: clock[0]))
-    monkeypatch.setattr(engines, "holdout_ceiling", lambda *args: 0.95)
+    monkeypatch.setattr(engines, "holdout_ceiling", lambda *args: ceiling)
     monkeypatch.setattr(
         engines, "holdout_scorer", lambda *args: lambda s: fixed[s.rsplit(" ", 1)[0]]
     )
@@ -259,6 +264,23 @@ def test_auto_skips_tvae_when_argn_meets_the_gates(monkeypatch: pytest.MonkeyPat
     assert tvae["skipped"].startswith("argn met the privacy bar and the default quality gates")
     assert "0.979 of the ceiling 0.950" in record["reason"] and record["ceiling"] == 0.95
     assert "retried" not in record["reason"]
+
+
+def test_auto_skips_tvae_when_argn_is_near_a_ceiling_under_the_quality_gate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 0.86 is under the 0.90 gate and 0.956 of a 0.90 ceiling: TVAE is not trained.
+    record, trained = fit_auto(monkeypatch, argn_quality=0.86, tvae_quality=0.99, ceiling=0.9)
+    assert trained == ["argn 180s"] and record["name"] == "argn"
+    tvae = record["candidates"][1]
+    assert tvae["quality"] is None
+    assert tvae["skipped"] == (
+        "argn met the privacy bar and scored 0.956 of the ceiling 0.900 (the real holdout's "
+        "own quality): the data, not the model, keeps it under the quality gate 0.9"
+    )
+    # 0.85 is 0.944 of it: TVAE trains, and the better is kept.
+    record, trained = fit_auto(monkeypatch, argn_quality=0.85, tvae_quality=0.99, ceiling=0.9)
+    assert trained == ["argn 180s", "tvae 0s"] and record["name"] == "tvae"
 
 
 def test_auto_trains_tvae_when_argn_misses_a_gate(monkeypatch: pytest.MonkeyPatch) -> None:
