@@ -189,11 +189,11 @@ def shortfall(argn: Candidate, ceiling: float, privacy_bar: float) -> str:
 def skip_reason(argn: Candidate, ceiling: float) -> str:
     """Why TVAE does not train when ARGN has no `shortfall`."""
     assert argn.quality is not None
-    gate = Thresholds().quality
+    name, gate = _name(argn), Thresholds().quality
     if argn.quality >= gate:
-        return "argn met the privacy bar and the default quality gates on the holdout"
+        return f"{name} met the privacy bar and the default quality gates on the holdout"
     return (
-        f"argn met the privacy bar and scored {argn.quality / ceiling:.3f} of the ceiling "
+        f"{name} met the privacy bar and scored {argn.quality / ceiling:.3f} of the ceiling "
         f"{ceiling:.3f} (the real holdout's own quality): the data, not the model, keeps "
         f"it under the quality gate {gate}"
     )
