@@ -16,6 +16,7 @@ from typing import Any
 
 from synthpipe.evaluate import svg
 from synthpipe.evaluate.disclosure import OTHER_RARE
+from synthpipe.protection import ValueProtection
 
 TEMPLATE_PATH = Path(__file__).with_name("report_template.html")
 
@@ -798,8 +799,9 @@ def _protection(report: dict[str, Any]) -> str:
     k = _fmt(settings["min_category_count"])
     quantiles = settings["clip_quantiles"]
     low, high = (f"p{100 * q:g}" for q in quantiles)
-    # The default (0, 1) sets no quantile: the k rows alone place each bound.
-    tighter = "" if list(quantiles) == [0, 1] else f", and no wider than the {low}–{high} range"
+    # The default sets no quantile: the k rows alone place each bound.
+    default = list(ValueProtection().clip_quantiles)
+    tighter = "" if list(quantiles) == default else f", and no wider than the {low}–{high} range"
     if record["applied_by_prepare"]:
         done = (
             f"Values seen fewer than {k} times were replaced by "
