@@ -75,6 +75,8 @@ def measure(cleaned: Path, target: str | None, variant: str, seed: int) -> dict[
     types = sdtypes(metadata)
     fit.set_threads(params.torch_threads)
     size, epochs, *order = variant.split(":")
+    if order not in ([], ["flexible"]):
+        raise SystemExit(f"variant {variant!r}: after size:epochs only ':flexible' is known")
     flexible = order == ["flexible"]
     settings = ArgnSettings(
         180, float(epochs), seed, gpu=False, size=f"MOSTLY_AI/{size}", flexible=flexible
