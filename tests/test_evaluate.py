@@ -14,7 +14,7 @@ import pytest
 
 from synthpipe.errors import StepFailed
 from synthpipe.evaluate import Report, Thresholds, evaluate, load_schema, write_report
-from synthpipe.evaluate.privacy import exact_copies
+from synthpipe.evaluate.privacy import DRAWS, exact_copies, memorisation
 from synthpipe.sample_data import banksim_frame
 from synthpipe.schema import ColumnSchema, DatasetSchema
 from synthpipe.train import distance
@@ -470,6 +470,40 @@ def test_closer_to_training_share_samples_synthetic_rows_at_random() -> None:
     ordered = pd.concat([frame.iloc[2000:2700], copies], ignore_index=True)
     share = closer_to_training_share(ordered, train, holdout, SDTYPES, 500, 0)
     assert share > 0.55  # the copies at the end are seen
+
+
+def test_the_gate_reads_the_mean_of_several_draws(good_report: Report) -> None:
+    draws = good_report.privacy.dcr["closer_to_training_draws"]
+    assert len(draws) == DRAWS and len(set(draws)) > 1  # each draw its own samples
+    assert good_report.privacy.closer_to_training_share == pytest.approx(np.mean(draws))
+
+
+def test_the_mean_of_draws_varies_less_than_one_draw() -> None:
+    """A model that copies some of its rows: one draw reads it with the noise of one
+    sample of training rows; the gate's mean of DRAWS draws with a fraction of it."""
+    frame = banksim_frame(4000, seed=5)[COLUMNS].sample(frac=1.0, random_state=0)
+    train, holdout = frame.iloc[:2000], frame.iloc[2000:2500]
+    synthetic = pd.concat([frame.iloc[2500:3200], train.iloc[:300]], ignore_index=True)
+
+    def shares(draws: int) -> list[float]:
+        return [
+            memorisation(
+                train=train,
+                holdout=holdout,
+                synthetic=synthetic,
+                sdtypes=SDTYPES,
+                reference_rows=500,
+                query_rows=500,
+                seed=100 * k,
+                draws=draws,
+            )["closer_to_training_share"]
+            for k in range(8)
+        ]
+
+    single, mean = shares(1), shares(DRAWS)
+    assert np.std(mean) < 0.7 * np.std(single)
+    # Copies of 300 of 2,000 rows in 1,000 synthetic rows: 0.5 + 0.5 x 0.25 x 0.3.
+    assert np.mean(mean) == pytest.approx(0.537, abs=0.015)
 
 
 # --- our share vs SDMetrics' DCROverfittingProtection --------------------------------------

@@ -139,6 +139,16 @@ def test_the_copies_section_says_what_generate_replaced(reports: dict[str, Repor
     assert "Generate did not filter copies: real &lt;rows&gt; repeat by chance." in text
 
 
+def test_the_memorisation_share_says_it_is_a_mean_of_draws(reports: dict[str, Report]) -> None:
+    data = reports["pass"].to_dict()
+    data["privacy"]["closer_to_training_share"] = 0.52
+    data["privacy"]["dcr"]["closer_to_training_draws"] = [0.51, 0.53, 0.52, 0.515, 0.525]
+    assert "the mean of 5 independent samples, which read 0.510 to 0.530" in render_html(data)
+    del data["privacy"]["dcr"]["closer_to_training_draws"]
+    jsonschema.validate(data, load_schema())  # a report from before the draws
+    assert "independent samples" not in render_html(data)
+
+
 def test_the_fidelity_section_shows_the_ceiling_and_the_ratio(
     reports: dict[str, Report],
 ) -> None:

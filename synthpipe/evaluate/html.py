@@ -479,6 +479,17 @@ def _unknown_categories(unknown: dict[str, Any] | None) -> str:
     )
 
 
+def _draws(dcr: dict[str, Any]) -> str:
+    """How the share was averaged; empty for reports written before the draws."""
+    draws = dcr.get("closer_to_training_draws") or []
+    if len(draws) < 2:
+        return ""
+    return (
+        f", the mean of {len(draws)} independent samples, which read "
+        f"{_fmt(min(draws))} to {_fmt(max(draws))}"
+    )
+
+
 def _privacy(report: dict[str, Any]) -> str:
     privacy = report["privacy"]
     dcr = privacy["dcr"]
@@ -507,7 +518,7 @@ def _privacy(report: dict[str, Any]) -> str:
             "only copies of the sampled ones can be closer to training, so even pure copies "
             f"would score only {_fmt(dcr['max_share_for_pure_copies'])}).</div>",
             f"<p>Share closer to training: <strong>{_fmt(share)}</strong> (bar: at most "
-            f"{_fmt(bar, 2)}).</p>",
+            f"{_fmt(bar, 2)}){_draws(dcr)}.</p>",
             svg.share_gauge(share, bar),
             "<h3>Distance to the closest real record</h3>",
             '<div class="explain">Distances run from 0 (identical row) to 1 (every column '
