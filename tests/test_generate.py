@@ -98,13 +98,14 @@ def schema_for(frame: pd.DataFrame) -> DatasetSchema:
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    """As Prepare writes it: dates as date32, timestamps as UTC microseconds."""
+    """As Prepare writes it: dates as date32, timestamps as UTC microseconds, and no
+    pandas metadata (Spark writes none: a boolean column with nulls reads back as object)."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
     opened = pa.array(frame["opened"].dt.date, type=pa.date32())
     table = table.set_column(table.schema.get_field_index("opened"), "opened", opened)
     seen = table.column("seen_at").cast(pa.timestamp("us", tz="UTC"))
     table = table.set_column(table.schema.get_field_index("seen_at"), "seen_at", seen)
-    pq.write_table(table, path)
+    pq.write_table(table.replace_schema_metadata(None), path)
 
 
 def train_model(root: Path, hyperparameters: dict[str, str]) -> Path:

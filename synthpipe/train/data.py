@@ -140,6 +140,11 @@ def load_table(
     for col in schema.kept():
         if col.name in frame.columns and col.type in ("date", "timestamp"):
             frame[col.name] = as_datetime_ns(frame[col.name])
+        elif col.name in frame.columns and col.type == "boolean":
+            # Spark writes no pandas metadata, so a boolean column with nulls comes back
+            # as object; ARGN then took it for text and sampled "True"/"False" strings,
+            # which the cleaned types refused (Ecdat/Schooling, 10 nulls in libcrd14).
+            frame[col.name] = frame[col.name].astype("boolean")
     frame.attrs[ROWS_TOTAL] = total
     return frame
 
