@@ -223,6 +223,26 @@ def test_query_counts_match_pandas() -> None:
     assert len(kept) < len(frame)  # the frame had duplicate rows, as Anonymeter drops them
 
 
+def test_multivariate_search_goes_on_until_it_holds_enough_queries() -> None:
+    """Coarse data: only queries on one of 40 rare labels single out a row."""
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame({c: rng.choice(list("abcdef"), 30_000) for c in "vwxyz"})
+    frame.loc[:39, "z"] = [f"rare{i}" for i in range(40)]
+    (table,) = singling_out.encode([frame], {c: "categorical" for c in frame})
+
+    def search(attempts: singling_out.Attempts) -> tuple[list[tuple], int]:
+        rng = np.random.default_rng(0)
+        return singling_out.multivariate_queries(table, 1000, 3, attempts, math.inf, rng)
+
+    few, tried = search(singling_out.Attempts(500))
+    assert tried == 500 and len(few) < 30
+    enough, tried = search(singling_out.Attempts(500, enough=30, most=200_000))
+    assert len(enough) >= 30 and 500 < tried < 200_000  # stops once it holds enough
+    # A cap it cannot reach within: stops at `most`.
+    capped, tried = search(singling_out.Attempts(500, enough=10_000, most=5_000))
+    assert tried == 5_000 and len(few) <= len(capped) < 10_000
+
+
 def test_control_successes_carried_to_a_larger_set_match_a_simulation() -> None:
     """Queries of known weights: the prediction from counts on 2,000 rows matches how many
     single out in 8,000 fresh rows."""

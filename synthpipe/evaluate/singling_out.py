@@ -135,17 +135,32 @@ def univariate_queries(synthetic: Encoded, limit: int, rng: np.random.Generator)
     return kept[:limit]
 
 
+@dataclass(frozen=True)
+class Attempts:
+    """How many candidate queries the multivariate search may try: `usual` at most, and
+    up to `most` while it holds fewer than `enough` queries."""
+
+    usual: int
+    enough: int = 0
+    most: int = 0
+
+    def left(self, tried: int, found: int) -> int:
+        """Candidates that may still be tried after `tried`, with `found` queries held."""
+        cap = max(self.usual, self.most) if found < self.enough else self.usual
+        return max(0, cap - tried)
+
+
 def multivariate_queries(
     synthetic: Encoded,
     limit: int,
     columns: int,
-    max_attempts: int,
+    attempts: Attempts,
     deadline: float,
     rng: np.random.Generator,
 ) -> tuple[list[tuple], int]:
     """Queries on `columns` columns of random synthetic rows that match exactly one
-    synthetic row; stops at `limit` queries, `max_attempts` candidates or `deadline`
-    (time.monotonic()). Returns (queries, candidates tried)."""
+    synthetic row; stops at `limit` queries, when `attempts` allows no more candidates,
+    or at `deadline` (time.monotonic()). Returns (queries, candidates tried)."""
     table = synthetic.values
     rows, width = table.shape
     columns = min(columns, width)
@@ -155,9 +170,11 @@ def multivariate_queries(
         medians[j] = np.median(present) if len(present) else np.nan
     seen: set[tuple] = set()
     kept: list[tuple] = []
-    attempts = 0
-    while len(kept) < limit and attempts < max_attempts and time.monotonic() < deadline:
-        size = min(_BATCH, max_attempts - attempts)
+    tried = 0
+    while len(kept) < limit and time.monotonic() < deadline:
+        size = min(_BATCH, attempts.left(tried, len(kept)))
+        if size == 0:
+            break
         picks = rng.integers(0, rows, size)
         batch = []
         for row in picks:
@@ -167,14 +184,14 @@ def multivariate_queries(
                     _predicate(j, table[row, j], synthetic.numeric[j], medians[j]) for j in chosen
                 )
             )
-        attempts += size
+        tried += size
         fresh = [q for q in dict.fromkeys(batch) if q not in seen]
         seen.update(fresh)
         if not fresh:
             continue
         counts = count_matches(synthetic, fresh)
         kept.extend(q for q, c in zip(fresh, counts, strict=True) if c == 1)
-    return kept[:limit], attempts
+    return kept[:limit], tried
 
 
 def _predicate(column: int, value: float, numeric: bool, median: float) -> tuple:
