@@ -312,6 +312,17 @@ def test_a_row_number_column_is_an_identifier(spark, tmp_path):
     assert schema.column("kind").role == "feature"
 
 
+def test_row_numbers_of_a_filtered_extract_are_an_identifier(spark, tmp_path):
+    """Every third row filtered out: unique per row, within 1.5 x the rows."""
+    kept = [i for i in range(1, 61) if i % 3]
+    content = "row,kind,amount\n" + "".join(f"{i},{'ab'[i % 2]},{i * 37 % 1000}\n" for i in kept)
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert schema.column("row").reason.startswith("identifier")
+    assert schema.column("row").role == "dropped" and "row" not in frame.columns
+    # Unique per row too, but spread over 25 x the rows: a quantity, not a key.
+    assert schema.column("amount").role == "feature"
+
+
 def test_config_overrides_type_role_and_drops(spark, tmp_path):
     content = "zip,opened,customer,note,n\n28007,03/04/2024,C1,x,1\n28008,04/05/2024,C2,y,2\n"
     config = {
