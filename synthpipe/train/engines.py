@@ -44,7 +44,15 @@ import pandas as pd
 from synthpipe.errors import StepFailed
 from synthpipe.evaluate.gate import Thresholds
 from synthpipe.train import fit
-from synthpipe.train.argn import FOLDER, MEDIUM, SMALL, ArgnModel, ArgnPrivacy, ArgnSettings
+from synthpipe.train.argn import (
+    FOLDER,
+    MEDIUM,
+    RARE_BELOW,
+    SMALL,
+    ArgnModel,
+    ArgnPrivacy,
+    ArgnSettings,
+)
 from synthpipe.train.hyperparameters import Hyperparameters
 from synthpipe.train.metadata import sdtypes
 
@@ -235,15 +243,22 @@ def train_argn(
     max_seconds: float,
     private: DpPreprocessing | None = None,
     size: str = MEDIUM,
+    rare_below: int = RARE_BELOW,
 ) -> fit.TrainResult:
     """TabularARGN on the training rows (not rebalanced: quotas at sampling keep class
     rates, and repeated rare rows are what a model copies), evaluated as TVAE's rounds
-    are; `size`: its network (argn.MEDIUM, the default, or argn.SMALL)."""
+    are; `size`: its network (argn.MEDIUM, the default, or argn.SMALL); `rare_below`:
+    Prepare's k (`ArgnSettings.rare_below`)."""
     versions = fit.check_versions() | {name: version(name) for name in ARGN_VERSIONS}
     gpu = fit.use_gpu(params.enable_gpu)
     epochs = private.plan.epochs if private else params.argn_max_epochs
     settings = ArgnSettings(
-        max_seconds=max_seconds, max_epochs=epochs, seed=params.seed, gpu=gpu, size=size
+        max_seconds=max_seconds,
+        max_epochs=epochs,
+        seed=params.seed,
+        gpu=gpu,
+        size=size,
+        rare_below=rare_below,
     )
     rows = private.rows if private else train
     model, seconds = ArgnModel.fit(rows, sdtypes(metadata), settings, argn_privacy(private))
@@ -339,9 +354,11 @@ def fit_engine(
     params: Hyperparameters,
     started: float,
     private: DpPreprocessing | None = None,
+    rare_below: int = RARE_BELOW,
 ) -> tuple[fit.TrainResult, dict[str, Any]]:
     """The model of `params.engine`, and training.json's `engine` record (`private`:
-    the DP plan and statistics; under DP `auto` was resolved by `dp_engine` first)."""
+    the DP plan and statistics; under DP `auto` was resolved by `dp_engine` first;
+    `rare_below`: Prepare's k, for ARGN's encodings)."""
     fit.set_threads(params.torch_threads)
     if params.engine == "tvae":
         return fit_tvae(params), {"name": "tvae", "setting": "tvae"}
@@ -351,11 +368,13 @@ def fit_engine(
         budget = min(params.argn_max_seconds, params.max_wall_seconds)
         if private:
             budget = params.max_wall_seconds
-        result = train_argn(train, holdout, metadata, params, budget, private)
+        result = train_argn(
+            train, holdout, metadata, params, budget, private, rare_below=rare_below
+        )
         return accept_argn(result, params, private), {"name": "argn", "setting": "argn"}
     score = holdout_scorer(metadata, train, holdout, params)
     if argn_installed():
-        argns, retried = argn_candidates(train, holdout, metadata, params, score)
+        argns, retried = argn_candidates(train, holdout, metadata, params, score, rare_below)
     else:
         log.warning("engine=argn is not installed")
         argns, retried = [Candidate("argn", None, None, None, 0.0, "not_installed")], ""
@@ -401,6 +420,7 @@ def argn_candidates(
     metadata: Any,
     params: Hyperparameters,
     score: Scorer,
+    rare_below: int = RARE_BELOW,
 ) -> tuple[list[Candidate], str]:
     """ARGN with its defaults and, when it is above the privacy bar or within one
     standard error below it (`share_doubt`), once more with its Small network; and why
@@ -413,7 +433,11 @@ def argn_candidates(
     max_wall_seconds, so TVAE's half is never spent on them."""
     half = params.max_wall_seconds / 2
     budget = min(params.argn_max_seconds, half)
-    first = _candidate("argn", lambda: train_argn(train, holdout, metadata, params, budget), score)
+    first = _candidate(
+        "argn",
+        lambda: train_argn(train, holdout, metadata, params, budget, rare_below=rare_below),
+        score,
+    )
     closer, bar = first.closer_to_training, params.privacy_bar
     doubt = share_doubt(min(params.eval_sample_rows, len(train), len(holdout)))
     if closer is None or closer <= bar - doubt:
@@ -430,7 +454,9 @@ def argn_candidates(
         return [first], f"argn not retried with its {ARGN_RETRY} ({why}): its time was spent"
     retry = _candidate(
         "argn",
-        lambda: train_argn(train, holdout, metadata, params, left, size=SMALL),
+        lambda: train_argn(
+            train, holdout, metadata, params, left, size=SMALL, rare_below=rare_below
+        ),
         score,
         variant=ARGN_RETRY,
     )
