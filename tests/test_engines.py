@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -115,13 +116,14 @@ def test_auto_trains_tvae_when_argn_falls_short_and_keeps_the_better(auto_model:
     candidates = {c["engine"]: c for c in record["candidates"]}
     assert set(candidates) == {"tvae", "argn"}
     # ARGN fell short (forced), so TVAE trains too; privacy_bar is 1.0 here: both pass,
-    # so the higher quality decides.
+    # so the higher quality within the association gate decides.
     assert f"tvae trained because {SHORT}" in record["reason"]
     assert candidates["tvae"]["skipped"] == ""
-    best = max(candidates.values(), key=lambda c: c["quality"])
+    best = max(candidates.values(), key=lambda c: (c["association_gap"] <= 0.5, c["quality"]))
     assert record["name"] == best["engine"]
     for c in candidates.values():
         assert f"{c['engine']} quality {c['quality']:.3f}" in record["reason"]
+        assert 0 <= c["association_gap"] <= 1  # measured on the real models' output
     on_disk = "argn" if record["name"] == "argn" else "synthesizer.pkl"
     assert (auto_model / on_disk).exists()
 
@@ -208,6 +210,10 @@ def test_shortfall_names_the_first_bar_argn_misses() -> None:
     assert short(0.92, 0.50, ceiling=0.99) == ""
     assert short(0.91, 0.50, ceiling=0.99) == ""
     assert short(0.91, 0.50, ceiling=1.02) == "argn quality / ceiling 0.892 < 0.9"
+    lost = replace(candidate("argn", 0.93, 0.50), association_gap=0.62)
+    assert engines.shortfall(lost, 0.95, 0.55) == "argn association gap 0.620 > 0.5"
+    kept = replace(lost, association_gap=0.5)  # at the gate's bar: passes, as the gate does
+    assert engines.shortfall(kept, 0.95, 0.55) == ""
     failed = Candidate("argn", None, None, None, 1.0, failure="privacy_bar_not_met")
     assert engines.shortfall(failed, 0.95, 0.55) == "argn failed (privacy_bar_not_met)"
 
@@ -216,17 +222,18 @@ def fit_auto(
     monkeypatch: pytest.MonkeyPatch,
     argn_quality: float,
     tvae_quality: float,
-    scores: dict[str, tuple[float, float]] | None = None,
+    scores: dict[str, tuple[float, ...]] | None = None,
     argn_seconds: float = 10.0,
     values: dict[str, str] | None = None,
     rows: int = 0,
     ceiling: float = 0.95,
 ) -> tuple[dict, list[str]]:
     """`fit_engine` with engine=auto on stand-in engines whose holdout scores (quality,
-    closer-to-training) are fixed (`scores` by stand-in: argn, argn small, tvae; and the
-    ceiling) and which take `argn_seconds` of a fake clock each: training.json's engine
-    record and which engines trained, with the seconds each ARGN was given. `rows`: the
-    training and holdout rows (none by default: no standard error to allow for)."""
+    closer-to-training[, association gap]) are fixed (`scores` by stand-in: argn, argn
+    small, tvae; and the ceiling) and which take `argn_seconds` of a fake clock each:
+    training.json's engine record and which engines trained, with the seconds each ARGN
+    was given. `rows`: the training and holdout rows (none by default: no standard error
+    to allow for)."""
     trained: list[str] = []
     clock = [0.0]
 
@@ -234,7 +241,7 @@ def fit_auto(
         trained.append(name)
         return TrainResult(synthesizer=name, state=RoundState(), gpu=False, versions={})
 
-    def argn(*args: object, size: str = MEDIUM) -> TrainResult:
+    def argn(*args: object, size: str = MEDIUM, rare_below: int = 10) -> TrainResult:
         clock[0] += argn_seconds
         name = "argn small" if size == SMALL else "argn"
         return stand_in(f"{name} {args[4]:g}s")
@@ -243,8 +250,11 @@ def fit_auto(
     monkeypatch.setattr(engines, "train_argn", argn)
     monkeypatch.setattr(engines, "time", SimpleNamespace(monotonic=lambda: clock[0]))
     monkeypatch.setattr(engines, "holdout_ceiling", lambda *args: ceiling)
+    # A stand-in without a gap of its own keeps every association (gap 0).
     monkeypatch.setattr(
-        engines, "holdout_scorer", lambda *args: lambda s: fixed[s.rsplit(" ", 1)[0]]
+        engines,
+        "holdout_scorer",
+        lambda *args: lambda s: (*fixed[s.rsplit(" ", 1)[0]], 0.0)[:3],
     )
     params = parse_hyperparameters({"engine": "auto", **(values or {})})
     frame = pd.DataFrame(index=range(rows))
@@ -281,6 +291,22 @@ def test_auto_skips_tvae_when_argn_is_near_a_ceiling_under_the_quality_gate(
     # 0.85 is 0.944 of it: TVAE trains, and the better is kept.
     record, trained = fit_auto(monkeypatch, argn_quality=0.85, tvae_quality=0.99, ceiling=0.9)
     assert trained == ["argn 180s", "tvae 0s"] and record["name"] == "tvae"
+
+
+def test_auto_trains_tvae_when_argn_loses_a_relationship_and_keeps_the_one_that_holds_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ARGN's quality is higher, but its association gap would fail the release gate."""
+    scores = {"argn": (0.95, 0.5, 0.62), "tvae": (0.94, 0.5, 0.37)}
+    record, trained = fit_auto(monkeypatch, 0.95, 0.94, scores=scores)
+    assert trained == ["argn 180s", "tvae 0s"] and record["name"] == "tvae"
+    assert "tvae trained because argn association gap 0.620 > 0.5" in record["reason"]
+    assert "within the privacy bar and the association gap 0.5" in record["reason"]
+    assert [c["association_gap"] for c in record["candidates"]] == [0.62, 0.37]
+    # Both lose it: the higher quality is kept.
+    scores["tvae"] = (0.94, 0.5, 0.7)
+    record, _ = fit_auto(monkeypatch, 0.95, 0.94, scores=scores)
+    assert record["name"] == "argn"
 
 
 def test_auto_trains_tvae_when_argn_misses_a_gate(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -402,9 +428,9 @@ def test_auto_retries_a_real_argn_above_the_privacy_bar_and_reports_both(
     sizes: list[str] = []
     real_train_argn = engines.train_argn
 
-    def spy(*args: object, size: str = MEDIUM) -> TrainResult:
+    def spy(*args: object, size: str = MEDIUM, rare_below: int = 10) -> TrainResult:
         sizes.append(size)
-        return real_train_argn(*args, size=size)
+        return real_train_argn(*args, size=size, rare_below=rare_below)
 
     def tvae_fails(p: object) -> TrainResult:
         raise StepFailed(code="privacy_bar_not_met", message="stand-in", fix="-", step="train")
@@ -467,7 +493,7 @@ def test_auto_without_mostlyai_engine_trains_tvae(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(engines, "argn_installed", lambda: False)
     monkeypatch.setattr(engines, "train_argn", lambda *args: pytest.fail("argn was called"))
     monkeypatch.setattr(engines, "holdout_ceiling", lambda *args: 0.95)
-    monkeypatch.setattr(engines, "holdout_scorer", lambda *args: lambda s: (0.93, 0.5))
+    monkeypatch.setattr(engines, "holdout_scorer", lambda *args: lambda s: (0.93, 0.5, 0.0))
     tvae = TrainResult(synthesizer="tvae", state=RoundState(), gpu=False, versions={})
     params = parse_hyperparameters({"engine": "auto"})
     result, record = engines.fit_engine(
