@@ -464,28 +464,40 @@ def test_argn_trains_the_network_size_it_is_given(tmp_path: Path) -> None:
     assert units[SMALL] < units[MEDIUM]
 
 
-def test_argn_encodes_a_number_with_a_rare_value_by_digits(tmp_path: Path) -> None:
+def test_argn_never_sees_a_rare_value_of_a_number_as_a_token(tmp_path: Path) -> None:
     """One token per value would let ARGN sample a value one row holds (planes' seats)."""
     rng = np.random.default_rng(2)
-    common = rng.choice([20, 55, 100, 140, 180], 600)
     frame = pd.DataFrame(
         {
-            "seats": np.concatenate([common, [102, 128]]),  # two values one row holds
-            "doors": rng.choice([2, 4, 6], 602),  # every value common
+            # Two values one row holds, 0.3% of the rows: moved to the nearest common one.
+            "seats": np.concatenate([rng.choice([20, 55, 100, 140, 180], 600), [102, 128]]),
+            # 42 one-off values, 7% of the rows: too many to move, encoded by digits.
+            "rooms": np.concatenate([rng.choice([1, 2, 3], 560), np.arange(10, 52)]),
+            "doors": rng.choice([2, 4, 6], 602),  # every value common: left to ARGN
             "price": rng.lognormal(3, 1, 602),  # one value per row: never one token each
         }
     )
     types = dict.fromkeys(frame, "numerical")
-    assert argn.rare_number_encodings(frame, types, 10) == {"seats": argn.RARE_NUMBERS}
-    assert argn.rare_number_encodings(frame, types, 1) == {}  # k = 1: nothing is rare
+    before = frame.copy()
+    rows, digits = argn.protect_rare_numbers(frame, types, 10)
+    assert digits == {"rooms": argn.RARE_NUMBERS}
+    assert rows["seats"].tolist()[-2:] == [100, 140] and rows["seats"].dtype == "int64"
+    assert rows[["rooms", "doors", "price"]].equals(frame[["rooms", "doors", "price"]])
+    pd.testing.assert_frame_equal(frame, before)  # the training rows themselves unchanged
+    assert argn.protect_rare_numbers(frame, types, 1)[1] == {}  # k = 1: nothing is rare
+
     settings = ArgnSettings(max_seconds=60, max_epochs=1, seed=1, gpu=False, rare_below=10)
     model, _ = ArgnModel.fit(frame, types, settings)
     model.save(tmp_path / "argn")
     stats = json.loads(next((tmp_path / "argn").rglob("tgt-stats/stats.json")).read_text())
-    kinds = {c: stats["columns"][c]["encoding_type"] for c in frame}
-    assert kinds["seats"] == "TABULAR_NUMERIC_DIGIT"
-    assert kinds["doors"] == "TABULAR_NUMERIC_DISCRETE"  # ARGN's own choice, kept
-    assert kinds["price"] != "TABULAR_NUMERIC_DISCRETE"
+    columns = stats["columns"]
+    assert columns["seats"]["encoding_type"] == "TABULAR_NUMERIC_DISCRETE"
+    assert {"102", "128"}.isdisjoint(columns["seats"]["codes"])  # no token to sample
+    assert columns["rooms"]["encoding_type"] == "TABULAR_NUMERIC_DIGIT"
+    assert columns["doors"]["encoding_type"] == "TABULAR_NUMERIC_DISCRETE"
+    assert columns["price"]["encoding_type"] != "TABULAR_NUMERIC_DISCRETE"
+    sampled = ArgnModel.load(tmp_path / "argn").sample(2000)
+    assert not sampled["seats"].isin([102, 128]).any()
 
 
 def test_auto_without_mostlyai_engine_trains_tvae(monkeypatch: pytest.MonkeyPatch) -> None:
