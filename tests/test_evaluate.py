@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from synthpipe.errors import StepFailed
-from synthpipe.evaluate import Report, Thresholds, evaluate, load_schema, write_report
+from synthpipe.evaluate import Report, Thresholds, evaluate, fidelity, load_schema, write_report
 from synthpipe.evaluate.privacy import DRAWS, exact_copies, memorisation
 from synthpipe.sample_data import banksim_frame
 from synthpipe.schema import ColumnSchema, DatasetSchema
@@ -183,6 +183,35 @@ def test_copied_training_rows_fail_privacy(sets: dict[str, pd.DataFrame]) -> Non
     for name in ATTACK_GATES:
         assert not result[name], name
     assert report.attacks["membership_inference"]["auc"] > 0.7
+
+
+def test_a_pairing_that_one_row_holds_is_no_association() -> None:
+    """Ecdat/Hdma: two yes/no columns, barely related, each empty in the same one row.
+    Counted as a category, that row alone read Cramér's V 0.71, and a model that (rightly)
+    never reproduced it was refused. A relationship that k rows carry still counts."""
+    rng = np.random.default_rng(11)
+    n = 3_000
+    a = rng.choice(["yes", "no"], n, p=[0.1, 0.9]).astype(object)
+    b = rng.choice(["yes", "no"], n, p=[0.2, 0.8]).astype(object)
+    a[17] = b[17] = None
+    real = pd.DataFrame({"a": a, "b": b})
+    synthetic = pd.DataFrame(
+        {
+            "a": rng.choice(["yes", "no"], n, p=[0.1, 0.9]),
+            "b": rng.choice(["yes", "no"], n, p=[0.2, 0.8]),
+        }
+    )
+    sdtypes = {"a": "categorical", "b": "categorical"}
+    assoc = fidelity.associations(real, synthetic, sdtypes)
+    assert fidelity.association_gap(assoc)["value"] < 0.05
+    # Measured with every row (k = 1), the one row makes the pair look related.
+    assert (
+        fidelity.association_gap(fidelity.associations(real, synthetic, sdtypes, 1))["value"] > 0.6
+    )
+    # Twelve rows (k = 10) pairing the missing values are a relationship, lost here.
+    a[:12], b[:12] = None, None
+    assoc = fidelity.associations(pd.DataFrame({"a": a, "b": b}), synthetic, sdtypes)
+    assert fidelity.association_gap(assoc)["value"] > 0.5
 
 
 def test_shuffled_columns_fail_fidelity(sets: dict[str, pd.DataFrame]) -> None:

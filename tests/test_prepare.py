@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -411,3 +412,36 @@ def test_many_codes_filling_their_range_stay_numbers_with_their_reason(spark, tm
     schema, _, _ = run_prepare(spark, tmp_path, content)
     commune = schema.column("commune")
     assert commune.type == "integer" and "modelled as a number" in commune.code_reason
+
+
+def test_a_repeated_whole_number_named_id_is_a_key(spark, tmp_path):
+    """A customer id on each of their purchases: modelled as a number, its synthetic
+    values would be real ids beside rows that are not theirs."""
+    rng = np.random.default_rng(3)
+    customers = rng.permutation(np.repeat(np.arange(5000, 5120), 3))
+    content = "customer_id,amount\n" + "".join(
+        f"{c},{rng.integers(1, 900)}\n" for c in customers
+    )
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert schema.column("customer_id").role == "dropped"
+    assert schema.column("customer_id").reason.startswith("identifier")
+    assert "customer_id" not in frame.columns
+    assert schema.column("amount").role == "feature"
+
+
+@pytest.mark.parametrize("in_order", [True, False])
+def test_a_key_word_needs_the_rows_sorted_by_it(spark, tmp_path, in_order):
+    """`nr` also heads counts (`nr_children`): a panel's person numbers (sparse, each on
+    eight rows) are a key because the file is sorted by them; the same numbers in no
+    order are a quantity."""
+    rng = np.random.default_rng(4)
+    people = np.repeat(np.sort(rng.choice(np.arange(13, 12_548), 130, replace=False)), 8)
+    if not in_order:
+        people = rng.permutation(people)
+    wages = rng.integers(900, 4000, len(people))
+    content = "nr,wage\n" + "".join(f"{p},{w}\n" for p, w in zip(people, wages, strict=True))
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert (schema.column("nr").role == "dropped") is in_order
+    assert ("nr" in frame.columns) is not in_order
+    if in_order:
+        assert "sorted by it" in schema.column("nr").reason

@@ -276,7 +276,7 @@ def _plots(
 ) -> dict:
     return {
         "columns": fidelity.column_plots(real, synthetic, sdtypes, disclosure),
-        "associations": fidelity.associations(real, synthetic, sdtypes),
+        "associations": fidelity.associations(real, synthetic, sdtypes, disclosure.min_count),
     }
 
 

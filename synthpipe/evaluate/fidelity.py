@@ -35,6 +35,7 @@ from sdmetrics.reports import DiagnosticReport, QualityReport
 
 from synthpipe.evaluate.disclosure import OTHER_RARE, QUANTILES, Disclosure
 from synthpipe.evaluate.frames import NUMERIC_SDTYPES, as_labels
+from synthpipe.protection import ValueProtection
 from synthpipe.train.categories import real_categories, unknown_counts, unknown_rows
 from synthpipe.train.data import as_numbers
 from synthpipe.train.metadata import TABLE
@@ -51,6 +52,14 @@ FEW_VALUES_LABEL = "values (too few to bin)"
 MAX_ASSOCIATION_COLUMNS = 100
 # Numbers are cut into this many quantile bins for Cramér's V against a category.
 ASSOCIATION_BINS = 10
+# Cramér's V leaves out the rows holding a value (a category, or "missing") that fewer
+# than this many real rows hold: value protection's k (its default here; evaluate passes
+# the run's). One row alone can make it: Ecdat/Hdma's `pbcr` and `self`, yes/no columns
+# with one empty cell each, in the same row, read V 0.71 (a 3 x 3 table whose missing x
+# missing cell holds one row against an expectation of 1 / n), though the yes/no values
+# are barely related; no model reproduces a one-row pairing, nor should, and the gate
+# refused the run. A relationship that k rows or more carry is measured as before.
+ASSOCIATION_MIN_ROWS = ValueProtection().min_category_count
 
 
 def _finite(value: Any) -> float | None:
@@ -336,16 +345,21 @@ def _bars(
 
 
 def associations(
-    real: pd.DataFrame, synthetic: pd.DataFrame, sdtypes: dict[str, str]
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    sdtypes: dict[str, str],
+    min_rows: int = ASSOCIATION_MIN_ROWS,
 ) -> dict[str, Any]:
     """Pairwise association matrices, real and synthetic (first MAX_ASSOCIATION_COLUMNS).
 
     Two numbers: Spearman correlation (-1..1). Otherwise Cramér's V (0..1), numbers cut
-    into quantile bins of the real data first. One measure per pair for both data sets,
-    so the difference is meaningful.
+    into quantile bins of the real data first, over the rows of both data sets whose two
+    values are each held by at least `min_rows` real rows (ASSOCIATION_MIN_ROWS). One
+    measure per pair for both data sets, so the difference is meaningful.
     """
     columns = list(sdtypes)[:MAX_ASSOCIATION_COLUMNS]
     real_codes, synthetic_codes = _codes(real, synthetic, columns, sdtypes)
+    real_kept, synthetic_kept = _common_codes(real_codes, synthetic_codes, min_rows)
     size = len(columns)
     real_matrix = np.eye(size)
     synthetic_matrix = np.eye(size)
@@ -357,8 +371,10 @@ def associations(
                 r = _spearman(real[a], real[b])
                 s = _spearman(synthetic[a], synthetic[b])
             else:
-                r = _cramers_v(real_codes[a], real_codes[b])
-                s = _cramers_v(synthetic_codes[a], synthetic_codes[b])
+                kept = real_kept[a] & real_kept[b]
+                r = _cramers_v(real_codes[a][kept], real_codes[b][kept])
+                kept = synthetic_kept[a] & synthetic_kept[b]
+                s = _cramers_v(synthetic_codes[a][kept], synthetic_codes[b][kept])
             real_matrix[i, j] = real_matrix[j, i] = r
             synthetic_matrix[i, j] = synthetic_matrix[j, i] = s
     return {
@@ -419,6 +435,20 @@ def _codes(
             real_codes[column] = codes[: len(real)]
             synthetic_codes[column] = codes[len(real) :]
     return real_codes, synthetic_codes
+
+
+def _common_codes(
+    real_codes: dict[str, np.ndarray], synthetic_codes: dict[str, np.ndarray], min_rows: int
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Per column, which rows of each side hold a code that at least `min_rows` real rows
+    hold (ASSOCIATION_MIN_ROWS)."""
+    real_kept, synthetic_kept = {}, {}
+    for column, codes in real_codes.items():
+        values, counts = np.unique(codes, return_counts=True)
+        common = values[counts >= min_rows]
+        real_kept[column] = np.isin(codes, common)
+        synthetic_kept[column] = np.isin(synthetic_codes[column], common)
+    return real_kept, synthetic_kept
 
 
 def _spearman(a: pd.Series, b: pd.Series) -> float:

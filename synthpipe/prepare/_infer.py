@@ -143,6 +143,51 @@ def _numeric_date_format(stats: ColumnStats, delimiter: str) -> str:
 # (uniform draws; (R / n)(1 - exp(-n / R))), under the 90% that `unique` asks. Modelled
 # as a number, such a key let the synthetic data single out training rows (risk 0.21).
 ROW_NUMBER_SPAN = 2
+# Name parts that always say "a key", for whole numbers that repeat (a customer's id on
+# each of their transactions, a household's id on each purchase). The categorical rule's
+# hints (ID_NAME_TOKENS) also hold words that head quantities (`account_balance`,
+# `number_of_items`, `num_visits`): for whole numbers those count only with the rows'
+# order as evidence (below).
+KEY_TOKENS = frozenset({"id", "ids", "uuid", "guid", "key", "pid", "hid", "uid"})
+# One-word keys: `familyid`, `custid`, `intnum`, `persnr` (a name part longer than this).
+KEY_SUFFIXES = ("id", "num", "nr")
+# Whole numbers whose adjacent rows are this often in order (non-decreasing, or
+# non-increasing) are what the file is sorted by. With a key's name and at least
+# id_min_distinct values, that is a key the rows are grouped by (a panel's person number,
+# Ecdat/Males `nr`: 545 numbers over 4,360 rows, all in order). A quantity in no
+# particular order is in order for about half its pairs.
+SORTED_SHARE = 0.95
+
+
+def key_name(name: str) -> str:
+    """ "strong" (a part is `id`, `key`...), "weak" (another key word such as `no`, `nr`,
+    `number`, or a part ending like `familyid`), or "" for a name that says nothing."""
+    tokens = set(name.split("_"))
+    if tokens & KEY_TOKENS:
+        return "strong"
+    if tokens & (CODE_NAME_TOKENS | YEAR_NAME_TOKENS):
+        return ""  # a zip code or a year the file is sorted by is a code (code_reason)
+    ends_like_key = any(t.endswith(KEY_SUFFIXES) and len(t) > 3 for t in tokens)
+    return "weak" if tokens & ID_NAME_TOKENS or ends_like_key else ""
+
+
+def repeated_key_reason(
+    name: str, *, distinct: int, rows: int, sorted_share: float | None, settings: PrepareSettings
+) -> str | None:
+    """Why whole numbers that repeat across rows are a key, or None: a customer id in a
+    table of transactions. Modelled as a number, its synthetic values would be real ids
+    beside rows that are not theirs; dropped, nothing links a synthetic row to a person."""
+    if distinct < settings.id_min_distinct:
+        return None
+    named = key_name(name)
+    if named == "strong":
+        return f"named like a key; {distinct} distinct whole numbers over {rows} rows"
+    if named == "weak" and sorted_share is not None and sorted_share >= SORTED_SHARE:
+        return (
+            f"named like a key, and the rows are sorted by it ({distinct} distinct whole "
+            f"numbers over {rows} rows): a key the rows are grouped by"
+        )
+    return None
 
 
 def identifier_reason(
@@ -155,8 +200,10 @@ def identifier_reason(
     minimum: int | None,
     maximum: int | None,
     settings: PrepareSettings,
+    sorted_share: float | None = None,
 ) -> str | None:
-    """Why a column is an identifier (high-cardinality key), or None."""
+    """Why a column is an identifier (high-cardinality key), or None. `sorted_share`:
+    the share of adjacent rows in order (see SORTED_SHARE); None when not measured."""
     if col_type not in ("categorical", "integer") or rows == 0:
         return None
     hinted = bool(ID_NAME_TOKENS & set(name.split("_")))
@@ -177,7 +224,11 @@ def identifier_reason(
             return "a dense sequence, unique per row: a row number"
         if span <= ROW_NUMBER_SPAN * rows:
             return f"unique per row within {span} consecutive numbers: a row number with gaps"
-    return None
+    if unique:
+        return None
+    return repeated_key_reason(
+        name, distinct=distinct, rows=rows, sorted_share=sorted_share, settings=settings
+    )
 
 
 # Name parts that say "the numbers are codes": regions (SDV's semantic detection calls

@@ -14,6 +14,7 @@ from datetime import date
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
+from pyspark.sql.window import Window
 
 from synthpipe import storage
 from synthpipe.dataset_config import DatasetConfig
@@ -31,6 +32,7 @@ from synthpipe.prepare._infer import (
     dense_codes,
     identifier_reason,
     infer_type,
+    key_name,
 )
 from synthpipe.prepare._privacy import age_band, masked, prefix, pseudonymiser, reference_date
 from synthpipe.prepare._protect import cells_by_column, columns_by_type
@@ -60,6 +62,8 @@ class ColumnProfile:
     formula_like: int
     min_long: int | None
     max_long: int | None
+    # Share of adjacent rows in order, for whole numbers named like a key (_sorted_shares).
+    sorted_share: float | None = None
     type: str = "categorical"
     format: str | None = None
     role: str = "feature"
@@ -210,6 +214,45 @@ def _parsed_counts(strings: DataFrame, config: DatasetConfig) -> dict[str, int]:
     return strings.agg(*exprs).collect()[0].asDict()
 
 
+def _sorted_shares(strings: DataFrame, names: list[str]) -> dict[str, float]:
+    """Per column, the share of adjacent rows whose whole numbers are in order, ascending
+    or descending; pairs with an empty cell are not counted. Rows are compared in the
+    file's order within each Spark partition, so no task ever holds the whole file."""
+    if not names:
+        return {}
+    window = Window.partitionBy("_part").orderBy("_row")
+    steps = strings.select(
+        F.spark_partition_id().alias("_part"),
+        F.monotonically_increasing_id().alias("_row"),
+        *[F.col(f"`{n}`").cast("long").alias(f"c{i}") for i, n in enumerate(names)],
+    ).select(
+        *[(F.col(f"c{i}") - F.lag(f"c{i}").over(window)).alias(f"d{i}") for i in range(len(names))]
+    )
+    sums = []
+    for i in range(len(names)):
+        step = F.col(f"d{i}")
+        sums += [F.count(step), _count_if(step >= 0), _count_if(step <= 0)]
+    found = steps.agg(*sums).collect()[0]
+    shares = {}
+    for i, name in enumerate(names):
+        pairs, up, down = found[3 * i], found[3 * i + 1], found[3 * i + 2]
+        shares[name] = max(up, down) / pairs if pairs else 0.0
+    return shares
+
+
+def _key_candidates(strings: DataFrame, statistics: list[dict], config, settings) -> list[str]:
+    """Columns of whole numbers that repeat, named with a weak key word: whether the file
+    is sorted by them decides if they are keys (`_infer.repeated_key_reason`)."""
+    found = []
+    for name, values in zip(strings.columns, statistics, strict=True):
+        non_null, distinct = values["non_null"], int(values["distinct"] or 0)
+        whole = non_null and values["integer"] == non_null and not config.column(name).type
+        repeated = settings.id_min_distinct <= distinct < settings.id_unique_share * non_null
+        if whole and repeated and key_name(name) == "weak":
+            found.append(name)
+    return found
+
+
 def profile_columns(
     strings: DataFrame, dialect, config: DatasetConfig, settings: PrepareSettings
 ) -> Profile:
@@ -218,9 +261,11 @@ def profile_columns(
     rows = strings.count()
     parsed = _parsed_counts(strings, config)
     header = dict(zip(dialect.columns, dialect.header or dialect.columns, strict=False))
+    statistics = _column_statistics(strings)
+    shares = _sorted_shares(strings, _key_candidates(strings, statistics, config, settings))
     profiles = []
-    for name, values in zip(strings.columns, _column_statistics(strings), strict=True):
-        values = values | {"parsed": parsed.get(name)}
+    for name, values in zip(strings.columns, statistics, strict=True):
+        values = values | {"parsed": parsed.get(name), "sorted_share": shares.get(name)}
         profile = _column_profile(name, header.get(name, name), values)
         _decide(profile, rows, values, dialect, config, settings)
         profiles.append(profile)
@@ -242,6 +287,7 @@ def _column_profile(name: str, original: str, values: dict) -> ColumnProfile:
         formula_like=int(values["formula_like"] or 0),
         min_long=values["min_long"],
         max_long=values["max_long"],
+        sorted_share=values["sorted_share"],
     )
 
 
@@ -374,6 +420,7 @@ def _role(profile, rows, override, config, settings) -> tuple[str, str]:
         minimum=profile.min_long,
         maximum=profile.max_long,
         settings=settings,
+        sorted_share=profile.sorted_share,
     )
     if reason:
         return "identifier", reason
@@ -428,7 +475,9 @@ def apply_actions(profile: Profile, actions: dict[str, ColumnAction]) -> None:
         if action is None or p.role == "dropped":
             continue
         p.action = action.action
-        p.reason = action.reason
+        # An identifier keeps why it is one (counts only, never a value).
+        why = p.reason if p.role == "identifier" and p.reason else ""
+        p.reason = f"{action.reason}; {why}" if why else action.reason
         if action.action == DROP:
             p.role = "dropped"
         elif action.action == PSEUDONYMISE:

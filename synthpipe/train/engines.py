@@ -164,11 +164,16 @@ def _name(c: Candidate) -> str:
 
 
 def holdout_scorer(
-    metadata: Any, train: pd.DataFrame, holdout: pd.DataFrame, params: Hyperparameters
+    metadata: Any,
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    params: Hyperparameters,
+    rare_below: int = RARE_BELOW,
 ) -> Scorer:
     """The auto choice's score: quality against the holdout, memorisation, and the
     association gap of the synthetic rows against a training sample, as the release
-    gate reads it (an ARGN that lost a strong relationship makes TVAE train)."""
+    gate reads it, with Prepare's k (an ARGN that lost a strong relationship makes TVAE
+    train)."""
     rows = params.eval_sample_rows
     real = train.sample(min(rows, len(train)), random_state=params.seed % 2**32)
     types = sdtypes(metadata)
@@ -184,7 +189,7 @@ def holdout_scorer(
             params.target_column or None,
             against=holdout,
         )
-        gap = association_gap(associations(real, synthetic, types))["value"]
+        gap = association_gap(associations(real, synthetic, types, rare_below))["value"]
         return quality, closer, gap
 
     return score
@@ -403,7 +408,7 @@ def fit_engine(
             train, holdout, metadata, params, budget, private, rare_below=rare_below
         )
         return accept_argn(result, params, private), {"name": "argn", "setting": "argn"}
-    score = holdout_scorer(metadata, train, holdout, params)
+    score = holdout_scorer(metadata, train, holdout, params, rare_below)
     if argn_installed():
         argns, retried = argn_candidates(train, holdout, metadata, params, score, rare_below)
     else:
