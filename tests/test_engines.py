@@ -500,6 +500,27 @@ def test_argn_never_sees_a_rare_value_of_a_number_as_a_token(tmp_path: Path) -> 
     assert not sampled["seats"].isin([102, 128]).any()
 
 
+@pytest.mark.parametrize("rows", [1_280, 7_000])
+def test_argn_cuts_a_number_into_fewer_bins_on_a_small_table(tmp_path: Path, rows: int) -> None:
+    """About 13 rows per bin (100 bins, 1,280 rows) and ARGN learnt each number alone
+    (Forbes2000's sales x market value); a fit gets 64 rows per bin, 100 bins at most."""
+    from mostlyai.engine._encoding_types.tabular import numeric
+
+    rng = np.random.default_rng(5)
+    sales = rng.lognormal(2, 1, rows)
+    frame = pd.DataFrame({"sales": sales, "value": sales * rng.lognormal(0, 0.5, rows)})
+    settings = ArgnSettings(max_seconds=60, max_epochs=1, seed=1, gpu=False)
+    model, _ = ArgnModel.fit(frame, dict.fromkeys(frame, "numerical"), settings)
+    model.save(tmp_path / "argn")
+    stats = json.loads(next((tmp_path / "argn").rglob("tgt-stats/stats.json")).read_text())
+    for column in ("sales", "value"):
+        assert stats["columns"][column]["encoding_type"] == "TABULAR_NUMERIC_BINNED"
+        assert len(stats["columns"][column]["bins"]) - 1 == min(100, rows // argn.ROWS_PER_BIN)
+    assert numeric.NUMERIC_BINNED_MAX_BINS == 100  # the engine's own setting is restored
+    sampled = ArgnModel.load(tmp_path / "argn").sample(500)
+    assert sampled["sales"].between(sales.min(), sales.max()).all()
+
+
 def test_auto_without_mostlyai_engine_trains_tvae(monkeypatch: pytest.MonkeyPatch) -> None:
     """Only an absent engine reads as not installed: ARGN is never trained."""
     monkeypatch.setattr(engines, "argn_installed", lambda: False)
