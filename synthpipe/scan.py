@@ -21,7 +21,12 @@ from synthpipe.dataset_config import DatasetConfig
 from synthpipe.pii import DetectorSettings, classify_columns, strong_types
 from synthpipe.pii.actions import KEEP, decide_actions
 from synthpipe.pii.columns import STRONG_GATE, with_strong_cells
-from synthpipe.prepare._infer import ColumnStats, PrepareSettings, identifier_reason
+from synthpipe.prepare._infer import (
+    ColumnStats,
+    PrepareSettings,
+    identifier_reason,
+    sorted_share,
+)
 from synthpipe.prepare._patterns import ID_SHAPE, INTEGER, NULL_TOKENS
 from synthpipe.validate import validate_file
 
@@ -89,6 +94,8 @@ def _looks_like_identifier(name: str, values: list) -> bool:
         minimum=min(numbers, default=None),
         maximum=max(numbers, default=None),
         settings=PrepareSettings(),
+        # The sample keeps the file's order (every k-th record).
+        sorted_share=sorted_share(numbers) if integers == len(cleaned) else None,
     )
     return reason is not None
 

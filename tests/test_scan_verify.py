@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -152,3 +153,18 @@ def test_scan_finds_a_few_entities_the_sample_would_miss(tmp_path):
     assert columns["notes"].entity_types == ["EMAIL_ADDRESS"]
     assert columns["notes"].action == "mask"
     assert columns["kind"].entity_types == []
+
+
+def test_scan_says_a_sorted_panel_key_is_dropped_as_prepare_does(tmp_path):
+    """`nr` sorted through the file is a person number; `num_visits` in no order a count."""
+    from synthpipe.scan import scan_file
+
+    rng = np.random.default_rng(6)
+    people = np.repeat(np.sort(rng.choice(np.arange(13, 12_548), 300, replace=False)), 8)
+    visits = rng.permutation(np.repeat(np.arange(150), 16))
+    path = tmp_path / "panel.csv"
+    rows = [f"{p},{v}" for p, v in zip(people, visits, strict=True)]
+    path.write_text("nr,num_visits\n" + "\n".join(rows) + "\n")
+    columns = {c.name: c for c in scan_file(path)}
+    assert columns["nr"].action == "drop"
+    assert columns["num_visits"].action == "keep"

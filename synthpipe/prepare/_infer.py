@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from synthpipe.prepare._patterns import ID_NAME_TOKENS
@@ -169,6 +170,15 @@ def key_name(name: str) -> str:
         return ""  # a zip code or a year the file is sorted by is a code (code_reason)
     ends_like_key = any(t.endswith(KEY_SUFFIXES) and len(t) > 3 for t in tokens)
     return "weak" if tokens & ID_NAME_TOKENS or ends_like_key else ""
+
+
+def sorted_share(numbers: list[int]) -> float | None:
+    """The share of adjacent numbers in order (non-decreasing, or non-increasing: the
+    larger), as Prepare measures it over the file (`_transform._sorted_shares`)."""
+    steps = [b - a for a, b in itertools.pairwise(numbers)]
+    if not steps:
+        return None
+    return max(sum(d >= 0 for d in steps), sum(d <= 0 for d in steps)) / len(steps)
 
 
 def repeated_key_reason(
