@@ -419,9 +419,7 @@ def test_a_repeated_whole_number_named_id_is_a_key(spark, tmp_path):
     values would be real ids beside rows that are not theirs."""
     rng = np.random.default_rng(3)
     customers = rng.permutation(np.repeat(np.arange(5000, 5120), 3))
-    content = "customer_id,amount\n" + "".join(
-        f"{c},{rng.integers(1, 900)}\n" for c in customers
-    )
+    content = "customer_id,amount\n" + "".join(f"{c},{rng.integers(1, 900)}\n" for c in customers)
     schema, frame, _ = run_prepare(spark, tmp_path, content)
     assert schema.column("customer_id").role == "dropped"
     assert schema.column("customer_id").reason.startswith("identifier")
