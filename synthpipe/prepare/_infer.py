@@ -181,6 +181,18 @@ def sorted_share(numbers: list[int]) -> float | None:
     return max(sum(d >= 0 for d in steps), sum(d <= 0 for d in steps)) / len(steps)
 
 
+def _unique_per_row(distinct: int, rows: int, settings: PrepareSettings) -> bool:
+    return rows >= 20 and distinct >= settings.id_unique_share * rows
+
+
+def order_decides_key(name: str, *, distinct: int, rows: int, settings: PrepareSettings) -> bool:
+    """Whether only the rows' order can tell if these whole numbers are a key: enough of
+    them, repeating, under a weak key name. Prepare measures the order of such columns
+    only (`_transform._sorted_shares`)."""
+    many = distinct >= settings.id_min_distinct
+    return many and not _unique_per_row(distinct, rows, settings) and key_name(name) == "weak"
+
+
 def repeated_key_reason(
     name: str, *, distinct: int, rows: int, sorted_share: float | None, settings: PrepareSettings
 ) -> str | None:
@@ -189,10 +201,10 @@ def repeated_key_reason(
     beside rows that are not theirs; dropped, nothing links a synthetic row to a person."""
     if distinct < settings.id_min_distinct:
         return None
-    named = key_name(name)
-    if named == "strong":
+    if key_name(name) == "strong":
         return f"named like a key; {distinct} distinct whole numbers over {rows} rows"
-    if named == "weak" and sorted_share is not None and sorted_share >= SORTED_SHARE:
+    in_order = sorted_share is not None and sorted_share >= SORTED_SHARE
+    if in_order and order_decides_key(name, distinct=distinct, rows=rows, settings=settings):
         return (
             f"named like a key, and the rows are sorted by it ({distinct} distinct whole "
             f"numbers over {rows} rows): a key the rows are grouped by"
@@ -225,7 +237,7 @@ def identifier_reason(
             return f"nearly one distinct value per row ({distinct} of {rows})"
         return None
     # Integers: a key only when named like one, or a sequence (a row number).
-    unique = distinct >= settings.id_unique_share * rows and rows >= 20
+    unique = _unique_per_row(distinct, rows, settings)
     if hinted and unique:
         return f"named like a key and unique per row ({distinct} of {rows})"
     if unique and minimum is not None and maximum is not None:

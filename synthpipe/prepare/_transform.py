@@ -32,7 +32,7 @@ from synthpipe.prepare._infer import (
     dense_codes,
     identifier_reason,
     infer_type,
-    key_name,
+    order_decides_key,
 )
 from synthpipe.prepare._privacy import age_band, masked, prefix, pseudonymiser, reference_date
 from synthpipe.prepare._protect import cells_by_column, columns_by_type
@@ -214,7 +214,7 @@ def _parsed_counts(strings: DataFrame, config: DatasetConfig) -> dict[str, int]:
     return strings.agg(*exprs).collect()[0].asDict()
 
 
-def _sorted_shares(strings: DataFrame, names: list[str]) -> dict[str, float]:
+def _sorted_shares(strings: DataFrame, names: list[str]) -> dict[str, float | None]:
     """Per column, the share of adjacent rows whose whole numbers are in order, ascending
     or descending; pairs with an empty cell are not counted. Rows are compared in the
     file's order within each Spark partition, so no task ever holds the whole file."""
@@ -236,19 +236,21 @@ def _sorted_shares(strings: DataFrame, names: list[str]) -> dict[str, float]:
     shares = {}
     for i, name in enumerate(names):
         pairs, up, down = found[3 * i], found[3 * i + 1], found[3 * i + 2]
-        shares[name] = max(up, down) / pairs if pairs else 0.0
+        shares[name] = max(up, down) / pairs if pairs else None  # as _infer.sorted_share
     return shares
 
 
-def _key_candidates(strings: DataFrame, statistics: list[dict], config, settings) -> list[str]:
-    """Columns of whole numbers that repeat, named with a weak key word: whether the file
-    is sorted by them decides if they are keys (`_infer.repeated_key_reason`)."""
+def _key_candidates(
+    strings: DataFrame, statistics: list[dict], rows: int, config, settings
+) -> list[str]:
+    """Columns of whole numbers whose order decides whether they are a key
+    (`_infer.order_decides_key`)."""
     found = []
     for name, values in zip(strings.columns, statistics, strict=True):
-        non_null, distinct = values["non_null"], int(values["distinct"] or 0)
+        non_null = values["non_null"]
         whole = non_null and values["integer"] == non_null and not config.column(name).type
-        repeated = settings.id_min_distinct <= distinct < settings.id_unique_share * non_null
-        if whole and repeated and key_name(name) == "weak":
+        distinct = int(values["distinct"] or 0)
+        if whole and order_decides_key(name, distinct=distinct, rows=rows, settings=settings):
             found.append(name)
     return found
 
@@ -262,7 +264,8 @@ def profile_columns(
     parsed = _parsed_counts(strings, config)
     header = dict(zip(dialect.columns, dialect.header or dialect.columns, strict=False))
     statistics = _column_statistics(strings)
-    shares = _sorted_shares(strings, _key_candidates(strings, statistics, config, settings))
+    candidates = _key_candidates(strings, statistics, rows, config, settings)
+    shares = _sorted_shares(strings, candidates)
     profiles = []
     for name, values in zip(strings.columns, statistics, strict=True):
         values = values | {"parsed": parsed.get(name), "sorted_share": shares.get(name)}

@@ -277,7 +277,6 @@ def _fit_plain(
 ) -> None:
     from mostlyai.engine import TabularARGN
 
-    bins = max(MIN_BINS, min(_max_bins(), len(frame) // ROWS_PER_BIN))
     engine = TabularARGN(
         model=settings.size,
         max_training_time=settings.max_seconds / 60,  # minutes
@@ -290,24 +289,18 @@ def _fit_plain(
         random_state=settings.seed % 2**32,
         verbose=0,
     )
-    with _numeric_bins(bins):
+    with _numeric_bins(len(frame)):
         engine.fit(frame)
 
 
-def _max_bins() -> int:
-    from mostlyai.engine._encoding_types.tabular import numeric
-
-    return numeric.NUMERIC_BINNED_MAX_BINS
-
-
 @contextmanager
-def _numeric_bins(bins: int) -> Iterator[None]:
-    """mostlyai-engine's bin count for the fit's analysis (see ROWS_PER_BIN): a module
+def _numeric_bins(rows: int) -> Iterator[None]:
+    """mostlyai-engine's bin count for a fit on `rows` rows (see ROWS_PER_BIN): a module
     constant of the pinned 2.7.3, read when the fit analyses the numbers, and restored."""
     from mostlyai.engine._encoding_types.tabular import numeric
 
     before = numeric.NUMERIC_BINNED_MAX_BINS
-    numeric.NUMERIC_BINNED_MAX_BINS = bins
+    numeric.NUMERIC_BINNED_MAX_BINS = max(MIN_BINS, min(before, rows // ROWS_PER_BIN))
     try:
         yield
     finally:
