@@ -223,24 +223,25 @@ def test_query_counts_match_pandas() -> None:
     assert len(kept) < len(frame)  # the frame had duplicate rows, as Anonymeter drops them
 
 
-def test_multivariate_search_goes_on_until_it_holds_enough_queries() -> None:
-    """Coarse data: only queries on one of 40 rare labels single out a row."""
+def test_multivariate_search_tries_each_candidate_once_and_finds_every_query() -> None:
+    """Coarse data: only queries on one of 40 rare labels single out a row, 6 per rare
+    row (z with two of the other four columns); 30,000 rows x 10 column sets."""
     rng = np.random.default_rng(4)
     frame = pd.DataFrame({c: rng.choice(list("abcdef"), 30_000) for c in "vwxyz"})
     frame.loc[:39, "z"] = [f"rare{i}" for i in range(40)]
     (table,) = singling_out.encode([frame], {c: "categorical" for c in frame})
 
-    def search(attempts: singling_out.Attempts) -> tuple[list[tuple], int]:
-        rng = np.random.default_rng(0)
-        return singling_out.multivariate_queries(table, 1000, 3, attempts, math.inf, rng)
+    def search(attempts: int, seed: int) -> tuple[set[tuple], int]:
+        rng = np.random.default_rng(seed)
+        found, tried = singling_out.multivariate_queries(table, 1000, 3, attempts, math.inf, rng)
+        return set(found), tried
 
-    few, tried = search(singling_out.Attempts(500))
-    assert tried == 500 and len(few) < 30
-    enough, tried = search(singling_out.Attempts(500, enough=30, most=200_000))
-    assert len(enough) >= 30 and 500 < tried < 200_000  # stops once it holds enough
-    # A cap it cannot reach within: stops at `most`.
-    capped, tried = search(singling_out.Attempts(500, enough=10_000, most=5_000))
-    assert tried == 5_000 and len(few) <= len(capped) < 10_000
+    every, tried = search(500_000, seed=0)
+    assert len(every) == 40 * 6 and tried == len(table.values) * 10  # each candidate once
+    assert search(500_000, seed=1)[0] == every  # the same queries at any seed
+    # Fewer attempts than candidates: drawn at random, a subset of them.
+    some, tried = search(5_000, seed=0)
+    assert tried == 5_000 and 0 < len(some) < len(every) and some <= every
 
 
 def test_control_successes_carried_to_a_larger_set_match_a_simulation() -> None:
@@ -255,3 +256,32 @@ def test_control_successes_carried_to_a_larger_set_match_a_simulation() -> None:
     # On its own size it reproduces what it saw.
     same = singling_out.expected_singles(small, 2000, 2000)
     assert same == pytest.approx((small == 1).sum(), rel=0.08)
+
+
+def test_neighbour_attacks_pool_draws_and_vary_less_between_seeds(sets) -> None:
+    """200 targets a side of a fresh real sample (no risk): one draw's figures move with
+    the seed, and the largest secret's risk, read from noise, lies above 0; five draws
+    pooled move less and lie closer to 0. Large or wide tables get fewer draws."""
+
+    def figures(draws: int) -> np.ndarray:
+        found = []
+        for seed in range(8):
+            result = attack_risks(
+                train=sets["train"],
+                holdout=sets["holdout"],
+                synthetic=sets["good"],
+                sdtypes=KINDS,
+                seed=seed,
+                limits=AttackLimits(targets=200, draws=draws, queries=50),
+            )
+            assert result["sizes"]["draws"] == draws
+            gate = result["gate_figures"]
+            found.append([gate["attribute_inference_risk"], gate["membership_inference_auc"]])
+        return np.array(found)
+
+    one, pooled = figures(1), figures(5)
+    assert pooled[:, 0].mean() < one[:, 0].mean()
+    assert pooled[:, 1].std() < one[:, 1].std()
+    cells = 200 * len(sets["good"]) * 2 * len(KINDS)  # targets x searched x per row
+    result = attack(sets, sets["good"], targets=200, max_cells=2.5 * cells, queries=50)
+    assert result["sizes"]["draws"] == 2

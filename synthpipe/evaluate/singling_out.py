@@ -29,8 +29,10 @@ risk of 0.077 where 0 is true). The gate's bar allows for that (`gate.Thresholds
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
+from itertools import combinations
 
 import numpy as np
 import pandas as pd
@@ -135,35 +137,30 @@ def univariate_queries(synthetic: Encoded, limit: int, rng: np.random.Generator)
     return kept[:limit]
 
 
-@dataclass(frozen=True)
-class Attempts:
-    """How many candidate queries the multivariate search may try: `usual` at most, and
-    up to `most` while it holds fewer than `enough` queries."""
-
-    usual: int
-    enough: int = 0
-    most: int = 0
-
-    def left(self, tried: int, found: int) -> int:
-        """Candidates that may still be tried after `tried`, with `found` queries held."""
-        cap = max(self.usual, self.most) if found < self.enough else self.usual
-        return max(0, cap - tried)
-
-
 def multivariate_queries(
     synthetic: Encoded,
     limit: int,
     columns: int,
-    attempts: Attempts,
+    attempts: int,
     deadline: float,
     rng: np.random.Generator,
 ) -> tuple[list[tuple], int]:
     """Queries on `columns` columns of random synthetic rows that match exactly one
-    synthetic row; stops at `limit` queries, when `attempts` allows no more candidates,
-    or at `deadline` (time.monotonic()). Returns (queries, candidates tried)."""
+    synthetic row; stops at `limit` queries, after `attempts` candidates, when every
+    candidate has been tried, or at `deadline` (time.monotonic()). Returns (queries,
+    candidates tried).
+
+    A candidate is a synthetic row and a set of its columns. Where there are no more of
+    them than `attempts`, they are drawn without replacement, so on coarse data the search
+    tries each once and ends holding every query there is. Drawn with replacement, 50,000
+    candidates of Zelig/mid (2,501 synthetic rows, 7 columns: 87,535 candidates, 360
+    queries in all) found a different 210 or so at each seed, and the risk of one output
+    read 0.05 to 0.09; each candidate once, all 360 are found in 1.2 s, where 500,000
+    draws with replacement took 12 s.
+    """
     table = synthetic.values
     rows, width = table.shape
-    columns = min(columns, width)
+    candidates = _Candidates(rows, width, min(columns, width), attempts, rng)
     medians = np.full(width, np.nan)
     for j in np.flatnonzero(synthetic.numeric):
         present = table[~np.isnan(table[:, j]), j]
@@ -172,18 +169,14 @@ def multivariate_queries(
     kept: list[tuple] = []
     tried = 0
     while len(kept) < limit and time.monotonic() < deadline:
-        size = min(_BATCH, attempts.left(tried, len(kept)))
-        if size == 0:
+        size = min(_BATCH, attempts - tried, candidates.space - tried)
+        if size <= 0:
             break
-        picks = rng.integers(0, rows, size)
-        batch = []
-        for row in picks:
-            chosen = np.sort(rng.choice(width, columns, replace=False))
-            batch.append(
-                tuple(
-                    _predicate(j, table[row, j], synthetic.numeric[j], medians[j]) for j in chosen
-                )
-            )
+        picked_rows, subsets = candidates.draw(tried, size)
+        batch = [
+            tuple(_predicate(j, table[row, j], synthetic.numeric[j], medians[j]) for j in subset)
+            for row, subset in zip(picked_rows, subsets, strict=True)
+        ]
         tried += size
         fresh = [q for q in dict.fromkeys(batch) if q not in seen]
         seen.update(fresh)
@@ -192,6 +185,30 @@ def multivariate_queries(
         counts = count_matches(synthetic, fresh)
         kept.extend(q for q, c in zip(fresh, counts, strict=True) if c == 1)
     return kept[:limit], tried
+
+
+class _Candidates:
+    """Candidate queries: (synthetic row, sorted column subset) pairs, in a random order;
+    without replacement where there are at most `attempts` of them."""
+
+    def __init__(
+        self, rows: int, width: int, columns: int, attempts: int, rng: np.random.Generator
+    ) -> None:
+        self.rows, self.width, self.columns, self.rng = rows, width, columns, rng
+        self.space = rows * math.comb(width, columns)
+        self.subsets = self.order = None
+        if self.space <= attempts:
+            self.subsets = np.array(list(combinations(range(width), columns)))
+            self.order = rng.permutation(self.space)
+
+    def draw(self, start: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """Rows and column subsets of candidates start to start + size."""
+        if self.order is None:
+            scores = self.rng.random((size, self.width))
+            subsets = np.sort(np.argsort(scores, axis=1)[:, : self.columns], axis=1)
+            return self.rng.integers(0, self.rows, size), subsets
+        picks = self.order[start : start + size]
+        return picks // len(self.subsets), self.subsets[picks % len(self.subsets)]
 
 
 def _predicate(column: int, value: float, numeric: bool, median: float) -> tuple:
