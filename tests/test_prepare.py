@@ -195,13 +195,26 @@ def test_null_tokens_become_nulls_and_empty_columns_are_dropped(spark, tmp_path)
     assert "empty" not in frame.columns
 
 
-def test_exact_duplicate_rows_are_dropped_in_input_order(spark, tmp_path):
+def test_identical_rows_are_kept_when_no_column_says_whose_they_are(spark, tmp_path):
+    """Different people who answered alike: the model must see each of them."""
     rows = ["3,c", "1,a", "3,c", "2,b", "1,a"]
     content = "n,label\n" + "\n".join(rows) + "\n"
     schema, frame, _ = run_prepare(spark, tmp_path, content)
-    assert frame["n"].tolist() == [3, 1, 2]
-    assert schema.input_rows == 5
-    assert schema.rows == 3
+    assert frame["n"].tolist() == [3, 1, 3, 2, 1]
+    assert schema.rows == schema.input_rows == 5
+    assert schema.duplicate_rows_dropped == 0
+
+
+def test_exact_duplicate_records_are_dropped_in_input_order(spark, tmp_path):
+    """With a person's e-mail in each row, an identical row is one record read twice."""
+    people = [f"user{i}@example.com,{i % 7},{'abc'[i % 3]}" for i in range(40)]
+    rows = people[:3] + [people[0]] + people[3:] + [people[1]]
+    content = "email,n,label\n" + "\n".join(rows) + "\n"
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert "email" not in frame.columns or frame["email"].nunique() == 40
+    assert frame["n"].tolist() == [i % 7 for i in range(40)]
+    assert schema.input_rows == 42
+    assert schema.rows == 40
     assert schema.duplicate_rows_dropped == 2
 
 
