@@ -208,7 +208,7 @@ def test_identical_rows_are_kept_when_no_column_says_whose_they_are(spark, tmp_p
 def test_exact_duplicate_records_are_dropped_in_input_order(spark, tmp_path):
     """With a person's e-mail in each row, an identical row is one record read twice."""
     people = [f"user{i}@example.com,{i % 7},{'abc'[i % 3]}" for i in range(40)]
-    rows = people[:3] + [people[0]] + people[3:] + [people[1]]
+    rows = [*people[:3], people[0], *people[3:], people[1]]
     content = "email,n,label\n" + "\n".join(rows) + "\n"
     schema, frame, _ = run_prepare(spark, tmp_path, content)
     assert "email" not in frame.columns or frame["email"].nunique() == 40

@@ -97,6 +97,7 @@ def test_each_attack_shows_its_risk_interval_gate_and_one_sentence(
     assert "≤ 0.55" in section  # the membership gate's threshold
     assert "Attribute inference per secret column" in section
     assert "<code>fraud</code>" in section and "not gated" in section
+    assert f"{attacks['sizes']['draws']} draws pooled" in section
 
 
 def test_a_failed_attack_gate_is_marked_and_explained(reports: dict[str, Report]) -> None:

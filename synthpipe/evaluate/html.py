@@ -676,11 +676,21 @@ def _attacks(report: dict[str, Any]) -> str:
         "that failed on the unseen rows succeeded on the training rows. Method: Anonymeter "
         f"(singling out, linkability, inference). {_fmt(sizes['targets'])} real rows "
         f"attacked on each side, {_fmt(sizes['synthetic_rows_searched'])} synthetic rows "
-        f"searched; intervals at {level}; the gates read the estimate. Runtime "
-        f"{_fmt(attacks['runtime_s'], 1)} s.</div>"
+        f"searched{_attack_draws(sizes)}; intervals at {level}; the gates read the "
+        f"estimate. Runtime {_fmt(attacks['runtime_s'], 1)} s.</div>"
     )
     headers = ["Attack", "What it asks", "Risk", f"{level} interval", "Gate"]
     return head + explain + _table(headers, rows, classes) + _secrets_table(attacks)
+
+
+def _attack_draws(sizes: dict[str, Any]) -> str:
+    draws = sizes.get("draws") or 1  # reports before December 2026 had one draw
+    if draws == 1:
+        return ""
+    return (
+        f", {draws} draws pooled for linkability, inference and membership (fresh rows "
+        "and tie-breaks each time)"
+    )
 
 
 def _secrets_table(attacks: dict[str, Any]) -> str:
