@@ -10,7 +10,13 @@ import pandas as pd
 import pytest
 
 from synthpipe.evaluate import singling_out
-from synthpipe.evaluate.attacks import AttackLimits, attack_risks
+from synthpipe.evaluate.attacks import (
+    MIN_DECIDING_QUERIES,
+    AttackLimits,
+    attack_risks,
+    gate_figures,
+    pooled_singling_out,
+)
 from synthpipe.evaluate.gate import Thresholds, check, manifest_metrics
 from synthpipe.evaluate.risk import auc_with_ci, residual_risk
 from tests.test_evaluate import COLUMNS, SDTYPES, banksim_sets
@@ -285,3 +291,28 @@ def test_neighbour_attacks_pool_draws_and_vary_less_between_seeds(sets) -> None:
     cells = 200 * len(sets["good"]) * 2 * len(KINDS)  # targets x searched x per row
     result = attack(sets, sets["good"], targets=200, max_cells=2.5 * cells, queries=50)
     assert result["sizes"]["draws"] == 2
+
+
+def test_a_singling_out_mode_with_few_queries_decides_only_with_the_other() -> None:
+    """Four univariate queries, three of which single out a training row (a risk near
+    0.5 on its own), beside 200 multivariate queries with no risk: the gate reads the
+    queries together. With enough queries of its own, a mode decides alone."""
+
+    def mode(queries: int, training: float, control: float) -> dict:
+        return residual_risk((queries, training), (queries, control)) | {"queries": queries}
+
+    def gate(univariate: dict, multivariate: dict) -> float:
+        results = {
+            "singling_out_univariate": univariate,
+            "singling_out_multivariate": multivariate,
+            "singling_out_pooled": pooled_singling_out(univariate, multivariate),
+        }
+        return gate_figures(results)["singling_out_risk"]
+
+    few, none = mode(4, 3, 0), mode(200, 40, 40)
+    assert few["risk"] > 0.4 and none["risk"] == 0.0
+    assert gate(few, none) < 0.05
+    many = mode(MIN_DECIDING_QUERIES, 60, 20)
+    assert gate(many, none) == many["risk"] > 0.3
+    not_measured = {"risk": None, "ci": [None, None], "not_measured": "time budget spent"}
+    assert math.isnan(gate(few, not_measured))

@@ -83,6 +83,7 @@ def test_each_attack_shows_its_risk_interval_gate_and_one_sentence(
     for label, sentence in (
         ("Singling out, one column", "pick out exactly one real person"),
         ("Singling out, several columns", "combination of a few column values"),
+        ("Singling out, both kinds", "too few to decide alone"),
         ("Linkability", "two halves of a person&#x27;s record"),
         ("Attribute inference", "give away the remaining one"),
         ("Membership inference", "no better than a coin toss"),

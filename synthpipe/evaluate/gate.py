@@ -12,12 +12,15 @@ reads (same name as the threshold key in `config/<dataset>.json` -> `thresholds`
 | exact_copies_beyond_chance  | privacy.exact_copies_beyond_chance          | <= 0             |
 | pii_hits                    | privacy.pii_hits (columns flagged)          | <= 0 (fixed)     |
 | target_rate                 | target_rate.max_relative_deviation          | <= 0.20 (±20%)   |
-| singling_out_risk           | attacks: larger of uni- and multivariate    | <= 0.15          |
+| singling_out_risk           | attacks: larger of uni-, multivariate, both | <= 0.15          |
 | linkability_risk            | attacks.linkability.risk                    | <= 0.05          |
 | attribute_inference_risk    | attacks: largest over the gated secrets     | <= 0.20          |
 | membership_inference_auc    | attacks.membership_inference.auc            | <= 0.55          |
 
-The attack gates read point estimates (the report shows each with its 95% interval); an
+Singling out reads the larger of the univariate and multivariate risks and the risk of
+both kinds' queries together; a kind with fewer than 100 queries decides only together
+(`attacks.MIN_DECIDING_QUERIES`). The attack gates read point estimates (the report
+shows each with its 95% interval); an
 attack that was not measured (time budget spent) reads NaN and fails. The target-rate
 gate exists only when a target column is configured. `pii_hits` is fixed
 at 0: no setting may relax it (`FIXED`).
