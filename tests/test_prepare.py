@@ -195,13 +195,24 @@ def test_null_tokens_become_nulls_and_empty_columns_are_dropped(spark, tmp_path)
     assert "empty" not in frame.columns
 
 
-def test_identical_rows_are_kept_when_no_column_says_whose_they_are(spark, tmp_path):
+def test_identical_rows_are_kept_when_no_column_names_the_record(spark, tmp_path):
     """Different people who answered alike: the model must see each of them."""
     rows = ["3,c", "1,a", "3,c", "2,b", "1,a"]
     content = "n,label\n" + "\n".join(rows) + "\n"
     schema, frame, _ = run_prepare(spark, tmp_path, content)
     assert frame["n"].tolist() == [3, 1, 3, 2, 1]
     assert schema.rows == schema.input_rows == 5
+    assert schema.duplicate_rows_dropped == 0
+
+
+def test_identical_events_of_one_customer_are_kept(spark, tmp_path):
+    """A customer number on each of a customer's purchases names the customer, not the
+    purchase: two equal purchases of one customer are two purchases."""
+    rows = [f"{1000 + i // 4},{'ab'[i % 4 // 2]},{5 * (1 + i % 4 // 2)}" for i in range(800)]
+    content = "customer_id,kind,amount\n" + "\n".join(rows) + "\n"
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert schema.column("customer_id").role == "dropped"
+    assert schema.rows == schema.input_rows == 800
     assert schema.duplicate_rows_dropped == 0
 
 
