@@ -52,7 +52,7 @@ _TRIM = r"^[\s\u00A0\uFEFF]+|[\s\u00A0]+$"
 _WRAPPING_QUOTES = r"(?s)^(['\"])(.*)\1$"
 _ROWS_PER_FILE = 1_000_000
 # A column with at least this share of distinct values per row names the record (see
-# says_whose); fewer, and it names an entity with several records (a customer).
+# names_records); fewer, and it names an entity with several records (a customer).
 RECORD_KEY_SHARE = 0.5
 
 
@@ -545,7 +545,7 @@ def type_and_dedupe(
     key: bytes | None = None,
 ) -> tuple[DataFrame, DatasetSchema]:
     """Typed frame without dropped columns, in the input's order; without duplicate rows
-    where a column names the record (`says_whose`)."""
+    where a column names the record (`names_records`)."""
     kept = [p for p in profile.columns if p.role != "dropped"]
     if not kept:
         raise StepFailed(
@@ -558,7 +558,7 @@ def type_and_dedupe(
     hash_id = pseudonymiser(strings.sparkSession, key) if key is not None else None
     every = [F.col(f"`{n}`") for n in strings.columns]
     numbered = strings.select(F.monotonically_increasing_id().alias("_row"), *every)
-    if says_whose(profile):
+    if names_records(profile):
         # Exact duplicates are one record twice: compared on every column, before any
         # column is dropped (two customers' equal purchases are not duplicates).
         numbered = numbered.groupBy(*every).agg(F.min("_row").alias("_row"))
@@ -578,9 +578,9 @@ def type_and_dedupe(
     return cleaned, schema
 
 
-def says_whose(profile: Profile) -> bool:
-    """Whether a row says which record it is: an identifier or personal-data column with
-    at least RECORD_KEY_SHARE as many distinct values as rows (an order number, the
+def names_records(profile: Profile) -> bool:
+    """Whether a column names each row's record: an identifier or personal-data column
+    with at least RECORD_KEY_SHARE as many distinct values as rows (an order number, the
     e-mail in a table of people).
 
     Only then are two identical rows one record read twice (an export's repeat), and one
