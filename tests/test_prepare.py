@@ -15,6 +15,7 @@ from synthpipe.dataset_config import DatasetConfig
 from synthpipe.errors import InputRefused, StepFailed
 from synthpipe.layout import RunLayout
 from synthpipe.prepare import CsvDialect, prepare
+from synthpipe.prepare._infer import PrepareSettings, names_records
 from synthpipe.schema import DatasetSchema
 from synthpipe.validate import validate_file
 
@@ -214,6 +215,13 @@ def test_identical_events_of_one_customer_are_kept(spark, tmp_path):
     assert schema.column("customer_id").role == "dropped"
     assert schema.rows == schema.input_rows == len(frame) == 800
     assert schema.duplicate_rows_dropped == 0
+
+
+def test_only_a_column_with_a_value_for_most_rows_names_the_record() -> None:
+    settings = PrepareSettings()
+    assert names_records([2_950], 3_000, settings)  # an order number, a few repeats
+    assert not names_records([100], 2_412, settings)  # a household on each purchase
+    assert not names_records([], 2_871, settings)  # nothing says whose a row is
 
 
 def test_exact_duplicate_records_are_dropped_in_input_order(spark, tmp_path):

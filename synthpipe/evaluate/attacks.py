@@ -137,12 +137,11 @@ def attack_risks(
     searched = max(1, searched)
     draws = int(min(limits.draws, max(1, limits.max_cells // (n * searched * per_row))))
 
+    frames = [(train[columns], n), (holdout[columns], n), (synthetic[columns], searched)]
+
     def draw() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        return (
-            sample(train[columns], n, rng),
-            sample(holdout[columns], n, rng),
-            sample(synthetic[columns], searched, rng),
-        )
+        training, control, attacked = (sample(frame, rows, rng) for frame, rows in frames)
+        return training, control, attacked
 
     first = draw()
     halves = _halves(columns, pd.concat(first[:2]))

@@ -4,7 +4,7 @@ The same function runs in the Glue job (`glue_scripts/prepare.py`) and locally.
 It reads the CSV with the dialect and encoding that validation found, strips wrapping
 quotes, turns null tokens into nulls, infers types (with per-dataset overrides), drops
 all-null and constant columns, flags identifier columns, drops exact duplicate rows
-where a column names the record (`_transform.names_records`), finds
+where a column names the record (`_infer.names_records`), finds
 personal data (on a sample, plus a count of every cell holding a distinctive entity)
 and drops, pseudonymises, generalises or masks it, folds rare categories and clips
 extreme values (`synthpipe.protection`), and writes
@@ -106,7 +106,7 @@ def prepare(
         record_written_forms(strings, profile)
         needs_key = any(a.action == PSEUDONYMISE for a in actions.values())
         key = pseudonymisation_key(key_secret_id) if needs_key else None
-        cleaned, schema = type_and_dedupe(strings, profile, dialect, layout, key=key)
+        cleaned, schema = type_and_dedupe(strings, profile, dialect, layout, settings, key=key)
         if not protect:
             write_outputs(cleaned, schema, layout, actions)
             return schema

@@ -17,6 +17,9 @@ class PrepareSettings:
     id_unique_share: float = 0.9
     # Text (free text, not categories): long values, mostly with spaces.
     text_min_avg_length: float = 25.0
+    # An identifying column with this share of distinct values per row names the record
+    # (`names_records`); with fewer it names an entity with several records (a customer).
+    record_key_share: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,23 @@ def order_decides_key(name: str, *, distinct: int, rows: int, settings: PrepareS
     only (`_transform._sorted_shares`)."""
     many = distinct >= settings.id_min_distinct
     return many and not _unique_per_row(distinct, rows, settings) and key_name(name) == "weak"
+
+
+def names_records(identifying: list[int], rows: int, settings: PrepareSettings) -> bool:
+    """Whether a column names each row's record, given the distinct counts of the columns
+    that identify (identifiers and personal data): one with at least record_key_share as
+    many distinct values as rows (an order number, the e-mail in a table of people).
+
+    Only then are two identical rows one record read twice (an export's repeat), and one
+    is dropped. Without such a column, identical rows are different people who answered
+    alike, and dropping them would teach the model another table: COUNT/azpro's 2,871
+    patients (length of stay, four yes/no columns, a hospital) hold 1,437 distinct rows,
+    and the release trained on those scored 0.71 against held-out patients, where the
+    ceiling is 0.91. A key that repeats names an entity, not a record: Ecdat/Yogurt's
+    household `id` is on each of its purchases (100 households, 2,412 purchases), and
+    two purchases of the same brand at the same prices are two purchases.
+    """
+    return any(distinct >= settings.record_key_share * rows for distinct in identifying)
 
 
 def repeated_key_reason(

@@ -33,6 +33,7 @@ from synthpipe.prepare._infer import (
     dense_codes,
     identifier_reason,
     infer_type,
+    names_records,
     order_decides_key,
 )
 from synthpipe.prepare._privacy import age_band, masked, prefix, pseudonymiser, reference_date
@@ -51,9 +52,6 @@ _JAVA_ENCODINGS = {
 _TRIM = r"^[\s\u00A0\uFEFF]+|[\s\u00A0]+$"
 _WRAPPING_QUOTES = r"(?s)^(['\"])(.*)\1$"
 _ROWS_PER_FILE = 1_000_000
-# A column with at least this share of distinct values per row names the record (see
-# names_records); fewer, and it names an entity with several records (a customer).
-RECORD_KEY_SHARE = 0.5
 
 
 @dataclass
@@ -541,11 +539,12 @@ def type_and_dedupe(
     profile: Profile,
     dialect,
     layout,
+    settings: PrepareSettings,
     *,
     key: bytes | None = None,
 ) -> tuple[DataFrame, DatasetSchema]:
     """Typed frame without dropped columns, in the input's order; without duplicate rows
-    where a column names the record (`names_records`)."""
+    where a column names the record (`_infer.names_records`)."""
     kept = [p for p in profile.columns if p.role != "dropped"]
     if not kept:
         raise StepFailed(
@@ -558,7 +557,10 @@ def type_and_dedupe(
     hash_id = pseudonymiser(strings.sparkSession, key) if key is not None else None
     every = [F.col(f"`{n}`") for n in strings.columns]
     numbered = strings.select(F.monotonically_increasing_id().alias("_row"), *every)
-    if names_records(profile):
+    identifying = [
+        p.distinct for p in profile.columns if p.role == "identifier" or p.action is not None
+    ]
+    if names_records(identifying, profile.rows, settings):
         # Exact duplicates are one record twice: compared on every column, before any
         # column is dropped (two customers' equal purchases are not duplicates).
         numbered = numbered.groupBy(*every).agg(F.min("_row").alias("_row"))
@@ -576,27 +578,6 @@ def type_and_dedupe(
         delimiter=dialect.delimiter,
     )
     return cleaned, schema
-
-
-def names_records(profile: Profile) -> bool:
-    """Whether a column names each row's record: an identifier or personal-data column
-    with at least RECORD_KEY_SHARE as many distinct values as rows (an order number, the
-    e-mail in a table of people).
-
-    Only then are two identical rows one record read twice (an export's repeat), and one
-    is dropped. Without such a column, identical rows are different people who answered
-    alike, and dropping them would teach the model another table: COUNT/azpro's 2,871
-    patients (length of stay, four yes/no columns, a hospital) hold 1,437 distinct rows,
-    and the release trained on those scored 0.71 against held-out patients, where the
-    ceiling is 0.91. A key that repeats names an entity, not a record: Ecdat/Yogurt's
-    household `id` is on each of its purchases (100 households, 2,412 purchases), and
-    two purchases of the same brand at the same prices are two purchases.
-    """
-    return any(
-        (p.role == "identifier" or p.action is not None)
-        and p.distinct >= RECORD_KEY_SHARE * profile.rows
-        for p in profile.columns
-    )
 
 
 def _column_schema(p: ColumnProfile, rows: int) -> ColumnSchema:
