@@ -229,6 +229,46 @@ def test_query_counts_match_pandas() -> None:
     assert len(kept) < len(frame)  # the frame had duplicate rows, as Anonymeter drops them
 
 
+@pytest.mark.parametrize("max_set_bytes", [256 * 2**20, 2_000])
+def test_query_counts_from_kept_row_sets_match_a_cell_by_cell_count(
+    monkeypatch: pytest.MonkeyPatch, max_set_bytes: int
+) -> None:
+    """A table keeps its predicates' row sets for its next queries (the search asks
+    hundreds of thousands); counts stay exact when asked again, mixed with queries of
+    other lengths, and when the kept sets outgrow their memory and start again."""
+    monkeypatch.setattr(singling_out, "_MAX_SET_BYTES", max_set_bytes)
+    rng = np.random.default_rng(8)
+    values = rng.integers(0, 6, (700, 4)).astype(float)
+    values[rng.random(values.shape) < 0.05] = np.nan
+    table = singling_out.Encoded(values, np.array([True, True, False, False]))
+    ops = [singling_out.EQ, singling_out.LE, singling_out.GE, singling_out.NULL]
+
+    def query(size: int) -> tuple:
+        columns = rng.choice(4, size, replace=False)
+        picked = [(int(j), int(rng.choice(ops)), float(rng.integers(0, 6))) for j in columns]
+        return tuple(
+            (j, op, singling_out.NO_VALUE if op == singling_out.NULL else v) for j, op, v in picked
+        )
+
+    def by_cells(q: tuple) -> int:
+        mask = np.ones(len(values), dtype=bool)
+        for j, op, v in q:
+            cells = values[:, j]
+            mask &= {
+                singling_out.EQ: cells == v,
+                singling_out.LE: cells <= v,
+                singling_out.GE: cells >= v,
+                singling_out.NULL: np.isnan(cells),
+            }[op]
+        return int(mask.sum())
+
+    queries = [query(int(rng.integers(1, 4))) for _ in range(1_200)]
+    expected = [by_cells(q) for q in queries]
+    assert list(singling_out.count_matches(table, queries)) == expected
+    assert list(singling_out.count_matches(table, queries[::-1])) == expected[::-1]
+    assert table.row_sets is not None and table.row_sets.used > 0
+
+
 def test_multivariate_search_tries_each_candidate_once_and_finds_every_query() -> None:
     """Coarse data: only queries on one of 40 rare labels single out a row, 6 per rare
     row (z with two of the other four columns); 30,000 rows x 10 column sets."""
