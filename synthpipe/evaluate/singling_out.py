@@ -60,8 +60,9 @@ class RowSets:
 
     The multivariate search tests hundreds of thousands of candidates against the
     synthetic rows, and their predicates repeat (a column's values, each with its one
-    operator). Compared cell by cell for every candidate, medexp's search (261,500
-    candidates, 4,459 rows) took 6.3 s of its 11.3 s evaluation."""
+    operator). Compared cell by cell for every candidate, medexp's search (265,500
+    candidates, 4,459 rows) took 6.5 s of its 11.3 s evaluation; from kept sets, with
+    the candidates' queries built as arrays, 1.9 s, every count the same."""
 
     def __init__(self, table: np.ndarray) -> None:
         self.table = table
