@@ -332,7 +332,7 @@ def test_row_loss_is_ctgans_loss_when_every_row_has_the_same_sigma() -> None:
     assert [float(g.detach()) for g in got] == pytest.approx([float(e) for e in expected], rel=1e-6)
 
 
-def test_dp_training_uses_its_own_learning_rate() -> None:
+def test_dp_training_uses_its_own_learning_rate_and_adams_unfused_kernel() -> None:
     from sdv.metadata import Metadata
 
     frame = banksim_like(300)[["step", "gender", "category", "fraud"]]
@@ -344,10 +344,11 @@ def test_dp_training_uses_its_own_learning_rate() -> None:
     plan = dp.plan_budget(
         epsilon=8.0, delta="auto", rows=300, batch_size=50, epochs=1, max_grad_norm=1.0
     )
-    for privacy, expected in ((None, 1e-3), (plan, 2e-2)):
+    for privacy, expected, fused in ((None, 1e-3, True), (plan, 2e-2, False)):
         tvae = fit.ChunkedTVAE(metadata, params, False, privacy)
         tvae.prepare(frame)
         assert [g["lr"] for g in tvae.optimizer.param_groups] == [expected]
+        assert [g["fused"] for g in tvae.optimizer.param_groups] == [fused]
 
 
 @pytest.mark.slow

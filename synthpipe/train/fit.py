@@ -345,10 +345,14 @@ class ChunkedTVAE:
             self.sigma = RowSigma(model.decoder.sigma).to(device)
             trainable += list(self.sigma.parameters())
         trainable += [p for p in model.decoder.parameters() if p.requires_grad]
+        # torch's fused kernel updates every tensor in one call (16% less time a step in
+        # our TVAE's shape; ARGN's fits took a fifth less: `argn._fused_adamw`). Not
+        # under DP: Opacus' optimizer wraps this one.
         self.optimizer = Adam(
             trainable,
             lr=self.params.dp_learning_rate if self.dp else self.params.learning_rate,
             weight_decay=model.l2scale,
+            fused=not self.dp,
         )
         self._mark_fitted()
 
