@@ -290,6 +290,45 @@ def test_multivariate_search_tries_each_candidate_once_and_finds_every_query() -
     assert tried == 5_000 and 0 < len(some) < len(every) and some <= every
 
 
+def test_multivariate_queries_point_each_number_to_its_tail() -> None:
+    """A category is `== v`, a number `>= v` above its median and `<= v` at or below it,
+    a missing cell `is null`; every query found holds its own synthetic row."""
+    rng = np.random.default_rng(12)
+    frame = pd.DataFrame(
+        {
+            "amount": rng.integers(1, 10, 300).astype(float),
+            "kind": rng.choice(list("abc"), 300),
+            "age": rng.integers(18, 80, 300).astype(float),
+        }
+    )
+    frame.loc[[5, 150], ["age", "kind"]] = [[np.nan, "a"], [np.nan, "b"]]  # one of each
+    sdtypes = {"amount": "numerical", "kind": "categorical", "age": "numerical"}
+    (table,) = singling_out.encode([frame], sdtypes)
+    medians = np.nanmedian(table.values, axis=0)
+    found, tried = singling_out.multivariate_queries(
+        table, 10_000, 2, 100_000, math.inf, np.random.default_rng(0)
+    )
+    assert tried == len(table.values) * 3 and found
+    nulls = 0
+    for query in found:
+        for column, op, value in query:
+            if op == singling_out.NULL:
+                nulls += 1
+                assert table.numeric[column] and value == singling_out.NO_VALUE
+            elif not table.numeric[column]:
+                assert op == singling_out.EQ
+            else:
+                assert op == (singling_out.GE if value > medians[column] else singling_out.LE)
+        held = [
+            np.isnan(table.values[:, j]) if op == singling_out.NULL else table.values[:, j] == v
+            for j, op, v in query
+        ]
+        assert np.logical_and.reduce(held).any()  # the row it was written from
+    ops = {op for query in found for _, op, _ in query}
+    assert nulls > 0 and {singling_out.GE, singling_out.LE, singling_out.EQ} <= ops
+    assert list(singling_out.count_matches(table, found)) == [1] * len(found)
+
+
 def test_control_successes_carried_to_a_larger_set_match_a_simulation() -> None:
     """Queries of known weights: the prediction from counts on 2,000 rows matches how many
     single out in 8,000 fresh rows."""
