@@ -216,7 +216,7 @@ def test_query_counts_match_pandas() -> None:
     queries = [
         ((0, singling_out.GE, 15.0),),
         ((0, singling_out.LE, 3.0), (1, singling_out.EQ, code_b)),
-        ((0, singling_out.NULL, np.nan),),
+        ((0, singling_out.NULL, singling_out.NO_VALUE),),
         ((0, singling_out.EQ, 7.0), (1, singling_out.EQ, code_b)),
     ]
     expected = [

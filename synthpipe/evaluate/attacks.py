@@ -139,9 +139,8 @@ def attack_risks(
 
     frames = [(train[columns], n), (holdout[columns], n), (synthetic[columns], searched)]
 
-    def draw() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        training, control, attacked = (sample(frame, rows, rng) for frame, rows in frames)
-        return training, control, attacked
+    def draw() -> tuple[pd.DataFrame, ...]:
+        return tuple(sample(frame, rows, rng) for frame, rows in frames)
 
     first = draw()
     halves = _halves(columns, pd.concat(first[:2]))

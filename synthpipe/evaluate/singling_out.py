@@ -68,19 +68,23 @@ class RowSets:
         self.table = table
         self.words = -(-len(table) // 64)
         self.index: dict[tuple, int] = {}
-        self.sets = np.empty((0, self.words), dtype=np.uint64)
-        self.used = 0
+        # Set 0 holds every row: it pads a query shorter than the others of its call.
+        self.sets = self._bits([])
+        self.used = 1
 
     def count(self, queries: list[tuple]) -> np.ndarray:
-        """Rows each query matches (every query of one call has as many predicates)."""
+        """Rows each query matches."""
         if not queries:
             return np.zeros(0, dtype=np.int64)
         wanted = {p for q in queries for p in q}
         new = {p for p in wanted if p not in self.index}
         if (self.used + len(new)) * self.words * 8 > _MAX_SET_BYTES:
-            self.index, self.used, new = {}, 0, wanted  # start again with this call's
+            self.index, self.used, new = {}, 1, wanted  # start again with this call's
         self._add(new)
-        picked = np.array([[self.index[p] for p in q] for q in queries], dtype=np.int64)
+        width = max(len(q) for q in queries)
+        picked = np.zeros((len(queries), width), dtype=np.int64)
+        for i, query in enumerate(queries):
+            picked[i, : len(query)] = [self.index[p] for p in query]
         both = np.bitwise_and.reduce(self.sets[picked], axis=1)
         return np.bitwise_count(both).sum(axis=1, dtype=np.int64)
 
@@ -100,7 +104,10 @@ class RowSets:
         self.used += len(ordered)
 
     def _bits(self, predicates: list[tuple]) -> np.ndarray:
-        """Bit sets of `predicates`, one comparison per cell for each (column, operator)."""
+        """Bit sets of `predicates`, one comparison per cell for each (column, operator);
+        without predicates, the set of every row."""
+        if not predicates:
+            return self._packed(np.ones((1, len(self.table)), dtype=bool))
         matched = np.empty((len(predicates), len(self.table)), dtype=bool)
         start = 0
         for (column, op), group in groupby(predicates, key=lambda p: (p[0], p[1])):
@@ -116,8 +123,11 @@ class RowSets:
             else:
                 matched[start:end] = cells >= values
             start = end
+        return self._packed(matched)
+
+    def _packed(self, matched: np.ndarray) -> np.ndarray:
         packed = np.packbits(matched, axis=1, bitorder="little")
-        padded = np.zeros((len(predicates), self.words * 8), dtype=np.uint8)
+        padded = np.zeros((len(matched), self.words * 8), dtype=np.uint8)
         padded[:, : packed.shape[1]] = packed
         return padded.view(np.uint64)
 
@@ -159,9 +169,7 @@ def count_matches(table: Encoded, queries: list[tuple]) -> np.ndarray:
     counts = np.zeros(len(queries), dtype=np.int64)
     for start in range(0, len(queries), _BATCH):
         batch = queries[start : start + _BATCH]
-        for size in sorted({len(q) for q in batch}):  # as many predicates per call
-            at = [i for i, q in enumerate(batch) if len(q) == size]
-            counts[[start + i for i in at]] = table.row_sets.count([batch[i] for i in at])
+        counts[start : start + len(batch)] = table.row_sets.count(batch)
     return counts
 
 
