@@ -479,6 +479,43 @@ def test_argn_trains_with_the_fused_optimizer_and_restores_torchs_own() -> None:
     assert not plain([torch.zeros(1, requires_grad=True)]).defaults["fused"]
 
 
+def test_argn_trains_small_tables_in_batches_of_at_least_the_floor() -> None:
+    """The engine's rows / 64 made bfi's batches 16 rows; on CPU a step costs its overhead."""
+    from mostlyai.engine._tabular import training
+
+    heuristic = training._physical_batch_size_heuristic
+    frame = cleaned_frame()[["gender", "amount"]]
+    settings = ArgnSettings(max_seconds=60, max_epochs=1, seed=1, gpu=False)
+    model, _ = ArgnModel.fit(frame, {"gender": "categorical", "amount": "numerical"}, settings)
+    progress = pd.read_csv(model.workspace / argn.PROGRESS_FILE).iloc[-1]
+    # The engine fits on 80% of the rows and checks the rest: 640 rows, 8 steps of 64
+    # rows (the engine alone: 80 steps of 8, at its learning rate for 8).
+    assert progress["samples"] / progress["steps"] == argn.batch_floor(640) == 64
+    assert progress["learn_rate"] == pytest.approx(0.001 * (64 / 32) ** 0.5, abs=1e-5)
+    assert training._physical_batch_size_heuristic is heuristic
+
+
+def test_the_batch_floor_never_lowers_the_engines_batch_nor_passes_its_cap() -> None:
+    from mostlyai.engine._tabular import training
+
+    def batch(rows: int, params: int = 1_000) -> int:
+        return training._physical_batch_size_heuristic(
+            mem_available_gb=16,
+            no_of_records=rows,
+            no_tgt_data_points=10,
+            no_ctx_data_points=0,
+            no_of_model_params=params,
+        )
+
+    plain = {rows: batch(rows) for rows in (20, 640, 1_434, 20_000)}
+    with argn._batch_floor():
+        floored = {rows: batch(rows) for rows in plain}
+        over_a_billion = batch(1_434, params=2_000_000_000)
+    assert plain == {20: 8, 640: 8, 1_434: 16, 20_000: 256}
+    assert floored == {20: 8, 640: 64, 1_434: 128, 20_000: 256}
+    assert over_a_billion == 8  # the engine's cap for such a model on 16 GB
+
+
 def test_argn_never_sees_a_rare_value_of_a_number_as_a_token(tmp_path: Path) -> None:
     """One token per value would let ARGN sample a value one row holds (planes' seats)."""
     rng = np.random.default_rng(2)

@@ -92,8 +92,9 @@ class Hyperparameters:
     engine: str = "auto"
     # TabularARGN's own limits: it stops at the first of these, or earlier on its
     # validation loss. Three minutes: within the 1-4 minute budgets at which it beat TVAE
-    # on five real tables (issue 13). An epoch is about 100-130 steps at any size up to
-    # ~250k rows (mostlyai-engine sizes batches as rows / 64), so its cost grows with
+    # on five real tables (issue 13). An epoch is about 100-130 steps from ~16k to ~250k
+    # rows (mostlyai-engine sizes batches as rows / 64; fewer rows get batches of at
+    # least 128, synthpipe.train.argn.MIN_BATCH, so fewer steps), so its cost grows with
     # rows x columns as the recipe's TVAE epochs do, and an epoch cap keeps small tables
     # short whatever their shape. 20: on slid (4,752 rows, one thread) the validation loss
     # fell 12.46 -> 12.03 over the first 9 epochs and to its best, 11.98, at epoch 23;
