@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from synthpipe.errors import StepFailed
+from synthpipe.evaluate.privacy import memorisation
 from synthpipe.schema import ColumnSchema, DatasetSchema
 from synthpipe.train import contract, fit
 from synthpipe.train.checkpoint import CheckpointStore
@@ -233,6 +234,33 @@ def test_closer_to_training_share_separates_copies_from_fresh_rows() -> None:
     copied = train.iloc[:400]
     assert abs(closer_to_training_share(fresh, train, holdout, kinds, 400, 0) - 0.5) < 0.08
     assert closer_to_training_share(copied, train, holdout, kinds, 1000, 0) > 0.65
+
+
+def test_closer_to_training_share_reads_as_the_gate_does_the_mean_of_its_draws() -> None:
+    """auto's one draw read ARGN over the bar on bfi where the gate's mean of five would
+    not: a candidate is now read as the release gate reads it, and the spread shrinks."""
+    frame = banksim_like(1200, seed=4)[["step", "gender", "category", "amount", "fraud"]]
+    kinds = {"step": "numerical", "amount": "numerical"}
+    kinds |= {c: "categorical" for c in ("gender", "category", "fraud")}
+    train, holdout = fit.split_holdout(frame, 0.25, 3, "fraud")
+    fresh = banksim_like(300, seed=5)[frame.columns]
+    seeds = range(0, 100, 10)
+    single = [closer_to_training_share(fresh, train, holdout, kinds, 300, s, 1) for s in seeds]
+    mean = [closer_to_training_share(fresh, train, holdout, kinds, 300, s) for s in seeds]
+    gate = [
+        memorisation(
+            train=train,
+            holdout=holdout,
+            synthetic=fresh,
+            sdtypes=kinds,
+            reference_rows=300,
+            query_rows=300,
+            seed=s,
+        )["closer_to_training_share"]
+        for s in seeds
+    ]
+    assert mean == pytest.approx(gate)
+    assert np.std(mean) < 0.7 * np.std(single)
 
 
 def test_quotas_sum_to_rows_and_follow_rates() -> None:

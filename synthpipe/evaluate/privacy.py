@@ -66,15 +66,9 @@ import pyarrow as pa
 
 from synthpipe.evaluate.copies import allowed_by_chance, chance_rate, row_keys
 from synthpipe.pii import scan_columns
-from synthpipe.train.distance import nearest_distances, paired_distances
+from synthpipe.train.distance import DRAWS, nearest_distances, paired_distances
 
 PERCENTILES = (1, 5, 25, 50, 75, 95)
-# The gate's share is the mean of this many independent draws of the training, holdout
-# and synthetic samples. One draw has a standard deviation of about 0.01 (12 draws on
-# each of 13 staged benchmark releases: 0.005 to 0.011), and on bfi (1,792 training
-# rows) the one draw the gate read (0.547) sat under the bar while the mean of 12 draws
-# (0.558) was above it. Five draws cost 0.9 s each on full BankSim.
-DRAWS = 5
 
 
 def memorisation(
