@@ -227,7 +227,7 @@ def closer_to_training_share(
     higher means memorisation. Training and holdout samples have equal sizes (otherwise
     the larger set would win more nearest neighbours by chance); ties count one half.
     """
-    shares = [
+    runs = [
         paired_distances(synthetic, train, holdout, sdtypes, rows, seed + k) for k in range(draws)
     ]
-    return float(np.mean([d.closer_to_training_share for d in shares]))
+    return float(np.mean([run.closer_to_training_share for run in runs]))
