@@ -66,7 +66,7 @@ import pyarrow as pa
 
 from synthpipe.evaluate.copies import allowed_by_chance, chance_rate, row_keys
 from synthpipe.pii import scan_columns
-from synthpipe.train.distance import DRAWS, nearest_distances, paired_distances
+from synthpipe.train.distance import DRAWS, nearest_distances, paired_draws
 
 PERCENTILES = (1, 5, 25, 50, 75, 95)
 
@@ -92,10 +92,7 @@ def memorisation(
     """
     columns = list(sdtypes)
     frames = synthetic[columns], train[columns], holdout[columns]
-    runs = [
-        paired_distances(*frames, sdtypes, reference_rows, seed + k, query_rows=query_rows)
-        for k in range(draws)
-    ]
+    runs = paired_draws(*frames, sdtypes, reference_rows, seed, draws, query_rows)
     shares = [run.closer_to_training_share for run in runs]
     distances = runs[0]
     # The holdout sample is in random order: its first rows are a random subsample.

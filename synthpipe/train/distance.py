@@ -227,7 +227,23 @@ def closer_to_training_share(
     higher means memorisation. Training and holdout samples have equal sizes (otherwise
     the larger set would win more nearest neighbours by chance); ties count one half.
     """
-    runs = [
-        paired_distances(synthetic, train, holdout, sdtypes, rows, seed + k) for k in range(draws)
-    ]
+    runs = paired_draws(synthetic, train, holdout, sdtypes, rows, seed, draws)
     return float(np.mean([run.closer_to_training_share for run in runs]))
+
+
+def paired_draws(
+    synthetic: pd.DataFrame,
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    sdtypes: dict[str, str],
+    rows: int,
+    seed: int,
+    draws: int = DRAWS,
+    query_rows: int | None = None,
+) -> list[PairedDistances]:
+    """`paired_distances` on `draws` independent draws of the samples (seeds `seed` to
+    `seed + draws - 1`): what both the release gate and `engine: auto` average."""
+    return [
+        paired_distances(synthetic, train, holdout, sdtypes, rows, seed + k, query_rows)
+        for k in range(draws)
+    ]
