@@ -13,7 +13,8 @@ turns that back into the input's form, from what Prepare recorded in schema.json
 - integers as whole numbers (`3`, never `3.0`), decimals with the input's decimal
   separator (a decimal comma stays a comma), at most the input's decimal places
   (ColumnSchema.decimal_places: `1.76`, never `1.75929723552383`; `12`, not `12.0`, in
-  a decimal column written without places), and digit groups where the input wrote
+  a decimal column written without places; `3.50` stays `3.50` where the input wrote
+  every value with two places: ColumnSchema.fixed_places), and digit groups where the input wrote
   them (`1,234.5`, `1.234,5`, `1 234,5`, `1'234.5`: ColumnSchema.grouping);
 - dates and timestamps in the pattern the input used (ColumnSchema.text_format: e.g.
   `dd/MM/yyyy`; timestamps are UTC, an input offset is written `+00:00`);
@@ -114,7 +115,8 @@ def column_text(values: pa.ChunkedArray | pa.Array, column: ColumnSchema) -> pd.
             text = text.map(lambda v: group_digits(v, column.grouping, "."))
     elif kind == "decimal":
         mark = "," if column.format == "," else "."
-        text = present.astype("float64").map(lambda v: decimal_text(v, column.decimal_places))
+        places, fixed = column.decimal_places, column.fixed_places
+        text = present.astype("float64").map(lambda v: decimal_text(v, places, fixed=fixed))
         text = text.map(lambda v: group_digits(v, column.grouping, mark))
     elif kind in ("date", "timestamp"):
         default = _ISO_DATE if kind == "date" else _ISO_TIMESTAMP
@@ -126,15 +128,19 @@ def column_text(values: pa.ChunkedArray | pa.Array, column: ColumnSchema) -> pd.
     return out
 
 
-def decimal_text(value: float, places: int | None) -> str:
+def decimal_text(value: float, places: int | None, *, fixed: bool = False) -> str:
     """A decimal in its shortest form (`2.5`, not `2.50`), rounded to the input's decimal
     places when they are known: at most that many places (1.75929723552383 with 2:
     `1.76`), a whole number without `.0` when the input wrote none (places 0: `12`),
-    and never in exponent form (`0.00001`, not `1e-05`). Unknown places: Python's
-    shortest form (`1e-05` included), as before they were recorded."""
+    and never in exponent form (`0.00001`, not `1e-05`). `fixed` (the input wrote every
+    value with `places` places, as amounts of money are): exactly that many (`2.50`).
+    Unknown places: Python's shortest form (`1e-05` included), as before they were
+    recorded."""
     if places is None:
         return repr(value)
     rounded = round_places(value, places)
+    if fixed:
+        return f"{rounded:.{places}f}"
     text = repr(rounded)
     if "e" in text:  # 1e-05, 1.5e+16: written out, with no more places than `places`
         text = f"{rounded:.{places}f}"

@@ -68,6 +68,10 @@ class ColumnSchema:
     # model's float noise (1.75929723552383). None (older schemas; a number written in
     # exponent form): unrounded.
     decimal_places: int | None = None
+    # Whether every value of a decimal column has exactly `decimal_places` places in the
+    # input (12.50, 3.00): the published CSV then writes each synthetic value with that
+    # many (12.50, never 12.5). False for older schemas: the shortest form.
+    fixed_places: bool = False
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:

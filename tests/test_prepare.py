@@ -127,6 +127,23 @@ def test_decimal_places_are_the_most_any_value_has(spark, tmp_path, content, pla
     assert schema.column("k").decimal_places is None  # a category has none
 
 
+@pytest.mark.parametrize(
+    ("content", "places", "fixed"),
+    [
+        ("n,k\n12.50,a\n3.00,b\n0.25,c\n", 2, True),  # amounts: every value has two
+        ("n;k\n1.234,50;a\n12,00;b\n;c\n", 2, True),  # groups and an empty cell
+        ("n,k\n12.50,a\n3.5,b\n", 2, False),  # one value has fewer
+        ("n,k\n12.50,a\n3,b\n", 2, False),  # a whole number among them
+        ("n,k\n12.,a\n3.,b\n", 0, False),  # no places to keep
+    ],
+)
+def test_fixed_places_when_every_value_has_the_same(spark, tmp_path, content, places, fixed):
+    schema, _, _ = run_prepare(spark, tmp_path, content)
+    assert schema.column("n").type == "decimal"
+    assert (schema.column("n").decimal_places, schema.column("n").fixed_places) == (places, fixed)
+    assert schema.column("k").fixed_places is False
+
+
 def test_latin1_values_are_decoded(spark, tmp_path):
     content = "article;ville;montant\nCrème brûlée;Café;1\nGâteau;Orléans;2\n"
     schema, frame, _ = run_prepare(spark, tmp_path, content, encoding="cp1252")

@@ -113,6 +113,8 @@ def test_every_cell_reads_as_the_input_wrote_it(round_trips, name):
                 assert as_number(got, mark, groups) == as_number(expected, mark, groups), where
                 places = column.decimal_places
                 assert places is not None and decimal_places(got, mark or ".") <= places, where
+                if column.fixed_places:  # every input value had `places`: so do these
+                    assert got == expected, where
             elif column.type in ("categorical", "text"):
                 assert got == neutralise_cell(expected), where
             else:
@@ -224,6 +226,29 @@ def test_datetime_patterns(pattern, expected):
 )
 def test_decimal_text_keeps_at_most_the_inputs_places(value, places, expected):
     assert decimal_text(value, places) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "places", "expected"),
+    [
+        (12.5, 2, "12.50"),
+        (3.0, 2, "3.00"),
+        (1.75929723552383, 2, "1.76"),
+        (-0.001, 2, "0.00"),  # no "-0.00"
+        (1.5e16, 2, "15000000000000000.00"),
+    ],
+)
+def test_decimal_text_with_fixed_places_writes_every_place(value, places, expected):
+    assert decimal_text(value, places, fixed=True) == expected
+
+
+def test_money_keeps_its_two_places(round_trips):
+    """typed_vocabularies' Betrag is written 1,01 ... 30,30: 10,10 stays 10,10."""
+    _, result, schema, _, _ = round_trips["typed_vocabularies"]
+    column = schema.column("betrag")
+    assert (column.decimal_places, column.fixed_places) == (2, True)
+    position = [c.name for c in schema.columns].index("betrag")
+    assert "10,10" in [row[position] for row in result[1:]]
 
 
 # ---------------------------------------------------------------------------------------

@@ -81,8 +81,10 @@ class ColumnProfile:
     null_text: str | None = None
     # The digit-group separator of numbers written 1,234.5 or 1.234,5 (see _infer).
     grouping: str | None = None
-    # The most decimal places a value of a decimal column has (see _decimal_places).
+    # The most decimal places a value of a decimal column has (see _decimal_places), and
+    # whether every value has that many (12.50, 3.00: see _fixed_places).
     decimal_places: int | None = None
+    fixed_places: bool = False
 
 
 @dataclass
@@ -176,6 +178,8 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
         "group_max": F.max(F.nullif(F.regexp_extract(c, P.GROUP_CHAR, 1), F.lit(""))),
         "places_point": F.max(F.length(F.regexp_extract(c, P.FRACTION_POINT, 1))),
         "places_comma": F.max(F.length(F.regexp_extract(c, P.FRACTION_COMMA, 1))),
+        "places_point_min": F.min(F.length(F.regexp_extract(c, P.FRACTION_POINT, 1))),
+        "places_comma_min": F.min(F.length(F.regexp_extract(c, P.FRACTION_COMMA, 1))),
         "exponents": _count_if(c.rlike(P.EXPONENT)),
         "min_str": F.min(c),
         "max_str": F.max(c),
@@ -331,6 +335,7 @@ def _decide(
                 profile.format = profile.format.format(sep=values["date_sep_min"])
     if profile.type == "decimal":
         profile.decimal_places = _decimal_places(profile.format, values)
+        profile.fixed_places = _fixed_places(profile.format, values)
     profile.role, profile.reason = _role(profile, rows, override, config, settings)
     if profile.role != "dropped" and profile.type in ("date", "timestamp"):
         k = config.value_protection.min_category_count
@@ -367,6 +372,18 @@ def _decimal_places(mark: str | None, values: dict) -> int | None:
         return None
     places = values["places_comma"] if mark == "," else values["places_point"]
     return int(places or 0)
+
+
+def _fixed_places(mark: str | None, values: dict) -> bool:
+    """Whether every value of a decimal column is written with the same decimal places,
+    at least one (12.50, 3.00, 0.25: amounts of money), so that the published CSV writes
+    them all that way, not in their shortest form (12.5, 3). False when one value has
+    fewer (12.5 beside 3.75, or 12 beside 3.75) or is in exponent form."""
+    if values["exponents"]:
+        return False
+    suffix = "comma" if mark == "," else "point"
+    most, least = values[f"places_{suffix}"], values[f"places_{suffix}_min"]
+    return bool(most) and most == least
 
 
 def _far_dates(profile: ColumnProfile, rows: int, values: dict, k: int) -> str | None:
@@ -600,6 +617,7 @@ def _column_schema(p: ColumnProfile, rows: int) -> ColumnSchema:
         null_text=p.null_text if p.action is None else None,
         grouping=p.grouping if p.action is None else None,
         decimal_places=p.decimal_places if p.action is None else None,
+        fixed_places=p.fixed_places if p.action is None else False,
     )
 
 
