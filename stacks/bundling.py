@@ -7,6 +7,7 @@ the tests ran. Files are copied in a fixed order with fixed timestamps so that a
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import re
 import shutil
@@ -94,8 +95,11 @@ def lambda_code() -> cdk.aws_lambda.Code:
 
 
 def synthpipe_zip() -> Path:
-    """synthpipe as a zip for Glue's --extra-py-files, deterministic byte for byte."""
-    target = Path(tempfile.mkdtemp(prefix="synthpipe-glue-")) / "synthpipe.zip"
+    """synthpipe as a zip for Glue's --extra-py-files, deterministic byte for byte. Its
+    folder is removed when the process ends: by then synthesis has staged a copy."""
+    folder = tempfile.mkdtemp(prefix="synthpipe-glue-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    target = Path(folder) / "synthpipe.zip"
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for path in package_files(PACKAGE):
             info = zipfile.ZipInfo(str(path.relative_to(REPO)), date_time=_ZIP_TIME)

@@ -15,7 +15,9 @@ turns that back into the input's form, from what Prepare recorded in schema.json
   (ColumnSchema.decimal_places: `1.76`, never `1.75929723552383`; `12`, not `12.0`, in
   a decimal column written without places; `3.50` stays `3.50` where the input wrote
   every value with two places: ColumnSchema.fixed_places), and digit groups where the input wrote
-  them (`1,234.5`, `1.234,5`, `1 234,5`, `1'234.5`: ColumnSchema.grouping);
+  them (`1,234.5`, `1.234,5`, `1 234,5`, `1'234.5`: ColumnSchema.grouping), with the
+  unit the input wrote them with (`$1,234.50`, `3.97%`, `12,50 €`, `(413.89)` for a
+  negative number: ColumnSchema.number_form and negative_form);
 - dates and timestamps in the pattern the input used (ColumnSchema.text_format: e.g.
   `dd/MM/yyyy`; timestamps are UTC, an input offset is written `+00:00`);
 - categories and codes exactly as the text the model learned (Prepare keeps their text:
@@ -123,9 +125,20 @@ def column_text(values: pa.ChunkedArray | pa.Array, column: ColumnSchema) -> pd.
         text = format_datetimes(_naive_utc(present), column.text_format or default)
     else:
         text = present.astype(str).map(neutralise_cell)
+    if column.number_form and kind in ("integer", "decimal", "categorical"):
+        forms = column.number_form, column.negative_form
+        text = text.map(lambda v: with_unit(v, *forms))
     out = pd.Series([column.null_text or ""] * len(series), dtype=object)
     out[~missing] = text.to_numpy(dtype=object)
     return out
+
+
+def with_unit(number: str, number_form: str, negative_form: str | None) -> str:
+    """A number's text (`-1,234.5`) as the input wrote it, with its unit (`($1,234.5)`:
+    ColumnSchema.number_form and negative_form, `{}` standing for the unsigned number)."""
+    if number.startswith("-") and negative_form:
+        return negative_form.replace("{}", number[1:])
+    return number_form.replace("{}", number)
 
 
 def decimal_text(value: float, places: int | None, *, fixed: bool = False) -> str:

@@ -72,6 +72,11 @@ class ColumnSchema:
     # input (12.50, 3.00): the published CSV then writes each synthetic value with that
     # many (12.50, never 12.5). False for older schemas: the shortest form.
     fixed_places: bool = False
+    # How the input wrote the column's numbers around their digits, `{}` standing for
+    # the number without its sign: "${}", "{}%", "{} €"; and its negative numbers:
+    # "-${}", "({})". None: plainly (see synthpipe.prepare._units).
+    number_form: str | None = None
+    negative_form: str | None = None
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:

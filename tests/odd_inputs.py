@@ -4,6 +4,18 @@
 
 from __future__ import annotations
 
+
+def _units_row(i: int) -> str:
+    """A bank export's row: groups of a decimal comma, a currency after or before, a
+    percentage; every third row's movements are negative (in parentheses, or after $)."""
+    negative = i % 3 == 0
+    balance = f"{i * 1037 % 9000 + 100:,}".replace(",", ".") + f",{i % 100:02d} €"
+    cents = f"{i % 100:02d}"
+    movement = f"({i * 3 % 50},{cents})" if negative else f"{i * 3 % 50},{cents}"
+    dollars = f"$-{i},{cents}" if negative else f"${i},{cents}"
+    return f"K{i};{balance};{i % 7},{i % 10}%;{movement};{i % 9 + 1},50 EUR;{dollars}\n"
+
+
 ODD_INPUTS: dict[str, tuple[bytes, str]] = {
     "plain": (b"Customer Id,Amount\n1,2.5\n2,3\n", "names with spaces and capitals"),
     "semicolon_decimal_comma": (
@@ -98,5 +110,13 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         ).encode(),
         "date-times as spreadsheets write them (31.12.2024 14:30, 12/31/2023 9:05:59), "
         "year-first dates with slashes and dots (2024/12/31, 2022.1.5)",
+    ),
+    "numbers_with_units": (
+        (
+            "Konto;Saldo;Zins;Bewegung;Gebühr;Betrag USD\n"
+            + "".join(_units_row(i) for i in range(1, 31))
+        ).encode("cp1252"),
+        "amounts with a currency before or after, percentages, negatives in parentheses "
+        "or after the currency sign, digit groups, in cp1252",
     ),
 }

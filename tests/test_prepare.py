@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 from pathlib import Path
 
 import numpy as np
@@ -142,6 +143,46 @@ def test_fixed_places_when_every_value_has_the_same(spark, tmp_path, content, pl
     assert schema.column("n").type == "decimal"
     assert (schema.column("n").decimal_places, schema.column("n").fixed_places) == (places, fixed)
     assert schema.column("k").fixed_places is False
+
+
+@pytest.mark.parametrize(
+    ("content", "values", "forms"),
+    [
+        ('n,k\n"$1,234.50",a\n-$5.00,b\n$0.25,c\n', [1234.5, -5.0, 0.25], ("${}", "-${}")),
+        ("n,k\n$12.00,a\n$-5.00,b\n", [12.0, -5.0], ("${}", "$-{}")),
+        ("n;k\n12,50 €;a\n1.234,00 €;b\n;c\n", [12.5, 1234.0, None], ("{} €", "-{} €")),
+        ("n,k\nEUR 12.50,a\nEUR 3.00,b\n", [12.5, 3.0], ("EUR {}", "-EUR {}")),
+        ("n,k\n3.97%,a\n12%,b\n-0.5%,c\n", [3.97, 12.0, -0.5], ("{}%", "-{}%")),
+        ("n,k\n(413.89),a\n135.95,b\n", [-413.89, 135.95], ("{}", "({})")),
+        ("n,k\n5%,a\n12%,b\n", [5, 12], ("{}%", "-{}%")),  # an integer with a unit
+    ],
+)
+def test_numbers_written_with_a_unit_are_numbers(spark, tmp_path, content, values, forms):
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    column = schema.column("n")
+    assert column.type in ("decimal", "integer")
+    assert (column.number_form, column.negative_form) == forms
+    assert [None if pd.isna(v) else v for v in frame["n"]] == values
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "n,k\n$5.00,a\n5.00,b\n",  # a unit on some values only
+        "n,k\n$5.00,a\n€5.00,b\n",  # two units
+        "n,k\nC1093826151,a\nC1093826152,b\n",  # a letter is not a unit: a code
+        "n,k\n1.2.3%,a\n4.5.6%,b\n",  # not a number once the unit is off
+        "n,k\n(413.89,a\n135.95,b\n",  # a parenthesis left open
+        "n,k\n(A),a\n(B),b\n",  # parentheses around text
+    ],
+)
+def test_text_that_is_not_a_number_with_one_unit_keeps_its_text(spark, tmp_path, content):
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    source = pd.read_csv(io.StringIO(content), dtype=str)
+    column = schema.column("n")
+    assert column.number_form is None and column.negative_form is None
+    assert column.type == "categorical"
+    assert frame["n"].tolist() == source["n"].tolist()
 
 
 def test_latin1_values_are_decoded(spark, tmp_path):

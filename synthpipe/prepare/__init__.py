@@ -32,6 +32,7 @@ from synthpipe.prepare._transform import (
     type_and_dedupe,
     write_outputs,
 )
+from synthpipe.prepare._units import without_units
 
 __all__ = ["CsvDialect", "DetectorSettings", "PrepareSettings", "prepare"]
 
@@ -99,14 +100,15 @@ def prepare(
     try:
         profile = profile_columns(strings, dialect, config, settings)
         check_rows(profile.rows, expected_rows)
+        numbers = without_units(strings, profile.units())  # $1,234.50 -> 1,234.50
         actions = detect_personal_data(
-            strings, profile, config, detector or DetectorSettings(), seed=seed
+            numbers, profile, config, detector or DetectorSettings(), seed=seed
         )
         apply_actions(profile, actions)
-        record_written_forms(strings, profile)
+        record_written_forms(numbers, profile)
         needs_key = any(a.action == PSEUDONYMISE for a in actions.values())
         key = pseudonymisation_key(key_secret_id) if needs_key else None
-        cleaned, schema = type_and_dedupe(strings, profile, dialect, layout, settings, key=key)
+        cleaned, schema = type_and_dedupe(numbers, profile, dialect, layout, settings, key=key)
         if not protect:
             write_outputs(cleaned, schema, layout, actions)
             return schema

@@ -38,6 +38,7 @@ from synthpipe.prepare._infer import (
 )
 from synthpipe.prepare._privacy import age_band, masked, prefix, pseudonymiser, reference_date
 from synthpipe.prepare._protect import cells_by_column, columns_by_type
+from synthpipe.prepare._units import Unit, found_unit, unit_exprs, without_units
 from synthpipe.schema import ColumnSchema, DatasetSchema
 from synthpipe.spark import apply_settings
 from synthpipe.validate import NON_LATIN_ENCODINGS
@@ -85,12 +86,18 @@ class ColumnProfile:
     # whether every value has that many (12.50, 3.00: see _fixed_places).
     decimal_places: int | None = None
     fixed_places: bool = False
+    # The unit its numbers are written with ($1,234.50, 3.97%: see _units), stripped
+    # before typing and written back in the published CSV.
+    unit: Unit | None = None
 
 
 @dataclass
 class Profile:
     rows: int
     columns: list[ColumnProfile]
+
+    def units(self) -> dict[str, Unit]:
+        return {p.name: p.unit for p in self.columns if p.unit is not None}
 
 
 def read_csv(spark: SparkSession, source: str, dialect) -> DataFrame:
@@ -188,6 +195,7 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
         "far_max": F.max(F.when(far, c)),
         "min_long": F.min(F.when(c.rlike(P.INTEGER), c.cast("long"))),
         "max_long": F.max(F.when(c.rlike(P.INTEGER), c.cast("long"))),
+        **unit_exprs(c),
     }
 
 
@@ -264,28 +272,62 @@ def _key_candidates(
 def profile_columns(
     strings: DataFrame, dialect, config: DatasetConfig, settings: PrepareSettings
 ) -> Profile:
-    """One aggregation over every cell; then types and roles are decided in Python."""
+    """One aggregation over every cell; then types and roles are decided in Python.
+    Columns of numbers written with a unit are profiled again without it (a second
+    aggregation, only then); the later steps read them through `without_units`."""
     _check_config_names(config, strings.columns)
     rows = strings.count()
-    parsed = _parsed_counts(strings, config)
     header = dict(zip(dialect.columns, dialect.header or dialect.columns, strict=False))
     statistics = _column_statistics(strings)
+    units = _numbers_with_units(strings, statistics, dialect, settings)
+    strings = without_units(strings, units)
+    parsed = _parsed_counts(strings, config)
     candidates = _key_candidates(strings, statistics, rows, config, settings)
     shares = _sorted_shares(strings, candidates)
     profiles = []
     for name, values in zip(strings.columns, statistics, strict=True):
         values = values | {"parsed": parsed.get(name), "sorted_share": shares.get(name)}
         profile = _column_profile(name, header.get(name, name), values)
+        profile.unit = units.get(name)
         _decide(profile, rows, values, dialect, config, settings)
         profiles.append(profile)
     return Profile(rows=rows, columns=profiles)
 
 
-def _column_profile(name: str, original: str, values: dict) -> ColumnProfile:
+def _numbers_with_units(
+    strings: DataFrame, statistics: list[dict], dialect, settings: PrepareSettings
+) -> dict[str, Unit]:
+    """Per column whose every value is a number with one unit, the unit; `statistics`
+    of those columns are replaced by those of their bare numbers. A column whose bare
+    values are not all numbers of one kind (1.2.3%) keeps its text and has no unit."""
+    found = {}
+    for name, values in zip(strings.columns, statistics, strict=True):
+        unit = found_unit(values)
+        if unit is not None:
+            found[name] = unit
+    if not found:
+        return {}
+    bare = _column_statistics(without_units(strings, found))
+    units = {}
+    for i, name in enumerate(strings.columns):
+        if name in found:
+            kind, _, _ = infer_type(
+                _column_stats(bare[i]), delimiter=dialect.delimiter, settings=settings
+            )
+            if kind in ("integer", "decimal"):
+                units[name], statistics[i] = found[name], bare[i]
+    return units
+
+
+def _column_stats(values: dict) -> ColumnStats:
     counts = [k for k in ColumnStats.__dataclass_fields__ if k != "group_char"]
     groups = {values["group_min"], values["group_max"]} - {None}
     group_char = "mixed" if len(groups) > 1 else next(iter(groups), "")
-    stats = ColumnStats(**{k: (values[k] or 0) for k in counts}, group_char=group_char)
+    return ColumnStats(**{k: (values[k] or 0) for k in counts}, group_char=group_char)
+
+
+def _column_profile(name: str, original: str, values: dict) -> ColumnProfile:
+    stats = _column_stats(values)
     constant = values["non_null"] > 0 and values["min_str"] == values["max_str"]
     return ColumnProfile(
         name=name,
@@ -618,6 +660,8 @@ def _column_schema(p: ColumnProfile, rows: int) -> ColumnSchema:
         grouping=p.grouping if p.action is None else None,
         decimal_places=p.decimal_places if p.action is None else None,
         fixed_places=p.fixed_places if p.action is None else False,
+        number_form=p.unit.number_form if p.unit and p.action is None else None,
+        negative_form=p.unit.negative_form if p.unit and p.action is None else None,
     )
 
 

@@ -1,0 +1,107 @@
+"""Numbers written with a unit: a currency (`$1,234.50`, `12,50 €`, `EUR 12.50`), a
+percent sign (`3.97%`), or an accountant's parentheses for negatives (`(413.89)`).
+
+Spreadsheets and bank exports write amounts this way. Read as text, such a column is a
+category of thousands of values, or an identifier (one distinct value per row), and is
+dropped or learned as noise. Where every non-empty value of a column is a number with the
+same unit, Prepare strips the unit before typing the column, models the number, and the
+published CSV writes the unit back (`ColumnSchema.number_form`, `negative_form`).
+
+Only the closed lists below are units, so a code with a letter prefix (`C1093826151`)
+never loses its letters and stays what it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+# Java regex alternatives (they run inside Spark): currency symbols and ISO 4217 codes,
+# longest first so that `US$` is not read as `US` and `$`.
+_CURRENCY = "|".join(
+    (
+        *(r"US\$", r"R\$", r"A\$", r"C\$", r"NZ\$", r"HK\$", r"S\$"),
+        *("CHF", "EUR", "USD", "GBP", "JPY", "CNY", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF"),
+        *("CAD", "AUD", "NZD", "INR", "BRL", "ZAR", "MXN", "RUB", "TRY", "KRW", "SGD", "HKD"),
+        *("RON", "BGN", "ISK", "ILS", "AED", "SAR", r"kr\.?", "zł", "Kč", "Ft", r"Fr\."),
+        *(r"\$", "€", "£", "¥", "₹", "₽", "₩", "₺", "₪", "₫", "₴", "฿", "₦"),
+    )
+)
+_SPACE = "[ \u00a0\u202f]?"
+# (1 "(")(2 sign)(3 prefix)(4 the number, its own sign and digit groups)(5 suffix)(6 ")")
+UNIT_NUMBER = (
+    rf"^(\()?([+-]?)((?:{_CURRENCY}){_SPACE})?"
+    r"([+-]?\d(?:[\d.,'\u00a0\u202f ]*\d)?[.,]?)"
+    rf"({_SPACE}(?:{_CURRENCY}|%|‰))?(\))?$"
+)
+
+
+def unit_exprs(c: Column) -> dict[str, Column]:
+    """Aggregates over one column's strings that tell whether it holds numbers with a
+    unit (see `found_unit`); part of Prepare's one profiling pass, so one regular
+    expression per cell: a value's form is its unit around `{}` (`$6,179.22`: `${}`),
+    and a value that is not a number with a unit keeps its own text."""
+
+    def count_if(condition: Column) -> Column:
+        return F.sum(F.when(condition, 1).otherwise(0))
+
+    form = F.regexp_replace(c, UNIT_NUMBER, "$3{}$5")
+    opened, closed = c.startswith("("), c.endswith(")")
+    return {
+        "unit_form_min": F.min(form),
+        "unit_form_max": F.max(form),
+        "unit_parens": count_if(opened),
+        "unit_half_parens": count_if(opened != closed),
+        "unit_sign_outside": count_if(c.startswith("-")),
+        "unit_sign_inside": count_if(c.contains("-") & ~c.startswith("-")),
+    }
+
+
+@dataclass(frozen=True)
+class Unit:
+    """How a column writes its numbers: `{}` stands for the number without its sign."""
+
+    number_form: str  # "${}", "{}%", "{} €", "{}" (parentheses alone)
+    negative_form: str  # "-${}", "$-{}", "({})", "(${})"
+
+
+def found_unit(values: dict) -> Unit | None:
+    """The unit every non-empty value is written with, or None: no unit, more than one
+    (`$` beside `€`, or beside none), a value that is not a number with a unit (its form
+    is its own text), or a parenthesis left open."""
+    form = values["unit_form_min"]
+    if not values["non_null"] or form != values["unit_form_max"] or "{}" not in form:
+        return None
+    parens = bool(values["unit_parens"])
+    if values["unit_half_parens"] or (form == "{}" and not parens):
+        return None
+    if parens:
+        negative = f"({form})"
+    elif values["unit_sign_inside"] and not values["unit_sign_outside"]:
+        negative = form.replace("{}", "-{}")  # $-5.00
+    else:
+        negative = f"-{form}"  # -$5.00, and the form for a column without negatives
+    return Unit(number_form=form, negative_form=negative)
+
+
+def without_units(strings: DataFrame, units: dict[str, Unit]) -> DataFrame:
+    """`strings` with the numbers of `units`' columns bare (`-413.89`, `6,179.22`); the
+    same frame when no column has a unit."""
+    if not units:
+        return strings
+    return strings.select(
+        *[
+            _bare(F.col(f"`{n}`")).alias(n) if n in units else F.col(f"`{n}`")
+            for n in strings.columns
+        ]
+    )
+
+
+def _bare(c: Column) -> Column:
+    number = F.regexp_extract(c, UNIT_NUMBER, 4)
+    negative = (F.regexp_extract(c, UNIT_NUMBER, 1) == "(") | (
+        F.regexp_extract(c, UNIT_NUMBER, 2) == "-"
+    )
+    return F.when(negative, F.concat(F.lit("-"), number)).otherwise(number)
