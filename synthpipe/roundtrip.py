@@ -52,6 +52,10 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 _DELIMITERS = (",", ";", "\t", "|")
 # Spark pattern letters this writer renders; a pattern with others falls back to ISO.
+_MONTHS = [
+    *("January", "February", "March", "April", "May", "June", "July", "August"),
+    *("September", "October", "November", "December"),
+]
 _TOKEN = re.compile(r"'[^']*'|([A-Za-z])\1*|[^A-Za-z']+")
 _ISO_DATE = "yyyy-MM-dd"
 _ISO_TIMESTAMP = "yyyy-MM-dd'T'HH:mm:ss"
@@ -188,9 +192,10 @@ def _naive_utc(values: pd.Series) -> pd.Series:
 
 def format_datetimes(values: pd.Series, pattern: str) -> pd.Series:
     """Datetimes written with a Spark datetime pattern (`dd/MM/yyyy`, `yyyy-MM-dd'T'HH:mm:ss'Z'`,
-    `d.M.yyyy HH:mm`, ...): the letters y, M, d, H, m, s, S (fraction) and x (offset,
-    written +00:00 since values are UTC); quoted text is literal. Month and day names and
-    12-hour clocks are not rendered: such a pattern falls back to ISO 8601."""
+    `d.M.yyyy HH:mm`, `dd-MMM-yy`, ...): the letters y, M (MMM and MMMM: English month
+    names), d, H, m, s, S (fraction) and x (offset, written +00:00 since values are UTC);
+    quoted text is literal. Day names and 12-hour clocks are not rendered: such a pattern
+    falls back to ISO 8601."""
     parts = _render_parts(pattern)
     if parts is None:
         return format_datetimes(values, _ISO_TIMESTAMP if _has_time(pattern) else _ISO_DATE)
@@ -207,7 +212,7 @@ def _render_parts(pattern: str) -> list[tuple[str, str]] | None:
         if token.startswith("'"):
             parts.append(("literal", token[1:-1] if token != "''" else "'"))
         elif token[0].isalpha():
-            if token[0] not in "yMdHmsSx" or (token[0] == "M" and len(token) > 2):
+            if token[0] not in "yMdHmsSx" or (token[0] == "M" and len(token) > 4):
                 return None
             parts.append(("field", token))
         else:
@@ -230,5 +235,8 @@ def _field(values: pd.Series, token: str) -> pd.Series:
         return micros.str[:width]
     if letter == "x":
         return pd.Series(["+00:00" if width >= 3 else "+0000"] * len(values), index=values.index)
+    if letter == "M" and width >= 3:  # Mar, March: English, as Prepare reads them
+        names = _MONTHS if width == 4 else [name[:3] for name in _MONTHS]
+        return dt.month.map(lambda month: names[month - 1])
     number = {"M": dt.month, "d": dt.day, "H": dt.hour, "m": dt.minute, "s": dt.second}[letter]
     return number.astype(str).str.zfill(width)

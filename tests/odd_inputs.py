@@ -16,6 +16,20 @@ def _units_row(i: int) -> str:
     return f"K{i};{balance};{i % 7},{i % 10}%;{movement};{i % 9 + 1},50 EUR;{dollars}\n"
 
 
+_MONTH = ["January", "February", "March", "April", "May", "June", "July", "August"]
+_MONTH += ["September", "October", "November", "December"]
+_MON = [name[:3] for name in _MONTH]
+
+
+def _dates_row(i: int) -> str:
+    day, month = (i % 28) + 1, i % 12
+    return (
+        f'{day:02d}-{_MON[month]}-2019,"{_MON[month]} {day}, 2020",'
+        f"{day:02d}.{month + 1:02d}.{(i * 7) % 100:02d},{day} {_MONTH[month]} 2021,"
+        f"{day:02d}-{_MON[month]}-{i:02d}\n"
+    )
+
+
 ODD_INPUTS: dict[str, tuple[bytes, str]] = {
     "plain": (b"Customer Id,Amount\n1,2.5\n2,3\n", "names with spaces and capitals"),
     "semicolon_decimal_comma": (
@@ -118,5 +132,12 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         ).encode("cp1252"),
         "amounts with a currency before or after, percentages, negatives in parentheses "
         "or after the currency sign, digit groups, in cp1252",
+    ),
+    "named_dates": (
+        (
+            "opened,closed,due,signed,valid\n" + "".join(_dates_row(i) for i in range(1, 31))
+        ).encode(),
+        "dates with English month names (15-Mar-2019, Mar 15, 2020, 15 March 2021) and "
+        "two-digit years (31.12.85, 15-Mar-07)",
     ),
 }

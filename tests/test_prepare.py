@@ -24,7 +24,14 @@ pytestmark = pytest.mark.slow
 
 
 def run_prepare(
-    spark, tmp_path: Path, content: str | bytes, *, encoding="utf-8", config=None, protect=False
+    spark,
+    tmp_path: Path,
+    content: str | bytes,
+    *,
+    encoding="utf-8",
+    config=None,
+    protect=False,
+    run_id="run1",
 ):
     """Prepare on `content`; value protection off by default: these tests read back the
     parsed values of a few rows, each seen once (tests/test_value_protection.py covers it)."""
@@ -32,7 +39,7 @@ def run_prepare(
     raw.parent.mkdir(parents=True, exist_ok=True)
     raw.write_bytes(content.encode(encoding) if isinstance(content, str) else content)
     report = validate_file(raw)
-    layout = RunLayout(str(tmp_path), "ds", "run1")
+    layout = RunLayout(str(tmp_path), "ds", run_id)
     schema = prepare(
         spark,
         source=str(raw),
@@ -372,6 +379,47 @@ def test_spreadsheet_datetimes_and_year_first_dates(spark, tmp_path):
     assert frame["mixed"].tolist()[1] == pd.Timestamp("2024-02-01T08:00:15Z")
     assert frame["jp"].tolist() == [dt.date(2024, 12, 31), dt.date(2024, 2, 1)]
     assert frame["hu"].tolist() == frame["jp"].tolist()
+
+
+def test_dates_with_month_names_and_two_digit_years(spark, tmp_path):
+    content = (
+        "a,b,c,d,e,f,g\n"
+        '15-Mar-2019,15 Mar 2019,15-Mar-19,15 March 2019,"Mar 15, 2019",31.12.35,1/20/48\n'
+        '5-May-2020,5 May 2020,5-May-20,5 May 2020,"May 5, 2020",01.02.85,12/3/06\n'
+    )
+    # A two-digit year is at most ten years after the run: in 2026, 35 is 2035, 48 1948.
+    schema, frame, _ = run_prepare(spark, tmp_path, content, run_id="20261202T120000Z-0a1b2c3d")
+    found = {c.name: (c.type, c.format, c.text_format) for c in schema.columns}
+    assert found == {
+        "a": ("date", "d-MMM-yyyy", "d-MMM-yyyy"),
+        "b": ("date", "d MMM yyyy", "d MMM yyyy"),
+        "c": ("date", "d-MMM-yy", "d-MMM-yy"),
+        "d": ("date", "d MMMM yyyy", "d MMMM yyyy"),
+        "e": ("date", "MMM d, yyyy", "MMM d, yyyy"),
+        "f": ("date", "d.M.yy", "dd.MM.yy"),
+        "g": ("date", "M/d/yy", "M/d/yy"),
+    }
+    first, second = dt.date(2019, 3, 15), dt.date(2020, 5, 5)
+    for name in "abcde":
+        assert frame[name].tolist() == [first, second], name
+    assert frame["f"].tolist() == [dt.date(2035, 12, 31), dt.date(1985, 2, 1)]
+    assert frame["g"].tolist() == [dt.date(1948, 1, 20), dt.date(2006, 12, 3)]
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["15-MAR-2019", "16-MAR-2019"],  # month names in capitals: not read as dates
+        ["Sept 15, 2019", "Oct 1, 2019"],  # another abbreviation
+        ["15-Mar-2019", "Mar 16, 2019"],  # two ways of writing in one column
+        ["15 Mär 2019", "16 Mär 2019"],  # not English
+    ],
+)
+def test_other_month_names_stay_text(spark, tmp_path, cells):
+    content = "d,k\n" + "".join(f'"{cell}",{i}\n' for i, cell in enumerate(cells))
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert schema.column("d").type == "categorical"
+    assert frame["d"].tolist() == cells
 
 
 def test_a_one_off_far_date_is_refused_not_published(spark, tmp_path):

@@ -190,6 +190,18 @@ def test_spreadsheet_datetimes_and_year_first_dates_are_typed_and_written_back(r
     assert found["datum_hu"] == ("date", "yyyy.M.d", "yyyy.M.d")
 
 
+def test_named_dates_and_two_digit_years_are_dates_written_as_before(round_trips):
+    """Each cell reads as written (test_every_cell_reads_as_the_input_wrote_it): as dates."""
+    _, _, schema, _, _ = round_trips["named_dates"]
+    assert {c.name: (c.type, c.text_format) for c in schema.columns} == {
+        "opened": ("date", "dd-MMM-yyyy"),
+        "closed": ("date", "MMM d, yyyy"),
+        "due": ("date", "dd.MM.yy"),
+        "signed": ("date", "d MMMM yyyy"),
+        "valid": ("date", "dd-MMM-yy"),
+    }
+
+
 def test_integer_column_with_nulls_is_written_without_a_decimal_point(round_trips):
     _, result, _, _, _ = round_trips["typed_vocabularies"]
     assert [row[6] for row in result[1:8]] == ["1", "2", "3", "4", "5", "6", ""]
@@ -203,7 +215,9 @@ def test_integer_column_with_nulls_is_written_without_a_decimal_point(round_trip
         ("yyyy-MM-dd'T'HH:mm:ss'Z'", "2024-01-05T07:08:09Z"),
         ("yyyy-MM-dd HH:mm:ss.SSS", "2024-01-05 07:08:09.120"),
         ("yyyy-MM-dd'T'HH:mmxxx", "2024-01-05T07:08+00:00"),
-        ("dd MMM yyyy", "2024-01-05"),  # month names are not rendered: ISO instead
+        ("dd-MMM-yy", "05-Jan-24"),  # English month names, as Prepare reads them
+        ("MMMM d, yyyy", "January 5, 2024"),
+        ("EEE, dd MMM yyyy", "2024-01-05"),  # day names are not rendered: ISO instead
     ],
 )
 def test_datetime_patterns(pattern, expected):

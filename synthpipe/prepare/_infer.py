@@ -47,6 +47,14 @@ class ColumnStats:
     grouped_comma: int = 0
     with_point: int = 0
     with_comma: int = 0
+    # Dates with a two-digit year (31.12.24), and with an English month's name (see
+    # _patterns: DATE_DAY_MON ... DATE_MONTH_DAY).
+    date_numeric_yy: int = 0
+    date_day_mon: int = 0
+    date_day_mon_yy: int = 0
+    date_day_month: int = 0
+    date_mon_day: int = 0
+    date_month_day: int = 0
     # The digit-group separator of the values that have one ("" for none, "mixed" when
     # values use different ones).
     group_char: str = ""
@@ -88,6 +96,11 @@ def infer_type(
         return "date", _numeric_date_format(stats, delimiter), None
     if stats.date_ymd == n:
         return "date", "yyyy{sep}M{sep}d", None
+    if stats.date_numeric_yy == n:
+        return "date", _numeric_date_format(stats, delimiter).replace("yyyy", "yy"), None
+    named = _named_date_format(stats)
+    if named:
+        return "date", named, None
     if stats.datetime_numeric == n:
         seconds = "ss" if stats.with_seconds == n else "[:ss]" if stats.with_seconds else ""
         time = "H:mm" + (":" + seconds if seconds == "ss" else seconds)
@@ -129,6 +142,20 @@ def _mark_beside_space(stats: ColumnStats) -> str:
     if stats.grouped_comma == stats.non_null and stats.with_comma:
         return ","
     return "."
+
+
+def _named_date_format(stats: ColumnStats) -> str | None:
+    """The Spark pattern of dates written with an English month's name, when every value
+    is written one way; `{sep}` is the separator, a space or a dash, filled in later."""
+    n = stats.non_null
+    formats = (
+        (stats.date_day_mon, "d{sep}MMM{sep}yyyy"),
+        (stats.date_day_mon_yy, "d{sep}MMM{sep}yy"),
+        (stats.date_day_month, "d MMMM yyyy"),
+        (stats.date_mon_day, "MMM d, yyyy"),
+        (stats.date_month_day, "MMMM d, yyyy"),
+    )
+    return next((pattern for count, pattern in formats if count == n), None)
 
 
 def _numeric_date_format(stats: ColumnStats, delimiter: str) -> str:

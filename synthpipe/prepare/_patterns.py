@@ -34,11 +34,32 @@ DATETIME_NUMERIC = r"^\d{1,2}([./-])\d{1,2}\1\d{4} \d{1,2}:\d{2}(:\d{2})?$"
 WITH_SECONDS = r"\d:\d{2}:\d{2}$"
 # Year first with slashes or dots: 2024/12/31, 2024.12.31 (East Asian, Hungarian exports).
 DATE_YMD = r"^\d{4}([./])\d{1,2}\1\d{1,2}$"
-# The separator after the first digits: the one of a numeric or year-first date.
-DATE_SEP = r"^\d+([./-])"
+# The same with a two-digit year, as spreadsheets and older systems write it: 31.12.24,
+# 12/31/99 (the century: see YY_FUTURE_YEARS).
+DATE_NUMERIC_YY = r"^\d{1,2}([./-])\d{1,2}\1\d{2}$"
+# Dates with an English month name, as spreadsheets and databases export them:
+# 15-Mar-2019, 15 Mar 2019, 15-Mar-19 (DATE_DAY_MON: `d{sep}MMM{sep}yyyy` or `yy`),
+# 15 March 2019 (`d MMMM yyyy`), Mar 15, 2019 (`MMM d, yyyy`), March 15, 2019
+# (`MMMM d, yyyy`). Title case, as written in English; other spellings stay text.
+_MON = "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+_MONTH = "(January|February|March|April|May|June|July|August|September|October|November|December)"
+DATE_DAY_MON = rf"^\d{{1,2}}([ -]){_MON}\1\d{{4}}$"
+DATE_DAY_MON_YY = rf"^\d{{1,2}}([ -]){_MON}\1\d{{2}}$"
+DATE_DAY_MONTH = rf"^\d{{1,2}} {_MONTH} \d{{4}}$"
+DATE_MON_DAY = rf"^{_MON} \d{{1,2}}, \d{{4}}$"
+DATE_MONTH_DAY = rf"^{_MONTH} \d{{1,2}}, \d{{4}}$"
+NAMED_DATE = "|".join((DATE_DAY_MON, DATE_DAY_MONTH, DATE_MON_DAY, DATE_MONTH_DAY))
+# The separator after the first digits: the one of a numeric or year-first date, or
+# of a day before a month's name.
+DATE_SEP = r"^\d+([./ -])"
+# A two-digit year lies at most this many years after the run's date, else in the
+# century before: in 2026, 31.12.85 is 1985 (not Spark's 2085), 1.1.48 is 1948 (a birth
+# date), 31.12.35 is 2035 (a contract's end).
+YY_FUTURE_YEARS = 10
 # A date's year, first (2024-12-31, 2024/12/31) or after day and month (31.12.2024 ...).
 YEAR_FIRST = r"^(\d{4})[-./]"
 YEAR_THIRD = r"^\d{1,2}[./-]\d{1,2}[./-](\d{4})"
+YEAR_LAST = r"(\d{4})$"
 # Years a date may hold for training: pandas' datetime64[ns] spans 1677-09-21 to
 # 2262-04-11, and a date outside it would become a missing value there. Such dates are
 # sentinels in practice (9999-12-31: "open-ended"): see _transform._far_dates.

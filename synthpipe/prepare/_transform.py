@@ -146,14 +146,16 @@ def _far_date(c: Column) -> Column:
     dated = c.rlike(P.DATE_ISO) | c.rlike(P.TIMESTAMP_ISO) | c.rlike(P.DATE_YMD)
     dated = dated | c.rlike(P.DATE_NUMERIC) | c.rlike(P.DATETIME_NUMERIC)
     first, third = F.regexp_extract(c, P.YEAR_FIRST, 1), F.regexp_extract(c, P.YEAR_THIRD, 1)
-    year = F.when(dated, F.when(first != "", first).otherwise(third)).cast("int")
+    year = F.when(dated, F.when(first != "", first).otherwise(third))
+    # NAMED_DATE's first alternative refers back to its own first group: kept first.
+    year = year.when(c.rlike(P.NAMED_DATE), F.regexp_extract(c, P.YEAR_LAST, 1)).cast("int")
     return (year < P.FIRST_NEAR_YEAR) | (year > P.LAST_NEAR_YEAR)
 
 
 def _profile_exprs(c: Column) -> dict[str, Column]:
     """What one column's strings tell, as aggregates over the column `c`."""
     parts = F.split(c, r"[./ -]")
-    day_month = c.rlike(P.DATE_NUMERIC) | c.rlike(P.DATETIME_NUMERIC)
+    day_month = c.rlike(P.DATE_NUMERIC) | c.rlike(P.DATETIME_NUMERIC) | c.rlike(P.DATE_NUMERIC_YY)
     far = _far_date(c)
     return {
         "non_null": F.count(c),
@@ -168,6 +170,12 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
         "datetime_numeric": _count_if(c.rlike(P.DATETIME_NUMERIC)),
         "with_seconds": _count_if(c.rlike(P.WITH_SECONDS)),
         "date_ymd": _count_if(c.rlike(P.DATE_YMD)),
+        "date_numeric_yy": _count_if(c.rlike(P.DATE_NUMERIC_YY)),
+        "date_day_mon": _count_if(c.rlike(P.DATE_DAY_MON)),
+        "date_day_mon_yy": _count_if(c.rlike(P.DATE_DAY_MON_YY)),
+        "date_day_month": _count_if(c.rlike(P.DATE_DAY_MONTH)),
+        "date_mon_day": _count_if(c.rlike(P.DATE_MON_DAY)),
+        "date_month_day": _count_if(c.rlike(P.DATE_MONTH_DAY)),
         "first_part_max": F.max(F.when(day_month, parts[0].cast("int"))),
         "second_part_max": F.max(F.when(day_month, parts[1].cast("int"))),
         "date_sep_min": F.min(F.regexp_extract(c, P.DATE_SEP, 1)),
@@ -506,7 +514,13 @@ def _check_config_names(config: DatasetConfig, columns: list[str]) -> None:
         )
 
 
-def _cast(c: Column, col_type: str, fmt: str | None, grouping: str | None = None) -> Column:
+def _cast(
+    c: Column,
+    col_type: str,
+    fmt: str | None,
+    grouping: str | None = None,
+    reference: date | None = None,
+) -> Column:
     if grouping:
         # Every separator that can group digits, but the decimal mark: values matched
         # GROUPED_POINT or GROUPED_COMMA, so what is left is the plain number.
@@ -525,6 +539,15 @@ def _cast(c: Column, col_type: str, fmt: str | None, grouping: str | None = None
             .when(lowered.isin(*P.FALSE_TOKENS), F.lit(False))
             .otherwise(F.lit(None).cast("boolean"))
         )
+    if col_type == "date" and fmt and "yy" in fmt and "yyyy" not in fmt:
+        # Spark reads yy as 2000-2099 (85: 2085). A two-digit year is taken as at most
+        # P.YY_FUTURE_YEARS after the run (`reference`): in 2026, 36 is 2036 and 48 is
+        # 1948, a birth year. Without a reference (counting what parses), as Spark reads.
+        parsed = F.to_date(c, fmt)
+        if reference is None:
+            return parsed
+        late = F.year(parsed) > reference.year + P.YY_FUTURE_YEARS
+        return F.when(late, F.add_months(parsed, -1200)).otherwise(parsed)
     if col_type == "date":
         return F.to_date(c, fmt) if fmt else c.cast("date")
     if col_type == "timestamp":
@@ -589,8 +612,9 @@ def _column_expr(p: ColumnProfile, hash_id, reference: date) -> Column:
         return masked(c)
     if p.action == GENERALISE:
         is_date = p.type in ("date", "timestamp")
-        return age_band(_cast(c, p.type, p.format), reference) if is_date else prefix(c)
-    return _cast(c, p.type, p.format, p.grouping)
+        dated = _cast(c, p.type, p.format, reference=reference)
+        return age_band(dated, reference) if is_date else prefix(c)
+    return _cast(c, p.type, p.format, p.grouping, reference)
 
 
 def type_and_dedupe(
