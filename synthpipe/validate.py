@@ -252,6 +252,7 @@ def validate_stream(
     head_text = head[len(_UTF8_BOM) :].decode("latin-1") if has_bom else head.decode("latin-1")
     head_complete = len(head) < _HEAD_BYTES
     _check_text_kind(head_text, head_complete, size)
+    _check_separator_line(head_text)
 
     sample = _sample_records(head_text, head_complete)
     delimiter = _choose_delimiter(sample, head_text)
@@ -292,6 +293,21 @@ def _too_large(size: int, max_bytes: int) -> InputRefused:
         "size limit (`synthpipe run --max-bytes`; on AWS the `maxInputBytes` setting).",
         {"size_bytes": size, "max_bytes": max_bytes},
     )
+
+
+def _check_separator_line(text: str) -> None:
+    """Excel writes `sep=;` as a CSV's first line to name its delimiter: read as the
+    header it makes every row ragged, so it is refused with its own fix."""
+    first = text.split("\n", 1)[0].strip().strip('"')
+    if re.fullmatch(r"(?i)sep=.?", first):
+        raise _refuse(
+            "separator_line",
+            f"The first line, `{first}`, is a spreadsheet's hint of the delimiter, not the "
+            "header row.",
+            "Delete the first line, or save the file as CSV again without the separator "
+            "hint, so that the header row comes first.",
+            {"line": 1},
+        )
 
 
 def _check_columns(header_fields: list[str], max_columns: int, *, at_least: bool) -> None:

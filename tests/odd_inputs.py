@@ -7,13 +7,15 @@ from __future__ import annotations
 
 def _units_row(i: int) -> str:
     """A bank export's row: groups of a decimal comma, a currency after or before, a
-    percentage; every third row's movements are negative (in parentheses, or after $)."""
+    percentage; every third row's movements are negative (in parentheses, after $, or
+    followed by a minus)."""
     negative = i % 3 == 0
     balance = f"{i * 1037 % 9000 + 100:,}".replace(",", ".") + f",{i % 100:02d} €"
     cents = f"{i % 100:02d}"
     movement = f"({i * 3 % 50},{cents})" if negative else f"{i * 3 % 50},{cents}"
     dollars = f"$-{i},{cents}" if negative else f"${i},{cents}"
-    return f"K{i};{balance};{i % 7},{i % 10}%;{movement};{i % 9 + 1},50 EUR;{dollars}\n"
+    sap = f"{i * 13},{cents}-" if negative else f"{i * 13},{cents}"
+    return f"K{i};{balance};{i % 7},{i % 10}%;{movement};{i % 9 + 1},50 EUR;{dollars};{sap}\n"
 
 
 _MONTH = ["January", "February", "March", "April", "May", "June", "July", "August"]
@@ -127,7 +129,7 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
     ),
     "numbers_with_units": (
         (
-            "Konto;Saldo;Zins;Bewegung;Gebühr;Betrag USD\n"
+            "Konto;Saldo;Zins;Bewegung;Gebühr;Betrag USD;Buchung\n"
             + "".join(_units_row(i) for i in range(1, 31))
         ).encode("cp1252"),
         "amounts with a currency before or after, percentages, negatives in parentheses "

@@ -162,6 +162,7 @@ def test_fixed_places_when_every_value_has_the_same(spark, tmp_path, content, pl
         ("n,k\n3.97%,a\n12%,b\n-0.5%,c\n", [3.97, 12.0, -0.5], ("{}%", "-{}%")),
         ("n,k\n(413.89),a\n135.95,b\n", [-413.89, 135.95], ("{}", "({})")),
         ("n,k\n5%,a\n12%,b\n", [5, 12], ("{}%", "-{}%")),  # an integer with a unit
+        ("n;k\n1.234,56-;a\n12,00;b\n", [-1234.56, 12.0], ("{}", "{}-")),  # as SAP writes
     ],
 )
 def test_numbers_written_with_a_unit_are_numbers(spark, tmp_path, content, values, forms):

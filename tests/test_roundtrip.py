@@ -269,6 +269,7 @@ def test_numbers_with_units_are_numbers_and_keep_their_units(round_trips):
         "Bewegung": ("decimal", "{}", "({})", None),
         "Gebühr": ("decimal", "{} EUR", "-{} EUR", None),
         "Betrag USD": ("decimal", "${}", "$-{}", None),
+        "Buchung": ("decimal", "{}", "{}-", None),
     }
     assert [result[3][3], result[3][5]] == ["(9,03)", "$-3,03"]
 

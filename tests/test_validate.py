@@ -359,6 +359,17 @@ def test_refuses_ragged_rows_with_physical_line_numbers(tmp_path):
     assert_no_cell_values(err)
 
 
+@pytest.mark.parametrize("first", ["sep=;", '"sep=,"', "SEP=|\r", "sep=\t"])
+def test_excels_separator_line_is_refused_with_its_fix(tmp_path, first):
+    err = refusal(write(tmp_path, f"{first}\nName;Betrag\nA;1,5\nB;2\n"))
+    assert err.code == "separator_line"
+    assert "Delete the first line" in err.fix
+
+
+def test_a_header_named_sep_is_a_header(tmp_path):
+    assert validate_file(write(tmp_path, "sep,value\n1,2\n3,4\n")).columns == ["sep", "value"]
+
+
 def test_ragged_rows_reports_at_most_ten_lines_but_counts_all(tmp_path):
     rows = "".join("1,2\n" if i % 2 else "1\n" for i in range(40))
     err = refusal(write(tmp_path, "a,b\n" + rows))

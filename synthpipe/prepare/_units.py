@@ -1,5 +1,6 @@
 """Numbers written with a unit: a currency (`$1,234.50`, `12,50 €`, `EUR 12.50`), a
-percent sign (`3.97%`), or an accountant's parentheses for negatives (`(413.89)`).
+percent sign (`3.97%`), an accountant's parentheses for negatives (`(413.89)`), or a
+minus after the number, as SAP exports write it (`1.234,56-`).
 
 Spreadsheets and bank exports write amounts this way. Read as text, such a column is a
 category of thousands of values, or an identifier (one distinct value per row), and is
@@ -30,10 +31,11 @@ _CURRENCY = "|".join(
     )
 )
 _SPACE = "[ \u00a0\u202f]?"
-# (1 "(")(2 sign)(3 prefix)(4 the number, its own sign and digit groups)(5 suffix)(6 ")")
+# (1 "(")(2 sign)(3 prefix)(4 the number, its own sign and digit groups)(5 a minus
+# after it, as SAP writes 1.234,56-)(6 suffix)(7 ")")
 UNIT_NUMBER = (
     rf"^(\()?([+-]?)((?:{_CURRENCY}){_SPACE})?"
-    r"([+-]?\d(?:[\d.,'\u00a0\u202f ]*\d)?[.,]?)"
+    r"([+-]?\d(?:[\d.,'\u00a0\u202f ]*\d)?[.,]?)(-?)"
     rf"({_SPACE}(?:{_CURRENCY}|%|‰))?(\))?$"
 )
 
@@ -47,7 +49,7 @@ def unit_exprs(c: Column) -> dict[str, Column]:
     def count_if(condition: Column) -> Column:
         return F.sum(F.when(condition, 1).otherwise(0))
 
-    form = F.regexp_replace(c, UNIT_NUMBER, "$3{}$5")
+    form = F.regexp_replace(c, UNIT_NUMBER, "$3{}$6")
     opened, closed = c.startswith("("), c.endswith(")")
     return {
         "unit_form_min": F.min(form),
@@ -55,7 +57,8 @@ def unit_exprs(c: Column) -> dict[str, Column]:
         "unit_parens": count_if(opened),
         "unit_half_parens": count_if(opened != closed),
         "unit_sign_outside": count_if(c.startswith("-")),
-        "unit_sign_inside": count_if(c.contains("-") & ~c.startswith("-")),
+        "unit_sign_trailing": count_if(c.endswith("-")),
+        "unit_sign_inside": count_if(c.contains("-") & ~c.startswith("-") & ~c.endswith("-")),
     }
 
 
@@ -63,8 +66,8 @@ def unit_exprs(c: Column) -> dict[str, Column]:
 class Unit:
     """How a column writes its numbers: `{}` stands for the number without its sign."""
 
-    number_form: str  # "${}", "{}%", "{} €", "{}" (parentheses alone)
-    negative_form: str  # "-${}", "$-{}", "({})", "(${})"
+    number_form: str  # "${}", "{}%", "{} €", "{}" (parentheses or a minus after alone)
+    negative_form: str  # "-${}", "$-{}", "({})", "(${})", "{}-"
 
 
 def found_unit(values: dict) -> Unit | None:
@@ -74,11 +77,13 @@ def found_unit(values: dict) -> Unit | None:
     form = values["unit_form_min"]
     if not values["non_null"] or form != values["unit_form_max"] or "{}" not in form:
         return None
-    parens = bool(values["unit_parens"])
-    if values["unit_half_parens"] or (form == "{}" and not parens):
+    parens, trailing = bool(values["unit_parens"]), bool(values["unit_sign_trailing"])
+    if values["unit_half_parens"] or (form == "{}" and not (parens or trailing)):
         return None
     if parens:
         negative = f"({form})"
+    elif trailing:
+        negative = form.replace("{}", "{}-")  # 1.234,56-
     elif values["unit_sign_inside"] and not values["unit_sign_outside"]:
         negative = form.replace("{}", "-{}")  # $-5.00
     else:
@@ -101,7 +106,9 @@ def without_units(strings: DataFrame, units: dict[str, Unit]) -> DataFrame:
 
 def _bare(c: Column) -> Column:
     number = F.regexp_extract(c, UNIT_NUMBER, 4)
-    negative = (F.regexp_extract(c, UNIT_NUMBER, 1) == "(") | (
-        F.regexp_extract(c, UNIT_NUMBER, 2) == "-"
+    negative = (
+        (F.regexp_extract(c, UNIT_NUMBER, 1) == "(")
+        | (F.regexp_extract(c, UNIT_NUMBER, 2) == "-")
+        | (F.regexp_extract(c, UNIT_NUMBER, 5) == "-")
     )
     return F.when(negative, F.concat(F.lit("-"), number)).otherwise(number)
