@@ -608,6 +608,7 @@ def _choose_delimiter(sample: dict[str, list[_Record]], head_text: str) -> str:
         if credible * 2 >= len(sample[best]):
             return best
     # No candidate works. A header that the csv module cannot parse means broken quoting.
+    _check_lines_above_header(sample)
     for d in DELIMITERS:
         if sample[d] and sample[d][0].error:
             first = sample[d][0]
@@ -633,6 +634,32 @@ def _choose_delimiter(sample: dict[str, list[_Record]], head_text: str) -> str:
         "Save the file as CSV with commas, semicolons, tabs or pipes between columns.",
         details,
     )
+
+
+def _check_lines_above_header(sample: dict[str, list[_Record]]) -> None:
+    """A title or a note above the table (`Statement 2024`, then the header): the first
+    line has one field, and from a later line on every sampled record has the same
+    number of fields, more than one. Refused with the line the table starts on: the
+    earliest any delimiter gives (a decimal comma splits a semicolon file's rows too)."""
+    starts = []
+    for d in DELIMITERS:
+        records = [r for r in sample[d] if not r.error]
+        if not records or len(records[0].fields) > 1:
+            continue
+        for k in range(1, len(records) - 1):
+            widths = {len(r.fields) for r in records[k:]}
+            if len(widths) == 1 and widths.pop() > 1:
+                starts.append(records[k].line)
+                break
+    if starts:
+        raise _refuse(
+            "lines_above_header",
+            f"The table starts on line {min(starts)}: the line(s) above it (a title or a "
+            "note) are not rows of the table.",
+            "Delete the lines above the header row, so that the header is the first line "
+            "of the file.",
+            {"header_line": min(starts)},
+        )
 
 
 def _score(records: list[_Record]) -> dict[str, int]:
