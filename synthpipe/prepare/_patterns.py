@@ -49,6 +49,10 @@ DATE_DAY_MONTH = rf"^\d{{1,2}} {_MONTH} \d{{4}}$"
 DATE_MON_DAY = rf"^{_MON} \d{{1,2}}, \d{{4}}$"
 DATE_MONTH_DAY = rf"^{_MONTH} \d{{1,2}}, \d{{4}}$"
 NAMED_DATE = "|".join((DATE_DAY_MON, DATE_DAY_MONTH, DATE_MON_DAY, DATE_MONTH_DAY))
+# How a month's name starts (Jan ... Dec): those dates and DATE_NUMERIC_YY start with a
+# digit or these, and are 6 (1.1.24) to 18 characters long (September 30, 2024).
+MONTH_FIRST_CHARS = tuple("JFMASOND")
+MONTH_SECOND_CHARS = tuple("aeupco")
 # The separator after the first digits: the one of a numeric or year-first date, or
 # of a day before a month's name.
 DATE_SEP = r"^\d+([./ -])"

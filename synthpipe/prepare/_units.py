@@ -19,24 +19,28 @@ from dataclasses import dataclass
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-# Java regex alternatives (they run inside Spark): currency symbols and ISO 4217 codes,
-# longest first so that `US$` is not read as `US` and `$`.
-_CURRENCY = "|".join(
-    (
-        *(r"US\$", r"R\$", r"A\$", r"C\$", r"NZ\$", r"HK\$", r"S\$"),
+# Units: currency symbols and ISO 4217 codes, and after a number also `%` and `‰`.
+CURRENCIES = frozenset(
+    {
+        *("$", "€", "£", "¥", "₹", "₽", "₩", "₺", "₪", "₫", "₴", "฿", "₦"),
+        *("US$", "R$", "A$", "C$", "NZ$", "HK$", "S$", "kr", "zł", "Kč", "Ft"),
         *("CHF", "EUR", "USD", "GBP", "JPY", "CNY", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF"),
         *("CAD", "AUD", "NZD", "INR", "BRL", "ZAR", "MXN", "RUB", "TRY", "KRW", "SGD", "HKD"),
-        *("RON", "BGN", "ISK", "ILS", "AED", "SAR", r"kr\.?", "zł", "Kč", "Ft", r"Fr\."),
-        *(r"\$", "€", "£", "¥", "₹", "₽", "₩", "₺", "₪", "₫", "₴", "฿", "₦"),
-    )
+        *("RON", "BGN", "ISK", "ILS", "AED", "SAR"),
+    }
 )
-_SPACE = "[ \u00a0\u202f]?"
+SUFFIXES = CURRENCIES | {"%", "‰"}
+_SPACES = " \u00a0\u202f"
+# Java regex (it runs inside Spark). A prefix or suffix is any 1-4 marks that are not
+# digits, signs or separators: the column's one form is then checked against the lists
+# above in Python, which keeps the expression run on every cell short.
 # (1 "(")(2 sign)(3 prefix)(4 the number, its own sign and digit groups)(5 a minus
 # after it, as SAP writes 1.234,56-)(6 suffix)(7 ")")
+_MARKS = r"[^\d\s()+\-.,'\u00a0\u202f]{1,4}"
 UNIT_NUMBER = (
-    rf"^(\()?([+-]?)((?:{_CURRENCY}){_SPACE})?"
+    rf"^(\()?([+-]?)({_MARKS}[{_SPACES}]?)?"
     r"([+-]?\d(?:[\d.,'\u00a0\u202f ]*\d)?[.,]?)(-?)"
-    rf"({_SPACE}(?:{_CURRENCY}|%|‰))?(\))?$"
+    rf"([{_SPACES}]?{_MARKS})?(\))?$"
 )
 
 
@@ -49,7 +53,9 @@ def unit_exprs(c: Column) -> dict[str, Column]:
     def count_if(condition: Column) -> Column:
         return F.sum(F.when(condition, 1).otherwise(0))
 
-    form = F.regexp_replace(c, UNIT_NUMBER, "$3{}$6")
+    # A cell of digits and separators alone is a bare number: no expression to run.
+    bare = F.translate(c, "0123456789.,", "") == ""
+    form = F.when(bare, F.lit("{}")).otherwise(F.regexp_replace(c, UNIT_NUMBER, "$3{}$6"))
     opened, closed = c.startswith("("), c.endswith(")")
     return {
         "unit_form_min": F.min(form),
@@ -77,6 +83,10 @@ def found_unit(values: dict) -> Unit | None:
     form = values["unit_form_min"]
     if not values["non_null"] or form != values["unit_form_max"] or "{}" not in form:
         return None
+    prefix, _, suffix = form.partition("{}")
+    prefix, suffix = prefix.rstrip(_SPACES), suffix.lstrip(_SPACES)
+    if prefix not in CURRENCIES | {""} or suffix not in SUFFIXES | {""}:
+        return None  # C1093826151: a code's letter, not a unit
     parens, trailing = bool(values["unit_parens"]), bool(values["unit_sign_trailing"])
     if values["unit_half_parens"] or (form == "{}" and not (parens or trailing)):
         return None
