@@ -73,6 +73,8 @@ BAD_FILES = {
     "field_too_large": (b"id,note\n1,ok\n2," + b"x" * 200_000 + b"\n3,end\n", {}),
     "too_many_columns": (b"a,b,c,d,e,f\n1,2,3,4,5,6\n", {"max_columns": 5}),
     "record_too_long": (b"id,note\n1,ok\n2," + b"x" * 100 + b"\n", {"max_record_bytes": 64}),
+    "separator_line": (b"sep=;\nid;amount\n1;2,5\n2;3\n", {}),
+    "lines_above_header": (b"Statement 2024\n\nid;amount\n1;2,5\n2;3\n3;4\n", {}),
 }
 
 
