@@ -43,7 +43,7 @@ import re
 import pandas as pd
 import pyarrow as pa
 
-from synthpipe.schema import ColumnSchema, DatasetSchema
+from synthpipe.schema import MONTH_NAMES, ColumnSchema, DatasetSchema
 
 log = logging.getLogger("synthpipe.generate")
 
@@ -52,10 +52,6 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 _DELIMITERS = (",", ";", "\t", "|")
 # Spark pattern letters this writer renders; a pattern with others falls back to ISO.
-_MONTHS = [
-    *("January", "February", "March", "April", "May", "June", "July", "August"),
-    *("September", "October", "November", "December"),
-]
 _TOKEN = re.compile(r"'[^']*'|([A-Za-z])\1*|[^A-Za-z']+")
 _ISO_DATE = "yyyy-MM-dd"
 _ISO_TIMESTAMP = "yyyy-MM-dd'T'HH:mm:ss"
@@ -236,7 +232,7 @@ def _field(values: pd.Series, token: str) -> pd.Series:
     if letter == "x":
         return pd.Series(["+00:00" if width >= 3 else "+0000"] * len(values), index=values.index)
     if letter == "M" and width >= 3:  # Mar, March: English, as Prepare reads them
-        names = _MONTHS if width == 4 else [name[:3] for name in _MONTHS]
+        names = MONTH_NAMES if width == 4 else [name[:3] for name in MONTH_NAMES]
         return dt.month.map(lambda month: names[month - 1])
     number = {"M": dt.month, "d": dt.day, "H": dt.hour, "m": dt.minute, "s": dt.second}[letter]
     return number.astype(str).str.zfill(width)

@@ -19,6 +19,12 @@ TYPE_SOURCES = ("inferred", "config")
 # TVAE gives each category an output of its own, and a category needs enough rows to be
 # learned (and to survive the rare value folding).
 MAX_CODE_VALUES = 250
+# The month names a date's text format writes for `MMMM` (and their first three letters
+# for `MMM`): English, the ones Prepare reads (synthpipe.prepare._patterns).
+MONTH_NAMES = (
+    *("January", "February", "March", "April", "May", "June", "July", "August"),
+    *("September", "October", "November", "December"),
+)
 
 
 @dataclass

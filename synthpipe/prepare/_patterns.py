@@ -1,5 +1,7 @@
 """Value patterns for type inference (Java regex syntax: they run inside Spark)."""
 
+from synthpipe.schema import MONTH_NAMES
+
 NULL_TOKENS = ("", "na", "n/a", "null", "none", "nan", "#n/a", "nil", "-", "?", "missing")
 TRUE_TOKENS = ("true", "yes", "y", "t")
 FALSE_TOKENS = ("false", "no", "n", "f")
@@ -41,8 +43,8 @@ DATE_NUMERIC_YY = r"^\d{1,2}([./-])\d{1,2}\1\d{2}$"
 # 15-Mar-2019, 15 Mar 2019, 15-Mar-19 (DATE_DAY_MON: `d{sep}MMM{sep}yyyy` or `yy`),
 # 15 March 2019 (`d MMMM yyyy`), Mar 15, 2019 (`MMM d, yyyy`), March 15, 2019
 # (`MMMM d, yyyy`). Title case, as written in English; other spellings stay text.
-_MON = "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
-_MONTH = "(January|February|March|April|May|June|July|August|September|October|November|December)"
+_MON = "(" + "|".join(name[:3] for name in MONTH_NAMES) + ")"
+_MONTH = "(" + "|".join(MONTH_NAMES) + ")"
 DATE_DAY_MON = rf"^\d{{1,2}}([ -]){_MON}\1\d{{4}}$"
 DATE_DAY_MON_YY = rf"^\d{{1,2}}([ -]){_MON}\1\d{{2}}$"
 DATE_DAY_MONTH = rf"^\d{{1,2}} {_MONTH} \d{{4}}$"

@@ -82,6 +82,11 @@ def _frequent_values(
     return frequent, rare
 
 
+def count_if(condition: Column) -> Column:
+    """How many rows meet `condition`, as an aggregate."""
+    return F.sum(F.when(condition, 1).otherwise(0))
+
+
 def cells_by_column(frame: DataFrame, names: list[str], *, as_text: bool = True) -> DataFrame:
     """Every cell of `names` as a row (i: the column's index in `names`, v: its value, as
     text unless `as_text` is False, when the columns must share one type): one
@@ -169,8 +174,8 @@ def _clipped_counts(frame: DataFrame, bounds: dict[str, tuple]) -> dict[str, dic
             cells_by_column(frame, group, as_text=False)
             .groupBy("i")
             .agg(
-                F.sum(F.when(v < low, 1).otherwise(0)).alias("low"),
-                F.sum(F.when(v > high, 1).otherwise(0)).alias("high"),
+                count_if(v < low).alias("low"),
+                count_if(v > high).alias("high"),
             )
         )
         for row in clipped.collect():

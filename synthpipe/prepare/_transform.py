@@ -37,7 +37,7 @@ from synthpipe.prepare._infer import (
     order_decides_key,
 )
 from synthpipe.prepare._privacy import age_band, masked, prefix, pseudonymiser, reference_date
-from synthpipe.prepare._protect import cells_by_column, columns_by_type
+from synthpipe.prepare._protect import cells_by_column, columns_by_type, count_if
 from synthpipe.prepare._units import Unit, found_unit, unit_exprs, without_units
 from synthpipe.schema import ColumnSchema, DatasetSchema
 from synthpipe.spark import apply_settings
@@ -137,10 +137,6 @@ def clean_strings(frame: DataFrame) -> DataFrame:
     return frame.select(*stripped).select(*cleaned)
 
 
-def _count_if(condition: Column) -> Column:
-    return F.sum(F.when(condition, 1).otherwise(0))
-
-
 def _maybe_date(c: Column) -> Column:
     """Whether a cell is as long as a date with a two-digit year or a month's name and
     starts like one: the rarer date forms are tried on these cells only (And stops at
@@ -171,46 +167,46 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
     far = _far_date(c)
     return {
         "non_null": F.count(c),
-        "integer": _count_if(c.rlike(P.INTEGER)),
-        "leading_zero": _count_if(c.rlike(P.LEADING_ZERO)),
-        "decimal_dot": _count_if(c.rlike(P.DECIMAL_DOT)),
-        "decimal_comma": _count_if(c.rlike(P.DECIMAL_COMMA)),
-        "boolean": _count_if(F.lower(c).isin(*P.TRUE_TOKENS, *P.FALSE_TOKENS)),
-        "date_iso": _count_if(c.rlike(P.DATE_ISO)),
-        "timestamp_iso": _count_if(c.rlike(P.TIMESTAMP_ISO)),
-        "date_numeric": _count_if(c.rlike(P.DATE_NUMERIC)),
-        "datetime_numeric": _count_if(c.rlike(P.DATETIME_NUMERIC)),
-        "with_seconds": _count_if(c.rlike(P.WITH_SECONDS)),
-        "date_ymd": _count_if(c.rlike(P.DATE_YMD)),
-        "date_numeric_yy": _count_if(maybe_date & c.rlike(P.DATE_NUMERIC_YY)),
-        "date_day_mon": _count_if(maybe_date & c.rlike(P.DATE_DAY_MON)),
-        "date_day_mon_yy": _count_if(maybe_date & c.rlike(P.DATE_DAY_MON_YY)),
-        "date_day_month": _count_if(maybe_date & c.rlike(P.DATE_DAY_MONTH)),
-        "date_mon_day": _count_if(maybe_date & c.rlike(P.DATE_MON_DAY)),
-        "date_month_day": _count_if(maybe_date & c.rlike(P.DATE_MONTH_DAY)),
+        "integer": count_if(c.rlike(P.INTEGER)),
+        "leading_zero": count_if(c.rlike(P.LEADING_ZERO)),
+        "decimal_dot": count_if(c.rlike(P.DECIMAL_DOT)),
+        "decimal_comma": count_if(c.rlike(P.DECIMAL_COMMA)),
+        "boolean": count_if(F.lower(c).isin(*P.TRUE_TOKENS, *P.FALSE_TOKENS)),
+        "date_iso": count_if(c.rlike(P.DATE_ISO)),
+        "timestamp_iso": count_if(c.rlike(P.TIMESTAMP_ISO)),
+        "date_numeric": count_if(c.rlike(P.DATE_NUMERIC)),
+        "datetime_numeric": count_if(c.rlike(P.DATETIME_NUMERIC)),
+        "with_seconds": count_if(c.rlike(P.WITH_SECONDS)),
+        "date_ymd": count_if(c.rlike(P.DATE_YMD)),
+        "date_numeric_yy": count_if(maybe_date & c.rlike(P.DATE_NUMERIC_YY)),
+        "date_day_mon": count_if(maybe_date & c.rlike(P.DATE_DAY_MON)),
+        "date_day_mon_yy": count_if(maybe_date & c.rlike(P.DATE_DAY_MON_YY)),
+        "date_day_month": count_if(maybe_date & c.rlike(P.DATE_DAY_MONTH)),
+        "date_mon_day": count_if(maybe_date & c.rlike(P.DATE_MON_DAY)),
+        "date_month_day": count_if(maybe_date & c.rlike(P.DATE_MONTH_DAY)),
         "first_part_max": F.max(F.when(day_month, parts[0].cast("int"))),
         "second_part_max": F.max(F.when(day_month, parts[1].cast("int"))),
         "date_sep_min": F.min(F.regexp_extract(c, P.DATE_SEP, 1)),
         "date_sep_max": F.max(F.regexp_extract(c, P.DATE_SEP, 1)),
-        "with_space": _count_if(c.contains(" ")),
+        "with_space": count_if(c.contains(" ")),
         "avg_length": F.avg(F.length(c)),
-        "id_shape": _count_if(c.rlike(P.ID_SHAPE)),
-        "formula_like": _count_if(c.rlike(P.FORMULA_LIKE)),
+        "id_shape": count_if(c.rlike(P.ID_SHAPE)),
+        "formula_like": count_if(c.rlike(P.FORMULA_LIKE)),
         "distinct": F.approx_count_distinct(c),
-        "grouped_point": _count_if(c.rlike(P.GROUPED_POINT)),
-        "grouped_comma": _count_if(c.rlike(P.GROUPED_COMMA)),
-        "with_point": _count_if(c.contains(".")),
-        "with_comma": _count_if(c.contains(",")),
+        "grouped_point": count_if(c.rlike(P.GROUPED_POINT)),
+        "grouped_comma": count_if(c.rlike(P.GROUPED_COMMA)),
+        "with_point": count_if(c.contains(".")),
+        "with_comma": count_if(c.contains(",")),
         "group_min": F.min(F.nullif(F.regexp_extract(c, P.GROUP_CHAR, 1), F.lit(""))),
         "group_max": F.max(F.nullif(F.regexp_extract(c, P.GROUP_CHAR, 1), F.lit(""))),
         "places_point": F.max(F.length(F.regexp_extract(c, P.FRACTION_POINT, 1))),
         "places_comma": F.max(F.length(F.regexp_extract(c, P.FRACTION_COMMA, 1))),
         "places_point_min": F.min(F.length(F.regexp_extract(c, P.FRACTION_POINT, 1))),
         "places_comma_min": F.min(F.length(F.regexp_extract(c, P.FRACTION_COMMA, 1))),
-        "exponents": _count_if(c.rlike(P.EXPONENT)),
+        "exponents": count_if(c.rlike(P.EXPONENT)),
         "min_str": F.min(c),
         "max_str": F.max(c),
-        "far_dates": _count_if(far),
+        "far_dates": count_if(far),
         "far_min": F.min(F.when(far, c)),
         "far_max": F.max(F.when(far, c)),
         "min_long": F.min(F.when(c.rlike(P.INTEGER), c.cast("long"))),
@@ -265,7 +261,7 @@ def _sorted_shares(strings: DataFrame, names: list[str]) -> dict[str, float | No
     sums = []
     for i in range(len(names)):
         step = F.col(f"d{i}")
-        sums += [F.count(step), _count_if(step >= 0), _count_if(step <= 0)]
+        sums += [F.count(step), count_if(step >= 0), count_if(step <= 0)]
     found = steps.agg(*sums).collect()[0]
     shares = {}
     for i, name in enumerate(names):

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from synthpipe.prepare._protect import count_if
+
 # Units: currency symbols and ISO 4217 codes, and after a number also `%` and `‰`.
 CURRENCIES = frozenset(
     {
@@ -49,9 +51,6 @@ def unit_exprs(c: Column) -> dict[str, Column]:
     unit (see `found_unit`); part of Prepare's one profiling pass, so one regular
     expression per cell: a value's form is its unit around `{}` (`$6,179.22`: `${}`),
     and a value that is not a number with a unit keeps its own text."""
-
-    def count_if(condition: Column) -> Column:
-        return F.sum(F.when(condition, 1).otherwise(0))
 
     # A cell of digits and separators alone is a bare number: no expression to run.
     bare = F.translate(c, "0123456789.,", "") == ""
