@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 from dataclasses import replace
@@ -227,42 +228,51 @@ def fit_auto(
     values: dict[str, str] | None = None,
     rows: int = 0,
     ceiling: float = 0.95,
+    argn_epochs: int = 20,
 ) -> tuple[dict, list[str]]:
     """`fit_engine` with engine=auto on stand-in engines whose holdout scores (quality,
     closer-to-training[, association gap]) are fixed (`scores` by stand-in: argn, argn
-    small, tvae; and the ceiling) and which take `argn_seconds` of a fake clock each:
-    training.json's engine record and which engines trained, with the seconds each ARGN
-    was given. `rows`: the training and holdout rows (none by default: no standard error
+    small, argn shorter, tvae; and the ceiling) and which take `argn_seconds` of a fake
+    clock each and run `argn_epochs`: training.json's engine record and which engines
+    trained, with the seconds each ARGN was given (and the epochs the second retry was).
+    `rows`: the training and holdout rows (none by default: no standard error
     to allow for)."""
     trained: list[str] = []
     clock = [0.0]
 
-    def stand_in(name: str) -> TrainResult:
+    def stand_in(name: str, epochs: int = 0) -> TrainResult:
         trained.append(name)
-        return TrainResult(synthesizer=name, state=RoundState(), gpu=False, versions={})
+        state = RoundState(epoch=epochs)
+        return TrainResult(synthesizer=name, state=state, gpu=False, versions={})
 
-    def argn(*args: object, size: str = MEDIUM, rare_below: int = 10) -> TrainResult:
+    def argn(
+        *args: object, size: str = MEDIUM, rare_below: int = 10, max_epochs: float | None = None
+    ) -> TrainResult:
         clock[0] += argn_seconds
         name = "argn small" if size == SMALL else "argn"
-        return stand_in(f"{name} {args[4]:g}s")
+        if max_epochs is not None:  # the second retry: "argn shorter/<epochs> <seconds>s"
+            name = f"argn shorter/{max_epochs:g}"
+        return stand_in(f"{name} {args[4]:g}s", epochs=argn_epochs)
 
-    fixed = {"argn": (argn_quality, 0.5), "tvae": (tvae_quality, 0.5)} | (scores or {})
+    def stand_in_score(name: str) -> tuple[float, ...]:
+        return (*fixed[name.rsplit(" ", 1)[0].split("/")[0]], 0.0)[:3]
+
+    # Unless a test says otherwise, the second retry is above the bar too.
+    fixed = {"argn": (argn_quality, 0.5), "tvae": (tvae_quality, 0.5)}
+    fixed |= {"argn shorter": (0.9, 0.6)} | (scores or {})
     monkeypatch.setattr(engines, "train_argn", argn)
     monkeypatch.setattr(engines, "time", SimpleNamespace(monotonic=lambda: clock[0]))
     monkeypatch.setattr(engines, "holdout_ceiling", lambda *args: ceiling)
     # A stand-in without a gap of its own keeps every association (gap 0).
-    monkeypatch.setattr(
-        engines,
-        "holdout_scorer",
-        lambda *args: lambda s: (*fixed[s.rsplit(" ", 1)[0]], 0.0)[:3],
-    )
+    monkeypatch.setattr(engines, "holdout_scorer", lambda *args: stand_in_score)
     params = parse_hyperparameters({"engine": "auto", **(values or {})})
     frame = pd.DataFrame(index=range(rows))
     result, record = engines.fit_engine(
         lambda p: stand_in("tvae 0s"), frame, frame, None, params, 0.0
     )
-    kept = "argn small" if record["variant"] == "small network" else record["name"]
-    assert result.synthesizer.rsplit(" ", 1)[0] == kept
+    by_variant = {"small network": "argn small", engines.ARGN_SHORTER: "argn shorter"}
+    kept = by_variant.get(record["variant"], record["name"])
+    assert result.synthesizer.rsplit(" ", 1)[0].split("/")[0] == kept
     return record, trained
 
 
@@ -379,16 +389,50 @@ def test_auto_trains_tvae_when_the_retried_argn_falls_short(
     assert (record["name"], record["variant"]) == ("argn", "small network")
     short = "tvae trained because argn (small network) holdout quality 0.880 < 0.9"
     assert short in record["reason"]
-    # Above the bar again: only TVAE is within it, whatever the first ARGN's quality.
+    # Above the bar again, and so is the second retry: only TVAE is within it, whatever
+    # the first ARGN's quality.
     scores["argn small"] = (0.93, 0.58)
     record, trained = fit_auto(monkeypatch, 0, 0, scores=scores)
-    assert trained == ["argn 180s", "argn small 180s", "tvae 0s"]
+    assert trained == ["argn 180s", "argn small 180s", "argn shorter/10 180s", "tvae 0s"]
     assert (record["name"], record["variant"]) == ("tvae", "")
     assert "argn (small network) quality 0.930, closer-to-training 0.580" in record["reason"]
+    shorter = "argn (small network, half the epochs) quality 0.900, closer-to-training 0.600"
+    assert shorter in record["reason"]
+
+
+def test_auto_retries_the_small_network_with_half_its_epochs_when_it_misses_the_bar(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """bfi: both networks read over the bar; the Small network on half its epochs within."""
+    scores = {"argn": (0.91, 0.556), "argn small": (0.91, 0.554), "argn shorter": (0.89, 0.53)}
+    scores["tvae"] = (0.73, 0.47)
+    record, trained = fit_auto(monkeypatch, 0, 0, scores=scores, ceiling=0.92, argn_epochs=15)
+    # 0.89 is under the 0.90 gate but 0.967 of the ceiling: kept, TVAE not trained.
+    assert trained == ["argn 180s", "argn small 180s", "argn shorter/7.5 180s"]
+    assert (record["name"], record["variant"]) == ("argn", "small network, half the epochs")
+    assert [c["variant"] for c in record["candidates"]] == [
+        "",
+        "small network",
+        "small network, half the epochs",
+        "",
+    ]
+    assert record["candidates"][3]["skipped"]
+    assert record["reason"].endswith(
+        "argn retried with its small network because argn closer-to-training 0.556 > 0.55; "
+        "and with small network, half the epochs because argn (small network) "
+        "closer-to-training 0.554 > 0.55"
+    )
+    # Within the bar but short of the quality gates: TVAE trains, the better is kept.
+    record, trained = fit_auto(monkeypatch, 0, 0, scores=scores, argn_epochs=15)
+    assert trained[-1] == "tvae 0s" and record["variant"] == "small network, half the epochs"
+    # A Small network that ran under two epochs has nothing to halve.
+    record, trained = fit_auto(monkeypatch, 0, 0, scores=scores, argn_epochs=1)
+    assert trained == ["argn 180s", "argn small 180s", "tvae 0s"]
+    assert record["name"] == "tvae"
 
 
 def test_auto_does_not_retry_argn_without_time_left(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Both ARGN fits stay within half of max_wall_seconds: TVAE's half is its own.
+    # All ARGN fits stay within half of max_wall_seconds: TVAE's half is its own.
     scores = {"argn": (0.95, 0.56), "argn small": (0.93, 0.58), "tvae": (0.91, 0.5)}
     values = {"max_wall_seconds": "200"}
     record, trained = fit_auto(monkeypatch, 0, 0, scores, argn_seconds=100, values=values)
@@ -398,19 +442,24 @@ def test_auto_does_not_retry_argn_without_time_left(monkeypatch: pytest.MonkeyPa
         "its time was spent"
     )
     _, trained = fit_auto(monkeypatch, 0, 0, scores, argn_seconds=30, values=values)
-    assert trained == ["argn 100s", "argn small 70s", "tvae 0s"]
+    assert trained == ["argn 100s", "argn small 70s", "argn shorter/10 40s", "tvae 0s"]
+    record, trained = fit_auto(monkeypatch, 0, 0, scores, argn_seconds=50, values=values)
+    assert trained == ["argn 100s", "argn small 50s", "tvae 0s"]
+    assert record["reason"].endswith(
+        "; not with small network, half the epochs: its time was spent"
+    )
     # Each fit stops at argn_max_seconds.
     values = {"argn_max_seconds": "50"}
     _, trained = fit_auto(monkeypatch, 0, 0, scores, argn_seconds=60, values=values)
-    assert trained == ["argn 50s", "argn small 50s", "tvae 0s"]
+    assert trained == ["argn 50s", "argn small 50s", "argn shorter/10 50s", "tvae 0s"]
 
 
 def test_auto_retries_a_real_argn_above_the_privacy_bar_and_reports_both(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Real ARGN fits on a holdout whose codes training never holds: every synthetic row
-    is closer to training, so ARGN and its retry are both above the bar (TVAE is a
-    stand-in that fails), and the refusal names both fits' scores."""
+    is closer to training, so ARGN and its two retries are all above the bar (TVAE is a
+    stand-in that fails), and the refusal names every fit's scores."""
     rng = np.random.default_rng(3)
 
     def rows(codes: list[str], count: int) -> pd.DataFrame:
@@ -425,12 +474,16 @@ def test_auto_retries_a_real_argn_above_the_privacy_bar_and_reports_both(
     metadata = build_metadata(DatasetSchema("demo", "r1", columns, rows=750))
     values = {"argn_max_epochs": "2", "eval_sample_rows": "150", "seed": "5"}
     params = parse_hyperparameters({"engine": "auto", **values})
-    sizes: list[str] = []
+    fits: list[tuple[str, float | None]] = []
     real_train_argn = engines.train_argn
 
-    def spy(*args: object, size: str = MEDIUM, rare_below: int = 10) -> TrainResult:
-        sizes.append(size)
-        return real_train_argn(*args, size=size, rare_below=rare_below)
+    def spy(
+        *args: object, size: str = MEDIUM, rare_below: int = 10, max_epochs: float | None = None
+    ) -> TrainResult:
+        fits.append((size, max_epochs))
+        result = real_train_argn(*args, size=size, rare_below=rare_below, max_epochs=max_epochs)
+        assert result.state.epoch == math.ceil(result.synthesizer.epochs) > 0
+        return result
 
     def tvae_fails(p: object) -> TrainResult:
         raise StepFailed(code="privacy_bar_not_met", message="stand-in", fix="-", step="train")
@@ -438,11 +491,14 @@ def test_auto_retries_a_real_argn_above_the_privacy_bar_and_reports_both(
     monkeypatch.setattr(engines, "train_argn", spy)
     with pytest.raises(StepFailed) as error:
         engines.fit_engine(tvae_fails, train, holdout, metadata, params, time.monotonic())
-    assert sizes == [MEDIUM, SMALL]
+    # Two epochs at most (argn_max_epochs); the second retry runs half of the retry's.
+    assert fits == [(MEDIUM, None), (SMALL, None), (SMALL, 1.0)]
     message = error.value.message
     assert error.value.code == "privacy_bar_not_met"
     assert re.search(r"argn quality [0-9.]+, closer-to-training 1\.000", message)
     assert re.search(r"argn \(small network\) quality [0-9.]+, closer-to-training 1\.000", message)
+    shorter = r"argn \(small network, half the epochs\) quality [0-9.]+, closer-to-training 1\.000"
+    assert re.search(shorter, message)
     assert "tvae failed: privacy_bar_not_met" in message
 
 

@@ -183,6 +183,8 @@ class ArgnModel:
 
         # Under DP: ARGN's accounting of the kept model (`_spent`).
         self.privacy: dict[str, float] | None = None
+        # Epochs the fit ran (fractional when its time ran out mid-epoch); 0 when loaded.
+        self.epochs = 0.0
 
     @classmethod
     def fit(
@@ -206,9 +208,12 @@ class ArgnModel:
             _fit_private(frame, encoding, settings, privacy, workspace)
         model = cls(workspace, {c: str(t) for c, t in frame.dtypes.items()})
         model._temp = temp
+        model.epochs = float(pd.read_csv(workspace / PROGRESS_FILE)["epoch"].max())
         seconds = time.monotonic() - started
         if privacy is None:
-            log.info("argn fitted in %.1f s on %d rows", seconds, len(frame))
+            log.info(
+                "argn fitted in %.1f s, %.1f epochs, on %d rows", seconds, model.epochs, len(frame)
+            )
         else:
             model.privacy = _spent(workspace / PROGRESS_FILE, privacy.epsilon)
             log.info("argn fitted with DP-SGD in %.1f s", seconds)
