@@ -19,7 +19,8 @@ turns that back into the input's form, from what Prepare recorded in schema.json
   unit the input wrote them with (`$1,234.50`, `3.97%`, `12,50 €`, `(413.89)` for a
   negative number: ColumnSchema.number_form and negative_form);
 - dates and timestamps in the pattern the input used (ColumnSchema.text_format: e.g.
-  `dd/MM/yyyy`; timestamps are UTC, an input offset is written `+00:00`);
+  `dd/MM/yyyy`, `ddMMMyyyy`; a month's name in the input's case, ColumnSchema.month_case:
+  `15MAR2019`; timestamps are UTC, an input offset is written `+00:00`);
 - categories and codes exactly as the text the model learned (Prepare keeps their text:
   `042` stays `042`, a code column keeps its digits);
 - columns without synthetic values keep their header with empty cells: columns Prepare
@@ -122,7 +123,8 @@ def column_text(values: pa.ChunkedArray | pa.Array, column: ColumnSchema) -> pd.
         text = text.map(lambda v: group_digits(v, column.grouping, mark))
     elif kind in ("date", "timestamp"):
         default = _ISO_DATE if kind == "date" else _ISO_TIMESTAMP
-        text = format_datetimes(_naive_utc(present), column.text_format or default)
+        pattern = column.text_format or default
+        text = format_datetimes(_naive_utc(present), pattern, column.month_case)
     else:
         text = present.astype(str).map(neutralise_cell)
     if column.number_form and kind in ("integer", "decimal", "categorical"):
@@ -186,18 +188,21 @@ def _naive_utc(values: pd.Series) -> pd.Series:
     return stamps.dt.tz_localize(None)
 
 
-def format_datetimes(values: pd.Series, pattern: str) -> pd.Series:
+def format_datetimes(values: pd.Series, pattern: str, month_case: str | None = None) -> pd.Series:
     """Datetimes written with a Spark datetime pattern (`dd/MM/yyyy`, `yyyy-MM-dd'T'HH:mm:ss'Z'`,
     `d.M.yyyy HH:mm`, `dd-MMM-yy`, ...): the letters y, M (MMM and MMMM: English month
-    names), d, H, m, s, S (fraction) and x (offset, written +00:00 since values are UTC);
-    quoted text is literal. Day names and 12-hour clocks are not rendered: such a pattern
-    falls back to ISO 8601."""
+    names, in capitals or small letters by `month_case`), d, H, m, s, S (fraction) and x
+    (offset, written +00:00 since values are UTC); quoted text is literal. Day names and
+    12-hour clocks are not rendered: such a pattern falls back to ISO 8601."""
     parts = _render_parts(pattern)
     if parts is None:
         return format_datetimes(values, _ISO_TIMESTAMP if _has_time(pattern) else _ISO_DATE)
     out = pd.Series([""] * len(values), index=values.index, dtype=object)
     for kind, token in parts:
-        out = out + (token if kind == "literal" else _field(values, token))
+        text = token if kind == "literal" else _field(values, token)
+        if kind == "field" and token.startswith("MMM") and month_case:
+            text = text.str.upper() if month_case == "upper" else text.str.lower()
+        out = out + text
     return out
 
 

@@ -21,6 +21,8 @@ TYPE_SOURCES = ("inferred", "config")
 MAX_CODE_VALUES = 250
 # The month names a date's text format writes for `MMMM` (and their first three letters
 # for `MMM`): English, the ones Prepare reads (synthpipe.prepare._patterns).
+# How a date's month name may be written besides English's own (ColumnSchema.month_case).
+MONTH_CASES = (None, "upper", "lower")
 MONTH_NAMES = (
     *("January", "February", "March", "April", "May", "June", "July", "August"),
     *("September", "October", "November", "December"),
@@ -83,6 +85,9 @@ class ColumnSchema:
     # "-${}", "({})". None: plainly (see synthpipe.prepare._units).
     number_form: str | None = None
     negative_form: str | None = None
+    # A date's month name written in capitals ("upper": 15-MAR-19, as Oracle and SAS
+    # write it) or in small letters ("lower"); None: as English writes it (Mar, March).
+    month_case: str | None = None
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:
@@ -93,6 +98,8 @@ class ColumnSchema:
             raise ValueError(f"unknown column role {self.role!r}")
         if self.type_source not in TYPE_SOURCES:
             raise ValueError(f"unknown column type source {self.type_source!r}")
+        if self.month_case not in MONTH_CASES:
+            raise ValueError(f"unknown month case {self.month_case!r}")
 
 
 @dataclass

@@ -407,10 +407,32 @@ def test_dates_with_month_names_and_two_digit_years(spark, tmp_path):
     assert frame["g"].tolist() == [dt.date(1948, 1, 20), dt.date(2006, 12, 3)]
 
 
+def test_month_names_in_capitals_or_without_separators_are_dates(spark, tmp_path):
+    """Oracle's DD-MON-RR (15-MAR-19), SAS's DATE9. and DATE7. (15MAR2019, 15MAR19), and
+    small letters: parsed as Spark parses month names (in any case), the case recorded
+    for the published CSV; a column that mixes cases is a date written as English does."""
+    content = (
+        "oracle,sas9,sas7,small,mixed,k\n"
+        "15-MAR-19,15MAR2019,15MAR19,15 mar 2019,15-Mar-2019,1\n"
+        "01-DEC-20,01DEC2020,01DEC20,1 dec 2020,01-DEC-2020,2\n"
+    )
+    schema, frame, _ = run_prepare(spark, tmp_path, content, run_id="20261202T120000Z-0a1b2c3d")
+    found = {c.name: (c.type, c.text_format, c.month_case) for c in schema.columns[:5]}
+    assert found == {
+        "oracle": ("date", "dd-MMM-yy", "upper"),
+        "sas9": ("date", "ddMMMyyyy", "upper"),
+        "sas7": ("date", "ddMMMyy", "upper"),
+        "small": ("date", "d MMM yyyy", "lower"),
+        "mixed": ("date", "dd-MMM-yyyy", None),
+    }
+    for name in found:
+        assert frame[name].tolist() == [dt.date(2019, 3, 15), dt.date(2020, 12, 1)], name
+
+
 @pytest.mark.parametrize(
     "cells",
     [
-        ["15-MAR-2019", "16-MAR-2019"],  # month names in capitals: not read as dates
+        ["15MAR2019", "16-MAR-2019"],  # with and without a separator in one column
         ["Sept 15, 2019", "Oct 1, 2019"],  # another abbreviation
         ["15-Mar-2019", "Mar 16, 2019"],  # two ways of writing in one column
         ["15 Mär 2019", "16 Mär 2019"],  # not English

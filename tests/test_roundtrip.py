@@ -193,12 +193,14 @@ def test_spreadsheet_datetimes_and_year_first_dates_are_typed_and_written_back(r
 def test_named_dates_and_two_digit_years_are_dates_written_as_before(round_trips):
     """Each cell reads as written (test_every_cell_reads_as_the_input_wrote_it): as dates."""
     _, _, schema, _, _ = round_trips["named_dates"]
-    assert {c.name: (c.type, c.text_format) for c in schema.columns} == {
-        "opened": ("date", "dd-MMM-yyyy"),
-        "closed": ("date", "MMM d, yyyy"),
-        "due": ("date", "dd.MM.yy"),
-        "signed": ("date", "d MMMM yyyy"),
-        "valid": ("date", "dd-MMM-yy"),
+    assert {c.name: (c.type, c.text_format, c.month_case) for c in schema.columns} == {
+        "opened": ("date", "dd-MMM-yyyy", None),
+        "closed": ("date", "MMM d, yyyy", None),
+        "due": ("date", "dd.MM.yy", None),
+        "signed": ("date", "d MMMM yyyy", None),
+        "valid": ("date", "dd-MMM-yy", None),
+        "booked": ("date", "dd-MMM-yy", "upper"),  # Oracle's DD-MON-RR
+        "settled": ("date", "ddMMMyyyy", "upper"),  # SAS's DATE9.
     }
 
 
@@ -223,6 +225,17 @@ def test_integer_column_with_nulls_is_written_without_a_decimal_point(round_trip
 def test_datetime_patterns(pattern, expected):
     values = pd.Series(pd.to_datetime(["2024-01-05 07:08:09.12"]))
     assert format_datetimes(values, pattern).tolist() == [expected]
+
+
+def test_month_names_are_written_in_the_inputs_case():
+    values = pd.Series(pd.to_datetime(["2024-01-05", "2019-03-15"]))
+    assert format_datetimes(values, "ddMMMyyyy", "upper").tolist() == ["05JAN2024", "15MAR2019"]
+    assert format_datetimes(values, "d MMMM yy", "lower").tolist() == [
+        "5 january 24",
+        "15 march 19",
+    ]
+    # Only the month's name: a literal keeps its case.
+    assert format_datetimes(values, "dd-MMM-yy 'Uhr'", "upper").tolist()[0] == "05-JAN-24 Uhr"
 
 
 @pytest.mark.parametrize(

@@ -92,6 +92,19 @@ def date_text_format(parse_format: str, shapes: Counter) -> str:
     return re.sub(r"(?<!d)d(?!d)", "dd", re.sub(r"(?<!M)M(?!M)", "MM", parse_format))
 
 
+def month_case(shapes: Counter) -> str | None:
+    """ "upper" when every shape writes its month's name in capitals (99-MAR-99), "lower"
+    when in small letters; None otherwise (Mar, March; no name; a mix)."""
+    letters = ["".join(filter(str.isalpha, shape)) for shape in shapes]
+    if not letters or not all(letters):
+        return None
+    if all(word.isupper() for word in letters):
+        return "upper"
+    if all(word.islower() for word in letters):
+        return "lower"
+    return None
+
+
 def _date_padded(shape: str) -> bool:
     parts = [p for p in re.split(r"[./\-, ]", shape) if p]
     return all(len(p) >= 2 for p in parts)

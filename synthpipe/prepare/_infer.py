@@ -146,7 +146,8 @@ def _mark_beside_space(stats: ColumnStats) -> str:
 
 def _named_date_format(stats: ColumnStats) -> str | None:
     """The Spark pattern of dates written with an English month's name, when every value
-    is written one way; `{sep}` is the separator, a space or a dash, filled in later."""
+    is written one way; `{sep}` is the separator, a space, a dash or none (SAS's
+    15MAR2019), filled in later."""
     n = stats.non_null
     formats = (
         (stats.date_day_mon, "d{sep}MMM{sep}yyyy"),

@@ -42,19 +42,23 @@ DATE_NUMERIC_YY = r"^\d{1,2}([./-])\d{1,2}\1\d{2}$"
 # Dates with an English month name, as spreadsheets and databases export them:
 # 15-Mar-2019, 15 Mar 2019, 15-Mar-19 (DATE_DAY_MON: `d{sep}MMM{sep}yyyy` or `yy`),
 # 15 March 2019 (`d MMMM yyyy`), Mar 15, 2019 (`MMM d, yyyy`), March 15, 2019
-# (`MMMM d, yyyy`). Title case, as written in English; other spellings stay text.
-_MON = "(" + "|".join(name[:3] for name in MONTH_NAMES) + ")"
-_MONTH = "(" + "|".join(MONTH_NAMES) + ")"
-DATE_DAY_MON = rf"^\d{{1,2}}([ -]){_MON}\1\d{{4}}$"
-DATE_DAY_MON_YY = rf"^\d{{1,2}}([ -]){_MON}\1\d{{2}}$"
+# (`MMMM d, yyyy`). In any case, as Spark parses them: Oracle writes 15-MAR-19 (its
+# DD-MON-RR), SAS 15MAR2019 (DATE9., no separator) and 15MAR19 (DATE7.); the published
+# CSV writes the case back (ColumnSchema.month_case). Other spellings (Sept, other
+# languages) stay text.
+_MON = "(?i:" + "|".join(name[:3] for name in MONTH_NAMES) + ")"
+_MONTH = "(?i:" + "|".join(MONTH_NAMES) + ")"
+DATE_DAY_MON = rf"^\d{{1,2}}([ -]?){_MON}\1\d{{4}}$"
+DATE_DAY_MON_YY = rf"^\d{{1,2}}([ -]?){_MON}\1\d{{2}}$"
 DATE_DAY_MONTH = rf"^\d{{1,2}} {_MONTH} \d{{4}}$"
 DATE_MON_DAY = rf"^{_MON} \d{{1,2}}, \d{{4}}$"
 DATE_MONTH_DAY = rf"^{_MONTH} \d{{1,2}}, \d{{4}}$"
 NAMED_DATE = "|".join((DATE_DAY_MON, DATE_DAY_MONTH, DATE_MON_DAY, DATE_MONTH_DAY))
-# How a month's name starts (Jan ... Dec): those dates and DATE_NUMERIC_YY start with a
-# digit or these, and are 6 (1.1.24) to 18 characters long (September 30, 2024).
-MONTH_FIRST_CHARS = tuple("JFMASOND")
-MONTH_SECOND_CHARS = tuple("aeupco")
+# How a month's name starts (Jan ... Dec, in any case): those dates and DATE_NUMERIC_YY
+# start with a digit or these, and are 6 (1.1.24) to 18 characters long (September 30,
+# 2024).
+MONTH_FIRST_CHARS = tuple(sorted({c for name in MONTH_NAMES for c in (name[0], name[0].lower())}))
+MONTH_SECOND_CHARS = tuple(sorted({c for name in MONTH_NAMES for c in (name[1], name[1].upper())}))
 # The separator after the first digits: the one of a numeric or year-first date, or
 # of a day before a month's name.
 DATE_SEP = r"^\d+([./ -])"

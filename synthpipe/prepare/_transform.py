@@ -78,6 +78,7 @@ class ColumnProfile:
     # How the input writes the column (synthpipe.prepare._forms), for the published CSV.
     true_false: list[str] | None = None
     text_format: str | None = None
+    month_case: str | None = None
     # The one far date that stands for "none" in a date column (see _far_dates).
     null_text: str | None = None
     # The digit-group separator of numbers written 1,234.5 or 1.234,5 (see _infer).
@@ -595,6 +596,7 @@ def record_written_forms(strings: DataFrame, profile: Profile) -> None:
             p.text_format = p.format  # the data owner's own pattern, used both ways
         elif p.type == "date":
             p.text_format = _forms.date_text_format(p.format or "yyyy-M-d", found[p.name])
+            p.month_case = _forms.month_case(found[p.name])
         elif p.format:
             p.text_format = _forms.numeric_timestamp_text_format(p.format, found[p.name])
         else:
@@ -688,6 +690,7 @@ def _column_schema(p: ColumnProfile, rows: int) -> ColumnSchema:
         code_reason=p.code_reason,
         true_false=p.true_false if p.action is None else None,
         text_format=p.text_format if p.action is None else None,
+        month_case=p.month_case if p.action is None else None,
         null_text=p.null_text if p.action is None else None,
         grouping=p.grouping if p.action is None else None,
         decimal_places=p.decimal_places if p.action is None else None,
