@@ -29,7 +29,8 @@ def _dates_row(i: int) -> str:
         f'{day:02d}-{_MON[month]}-2019,"{_MON[month]} {day}, 2020",'
         f"{day:02d}.{month + 1:02d}.{(i * 7) % 100:02d},{day} {_MONTH[month]} 2021,"
         f"{day:02d}-{_MON[month]}-{i:02d},{day:02d}-{_MON[month].upper()}-{i % 30 + 70},"
-        f"{day:02d}{_MON[month].upper()}{1990 + i}\n"
+        f"{day:02d}{_MON[month].upper()}{1990 + i},"
+        f"{day:02d}{_MON[month].upper()}2024:{i % 24:02d}:{i:02d}:{59 - i:02d}\n"
     )
 
 
@@ -138,11 +139,11 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
     ),
     "named_dates": (
         (
-            "opened,closed,due,signed,valid,booked,settled\n"
+            "opened,closed,due,signed,valid,booked,settled,posted\n"
             + "".join(_dates_row(i) for i in range(1, 31))
         ).encode(),
         "dates with English month names (15-Mar-2019, Mar 15, 2020, 15 March 2021), "
         "two-digit years (31.12.85, 15-Mar-07), and month names in capitals as Oracle "
-        "(15-MAR-85) and SAS (15MAR2019) export them",
+        "(15-MAR-85) and SAS (15MAR2019, 15MAR2024:14:30:00) export them",
     ),
 }

@@ -408,25 +408,36 @@ def test_dates_with_month_names_and_two_digit_years(spark, tmp_path):
 
 
 def test_month_names_in_capitals_or_without_separators_are_dates(spark, tmp_path):
-    """Oracle's DD-MON-RR (15-MAR-19), SAS's DATE9. and DATE7. (15MAR2019, 15MAR19), and
-    small letters: parsed as Spark parses month names (in any case), the case recorded
-    for the published CSV; a column that mixes cases is a date written as English does."""
+    """Oracle's DD-MON-RR (15-MAR-19), SAS's DATE9. and DATE7. (15MAR2019, 15MAR19) and its
+    DATETIME20. and DATETIME16. timestamps, and small letters: parsed as Spark parses
+    month names (in any case), the case recorded for the published CSV; a column that
+    mixes cases is a date written as English does."""
     content = (
-        "oracle,sas9,sas7,small,mixed,k\n"
-        "15-MAR-19,15MAR2019,15MAR19,15 mar 2019,15-Mar-2019,1\n"
-        "01-DEC-20,01DEC2020,01DEC20,1 dec 2020,01-DEC-2020,2\n"
+        "oracle,sas9,sas7,small,mixed,sas_dt20,sas_dt16,k\n"
+        "15-MAR-19,15MAR2019,15MAR19,15 mar 2019,15-Mar-2019,15MAR2019:14:30:00,"
+        "15MAR19:14:30:00,1\n"
+        "01-DEC-20,01DEC2020,01DEC20,1 dec 2020,01-DEC-2020,01DEC2020:09:05:59,"
+        "01DEC85:09:05:59,2\n"
     )
     schema, frame, _ = run_prepare(spark, tmp_path, content, run_id="20261202T120000Z-0a1b2c3d")
-    found = {c.name: (c.type, c.text_format, c.month_case) for c in schema.columns[:5]}
+    found = {c.name: (c.type, c.text_format, c.month_case) for c in schema.columns[:7]}
     assert found == {
         "oracle": ("date", "dd-MMM-yy", "upper"),
         "sas9": ("date", "ddMMMyyyy", "upper"),
         "sas7": ("date", "ddMMMyy", "upper"),
         "small": ("date", "d MMM yyyy", "lower"),
         "mixed": ("date", "dd-MMM-yyyy", None),
+        "sas_dt20": ("timestamp", "ddMMMyyyy:HH:mm:ss", "upper"),  # SAS's DATETIME20.
+        "sas_dt16": ("timestamp", "ddMMMyy:HH:mm:ss", "upper"),  # DATETIME16.
     }
-    for name in found:
+    for name in ("oracle", "sas9", "sas7", "small", "mixed"):
         assert frame[name].tolist() == [dt.date(2019, 3, 15), dt.date(2020, 12, 1)], name
+    assert frame["sas_dt20"].tolist() == [
+        pd.Timestamp("2019-03-15T14:30:00Z"),
+        pd.Timestamp("2020-12-01T09:05:59Z"),
+    ]
+    # A two-digit year is at most ten years after the run, in a timestamp too: 85 is 1985.
+    assert frame["sas_dt16"].tolist()[1] == pd.Timestamp("1985-12-01T09:05:59Z")
 
 
 @pytest.mark.parametrize(

@@ -201,6 +201,7 @@ def test_named_dates_and_two_digit_years_are_dates_written_as_before(round_trips
         "valid": ("date", "dd-MMM-yy", None),
         "booked": ("date", "dd-MMM-yy", "upper"),  # Oracle's DD-MON-RR
         "settled": ("date", "ddMMMyyyy", "upper"),  # SAS's DATE9.
+        "posted": ("timestamp", "ddMMMyyyy:HH:mm:ss", "upper"),  # SAS's DATETIME20.
     }
 
 

@@ -55,6 +55,9 @@ class ColumnStats:
     date_day_month: int = 0
     date_mon_day: int = 0
     date_month_day: int = 0
+    # SAS's timestamps (15MAR2019:14:30:00, 15MAR19:14:30:00: _patterns.DATETIME_DAY_MON).
+    datetime_day_mon: int = 0
+    datetime_day_mon_yy: int = 0
     # The digit-group separator of the values that have one ("" for none, "mixed" when
     # values use different ones).
     group_char: str = ""
@@ -101,6 +104,10 @@ def infer_type(
     named = _named_date_format(stats)
     if named:
         return "date", named, None
+    if stats.datetime_day_mon == n:
+        return "timestamp", "ddMMMyyyy:HH:mm:ss", None
+    if stats.datetime_day_mon_yy == n:
+        return "timestamp", "ddMMMyy:HH:mm:ss", None
     if stats.datetime_numeric == n:
         seconds = "ss" if stats.with_seconds == n else "[:ss]" if stats.with_seconds else ""
         time = "H:mm" + (":" + seconds if seconds == "ss" else seconds)

@@ -54,6 +54,9 @@ DATE_DAY_MONTH = rf"^\d{{1,2}} {_MONTH} \d{{4}}$"
 DATE_MON_DAY = rf"^{_MON} \d{{1,2}}, \d{{4}}$"
 DATE_MONTH_DAY = rf"^{_MONTH} \d{{1,2}}, \d{{4}}$"
 NAMED_DATE = "|".join((DATE_DAY_MON, DATE_DAY_MONTH, DATE_MON_DAY, DATE_MONTH_DAY))
+# SAS's DATETIME20. and DATETIME16. timestamps: 15MAR2019:14:30:00, 15MAR19:14:30:00.
+DATETIME_DAY_MON = rf"^\d{{2}}{_MON}\d{{4}}:\d{{2}}:\d{{2}}:\d{{2}}$"
+DATETIME_DAY_MON_YY = rf"^\d{{2}}{_MON}\d{{2}}:\d{{2}}:\d{{2}}:\d{{2}}$"
 # How a month's name starts (Jan ... Dec, in any case): those dates and DATE_NUMERIC_YY
 # start with a digit or these, and are 6 (1.1.24) to 18 characters long (September 30,
 # 2024).

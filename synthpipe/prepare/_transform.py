@@ -185,6 +185,8 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
         "date_day_month": count_if(maybe_date & c.rlike(P.DATE_DAY_MONTH)),
         "date_mon_day": count_if(maybe_date & c.rlike(P.DATE_MON_DAY)),
         "date_month_day": count_if(maybe_date & c.rlike(P.DATE_MONTH_DAY)),
+        "datetime_day_mon": count_if(maybe_date & c.rlike(P.DATETIME_DAY_MON)),
+        "datetime_day_mon_yy": count_if(maybe_date & c.rlike(P.DATETIME_DAY_MON_YY)),
         "first_part_max": F.max(F.when(day_month, parts[0].cast("int"))),
         "second_part_max": F.max(F.when(day_month, parts[1].cast("int"))),
         "date_sep_min": F.min(F.regexp_extract(c, P.DATE_SEP, 1)),
@@ -548,20 +550,19 @@ def _cast(
             .when(lowered.isin(*P.FALSE_TOKENS), F.lit(False))
             .otherwise(F.lit(None).cast("boolean"))
         )
-    if col_type == "date" and fmt and "yy" in fmt and "yyyy" not in fmt:
+    if col_type == "date":
+        parsed = F.to_date(c, fmt) if fmt else c.cast("date")
+    elif col_type == "timestamp":
+        parsed = F.to_timestamp(c, fmt) if fmt else c.cast("timestamp")
+    else:
+        return c
+    if fmt and "yy" in fmt and "yyyy" not in fmt and reference is not None:
         # Spark reads yy as 2000-2099 (85: 2085). A two-digit year is taken as at most
         # P.YY_FUTURE_YEARS after the run (`reference`): in 2026, 36 is 2036 and 48 is
         # 1948, a birth year. Without a reference (counting what parses), as Spark reads.
-        parsed = F.to_date(c, fmt)
-        if reference is None:
-            return parsed
         late = F.year(parsed) > reference.year + P.YY_FUTURE_YEARS
-        return F.when(late, F.add_months(parsed, -1200)).otherwise(parsed)
-    if col_type == "date":
-        return F.to_date(c, fmt) if fmt else c.cast("date")
-    if col_type == "timestamp":
-        return F.to_timestamp(c, fmt) if fmt else c.cast("timestamp")
-    return c
+        return F.when(late, parsed - F.expr("INTERVAL 100 YEARS")).otherwise(parsed)
+    return parsed
 
 
 def apply_actions(profile: Profile, actions: dict[str, ColumnAction]) -> None:
@@ -596,6 +597,9 @@ def record_written_forms(strings: DataFrame, profile: Profile) -> None:
             p.text_format = p.format  # the data owner's own pattern, used both ways
         elif p.type == "date":
             p.text_format = _forms.date_text_format(p.format or "yyyy-M-d", found[p.name])
+            p.month_case = _forms.month_case(found[p.name])
+        elif p.format and "MMM" in p.format:  # SAS's 15MAR2019:14:30:00, as it was read
+            p.text_format = p.format
             p.month_case = _forms.month_case(found[p.name])
         elif p.format:
             p.text_format = _forms.numeric_timestamp_text_format(p.format, found[p.name])
