@@ -41,6 +41,7 @@ from typing import Any, BinaryIO
 
 from synthpipe.errors import InputRefused
 from synthpipe.names import snake_case
+from synthpipe.totals import ColumnSums
 
 DEFAULT_MAX_BYTES = 5 * 1024**3
 # Real tables rarely have more than a few hundred columns; Prepare's time grows with them
@@ -911,11 +912,13 @@ def _text_stream(
 @dataclass
 class _Scan:
     header_fields: list[str]
+    sums: ColumnSums  # of the data records: is the last one a totals row?
     data_rows: int = 0
     multiline: bool = False
     ragged: list[dict[str, int]] = field(default_factory=list)
     ragged_total: int = 0
     last_field_always_empty: bool = True
+    last_line: int = 0  # where the last data record starts
 
 
 class _RecordTooLong(Exception):
@@ -960,7 +963,8 @@ def _scan(text: io.TextIOBase, delimiter: str, max_columns: int, max_record_byte
     for start, fields in _records(reader, lines, max_record_bytes):
         if scan is None:
             _check_columns(fields, max_columns, at_least=False)
-            scan = _Scan(header_fields=fields)
+            sums = ColumnSums(width=len(fields), decimal_comma=delimiter != ",")
+            scan = _Scan(header_fields=fields, sums=sums)
             continue
         if reader.line_num > start:
             scan.multiline = True
@@ -970,6 +974,8 @@ def _scan(text: io.TextIOBase, delimiter: str, max_columns: int, max_record_byte
                 scan.ragged.append({"line": start, "fields": len(fields)})
             continue
         scan.data_rows += 1
+        scan.last_line = start
+        scan.sums.add(fields)
         if fields[-1]:
             scan.last_field_always_empty = False
     if scan is None:  # the head had a header, so only a lying stream gets here
@@ -1070,6 +1076,7 @@ def _finish(
         header = header[:-1]
         if len(header) < 2:
             raise _too_few_columns(header)
+    _check_totals_row(scan, header)
     return InputReport(
         name=name,
         size_bytes=checks.size,
@@ -1083,6 +1090,22 @@ def _finish(
         multiline=scan.multiline,
         line_terminator=line_terminator,
         trailing_delimiter=trailing,
+    )
+
+
+def _check_totals_row(scan: _Scan, header: list[str]) -> None:
+    sums = scan.sums.totals_columns()
+    if not sums:
+        return
+    names = [header[i] for i in sums if i < len(header)]
+    raise _refuse(
+        "totals_row",
+        f"The last row (line {scan.last_line}) holds the sums of the rows above it in "
+        f"{len(sums)} columns ({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}): "
+        "it is a totals row, not a record, and would be learnt as one.",
+        "Delete the totals row, and any other summary rows (subtotals, averages), then "
+        "upload the file again.",
+        {"line": scan.last_line, "sum_columns": names},
     )
 
 

@@ -430,6 +430,64 @@ def test_refuses_unterminated_quote_in_header(tmp_path):
     assert err.details["line"] == 1
 
 
+def _table(rows: list[list[str]], delimiter: str = ",") -> str:
+    return "".join(delimiter.join(row) + "\n" for row in rows)
+
+
+SALES = [
+    ["Region", "Manager", "Units", "Revenue", "Margin"],
+    ["North", SECRET, "12", "1500.50", "0.21"],
+    ["South", "Bob", "NA", "2500.25", "0.30"],
+    ["East", "Eve", "7", "700.00", "0.12"],
+    ["West", "Ann", "30", "4210.40", "0.25"],
+]
+
+
+@pytest.mark.parametrize(
+    "footer",
+    [
+        ["Total", "", "49", "8911.15", ""],  # a label and the sums; no margin
+        ["", "", "49", "8911.15", "0.22"],  # no label; an average beside the sums
+        ["Gesamt", "", "49", "8911", ""],  # the sum written with fewer decimals
+    ],
+)
+def test_a_totals_row_at_the_end_is_refused_with_its_line_and_columns(tmp_path, footer):
+    err = refusal(write(tmp_path, _table([*SALES, footer])))
+    assert err.code == "totals_row"
+    assert err.details == {"line": 6, "sum_columns": ["Units", "Revenue"]}
+    assert "Delete the totals row" in err.fix
+    assert_no_cell_values(err, "8911.15", "North")
+
+
+def test_a_totals_row_with_decimal_commas_is_refused(tmp_path):
+    rows = [["Posten", "Menge", "Betrag"], ["A", "2", "1,50"], ["B", "3", "2,25"]]
+    rows += [["C", "5", "10,00"], ["Summe", "10", "13,75"]]
+    assert refusal(write(tmp_path, _table(rows, ";"))).code == "totals_row"
+
+
+@pytest.mark.parametrize(
+    "last",
+    [
+        ["North", "Kim", "49", "900.00", "0.22"],  # one column adds up: a coincidence
+        ["Total", "", "48", "8911.10", ""],  # near the sums, not them
+    ],
+)
+def test_a_last_row_that_does_not_add_up_is_a_record(tmp_path, last):
+    assert accepted(tmp_path, _table([*SALES, last])).data_rows == 5
+
+
+def test_sums_in_fewer_than_half_of_the_last_rows_numbers_are_a_record(tmp_path):
+    rows = [["a", "b", "c", "d", "e"], ["1", "2", "5", "1", "9"], ["2", "3", "6", "2", "8"]]
+    rows += [["4", "1", "7", "3", "7"], ["7", "6", "1", "1", "2"]]
+    assert accepted(tmp_path, _table(rows)).data_rows == 4
+
+
+def test_a_totals_row_in_a_table_with_a_text_column_full_of_digits_still_counts(tmp_path):
+    rows = [[*SALES[0], "Code"]] + [[*row, f"X-{i}"] for i, row in enumerate(SALES[1:])]
+    rows.append(["Total", "", "49", "8911.15", "", ""])
+    assert refusal(write(tmp_path, _table(rows))).code == "totals_row"
+
+
 # --- accepted files -----------------------------------------------------------------------
 
 
