@@ -27,7 +27,8 @@ turns that back into the input's form, from what Prepare recorded in schema.json
   dropped (personal data, all empty, constant, or dropped by the config) and free-text
   columns, which are never modelled. Identifier columns (pseudonymised by Prepare) hold
   fresh surrogates (`SYN-000001`) that link to no real value;
-- missing values are empty cells, whatever null token the input used (`NA`, `null`),
+- missing values are empty cells, whatever null token or missing-value mark the input
+  used (`NA`, `null`, `.`, `#DIV/0!`: ColumnSchema.missing_marks),
   except in a date column that wrote "none" as one far date (`9999-12-31`, kept in
   ColumnSchema.null_text), where the missing values are that date again.
 

@@ -88,6 +88,10 @@ class ColumnSchema:
     # A date's month name written in capitals ("upper": 15-MAR-19, as Oracle and SAS
     # write it) or in small letters ("lower"); None: as English writes it (Mar, March).
     month_case: str | None = None
+    # Cells read as missing in a column of numbers or dates because they mark a missing
+    # value: punctuation alone (SAS's "."), a spreadsheet's error (#DIV/0!), "n.d."; a
+    # count. The published CSV leaves those cells empty, as it does every missing value.
+    missing_marks: int = 0
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:

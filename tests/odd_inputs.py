@@ -34,6 +34,16 @@ def _dates_row(i: int) -> str:
     )
 
 
+def _marks_row(i: int) -> str:
+    """SAS's missing "." in numbers and dates, a spreadsheet's #DIV/0!, Eurostat's ":";
+    stars that are a rating, not marks."""
+    income = "." if i % 5 == 0 else f"{i * 1234 % 9000 + 500}.{i % 100:02d}"
+    born = "." if i % 7 == 0 else f"{(i % 28) + 1:02d}{_MON[i % 12].upper()}{1950 + i}"
+    ratio = "#DIV/0!" if i % 6 == 0 else f"{i % 9}.{i % 4}"
+    count = ":" if i % 8 == 0 else str(i % 11)
+    return f"{income},{born},{ratio},{count},{'*' * (i % 3 + 1)}\n"
+
+
 ODD_INPUTS: dict[str, tuple[bytes, str]] = {
     "plain": (b"Customer Id,Amount\n1,2.5\n2,3\n", "names with spaces and capitals"),
     "semicolon_decimal_comma": (
@@ -145,5 +155,12 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         "dates with English month names (15-Mar-2019, Mar 15, 2020, 15 March 2021), "
         "two-digit years (31.12.85, 15-Mar-07), and month names in capitals as Oracle "
         "(15-MAR-85) and SAS (15MAR2019, 15MAR2024:14:30:00) export them",
+    ),
+    "missing_value_marks": (
+        (
+            "income,born,ratio,count,rating\n" + "".join(_marks_row(i) for i in range(1, 31))
+        ).encode(),
+        "missing values marked as SAS (.), a spreadsheet (#DIV/0!) and Eurostat (:) mark "
+        "them, in numbers and dates; a rating of stars beside them",
     ),
 }

@@ -262,6 +262,42 @@ def test_null_tokens_become_nulls_and_empty_columns_are_dropped(spark, tmp_path)
     assert "empty" not in frame.columns
 
 
+def test_missing_value_marks_in_numbers_and_dates_are_missing(spark, tmp_path):
+    """SAS's ".", a spreadsheet's #DIV/0!, OECD's "..", "n.d." and a dash: missing values
+    in a column of numbers, dates or amounts; beside text, or alone, they stay values."""
+    content = (
+        "amount;ratio;booked;price;age;rating;floor;k\n"
+        "12,5;1.25;03.01.2024;$1,200.00;.;*;1;a\n"
+        ".;#DIV/0!;n.d.;..;41;**;Ground;b\n"
+        "7,25;0.5;15.02.2024;$3.50;—;***;2;c\n"
+        "1,0;#VALUE!;N.D.;$12.00;38;.;3;d\n"
+    )
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    found = {c.name: (c.type, c.missing_marks, c.null_count) for c in schema.columns[:7]}
+    assert found == {
+        "amount": ("decimal", 1, 1),
+        "ratio": ("decimal", 2, 2),
+        "booked": ("date", 2, 2),
+        "price": ("decimal", 1, 1),
+        "age": ("integer", 2, 2),
+        "rating": ("categorical", 0, 0),  # stars are a rating
+        "floor": ("categorical", 0, 0),  # a word beside numbers is a value, not a mark
+    }
+    assert [None if pd.isna(v) else v for v in frame["amount"]] == [12.5, None, 7.25, 1.0]
+    assert frame["booked"].tolist()[:2] == [dt.date(2024, 1, 3), None]
+    assert schema.column("booked").text_format == "dd.MM.yyyy"
+    assert schema.column("price").number_form == "${}"
+    assert frame["rating"].tolist() == ["*", "**", "***", "."]
+
+
+def test_a_config_type_reads_missing_value_marks_as_missing(spark, tmp_path):
+    content = "amount,label\n1.5,a\n.,b\n2,c\n"
+    config = {"columns": {"amount": {"type": "decimal"}}}
+    schema, frame, _ = run_prepare(spark, tmp_path, content, config=config)
+    assert schema.column("amount").missing_marks == 1
+    assert [None if pd.isna(v) else v for v in frame["amount"]] == [1.5, None, 2.0]
+
+
 def test_identical_rows_are_kept_when_no_column_names_the_record(spark, tmp_path):
     """Different people who answered alike: the model must see each of them."""
     rows = ["3,c", "1,a", "3,c", "2,b", "1,a"]

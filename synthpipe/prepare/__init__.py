@@ -30,6 +30,7 @@ from synthpipe.prepare._transform import (
     read_csv,
     record_written_forms,
     type_and_dedupe,
+    without_marks,
     write_outputs,
 )
 from synthpipe.prepare._units import without_units
@@ -100,7 +101,8 @@ def prepare(
     try:
         profile = profile_columns(strings, dialect, config, settings)
         check_rows(profile.rows, expected_rows)
-        numbers = without_units(strings, profile.units())  # $1,234.50 -> 1,234.50
+        marked = without_marks(strings, profile.marked())  # 12, ., 15 -> 12, null, 15
+        numbers = without_units(marked, profile.units())  # $1,234.50 -> 1,234.50
         actions = detect_personal_data(
             numbers, profile, config, detector or DetectorSettings(), seed=seed
         )

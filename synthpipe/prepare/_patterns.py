@@ -3,6 +3,17 @@
 from synthpipe.schema import MONTH_NAMES
 
 NULL_TOKENS = ("", "na", "n/a", "null", "none", "nan", "#n/a", "nil", "-", "?", "missing")
+# Missing-value marks: read as missing only in a column whose other values are all numbers
+# or dates (elsewhere they are values: a rating of "**", a test result of "+"). Cells of
+# punctuation and symbols alone (SAS's ".", OECD's "..", Eurostat's ":", "—", "*"), a
+# spreadsheet's error (#DIV/0!, #VALUE!, #REF!, #NAME?), and "not available" as other
+# languages abbreviate it. Java regex: it runs inside Spark.
+MISSING_MARK = r"^([^\p{L}\p{N}]{1,8}|#[A-Z][A-Z0-9/_.]{1,12}[!?]?)$"
+MISSING_WORDS = (
+    *("n.d.", "n/d", "nd", "n.a.", "n.v.", "n.b.", "k.a.", "k. a.", "s/d", "s.d.", "s.i."),
+    *("unknown", "not available", "inconnu", "unbekannt", "desconocido", "sconosciuto"),
+    *("onbekend", "н/д", "нет данных", "不明", "未知"),
+)
 TRUE_TOKENS = ("true", "yes", "y", "t")
 FALSE_TOKENS = ("false", "no", "n", "f")
 

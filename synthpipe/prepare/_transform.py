@@ -90,6 +90,9 @@ class ColumnProfile:
     # The unit its numbers are written with ($1,234.50, 3.97%: see _units), stripped
     # before typing and written back in the published CSV.
     unit: Unit | None = None
+    # Cells read as missing: marks such as `.` or `#DIV/0!` in a column of numbers or dates
+    # (see _missing_marks).
+    missing_marks: int = 0
 
 
 @dataclass
@@ -99,6 +102,9 @@ class Profile:
 
     def units(self) -> dict[str, Unit]:
         return {p.name: p.unit for p in self.columns if p.unit is not None}
+
+    def marked(self) -> dict[str, int]:
+        return {p.name: p.missing_marks for p in self.columns if p.missing_marks}
 
 
 def read_csv(spark: SparkSession, source: str, dialect) -> DataFrame:
@@ -159,6 +165,27 @@ def _far_date(c: Column) -> Column:
     return (year < P.FIRST_NEAR_YEAR) | (year > P.LAST_NEAR_YEAR)
 
 
+def missing_mark(c: Column) -> Column:
+    """A cell that marks a missing value in a column of numbers or dates (see
+    _patterns.MISSING_MARK); short first, so long text never meets the expression."""
+    return (F.length(c) <= 16) & (c.rlike(P.MISSING_MARK) | F.lower(c).isin(*P.MISSING_WORDS))
+
+
+def without_marks(strings: DataFrame, marked: dict[str, int]) -> DataFrame:
+    """`strings` with the missing-value marks of `marked`'s columns read as missing; the
+    same frame when no column has them."""
+    if not marked:
+        return strings
+    return strings.select(
+        *[
+            F.when(missing_mark(F.col(f"`{n}`")), F.lit(None)).otherwise(F.col(f"`{n}`")).alias(n)
+            if n in marked
+            else F.col(f"`{n}`")
+            for n in strings.columns
+        ]
+    )
+
+
 def _profile_exprs(c: Column) -> dict[str, Column]:
     """What one column's strings tell, as aggregates over the column `c`."""
     parts = F.split(c, r"[./ -]")
@@ -195,6 +222,7 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
         "avg_length": F.avg(F.length(c)),
         "id_shape": count_if(c.rlike(P.ID_SHAPE)),
         "formula_like": count_if(c.rlike(P.FORMULA_LIKE)),
+        "missing_marks": count_if(missing_mark(c)),
         "distinct": F.approx_count_distinct(c),
         "grouped_point": count_if(c.rlike(P.GROUPED_POINT)),
         "grouped_comma": count_if(c.rlike(P.GROUPED_COMMA)),
@@ -298,6 +326,8 @@ def profile_columns(
     rows = strings.count()
     header = dict(zip(dialect.columns, dialect.header or dialect.columns, strict=False))
     statistics = _column_statistics(strings)
+    marked = _missing_marks(strings, statistics, dialect, config, settings)
+    strings = without_marks(strings, marked)
     units = _numbers_with_units(strings, statistics, dialect, settings)
     strings = without_units(strings, units)
     parsed = _parsed_counts(strings, config)
@@ -308,9 +338,40 @@ def profile_columns(
         values = values | {"parsed": parsed.get(name), "sorted_share": shares.get(name)}
         profile = _column_profile(name, header.get(name, name), values)
         profile.unit = units.get(name)
+        profile.missing_marks = marked.get(name, 0)
         _decide(profile, rows, values, dialect, config, settings)
         profiles.append(profile)
     return Profile(rows=rows, columns=profiles)
+
+
+def _missing_marks(
+    strings: DataFrame, statistics: list[dict], dialect, config, settings: PrepareSettings
+) -> dict[str, int]:
+    """Per column whose values are numbers or dates (with or without a unit) once its
+    missing-value marks (`.`, `#DIV/0!`, `n.d.`: _patterns.MISSING_MARK) are read as
+    missing, how many cells were marks; `statistics` of those columns are replaced by
+    those without the marks. A second aggregation, only when a column has marks beside
+    other values; a column that stays text keeps its marks as values."""
+    candidates = {}
+    for name, values in zip(strings.columns, statistics, strict=True):
+        marks = int(values["missing_marks"] or 0)
+        if 0 < marks < values["non_null"]:
+            candidates[name] = marks
+    if not candidates:
+        return {}
+    bare = _column_statistics(without_marks(strings, candidates))
+    marked = {}
+    for i, name in enumerate(strings.columns):
+        if name not in candidates:
+            continue
+        kind = config.column(name).type
+        if not kind:
+            stats = _column_stats(bare[i])
+            kind, _, _ = infer_type(stats, delimiter=dialect.delimiter, settings=settings)
+            kind = "decimal" if kind == "categorical" and found_unit(bare[i]) else kind
+        if kind not in ("categorical", "text"):
+            marked[name], statistics[i] = candidates[name], bare[i]
+    return marked
 
 
 def _numbers_with_units(
@@ -695,6 +756,7 @@ def _column_schema(p: ColumnProfile, rows: int) -> ColumnSchema:
         true_false=p.true_false if p.action is None else None,
         text_format=p.text_format if p.action is None else None,
         month_case=p.month_case if p.action is None else None,
+        missing_marks=p.missing_marks,
         null_text=p.null_text if p.action is None else None,
         grouping=p.grouping if p.action is None else None,
         decimal_places=p.decimal_places if p.action is None else None,
