@@ -163,6 +163,9 @@ class InputReport:
     # Every line, header included, ends with one extra delimiter (an empty last field);
     # that column is left out of `header` and `columns`, and Prepare must drop it.
     trailing_delimiter: bool = False
+    # Records of empty fields only (`,,,`: a spreadsheet's rows that once held cells):
+    # not data rows, not counted in `data_rows`, and Prepare skips them too.
+    empty_rows: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -914,9 +917,12 @@ class _Scan:
     header_fields: list[str]
     sums: ColumnSums  # of the data records: is the last one a totals row?
     data_rows: int = 0
+    empty_rows: int = 0
     multiline: bool = False
     ragged: list[dict[str, int]] = field(default_factory=list)
     ragged_total: int = 0
+    repeated_headers: list[int] = field(default_factory=list)  # lines, the first ten
+    repeated_headers_total: int = 0
     last_field_always_empty: bool = True
     last_line: int = 0  # where the last data record starts
 
@@ -972,6 +978,14 @@ def _scan(text: io.TextIOBase, delimiter: str, max_columns: int, max_record_byte
             scan.ragged_total += 1
             if len(scan.ragged) < _MAX_REPORTED_LINES:
                 scan.ragged.append({"line": start, "fields": len(fields)})
+            continue
+        if not any(fields):
+            scan.empty_rows += 1
+            continue
+        if fields == scan.header_fields:
+            scan.repeated_headers_total += 1
+            if len(scan.repeated_headers) < _MAX_REPORTED_LINES:
+                scan.repeated_headers.append(start)
             continue
         scan.data_rows += 1
         scan.last_line = start
@@ -1062,6 +1076,8 @@ def _finish(
     _check_header(header)
     if scan.ragged_total:
         raise _ragged(scan, len(header))
+    if scan.repeated_headers_total:
+        raise _repeated_header(scan)
     trailing = not header[-1]
     if trailing and scan.data_rows and not scan.last_field_always_empty:
         _check_header(header, trailing_allowed=False)  # raises header_empty_name
@@ -1090,6 +1106,7 @@ def _finish(
         multiline=scan.multiline,
         line_terminator=line_terminator,
         trailing_delimiter=trailing,
+        empty_rows=scan.empty_rows,
     )
 
 
@@ -1109,8 +1126,29 @@ def _check_totals_row(scan: _Scan, header: list[str]) -> None:
     )
 
 
+def _repeated_header(scan: _Scan) -> InputRefused:
+    return _refuse(
+        "repeated_header",
+        f"Line {scan.repeated_headers[0]} repeats the header row "
+        f"({scan.repeated_headers_total} line(s) in all): most often files appended to each "
+        "other, each with its header.",
+        "Delete the repeated header lines (keep the first line), then upload the file again.",
+        {"lines": scan.repeated_headers, "repeated_headers": scan.repeated_headers_total},
+    )
+
+
 def _ragged(scan: _Scan, expected: int) -> InputRefused:
     first = scan.ragged[0] if scan.ragged else {"line": 0, "fields": 0}
+    if scan.data_rows and first["line"] > scan.last_line:  # all below the last row
+        return _refuse(
+            "lines_below_table",
+            f"The table's last row starts at line {scan.last_line}; the "
+            f"{scan.ragged_total} line(s) below it do not have {expected} fields like the "
+            "header: a note or a footer under the table, or a last line cut short.",
+            "Delete the lines below the table (or export the file again if its end was cut "
+            "off), then upload the file again.",
+            {"last_table_line": scan.last_line, "first_lines": scan.ragged},
+        )
     return _refuse(
         "ragged_rows",
         f"{scan.ragged_total} row(s) do not have {expected} fields like the header; the "

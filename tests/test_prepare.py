@@ -47,6 +47,7 @@ def run_prepare(
         layout=layout,
         config=DatasetConfig.from_dict(config or {}),
         protect=protect,
+        expected_rows=report.data_rows,
     )
     frame = pq.read_table(layout.cleaned_data).to_pandas()
     return schema, frame, layout
@@ -296,6 +297,14 @@ def test_a_config_type_reads_missing_value_marks_as_missing(spark, tmp_path):
     schema, frame, _ = run_prepare(spark, tmp_path, content, config=config)
     assert schema.column("amount").missing_marks == 1
     assert [None if pd.isna(v) else v for v in frame["amount"]] == [1.5, None, 2.0]
+
+
+def test_records_of_empty_fields_are_no_rows(spark, tmp_path):
+    """A spreadsheet's rows that once held cells (`;;;`), between rows and after them."""
+    content = 'a;b;c\n1;x;2,5\n;;\n2;y;3,5\n"";;\n3;x;1,5\n;;\n;;\n'
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert schema.input_rows == schema.rows == 3
+    assert frame["a"].tolist() == [1, 2, 3]
 
 
 def test_identical_rows_are_kept_when_no_column_names_the_record(spark, tmp_path):

@@ -75,6 +75,8 @@ BAD_FILES = {
     "record_too_long": (b"id,note\n1,ok\n2," + b"x" * 100 + b"\n", {"max_record_bytes": 64}),
     "separator_line": (b"sep=;\nid;amount\n1;2,5\n2;3\n", {}),
     "lines_above_header": (b"Statement 2024\n\nid;amount\n1;2,5\n2;3\n3;4\n", {}),
+    "lines_below_table": (b"id;amount\n1;2,5\n2;3\n3;4\nSource: X\n", {}),
+    "repeated_header": (b"id;amount\n1;2,5\n2;3\nid;amount\n3;4\n", {}),
     "totals_row": (b"item;n;amount\na;1;2,5\nb;2;3\nc;3;4\nTotal;6;9,5\n", {}),
 }
 

@@ -386,6 +386,29 @@ def test_a_header_named_sep_is_a_header(tmp_path):
     assert validate_file(write(tmp_path, "sep,value\n1,2\n3,4\n")).columns == ["sep", "value"]
 
 
+@pytest.mark.parametrize(
+    "footer",
+    [
+        "\nSource: Statistics Office, 2024\n",  # a note under a blank line
+        "Rows: 3;exported 2024-05-01\n",  # a footer of two fields
+        "4;0,5\n",  # a last line cut short
+    ],
+)
+def test_lines_below_the_table_are_refused_with_where_it_ends(tmp_path, footer):
+    err = refusal(write(tmp_path, "id;amount;city\n1;2,5;Paris\n2;3;Lyon\n3;4;Nice\n" + footer))
+    assert err.code == "lines_below_table"
+    assert err.details["last_table_line"] == 4
+    assert "Delete the lines below the table" in err.fix
+
+
+def test_a_repeated_header_is_refused_with_its_lines(tmp_path):
+    part = "id,amount,city\n1,2.5,Paris\n2,3,Lyon\n"
+    err = refusal(write(tmp_path, part + part + part))
+    assert err.code == "repeated_header"
+    assert err.details == {"lines": [4, 7], "repeated_headers": 2}
+    assert "appended" in err.message
+
+
 def test_ragged_rows_reports_at_most_ten_lines_but_counts_all(tmp_path):
     rows = "".join("1,2\n" if i % 2 else "1\n" for i in range(40))
     err = refusal(write(tmp_path, "a,b\n" + rows))
@@ -515,7 +538,19 @@ def test_accepts_plain_csv_with_a_full_report(tmp_path):
         "multiline": False,
         "line_terminator": "\n",
         "trailing_delimiter": False,
+        "empty_rows": 0,
     }
+
+
+def test_records_of_empty_fields_are_counted_apart_from_the_data_rows(tmp_path):
+    report = accepted(tmp_path, "a;b;c\n1;x;2,5\n;;\n2;y;3,5\n;;\n;;\n")
+    assert (report.data_rows, report.empty_rows) == (2, 3)
+
+
+def test_a_totals_row_above_empty_records_is_still_the_last_row(tmp_path):
+    rows = [*SALES, ["Total", "", "49", "8911.15", ""], ["", "", "", "", ""]]
+    err = refusal(write(tmp_path, _table(rows)))
+    assert (err.code, err.details["line"]) == ("totals_row", 6)
 
 
 def test_accepts_semicolon_file_with_decimal_commas(tmp_path):

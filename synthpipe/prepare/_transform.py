@@ -123,6 +123,9 @@ def read_csv(spark: SparkSession, source: str, dialect) -> DataFrame:
         .schema(schema)
         .csv(spark_path(source))  # exactly this one file, whatever its folder is called
     )
+    # A record of empty fields only (`,,,`) is no row: validation does not count it either.
+    # One flat expression, whatever the width (concat_ws skips the nulls of empty fields).
+    frame = frame.where(F.concat_ws("", *[F.col(c) for c in frame.columns]) != "")
     return frame.select(*frame.columns[: len(dialect.columns)]).toDF(*dialect.columns)
 
 
