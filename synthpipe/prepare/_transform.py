@@ -353,28 +353,18 @@ def _missing_marks(
     """Per column whose values are numbers or dates (with or without a unit) once its
     missing-value marks (`.`, `#DIV/0!`, `n.d.`: _patterns.MISSING_MARK) are read as
     missing, how many cells were marks; `statistics` of those columns are replaced by
-    those without the marks. A second aggregation, only when a column has marks beside
-    other values; a column that stays text keeps its marks as values."""
-    candidates = {}
+    those without the marks. A column that stays text keeps its marks as values."""
+    found = {}
     for name, values in zip(strings.columns, statistics, strict=True):
         marks = int(values["missing_marks"] or 0)
         if 0 < marks < values["non_null"]:
-            candidates[name] = marks
-    if not candidates:
-        return {}
-    bare = _column_statistics(without_marks(strings, candidates))
-    marked = {}
-    for i, name in enumerate(strings.columns):
-        if name not in candidates:
-            continue
-        kind = config.column(name).type
-        if not kind:
-            stats = _column_stats(bare[i])
-            kind, _, _ = infer_type(stats, delimiter=dialect.delimiter, settings=settings)
-            kind = "decimal" if kind == "categorical" and found_unit(bare[i]) else kind
-        if kind not in ("categorical", "text"):
-            marked[name], statistics[i] = candidates[name], bare[i]
-    return marked
+            found[name] = marks
+
+    def typed(name: str, values: dict) -> bool:
+        kind = config.column(name).type or _inferred_type(values, dialect, settings)
+        return kind not in ("categorical", "text") or found_unit(values) is not None
+
+    return _profiled_again(strings, statistics, found, without_marks, typed)
 
 
 def _numbers_with_units(
@@ -388,18 +378,30 @@ def _numbers_with_units(
         unit = found_unit(values)
         if unit is not None:
             found[name] = unit
+
+    def numbers(name: str, values: dict) -> bool:
+        return _inferred_type(values, dialect, settings) in ("integer", "decimal")
+
+    return _profiled_again(strings, statistics, found, without_units, numbers)
+
+
+def _profiled_again(strings: DataFrame, statistics: list[dict], found: dict, transform, keep):
+    """`found`'s columns profiled again through `transform(strings, found)` (a second
+    aggregation, only when there are any): those that `keep(name, new statistics)`
+    accepts keep their entry of `found`, and their `statistics` are replaced."""
     if not found:
         return {}
-    bare = _column_statistics(without_units(strings, found))
-    units = {}
+    again = _column_statistics(transform(strings, found))
+    kept = {}
     for i, name in enumerate(strings.columns):
-        if name in found:
-            kind, _, _ = infer_type(
-                _column_stats(bare[i]), delimiter=dialect.delimiter, settings=settings
-            )
-            if kind in ("integer", "decimal"):
-                units[name], statistics[i] = found[name], bare[i]
-    return units
+        if name in found and keep(name, again[i]):
+            kept[name], statistics[i] = found[name], again[i]
+    return kept
+
+
+def _inferred_type(values: dict, dialect, settings: PrepareSettings) -> str:
+    kind, _, _ = infer_type(_column_stats(values), delimiter=dialect.delimiter, settings=settings)
+    return kind
 
 
 def _column_stats(values: dict) -> ColumnStats:
