@@ -387,15 +387,18 @@ def _numbers_with_units(
 
 def _profiled_again(strings: DataFrame, statistics: list[dict], found: dict, transform, keep):
     """`found`'s columns profiled again through `transform(strings, found)` (a second
-    aggregation, only when there are any): those that `keep(name, new statistics)`
-    accepts keep their entry of `found`, and their `statistics` are replaced."""
+    aggregation over their cells alone, only when there are any): those that
+    `keep(name, new statistics)` accepts keep their entry of `found`, and their
+    `statistics` are replaced."""
     if not found:
         return {}
-    again = _column_statistics(transform(strings, found))
+    names = [n for n in strings.columns if n in found]
+    chosen = transform(strings, found).select(*[F.col(f"`{n}`") for n in names])
+    again = dict(zip(names, _column_statistics(chosen), strict=True))
     kept = {}
     for i, name in enumerate(strings.columns):
-        if name in found and keep(name, again[i]):
-            kept[name], statistics[i] = found[name], again[i]
+        if name in found and keep(name, again[name]):
+            kept[name], statistics[i] = found[name], again[name]
     return kept
 
 
