@@ -19,7 +19,7 @@ turns that back into the input's form, from what Prepare recorded in schema.json
   unit the input wrote them with (`$1,234.50`, `3.97%`, `12,50 €`, `(413.89)` for a
   negative number: ColumnSchema.number_form and negative_form);
 - dates and timestamps in the pattern the input used (ColumnSchema.text_format: e.g.
-  `dd/MM/yyyy`, `ddMMMyyyy`; a month's name in the input's case, ColumnSchema.month_case:
+  `dd/MM/yyyy`, `ddMMMyyyy`, `HH:mm` for a time of day; a month's name in the input's case, ColumnSchema.month_case:
   `15MAR2019`; timestamps are UTC, an input offset is written `+00:00`);
 - categories and codes exactly as the text the model learned (Prepare keeps their text:
   `042` stays `042`, a code column keeps its digits);

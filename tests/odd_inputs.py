@@ -156,6 +156,17 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         "two-digit years (31.12.85, 15-Mar-07), and month names in capitals as Oracle "
         "(15-MAR-85) and SAS (15MAR2019, 15MAR2024:14:30:00) export them",
     ),
+    "times_of_day": (
+        (
+            "Buchungszeit;Beginn;Betrag\n"
+            + "".join(
+                f"{i * 7 % 24:02d}:{i * 13 % 60:02d}:{i * 29 % 60:02d};{i % 24}:{i * 11 % 60:02d};"
+                f"{i},50\n"
+                for i in range(1, 31)
+            )
+        ).encode(),
+        "times of day without a date (14:05:59, 9:05), in a semicolon file",
+    ),
     "missing_value_marks": (
         (
             "income,born,ratio,count,rating\n" + "".join(_marks_row(i) for i in range(1, 31))

@@ -263,6 +263,31 @@ def test_null_tokens_become_nulls_and_empty_columns_are_dropped(spark, tmp_path)
     assert "empty" not in frame.columns
 
 
+def test_times_of_day_are_timestamps_on_the_first_day_of_1970(spark, tmp_path):
+    """A booking's time without its date: a number of the day, not a category of
+    thousands of values (or an identifier, one value per row)."""
+    content = (
+        "at,short,some_seconds,not_a_time,k\n"
+        "14:30:05,9:05,9:05,24:10,a\n"
+        "08:00:59,23:59,23:59:30,7:15,b\n"
+        "00:00:00,0:00,0:00,1:30,c\n"
+    )
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    found = {c.name: (c.type, c.format, c.text_format) for c in schema.columns[:4]}
+    assert found == {
+        "at": ("timestamp", "H:mm:ss", "HH:mm:ss"),
+        "short": ("timestamp", "H:mm", "H:mm"),
+        "some_seconds": ("timestamp", "H:mm[:ss]", "H:mm"),
+        "not_a_time": ("categorical", None, None),  # 24:10 is no time of day
+    }
+    assert frame["at"].tolist() == [
+        pd.Timestamp("1970-01-01T14:30:05Z"),
+        pd.Timestamp("1970-01-01T08:00:59Z"),
+        pd.Timestamp("1970-01-01T00:00:00Z"),
+    ]
+    assert frame["some_seconds"].tolist()[1] == pd.Timestamp("1970-01-01T23:59:30Z")
+
+
 def test_missing_value_marks_in_numbers_and_dates_are_missing(spark, tmp_path):
     """SAS's ".", a spreadsheet's #DIV/0!, OECD's "..", "n.d." and a dash: missing values
     in a column of numbers, dates or amounts; beside text, or alone, they stay values."""

@@ -147,6 +147,13 @@ def test_typed_vocabularies_keep_their_spellings_and_formats(round_trips):
     assert "" in counts and not any("." in c for c in counts)
 
 
+def test_times_of_day_come_back_without_a_date(round_trips):
+    source, result, schema, _, _ = round_trips["times_of_day"]
+    assert schema.column("buchungszeit").text_format == "HH:mm:ss"
+    assert schema.column("beginn").text_format == "H:mm"
+    assert [row[:2] for row in result[1:]] == [row[:2] for row in source[1:]]
+
+
 def test_missing_value_marks_are_missing_and_come_back_empty(round_trips):
     source, result, schema, _, _ = round_trips["missing_value_marks"]
     found = {c.name: (c.type, c.missing_marks) for c in schema.columns}

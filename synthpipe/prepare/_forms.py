@@ -124,6 +124,14 @@ def numeric_timestamp_text_format(parse_format: str, shapes: Counter) -> str:
     return f"{date_text_format(date_format, dates)} {hour}:mm{seconds}"
 
 
+def time_text_format(shapes: Counter) -> str:
+    """The written pattern of a time of day (99:99, 9:99:99): the hour with two digits
+    when every value had two; seconds when the most common shape has them."""
+    hour = "HH" if shapes and all(shape.index(":") == 2 for shape in shapes) else "H"
+    seconds = ":ss" if (_most_common(shapes) or "").count(":") == 2 else ""
+    return f"{hour}:mm{seconds}"
+
+
 def timestamp_text_format(shapes: Counter) -> str:
     """The written pattern of the most common timestamp shape (ISO 8601 or its space
     form, as Prepare reads timestamps); the full ISO form when no shape fits."""

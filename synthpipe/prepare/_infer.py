@@ -58,6 +58,8 @@ class ColumnStats:
     # SAS's timestamps (15MAR2019:14:30:00, 15MAR19:14:30:00: _patterns.DATETIME_DAY_MON).
     datetime_day_mon: int = 0
     datetime_day_mon_yy: int = 0
+    # Times of day without a date (14:30, 9:05:59: _patterns.TIME_OF_DAY).
+    time_of_day: int = 0
     # The digit-group separator of the values that have one ("" for none, "mixed" when
     # values use different ones).
     group_char: str = ""
@@ -109,12 +111,20 @@ def infer_type(
     if stats.datetime_day_mon_yy == n:
         return "timestamp", "ddMMMyy:HH:mm:ss", None
     if stats.datetime_numeric == n:
-        seconds = "ss" if stats.with_seconds == n else "[:ss]" if stats.with_seconds else ""
-        time = "H:mm" + (":" + seconds if seconds == "ss" else seconds)
+        time = _time_format(stats)
         return "timestamp", f"{_numeric_date_format(stats, delimiter)} {time}", None
+    if stats.time_of_day == n:
+        return "timestamp", _time_format(stats), None
     if stats.avg_length >= settings.text_min_avg_length and stats.with_space * 2 >= n:
         return "text", None, None
     return "categorical", None, None
+
+
+def _time_format(stats: ColumnStats) -> str:
+    """H:mm, H:mm:ss, or H:mm[:ss] when some values have seconds (P.TIME_FORMATS)."""
+    if stats.with_seconds == stats.non_null:
+        return "H:mm:ss"
+    return "H:mm[:ss]" if stats.with_seconds else "H:mm"
 
 
 def digit_groups(stats: ColumnStats) -> str | None:

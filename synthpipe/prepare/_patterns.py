@@ -66,6 +66,10 @@ DATE_MON_DAY = rf"^{_MON} \d{{1,2}}, \d{{4}}$"
 DATE_MONTH_DAY = rf"^{_MONTH} \d{{1,2}}, \d{{4}}$"
 NAMED_DATE = "|".join((DATE_DAY_MON, DATE_DAY_MONTH, DATE_MON_DAY, DATE_MONTH_DAY))
 # SAS's DATETIME20. and DATETIME16. timestamps: 15MAR2019:14:30:00, 15MAR19:14:30:00.
+# A time of day without a date (14:30, 9:05:59): a timestamp on 1970-01-01, UTC, written
+# back without its date.
+TIME_OF_DAY = r"^([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
+TIME_FORMATS = ("H:mm", "H:mm:ss", "H:mm[:ss]")
 DATETIME_DAY_MON = rf"^\d{{2}}{_MON}\d{{4}}:\d{{2}}:\d{{2}}:\d{{2}}$"
 DATETIME_DAY_MON_YY = rf"^\d{{2}}{_MON}\d{{2}}:\d{{2}}:\d{{2}}:\d{{2}}$"
 # How a month's name starts (Jan ... Dec, in any case): those dates and DATE_NUMERIC_YY
