@@ -14,13 +14,15 @@ turns that back into the input's form, from what Prepare recorded in schema.json
   separator (a decimal comma stays a comma), at most the input's decimal places
   (ColumnSchema.decimal_places: `1.76`, never `1.75929723552383`; `12`, not `12.0`, in
   a decimal column written without places; `3.50` stays `3.50` where the input wrote
-  every value with two places: ColumnSchema.fixed_places), and digit groups where the input wrote
-  them (`1,234.5`, `1.234,5`, `1 234,5`, `1'234.5`: ColumnSchema.grouping), with the
+  every value with two places: ColumnSchema.fixed_places), and digit groups where the
+  input wrote them (`1,234.5`, `1.234,5`, `1 234,5`, `1'234.5`: ColumnSchema.grouping;
+  `12,34,567.5`: ColumnSchema.indian_grouping), with the
   unit the input wrote them with (`$1,234.50`, `3.97%`, `12,50 €`, `(413.89)` for a
   negative number: ColumnSchema.number_form and negative_form);
 - dates and timestamps in the pattern the input used (ColumnSchema.text_format: e.g.
-  `dd/MM/yyyy`, `ddMMMyyyy`, `HH:mm` for a time of day; a month's name in the input's case, ColumnSchema.month_case:
-  `15MAR2019`; timestamps are UTC, an input offset is written `+00:00`);
+  `dd/MM/yyyy`, `ddMMMyyyy`, `HH:mm` for a time of day; a month's name in the input's
+  case, ColumnSchema.month_case: `15MAR2019`; timestamps are UTC, an input offset is
+  written `+00:00`);
 - categories and codes exactly as the text the model learned (Prepare keeps their text:
   `042` stays `042`, a code column keeps its digits);
 - columns without synthetic values keep their header with empty cells: columns Prepare
@@ -116,12 +118,14 @@ def column_text(values: pa.ChunkedArray | pa.Array, column: ColumnSchema) -> pd.
     elif kind == "integer":
         text = present.astype("int64").astype(str)
         if column.grouping:
-            text = text.map(lambda v: group_digits(v, column.grouping, "."))
+            indian = column.indian_grouping
+            text = text.map(lambda v: group_digits(v, column.grouping, ".", indian=indian))
     elif kind == "decimal":
         mark = "," if column.format == "," else "."
         places, fixed = column.decimal_places, column.fixed_places
         text = present.astype("float64").map(lambda v: decimal_text(v, places, fixed=fixed))
-        text = text.map(lambda v: group_digits(v, column.grouping, mark))
+        indian = column.indian_grouping
+        text = text.map(lambda v: group_digits(v, column.grouping, mark, indian=indian))
     elif kind in ("date", "timestamp"):
         default = _ISO_DATE if kind == "date" else _ISO_TIMESTAMP
         pattern = column.text_format or default
@@ -171,16 +175,26 @@ def round_places(value: float, places: int) -> float:
     return round(value, places) + 0.0
 
 
-def group_digits(number: str, separator: str | None, mark: str) -> str:
+def group_digits(number: str, separator: str | None, mark: str, *, indian: bool = False) -> str:
     """Python's `-1234567.5` as the input wrote its numbers: `-1,234,567.5` (separator
-    `,`, mark `.`), `-1.234.567,5` (`.`, `,`), `-1234567,5` (no separator, `,`). A
-    number in exponent form keeps its form, with the mark."""
+    `,`, mark `.`), `-1.234.567,5` (`.`, `,`), `-1234567,5` (no separator, `,`),
+    `-12,34,567.5` (`indian`: lakh and crore). A number in exponent form keeps its form,
+    with the mark."""
     if "e" in number or "n" in number or not separator:  # 1e+20, inf, nan; no groups
         return number.replace(".", mark)
     sign = "-" if number.startswith("-") else ""
     whole, point, fraction = number.lstrip("-").partition(".")
-    groups = f"{int(whole):,}".replace(",", separator)
-    return f"{sign}{groups}{mark if point else ''}{fraction}"
+    groups = _lakh_groups(whole) if indian else f"{int(whole):,}"
+    return f"{sign}{groups.replace(',', separator)}{mark if point else ''}{fraction}"
+
+
+def _lakh_groups(whole: str) -> str:
+    """1234567 as 12,34,567: the last three digits, then groups of two."""
+    head, tail = whole[:-3], whole[-3:]
+    pairs = []
+    while head:
+        head, pairs = head[:-2], [head[-2:], *pairs]
+    return ",".join([*pairs, tail])
 
 
 def _naive_utc(values: pd.Series) -> pd.Series:

@@ -70,6 +70,9 @@ class ColumnSchema:
     # ","; 1.234,5: "."; also a space, a no-break space or an apostrophe), written
     # back in the published CSV. None for numbers written plainly.
     grouping: str | None = None
+    # Digit groups as India writes them (12,34,567.89: a group of three, then of two,
+    # lakh and crore), with `grouping` ",".
+    indian_grouping: bool = False
     # The most decimal places a decimal column's values have in the input (1.759: 3; a
     # forced decimal written 12: 0), a count: generate rounds the column's synthetic
     # values to them, so the published files carry the input's precision, not the

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 def _units_row(i: int) -> str:
     """A bank export's row: groups of a decimal comma, a currency after or before, a
@@ -32,6 +34,12 @@ def _dates_row(i: int) -> str:
         f"{day:02d}{_MON[month].upper()}{1990 + i},"
         f"{day:02d}{_MON[month].upper()}2024:{i % 24:02d}:{i:02d}:{59 - i:02d}\n"
     )
+
+
+def _lakh(number: int) -> str:
+    """12,34,567: a comma before each pair of digits that has a pair count and three
+    digits after it (Python's format groups in thousands only)."""
+    return re.sub(r"(\d)(?=(\d{2})*\d{3}$)", r"\1,", str(number))
 
 
 def _marks_row(i: int) -> str:
@@ -124,6 +132,17 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
             )
         ).encode(),
         "1.234.567,89 (DE), 1 234,5 with a no-break space (FR), in a semicolon file",
+    ),
+    "digit_groups_in": (
+        (
+            "Account,Balance (INR),Credit Limit,Branch\n"
+            + "".join(
+                f'A{i},"{_lakh(i * 7_919_371 % 90_000_000)}.{i % 100:02d}",'
+                f'"{_lakh((i % 10) * 1_54_301)}",B{i % 4}\n'
+                for i in range(1, 31)
+            )
+        ).encode(),
+        "India's lakh and crore (12,34,567.89; 1,54,301), quoted in a comma-separated file",
     ),
     "spreadsheet_datetimes": (
         (

@@ -107,8 +107,10 @@ def test_semicolon_file_with_decimal_commas(spark, tmp_path):
         ("n;k\n1.234.567;a\n89;b\n12.000;c\n", "n", [1234567, 89, 12000], "."),
         ("n;k\n1'234.5;a\n-12'000.25;b\n3;c\n", "n", [1234.5, -12000.25, 3.0], "'"),
         ("n;k\n1 234,5;a\n12 000;b\n3,75;c\n", "n", [1234.5, 12000.0, 3.75], " "),
-        # Groups of two digits or a mixed separator are not numbers: kept as text.
-        ('n,k\n"1,23,456",a\n"7",b\n', "n", ["1,23,456", "7"], None),
+        # India's lakh and crore: a group of three, then groups of two.
+        ('n,k\n"1,23,456",a\n"7",b\n"-12,34,567.75",c\n', "n", [123456.0, 7.0, -1234567.75], ","),
+        # Groups of two at the end, or a mixed separator, are not numbers: kept as text.
+        ('n,k\n"1,23,45",a\n"7",b\n', "n", ["1,23,45", "7"], None),
         ("n;k\n1.234 567;a\n1 234.567;b\n", "n", ["1.234 567", "1 234.567"], None),
     ],
 )
@@ -116,6 +118,7 @@ def test_numbers_written_with_digit_groups(spark, tmp_path, content, column, val
     schema, frame, _ = run_prepare(spark, tmp_path, content)
     assert frame[column].tolist() == values
     assert schema.column(column).grouping == grouping
+    assert schema.column(column).indian_grouping == ("1,23,456" in content)
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,13 @@ from synthpipe.generate import generate
 from synthpipe.layout import RunLayout
 from synthpipe.prepare import CsvDialect, prepare
 from synthpipe.prepare._patterns import MISSING_WORDS, NULL_TOKENS
-from synthpipe.roundtrip import csv_bytes, decimal_text, format_datetimes, neutralise_cell
+from synthpipe.roundtrip import (
+    csv_bytes,
+    decimal_text,
+    format_datetimes,
+    group_digits,
+    neutralise_cell,
+)
 from synthpipe.schema import DatasetSchema
 from synthpipe.train import contract
 from synthpipe.train.engines import argn_installed
@@ -145,6 +151,29 @@ def test_typed_vocabularies_keep_their_spellings_and_formats(round_trips):
     assert types["Kunde Nr"][1] == "dropped"  # a numbered key: dropped, its column empty
     counts = [row[6] for row in result[1:]]
     assert "" in counts and not any("." in c for c in counts)
+
+
+def test_lakh_and_crore_come_back_as_india_writes_them(round_trips):
+    source, result, schema, _, _ = round_trips["digit_groups_in"]
+    for name in ("balance_inr", "credit_limit"):
+        column = schema.column(name)
+        assert (column.grouping, column.indian_grouping) == (",", True), name
+    assert [row[2] for row in result[1:]] == [row[2] for row in source[1:]]
+    assert [row[1] for row in result[1:]] == [row[1] for row in source[1:]]
+
+
+@pytest.mark.parametrize(
+    ("number", "indian", "text"),
+    [
+        ("-98765432.25", True, "-9,87,65,432.25"),
+        ("100000", True, "1,00,000"),
+        ("12345", True, "12,345"),
+        ("999", True, "999"),
+        ("-98765432.25", False, "-98,765,432.25"),
+    ],
+)
+def test_digit_groups_in_thousands_or_in_lakhs(number, indian, text):
+    assert group_digits(number, ",", ".", indian=indian) == text
 
 
 def test_times_of_day_come_back_without_a_date(round_trips):

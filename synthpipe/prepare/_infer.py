@@ -60,6 +60,8 @@ class ColumnStats:
     datetime_day_mon_yy: int = 0
     # Times of day without a date (14:30, 9:05:59: _patterns.TIME_OF_DAY).
     time_of_day: int = 0
+    # Values grouped as India writes them (12,34,567.89: _patterns.LAKH).
+    lakh: int = 0
     # The digit-group separator of the values that have one ("" for none, "mixed" when
     # values use different ones).
     group_char: str = ""
@@ -135,6 +137,8 @@ def digit_groups(stats: ColumnStats) -> str | None:
         return None
     if stats.grouped_point == n and stats.group_char in POINT_GROUPS:
         return stats.group_char
+    if stats.grouped_point == n and stats.lakh and stats.group_char in ("", ","):
+        return ","  # every grouped value in lakhs (GROUP_CHAR finds groups of three only)
     if stats.grouped_comma == n and stats.group_char in COMMA_GROUPS:
         return stats.group_char
     return None

@@ -26,9 +26,12 @@ DECIMAL_COMMA = r"^[+-]?(\d+|\d{1,3}(\.\d{3})+),\d+$"
 # UK), 1.234.567,89 (DE, ES), 1 234 567,89 (FR, with a space or a no-break space),
 # 1'234'567.89 (CH). A first group of one to three digits (not 0), then groups of three;
 # a value below 1,000 has no group and fits too. GROUPED_POINT has a decimal point,
-# GROUPED_COMMA a decimal comma; GROUP_CHAR finds the separator a value uses.
+# GROUPED_COMMA a decimal comma; GROUP_CHAR finds the separator a value uses. India
+# groups lakh and crore (12,34,567.89: LAKH, a last group of three, groups of two before).
 _GROUPS = "[1-9]\\d{0,2}(%s\\d{3})+"
-GROUPED_POINT = r"^[+-]?(\d+|" + _GROUPS % "[, '\u00a0\u202f]" + r")(\.\d+)?$"
+_LAKH = r"[1-9]\d?(,\d{2})+,\d{3}"
+LAKH = r"^[+-]?" + _LAKH + r"(\.\d+)?$"
+GROUPED_POINT = r"^[+-]?(\d+|" + _GROUPS % "[, '\u00a0\u202f]" + "|" + _LAKH + r")(\.\d+)?$"
 GROUPED_COMMA = r"^[+-]?(\d+|" + _GROUPS % "[. '\u00a0\u202f]" + r")(,\d+)?$"
 GROUP_CHAR = r"^[+-]?[1-9]\d{0,2}([., '\u00A0\u202F])\d{3}([., '\u00A0\u202F]|$)"
 # A number's decimal places: the digits after its decimal point, or its decimal comma

@@ -81,8 +81,10 @@ class ColumnProfile:
     month_case: str | None = None
     # The one far date that stands for "none" in a date column (see _far_dates).
     null_text: str | None = None
-    # The digit-group separator of numbers written 1,234.5 or 1.234,5 (see _infer).
+    # The digit-group separator of numbers written 1,234.5 or 1.234,5 (see _infer), and
+    # whether they are grouped in lakhs (12,34,567.5).
     grouping: str | None = None
+    indian_grouping: bool = False
     # The most decimal places a value of a decimal column has (see _decimal_places), and
     # whether every value has that many (12.50, 3.00: see _fixed_places).
     decimal_places: int | None = None
@@ -229,6 +231,7 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
         "missing_marks": count_if(missing_mark(c)),
         "distinct": F.approx_count_distinct(c),
         "grouped_point": count_if(c.rlike(P.GROUPED_POINT)),
+        "lakh": count_if(c.contains(",") & c.rlike(P.LAKH)),
         "grouped_comma": count_if(c.rlike(P.GROUPED_COMMA)),
         "with_point": count_if(c.contains(".")),
         "with_comma": count_if(c.contains(",")),
@@ -459,6 +462,7 @@ def _decide(
         profile.type, profile.format, profile.grouping = infer_type(
             profile.stats, delimiter=dialect.delimiter, settings=settings
         )
+        profile.indian_grouping = profile.grouping == "," and profile.stats.lakh > 0
         if "{sep}" in (profile.format or ""):
             if values["date_sep_min"] != values["date_sep_max"]:
                 profile.type, profile.format = "categorical", None  # mixed separators
@@ -770,6 +774,7 @@ def _column_schema(p: ColumnProfile, rows: int) -> ColumnSchema:
         missing_marks=p.missing_marks,
         null_text=p.null_text if p.action is None else None,
         grouping=p.grouping if p.action is None else None,
+        indian_grouping=p.indian_grouping and p.action is None,
         decimal_places=p.decimal_places if p.action is None else None,
         fixed_places=p.fixed_places if p.action is None else False,
         number_form=p.unit.number_form if p.unit and p.action is None else None,
