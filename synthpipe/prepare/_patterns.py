@@ -1,5 +1,8 @@
 """Value patterns for type inference (Java regex syntax: they run inside Spark)."""
 
+import re
+import string
+
 from synthpipe.schema import MONTH_NAMES
 
 NULL_TOKENS = ("", "na", "n/a", "null", "none", "nan", "#n/a", "nil", "-", "?", "missing")
@@ -7,12 +10,23 @@ NULL_TOKENS = ("", "na", "n/a", "null", "none", "nan", "#n/a", "nil", "-", "?", 
 # or dates (elsewhere they are values: a rating of "**", a test result of "+"). Cells of
 # punctuation and symbols alone (SAS's ".", OECD's "..", Eurostat's ":", "—", "*"), a
 # spreadsheet's error (#DIV/0!, #VALUE!, #REF!, #NAME?), and "not available" as other
-# languages abbreviate it. Java regex: it runs inside Spark.
-MISSING_MARK = r"^([^\p{L}\p{N}]{1,8}|#[A-Z][A-Z0-9/_.]{1,12}[!?]?)$"
+# languages abbreviate it, in any case. Java regex, one expression (it runs on every short
+# cell inside Spark).
 MISSING_WORDS = (
     *("n.d.", "n/d", "nd", "n.a.", "n.v.", "n.b.", "k.a.", "k. a.", "s/d", "s.d.", "s.i."),
     *("unknown", "not available", "inconnu", "unbekannt", "desconocido", "sconosciuto"),
     *("onbekend", "н/д", "нет данных", "不明", "未知"),
+)
+# First characters no mark or word starts with: cells that start with one skip the expression.
+NOT_MARK_FIRST_CHARS = tuple(
+    c
+    for c in string.ascii_letters + string.digits
+    if c.lower() not in {word[0] for word in MISSING_WORDS}
+)
+MISSING_MARK = (
+    r"(?iu)^([^\p{L}\p{N}]{1,8}|#[A-Z][A-Z0-9/_.]{1,12}[!?]?|"
+    + "|".join(re.escape(word) for word in MISSING_WORDS)
+    + ")$"
 )
 TRUE_TOKENS = ("true", "yes", "y", "t")
 FALSE_TOKENS = ("false", "no", "n", "f")

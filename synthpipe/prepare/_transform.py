@@ -172,8 +172,10 @@ def _far_date(c: Column) -> Column:
 
 def missing_mark(c: Column) -> Column:
     """A cell that marks a missing value in a column of numbers or dates (see
-    _patterns.MISSING_MARK); short first, so long text never meets the expression."""
-    return (F.length(c) <= 16) & (c.rlike(P.MISSING_MARK) | F.lower(c).isin(*P.MISSING_WORDS))
+    _patterns.MISSING_MARK). A regular expression decodes every cell it reads, so short
+    cells whose first character can start a mark are the only ones that meet it."""
+    first = F.substring(c, 1, 1)
+    return (F.length(c) <= 16) & ~first.isin(*P.NOT_MARK_FIRST_CHARS) & c.rlike(P.MISSING_MARK)
 
 
 def without_marks(strings: DataFrame, marked: dict[str, int]) -> DataFrame:
@@ -219,7 +221,7 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
         "date_month_day": count_if(maybe_date & c.rlike(P.DATE_MONTH_DAY)),
         "datetime_day_mon": count_if(maybe_date & c.rlike(P.DATETIME_DAY_MON)),
         "datetime_day_mon_yy": count_if(maybe_date & c.rlike(P.DATETIME_DAY_MON_YY)),
-        "time_of_day": count_if(F.length(c).between(4, 8) & c.rlike(P.TIME_OF_DAY)),
+        "time_of_day": count_if(c.contains(":") & c.rlike(P.TIME_OF_DAY)),
         "first_part_max": F.max(F.when(day_month, parts[0].cast("int"))),
         "second_part_max": F.max(F.when(day_month, parts[1].cast("int"))),
         "date_sep_min": F.min(F.regexp_extract(c, P.DATE_SEP, 1)),
