@@ -1092,7 +1092,7 @@ def _finish(
         header = header[:-1]
         if len(header) < 2:
             raise _too_few_columns(header)
-    _check_totals_row(scan, header)
+    _check_totals_row(scan)
     return InputReport(
         name=name,
         size_bytes=checks.size,
@@ -1110,19 +1110,19 @@ def _finish(
     )
 
 
-def _check_totals_row(scan: _Scan, header: list[str]) -> None:
-    sums = scan.sums.totals_columns()
-    if not sums:
+def _check_totals_row(scan: _Scan) -> None:
+    # Columns by position, as every refusal gives them: a header name can be personal data.
+    positions = [i + 1 for i in scan.sums.totals_columns()]
+    if not positions:
         return
-    names = [header[i] for i in sums if i < len(header)]
     raise _refuse(
         "totals_row",
         f"The last row (line {scan.last_line}) holds the sums of the rows above it in "
-        f"{len(sums)} columns ({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}): "
-        "it is a totals row, not a record, and would be learnt as one.",
+        f"column(s) {_positions(positions)}: it is a totals row, not a record, and would be "
+        "learnt as one.",
         "Delete the totals row, and any other summary rows (subtotals, averages), then "
         "upload the file again.",
-        {"line": scan.last_line, "sum_columns": names},
+        {"line": scan.last_line, "sum_columns": positions},
     )
 
 
