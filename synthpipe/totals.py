@@ -83,8 +83,9 @@ class ColumnSums:
     def totals_columns(self) -> list[int]:
         """The columns in which the last record holds the sum of the records above it, if
         it is a totals row (see the module docstring); an empty list if not."""
-        held = [i for i in self._live if self._last_number(i) is not None]
-        sums = [i for i in held if self._is_sum(i)]
+        held = {i: self._last_number(i) for i in self._live}
+        held = {i: number for i, number in held.items() if number is not None}
+        sums = [i for i, number in held.items() if self._is_sum(i, number)]
         if len(sums) >= MIN_SUM_COLUMNS and 2 * len(sums) >= len(held):
             return sums
         return []
@@ -97,9 +98,8 @@ class ColumnSums:
             number = self._other_number(cell)
         return number if number is not None and math.isfinite(number) else None
 
-    def _is_sum(self, i: int) -> bool:
-        number = self._last_number(i)
-        if number is None or number == 0 or self._numbers[i] - 1 < MIN_ROWS_ABOVE:
+    def _is_sum(self, i: int, number: float) -> bool:
+        if number == 0 or self._numbers[i] - 1 < MIN_ROWS_ABOVE:
             return False
         above = self._totals[i] - number
         slack = 0.5 * 10.0 ** -_decimals(self._last[i]) + _RELATIVE_SLACK * abs(number)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from synthpipe.prepare._patterns import ID_NAME_TOKENS
+from synthpipe.prepare._patterns import ID_NAME_TOKENS, TIME_HM, TIME_HMS, TIME_SOME_SECONDS
 from synthpipe.schema import MAX_CODE_VALUES
 
 
@@ -123,10 +123,10 @@ def infer_type(
 
 
 def _time_format(stats: ColumnStats) -> str:
-    """H:mm, H:mm:ss, or H:mm[:ss] when some values have seconds (P.TIME_FORMATS)."""
+    """H:mm, H:mm:ss, or H:mm[:ss] when some values have seconds."""
     if stats.with_seconds == stats.non_null:
-        return "H:mm:ss"
-    return "H:mm[:ss]" if stats.with_seconds else "H:mm"
+        return TIME_HMS
+    return TIME_SOME_SECONDS if stats.with_seconds else TIME_HM
 
 
 def digit_groups(stats: ColumnStats) -> str | None:
