@@ -13,7 +13,8 @@ turns that back into the input's form, from what Prepare recorded in schema.json
 - integers as whole numbers (`3`, never `3.0`), decimals with the input's decimal
   separator (a decimal comma stays a comma), at most the input's decimal places
   (ColumnSchema.decimal_places: `1.76`, never `1.75929723552383`; `12`, not `12.0`, in
-  a decimal column written without places; `3.50` stays `3.50` where the input wrote
+  a decimal column written without places, or whose whole values the input wrote so:
+  ColumnSchema.bare_wholes; `3.50` stays `3.50` where the input wrote
   every value with two places: ColumnSchema.fixed_places), and digit groups where the
   input wrote them (`1,234.5`, `1.234,5`, `1 234,5`, `1'234.5`: ColumnSchema.grouping;
   `12,34,567.5`: ColumnSchema.indian_grouping), with the
@@ -122,8 +123,10 @@ def column_text(values: pa.ChunkedArray | pa.Array, column: ColumnSchema) -> pd.
             text = text.map(lambda v: group_digits(v, column.grouping, ".", indian=indian))
     elif kind == "decimal":
         mark = "," if column.format == "," else "."
-        places, fixed = column.decimal_places, column.fixed_places
-        text = present.astype("float64").map(lambda v: decimal_text(v, places, fixed=fixed))
+        places, fixed, bare = column.decimal_places, column.fixed_places, column.bare_wholes
+        text = present.astype("float64").map(
+            lambda v: decimal_text(v, places, fixed=fixed, bare_wholes=bare)
+        )
         indian = column.indian_grouping
         text = text.map(lambda v: group_digits(v, column.grouping, mark, indian=indian))
     elif kind in ("date", "timestamp"):
@@ -148,12 +151,15 @@ def with_unit(number: str, number_form: str, negative_form: str | None) -> str:
     return number_form.replace("{}", number)
 
 
-def decimal_text(value: float, places: int | None, *, fixed: bool = False) -> str:
+def decimal_text(
+    value: float, places: int | None, *, fixed: bool = False, bare_wholes: bool = False
+) -> str:
     """A decimal in its shortest form (`2.5`, not `2.50`), rounded to the input's decimal
     places when they are known: at most that many places (1.75929723552383 with 2:
     `1.76`), a whole number without `.0` when the input wrote none (places 0: `12`),
     and never in exponent form (`0.00001`, not `1e-05`). `fixed` (the input wrote every
     value with `places` places, as amounts of money are): exactly that many (`2.50`).
+    `bare_wholes` (the input wrote its whole values without places): `12`, not `12.0`.
     Unknown places: Python's shortest form (`1e-05` included), as before they were
     recorded."""
     if places is None:
@@ -165,7 +171,7 @@ def decimal_text(value: float, places: int | None, *, fixed: bool = False) -> st
     if "e" in text:  # 1e-05, 1.5e+16: written out, with no more places than `places`
         text = f"{rounded:.{places}f}"
         text = text.rstrip("0").rstrip(".") if "." in text else text
-    return text.removesuffix(".0") if places == 0 else text
+    return text.removesuffix(".0") if places == 0 or bare_wholes else text
 
 
 def round_places(value: float, places: int) -> float:

@@ -83,6 +83,10 @@ class ColumnSchema:
     # input (12.50, 3.00): the published CSV then writes each synthetic value with that
     # many (12.50, never 12.5). False for older schemas: the shortest form.
     fixed_places: bool = False
+    # Whether the input wrote a decimal column's whole values without places (11 beside
+    # 9,9372, as spreadsheets export them): the published CSV writes a synthetic whole
+    # value so (12, not 12,0). False for older schemas: 12.0.
+    bare_wholes: bool = False
     # How the input wrote the column's numbers around their digits, `{}` standing for
     # the number without its sign: "${}", "{}%", "{} €"; and its negative numbers:
     # "-${}", "({})". None: plainly (see synthpipe.prepare._units).

@@ -157,6 +157,22 @@ def test_fixed_places_when_every_value_has_the_same(spark, tmp_path, content, pl
 
 
 @pytest.mark.parametrize(
+    ("content", "bare"),
+    [
+        ("n;k\n11;a\n9,9372;b\n1.234;c\n", True),  # whole values bare, a group among them
+        ("n,k\n11.0,a\n9.25,b\n", False),  # whole values with a place
+        ("n,k\n12.50,a\n3.00,b\n", False),  # amounts, every value two places
+        ("n,k\n12.,a\n3.,b\n", False),  # no places at all
+        ("n,k\n12,a\n1.5e-3,b\n", False),  # exponent form: places unknown
+    ],
+)
+def test_bare_wholes_when_whole_values_have_no_places(spark, tmp_path, content, bare):
+    schema, _, _ = run_prepare(spark, tmp_path, content)
+    assert schema.column("n").type == "decimal"
+    assert schema.column("n").bare_wholes is bare
+
+
+@pytest.mark.parametrize(
     ("content", "values", "forms"),
     [
         ('n,k\n"$1,234.50",a\n-$5.00,b\n$0.25,c\n', [1234.5, -5.0, 0.25], ("${}", "-${}")),

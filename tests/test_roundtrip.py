@@ -126,6 +126,8 @@ def test_every_cell_reads_as_the_input_wrote_it(round_trips, name):
                 assert got == "", where
             elif column.type == "decimal" and column.fixed_places:
                 assert got == expected, where  # every input value had the same places
+            elif column.type == "decimal" and column.bare_wholes and _whole(expected, column):
+                assert got == expected, where  # a whole value written without places
             elif column.type == "decimal" and expected:
                 mark, groups = column.format, column.grouping
                 assert as_number(got, mark, groups) == as_number(expected, mark, groups), where
@@ -135,6 +137,11 @@ def test_every_cell_reads_as_the_input_wrote_it(round_trips, name):
                 assert got == neutralise_cell(expected), where
             else:
                 assert got == expected, where
+
+
+def _whole(cell: str, column) -> bool:
+    """Whether a decimal column's cell is a whole number written without places."""
+    return bool(cell) and (column.format or ".") not in cell
 
 
 def test_typed_vocabularies_keep_their_spellings_and_formats(round_trips):
@@ -326,6 +333,20 @@ def test_decimal_text_keeps_at_most_the_inputs_places(value, places, expected):
 )
 def test_decimal_text_with_fixed_places_writes_every_place(value, places, expected):
     assert decimal_text(value, places, fixed=True) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "bare", "expected"),
+    [
+        (12.00001, True, "12"),  # whole once rounded to the input's places
+        (12.00001, False, "12.0"),
+        (9.93721, True, "9.9372"),
+        (-0.00001, True, "0"),  # no "-0"
+        (1.5e16, True, "15000000000000000"),
+    ],
+)
+def test_decimal_text_writes_whole_values_bare_as_the_input_did(value, bare, expected):
+    assert decimal_text(value, 4, bare_wholes=bare) == expected
 
 
 def test_numbers_with_units_are_numbers_and_keep_their_units(round_trips):

@@ -89,6 +89,7 @@ class ColumnProfile:
     # whether every value has that many (12.50, 3.00: see _fixed_places).
     decimal_places: int | None = None
     fixed_places: bool = False
+    bare_wholes: bool = False
     # The unit its numbers are written with ($1,234.50, 3.97%: see _units), stripped
     # before typing and written back in the published CSV.
     unit: Unit | None = None
@@ -473,6 +474,7 @@ def _decide(
     if profile.type == "decimal":
         profile.decimal_places = _decimal_places(profile.format, values)
         profile.fixed_places = _fixed_places(profile.format, values)
+        profile.bare_wholes = _bare_wholes(profile.format, values)
     profile.role, profile.reason = _role(profile, rows, override, config, settings)
     if profile.role != "dropped" and profile.type in ("date", "timestamp"):
         k = config.value_protection.min_category_count
@@ -521,6 +523,16 @@ def _fixed_places(mark: str | None, values: dict) -> bool:
     suffix = "comma" if mark == "," else "point"
     most, least = values[f"places_{suffix}"], values[f"places_{suffix}_min"]
     return bool(most) and most == least
+
+
+def _bare_wholes(mark: str | None, values: dict) -> bool:
+    """Whether a decimal column with places wrote some of its values without any (11
+    beside 9,9372: a spreadsheet writes a whole number so), so that the published CSV
+    writes a synthetic whole value the same way (12, not 12,0)."""
+    if values["exponents"]:
+        return False
+    suffix = "comma" if mark == "," else "point"
+    return bool(values[f"places_{suffix}"]) and not values[f"places_{suffix}_min"]
 
 
 def _far_dates(profile: ColumnProfile, rows: int, values: dict, k: int) -> str | None:
@@ -779,6 +791,7 @@ def _column_schema(p: ColumnProfile, rows: int) -> ColumnSchema:
         indian_grouping=p.indian_grouping and p.action is None,
         decimal_places=p.decimal_places if p.action is None else None,
         fixed_places=p.fixed_places if p.action is None else False,
+        bare_wholes=p.bare_wholes and p.action is None,
         number_form=p.unit.number_form if p.unit and p.action is None else None,
         negative_form=p.unit.negative_form if p.unit and p.action is None else None,
     )
