@@ -20,6 +20,15 @@ def _units_row(i: int) -> str:
     return f"K{i};{balance};{i % 7},{i % 10}%;{movement};{i % 9 + 1},50 EUR;{dollars};{sap}\n"
 
 
+def _nordic_row(i: int) -> str:
+    """A Swedish bank export's row, as a locale-aware formatter writes numbers: digit
+    groups of a no-break space, a decimal comma, and the minus sign U+2212 (every third
+    row negative), a percentage after a space."""
+    sign = "\u2212" if i % 3 == 0 else ""
+    balance = f"{i * 1037 % 9000 + 100:,}".replace(",", "\u00a0") + f",{i % 100:02d}"
+    return f"K{i};{sign}{balance};{sign}{i % 7},{i % 10} %;{sign}{i * 3} kr\n"
+
+
 _MONTH = ["January", "February", "March", "April", "May", "June", "July", "August"]
 _MONTH += ["September", "October", "November", "December"]
 _MON = [name[:3] for name in _MONTH]
@@ -165,6 +174,13 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         ).encode("cp1252"),
         "amounts with a currency before or after, percentages, negatives in parentheses "
         "or after the currency sign, digit groups, in cp1252",
+    ),
+    "nordic_minus": (
+        (
+            "Konto;Saldo;Förändring;Avgift\n" + "".join(_nordic_row(i) for i in range(1, 31))
+        ).encode(),
+        "negative numbers with the minus sign U+2212 and digit groups of a no-break space, "
+        "as Swedish and other locales' number formats write them",
     ),
     "named_dates": (
         (

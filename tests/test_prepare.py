@@ -183,6 +183,10 @@ def test_bare_wholes_when_whole_values_have_no_places(spark, tmp_path, content, 
         ("n,k\n(413.89),a\n135.95,b\n", [-413.89, 135.95], ("{}", "({})")),
         ("n,k\n5%,a\n12%,b\n", [5, 12], ("{}%", "-{}%")),  # an integer with a unit
         ("n;k\n1.234,56-;a\n12,00;b\n", [-1234.56, 12.0], ("{}", "{}-")),  # as SAP writes
+        ("n;k\n\u22121 234,56;a\n12,00;b\n", [-1234.56, 12.0], ("{}", "\u2212{}")),  # U+2212
+        ("n,k\n\u2212$5.00,a\n$12.00,b\n", [-5.0, 12.0], ("${}", "\u2212${}")),
+        ("n,k\n$\u22125.00,a\n$12.00,b\n", [-5.0, 12.0], ("${}", "$\u2212{}")),
+        ("n;k\n\u22125 kr;a\n12 kr;b\n", [-5, 12], ("{} kr", "\u2212{} kr")),
     ],
 )
 def test_numbers_written_with_a_unit_are_numbers(spark, tmp_path, content, values, forms):
@@ -202,6 +206,7 @@ def test_numbers_written_with_a_unit_are_numbers(spark, tmp_path, content, value
         "n,k\n1.2.3%,a\n4.5.6%,b\n",  # not a number once the unit is off
         "n,k\n(413.89,a\n135.95,b\n",  # a parenthesis left open
         "n,k\n(A),a\n(B),b\n",  # parentheses around text
+        "n,k\n\u22125,a\n-6,b\n7,c\n",  # two minus signs: which to write back?
     ],
 )
 def test_text_that_is_not_a_number_with_one_unit_keeps_its_text(spark, tmp_path, content):

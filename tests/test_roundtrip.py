@@ -367,6 +367,16 @@ def test_numbers_with_units_are_numbers_and_keep_their_units(round_trips):
     assert [result[3][3], result[3][5]] == ["(9,03)", "$-3,03"]
 
 
+def test_the_minus_sign_u2212_is_a_negative_number_written_back_so(round_trips):
+    _, result, schema, _, _ = round_trips["nordic_minus"]
+    found = {c.original_name: (c.type, c.number_form, c.negative_form) for c in schema.columns}
+    assert found["Saldo"] == ("decimal", "{}", "\u2212{}")
+    assert found["Förändring"] == ("decimal", "{} %", "\u2212{} %")
+    assert found["Avgift"] == ("integer", "{} kr", "\u2212{} kr")
+    assert schema.column("saldo").grouping == "\u00a0"
+    assert result[3][1:] == ["\u22123\u00a0211,03", "\u22123,3 %", "\u22129 kr"]
+
+
 def test_money_keeps_its_two_places(round_trips):
     """typed_vocabularies' Betrag is written 1,01 ... 30,30: 10,10 stays 10,10."""
     _, result, schema, _, _ = round_trips["typed_vocabularies"]

@@ -1,6 +1,7 @@
 """Numbers written with a unit: a currency (`$1,234.50`, `12,50 €`, `EUR 12.50`), a
 percent sign (`3.97%`), an accountant's parentheses for negatives (`(413.89)`), or a
-minus after the number, as SAP exports write it (`1.234,56-`).
+minus after the number, as SAP exports write it (`1.234,56-`), or the minus sign
+U+2212 that Nordic and other locales' number formats write (`−1 234,56`).
 
 Spreadsheets and bank exports write amounts this way. Read as text, such a column is a
 category of thousands of values, or an identifier (one distinct value per row), and is
@@ -38,10 +39,11 @@ _SPACES = " \u00a0\u202f"
 # above in Python, which keeps the expression run on every cell short.
 # (1 "(")(2 sign)(3 prefix)(4 the number, its own sign and digit groups)(5 a minus
 # after it, as SAP writes 1.234,56-)(6 suffix)(7 ")")
-_MARKS = r"[^\d\s()+\-.,'\u00a0\u202f]{1,4}"
+MINUS = "\u2212"
+_MARKS = rf"[^\d\s()+\-{MINUS}.,'\u00a0\u202f]{{1,4}}"
 UNIT_NUMBER = (
-    rf"^(\()?([+-]?)({_MARKS}[{_SPACES}]?)?"
-    r"([+-]?\d(?:[\d.,'\u00a0\u202f ]*\d)?[.,]?)(-?)"
+    rf"^(\()?([+\-{MINUS}]?)({_MARKS}[{_SPACES}]?)?"
+    rf"([+\-{MINUS}]?\d(?:[\d.,'\u00a0\u202f ]*\d)?[.,]?)(-?)"
     rf"([{_SPACES}]?{_MARKS})?(\))?$"
 )
 
@@ -64,6 +66,8 @@ def unit_exprs(c: Column) -> dict[str, Column]:
         "unit_sign_outside": count_if(c.startswith("-")),
         "unit_sign_trailing": count_if(c.endswith("-")),
         "unit_sign_inside": count_if(c.contains("-") & ~c.startswith("-") & ~c.endswith("-")),
+        "unit_minus_sign": count_if(c.contains(MINUS)),
+        "unit_minus_outside": count_if(c.startswith(MINUS)),
     }
 
 
@@ -72,7 +76,7 @@ class Unit:
     """How a column writes its numbers: `{}` stands for the number without its sign."""
 
     number_form: str  # "${}", "{}%", "{} €", "{}" (parentheses or a minus after alone)
-    negative_form: str  # "-${}", "$-{}", "({})", "(${})", "{}-"
+    negative_form: str  # "-${}", "$-{}", "({})", "(${})", "{}-", "−{}" (U+2212)
 
 
 def found_unit(values: dict) -> Unit | None:
@@ -87,9 +91,17 @@ def found_unit(values: dict) -> Unit | None:
     if prefix not in CURRENCIES | {""} or suffix not in SUFFIXES | {""}:
         return None  # C1093826151: a code's letter, not a unit
     parens, trailing = bool(values["unit_parens"]), bool(values["unit_sign_trailing"])
-    if values["unit_half_parens"] or (form == "{}" and not (parens or trailing)):
+    minus = bool(values["unit_minus_sign"])
+    if values["unit_half_parens"] or (form == "{}" and not (parens or trailing or minus)):
         return None
-    if parens:
+    ascii_minus = values["unit_sign_outside"] or values["unit_sign_inside"]
+    if minus and (parens or trailing or ascii_minus):
+        return None  # −5 beside -5 or (5): two ways of writing a negative, kept as text
+    if minus and values["unit_minus_outside"]:
+        negative = MINUS + form  # −5 kr, −$5.00
+    elif minus:
+        negative = form.replace("{}", MINUS + "{}")  # $−5.00
+    elif parens:
         negative = f"({form})"
     elif trailing:
         negative = form.replace("{}", "{}-")  # 1.234,56-
@@ -114,10 +126,10 @@ def without_units(strings: DataFrame, units: dict[str, Unit]) -> DataFrame:
 
 
 def _bare(c: Column) -> Column:
-    number = F.regexp_extract(c, UNIT_NUMBER, 4)
+    number = F.translate(F.regexp_extract(c, UNIT_NUMBER, 4), MINUS, "-")
     negative = (
         (F.regexp_extract(c, UNIT_NUMBER, 1) == "(")
-        | (F.regexp_extract(c, UNIT_NUMBER, 2) == "-")
+        | F.regexp_extract(c, UNIT_NUMBER, 2).isin("-", MINUS)
         | (F.regexp_extract(c, UNIT_NUMBER, 5) == "-")
     )
     return F.when(negative, F.concat(F.lit("-"), number)).otherwise(number)
