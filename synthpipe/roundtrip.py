@@ -26,6 +26,9 @@ turns that back into the input's form, from what Prepare recorded in schema.json
   written `+00:00`);
 - categories and codes exactly as the text the model learned (Prepare keeps their text:
   `042` stays `042`, a code column keeps its digits);
+- every value of a column the input wrote as Excel's text formula (`="0123"`, to keep a
+  code's leading zeros in a spreadsheet) written so again (ColumnSchema.excel_text): a
+  formula that only holds text, never one that computes;
 - columns without synthetic values keep their header with empty cells: columns Prepare
   dropped (personal data, all empty, constant, or dropped by the config) and free-text
   columns, which are never modelled. Identifier columns (pseudonymised by Prepare) hold
@@ -138,6 +141,8 @@ def column_text(values: pa.ChunkedArray | pa.Array, column: ColumnSchema) -> pd.
     if column.number_form and kind in ("integer", "decimal", "categorical"):
         forms = column.number_form, column.negative_form
         text = text.map(lambda v: with_unit(v, *forms))
+    if column.excel_text:
+        text = text.map(lambda v: f'="{v}"')  # Prepare read no quote inside: P.EXCEL_TEXT
     out = pd.Series([column.null_text or ""] * len(series), dtype=object)
     out[~missing] = text.to_numpy(dtype=object)
     return out

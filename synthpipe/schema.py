@@ -99,6 +99,10 @@ class ColumnSchema:
     # value: punctuation alone (SAS's "."), a spreadsheet's error (#DIV/0!), "n.d."; a
     # count. The published CSV leaves those cells empty, as it does every missing value.
     missing_marks: int = 0
+    # Whether the input wrote every value as Excel's text formula (="0123"), as exports
+    # do to keep a code's leading zeros when a spreadsheet opens the file: Prepare reads
+    # the text between the quotes, and the published CSV writes each value so again.
+    excel_text: bool = False
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:

@@ -29,6 +29,16 @@ def _nordic_row(i: int) -> str:
     return f"K{i};{sign}{balance};{sign}{i % 7},{i % 10} %;{sign}{i * 3} kr\n"
 
 
+def _excel_text_row(i: int) -> str:
+    """An export that writes values as Excel's text formula to keep leading zeros: raw
+    (="02134"), quoted as a CSV writer quotes it (the cell ="000123" in quotes, its own
+    quotes doubled), around numbers, and on some values of a column only."""
+    some = f'="{i % 6:04d}"' if i % 2 else str(1000 + i % 6)
+    quoted = '"=""' + f"{i % 9:06d}" + '"""'
+    numbers = f'="{i % 5 + 1}",="{i % 8}.{i % 10}0"'
+    return f'S{i % 4},="{i % 7:05d}",{quoted},{numbers},{some}\n'
+
+
 _MONTH = ["January", "February", "March", "April", "May", "June", "July", "August"]
 _MONTH += ["September", "October", "November", "December"]
 _MON = [name[:3] for name in _MONTH]
@@ -181,6 +191,13 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         ).encode(),
         "negative numbers with the minus sign U+2212 and digit groups of a no-break space, "
         "as Swedish and other locales' number formats write them",
+    ),
+    "excel_text": (
+        (
+            "store,zip,sku,qty,price,ref\n" + "".join(_excel_text_row(i) for i in range(1, 31))
+        ).encode(),
+        'values written as Excel\'s text formula (="02134") to keep leading zeros, raw and '
+        "CSV-quoted, around codes and numbers, and on some values of a column only",
     ),
     "named_dates": (
         (

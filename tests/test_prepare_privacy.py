@@ -156,3 +156,23 @@ def test_names_in_a_legacy_non_latin_encoding_are_found(spark, tmp_path, locale,
     assert schema.encoding == encoding
     assert schema.column("manager").pii_action == "drop"
     assert "manager" not in frame.columns
+
+
+def test_personal_data_written_as_excel_text_formulas_is_found(spark, tmp_path):
+    """A phone number and an IBAN inside Excel's text formula (="+44 20 7946 0958"), as
+    exports write them to keep a leading zero or plus, are found whatever the column is
+    called: Prepare reads the text between the quotes."""
+    from faker import Faker
+
+    faker = Faker("en_GB")
+    faker.seed_instance(5)
+    lines = ["c1,c2,n"] + [
+        f'="{faker.phone_number()}",="{faker.iban()}",{i % 7}' for i in range(60)
+    ]
+    raw = tmp_path / "raw" / "ds" / "input.csv"
+    raw.parent.mkdir(parents=True)
+    raw.write_text("\n".join(lines) + "\n")
+    schema, frame, _ = run_prepare(spark, tmp_path, raw)
+    assert schema.column("c1").pii_action == "drop"
+    assert schema.column("c2").pii_action == "drop"
+    assert list(frame.columns) == ["n"]

@@ -30,6 +30,7 @@ from synthpipe.prepare._transform import (
     read_csv,
     record_written_forms,
     type_and_dedupe,
+    without_excel_text,
     without_marks,
     write_outputs,
 )
@@ -101,7 +102,8 @@ def prepare(
     try:
         profile = profile_columns(strings, dialect, config, settings)
         check_rows(profile.rows, expected_rows)
-        marked = without_marks(strings, profile.marked())  # 12, ., 15 -> 12, null, 15
+        texts = without_excel_text(strings, profile.excel_texts())  # ="0123" -> 0123
+        marked = without_marks(texts, profile.marked())  # 12, ., 15 -> 12, null, 15
         numbers = without_units(marked, profile.units())  # $1,234.50 -> 1,234.50
         actions = detect_personal_data(
             numbers, profile, config, detector or DetectorSettings(), seed=seed

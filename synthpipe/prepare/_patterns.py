@@ -114,6 +114,9 @@ FIRST_NEAR_YEAR = 1678
 LAST_NEAR_YEAR = 2261
 # Cells a spreadsheet would execute.
 FORMULA_LIKE = r"^[=+\-@]"
+# Excel's text formula, as exports write codes and numbers to keep their leading zeros
+# when a spreadsheet opens the file: ="0123". The value is the text between the quotes.
+EXCEL_TEXT = r'^="([^"]*)"$'
 # Codes such as C1093826151, ORD-000123, or a hex/UUID key.
 _UUID = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 ID_SHAPE = rf"^([A-Za-z]{{0,4}}[-_]?\d{{5,}}|{_UUID})$"

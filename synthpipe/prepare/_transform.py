@@ -96,6 +96,9 @@ class ColumnProfile:
     # Cells read as missing: marks such as `.` or `#DIV/0!` in a column of numbers or dates
     # (see _missing_marks).
     missing_marks: int = 0
+    # Cells written as Excel's text formula ="0123", read as the text between the quotes
+    # (see _excel_texts).
+    excel_text: int = 0
 
 
 @dataclass
@@ -108,6 +111,9 @@ class Profile:
 
     def marked(self) -> dict[str, int]:
         return {p.name: p.missing_marks for p in self.columns if p.missing_marks}
+
+    def excel_texts(self) -> dict[str, int]:
+        return {p.name: p.excel_text for p in self.columns if p.excel_text}
 
 
 def read_csv(spark: SparkSession, source: str, dialect) -> DataFrame:
@@ -194,6 +200,22 @@ def without_marks(strings: DataFrame, marked: dict[str, int]) -> DataFrame:
     )
 
 
+def without_excel_text(strings: DataFrame, written: dict[str, int]) -> DataFrame:
+    """`strings` with the cells of `written`'s columns that are Excel's text formula
+    (="0123") read as the text between its quotes (0123); the same frame when no column
+    has them."""
+    if not written:
+        return strings
+    return strings.select(
+        *[
+            F.regexp_replace(F.col(f"`{n}`"), P.EXCEL_TEXT, "$1").alias(n)
+            if n in written
+            else F.col(f"`{n}`")
+            for n in strings.columns
+        ]
+    )
+
+
 def _profile_exprs(c: Column) -> dict[str, Column]:
     """What one column's strings tell, as aggregates over the column `c`."""
     parts = F.split(c, r"[./ -]")
@@ -232,6 +254,7 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
         "id_shape": count_if(c.rlike(P.ID_SHAPE)),
         "formula_like": count_if(c.rlike(P.FORMULA_LIKE)),
         "missing_marks": count_if(missing_mark(c)),
+        "excel_text": count_if(c.startswith('="') & c.rlike(P.EXCEL_TEXT)),
         "distinct": F.approx_count_distinct(c),
         "grouped_point": count_if(c.rlike(P.GROUPED_POINT)),
         "lakh": count_if(c.contains(",") & c.rlike(P.LAKH)),
@@ -336,6 +359,8 @@ def profile_columns(
     rows = strings.count()
     header = dict(zip(dialect.columns, dialect.header or dialect.columns, strict=False))
     statistics = _column_statistics(strings)
+    texts = _excel_texts(strings, statistics)
+    strings = without_excel_text(strings, texts)
     marked = _missing_marks(strings, statistics, dialect, config, settings)
     strings = without_marks(strings, marked)
     units = _numbers_with_units(strings, statistics, dialect, settings)
@@ -349,9 +374,22 @@ def profile_columns(
         profile = _column_profile(name, header.get(name, name), values)
         profile.unit = units.get(name)
         profile.missing_marks = marked.get(name, 0)
+        profile.excel_text = texts.get(name, 0)
         _decide(profile, rows, values, dialect, config, settings)
         profiles.append(profile)
     return Profile(rows=rows, columns=profiles)
+
+
+def _excel_texts(strings: DataFrame, statistics: list[dict]) -> dict[str, int]:
+    """Per column with cells written as Excel's text formula (="0123"), how many; their
+    `statistics` are replaced by those of the text between the quotes, which is then
+    typed, scanned and modelled as any value is (="12.50" is a number, ="0612345678" a
+    phone number)."""
+    found = {}
+    for name, values in zip(strings.columns, statistics, strict=True):
+        if values["excel_text"]:
+            found[name] = int(values["excel_text"])
+    return _profiled_again(strings, statistics, found, without_excel_text, lambda *_: True)
 
 
 def _missing_marks(
@@ -786,6 +824,7 @@ def _column_schema(p: ColumnProfile, rows: int) -> ColumnSchema:
         text_format=p.text_format if p.action is None else None,
         month_case=p.month_case if p.action is None else None,
         missing_marks=p.missing_marks,
+        excel_text=0 < p.stats.non_null <= p.excel_text and p.action is None,
         null_text=p.null_text if p.action is None else None,
         grouping=p.grouping if p.action is None else None,
         indian_grouping=p.indian_grouping and p.action is None,
