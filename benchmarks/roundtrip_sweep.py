@@ -79,7 +79,7 @@ def _first_wrong_cells(schema: DatasetSchema, source: list, result: list) -> dic
     for position, column in enumerate(schema.columns):
         for before, after in zip(source[1:], result[1:], strict=True):
             try:
-                same = reads_as_written(column, before[position], after[position])
+                same = reads_as_written(column, before[position], after[position], schema)
             except ValueError:  # a decimal that does not read as a number
                 same = False
             if not same:

@@ -29,12 +29,14 @@ turns that back into the input's form, from what Prepare recorded in schema.json
 - every value of a column the input wrote as Excel's text formula (`="0123"`, to keep a
   code's leading zeros in a spreadsheet) written so again (ColumnSchema.excel_text): a
   formula that only holds text, never one that computes;
-- columns without synthetic values keep their header with empty cells: columns Prepare
+- columns without synthetic values keep their header with missing values: columns Prepare
   dropped (personal data, all empty, constant, or dropped by the config) and free-text
   columns, which are never modelled. Identifier columns (pseudonymised by Prepare) hold
   fresh surrogates (`SYN-000001`) that link to no real value;
-- missing values are empty cells, whatever null token or missing-value mark the input
-  used (`NA`, `null`, `.`, `#DIV/0!`: ColumnSchema.missing_marks),
+- missing values as the input wrote them, when one spelling wrote them all (`NA`,
+  `\\N`, `NULL`: DatasetSchema.null_token, also in the columns without synthetic
+  values), else as empty cells, whatever null tokens or missing-value marks the input
+  used (`NA` beside empty cells, `.`, `#DIV/0!`: ColumnSchema.missing_marks),
   except in a date column that wrote "none" as one far date (`9999-12-31`, kept in
   ColumnSchema.null_text), where the missing values are that date again.
 
@@ -78,15 +80,16 @@ def neutralise_cell(value: object) -> object:
 
 def csv_frame(table: pa.Table, schema: DatasetSchema) -> pd.DataFrame:
     """Every input column, in the input's order, under its header, as the text the CSV
-    holds (empty string for a missing value)."""
+    holds (a missing value as the input wrote them: DatasetSchema.null_token)."""
     columns = {}
     rows = table.num_rows
     present = set(table.column_names)
+    missing = schema.null_token
     for column in schema.columns:
         if column.name in present and column.role != "dropped":
-            text = column_text(table.column(column.name), column)
+            text = column_text(table.column(column.name), column, missing)
         else:
-            text = pd.Series([""] * rows, dtype=object)
+            text = pd.Series([missing] * rows, dtype=object)
         columns[column.original_name or column.name] = text.to_numpy(dtype=object)
     return pd.DataFrame(columns)
 
@@ -110,8 +113,11 @@ def csv_bytes(table: pa.Table, schema: DatasetSchema) -> bytes:
         return text.encode("utf-8")
 
 
-def column_text(values: pa.ChunkedArray | pa.Array, column: ColumnSchema) -> pd.Series:
-    """One column's values as the input wrote that type; nulls become ''."""
+def column_text(
+    values: pa.ChunkedArray | pa.Array, column: ColumnSchema, null_token: str = ""
+) -> pd.Series:
+    """One column's values as the input wrote that type; nulls become `null_token`, or
+    the column's own text for "none" (ColumnSchema.null_text)."""
     series = values.to_pandas(types_mapper=pd.ArrowDtype)
     missing = series.isna().to_numpy()
     kind = "categorical" if column.role == "identifier" else column.type
@@ -143,7 +149,7 @@ def column_text(values: pa.ChunkedArray | pa.Array, column: ColumnSchema) -> pd.
         text = text.map(lambda v: with_unit(v, *forms))
     if column.excel_text:
         text = text.map(lambda v: f'="{v}"')  # Prepare read no quote inside: P.EXCEL_TEXT
-    out = pd.Series([column.null_text or ""] * len(series), dtype=object)
+    out = pd.Series([column.null_text or null_token] * len(series), dtype=object)
     out[~missing] = text.to_numpy(dtype=object)
     return out
 

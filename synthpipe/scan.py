@@ -27,7 +27,8 @@ from synthpipe.prepare._infer import (
     identifier_reason,
     sorted_share,
 )
-from synthpipe.prepare._patterns import ID_SHAPE, INTEGER, NULL_TOKENS
+from synthpipe.prepare._patterns import ID_SHAPE, INTEGER
+from synthpipe.schema import NULL_TOKENS
 from synthpipe.validate import validate_file
 
 _PARQUET_MAGIC = b"PAR1"

@@ -27,6 +27,14 @@ MONTH_NAMES = (
     *("January", "February", "March", "April", "May", "June", "July", "August"),
     *("September", "October", "November", "December"),
 )
+# How inputs write a missing value, in lower case: an empty cell, R's NA, SQL's NULL,
+# the \N of MySQL's, PostgreSQL's and Hive's text exports. Prepare reads them as missing;
+# validation names the one spelling a file writes them all with (InputReport.null_token),
+# and the published CSV writes its missing values so (DatasetSchema.null_token).
+NULL_TOKENS = (
+    *("", "na", "n/a", "null", "none", "nan", "#n/a", "nil", "-", "?", "missing"),
+    *("\\n", "(null)", "<na>", "<null>"),
+)
 
 
 @dataclass
@@ -127,6 +135,10 @@ class DatasetSchema:
     duplicate_rows_dropped: int = 0
     encoding: str = ""
     delimiter: str = ""
+    # How the input wrote every missing value, when one spelling wrote them all (R's
+    # `NA`, MySQL's `\N`, `NULL`: InputReport.null_token); the published CSV writes its
+    # missing values, and the cells of columns without synthetic values, so. "": empty.
+    null_token: str = ""
     version: str = SCHEMA_VERSION
     notes: list[str] = field(default_factory=list)
     # The value protection applied (synthpipe.protection.ValueProtection.to_dict()).

@@ -41,6 +41,7 @@ from typing import Any, BinaryIO
 
 from synthpipe.errors import InputRefused
 from synthpipe.names import snake_case
+from synthpipe.schema import NULL_TOKENS
 from synthpipe.totals import ColumnSums
 
 DEFAULT_MAX_BYTES = 5 * 1024**3
@@ -166,6 +167,10 @@ class InputReport:
     # Records of empty fields only (`,,,`: a spreadsheet's rows that once held cells):
     # not data rows, not counted in `data_rows`, and Prepare skips them too.
     empty_rows: int = 0
+    # The one spelling the sampled data rows write every missing value with (`NA`, `\N`,
+    # `NULL`: schema.NULL_TOKENS), which the published CSV writes back; "" when they
+    # write one as an empty cell, spell them in two ways, or have none.
+    null_token: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -270,7 +275,9 @@ def validate_stream(
     scan = _scan(text, delimiter, max_columns, max_record_bytes)
     checks.finish()
     encoding = _final_encoding(checks, has_bom)
-    return _finish(scan, checks, encoding, delimiter, name, _line_terminator(head))
+    report = _finish(scan, checks, encoding, delimiter, name, _line_terminator(head))
+    report.null_token = _null_token(sample[delimiter][1:], len(report.columns))
+    return report
 
 
 # --- refusals -------------------------------------------------------------------------
@@ -1108,6 +1115,18 @@ def _finish(
         trailing_delimiter=trailing,
         empty_rows=scan.empty_rows,
     )
+
+
+def _null_token(records: list[_Record], width: int) -> str:
+    """How the sampled data rows write their missing values (InputReport.null_token).
+    A spelling of NULL_TOKENS, never a value of the data."""
+    spellings = {
+        cell.strip()
+        for record in records
+        for cell in record.fields[:width]
+        if cell.strip().lower() in NULL_TOKENS
+    }
+    return spellings.pop() if len(spellings) == 1 and "" not in spellings else ""
 
 
 def _check_totals_row(scan: _Scan) -> None:

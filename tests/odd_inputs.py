@@ -39,6 +39,21 @@ def _excel_text_row(i: int) -> str:
     return f'S{i % 4},="{i % 7:05d}",{quoted},{numbers},{some}\n'
 
 
+def _r_row(i: int) -> str:
+    """A row as R's write.csv writes it: text quoted, NA for every missing value."""
+    group = "NA" if i % 4 == 0 else f'"{"abc"[i % 3]}"'
+    score = "NA" if i % 5 == 0 else f"{i * 0.37:.2f}"
+    day = "NA" if i % 6 == 0 else f"2024-01-{i % 28 + 1:02d}"
+    return f'"P{i % 9}",{group},{score},{i % 4},{day}\n'
+
+
+def _mysql_row(i: int) -> str:
+    """A row of MySQL's SELECT ... INTO OUTFILE: tab-separated, NULL written \\N."""
+    amount = "\\N" if i % 4 == 0 else f"{i * 1.5:.1f}"
+    note = "\\N" if i % 3 == 0 else "xyz"[i % 3]
+    return f"{i % 5}\t{amount}\t{note}\n"
+
+
 _MONTH = ["January", "February", "March", "April", "May", "June", "July", "August"]
 _MONTH += ["September", "October", "November", "December"]
 _MON = [name[:3] for name in _MONTH]
@@ -198,6 +213,16 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         ).encode(),
         'values written as Excel\'s text formula (="02134") to keep leading zeros, raw and '
         "CSV-quoted, around codes and numbers, and on some values of a column only",
+    ),
+    "r_missing_na": (
+        (
+            '"site","group","score","visits","day"\n' + "".join(_r_row(i) for i in range(1, 31))
+        ).encode(),
+        "missing values written NA in every column, as R's write.csv writes them",
+    ),
+    "mysql_null": (
+        ("shop\tamount\tnote\n" + "".join(_mysql_row(i) for i in range(1, 31))).encode(),
+        "NULL written \\N, tab-separated, as MySQL's SELECT ... INTO OUTFILE writes it",
     ),
     "named_dates": (
         (

@@ -287,6 +287,17 @@ def test_null_tokens_become_nulls_and_empty_columns_are_dropped(spark, tmp_path)
     assert "empty" not in frame.columns
 
 
+def test_null_tokens_of_database_exports_become_nulls(spark, tmp_path):
+    """MySQL, PostgreSQL and Hive write NULL as \\N in their text exports; "(null)" and
+    "<NA>" are other tools'. A number column holding them stays a number column."""
+    content = "a\tb\tc\n1\t\\N\t(null)\n2\t3\t<NA>\n3\t\\N\t4.5\n"
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert (schema.column("b").type, schema.column("c").type) == ("integer", "decimal")
+    assert frame["b"].isna().tolist() == [True, False, True]
+    assert frame["c"].isna().tolist() == [True, True, False]
+    assert schema.null_token == ""  # \\N, (null) and <NA>: no one spelling
+
+
 def test_times_of_day_are_timestamps_on_the_first_day_of_1970(spark, tmp_path):
     """A booking's time without its date: a number of the day, not a category of
     thousands of values (or an identifier, one value per row)."""

@@ -23,7 +23,7 @@ from synthpipe.dataset_config import DatasetConfig
 from synthpipe.generate import generate
 from synthpipe.layout import RunLayout
 from synthpipe.prepare import CsvDialect, prepare
-from synthpipe.prepare._patterns import MISSING_WORDS, NULL_TOKENS
+from synthpipe.prepare._patterns import MISSING_WORDS
 from synthpipe.roundtrip import (
     csv_bytes,
     decimal_text,
@@ -31,7 +31,7 @@ from synthpipe.roundtrip import (
     group_digits,
     neutralise_cell,
 )
-from synthpipe.schema import ColumnSchema, DatasetSchema
+from synthpipe.schema import NULL_TOKENS, ColumnSchema, DatasetSchema
 from synthpipe.train import contract
 from synthpipe.train.engines import argn_installed
 from synthpipe.validate import validate_file
@@ -121,25 +121,26 @@ def test_every_cell_reads_as_the_input_wrote_it(round_trips, name):
     for position, column in enumerate(schema.columns):
         for line, (before, after) in enumerate(zip(source[1:], result[1:], strict=True), 2):
             where = f"{name}: column {position + 1}, line {line}: {before[position]!r}"
-            assert reads_as_written(column, before[position], after[position]), where
+            assert reads_as_written(column, before[position], after[position], schema), where
 
 
-def reads_as_written(column: ColumnSchema, before: str, got: str) -> bool:
+def reads_as_written(column: ColumnSchema, before: str, got: str, schema: DatasetSchema) -> bool:
     """Whether a published cell reads as the input's cell `before` did: categories,
     booleans, integers and dates as written; decimals by value, with no more decimal
     places than the input's (12. comes back as 12), and as written where every value
     had the same places or a whole value had none; cells of a column Prepare dropped
-    are empty. Also run on real tables by benchmarks/roundtrip_sweep.py."""
+    hold missing values; a missing value is written as the input wrote them all, or
+    empty. Also run on real tables by benchmarks/roundtrip_sweep.py."""
     expected = without_excel_text(cleaned_cell(before))
     if column.missing_marks and is_missing_mark(expected):
         expected = ""  # read as missing, written as every missing value is
+    if not expected or column.role == "dropped":
+        return got == schema.null_token
     if column.excel_text and expected:
         if got != f'="{without_excel_text(got)}"':
             return False  # as the input wrote it
         got = without_excel_text(got)
     mark, groups = column.format, column.grouping
-    if column.role == "dropped":
-        return got == ""
     if column.type == "decimal" and column.fixed_places:
         return got == expected  # every input value had the same places
     whole = bool(expected) and (mark or ".") not in expected
@@ -400,6 +401,17 @@ def test_excel_text_formulas_are_read_as_their_text_and_written_back(round_trips
     }
     assert result[1][1:] == ['="00001"', '="000001"', '="2"', '="1.10"', "0001"]
     assert result[2][-1] == "1002"
+
+
+@pytest.mark.parametrize(("name", "token"), [("r_missing_na", "NA"), ("mysql_null", "\\N")])
+def test_missing_values_are_written_as_the_input_wrote_them(round_trips, name, token):
+    source, result, schema, _, _ = round_trips[name]
+    assert schema.null_token == token
+    rows = zip(source[1:], result[1:], strict=True)
+    missing = [
+        after for s, r in rows for before, after in zip(s, r, strict=True) if before == token
+    ]
+    assert missing and set(missing) == {token}
 
 
 def test_money_keeps_its_two_places(round_trips):

@@ -541,7 +541,25 @@ def test_accepts_plain_csv_with_a_full_report(tmp_path):
         "line_terminator": "\n",
         "trailing_delimiter": False,
         "empty_rows": 0,
+        "null_token": "",
     }
+
+
+@pytest.mark.parametrize(
+    ("content", "token"),
+    [
+        ("a,b\n1,NA\nNA,x\n", "NA"),  # R's write.csv
+        ("a\tb\n1\t\\N\n\\N\tx\n", "\\N"),  # MySQL's, Hive's and PostgreSQL's text
+        ("a;b\n1;NULL\n2; NULL \n", "NULL"),
+        ("a,b\n1,NA\n,x\n", ""),  # an empty cell too
+        ("a,b\n1,NA\nna,x\n", ""),  # two spellings
+        ("a,b\n1,NA\n2,NULL\n", ""),  # two tokens
+        ("a,b\n1,x\n2,y\n", ""),  # no missing value
+        ("a,b,\n1,NA,\n2,x,\n", "NA"),  # a trailing delimiter's empty field is no cell
+    ],
+)
+def test_the_one_spelling_of_missing_values_is_named(tmp_path, content, token):
+    assert accepted(tmp_path, content).null_token == token
 
 
 def test_records_of_empty_fields_are_counted_apart_from_the_data_rows(tmp_path):

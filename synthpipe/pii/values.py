@@ -53,8 +53,7 @@ from stdnum.us import itin as us_itin
 from stdnum.us import ssn as us_ssn
 
 from synthpipe.pii import entities as E
-
-NULL_TOKENS = frozenset(["", "null", "none", "nan", "n/a", "na", "-", "?", "nil", "<na>"])
+from synthpipe.schema import NULL_TOKENS
 
 _NON_DIGIT = re.compile(r"\D+")
 _SEPARATORS = re.compile(r"[\s\-./]+")

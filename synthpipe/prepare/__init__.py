@@ -50,6 +50,8 @@ class CsvDialect:
     multiline: bool = False
     # Every line ends with a delimiter: one unnamed empty field more than the names.
     trailing_delimiter: bool = False
+    # How the input writes every missing value (InputReport.null_token), for the CSV.
+    null_token: str = ""
 
     @classmethod
     def from_report(cls, report) -> CsvDialect:
@@ -60,6 +62,7 @@ class CsvDialect:
             header=list(report.header),
             multiline=report.multiline,
             trailing_delimiter=getattr(report, "trailing_delimiter", False),
+            null_token=getattr(report, "null_token", ""),
         )
 
 

@@ -5,7 +5,6 @@ import string
 
 from synthpipe.schema import MONTH_NAMES
 
-NULL_TOKENS = ("", "na", "n/a", "null", "none", "nan", "#n/a", "nil", "-", "?", "missing")
 # Missing-value marks: read as missing only in a column whose other values are all numbers
 # or dates (elsewhere they are values: a rating of "**", a test result of "+"). Cells of
 # punctuation and symbols alone (SAS's ".", OECD's "..", Eurostat's ":", "—", "*"), a

@@ -39,7 +39,7 @@ from synthpipe.prepare._infer import (
 from synthpipe.prepare._privacy import age_band, masked, prefix, pseudonymiser, reference_date
 from synthpipe.prepare._protect import cells_by_column, columns_by_type, count_if
 from synthpipe.prepare._units import Unit, found_unit, unit_exprs, without_units
-from synthpipe.schema import ColumnSchema, DatasetSchema
+from synthpipe.schema import NULL_TOKENS, ColumnSchema, DatasetSchema
 from synthpipe.spark import apply_settings
 from synthpipe.validate import NON_LATIN_ENCODINGS
 
@@ -151,7 +151,7 @@ def clean_strings(frame: DataFrame) -> DataFrame:
     cleaned = []
     for name in frame.columns:
         value = F.col(f"`{name}`")
-        is_null = F.lower(value).isin(*P.NULL_TOKENS) | value.isNull()
+        is_null = F.lower(value).isin(*NULL_TOKENS) | value.isNull()
         cleaned.append(F.when(is_null, F.lit(None)).otherwise(value).alias(name))
     return frame.select(*stripped).select(*cleaned)
 
@@ -801,6 +801,7 @@ def type_and_dedupe(
         input_rows=profile.rows,
         encoding=dialect.encoding,
         delimiter=dialect.delimiter,
+        null_token=dialect.null_token,
     )
     return cleaned, schema
 
