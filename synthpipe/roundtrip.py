@@ -31,8 +31,10 @@ turns that back into the input's form, from what Prepare recorded in schema.json
   formula that only holds text, never one that computes;
 - columns without synthetic values keep their header with missing values: columns Prepare
   dropped (personal data, all empty, constant, or dropped by the config) and free-text
-  columns, which are never modelled. Identifier columns (pseudonymised by Prepare) hold
-  fresh surrogates (`SYN-000001`) that link to no real value;
+  columns, which are never modelled; the blank-headed first column that numbered the
+  rows (R's row names, pandas' index) numbers them again (ColumnSchema.sequence_start). Identifier
+  columns (pseudonymised by Prepare) hold fresh surrogates (`SYN-000001`) that link to
+  no real value;
 - missing values as the input wrote them, when one spelling wrote them all (`NA`,
   `\\N`, `NULL`: DatasetSchema.null_token, also in the columns without synthetic
   values), else as empty cells, whatever null tokens or missing-value marks the input
@@ -88,9 +90,12 @@ def csv_frame(table: pa.Table, schema: DatasetSchema) -> pd.DataFrame:
     for column in schema.columns:
         if column.name in present and column.role != "dropped":
             text = column_text(table.column(column.name), column, missing)
+        elif column.sequence_start is not None:
+            first = column.sequence_start
+            text = pd.Series([str(n) for n in range(first, first + rows)], dtype=object)
         else:
             text = pd.Series([missing] * rows, dtype=object)
-        columns[column.original_name or column.name] = text.to_numpy(dtype=object)
+        columns[column.original_name] = text.to_numpy(dtype=object)  # "": R's row names
     return pd.DataFrame(columns)
 
 

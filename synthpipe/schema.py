@@ -111,6 +111,11 @@ class ColumnSchema:
     # do to keep a code's leading zeros when a spreadsheet opens the file: Prepare reads
     # the text between the quotes, and the published CSV writes each value so again.
     excel_text: bool = False
+    # The blank-headed first column when it numbered the rows (R's row names, pandas'
+    # index: whole numbers from this one, one per row, dropped as a row number): the
+    # published CSV numbers its rows from it again, which tells nothing of any real
+    # row. None: any other column.
+    sequence_start: int | None = None
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:

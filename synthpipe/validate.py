@@ -726,6 +726,22 @@ def _redecode(text: str, encoding: str) -> str:
     return text.encode("latin-1").decode(encoding.replace("-sig", ""))
 
 
+# The name of a first column whose header is blank: the row names R's write.csv writes
+# under the header "", or the index pandas' to_csv writes. Its values decide its role as
+# any column's do (row numbers are an identifier); the published CSV leaves its header
+# blank again. A blank name anywhere else is refused: no one can tell what it holds.
+ROW_NAMES = "row_names"
+
+
+def column_names(header: list[str]) -> list[str]:
+    """The normalised names of `header`'s columns (snake_case; ROW_NAMES for a blank
+    first name); '' for a name with nothing usable."""
+    return [
+        ROW_NAMES if i == 0 and not name.strip() else snake_case(name)
+        for i, name in enumerate(header)
+    ]
+
+
 def _check_header(header: list[str], trailing_allowed: bool = True) -> None:
     """Refuse headers that are data, too narrow, or hold blank or clashing names.
 
@@ -752,7 +768,7 @@ def _check_header(header: list[str], trailing_allowed: bool = True) -> None:
             {"columns": len(header)},
         )
     checked = header[:-1] if trailing_allowed and not header[-1] else header
-    empty = [i + 1 for i, name in enumerate(checked) if not snake_case(name)]
+    empty = [i + 1 for i, name in enumerate(column_names(checked)) if not name]
     if empty:
         raise _refuse(
             "header_empty_name",
@@ -780,8 +796,8 @@ def _holds_personal_data(names: list[str]) -> bool:
 
 def _check_duplicates(header: list[str]) -> None:
     positions: dict[str, list[int]] = {}
-    for i, name in enumerate(header):
-        positions.setdefault(snake_case(name), []).append(i + 1)
+    for i, name in enumerate(column_names(header)):
+        positions.setdefault(name, []).append(i + 1)
     clashes = [where for where in positions.values() if len(where) > 1]
     if clashes:
         listed = "; ".join(" and ".join(str(p) for p in where) for where in clashes)
@@ -1108,7 +1124,7 @@ def _finish(
         delimiter=delimiter,
         quotechar=QUOTECHAR,
         header=header,
-        columns=[snake_case(h) for h in header],
+        columns=column_names(header),
         data_rows=scan.data_rows,
         multiline=scan.multiline,
         line_terminator=line_terminator,

@@ -220,6 +220,13 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         ).encode(),
         "missing values written NA in every column, as R's write.csv writes them",
     ),
+    "r_row_names": (
+        (
+            '"","site","score","visits"\n'
+            + "".join(f'"{i}","P{i % 9}",{i * 0.37:.2f},{i % 4}\n' for i in range(1, 31))
+        ).encode(),
+        "R's write.csv with its row names: a first column under a blank header",
+    ),
     "mysql_null": (
         ("shop\tamount\tnote\n" + "".join(_mysql_row(i) for i in range(1, 31))).encode(),
         "NULL written \\N, tab-separated, as MySQL's SELECT ... INTO OUTFILE writes it",

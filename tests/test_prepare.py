@@ -287,6 +287,19 @@ def test_null_tokens_become_nulls_and_empty_columns_are_dropped(spark, tmp_path)
     assert "empty" not in frame.columns
 
 
+@pytest.mark.parametrize(("first", "start"), [(0, 0), (1, 1), (5, None)])
+def test_the_index_pandas_writes_is_numbered_again_from_its_first_number(
+    spark, tmp_path, first, start
+):
+    """pandas' to_csv writes its index under a blank header: a row number, dropped, and
+    numbered again in the published CSV. Numbers that skip rows number nothing."""
+    step = 1 if start is not None else 2
+    rows = "".join(f"{first + i * step},{'ab'[i % 2]},{i % 7}\n" for i in range(40))
+    schema, _, _ = run_prepare(spark, tmp_path, ",grp,score\n" + rows)
+    column = schema.column("row_names")
+    assert (column.original_name, column.role, column.sequence_start) == ("", "dropped", start)
+
+
 def test_null_tokens_of_database_exports_become_nulls(spark, tmp_path):
     """MySQL, PostgreSQL and Hive write NULL as \\N in their text exports; "(null)" and
     "<NA>" are other tools'. A number column holding them stays a number column."""

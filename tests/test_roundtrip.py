@@ -134,6 +134,8 @@ def reads_as_written(column: ColumnSchema, before: str, got: str, schema: Datase
     expected = without_excel_text(cleaned_cell(before))
     if column.missing_marks and is_missing_mark(expected):
         expected = ""  # read as missing, written as every missing value is
+    if column.sequence_start is not None:
+        return got == expected  # the rows numbered again: the inputs here are in order
     if not expected or column.role == "dropped":
         return got == schema.null_token
     if column.excel_text and expected:
@@ -412,6 +414,21 @@ def test_missing_values_are_written_as_the_input_wrote_them(round_trips, name, t
         after for s, r in rows for before, after in zip(s, r, strict=True) if before == token
     ]
     assert missing and set(missing) == {token}
+
+
+@pytest.mark.parametrize("name", sorted(ODD_INPUTS))
+def test_only_a_column_that_numbers_the_rows_is_numbered_again(round_trips, name):
+    _, _, schema, _, _ = round_trips[name]
+    numbered = {c.original_name: c.sequence_start for c in schema.columns if c.sequence_start}
+    assert numbered == ({"": 1} if name == "r_row_names" else {})
+
+
+def test_r_row_names_keep_their_blank_header_and_number_the_rows(round_trips):
+    _, result, schema, _, _ = round_trips["r_row_names"]
+    column = schema.columns[0]
+    assert (column.original_name, column.name, column.role) == ("", "row_names", "dropped")
+    assert result[0][0] == ""
+    assert [row[0] for row in result[1:]] == [str(n) for n in range(1, 31)]
 
 
 def test_money_keeps_its_two_places(round_trips):

@@ -314,6 +314,24 @@ def test_refuses_blank_header_name_with_its_position(tmp_path):
     assert_no_cell_values(err)
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        '"","grp","score"\n"1","a",4.17\n"2",NA,NA\n',  # R's write.csv: row names
+        ",grp,score\n0,a,4.17\n1,,\n",  # pandas' to_csv: the index
+    ],
+)
+def test_accepts_a_blank_first_name_as_row_names(tmp_path, content):
+    report = accepted(tmp_path, content)
+    assert (report.header, report.columns) == (["", "grp", "score"], ["row_names", "grp", "score"])
+
+
+def test_refuses_a_blank_first_name_beside_a_column_called_row_names(tmp_path):
+    err = refusal(write(tmp_path, ",Row Names,score\n1,a,2\n"))
+    assert err.code == "header_duplicate_name"
+    assert err.details["duplicates"] == [{"positions": [1, 2]}]
+
+
 def test_refuses_header_name_with_nothing_usable(tmp_path):
     err = refusal(write(tmp_path, "id,%,amount\n1,2,3\n"))
     assert err.code == "header_empty_name"

@@ -806,6 +806,20 @@ def type_and_dedupe(
     return cleaned, schema
 
 
+def _sequence_start(p: ColumnProfile, rows: int) -> int | None:
+    """The first number of the blank-headed first column (validate.ROW_NAMES) when it
+    numbers the rows (R's row names from 1, pandas' index from 0): whole numbers, none
+    missing, spanning as many numbers as there are rows, dropped as a row number. None
+    for any other column: a named one (a customer number 1..n) is left empty, since
+    numbers written there would read as real customers'."""
+    if p.original_name or p.role != "dropped" or p.type != "integer" or rows < 2:
+        return None
+    if p.min_long is None or p.max_long is None:
+        return None
+    dense = p.max_long - p.min_long + 1 == rows == p.stats.non_null
+    return p.min_long if dense else None
+
+
 def _column_schema(p: ColumnProfile, rows: int) -> ColumnSchema:
     text_like = p.type in ("categorical", "text")
     return ColumnSchema(
@@ -826,6 +840,7 @@ def _column_schema(p: ColumnProfile, rows: int) -> ColumnSchema:
         month_case=p.month_case if p.action is None else None,
         missing_marks=p.missing_marks,
         excel_text=0 < p.stats.non_null <= p.excel_text and p.action is None,
+        sequence_start=_sequence_start(p, rows),
         null_text=p.null_text if p.action is None else None,
         grouping=p.grouping if p.action is None else None,
         indian_grouping=p.indian_grouping and p.action is None,
