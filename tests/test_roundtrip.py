@@ -175,8 +175,9 @@ def test_typed_vocabularies_keep_their_spellings_and_formats(round_trips):
     assert schema.column("eroffnet").text_format == "dd.MM.yyyy"
     assert schema.column("stamp").text_format == "yyyy-MM-dd'T'HH:mm:ss'Z'"
     assert types["Kunde Nr"][1] == "dropped"  # a numbered key: dropped, its column empty
+    assert schema.null_token == "NA"  # every missing value is written NA
     counts = [row[6] for row in result[1:]]
-    assert "" in counts and not any("." in c for c in counts)
+    assert "NA" in counts and not any("." in c for c in counts)
 
 
 def test_lakh_and_crore_come_back_as_india_writes_them(round_trips):
@@ -291,7 +292,7 @@ def test_named_dates_and_two_digit_years_are_dates_written_as_before(round_trips
 
 def test_integer_column_with_nulls_is_written_without_a_decimal_point(round_trips):
     _, result, _, _, _ = round_trips["typed_vocabularies"]
-    assert [row[6] for row in result[1:8]] == ["1", "2", "3", "4", "5", "6", ""]
+    assert [row[6] for row in result[1:8]] == ["1", "2", "3", "4", "5", "6", "NA"]
 
 
 @pytest.mark.parametrize(
