@@ -85,8 +85,8 @@ class ColumnProfile:
     # whether they are grouped in lakhs (12,34,567.5).
     grouping: str | None = None
     indian_grouping: bool = False
-    # The most decimal places a value of a decimal column has (see _decimal_places), and
-    # whether every value has that many (12.50, 3.00: see _fixed_places).
+    # The most decimal places a value of a decimal column has (see _places), and
+    # whether every value has that many (12.50, 3.00: see _places).
     decimal_places: int | None = None
     fixed_places: bool = False
     bare_wholes: bool = False
@@ -510,9 +510,8 @@ def _decide(
             else:
                 profile.format = profile.format.format(sep=values["date_sep_min"])
     if profile.type == "decimal":
-        profile.decimal_places = _decimal_places(profile.format, values)
-        profile.fixed_places = _fixed_places(profile.format, values)
-        profile.bare_wholes = _bare_wholes(profile.format, values)
+        places = _places(profile.format, values)
+        profile.decimal_places, profile.fixed_places, profile.bare_wholes = places
     profile.role, profile.reason = _role(profile, rows, override, config, settings)
     if profile.role != "dropped" and profile.type in ("date", "timestamp"):
         k = config.value_protection.min_category_count
@@ -540,37 +539,22 @@ def _decide(
                 profile.type, profile.code_reason = "categorical", reason
 
 
-def _decimal_places(mark: str | None, values: dict) -> int | None:
-    """The most decimal places a value of the column has after its decimal mark (the
-    decimal type's format: "," or "."), e.g. 2 for 1.5 and 12.25, 0 for 12 and 12.; None
-    when a value is in exponent form (1.5e-3), whose places its text does not show.
-    A count, never a value: schema.json carries it to generate, which rounds to it."""
+def _places(mark: str | None, values: dict) -> tuple[int | None, bool, bool]:
+    """How a decimal column writes its decimal places after its mark (the decimal type's
+    format: "," or "."), counts that schema.json carries to generate, never a value:
+    - the most places a value has (2 for 1.5 and 12.25, 0 for 12 and 12.), to which
+      generate rounds; None when a value is in exponent form (1.5e-3), whose places its
+      text does not show;
+    - whether every value has that many, at least one (12.50, 3.00: amounts of money),
+      so that the CSV writes them all so, not in their shortest form (12.5, 3);
+    - whether some values have none beside others that have some (11 beside 9,9372, as a
+      spreadsheet writes a whole number), so that the CSV writes a whole value 12, not
+      12,0."""
     if values["exponents"]:
-        return None
-    places = values["places_comma"] if mark == "," else values["places_point"]
-    return int(places or 0)
-
-
-def _fixed_places(mark: str | None, values: dict) -> bool:
-    """Whether every value of a decimal column is written with the same decimal places,
-    at least one (12.50, 3.00, 0.25: amounts of money), so that the published CSV writes
-    them all that way, not in their shortest form (12.5, 3). False when one value has
-    fewer (12.5 beside 3.75, or 12 beside 3.75) or is in exponent form."""
-    if values["exponents"]:
-        return False
+        return None, False, False
     suffix = "comma" if mark == "," else "point"
-    most, least = values[f"places_{suffix}"], values[f"places_{suffix}_min"]
-    return bool(most) and most == least
-
-
-def _bare_wholes(mark: str | None, values: dict) -> bool:
-    """Whether a decimal column with places wrote some of its values without any (11
-    beside 9,9372: a spreadsheet writes a whole number so), so that the published CSV
-    writes a synthetic whole value the same way (12, not 12,0)."""
-    if values["exponents"]:
-        return False
-    suffix = "comma" if mark == "," else "point"
-    return bool(values[f"places_{suffix}"]) and not values[f"places_{suffix}_min"]
+    most, least = int(values[f"places_{suffix}"] or 0), values[f"places_{suffix}_min"]
+    return most, bool(most) and most == least, bool(most) and not least
 
 
 def _far_dates(profile: ColumnProfile, rows: int, values: dict, k: int) -> str | None:
@@ -814,7 +798,7 @@ def _sequence_start(p: ColumnProfile, rows: int) -> int | None:
     numbers written there would read as real customers'."""
     if p.original_name or p.role != "dropped" or p.type != "integer" or rows < 2:
         return None
-    if p.min_long is None or p.max_long is None:
+    if None in (p.min_long, p.max_long):
         return None
     dense = p.max_long - p.min_long + 1 == rows == p.stats.non_null
     return p.min_long if dense else None
