@@ -5,9 +5,10 @@ snake_case names, typed values (booleans, dates, timestamps in UTC). `synthetic.
 turns that back into the input's form, from what Prepare recorded in schema.json:
 
 - the input's header names, in the input's order, with the input's delimiter and in its
-  encoding (UTF-8 with a byte order mark when the input had one, cp1252, latin-1, or the
-  legacy encoding validation named: a system that reads the input reads the output the
-  same way), CRLF line ends;
+  encoding (UTF-8 with a byte order mark when the input had one, cp1252, latin-1, the
+  legacy encoding validation named, or UTF-16 or UTF-32: a system that reads the input
+  reads the output the same way), CRLF line ends, and Excel's `sep=;` above the header
+  where the input had it (DatasetSchema.separator_line);
 - booleans spelled as the input most often spelled them (`yes`/`no`, `Y`/`N`,
   `TRUE`/`FALSE`: ColumnSchema.true_false);
 - integers as whole numbers (`3`, never `3.0`), decimals with the input's decimal
@@ -108,6 +109,8 @@ def csv_bytes(table: pa.Table, schema: DatasetSchema) -> bytes:
     """
     delimiter = schema.delimiter if schema.delimiter in _DELIMITERS else ","
     text = csv_frame(table, schema).to_csv(index=False, sep=delimiter, lineterminator="\r\n")
+    if schema.separator_line:
+        text = schema.separator_line + "\r\n" + text
     # Every cell is the input's text, a number, a date or an ASCII surrogate, so the
     # input's encoding holds it; 'utf-8-sig' writes the byte order mark.
     encoding = schema.encoding or "utf-8"

@@ -143,6 +143,8 @@ def _csv_sample(path: Path, size: int) -> _Sample:
     with path.open("rb") as raw:
         text = io.TextIOWrapper(raw, encoding=encoding, newline="")
         reader = csv.reader(text, delimiter=report.delimiter, quotechar=report.quotechar)
+        if report.separator_line:
+            next(reader)  # Excel's `sep=;` above the header
         next(reader)  # the header
         index = 0
         for record in reader:

@@ -144,6 +144,9 @@ class DatasetSchema:
     # `NA`, MySQL's `\N`, `NULL`: InputReport.null_token); the published CSV writes its
     # missing values, and the cells of columns without synthetic values, so. "": empty.
     null_token: str = ""
+    # Excel's hint of the delimiter (`sep=;`) that the input's first line held, written
+    # again above the published CSV's header. "": none.
+    separator_line: str = ""
     version: str = SCHEMA_VERSION
     notes: list[str] = field(default_factory=list)
     # The value protection applied (synthpipe.protection.ValueProtection.to_dict()).

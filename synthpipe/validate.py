@@ -86,13 +86,24 @@ QUOTECHAR = '"'
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 _UTF8_BOM = codecs.BOM_UTF8
+# Files in UTF-16 or UTF-32 (Excel's "Unicode text", Windows PowerShell 5's `>`), by
+# their byte order mark; the Python codec, which the published CSV is written in again.
 # UTF-32 LE starts like UTF-16 LE, so it must be tested first.
-_UNICODE_BOMS = (
-    (codecs.BOM_UTF32_LE, "UTF-32"),
-    (codecs.BOM_UTF32_BE, "UTF-32"),
-    (codecs.BOM_UTF16_LE, "UTF-16"),
-    (codecs.BOM_UTF16_BE, "UTF-16"),
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
 )
+# Each one's Java charset, for Spark. Spark splits lines on the byte 0x0A, which cuts
+# these encodings' characters in half, so Prepare reads such a file whole
+# (`multiLine`): one task, as for a file with line breaks inside quoted fields.
+WIDE_ENCODINGS = {
+    "utf-16": "UTF-16",  # the byte order mark says which byte comes first
+    "utf-16-le": "UTF-16LE",
+    "utf-16-be": "UTF-16BE",
+    "utf-32": "UTF-32",
+}
 _COMPRESSED_MAGIC = (
     (b"\x1f\x8b", "gzip"),
     (b"PK\x03\x04", "zip"),
@@ -161,6 +172,9 @@ class InputReport:
     data_rows: int
     multiline: bool
     line_terminator: str
+    # Excel's hint of the delimiter (`sep=;`) on the first line, as written there; the
+    # header row is the next line. The published CSV writes it again. "": none.
+    separator_line: str = ""
     # Every line, header included, ends with one extra delimiter (an empty last field);
     # that column is left out of `header` and `columns`, and Prepare must drop it.
     trailing_delimiter: bool = False
@@ -256,27 +270,51 @@ def validate_stream(
     head = _read_head(stream)
     if not head:
         raise _empty_file(size)
+    limits = {"max_columns": max_columns, "max_record_bytes": max_record_bytes}
+    wide = _wide_encoding(head)
+    if wide:
+        return _validate_wide(
+            stream, head, wide, size=size, name=name, max_bytes=max_bytes, **limits
+        )
+    return _validate_text(stream, head, size=size, name=name, max_bytes=max_bytes, **limits)
+
+
+def _validate_text(
+    stream: BinaryIO,
+    head: bytes,
+    *,
+    size: int,
+    name: str,
+    max_bytes: int,
+    max_columns: int,
+    max_record_bytes: int,
+) -> InputReport:
+    """`validate_stream` for a file in an ASCII-compatible encoding; `head` is read."""
     _check_magic(head)
     has_bom = head.startswith(_UTF8_BOM)
     head_text = head[len(_UTF8_BOM) :].decode("latin-1") if has_bom else head.decode("latin-1")
     head_complete = len(head) < _HEAD_BYTES
     _check_text_kind(head_text, head_complete, size)
-    _check_separator_line(head_text)
+    hint = _separator_line(head_text)
+    if hint:
+        # Read as a blank line: skipped, and every line keeps its number.
+        head_text = head_text[len(hint) :]
 
     sample = _sample_records(head_text, head_complete)
-    delimiter = _choose_delimiter(sample, head_text)
+    delimiter = _hinted_delimiter(hint, sample) if hint else _choose_delimiter(sample, head_text)
     header_fields = sample[delimiter][0].fields
     # Before the names are looked at: a header cut by the head has at least this many.
     _check_columns(header_fields, max_columns, at_least=not head_complete)
     _check_header(_clean_header(header_fields, _guess_encoding(head)))
 
     checks = _ByteChecks(max_bytes)
-    text = _text_stream(stream, head, has_bom, checks)
+    text = _text_stream(stream, head, (len(_UTF8_BOM) if has_bom else 0) + len(hint), checks)
     scan = _scan(text, delimiter, max_columns, max_record_bytes)
     checks.finish()
     encoding = _final_encoding(checks, has_bom)
     report = _finish(scan, checks, encoding, delimiter, name, _line_terminator(head))
     report.null_token = _null_token(sample[delimiter][1:], len(report.columns))
+    report.separator_line = hint
     return report
 
 
@@ -306,19 +344,33 @@ def _too_large(size: int, max_bytes: int) -> InputRefused:
     )
 
 
-def _check_separator_line(text: str) -> None:
-    """Excel writes `sep=;` as a CSV's first line to name its delimiter: read as the
-    header it makes every row ragged, so it is refused with its own fix."""
-    first = text.split("\n", 1)[0].strip().strip('"')
-    if re.fullmatch(r"(?i)sep=.?", first):
-        raise _refuse(
-            "separator_line",
-            f"The first line, `{first}`, is a spreadsheet's hint of the delimiter, not the "
-            "header row.",
-            "Delete the first line, or save the file as CSV again without the separator "
-            "hint, so that the header row comes first.",
-            {"line": 1},
-        )
+# Excel's hint of the delimiter on a CSV's first line: `sep=;`, also quoted as a field.
+_SEPARATOR_LINE = re.compile(r'(?i) *("?)sep=([^"\r\n]?)\1 *')
+
+
+def _separator_line(text: str) -> str:
+    """The first line when it is Excel's `sep=;` (without its line end), else ""."""
+    first = text.split("\n", 1)[0].rstrip("\r")
+    return first if _SEPARATOR_LINE.fullmatch(first) else ""
+
+
+def _hinted_delimiter(hint: str, sample: dict[str, list[_Record]]) -> str:
+    """The delimiter that the separator line names; refused when the pipeline does not
+    read it, or when it does not separate the header row's names."""
+    match = _SEPARATOR_LINE.fullmatch(hint)
+    delimiter = match.group(2) if match else ""
+    records = sample.get(delimiter, [])
+    if records and len(records[0].fields) > 1:
+        return delimiter
+    named = _DELIMITER_NAMES.get(delimiter, f"`{delimiter}`" if delimiter else "no character")
+    raise _refuse(
+        "separator_line",
+        f"The first line, `{hint.strip()}`, is a spreadsheet's hint of the delimiter: it "
+        f"names {named}, which does not separate the header row's names.",
+        "Correct the first line to name the file's delimiter (`sep=,`, `sep=;`, or a tab "
+        "or `|` after `sep=`), or delete it, so that the header row comes next.",
+        {"line": 1, "delimiter": named},
+    )
 
 
 def _check_columns(header_fields: list[str], max_columns: int, *, at_least: bool) -> None:
@@ -386,10 +438,7 @@ def _read_head(stream: BinaryIO) -> bytes:
 
 
 def _check_magic(head: bytes) -> None:
-    """Refuse archives, binary formats and UTF-16/32 before reading anything as text."""
-    for bom, encoding in _UNICODE_BOMS:
-        if head.startswith(bom):
-            raise _unsupported_encoding(encoding, {"bom": encoding})
+    """Refuse archives and binary formats before reading anything as text."""
     for magic, kind in _COMPRESSED_MAGIC:
         if head.startswith(magic):
             raise _compressed(kind, head)
@@ -399,8 +448,6 @@ def _check_magic(head: bytes) -> None:
         if head.startswith(magic):
             raise _binary(f"The file looks like {looks_like}, not a CSV.", looks_like)
     if b"\x00" in head:
-        if _looks_like_utf16(head):
-            raise _unsupported_encoding("UTF-16", {"nul_interleaved": True})
         raise _binary("The file holds NUL bytes, so it is binary data, not a CSV.", None)
     controls = len(head) - len(head.translate(None, delete=_CONTROL_BYTES))
     if controls > _CONTROL_SHARE_LIMIT * len(head):
@@ -411,23 +458,107 @@ def _check_magic(head: bytes) -> None:
         )
 
 
-def _looks_like_utf16(head: bytes) -> bool:
+def _wide_encoding(head: bytes) -> str | None:
+    """The codec of a file in UTF-16 or UTF-32 (a key of WIDE_ENCODINGS), or None."""
+    for bom, encoding in _WIDE_BOMS:
+        if head.startswith(bom):
+            return encoding
+    if b"\x00" not in head:
+        return None
     # Latin text in UTF-16 without a BOM has a NUL in nearly every other byte, always at
-    # the same parity; binary data has NULs anywhere.
+    # the same parity (the high byte of each character); binary data has NULs anywhere.
+    # A few at the other parity are characters such as U+1F600, whose UTF-16 holds 0xDE00.
     sample = head[:4096]
     even_nuls = sample[0::2].count(0)
     odd_nuls = sample[1::2].count(0)
     half = len(sample) // 2
     many, few = max(even_nuls, odd_nuls), min(even_nuls, odd_nuls)
-    return half > 0 and many > 0.3 * half and few < 0.05 * many
+    if half == 0 or many <= 0.3 * half or few >= 0.2 * many:
+        return None
+    return "utf-16-le" if odd_nuls > even_nuls else "utf-16-be"
 
 
-def _unsupported_encoding(encoding: str, details: dict[str, Any]) -> InputRefused:
+def _validate_wide(
+    stream: BinaryIO,
+    head: bytes,
+    encoding: str,
+    *,
+    size: int,
+    name: str,
+    max_bytes: int,
+    max_columns: int,
+    max_record_bytes: int,
+) -> InputReport:
+    """`validate_stream` for a UTF-16 or UTF-32 file: its text is validated as UTF-8
+    (every check below reads ASCII-compatible bytes), and the report names the file's own
+    encoding, size and hash."""
+    utf8 = _Transcoder(stream, head, encoding, max_bytes)
+    # The text in UTF-8 takes up to 1.5 times the bytes (2 for 3 in UTF-16); the file's
+    # own bytes are held to max_bytes by the transcoder.
+    report = _validate_text(
+        utf8,
+        _read_head(utf8),
+        size=size,
+        name=name,
+        max_bytes=2 * max_bytes,
+        max_columns=max_columns,
+        max_record_bytes=max_record_bytes,
+    )
+    utf8.read()  # to the end, so that the size and the hash are the whole file's
+    report.encoding = encoding
+    report.size_bytes = utf8.size
+    report.sha256 = utf8.sha256.hexdigest()
+    return report
+
+
+class _Transcoder:
+    """A UTF-16 or UTF-32 stream, read as UTF-8; counts and hashes the bytes it reads."""
+
+    def __init__(self, stream: BinaryIO, head: bytes, encoding: str, max_bytes: int) -> None:
+        self.size = 0
+        self.sha256 = hashlib.sha256()
+        self._stream = stream
+        self._encoding = encoding
+        self._decoder = codecs.getincrementaldecoder(encoding)()
+        self._max_bytes = max_bytes
+        self._head: bytes | None = head
+        self._pending = bytearray()
+        self._done = False
+
+    def read(self, n: int = -1) -> bytes:
+        while not self._done and (n < 0 or len(self._pending) < n):
+            self._decode_next()
+        n = len(self._pending) if n < 0 else n
+        out = bytes(self._pending[:n])
+        del self._pending[:n]
+        return out
+
+    def _decode_next(self) -> None:
+        if self._head is not None:
+            chunk, self._head = self._head, None
+        else:
+            chunk = self._stream.read(_READ_BYTES)
+        offset = self.size
+        self.size += len(chunk)
+        if self.size > self._max_bytes:
+            raise _too_large(self.size, self._max_bytes)
+        self.sha256.update(chunk)
+        try:
+            text = self._decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as exc:
+            raise _not_wide_text(self._encoding, offset + max(exc.start, 0)) from None
+        self._done = not chunk
+        self._pending += text.encode("utf-8")
+
+
+def _not_wide_text(encoding: str, offset: int) -> InputRefused:
+    label = WIDE_ENCODINGS[encoding][:6]  # UTF-16 or UTF-32
     return _refuse(
         "unsupported_encoding",
-        f"The file is encoded as {encoding}, which the pipeline does not read.",
-        "Re-save the file as CSV in UTF-8 (in Excel: 'CSV UTF-8 (Comma delimited)').",
-        {"encoding": encoding, **details},
+        f"The file starts as {label} but the bytes near byte {offset:,} are not {label} "
+        "text, so it mixes encodings or is cut short.",
+        "Re-save the whole file as CSV in UTF-8 (in Excel: 'CSV UTF-8 (Comma delimited)').",
+        {"encoding": label, "byte_offset": offset},
     )
 
 
@@ -924,10 +1055,9 @@ class _CheckedReader(io.RawIOBase):
         return n
 
 
-def _text_stream(
-    stream: BinaryIO, head: bytes, has_bom: bool, checks: _ByteChecks
-) -> io.TextIOWrapper:
-    raw = _CheckedReader(stream, head, len(_UTF8_BOM) if has_bom else 0, checks)
+def _text_stream(stream: BinaryIO, head: bytes, skip: int, checks: _ByteChecks) -> io.TextIOWrapper:
+    """The text after the head's first `skip` bytes (a BOM, the separator line's text)."""
+    raw = _CheckedReader(stream, head, skip, checks)
     # newline='' hands '\r\n', '\n' and '\r' to the csv module untouched, which is what it
     # needs for quoted newlines; latin-1 never fails (see the module docstring).
     return io.TextIOWrapper(

@@ -251,6 +251,26 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         ).encode(),
         "times of day without a date (14:05:59, 9:05), in a semicolon file",
     ),
+    "excel_separator_line": (
+        (
+            "sep=;\r\nKunde;Betrag;Datum\r\n"
+            + "".join(
+                f"K{i % 5};{i * 3},{i % 10}5;{i % 28 + 1:02d}.03.2024\r\n" for i in range(1, 31)
+            )
+        ).encode("cp1252"),
+        "Excel's hint of the delimiter (sep=;) as the first line, above the header row",
+    ),
+    "utf16_unicode_text": (
+        (
+            "Filiale\tUmsatz\tOrt\r\n"
+            + "".join(
+                f"F{i % 4}\t{i * 7}.{i % 10}5\t{['Zürich', 'Malmö', 'Łódź'][i % 3]}\r\n"
+                for i in range(1, 31)
+            )
+        ).encode("utf-16"),
+        "UTF-16 with a byte order mark, tab-separated: Excel's 'Unicode text', and what "
+        "Windows PowerShell 5 writes with `>`",
+    ),
     "missing_value_marks": (
         (
             "income,born,ratio,count,rating\n" + "".join(_marks_row(i) for i in range(1, 31))

@@ -254,6 +254,38 @@ def test_tab_delimited_file(spark, tmp_path):
     assert frame["city"].tolist() == ["Roma", "Paris"]
 
 
+@pytest.mark.parametrize("split_bytes", ["", "4096"])
+def test_excels_separator_line_and_the_header_are_no_rows_in_any_split(
+    spark, tmp_path, split_bytes
+):
+    """Spark reads the `sep=;` line as the header; the header row below it is then the
+    first record of the split at byte 0, however many splits Spark reads the file in."""
+    rows = "".join(f"K{i % 5};{i},5;{i % 28 + 1:02d}.03.2024\r\n" for i in range(3000))
+    content = "sep=;\r\nKunde;Betrag;Datum\r\n" + rows
+    key = "spark.sql.files.maxPartitionBytes"
+    before = spark.conf.get(key)
+    if split_bytes:
+        spark.conf.set(key, split_bytes)  # 40 splits of 4 KiB
+    try:
+        schema, frame, _ = run_prepare(spark, tmp_path, content, encoding="cp1252")
+    finally:
+        spark.conf.set(key, before)
+    assert types(schema) == {"kunde": "categorical", "betrag": "decimal", "datum": "date"}
+    assert schema.separator_line == "sep=;"
+    assert len(frame) == 3000
+    assert frame["betrag"].tolist() == [i + 0.5 for i in range(3000)]
+
+
+def test_utf16_is_read_whole_as_its_text(spark, tmp_path):
+    content = "Filiale\tOrt\tUmsatz\r\n" + "".join(
+        f"F{i % 4}\t{['Zürich', 'Łódź', '東京'][i % 3]}\t{i}.25\r\n" for i in range(500)
+    )
+    schema, frame, _ = run_prepare(spark, tmp_path, content, encoding="utf-16")
+    assert schema.encoding == "utf-16"
+    assert frame["ort"].tolist() == [["Zürich", "Łódź", "東京"][i % 3] for i in range(500)]
+    assert frame["umsatz"].tolist() == [i + 0.25 for i in range(500)]
+
+
 def test_quoted_newlines_stay_inside_their_field(spark, tmp_path):
     content = 'id,note,n\n1,"first line\nsecond line",2\n2,"plain",3\n'
     _, frame, _ = run_prepare(spark, tmp_path, content)

@@ -155,6 +155,25 @@ def test_scan_finds_a_few_entities_the_sample_would_miss(tmp_path):
     assert columns["kind"].entity_types == []
 
 
+@pytest.mark.parametrize(
+    ("first", "encoding"), [("sep=;\r\n", "cp1252"), ("", "utf-16"), ("", "utf-16-le")]
+)
+def test_scan_reads_excels_separator_line_and_utf16_files(tmp_path, first, encoding):
+    from synthpipe.scan import _csv_sample, scan_file
+
+    rows = [f"{i % 7};person{i}@example.org;Zürich" for i in range(300)]
+    path = tmp_path / "export.csv"
+    path.write_bytes((first + "kind;contact;city\r\n" + "\r\n".join(rows)).encode(encoding))
+    columns = {c.name: c for c in scan_file(path)}
+    assert list(columns) == ["kind", "contact", "city"]
+    assert columns["contact"].entity_types == ["EMAIL_ADDRESS"]
+    assert columns["kind"].entity_types == columns["city"].entity_types == []
+    # The rows below the header, and no other: the hint and the header are not values.
+    values, _, rows = _csv_sample(path, 1000)
+    assert rows == 300
+    assert values["kind"][:2] == ["0", "1"] and values["city"][0] == "Zürich"
+
+
 def test_scan_says_a_sorted_panel_key_is_dropped_as_prepare_does(tmp_path):
     """`nr` sorted through the file is a person number; `num_visits` in no order a count."""
     from synthpipe.scan import scan_file

@@ -192,21 +192,52 @@ def test_refuses_nul_bytes_after_the_head_with_their_line(tmp_path):
     assert_no_cell_values(err)
 
 
-@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-16-be"])
-def test_refuses_utf16_and_utf32_with_bom(tmp_path, encoding):
-    content = f"a,b\n1,{SECRET}\n".encode(encoding)
-    if encoding == "utf-16-be":
-        content = codecs.BOM_UTF16_BE + content
+@pytest.mark.parametrize(
+    ("encoding", "bom", "named"),
+    [
+        ("utf-16", b"", "utf-16"),  # Python writes its byte order mark
+        ("utf-16-be", codecs.BOM_UTF16_BE, "utf-16"),
+        ("utf-16-le", b"", "utf-16-le"),
+        ("utf-16-be", b"", "utf-16-be"),
+        ("utf-32", b"", "utf-32"),
+    ],
+)
+def test_reads_utf16_and_utf32_and_reports_the_files_own_bytes(encoding, bom, named):
+    text = "Name\tStadt\tBetrag\r\n" + "".join(
+        f"{SECRET}{i}\tZürich 😀 Łódź\t{i},5\r\n" for i in range(3000)
+    )
+    content = bom + text.encode(encoding)
+    # Reads of 777 bytes cut characters (and surrogate pairs) in two.
+    report = validate_stream(ChunkyStream(content, step=777), size=len(content), name="u.csv")
+    assert report.encoding == named
+    assert report.delimiter == "\t"
+    assert (report.header, report.data_rows) == (["Name", "Stadt", "Betrag"], 3000)
+    assert report.size_bytes == len(content)
+    assert report.sha256 == hashlib.sha256(content).hexdigest()
+    assert report.line_terminator == "\r\n"
+
+
+def test_utf16_files_are_refused_as_any_file_with_their_lines_named(tmp_path):
+    content = f"a,b\n1,{SECRET}\n2\n3,4\n".encode("utf-16")
     err = refusal(write(tmp_path, content))
-    assert err.code == "unsupported_encoding"
-    assert "UTF-8" in err.fix
+    assert err.code == "ragged_rows"
+    assert err.details["first_lines"] == [{"line": 3, "fields": 1}]
     assert_no_cell_values(err)
 
 
-def test_refuses_utf16_without_bom(tmp_path):
-    err = refusal(write(tmp_path, f"a,b\n1,{SECRET}\n".encode("utf-16-le")))
+@pytest.mark.parametrize(
+    "content",
+    [
+        f"a,b\n1,{SECRET}\n".encode("utf-16")[:-1],  # cut inside the last character
+        f"a,b\n1,{SECRET}\n".encode("utf-16") + "2,\ud800".encode("utf-16-le", "surrogatepass"),
+    ],
+)
+def test_refuses_utf16_that_is_cut_or_holds_a_lone_surrogate(tmp_path, content):
+    err = refusal(write(tmp_path, content))
     assert err.code == "unsupported_encoding"
-    assert err.details["nul_interleaved"] is True
+    assert err.details["encoding"] == "UTF-16"
+    assert err.details["byte_offset"] > 0
+    assert_no_cell_values(err)
 
 
 def test_refuses_file_mixing_utf8_and_cp1252(tmp_path):
@@ -377,11 +408,30 @@ def test_refuses_ragged_rows_with_physical_line_numbers(tmp_path):
     assert_no_cell_values(err)
 
 
-@pytest.mark.parametrize("first", ["sep=;", '"sep=,"', "SEP=|\r", "sep=\t"])
-def test_excels_separator_line_is_refused_with_its_fix(tmp_path, first):
+@pytest.mark.parametrize(
+    ("first", "delimiter"),
+    [("sep=;", ";"), ('"sep=,"', ","), ("SEP=|\r", "|"), ("sep=\t", "\t")],
+)
+def test_excels_separator_line_names_the_delimiter(tmp_path, first, delimiter):
+    rows = [["Name", "Betrag"], ["A", "1,5"], ["B", "2"]]
+    body = "".join(delimiter.join(f'"{c}"' for c in row) + "\n" for row in rows)
+    report = accepted(tmp_path, f"{first}\n{body}")
+    assert (report.delimiter, report.data_rows) == (delimiter, 2)
+    assert report.header == ["Name", "Betrag"]
+    assert report.separator_line == first.rstrip("\r")
+
+
+def test_lines_keep_their_numbers_below_a_separator_line(tmp_path):
+    err = refusal(write(tmp_path, f"sep=;\nid;x\n1;{SECRET}\n2\n3;4\n"))
+    assert err.code == "ragged_rows"
+    assert err.details["first_lines"] == [{"line": 4, "fields": 1}]
+
+
+@pytest.mark.parametrize("first", ["sep=,", "sep=:", "sep="])
+def test_a_separator_line_that_does_not_split_the_header_is_refused(tmp_path, first):
     err = refusal(write(tmp_path, f"{first}\nName;Betrag\nA;1,5\nB;2\n"))
     assert err.code == "separator_line"
-    assert "Delete the first line" in err.fix
+    assert "Correct the first line" in err.fix
 
 
 @pytest.mark.parametrize(
@@ -557,6 +607,7 @@ def test_accepts_plain_csv_with_a_full_report(tmp_path):
         "data_rows": 2,
         "multiline": False,
         "line_terminator": "\n",
+        "separator_line": "",
         "trailing_delimiter": False,
         "empty_rows": 0,
         "null_token": "",

@@ -52,6 +52,8 @@ class CsvDialect:
     trailing_delimiter: bool = False
     # How the input writes every missing value (InputReport.null_token), for the CSV.
     null_token: str = ""
+    # Excel's `sep=;` above the header (InputReport.separator_line), for the CSV.
+    separator_line: str = ""
 
     @classmethod
     def from_report(cls, report) -> CsvDialect:
@@ -63,6 +65,7 @@ class CsvDialect:
             multiline=report.multiline,
             trailing_delimiter=getattr(report, "trailing_delimiter", False),
             null_token=getattr(report, "null_token", ""),
+            separator_line=getattr(report, "separator_line", ""),
         )
 
 

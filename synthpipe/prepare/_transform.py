@@ -41,7 +41,7 @@ from synthpipe.prepare._protect import cells_by_column, columns_by_type, count_i
 from synthpipe.prepare._units import Unit, found_unit, unit_exprs, without_units
 from synthpipe.schema import NULL_TOKENS, ColumnSchema, DatasetSchema
 from synthpipe.spark import apply_settings
-from synthpipe.validate import NON_LATIN_ENCODINGS
+from synthpipe.validate import NON_LATIN_ENCODINGS, WIDE_ENCODINGS
 
 _JAVA_ENCODINGS = {
     "utf-8": "UTF-8",
@@ -49,6 +49,7 @@ _JAVA_ENCODINGS = {
     "cp1252": "windows-1252",
     "latin-1": "ISO-8859-1",
     **NON_LATIN_ENCODINGS,
+    **WIDE_ENCODINGS,
 }
 _TRIM = r"^[\s\u00A0\uFEFF]+|[\s\u00A0]+$"
 _WRAPPING_QUOTES = r"(?s)^(['\"])(.*)\1$"
@@ -121,17 +122,27 @@ def read_csv(spark: SparkSession, source: str, dialect) -> DataFrame:
     apply_settings(spark)
     width = len(dialect.columns) + (1 if dialect.trailing_delimiter else 0)
     schema = StructType([StructField(f"_c{i}", StringType()) for i in range(width)])
+    # Read whole: quoted line breaks, and UTF-16/32, whose characters Spark's line
+    # splitting would cut (validate.WIDE_ENCODINGS).
+    whole = dialect.multiline or dialect.encoding in WIDE_ENCODINGS
     frame = (
         spark.read.option("header", "true")
         .option("sep", dialect.delimiter)
         .option("encoding", _JAVA_ENCODINGS[dialect.encoding])
         .option("quote", '"')
         .option("escape", '"')
-        .option("multiLine", "true" if dialect.multiline else "false")
+        .option("multiLine", "true" if whole else "false")
         .option("mode", "FAILFAST")
         .schema(schema)
         .csv(spark_path(source))  # exactly this one file, whatever its folder is called
     )
+    if dialect.separator_line:
+        # Spark took Excel's `sep=;` line for the header, so the header row is the file's
+        # first record: the first of the split at byte 0 (ids count each partition's rows).
+        first = (F.input_file_block_start() == 0) & (
+            F.monotonically_increasing_id() % (1 << 33) == 0
+        )
+        frame = frame.where(~first)
     # A record of empty fields only (`,,,`) is no row: validation does not count it either.
     # One flat expression, whatever the width (concat_ws skips the nulls of empty fields).
     frame = frame.where(F.concat_ws("", *[F.col(c) for c in frame.columns]) != "")
@@ -786,6 +797,7 @@ def type_and_dedupe(
         encoding=dialect.encoding,
         delimiter=dialect.delimiter,
         null_token=dialect.null_token,
+        separator_line=dialect.separator_line,
     )
     return cleaned, schema
 
