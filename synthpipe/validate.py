@@ -86,6 +86,7 @@ QUOTECHAR = '"'
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 _UTF8_BOM = codecs.BOM_UTF8
+_MIN_WIDE_NULS = 8  # a header's delimiters and a line end, at least
 # Files in UTF-16 or UTF-32 (Excel's "Unicode text", Windows PowerShell 5's `>`), by
 # their byte order mark; the Python codec, which the published CSV is written in again.
 # UTF-32 LE starts like UTF-16 LE, so it must be tested first.
@@ -465,15 +466,15 @@ def _wide_encoding(head: bytes) -> str | None:
             return encoding
     if b"\x00" not in head:
         return None
-    # Latin text in UTF-16 without a BOM has a NUL in nearly every other byte, always at
-    # the same parity (the high byte of each character); binary data has NULs anywhere.
-    # A few at the other parity are characters such as U+1F600, whose UTF-16 holds 0xDE00.
+    # Text in UTF-16 without a BOM has a NUL in the high byte of every ASCII character (the
+    # delimiters, line ends and digits of any script's table), always at the same parity;
+    # binary data has NULs anywhere. A few at the other parity are characters such as
+    # U+1F600, whose UTF-16 holds 0xDE00.
     sample = head[:4096]
     even_nuls = sample[0::2].count(0)
     odd_nuls = sample[1::2].count(0)
-    half = len(sample) // 2
     many, few = max(even_nuls, odd_nuls), min(even_nuls, odd_nuls)
-    if half == 0 or many <= 0.3 * half or few >= 0.2 * many:
+    if many < _MIN_WIDE_NULS or few >= 0.2 * many:
         return None
     return "utf-16-le" if odd_nuls > even_nuls else "utf-16-be"
 

@@ -217,6 +217,16 @@ def test_reads_utf16_and_utf32_and_reports_the_files_own_bytes(encoding, bom, na
     assert report.line_terminator == "\r\n"
 
 
+def test_reads_utf16_without_a_bom_in_a_non_latin_script(tmp_path):
+    # ASCII (the delimiters, digits and line ends) is a fifth of the characters.
+    text = "顧客;都市;金額\r\n" + "".join(
+        f"山田太郎様;東京都港区六本木ヒルズ森タワー;{i % 10}\r\n" for i in range(50)
+    )
+    report = accepted(tmp_path, text.encode("utf-16-le"))
+    assert (report.encoding, report.header) == ("utf-16-le", ["顧客", "都市", "金額"])
+    assert report.data_rows == 50
+
+
 def test_utf16_files_are_refused_as_any_file_with_their_lines_named(tmp_path):
     content = f"a,b\n1,{SECRET}\n2\n3,4\n".encode("utf-16")
     err = refusal(write(tmp_path, content))
