@@ -271,6 +271,7 @@ def validate_stream(
     head = _read_head(stream)
     if not head:
         raise _empty_file(size)
+    _check_magic(head)
     limits = {"max_columns": max_columns, "max_record_bytes": max_record_bytes}
     wide = _wide_encoding(head)
     if wide:
@@ -291,7 +292,7 @@ def _validate_text(
     max_record_bytes: int,
 ) -> InputReport:
     """`validate_stream` for a file in an ASCII-compatible encoding; `head` is read."""
-    _check_magic(head)
+    _check_binary(head)
     has_bom = head.startswith(_UTF8_BOM)
     head_text = head[len(_UTF8_BOM) :].decode("latin-1") if has_bom else head.decode("latin-1")
     head_complete = len(head) < _HEAD_BYTES
@@ -439,7 +440,7 @@ def _read_head(stream: BinaryIO) -> bytes:
 
 
 def _check_magic(head: bytes) -> None:
-    """Refuse archives and binary formats before reading anything as text."""
+    """Refuse archives and binary formats by their magic numbers."""
     for magic, kind in _COMPRESSED_MAGIC:
         if head.startswith(magic):
             raise _compressed(kind, head)
@@ -448,6 +449,10 @@ def _check_magic(head: bytes) -> None:
     for magic, looks_like in _BINARY_MAGIC:
         if head.startswith(magic):
             raise _binary(f"The file looks like {looks_like}, not a CSV.", looks_like)
+
+
+def _check_binary(head: bytes) -> None:
+    """Refuse bytes that no text holds: NULs, many control characters."""
     if b"\x00" in head:
         raise _binary("The file holds NUL bytes, so it is binary data, not a CSV.", None)
     controls = len(head) - len(head.translate(None, delete=_CONTROL_BYTES))

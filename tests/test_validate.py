@@ -227,6 +227,11 @@ def test_reads_utf16_without_a_bom_in_a_non_latin_script(tmp_path):
     assert report.data_rows == 50
 
 
+def test_magic_numbers_are_read_before_nuls_are_taken_for_utf16(tmp_path):
+    content = gzip.compress(b"")[:4] + ("a,b\n1,2\n" * 200).encode("utf-16-le")
+    assert refusal(write(tmp_path, content)).code == "compressed"
+
+
 def test_utf16_files_are_refused_as_any_file_with_their_lines_named(tmp_path):
     content = f"a,b\n1,{SECRET}\n2\n3,4\n".encode("utf-16")
     err = refusal(write(tmp_path, content))
