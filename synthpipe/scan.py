@@ -29,7 +29,7 @@ from synthpipe.prepare._infer import (
 )
 from synthpipe.prepare._patterns import ID_SHAPE, INTEGER
 from synthpipe.schema import NULL_TOKENS
-from synthpipe.validate import validate_file
+from synthpipe.validate import is_blank, validate_file
 
 _PARQUET_MAGIC = b"PAR1"
 
@@ -148,7 +148,7 @@ def _csv_sample(path: Path, size: int) -> _Sample:
         next(reader)  # the header
         index = 0
         for record in reader:
-            if not record or all(not field.strip() for field in record):
+            if is_blank(record) or all(not field.strip() for field in record):
                 continue
             for name, value in zip(report.columns, record, strict=False):
                 _count_strong(cells, name, value)

@@ -86,6 +86,7 @@ QUOTECHAR = '"'
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 _UTF8_BOM = codecs.BOM_UTF8
+EOF_MARK = "\x1a"  # Ctrl-Z, DOS's end of a text file
 _MIN_WIDE_NULS = 8  # a header's delimiters and a line end, at least
 # Files in UTF-16 or UTF-32 (Excel's "Unicode text", Windows PowerShell 5's `>`), by
 # their byte order mark; the Python codec, which the published CSV is written in again.
@@ -731,13 +732,16 @@ def _parse_records(text: str, delimiter: str) -> list[_Record]:
         except csv.Error as exc:
             records.append(_Record(line, [], str(exc)))
             continue
-        if not _is_blank(fields):
+        if not is_blank(fields):
             records.append(_Record(line, fields))
     return records
 
 
-def _is_blank(fields: list[str]) -> bool:
-    return not fields or (len(fields) == 1 and not fields[0].strip())
+def is_blank(fields: list[str]) -> bool:
+    """A blank line, or the DOS end-of-file mark (Ctrl-Z) that old Windows and mainframe
+    exports end the file with on a line of its own: no record, in validation and in
+    Prepare (which reads a line that starts with it as a comment, `EOF_MARK`)."""
+    return not fields or (len(fields) == 1 and not fields[0].strip().strip(EOF_MARK))
 
 
 def _choose_delimiter(sample: dict[str, list[_Record]], head_text: str) -> str:
@@ -1169,7 +1173,7 @@ def _records(reader: Any, lines: _Lines, max_record_bytes: int) -> Iterator[tupl
             raise _record_too_long(start, max_record_bytes) from None
         except csv.Error as exc:
             raise _quote_refusal(str(exc), start, reader.line_num) from None
-        if not _is_blank(fields):
+        if not is_blank(fields):
             yield start, fields
 
 

@@ -29,6 +29,11 @@ def _nordic_row(i: int) -> str:
     return f"K{i};{sign}{balance};{sign}{i % 7},{i % 10} %;{sign}{i * 3} kr\n"
 
 
+def _note(i: int) -> str:
+    """A short note; every seventh holds a line break."""
+    return f"Kasse {i % 3}\r\ngeprüft" if i % 7 == 0 else f"Kasse {i % 3}"
+
+
 def _excel_text_row(i: int) -> str:
     """An export that writes values as Excel's text formula to keep leading zeros: raw
     (="02134"), quoted as a CSV writer quotes it (the cell ="000123" in quotes, its own
@@ -270,6 +275,18 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         ).encode("utf-16"),
         "UTF-16 with a byte order mark, tab-separated: Excel's 'Unicode text', and what "
         "Windows PowerShell 5 writes with `>`",
+    ),
+    "dos_eof_mark": (
+        (
+            "Filiale,Umsatz,Tag,Notiz\r\n"
+            + "".join(
+                f'F{i % 4},{i * 7}.{i % 10}5,2024-03-{i % 28 + 1:02d},"{_note(i)}"\r\n'
+                for i in range(1, 31)
+            )
+        ).encode()
+        + b"\x1a",
+        "a last line of Ctrl-Z, DOS's end-of-file mark, as old Windows and mainframe "
+        "exports end a text file; a note with a line break makes Spark read it whole",
     ),
     "missing_value_marks": (
         (

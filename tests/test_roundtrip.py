@@ -35,7 +35,7 @@ from synthpipe.roundtrip import (
 from synthpipe.schema import NULL_TOKENS, ColumnSchema, DatasetSchema
 from synthpipe.train import contract
 from synthpipe.train.engines import argn_installed
-from synthpipe.validate import validate_file
+from synthpipe.validate import is_blank, validate_file
 from tests.odd_inputs import ODD_INPUTS
 from tests.test_engines import ARGN_FAST
 from tests.test_generate import FAST
@@ -44,7 +44,9 @@ pytestmark = pytest.mark.slow
 
 
 def records(text: str, delimiter: str) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    """The records, without blank lines and DOS's end-of-file mark (validate.is_blank)."""
+    lines = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return [fields for fields in lines if not is_blank(fields)]
 
 
 def cleaned_cell(text: str) -> str:

@@ -41,7 +41,7 @@ from synthpipe.prepare._protect import cells_by_column, columns_by_type, count_i
 from synthpipe.prepare._units import Unit, found_unit, unit_exprs, without_units
 from synthpipe.schema import NULL_TOKENS, ColumnSchema, DatasetSchema
 from synthpipe.spark import apply_settings
-from synthpipe.validate import NON_LATIN_ENCODINGS, WIDE_ENCODINGS
+from synthpipe.validate import EOF_MARK, NON_LATIN_ENCODINGS, WIDE_ENCODINGS
 
 _JAVA_ENCODINGS = {
     "utf-8": "UTF-8",
@@ -133,6 +133,7 @@ def read_csv(spark: SparkSession, source: str, dialect) -> DataFrame:
         .option("escape", '"')
         .option("multiLine", "true" if whole else "false")
         .option("mode", "FAILFAST")
+        .option("comment", EOF_MARK)  # a last line of Ctrl-Z is no record (validate.is_blank)
         .schema(schema)
         .csv(spark_path(source))  # exactly this one file, whatever its folder is called
     )
