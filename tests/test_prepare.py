@@ -96,6 +96,15 @@ def test_semicolon_file_with_decimal_commas(spark, tmp_path):
     assert frame["menge"].tolist() == [3, 4, 5]
 
 
+def test_decimal_commas_in_exponent_form_are_numbers(spark, tmp_path):
+    """A European spreadsheet writes a number too large or too small for its column as
+    1,23457E+11 or 1E-05; before, such a column was text (and, all distinct, dropped)."""
+    content = "Name;Wert;Menge\nA;1,5E+03;3\nB;2,25;4\nC;-1E-05;5\nD;3,75e-02;6\n"
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert (schema.column("wert").type, schema.column("wert").format) == ("decimal", ",")
+    assert frame["wert"].tolist() == [1500.0, 2.25, -0.00001, 0.0375]
+
+
 @pytest.mark.parametrize(
     ("content", "column", "values", "grouping"),
     [
