@@ -16,7 +16,10 @@ turns that back into the input's form, from what Prepare recorded in schema.json
   (ColumnSchema.decimal_places: `1.76`, never `1.75929723552383`; `12`, not `12.0`, in
   a decimal column written without places, or whose whole values the input wrote so:
   ColumnSchema.bare_wholes; `3.50` stays `3.50` where the input wrote
-  every value with two places: ColumnSchema.fixed_places), and digit groups where the
+  every value with two places: ColumnSchema.fixed_places; `1.5E+03` and R's `1e-04`
+  where the input wrote every value in exponent form: ColumnSchema.exponent; `.25`
+  where it wrote fractions without their leading zero: ColumnSchema.bare_fractions), and
+  digit groups where the
   input wrote them (`1,234.5`, `1.234,5`, `1 234,5`, `1'234.5`: ColumnSchema.grouping;
   `12,34,567.5`: ColumnSchema.indian_grouping), with the
   unit the input wrote them with (`$1,234.50`, `3.97%`, `12,50 €`, `(413.89)` for a
@@ -138,6 +141,11 @@ def column_text(
         if column.grouping:
             indian = column.indian_grouping
             text = text.map(lambda v: group_digits(v, column.grouping, ".", indian=indian))
+    elif kind == "decimal" and column.exponent:
+        mark = "," if column.format == "," else "."
+        form = column.exponent, column.mantissa_places or 0, column.fixed_places
+        text = present.astype("float64").map(lambda v: exponent_text(v, *form))
+        text = text.str.replace(".", mark, regex=False)
     elif kind == "decimal":
         mark = "," if column.format == "," else "."
         places, fixed, bare = column.decimal_places, column.fixed_places, column.bare_wholes
@@ -146,6 +154,8 @@ def column_text(
         )
         indian = column.indian_grouping
         text = text.map(lambda v: group_digits(v, column.grouping, mark, indian=indian))
+        if column.bare_fractions:
+            text = text.str.replace(r"^(-?)0(?=[.,]\d)", r"\1", regex=True)  # 0.25 -> .25
     elif kind in ("date", "timestamp"):
         default = _ISO_DATE if kind == "date" else _ISO_TIMESTAMP
         pattern = column.text_format or default
@@ -191,6 +201,17 @@ def decimal_text(
         text = f"{rounded:.{places}f}"
         text = text.rstrip("0").rstrip(".") if "." in text else text
     return text.removesuffix(".0") if places == 0 or bare_wholes else text
+
+
+def exponent_text(value: float, letter: str, places: int, fixed: bool) -> str:
+    """`value` in exponent form as the input wrote its numbers (ColumnSchema.exponent):
+    `1.5E+03` with letter "E" and 3 mantissa places (`1.500E+03` when `fixed`), `1e-04`
+    with "e" and 0. Finite values only reach here; inf and nan keep Python's text."""
+    text = f"{value:.{places}{letter}}"
+    if fixed or "." not in text:
+        return text
+    mantissa, _, power = text.partition(letter)
+    return f"{mantissa.rstrip('0').rstrip('.')}{letter}{power}"
 
 
 def round_places(value: float, places: int) -> float:

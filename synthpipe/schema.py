@@ -95,6 +95,15 @@ class ColumnSchema:
     # 9,9372, as spreadsheets export them): the published CSV writes a synthetic whole
     # value so (12, not 12,0). False for older schemas: 12.0.
     bare_wholes: bool = False
+    # "E" or "e" when the input wrote every value of a decimal column in exponent form
+    # (a spreadsheet's 1.23E+03, R's 1e-04): the published CSV writes each so, its
+    # mantissa with at most `mantissa_places` places (exactly, with fixed_places).
+    # None: plainly.
+    exponent: str | None = None
+    mantissa_places: int | None = None
+    # Whether the input wrote numbers between -1 and 1 without their leading zero (.25,
+    # -.5, as Stata and SPSS export them) and never with it: the CSV writes them so.
+    bare_fractions: bool = False
     # How the input wrote the column's numbers around their digits, `{}` standing for
     # the number without its sign: "${}", "{}%", "{} €"; and its negative numbers:
     # "-${}", "({})". None: plainly (see synthpipe.prepare._units).

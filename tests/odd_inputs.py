@@ -288,6 +288,29 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         "a last line of Ctrl-Z, DOS's end-of-file mark, as old Windows and mainframe "
         "exports end a text file; a note with a line break makes Spark read it whole",
     ),
+    "exponent_form": (
+        (
+            "Probe;Konzentration;Masse;Anteil\n"
+            + "".join(
+                f"P{i % 4};{i * 1.37e-5:.2E};{i * 3e8:.0e};{i / 7:.3f}\n".replace(".", ",")
+                for i in range(1, 31)
+            )
+        ).encode(),
+        "numbers in exponent form, as a spreadsheet writes them (1,37E-05, with a decimal "
+        "comma) and as R does (3e+08)",
+    ),
+    "bare_fractions": (
+        (
+            "id,share,delta,score\n"
+            + "".join(
+                f"R{i % 6},{'-' if i % 4 == 0 else ''}.{i % 9 + 1}5,{i % 5 - 2}.{i % 10},"
+                f"{i % 3}.5\n"
+                for i in range(1, 31)
+            )
+        ).encode(),
+        "fractions without their leading zero (.25, -.5), as Stata and SPSS export "
+        "them, beside a column that writes 0.5",
+    ),
     "missing_value_marks": (
         (
             "income,born,ratio,count,rating\n" + "".join(_marks_row(i) for i in range(1, 31))

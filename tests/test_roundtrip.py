@@ -28,6 +28,7 @@ from synthpipe.prepare._patterns import MISSING_WORDS
 from synthpipe.roundtrip import (
     csv_bytes,
     decimal_text,
+    exponent_text,
     format_datetimes,
     group_digits,
     neutralise_cell,
@@ -157,6 +158,10 @@ def reads_as_written(column: ColumnSchema, before: str, got: str, schema: Datase
             return False  # as the input wrote it
         got = without_excel_text(got)
     mark, groups = column.format, column.grouping
+    if column.type == "decimal" and column.exponent:
+        shape = rf"-?\d+([{re.escape(mark or '.')}]\d+)?{column.exponent}[+-]\d{{2,}}"
+        same = as_number(got, mark) == as_number(expected, mark)
+        return same and re.fullmatch(shape, got) is not None  # the input's letter and mark
     if column.type == "decimal" and column.fixed_places:
         return got == expected  # every input value had the same places
     whole = bool(expected) and (mark or ".") not in expected
@@ -375,6 +380,21 @@ def test_decimal_text_with_fixed_places_writes_every_place(value, places, expect
 )
 def test_decimal_text_writes_whole_values_bare_as_the_input_did(value, bare, expected):
     assert decimal_text(value, 4, bare_wholes=bare) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "letter", "places", "fixed", "expected"),
+    [
+        (1500.0, "E", 3, False, "1.5E+03"),  # at most the input's mantissa places
+        (1500.0, "E", 3, True, "1.500E+03"),  # exactly, where every value had them
+        (0.000123456, "e", 0, False, "1e-04"),  # R's shortest form, rounded
+        (-2.5e-7, "E", 2, False, "-2.5E-07"),
+        (1e300, "e", 1, False, "1e+300"),
+        (0.0, "E", 2, True, "0.00E+00"),
+    ],
+)
+def test_exponent_text_writes_the_inputs_exponent_form(value, letter, places, fixed, expected):
+    assert exponent_text(value, letter, places, fixed) == expected
 
 
 def test_numbers_with_units_are_numbers_and_keep_their_units(round_trips):

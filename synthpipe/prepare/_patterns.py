@@ -53,6 +53,13 @@ GROUP_CHAR = r"^[+-]?[1-9]\d{0,2}([., '\u00A0\u202F])\d{3}([., '\u00A0\u202F]|$)
 FRACTION_POINT = r"\.(\d*)$"
 FRACTION_COMMA = r",(\d*)$"
 EXPONENT = r"\d[eE][+-]?\d+$"
+EXPONENT_UPPER = r"\dE[+-]?\d+$"
+# A mantissa's places: 1.234E+03 and 1,234E+03: 234; 1E-05: none.
+MANTISSA_PLACES = r"[.,](\d*)[eE][+-]?\d+$"
+# A number between -1 and 1 written without its leading zero (.25, -,5), as Stata and
+# SPSS export them, and one written with it (0.25).
+BARE_FRACTION = r"^[+-]?[.,]\d"
+ZERO_FRACTION = r"^[+-]?0[.,]\d"
 DATE_ISO = r"^\d{4}-\d{1,2}-\d{1,2}$"
 TIMESTAMP_ISO = (
     r"^\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$"

@@ -91,6 +91,11 @@ class ColumnProfile:
     decimal_places: int | None = None
     fixed_places: bool = False
     bare_wholes: bool = False
+    # Every value in exponent form: its letter and a mantissa's most places (see
+    # _exponent_form); and fractions written without their leading zero (.25).
+    exponent: str | None = None
+    mantissa_places: int | None = None
+    bare_fractions: bool = False
     # The unit its numbers are written with ($1,234.50, 3.97%: see _units), stripped
     # before typing and written back in the published CSV.
     unit: Unit | None = None
@@ -280,6 +285,11 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
         "places_point_min": F.min(F.length(F.regexp_extract(c, P.FRACTION_POINT, 1))),
         "places_comma_min": F.min(F.length(F.regexp_extract(c, P.FRACTION_COMMA, 1))),
         "exponents": count_if(c.rlike(P.EXPONENT)),
+        "exponents_upper": count_if(c.rlike(P.EXPONENT_UPPER)),
+        "mantissa_max": F.max(F.length(F.regexp_extract(c, P.MANTISSA_PLACES, 1))),
+        "mantissa_min": F.min(F.length(F.regexp_extract(c, P.MANTISSA_PLACES, 1))),
+        "bare_fractions": count_if(c.rlike(P.BARE_FRACTION)),
+        "zero_fractions": count_if(c.rlike(P.ZERO_FRACTION)),
         "min_str": F.min(c),
         "max_str": F.max(c),
         "far_dates": count_if(far),
@@ -524,6 +534,9 @@ def _decide(
     if profile.type == "decimal":
         places = _places(profile.format, values)
         profile.decimal_places, profile.fixed_places, profile.bare_wholes = places
+        profile.exponent, profile.mantissa_places, fixed = _exponent_form(profile, values)
+        profile.fixed_places = profile.fixed_places or fixed
+        profile.bare_fractions = bool(values["bare_fractions"]) and not values["zero_fractions"]
     profile.role, profile.reason = _role(profile, rows, override, config, settings)
     if profile.role != "dropped" and profile.type in ("date", "timestamp"):
         k = config.value_protection.min_category_count
@@ -567,6 +580,18 @@ def _places(mark: str | None, values: dict) -> tuple[int | None, bool, bool]:
     suffix = "comma" if mark == "," else "point"
     most, least = int(values[f"places_{suffix}"] or 0), values[f"places_{suffix}_min"]
     return most, bool(most) and most == least, bool(most) and not least
+
+
+def _exponent_form(profile: ColumnProfile, values: dict) -> tuple[str | None, int | None, bool]:
+    """How a decimal column whose every value is in exponent form writes it (R's 1e-04,
+    a spreadsheet's 1,23E+03): its letter ("E" or "e"; None for any other column, or
+    one that mixes both), the most places a mantissa has, and whether every mantissa
+    has that many (fixed_places)."""
+    exponents, upper = values["exponents"] or 0, values["exponents_upper"] or 0
+    if not exponents or exponents != profile.stats.non_null or upper not in (0, exponents):
+        return None, None, False
+    most, least = int(values["mantissa_max"] or 0), int(values["mantissa_min"] or 0)
+    return ("E" if upper else "e"), most, bool(most) and most == least
 
 
 def _far_dates(profile: ColumnProfile, rows: int, values: dict, k: int) -> str | None:
@@ -844,6 +869,9 @@ def _column_schema(p: ColumnProfile, rows: int) -> ColumnSchema:
         decimal_places=p.decimal_places if p.action is None else None,
         fixed_places=p.fixed_places if p.action is None else False,
         bare_wholes=p.bare_wholes and p.action is None,
+        exponent=p.exponent if p.action is None else None,
+        mantissa_places=p.mantissa_places if p.action is None else None,
+        bare_fractions=p.bare_fractions and p.action is None,
         number_form=p.unit.number_form if p.unit and p.action is None else None,
         negative_form=p.unit.negative_form if p.unit and p.action is None else None,
     )
