@@ -311,6 +311,16 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         "fractions without their leading zero (.25, -.5), as Stata and SPSS export "
         "them, beside a column that writes 0.5",
     ),
+    "bare_fractions_comma": (
+        (
+            "id;Anteil;Wert\n"
+            + "".join(
+                f"R{i % 6};{'-' if i % 4 == 0 else ''},{i % 9 + 1}5;{i % 5},{i % 10}\n"
+                for i in range(1, 31)
+            )
+        ).encode(),
+        "fractions without their leading zero, with a decimal comma (,25), in a semicolon file",
+    ),
     "missing_value_marks": (
         (
             "income,born,ratio,count,rating\n" + "".join(_marks_row(i) for i in range(1, 31))

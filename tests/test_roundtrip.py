@@ -415,6 +415,24 @@ def test_numbers_with_units_are_numbers_and_keep_their_units(round_trips):
     assert [result[3][3], result[3][5]] == ["(9,03)", "$-3,03"]
 
 
+@pytest.mark.parametrize(
+    ("name", "column", "exponent", "bare"),
+    [
+        ("exponent_form", "konzentration", "E", False),
+        ("exponent_form", "masse", "e", False),
+        ("exponent_form", "anteil", None, False),
+        ("bare_fractions", "share", None, True),
+        ("bare_fractions", "score", None, False),  # 0.5: written with its zero
+        ("bare_fractions_comma", "anteil", None, True),
+    ],
+)
+def test_exponents_and_bare_fractions_are_decimals_in_their_form(
+    round_trips, name, column, exponent, bare
+):
+    found = round_trips[name][2].column(column)
+    assert (found.type, found.exponent, found.bare_fractions) == ("decimal", exponent, bare)
+
+
 def test_the_minus_sign_u2212_is_a_negative_number_written_back_so(round_trips):
     _, result, schema, _, _ = round_trips["nordic_minus"]
     found = {c.original_name: (c.type, c.number_form, c.negative_form) for c in schema.columns}

@@ -33,9 +33,10 @@ FALSE_TOKENS = ("false", "no", "n", "f")
 INTEGER = r"^[+-]?\d{1,18}$"
 LEADING_ZERO = r"^[+-]?0\d"
 DECIMAL_DOT = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
-# 1,5  or  1.234,56 (thousands dots): European exports; 1,5E+03 and 1E-05 as a European
-# spreadsheet writes a number too large or too small for its column in exponent form.
-DECIMAL_COMMA = r"^[+-]?((\d+|\d{1,3}(\.\d{3})+),\d+|\d+(,\d+)?[eE][+-]?\d+)$"
+# 1,5  or  1.234,56 (thousands dots): European exports, also ,5 (Stata and SPSS write
+# fractions without their leading zero); 1,5E+03 and 1E-05 as a European spreadsheet
+# writes a number too large or too small for its column in exponent form.
+DECIMAL_COMMA = r"^[+-]?((\d+|\d{1,3}(\.\d{3})+)?,\d+|\d+(,\d+)?[eE][+-]?\d+)$"
 # Numbers written with digit groups, as spreadsheets export them: 1,234,567.89 (US,
 # UK), 1.234.567,89 (DE, ES), 1 234 567,89 (FR, with a space or a no-break space),
 # 1'234'567.89 (CH). A first group of one to three digits (not 0), then groups of three;
