@@ -35,7 +35,7 @@ import io
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -273,24 +273,15 @@ def validate_stream(
     if not head:
         raise _empty_file(size)
     _check_magic(head)
-    limits = {"max_columns": max_columns, "max_record_bytes": max_record_bytes}
+    limits = InputLimits(max_bytes, max_columns, max_record_bytes)
     wide = _wide_encoding(head)
     if wide:
-        return _validate_wide(
-            stream, head, wide, size=size, name=name, max_bytes=max_bytes, **limits
-        )
-    return _validate_text(stream, head, size=size, name=name, max_bytes=max_bytes, **limits)
+        return _validate_wide(stream, head, wide, size, name, limits)
+    return _validate_text(stream, head, size, name, limits)
 
 
 def _validate_text(
-    stream: BinaryIO,
-    head: bytes,
-    *,
-    size: int,
-    name: str,
-    max_bytes: int,
-    max_columns: int,
-    max_record_bytes: int,
+    stream: BinaryIO, head: bytes, size: int, name: str, limits: InputLimits
 ) -> InputReport:
     """`validate_stream` for a file in an ASCII-compatible encoding; `head` is read."""
     _check_binary(head)
@@ -307,12 +298,12 @@ def _validate_text(
     delimiter = _hinted_delimiter(hint, sample) if hint else _choose_delimiter(sample, head_text)
     header_fields = sample[delimiter][0].fields
     # Before the names are looked at: a header cut by the head has at least this many.
-    _check_columns(header_fields, max_columns, at_least=not head_complete)
+    _check_columns(header_fields, limits.max_columns, at_least=not head_complete)
     _check_header(_clean_header(header_fields, _guess_encoding(head)))
 
-    checks = _ByteChecks(max_bytes)
+    checks = _ByteChecks(limits.max_bytes)
     text = _text_stream(stream, head, (len(_UTF8_BOM) if has_bom else 0) + len(hint), checks)
-    scan = _scan(text, delimiter, max_columns, max_record_bytes)
+    scan = _scan(text, delimiter, limits.max_columns, limits.max_record_bytes)
     checks.finish()
     encoding = _final_encoding(checks, has_bom)
     report = _finish(scan, checks, encoding, delimiter, name, _line_terminator(head))
@@ -486,31 +477,16 @@ def _wide_encoding(head: bytes) -> str | None:
 
 
 def _validate_wide(
-    stream: BinaryIO,
-    head: bytes,
-    encoding: str,
-    *,
-    size: int,
-    name: str,
-    max_bytes: int,
-    max_columns: int,
-    max_record_bytes: int,
+    stream: BinaryIO, head: bytes, encoding: str, size: int, name: str, limits: InputLimits
 ) -> InputReport:
     """`validate_stream` for a UTF-16 or UTF-32 file: its text is validated as UTF-8
     (every check below reads ASCII-compatible bytes), and the report names the file's own
     encoding, size and hash."""
-    utf8 = _Transcoder(stream, head, encoding, max_bytes)
+    utf8 = _Transcoder(stream, head, encoding, limits.max_bytes)
     # The text in UTF-8 takes up to 1.5 times the bytes (2 for 3 in UTF-16); the file's
     # own bytes are held to max_bytes by the transcoder.
-    report = _validate_text(
-        utf8,
-        _read_head(utf8),
-        size=size,
-        name=name,
-        max_bytes=2 * max_bytes,
-        max_columns=max_columns,
-        max_record_bytes=max_record_bytes,
-    )
+    text_limits = replace(limits, max_bytes=2 * limits.max_bytes)
+    report = _validate_text(utf8, _read_head(utf8), size, name, text_limits)
     utf8.read()  # to the end, so that the size and the hash are the whole file's
     report.encoding = encoding
     report.size_bytes = utf8.size
