@@ -251,17 +251,18 @@ def _naive_utc(values: pd.Series) -> pd.Series:
 
 def format_datetimes(values: pd.Series, pattern: str, month_case: str | None = None) -> pd.Series:
     """Datetimes written with a Spark datetime pattern (`dd/MM/yyyy`, `yyyy-MM-dd'T'HH:mm:ss'Z'`,
-    `d.M.yyyy HH:mm`, `dd-MMM-yy`, ...): the letters y, M (MMM and MMMM: English month
-    names, in capitals or small letters by `month_case`), d, H, m, s, S (fraction) and x
-    (offset, written +00:00 since values are UTC); quoted text is literal. Day names and
-    12-hour clocks are not rendered: such a pattern falls back to ISO 8601."""
+    `d.M.yyyy HH:mm`, `dd-MMM-yy`, `M/d/yyyy h:mm:ss a`, ...): the letters y, M (MMM and
+    MMMM: English month names, in capitals or small letters by `month_case`), d, H, h and
+    a (a 12-hour clock, AM and PM cased by `month_case`), m, s, S (fraction) and x
+    (offset, written +00:00 since values are UTC); quoted text is literal. Day names are
+    not rendered: such a pattern falls back to ISO 8601."""
     parts = _render_parts(pattern)
     if parts is None:
         return format_datetimes(values, _ISO_TIMESTAMP if _has_time(pattern) else _ISO_DATE)
     out = pd.Series([""] * len(values), index=values.index, dtype=object)
     for kind, token in parts:
         text = token if kind == "literal" else _field(values, token)
-        if kind == "field" and token.startswith("MMM") and month_case:
+        if kind == "field" and token.startswith(("MMM", "a")) and month_case:
             text = text.str.upper() if month_case == "upper" else text.str.lower()
         out = out + text
     return out
@@ -274,7 +275,7 @@ def _render_parts(pattern: str) -> list[tuple[str, str]] | None:
         if token.startswith("'"):
             parts.append(("literal", token[1:-1] if token != "''" else "'"))
         elif token[0].isalpha():
-            if token[0] not in "yMdHmsSx" or (token[0] == "M" and len(token) > 4):
+            if token[0] not in "yMdHhmsSxa" or (token[0] == "M" and len(token) > 4):
                 return None
             parts.append(("field", token))
         else:
@@ -297,6 +298,10 @@ def _field(values: pd.Series, token: str) -> pd.Series:
         return micros.str[:width]
     if letter == "x":
         return pd.Series(["+00:00" if width >= 3 else "+0000"] * len(values), index=values.index)
+    if letter == "h":  # a 12-hour clock: 12, 1, ... 11
+        return ((dt.hour + 11) % 12 + 1).astype(str).str.zfill(width)
+    if letter == "a":
+        return dt.hour.map(lambda hour: "AM" if hour < 12 else "PM")
     if letter == "M" and width >= 3:  # Mar, March: English, as Prepare reads them
         names = MONTH_NAMES if width == 4 else [name[:3] for name in MONTH_NAMES]
         return dt.month.map(lambda month: names[month - 1])

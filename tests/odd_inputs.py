@@ -321,6 +321,20 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         ).encode(),
         "fractions without their leading zero, with a decimal comma (,25), in a semicolon file",
     ),
+    "powershell_12h": (
+        (
+            '"Konto","Created","Booked","Amount"\r\n'
+            + "".join(
+                f'"K{i % 5}","{i % 12 + 1}/{i % 28 + 1}/2024 {i % 12 + 1}:{i * 7 % 60:02d}:'
+                f'{i * 13 % 60:02d} {"AM" if i % 3 else "PM"}","{i % 28 + 1:02d}/{i % 12 + 1:02d}'
+                f'/2023 {(i * 5) % 12 + 1:02d}:{i % 60:02d} {"pm" if i % 2 else "am"}",'
+                f'"{i * 3}.5"\r\n'
+                for i in range(1, 31)
+            )
+        ).encode(),
+        "dates with a 12-hour clock as PowerShell's Export-Csv and .NET write them (3/15/2024 "
+        "2:30:00 PM, every field quoted), and day first, padded, in small letters",
+    ),
     "missing_value_marks": (
         (
             "income,born,ratio,count,rating\n" + "".join(_marks_row(i) for i in range(1, 31))

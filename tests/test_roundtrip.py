@@ -326,6 +326,18 @@ def test_datetime_patterns(pattern, expected):
     assert format_datetimes(values, pattern).tolist() == [expected]
 
 
+def test_a_12_hour_clock_writes_midnight_and_noon_as_12():
+    values = pd.Series(
+        pd.to_datetime(["2024-01-05 00:05:09", "2024-01-05 12:00:00", "2024-01-05 13:07:00"])
+    )
+    assert format_datetimes(values, "M/d/yyyy h:mm:ss a").tolist() == [
+        "1/5/2024 12:05:09 AM",
+        "1/5/2024 12:00:00 PM",
+        "1/5/2024 1:07:00 PM",
+    ]
+    assert format_datetimes(values[2:], "hh:mm a", "lower").tolist() == ["01:07 pm"]
+
+
 def test_month_names_are_written_in_the_inputs_case():
     values = pd.Series(pd.to_datetime(["2024-01-05", "2019-03-15"]))
     assert format_datetimes(values, "ddMMMyyyy", "upper").tolist() == ["05JAN2024", "15MAR2019"]
@@ -431,6 +443,14 @@ def test_exponents_and_bare_fractions_are_decimals_in_their_form(
 ):
     found = round_trips[name][2].column(column)
     assert (found.type, found.exponent, found.bare_fractions) == ("decimal", exponent, bare)
+
+
+def test_a_12_hour_clock_is_a_timestamp_written_back_with_am_and_pm(round_trips):
+    schema = round_trips["powershell_12h"][2]
+    created, booked = schema.column("created"), schema.column("booked")
+    assert (created.type, created.text_format) == ("timestamp", "M/d/yyyy h:mm:ss a")
+    assert (created.month_case, booked.month_case) == ("upper", "lower")
+    assert (booked.type, booked.text_format) == ("timestamp", "dd/MM/yyyy hh:mm a")
 
 
 def test_the_minus_sign_u2212_is_a_negative_number_written_back_so(round_trips):

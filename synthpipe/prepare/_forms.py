@@ -93,8 +93,9 @@ def date_text_format(parse_format: str, shapes: Counter) -> str:
 
 
 def month_case(shapes: Counter) -> str | None:
-    """ "upper" when every shape writes its month's name in capitals (99-MAR-99), "lower"
-    when in small letters; None otherwise (Mar, March; no name; a mix)."""
+    """ "upper" when every shape writes its month's name (or its AM and PM) in capitals
+    (99-MAR-99), "lower" when in small letters; None otherwise (Mar, March; no name; a
+    mix)."""
     letters = ["".join(filter(str.isalpha, shape)) for shape in shapes]
     if not letters or not all(letters):
         return None
@@ -112,16 +113,20 @@ def _date_padded(shape: str) -> bool:
 
 def numeric_timestamp_text_format(parse_format: str, shapes: Counter) -> str:
     """The written pattern of a timestamp parsed with `d/M/yyyy H:mm[:ss]` (or month
-    first): day, month and hour with two digits when every value had two; seconds when
-    the most common shape has them."""
+    first), or `M/d/yyyy h:mm[:ss] a` (a 12-hour clock): day, month and hour with two
+    digits when every value had two; seconds when the most common shape has them."""
     date_format = parse_format.partition(" ")[0]
     dates = Counter()
     for shape, count in shapes.items():
         dates[shape.partition(" ")[0]] += count
     times = [shape.partition(" ")[2] for shape in shapes]
-    hour = "HH" if times and all(t.index(":") == 2 for t in times if ":" in t) else "H"
+    twelve = parse_format.endswith(" a")
+    hour = "h" if twelve else "H"
+    if times and all(t.index(":") == 2 for t in times if ":" in t):
+        hour *= 2
     seconds = ":ss" if (_most_common(shapes) or "").count(":") == 2 else ""
-    return f"{date_text_format(date_format, dates)} {hour}:mm{seconds}"
+    clock = " a" if twelve else ""
+    return f"{date_text_format(date_format, dates)} {hour}:mm{seconds}{clock}"
 
 
 def time_text_format(shapes: Counter) -> str:

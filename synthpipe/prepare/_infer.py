@@ -58,6 +58,8 @@ class ColumnStats:
     # SAS's timestamps (15MAR2019:14:30:00, 15MAR19:14:30:00: _patterns.DATETIME_DAY_MON).
     datetime_day_mon: int = 0
     datetime_day_mon_yy: int = 0
+    # Dates with a 12-hour clock (3/15/2024 2:30:00 PM: _patterns.DATETIME_NUMERIC_12H).
+    datetime_numeric_12h: int = 0
     # Times of day without a date (14:30, 9:05:59: _patterns.TIME_OF_DAY).
     time_of_day: int = 0
     # Values grouped as India writes them (12,34,567.89: _patterns.LAKH).
@@ -115,6 +117,9 @@ def infer_type(
     if stats.datetime_numeric == n:
         time = _time_format(stats)
         return "timestamp", f"{_numeric_date_format(stats, delimiter)} {time}", None
+    if stats.datetime_numeric_12h == n:
+        time = _time_format(stats).replace("H", "h")  # h: 1 to 12, a: AM or PM
+        return "timestamp", f"{_numeric_date_format(stats, delimiter)} {time} a", None
     if stats.time_of_day == n:
         return "timestamp", _time_format(stats), None
     if stats.avg_length >= settings.text_min_avg_length and stats.with_space * 2 >= n:

@@ -69,7 +69,10 @@ TIMESTAMP_ISO = (
 DATE_NUMERIC = r"^\d{1,2}([./-])\d{1,2}\1\d{4}$"
 # The same with a time, as spreadsheets export it: 31/12/2024 14:30, 12/31/2024 9:05:59.
 DATETIME_NUMERIC = r"^\d{1,2}([./-])\d{1,2}\1\d{4} \d{1,2}:\d{2}(:\d{2})?$"
-WITH_SECONDS = r"\d:\d{2}:\d{2}$"
+# The same with a 12-hour clock, as .NET and PowerShell write an en-US date and time
+# (Export-Csv, DateTime.ToString()) and Excel's "m/d/yyyy h:mm AM/PM": 3/15/2024 2:30:00 PM.
+DATETIME_NUMERIC_12H = r"^\d{1,2}([./-])\d{1,2}\1\d{4} (0?[1-9]|1[0-2]):\d{2}(:\d{2})? [AaPp][Mm]$"
+WITH_SECONDS = r"\d:\d{2}:\d{2}( [AaPp][Mm])?$"
 # Year first with slashes or dots: 2024/12/31, 2024.12.31 (East Asian, Hungarian exports).
 DATE_YMD = r"^\d{4}([./])\d{1,2}\1\d{1,2}$"
 # The same with a two-digit year, as spreadsheets and older systems write it: 31.12.24,

@@ -186,6 +186,7 @@ def _far_date(c: Column) -> Column:
     """A date or timestamp cell whose year training's datetimes cannot hold."""
     dated = c.rlike(P.DATE_ISO) | c.rlike(P.TIMESTAMP_ISO) | c.rlike(P.DATE_YMD)
     dated = dated | c.rlike(P.DATE_NUMERIC) | c.rlike(P.DATETIME_NUMERIC)
+    dated = dated | c.rlike(P.DATETIME_NUMERIC_12H)
     first, third = F.regexp_extract(c, P.YEAR_FIRST, 1), F.regexp_extract(c, P.YEAR_THIRD, 1)
     year = F.when(dated, F.when(first != "", first).otherwise(third))
     # NAMED_DATE's first alternative refers back to its own first group: kept first.
@@ -239,6 +240,8 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
     maybe_date = _maybe_date(c)
     day_month = c.rlike(P.DATE_NUMERIC) | c.rlike(P.DATETIME_NUMERIC)
     day_month = day_month | (maybe_date & c.rlike(P.DATE_NUMERIC_YY))
+    clock_12h = c.rlike(P.DATETIME_NUMERIC_12H)
+    day_month = day_month | clock_12h
     far = _far_date(c)
     return {
         "non_null": F.count(c),
@@ -251,6 +254,7 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
         "timestamp_iso": count_if(c.rlike(P.TIMESTAMP_ISO)),
         "date_numeric": count_if(c.rlike(P.DATE_NUMERIC)),
         "datetime_numeric": count_if(c.rlike(P.DATETIME_NUMERIC)),
+        "datetime_numeric_12h": count_if(clock_12h),
         "with_seconds": count_if(c.rlike(P.WITH_SECONDS)),
         "date_ymd": count_if(c.rlike(P.DATE_YMD)),
         "date_numeric_yy": count_if(maybe_date & c.rlike(P.DATE_NUMERIC_YY)),
@@ -752,6 +756,7 @@ def record_written_forms(strings: DataFrame, profile: Profile) -> None:
             p.month_case = _forms.month_case(found[p.name])
         elif p.format:
             p.text_format = _forms.numeric_timestamp_text_format(p.format, found[p.name])
+            p.month_case = _forms.month_case(found[p.name])  # of AM and PM
         else:
             p.text_format = _forms.timestamp_text_format(found[p.name])
 
