@@ -247,14 +247,15 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
     ),
     "times_of_day": (
         (
-            "Buchungszeit;Beginn;Betrag\n"
+            "Buchungszeit;Beginn;Betrag;Shift\n"
             + "".join(
                 f"{i * 7 % 24:02d}:{i * 13 % 60:02d}:{i * 29 % 60:02d};{i % 24}:{i * 11 % 60:02d};"
-                f"{i},50\n"
+                f"{i},50;{i % 12 + 1}:{i * 17 % 60:02d} {'PM' if i % 2 else 'AM'}\n"
                 for i in range(1, 31)
             )
         ).encode(),
-        "times of day without a date (14:05:59, 9:05), in a semicolon file",
+        "times of day without a date (14:05:59, 9:05, and 2:30 PM on a 12-hour clock), in "
+        "a semicolon file",
     ),
     "excel_separator_line": (
         (

@@ -129,12 +129,15 @@ def numeric_timestamp_text_format(parse_format: str, shapes: Counter) -> str:
     return f"{date_text_format(date_format, dates)} {hour}:mm{seconds}{clock}"
 
 
-def time_text_format(shapes: Counter) -> str:
-    """The written pattern of a time of day (99:99, 9:99:99): the hour with two digits
-    when every value had two; seconds when the most common shape has them."""
-    hour = "HH" if shapes and all(shape.index(":") == 2 for shape in shapes) else "H"
+def time_text_format(shapes: Counter, *, twelve: bool = False) -> str:
+    """The written pattern of a time of day (99:99, 9:99:99, 9:99 PM with `twelve`, a
+    12-hour clock): the hour with two digits when every value had two; seconds when the
+    most common shape has them."""
+    hour = "h" if twelve else "H"
+    if shapes and all(shape.index(":") == 2 for shape in shapes):
+        hour *= 2
     seconds = ":ss" if (_most_common(shapes) or "").count(":") == 2 else ""
-    return f"{hour}:mm{seconds}"
+    return f"{hour}:mm{seconds}" + (" a" if twelve else "")
 
 
 def timestamp_text_format(shapes: Counter) -> str:

@@ -62,6 +62,7 @@ class ColumnStats:
     datetime_numeric_12h: int = 0
     # Times of day without a date (14:30, 9:05:59: _patterns.TIME_OF_DAY).
     time_of_day: int = 0
+    time_of_day_12h: int = 0
     # Values grouped as India writes them (12,34,567.89: _patterns.LAKH).
     lakh: int = 0
     # The digit-group separator of the values that have one ("" for none, "mixed" when
@@ -122,6 +123,8 @@ def infer_type(
         return "timestamp", f"{_numeric_date_format(stats, delimiter)} {time} a", None
     if stats.time_of_day == n:
         return "timestamp", _time_format(stats), None
+    if stats.time_of_day_12h == n:
+        return "timestamp", f"{_time_format(stats).replace('H', 'h')} a", None
     if stats.avg_length >= settings.text_min_avg_length and stats.with_space * 2 >= n:
         return "text", None, None
     return "categorical", None, None

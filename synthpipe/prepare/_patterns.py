@@ -97,9 +97,13 @@ NAMED_DATE = "|".join((DATE_DAY_MON, DATE_DAY_MONTH, DATE_MON_DAY, DATE_MONTH_DA
 # A time of day without a date (14:30, 9:05:59): a timestamp on 1970-01-01, UTC, written
 # back without its date.
 TIME_OF_DAY = r"^([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
+# The same on a 12-hour clock (2:30 PM, 11:05:59 am), as Excel's en-US times export.
+TIME_OF_DAY_12H = r"^(0?[1-9]|1[0-2]):[0-5]\d(:[0-5]\d)? [AaPp][Mm]$"
 # Its parse patterns: without seconds, with, and with seconds on some values only.
 TIME_HM, TIME_HMS, TIME_SOME_SECONDS = "H:mm", "H:mm:ss", "H:mm[:ss]"
-TIME_FORMATS = (TIME_HM, TIME_HMS, TIME_SOME_SECONDS)
+_TIMES_24H = (TIME_HM, TIME_HMS, TIME_SOME_SECONDS)
+# A 12-hour clock's: h (1 to 12) and a (AM or PM), as _infer writes them.
+TIME_FORMATS = (*_TIMES_24H, *(f.replace("H", "h") + " a" for f in _TIMES_24H))
 DATETIME_DAY_MON = rf"^\d{{2}}{_MON}\d{{4}}:\d{{2}}:\d{{2}}:\d{{2}}$"
 DATETIME_DAY_MON_YY = rf"^\d{{2}}{_MON}\d{{2}}:\d{{2}}:\d{{2}}:\d{{2}}$"
 # How a month's name starts (Jan ... Dec, in any case): those dates and DATE_NUMERIC_YY

@@ -266,6 +266,7 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
         "datetime_day_mon": count_if(maybe_date & c.rlike(P.DATETIME_DAY_MON)),
         "datetime_day_mon_yy": count_if(maybe_date & c.rlike(P.DATETIME_DAY_MON_YY)),
         "time_of_day": count_if(c.contains(":") & c.rlike(P.TIME_OF_DAY)),
+        "time_of_day_12h": count_if(c.contains(":") & c.rlike(P.TIME_OF_DAY_12H)),
         "first_part_max": F.max(F.when(day_month, parts[0].cast("int"))),
         "second_part_max": F.max(F.when(day_month, parts[1].cast("int"))),
         "date_sep_min": F.min(F.regexp_extract(c, P.DATE_SEP, 1)),
@@ -749,8 +750,9 @@ def record_written_forms(strings: DataFrame, profile: Profile) -> None:
         elif p.type == "date":
             p.text_format = _forms.date_text_format(p.format or "yyyy-M-d", found[p.name])
             p.month_case = _forms.month_case(found[p.name])
-        elif p.format in P.TIME_FORMATS:  # 14:30 or 9:05:59, a time of day
-            p.text_format = _forms.time_text_format(found[p.name])
+        elif p.format in P.TIME_FORMATS:  # 14:30 or 9:05:59 or 2:30 PM, a time of day
+            p.text_format = _forms.time_text_format(found[p.name], twelve=p.format.endswith("a"))
+            p.month_case = _forms.month_case(found[p.name])  # of AM and PM
         elif p.format and "MMM" in p.format:  # SAS's 15MAR2019:14:30:00, as it was read
             p.text_format = p.format
             p.month_case = _forms.month_case(found[p.name])
