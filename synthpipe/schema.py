@@ -84,8 +84,9 @@ class ColumnSchema:
     # The most decimal places a decimal column's values have in the input (1.759: 3; a
     # forced decimal written 12: 0), a count: generate rounds the column's synthetic
     # values to them, so the published files carry the input's precision, not the
-    # model's float noise (1.75929723552383). None (older schemas; a number written in
-    # exponent form): unrounded.
+    # model's float noise (1.75929723552383); a value in exponent form counts the places
+    # it has written out (R's 5e-04: 4). None (older schemas; every value in exponent
+    # form, see `exponent`): unrounded.
     decimal_places: int | None = None
     # Whether every value of a decimal column has exactly `decimal_places` places in the
     # input (12.50, 3.00): the published CSV then writes each synthetic value with that

@@ -300,6 +300,15 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         "numbers in exponent form, as a spreadsheet writes them (1,37E-05, with a decimal "
         "comma) and as R does (3e+08)",
     ),
+    "r_mixed_exponent": (
+        (
+            '"price","ratio"\n'
+            + "".join(f"{i * 7000},{i * 0.0123457 - 0.1:.15g}\n" for i in range(1, 31))
+            + "1e+05,5e-04\n42000,-9.55305429185316e-05\n"
+        ).encode(),
+        "numbers as R's write.csv writes them: in exponent form where that is shorter "
+        "(1e+05 beside 42000, 5e-04 beside 0.0415)",
+    ),
     "bare_fractions": (
         (
             "id,share,delta,score\n"

@@ -138,7 +138,8 @@ def test_numbers_written_with_digit_groups(spark, tmp_path, content, column, val
         ('n,k\n"-1,234,567.5",a\n"999.25",b\n"2,000",c\n', 2),  # after the point
         ("n;k\n1 234,5;a\n12 000;b\n3,75;c\n", 2),
         ("n,k\n12.,a\n3.,b\n", 0),  # a decimal point and no places
-        ("n,k\n1.5e-3,a\n2.25,b\n", None),  # exponent form: places not shown
+        ("n,k\n1.5e-3,a\n2.25,b\n", 4),  # exponent form: the places written out (0.0015)
+        ("n,k\n1.5e-3,a\n2.25e+02,b\n", None),  # every value so: the exponent form's
     ],
 )
 def test_decimal_places_are_the_most_any_value_has(spark, tmp_path, content, places):
@@ -172,7 +173,7 @@ def test_fixed_places_when_every_value_has_the_same(spark, tmp_path, content, pl
         ("n,k\n11.0,a\n9.25,b\n", False),  # whole values with a place
         ("n,k\n12.50,a\n3.00,b\n", False),  # amounts, every value two places
         ("n,k\n12.,a\n3.,b\n", False),  # no places at all
-        ("n,k\n12,a\n1.5e-3,b\n", False),  # exponent form: places unknown
+        ("n,k\n12,a\n1.5e-3,b\n", True),  # beside a value in exponent form, as R writes
     ],
 )
 def test_bare_wholes_when_whole_values_have_no_places(spark, tmp_path, content, bare):

@@ -164,7 +164,7 @@ def reads_as_written(column: ColumnSchema, before: str, got: str, schema: Datase
         return same and re.fullmatch(shape, got) is not None  # the input's letter and mark
     if column.type == "decimal" and column.fixed_places:
         return got == expected  # every input value had the same places
-    whole = bool(expected) and (mark or ".") not in expected
+    whole = bool(expected) and (mark or ".") not in expected and not re.search("[eE]", expected)
     if column.type == "decimal" and column.bare_wholes and whole:
         return got == expected  # a whole value written without places
     if column.type == "decimal" and expected:

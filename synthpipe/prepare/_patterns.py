@@ -55,8 +55,9 @@ FRACTION_POINT = r"\.(\d*)$"
 FRACTION_COMMA = r",(\d*)$"
 EXPONENT = r"\d[eE][+-]?\d+$"
 EXPONENT_UPPER = r"\dE[+-]?\d+$"
-# A mantissa's places: 1.234E+03 and 1,234E+03: 234; 1E-05: none.
+# A mantissa's places: 1.234E+03 and 1,234E+03: 234; 1E-05: none. And the power of ten.
 MANTISSA_PLACES = r"[.,](\d*)[eE][+-]?\d+$"
+POWER = r"[eE]([+-]?\d+)$"
 # A number between -1 and 1 written without its leading zero (.25, -,5), as Stata and
 # SPSS export them, and one written with it (0.25).
 BARE_FRACTION = r"^[+-]?[.,]\d"

@@ -243,6 +243,11 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
     clock_12h = c.rlike(P.DATETIME_NUMERIC_12H)
     day_month = day_month | clock_12h
     far = _far_date(c)
+    exponent = c.rlike(P.EXPONENT)
+
+    def places(pattern: str) -> Column:
+        return F.length(F.regexp_extract(c, pattern, 1))
+
     return {
         "non_null": F.count(c),
         "integer": count_if(c.rlike(P.INTEGER)),
@@ -287,12 +292,23 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
         "group_max": F.max(F.nullif(F.regexp_extract(c, P.GROUP_CHAR, 1), F.lit(""))),
         "places_point": F.max(F.length(F.regexp_extract(c, P.FRACTION_POINT, 1))),
         "places_comma": F.max(F.length(F.regexp_extract(c, P.FRACTION_COMMA, 1))),
-        "places_point_min": F.min(F.length(F.regexp_extract(c, P.FRACTION_POINT, 1))),
-        "places_comma_min": F.min(F.length(F.regexp_extract(c, P.FRACTION_COMMA, 1))),
-        "exponents": count_if(c.rlike(P.EXPONENT)),
+        # Of values written plainly: R writes 1e+05 beside 42000 and 0.0415.
+        "places_point_min": F.min(F.when(~exponent, places(P.FRACTION_POINT))),
+        "places_comma_min": F.min(F.when(~exponent, places(P.FRACTION_COMMA))),
+        "exponents": count_if(exponent),
         "exponents_upper": count_if(c.rlike(P.EXPONENT_UPPER)),
-        "mantissa_max": F.max(F.length(F.regexp_extract(c, P.MANTISSA_PLACES, 1))),
-        "mantissa_min": F.min(F.length(F.regexp_extract(c, P.MANTISSA_PLACES, 1))),
+        "mantissa_max": F.max(places(P.MANTISSA_PLACES)),
+        "mantissa_min": F.min(places(P.MANTISSA_PLACES)),
+        # The places a value in exponent form has written out (1.5e-04: 5; 1e+05: 0).
+        "exponent_places": F.max(
+            F.when(
+                exponent,
+                F.greatest(
+                    F.lit(0),
+                    places(P.MANTISSA_PLACES) - F.regexp_extract(c, P.POWER, 1).cast("int"),
+                ),
+            )
+        ),
         "bare_fractions": count_if(c.rlike(P.BARE_FRACTION)),
         "zero_fractions": count_if(c.rlike(P.ZERO_FRACTION)),
         "min_str": F.min(c),
@@ -573,17 +589,22 @@ def _places(mark: str | None, values: dict) -> tuple[int | None, bool, bool]:
     """How a decimal column writes its decimal places after its mark (the decimal type's
     format: "," or "."), counts that schema.json carries to generate, never a value:
     - the most places a value has (2 for 1.5 and 12.25, 0 for 12 and 12.), to which
-      generate rounds; None when a value is in exponent form (1.5e-3), whose places its
-      text does not show;
+      generate rounds; a value in exponent form counts the places it has written out
+      (1.5e-3: 4); None when every value is in exponent form (_exponent_form);
     - whether every value has that many, at least one (12.50, 3.00: amounts of money),
       so that the CSV writes them all so, not in their shortest form (12.5, 3);
     - whether some values have none beside others that have some (11 beside 9,9372, as a
       spreadsheet writes a whole number), so that the CSV writes a whole value 12, not
       12,0."""
-    if values["exponents"]:
-        return None, False, False
     suffix = "comma" if mark == "," else "point"
     most, least = int(values[f"places_{suffix}"] or 0), values[f"places_{suffix}_min"]
+    if values["exponents"]:
+        if least is None:  # every value: see _exponent_form
+            return None, False, False
+        # Beside plain values (as R writes 1e+05 or 5e-04): the places they have written
+        # out, so that generate rounds no small value away; never fixed.
+        most = max(most, int(values["exponent_places"] or 0))
+        return most, False, bool(most) and not least
     return most, bool(most) and most == least, bool(most) and not least
 
 
