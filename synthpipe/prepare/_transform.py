@@ -297,8 +297,8 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
         "places_comma_min": F.min(F.when(~exponent, places(P.FRACTION_COMMA))),
         "exponents": count_if(exponent),
         "exponents_upper": count_if(c.rlike(P.EXPONENT_UPPER)),
-        "mantissa_max": F.max(places(P.MANTISSA_PLACES)),
-        "mantissa_min": F.min(places(P.MANTISSA_PLACES)),
+        "mantissa_max": F.max(F.when(exponent, places(P.MANTISSA_PLACES))),
+        "mantissa_min": F.min(F.when(exponent, places(P.MANTISSA_PLACES))),
         # The places a value in exponent form has written out (1.5e-04: 5; 1e+05: 0).
         "exponent_places": F.max(
             F.when(
