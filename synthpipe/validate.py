@@ -487,7 +487,8 @@ def _validate_wide(
     # own bytes are held to max_bytes by the transcoder.
     text_limits = replace(limits, max_bytes=2 * limits.max_bytes)
     report = _validate_text(utf8, _read_head(utf8), size, name, text_limits)
-    utf8.read()  # to the end, so that the size and the hash are the whole file's
+    while utf8.read(_READ_BYTES):  # to the end: the size and the hash are the whole file's
+        pass
     report.encoding = encoding
     report.size_bytes = utf8.size
     report.sha256 = utf8.sha256.hexdigest()
