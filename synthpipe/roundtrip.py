@@ -141,21 +141,8 @@ def column_text(
         if column.grouping:
             indian = column.indian_grouping
             text = text.map(lambda v: group_digits(v, column.grouping, ".", indian=indian))
-    elif kind == "decimal" and column.exponent:
-        mark = "," if column.format == "," else "."
-        form = column.exponent, column.mantissa_places or 0, column.fixed_places
-        text = present.astype("float64").map(lambda v: exponent_text(v, *form))
-        text = text.str.replace(".", mark, regex=False)
     elif kind == "decimal":
-        mark = "," if column.format == "," else "."
-        places, fixed, bare = column.decimal_places, column.fixed_places, column.bare_wholes
-        text = present.astype("float64").map(
-            lambda v: decimal_text(v, places, fixed=fixed, bare_wholes=bare)
-        )
-        indian = column.indian_grouping
-        text = text.map(lambda v: group_digits(v, column.grouping, mark, indian=indian))
-        if column.bare_fractions:
-            text = text.str.replace(r"^(-?)0(?=[.,]\d)", r"\1", regex=True)  # 0.25 -> .25
+        text = _decimal_texts(present.astype("float64"), column)
     elif kind in ("date", "timestamp"):
         default = _ISO_DATE if kind == "date" else _ISO_TIMESTAMP
         pattern = column.text_format or default
@@ -170,6 +157,23 @@ def column_text(
     out = pd.Series([column.null_text or null_token] * len(series), dtype=object)
     out[~missing] = text.to_numpy(dtype=object)
     return out
+
+
+def _decimal_texts(values: pd.Series, column: ColumnSchema) -> pd.Series:
+    """A decimal column's values as the input wrote its numbers: in exponent form
+    (ColumnSchema.exponent), or written out with its places, digit groups and bare
+    fractions; with its decimal mark either way."""
+    mark = "," if column.format == "," else "."
+    if column.exponent:
+        form = column.exponent, column.mantissa_places or 0, column.fixed_places
+        return values.map(lambda v: exponent_text(v, *form).replace(".", mark))
+    places, fixed, bare = column.decimal_places, column.fixed_places, column.bare_wholes
+    text = values.map(lambda v: decimal_text(v, places, fixed=fixed, bare_wholes=bare))
+    indian = column.indian_grouping
+    text = text.map(lambda v: group_digits(v, column.grouping, mark, indian=indian))
+    if column.bare_fractions:
+        text = text.str.replace(r"^(-?)0(?=[.,]\d)", r"\1", regex=True)  # 0.25 -> .25
+    return text
 
 
 def with_unit(number: str, number_form: str, negative_form: str | None) -> str:

@@ -116,28 +116,23 @@ def numeric_timestamp_text_format(parse_format: str, shapes: Counter) -> str:
     first), or `M/d/yyyy h:mm[:ss] a` (a 12-hour clock): day, month and hour with two
     digits when every value had two; seconds when the most common shape has them."""
     date_format = parse_format.partition(" ")[0]
-    dates = Counter()
+    dates, times = Counter(), Counter()
     for shape, count in shapes.items():
-        dates[shape.partition(" ")[0]] += count
-    times = [shape.partition(" ")[2] for shape in shapes]
-    twelve = parse_format.endswith(" a")
-    hour = "h" if twelve else "H"
-    if times and all(t.index(":") == 2 for t in times if ":" in t):
-        hour *= 2
-    seconds = ":ss" if (_most_common(shapes) or "").count(":") == 2 else ""
-    clock = " a" if twelve else ""
-    return f"{date_text_format(date_format, dates)} {hour}:mm{seconds}{clock}"
+        date, _, time = shape.partition(" ")
+        dates[date] += count
+        times[time] += count
+    time_format = time_text_format(times, twelve=parse_format.endswith(" a"))
+    return f"{date_text_format(date_format, dates)} {time_format}"
 
 
 def time_text_format(shapes: Counter, *, twelve: bool = False) -> str:
     """The written pattern of a time of day (99:99, 9:99:99, 9:99 PM with `twelve`, a
     12-hour clock): the hour with two digits when every value had two; seconds when the
     most common shape has them."""
-    hour = "h" if twelve else "H"
-    if shapes and all(shape.index(":") == 2 for shape in shapes):
-        hour *= 2
+    padded = shapes and all(shape.find(":") in (-1, 2) for shape in shapes)
     seconds = ":ss" if (_most_common(shapes) or "").count(":") == 2 else ""
-    return f"{hour}:mm{seconds}" + (" a" if twelve else "")
+    written = f"{'HH' if padded else 'H'}:mm{seconds}"
+    return P.twelve_hour(written) if twelve else written
 
 
 def timestamp_text_format(shapes: Counter) -> str:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from synthpipe.prepare._patterns import ID_NAME_TOKENS, TIME_HM, TIME_HMS, TIME_SOME_SECONDS
+from synthpipe.prepare._patterns import (
+    ID_NAME_TOKENS,
+    TIME_HM,
+    TIME_HMS,
+    TIME_SOME_SECONDS,
+    twelve_hour,
+)
 from synthpipe.schema import MAX_CODE_VALUES
 
 
@@ -119,12 +125,12 @@ def infer_type(
         time = _time_format(stats)
         return "timestamp", f"{_numeric_date_format(stats, delimiter)} {time}", None
     if stats.datetime_numeric_12h == n:
-        time = _time_format(stats).replace("H", "h")  # h: 1 to 12, a: AM or PM
-        return "timestamp", f"{_numeric_date_format(stats, delimiter)} {time} a", None
+        time = twelve_hour(_time_format(stats))
+        return "timestamp", f"{_numeric_date_format(stats, delimiter)} {time}", None
     if stats.time_of_day == n:
         return "timestamp", _time_format(stats), None
     if stats.time_of_day_12h == n:
-        return "timestamp", f"{_time_format(stats).replace('H', 'h')} a", None
+        return "timestamp", twelve_hour(_time_format(stats)), None
     if stats.avg_length >= settings.text_min_avg_length and stats.with_space * 2 >= n:
         return "text", None, None
     return "categorical", None, None

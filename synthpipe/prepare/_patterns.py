@@ -103,8 +103,14 @@ TIME_OF_DAY_12H = r"^(0?[1-9]|1[0-2]):[0-5]\d(:[0-5]\d)? [AaPp][Mm]$"
 # Its parse patterns: without seconds, with, and with seconds on some values only.
 TIME_HM, TIME_HMS, TIME_SOME_SECONDS = "H:mm", "H:mm:ss", "H:mm[:ss]"
 _TIMES_24H = (TIME_HM, TIME_HMS, TIME_SOME_SECONDS)
-# A 12-hour clock's: h (1 to 12) and a (AM or PM), as _infer writes them.
-TIME_FORMATS = (*_TIMES_24H, *(f.replace("H", "h") + " a" for f in _TIMES_24H))
+
+
+def twelve_hour(time_format: str) -> str:
+    """A time pattern on a 12-hour clock: h (1 to 12) and a (AM or PM)."""
+    return time_format.replace("H", "h") + " a"
+
+
+TIME_FORMATS = (*_TIMES_24H, *map(twelve_hour, _TIMES_24H))
 DATETIME_DAY_MON = rf"^\d{{2}}{_MON}\d{{4}}:\d{{2}}:\d{{2}}:\d{{2}}$"
 DATETIME_DAY_MON_YY = rf"^\d{{2}}{_MON}\d{{2}}:\d{{2}}:\d{{2}}:\d{{2}}$"
 # How a month's name starts (Jan ... Dec, in any case): those dates and DATE_NUMERIC_YY

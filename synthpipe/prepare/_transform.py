@@ -296,7 +296,7 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
         "places_point_min": F.min(F.when(~exponent, places(P.FRACTION_POINT))),
         "places_comma_min": F.min(F.when(~exponent, places(P.FRACTION_COMMA))),
         "exponents": count_if(exponent),
-        "exponents_upper": count_if(c.rlike(P.EXPONENT_UPPER)),
+        "exponents_upper": count_if(exponent & c.rlike(P.EXPONENT_UPPER)),
         "mantissa_max": F.max(F.when(exponent, places(P.MANTISSA_PLACES))),
         "mantissa_min": F.min(F.when(exponent, places(P.MANTISSA_PLACES))),
         # The places a value in exponent form has written out (1.5e-04: 5; 1e+05: 0).
