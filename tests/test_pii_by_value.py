@@ -10,12 +10,15 @@ import pytest
 from faker import Faker
 
 from synthpipe.pii import (
+    ADDRESS,
     CREDIT_CARD_NUMBER,
     EMAIL_ADDRESS,
     IBAN,
     IP_ADDRESS,
     NAME,
+    NATIONAL_ID,
     PHONE_NUMBER,
+    TAX_ID,
     classify_column,
     scan_values,
     strong_types,
@@ -161,3 +164,77 @@ def test_name_kinds():
     assert person_name_kind("Marie") == FIRST
     assert person_name_kind("Acme Corp 2") is None
     assert person_name_kind("es_food") is None
+
+
+# --- street addresses and surnames --------------------------------------------------------
+
+ADDRESS_LOCALES = ["en_US", "en_GB", "en_AU", "en_CA", "en_IN", "de_DE", "fr_FR", "es_ES",
+                   "it_IT", "nl_NL", "sv_SE", "da_DK", "no_NO", "fi_FI", "pl_PL", "cs_CZ",
+                   "ru_RU", "el_GR", "he_IL", "hi_IN", "ja_JP", "zh_TW", "ko_KR", "id_ID",
+                   "vi_VN", "th_TH"]  # fmt: skip
+
+
+@pytest.mark.parametrize("locale", ADDRESS_LOCALES)
+@pytest.mark.parametrize("kind", ["street_address", "address"])
+def test_addresses_under_a_neutral_header(locale, kind):
+    """A customer's address on each of their rows: street words where the language has
+    them, else the shape of a street beside a house number ('Čajkovského 6')."""
+    faker, rng = fake(locale, seed=12), random.Random(locale)
+    homes = [getattr(faker, kind)().replace("\n", ", ") for _ in range(120)]
+    finding = both("col3", [rng.choice(homes) for _ in range(ROWS)])
+    assert finding.entity_types == [ADDRESS], homes[:3]
+    assert not finding.free_text
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda rng: f"Room {rng.randrange(1, 500)}",
+        lambda rng: f"{rng.randrange(1, 40)} years",
+        lambda rng: f"Model {rng.randrange(1, 9)}",
+        lambda rng: f"Run {rng.randrange(1, 200)}",
+        lambda rng: f"Gate {rng.choice('ABCDE')}{rng.randrange(1, 60)}",
+        lambda rng: f"Q{rng.randrange(1, 5)} {rng.randrange(2000, 2025)}",
+        lambda rng: f"{rng.choice(DRUGS)} {rng.choice([5, 10, 20, 50, 100, 250, 500])} mg",
+        lambda rng: f"{rng.choice(['Smith', 'Jones', 'Lee'])} et al {rng.randrange(1990, 2024)}",
+    ],
+    ids=["rooms", "durations", "models", "runs", "gates", "quarters", "doses", "citations"],
+)
+def test_lookalikes_of_addresses_are_not_addresses(make):
+    rng = random.Random(13)
+    assert both("col", [make(rng) for _ in range(ROWS)]).entity_types == []
+
+
+DRUGS = ["Aspirin", "Ibuprofen", "Metformin", "Lisinopril", "Atorvastatin", "Amoxicillin",
+         "Omeprazole", "Simvastatin", "Losartan", "Gabapentin", "Sertraline"]  # fmt: skip
+
+
+@pytest.mark.parametrize("locale", ["en_US", "de_DE", "fr_FR", "es_ES", "it_IT", "pl_PL", "ru_RU"])
+def test_surnames_alone_under_a_neutral_header(locale):
+    faker, rng = fake(locale, seed=14), random.Random(locale)
+    families = [faker.last_name() for _ in range(150)]
+    assert both("c4", [rng.choice(families) for _ in range(ROWS)]).entity_types == [NAME]
+
+
+US_STATES = ["Alabama", "Alaska", "Arizona", "Arkansas", "California", "Colorado",
+             "Connecticut", "Delaware", "Florida", "Georgia", "Hawaii", "Idaho", "Illinois",
+             "Indiana", "Iowa", "Kansas", "Kentucky", "Louisiana", "Maine", "Maryland",
+             "Massachusetts", "Michigan", "Minnesota", "Mississippi", "Missouri", "Montana",
+             "Nebraska", "Nevada", "Ohio", "Oklahoma", "Oregon", "Pennsylvania", "Tennessee",
+             "Texas", "Utah", "Vermont", "Virginia", "Washington", "Wisconsin",
+             "Wyoming"]  # fmt: skip
+
+
+def test_states_that_are_also_names_are_not_people():
+    """A third of US states are also first or last names (Georgia, Virginia, Washington)."""
+    rng = random.Random(15)
+    assert both("col", [rng.choice(US_STATES) for _ in range(ROWS)]).entity_types == []
+
+
+@pytest.mark.parametrize("locale", ["ro_RO", "tr_TR", "el_GR", "th_TH", "uk_UA"])
+def test_national_ids_beyond_western_europe_pass_their_checksum(locale):
+    """Romania's CNP, Türkiye's TC Kimlik, Greece's AMKA, Thailand's PIN, Ukraine's
+    RNTRC, written bare under a neutral header."""
+    faker = fake(locale, seed=16)
+    finding = both("c9", [faker.ssn() for _ in range(ROWS)])
+    assert finding.entity_types and set(finding.entity_types) <= {NATIONAL_ID, TAX_ID}, finding

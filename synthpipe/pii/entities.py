@@ -108,12 +108,19 @@ class DetectorSettings:
     checksum_share: float = 0.5
     # Person names under a neutral header (a dictionary check, `person_names`): full names
     # in at least name_share of the values with at least min_name_distinct different
-    # ones, or first names alone in first_name_share with min_first_name_distinct (many
-    # towns and colours are first names too: a few of them are a category, not people).
+    # ones, or first or last names alone (with full names) in first_name_share with
+    # min_first_name_distinct (many towns and colours are first or last names too: a few
+    # of them are a category, not people).
     name_share: float = 0.5
     first_name_share: float = 0.8
     min_name_distinct: int = 10
     min_first_name_distinct: int = 30
+    # Street addresses under a neutral header, by their shape (`values.address_parts`):
+    # a street and a house number in value_only_share of the values, with at least
+    # min_address_distinct different ones, whose words and numbers both vary (each
+    # distinct in address_variety of them, and at least half of min_address_distinct).
+    min_address_distinct: int = 30
+    address_variety: float = 0.1
     # Dates of birth under a neutral header: at least dob_share of the values are dates,
     # none after the reference date, none more than dob_max_age years before it, the
     # 5th to 95th percentile years at least dob_min_span_years apart, and at least
@@ -130,6 +137,7 @@ class DetectorSettings:
             raise ValueError("sample_size must be at least 1")
         shares = ("min_share", "value_only_share", "text_share", "lat_lon_share")
         shares += ("checksum_share", "name_share", "first_name_share", "dob_share")
+        shares += ("address_variety",)
         for label in shares:
             share = getattr(self, label)
             if not 0.0 < share <= 1.0:

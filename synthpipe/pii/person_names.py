@@ -9,12 +9,14 @@ package, so nothing is downloaded at run time. A value is
   ('Jr.', 'PhD') and particles ('van', 'de', 'bin') are set aside; 'Smith, John' is
   read as 'John Smith'; a name written without spaces in a script that does not use
   them ('王秀英', '홍정훈') is split into a known family name and a known given name;
-* a **first name** when it is one word that is a known first name.
+* a **first name** when it is one word that is a known first name;
+* a **last name** when it is one word that is a known last name and no first name
+  ('Kowalski', 'da Mota', '김').
 
 Many first names are also places and words ('Paris', 'Austin', 'Victoria', 'Rose'), so
 one value is weak evidence; the column rules in `columns` ask for most of a column's
 values, and many distinct ones, before they call a column names. Out of reach: names
-absent from every list written alone, and surnames alone under a neutral header.
+absent from every list written alone.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from functools import lru_cache
 
 from anyascii import anyascii
 
-FULL, FIRST = "full", "first"
+FULL, FIRST, LAST = "full", "first", "last"
 
 _PARTICLES = frozenset(
     re.findall(
@@ -105,7 +107,7 @@ def is_last_name(token: str) -> bool:
 
 
 def person_name_kind(value: str) -> str | None:
-    """FULL, FIRST or None for one normalised cell."""
+    """FULL, FIRST, LAST or None for one normalised cell."""
     if not value or len(value) > _MAX_LENGTH or any(c.isdigit() or c in "@/\\:;_" for c in value):
         return None
     if value.count(",") == 1:  # 'Smith, John' -> 'John Smith'
@@ -141,7 +143,9 @@ def _parts(word: str) -> list[str]:
 def _one_word(word: str) -> str | None:
     if _UNSPACED.fullmatch(word) and _split_unspaced(word):
         return FULL
-    return FIRST if is_first_name(word) else None
+    if is_first_name(word):
+        return FIRST
+    return LAST if is_last_name(word) else None
 
 
 def _is_full_name(words: list[str]) -> bool:

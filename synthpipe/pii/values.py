@@ -10,7 +10,9 @@ Each check answers at two levels:
   the type (a 9-digit number is an SSN only in a column called 'ssn').
 
 Checks that cannot be made from the value (names, dates of birth, passport and bank account
-numbers) are loose only. Cheap gates (digit count, '@', length) run before any library call.
+numbers) are loose only. A street address is strict when a street word stands beside a
+house number; `address_parts` gives the shape that the column rule judges without one.
+Cheap gates (digit count, '@', length) run before any library call.
 """
 
 from __future__ import annotations
@@ -28,9 +30,12 @@ from stdnum import iban as stdnum_iban
 from stdnum import luhn
 from stdnum.at import vnr as at_vnr
 from stdnum.be import nn as be_nn
+from stdnum.bg import egn as bg_egn
 from stdnum.br import cpf as br_cpf
 from stdnum.ca import sin as ca_sin
 from stdnum.ch import ssn as ch_ssn
+from stdnum.cn import ric as cn_ric
+from stdnum.cz import rc as cz_rc
 from stdnum.de import idnr as de_idnr
 from stdnum.dk import cpr as dk_cpr
 from stdnum.es import dni as es_dni
@@ -39,18 +44,27 @@ from stdnum.fi import hetu as fi_hetu
 from stdnum.fr import nif as fr_nif
 from stdnum.fr import nir as fr_nir
 from stdnum.gb import utr as gb_utr
+from stdnum.gr import amka as gr_amka
+from stdnum.hr import oib as hr_oib
 from stdnum.ie import pps as ie_pps
 from stdnum.in_ import aadhaar as in_aadhaar
 from stdnum.it import codicefiscale as it_cf
+from stdnum.kr import rrn as kr_rrn
 from stdnum.mx import curp as mx_curp
 from stdnum.nl import bsn as nl_bsn
 from stdnum.no import fodselsnummer as no_fnr
 from stdnum.pl import pesel as pl_pesel
 from stdnum.pt import cc as pt_cc
 from stdnum.pt import nif as pt_nif
+from stdnum.ro import cnp as ro_cnp
 from stdnum.se import personnummer as se_pnr
+from stdnum.si import emso as si_emso
+from stdnum.th import pin as th_pin
+from stdnum.tr import tckimlik as tr_tckimlik
+from stdnum.ua import rntrc as ua_rntrc
 from stdnum.us import itin as us_itin
 from stdnum.us import ssn as us_ssn
+from stdnum.za import idnr as za_idnr
 
 from synthpipe.pii import entities as E
 from synthpipe.schema import NULL_TOKENS
@@ -348,6 +362,23 @@ ID_SCHEMES: tuple[IdScheme, ...] = (
     ),
     IdScheme("ca.sin", (9,), E.NATIONAL_ID, re.compile(r"\d{9}"), ca_sin.is_valid, True),
     IdScheme("gb.utr", (10,), E.TAX_ID, re.compile(r"\d{10}"), gb_utr.is_valid, True),
+    # Beyond western Europe and the Americas: each checks a check digit, most a birth date.
+    IdScheme("cn.ric", (18,), E.NATIONAL_ID, re.compile(r"\d{17}[\dX]"), cn_ric.is_valid, True),
+    IdScheme("kr.rrn", (13,), E.NATIONAL_ID, re.compile(r"\d{13}"), kr_rrn.is_valid, True),
+    IdScheme("th.pin", (13,), E.NATIONAL_ID, re.compile(r"[1-8]\d{12}"), th_pin.is_valid, True),
+    IdScheme("ro.cnp", (13,), E.NATIONAL_ID, re.compile(r"[1-9]\d{12}"), ro_cnp.is_valid, True),
+    IdScheme("si.emso", (13,), E.NATIONAL_ID, re.compile(r"\d{13}"), si_emso.is_valid, True),
+    IdScheme("za.idnr", (13,), E.NATIONAL_ID, re.compile(r"\d{13}"), za_idnr.is_valid, True),
+    IdScheme(
+        "tr.tckimlik", (11,), E.NATIONAL_ID, re.compile(r"[1-9]\d{10}"), tr_tckimlik.is_valid, True
+    ),
+    IdScheme("gr.amka", (11,), E.NATIONAL_ID, re.compile(r"\d{11}"), gr_amka.is_valid, True),
+    IdScheme("hr.oib", (11,), E.TAX_ID, re.compile(r"\d{11}"), hr_oib.is_valid, True),
+    IdScheme("ua.rntrc", (10,), E.TAX_ID, re.compile(r"\d{10}"), ua_rntrc.is_valid, True),
+    IdScheme("bg.egn", (10,), E.NATIONAL_ID, re.compile(r"\d{10}"), bg_egn.is_valid, True),
+    # Not Israel's 9 digits (Luhn alone) nor Czech numbers of 9 digits (no check digit):
+    # random 9-digit numbers pass too often already.
+    IdScheme("cz.rc", (10,), E.NATIONAL_ID, re.compile(r"\d{10}"), cz_rc.is_valid, True),
 )
 
 
@@ -420,28 +451,75 @@ def looks_like_person_name(value: str) -> bool:
 
 # --- street addresses ---------------------------------------------------------------------
 
-# Street words in en, de, fr, es, it, nl, pt (transliterated forms included).
+# Street words, as a word of their own, in en, de, fr, es, it, nl, pt, the Nordic
+# languages, pl, cs, hu, ro, tr, ru, uk, el, id, vi, in (transliterated forms included),
+# and the abbreviations written for them. English suffixes are also read from USPS
+# Publication 28's list (`_usps_suffixes`).
 _STREET_WORDS = (
     r"street|st|avenue|ave|road|rd|lane|ln|drive|dr|boulevard|blvd|court|ct|place|pl|square|"
-    r"sq|way|terrace|close|crescent|highway|hwy|parkway|pkwy|row|mews|gardens|"
+    r"sq|way|terrace|close|crescent|highway|hwy|parkway|pkwy|row|mews|gardens|cir|trl|ter|"
     r"stra(?:ss|ß)e|str|weg|platz|allee|gasse|ring|damm|ufer|chaussee|"
-    r"rue|av|bd|chemin|impasse|all[ée]e|quai|route|cours|passage|"
+    r"rue|av|bd|chemin|impasse|all[ée]e|quai|route|cours|passage|mont[ée]e|"
     r"calle|c/|avenida|avda|plaza|paseo|camino|carrera|ronda|pasaje|traves[ií]a|glorieta|"
     r"via|viale|piazza|piazzale|corso|largo|vicolo|strada|contrada|borgo|stretto|rotonda|"
-    r"straat|laan|plein|rua|travessa"
+    r"straat|laan|plein|rua|travessa|"
+    r"gatan|gata|vägen|väg|vej|veien|vei|gade|katu|"
+    r"ulica|ul|aleja|plac|ulice|nám[eě]st[ií]|utca|út|tér|"
+    r"bulevardul|bdul|calea|intrarea|sokak|sokağı|cadde|caddesi|mahallesi|mah|bulvar[ıi]|"
+    r"улица|ул|проспект|переулок|пер|шоссе|бульвар|наб|вулиця|вул|буд|"
+    r"οδός|οδ|λεωφόρος|λεωφ|"
+    r"jalan|jl|gang|gg|đường|phố|ngõ|hẻm|"
+    r"nagar|marg|chowk|colony|h\.?no"
 )
-# A house number next to a street word, in either order, or a German compound
-# ('Hauptstraße 5', 'Gunter-Paffrath-Platz 3').
-_ADDRESS_STRICT = re.compile(
-    rf"(?:\b\d{{1,5}}[a-zA-Z]?\b.{{0,40}}?\b(?:{_STREET_WORDS})\b)"
-    rf"|(?:\b(?:{_STREET_WORDS})\b\.?.{{0,50}}?\b\d{{1,5}}[a-zA-Z]?\b)"
-    r"|(?:\w+(?:stra(?:ss|ß)e|str\.|weg|platz|allee|gasse|ring|damm)\s+\d{1,4}[a-zA-Z]?\b)",
-    re.IGNORECASE,
+# Unit and box designators with their number (Apt. 5, Suite 200, Flat 3, PO Box 12), and
+# a US military address (PSC 9796, Box 0702, APO AE 73377; USS Stone, FPO AP 34885).
+_UNIT = r"(?:apt|apartment|suite|ste|unit|flat|studio|p\.?\s?o\.?\s?box|psc)"
+_MILITARY = r"\b[ADF]PO\s+A[AEP]\s+\d{5}\b"
+# A street word beside a house number, in either order, or a USPS suffix after one ('571
+# Nancy Union': street first, 'Run 12' or 'Track 5' are no address); a compound street name
+# ('Hauptstraße 5', 'Ringvägen 449', 'Zoëstraat 8'); a unit or box with its number; a
+# street in a script written without spaces ('和平路75號', '丸の内1丁目2番3号',
+# '역삼449길 596-88'), or the street words of Thai and Hebrew.
+_COMPOUND = (
+    r"stra(?:ss|ß)e|str\.|weg|platz|allee|gasse|ring|damm|straat|laan|gracht|plein|dreef|"
+    r"singel|kade|gatan|vägen|gränd|gade|vej|veien|vei|gata|gate|utca|katu|tie|polku|kuja"
 )
+_HOUSE = r"\b\d{1,5}[a-zA-Z]?\b"
+_UNSPACED_STREETS = (
+    r"[\u4e00-\u9fff](?:路|街|道|巷|弄|段).{0,8}?[A-Za-z\d]{1,5}\s*(?:號|号|座|栋|棟|楼|樓)",
+    r"[省市区區县縣].*[\u4e00-\u9fff](?:路|街|大道)",
+    r"\d{1,3}丁目|\d{1,4}番地?",
+    r"[\uac00-\ud7a3\d](?:로|길)\s+\d{1,5}(?:-\d{1,5})?\b",
+    r"(?:ถนน|ถ\.|ซอย|ซ\.|หมู่|רחוב|רח'|שדרות|שד').*\d|\d.*(?:ถนน|ถ\.|ซอย|ซ\.|หมู่|רחוב|רח')",
+)
+
+
+@lru_cache(maxsize=1)
+def _usps_suffixes() -> tuple[str, ...]:
+    """The street suffixes of USPS Publication 28 (appendix C1), as Faker's en_US address
+    data lists them: 'Landing', 'Plains', 'Crossroad'. Read from the installed package."""
+    from faker.providers.address.en_US import Provider  # imported lazily, once
+
+    return tuple(sorted({suffix.lower() for suffix in Provider.street_suffixes}))
+
+
+@lru_cache(maxsize=1)
+def _address_strict() -> re.Pattern[str]:
+    suffixes = "|".join(map(re.escape, _usps_suffixes()))
+    shapes = (
+        rf"{_HOUSE}.{{0,40}}?\b(?:{_STREET_WORDS})\b",
+        rf"\b(?:{_STREET_WORDS})\b\.?.{{0,50}}?{_HOUSE}",
+        rf"{_HOUSE}.{{0,40}}?\b(?:{suffixes})\b",
+        rf"\w+(?:{_COMPOUND})\s+\d{{1,4}}[a-zA-Z]?\b",
+        rf"\b{_UNIT}\.?\s?#?\s?\d{{1,5}}[a-zA-Z]?\b.*\d",
+        _MILITARY,
+        *_UNSPACED_STREETS,
+    )
+    return re.compile("|".join(f"(?:{shape})" for shape in shapes), re.IGNORECASE | re.DOTALL)
 
 
 def is_street_address(value: str) -> bool:
-    return len(value) <= 200 and bool(_ADDRESS_STRICT.search(value))
+    return len(value) <= 200 and bool(_address_strict().search(value))
 
 
 def looks_like_address(value: str) -> bool:
@@ -449,6 +527,30 @@ def looks_like_address(value: str) -> bool:
     if len(value) > 200 or len(value) < 5:
         return False
     return bool(_LETTER.search(value)) and any(c.isdigit() for c in value)
+
+
+# A house number: a number of one to five digits standing alone, with a letter (12a) or
+# a second part (7/9, 596-88); not part of a decimal, a time, a date or a code.
+_HOUSE_NUMBER = re.compile(
+    r"(?<![\w.,:/\-])\d{1,5}[^\W\d_]?(?:[/\-]\d{1,5}[^\W\d_]?)?(?![\w:/\-]|[.,]\d)"
+)
+# A word: a letter, then anything up to a space, a digit or punctuation (vowel signs of
+# Indic scripts are marks, not letters).
+_WORD = re.compile(r"[^\W\d_][^\s\d,.;:/()\-]+")
+
+
+def address_parts(value: str) -> tuple[str, str] | None:
+    """(its words, its house numbers) for a value shaped like a street and a house number
+    ('Čajkovského 6', '152 बोस', 'Jána Raka 139, 026 68 Stará Turá'), else None. The
+    column rule (`columns._addresses_by_value`) asks many values to vary in both parts:
+    '3 years' or 'Model 3' repeat their words, 'Room 12' its word."""
+    if not 4 <= len(value) <= 200 or parse_date(value) is not None:
+        return None
+    numbers = _HOUSE_NUMBER.findall(value)
+    words = _WORD.findall(value)
+    if not numbers or not words:
+        return None
+    return " ".join(words).casefold(), " ".join(numbers)
 
 
 # --- dates --------------------------------------------------------------------------------
@@ -530,7 +632,7 @@ def match_value(
         _add(is_aws_key_id(value), E.AWS_CREDENTIALS, strict, loose)
     if len(value) == 40 and E.AWS_CREDENTIALS in loose_wanted and looks_like_aws_secret(value):
         loose.add(E.AWS_CREDENTIALS)
-    if n_digits and " " in value and is_street_address(value):
+    if n_digits and is_street_address(value):
         _add(True, E.ADDRESS, strict, loose)
     if loose_wanted:
         _match_loose_shapes(value, n_digits, loose_wanted, strict, loose)
