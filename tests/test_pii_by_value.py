@@ -197,12 +197,27 @@ def test_addresses_under_a_neutral_header(locale, kind):
         lambda rng: f"Q{rng.randrange(1, 5)} {rng.randrange(2000, 2025)}",
         lambda rng: f"{rng.choice(DRUGS)} {rng.choice([5, 10, 20, 50, 100, 250, 500])} mg",
         lambda rng: f"{rng.choice(['Smith', 'Jones', 'Lee'])} et al {rng.randrange(1990, 2024)}",
+        lambda rng: f"{_letters(rng, 2)} {rng.randrange(1, 9999)} {_letters(rng, 2)}",
     ],
-    ids=["rooms", "durations", "models", "runs", "gates", "quarters", "doses", "citations"],
+    ids=[
+        "rooms",
+        "durations",
+        "models",
+        "runs",
+        "gates",
+        "quarters",
+        "doses",
+        "citations",
+        "codes",
+    ],
 )
 def test_lookalikes_of_addresses_are_not_addresses(make):
     rng = random.Random(13)
     assert both("col", [make(rng) for _ in range(ROWS)]).entity_types == []
+
+
+def _letters(rng: random.Random, n: int) -> str:
+    return "".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ") for _ in range(n))
 
 
 DRUGS = ["Aspirin", "Ibuprofen", "Metformin", "Lisinopril", "Atorvastatin", "Amoxicillin",

@@ -548,7 +548,9 @@ def address_parts(value: str) -> tuple[str, str] | None:
         return None
     numbers = _HOUSE_NUMBER.findall(value)
     words = _WORD.findall(value)
-    if not numbers or not words:
+    # A street's name has a word of three letters or more; a code's letter pairs do not
+    # ('SZ 417 YC', a licence plate; 'AB 12 CD').
+    if not numbers or not any(len(word) >= 3 for word in words):
         return None
     return " ".join(words).casefold(), " ".join(numbers)
 
