@@ -253,3 +253,18 @@ def test_national_ids_beyond_western_europe_pass_their_checksum(locale):
     faker = fake(locale, seed=16)
     finding = both("c9", [faker.ssn() for _ in range(ROWS)])
     assert finding.entity_types and set(finding.entity_types) <= {NATIONAL_ID, TAX_ID}, finding
+
+
+@pytest.mark.parametrize("locale", ["en_US", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pl_PL"])
+def test_user_names_under_a_neutral_header(locale):
+    """'williamsdorothy', 'daniel77', 'whardin': handles made of a person's names."""
+    faker, rng = fake(locale, seed=17), random.Random(locale)
+    handles = [faker.user_name() for _ in range(150)]
+    assert both("c5", [rng.choice(handles) for _ in range(ROWS)]).entity_types == [NAME]
+
+
+def test_hosts_named_after_towns_are_not_user_names():
+    rng = random.Random(18)
+    towns = ["london", "paris", "berlin", "austin", "denver", "lincoln", "madison"]
+    hosts = [f"{rng.choice(towns)}-{rng.randrange(1, 60):02d}" for _ in range(ROWS)]
+    assert both("host", hosts).entity_types == []

@@ -178,21 +178,26 @@ def test_personal_data_written_as_excel_text_formulas_is_found(spark, tmp_path):
     assert list(frame.columns) == ["n"]
 
 
-def test_a_customer_table_s_repeated_addresses_and_surnames_are_found(spark, tmp_path):
-    """Each customer on several rows: the address, the street and the surname repeat,
-    so rare-category folding kept them, and a neutral header hid them. Judged by the
-    values, all three are dropped; what is not personal data stays."""
+def test_a_customer_table_s_repeated_addresses_and_names_are_found(spark, tmp_path):
+    """Each customer on several rows: the address, the street, the surname and the user
+    name repeat, so rare-category folding kept them, and a neutral header hid them.
+    Judged by the values, all four are dropped; what is not personal data stays."""
     from faker import Faker
 
     faker = Faker("en_US")
     faker.seed_instance(8)
     people = [
-        (faker.address().replace("\n", ", "), faker.street_address(), faker.last_name())
+        (
+            faker.address().replace("\n", ", "),
+            faker.street_address(),
+            faker.last_name(),
+            faker.user_name(),
+        )
         for _ in range(120)
     ]
-    lines = ["f1,f2,f3,kind,amount"] + [
-        f'"{people[i % 120][0]}",{people[i % 120][1]},{people[i % 120][2]},'
-        f"{('food', 'rent', 'travel')[i % 3]},{i % 97}.5"
+    lines = ["f1,f2,f3,f4,kind,amount"] + [
+        '"{}",{},{},{},'.format(*people[i % 120])
+        + f"{('food', 'rent', 'travel')[i % 3]},{i % 97}.5"
         for i in range(600)
     ]
     raw = tmp_path / "raw" / "ds" / "input.csv"
@@ -204,4 +209,5 @@ def test_a_customer_table_s_repeated_addresses_and_surnames_are_found(spark, tmp
     assert found["f1"] == ("drop", ["ADDRESS"])
     assert found["f2"] == ("drop", ["ADDRESS"])
     assert found["f3"] == ("drop", ["NAME"])
+    assert found["f4"] == ("drop", ["NAME"])
     assert list(frame.columns) == ["kind", "amount"]

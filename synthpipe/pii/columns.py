@@ -23,7 +23,8 @@ Decision, in this order (shares are of non-null values):
    - cells with an entity written in a distinctive shape (`Span.strong`: e-mails,
      IBANs, formatted cards and phones, IPs, dashed SSNs...) are at least min_share;
    - bare digit runs pass a checksum (cards, national ids) far more often than chance;
-   - full person names (or first or last names alone) in most values (`person_names`);
+   - full person names (or first or last names alone, or user names made of names) in
+     most values (`person_names`);
    - street addresses: street words beside a house number in most values
      (`values.is_street_address`, strict), or, in any language, a street and a house
      number whose words and numbers both vary over many values (`_addresses_by_value`);
@@ -38,7 +39,8 @@ named lat*/lon* (in several languages) whose values lie in range, or one column 
 'coordinates' (etc.) holding 'lat, lon' pairs.
 
 Out of reach without a language model: names and addresses inside free text; passport,
-bank account and licence plate numbers, and user names, under a neutral header; names
+bank account and licence plate numbers under a neutral header; user names transliterated
+from a non-Latin script ('chidchnkeyaawthnochkh'); names
 absent from every locale's lists (a column of real surnames is 55% in them, and needs
 80%: county names are 45%).
 """
@@ -71,12 +73,14 @@ _EVIDENCE_RANK = {"name+values": 0, "values": 1, "pair": 2, "free-text": 3, "nam
 
 # A value is worth a Python look only if it could hold something: an '@', six digits,
 # an IPv4 or IPv6 shape, an AWS key id, a 40-character base64 run, words of letters
-# only (a person's name), or a word beside a number (a street address).
+# only (a person's name), a word beside a number (a street address), or a handle (a
+# user name).
 GATE = (
     r"@|(?:[^0-9]*[0-9]){6}|[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}"
     r"|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:|AKIA|ASIA|[A-Za-z0-9/+]{40}"
     r"|^\s*\pL[\pL\pM'’.,\-]*(?:\s+[\pL\pM'’.,\-]+){0,5}\s*$"
     r"|(?s:[\pL\pM]{2}.*[0-9]|[0-9].*[\pL\pM]{2})"
+    r"|^[a-z][a-z0-9._\-]{2,39}$"
 )
 # What a cell needs to hold a strongly written entity (Java and RE2 agree on it): Prepare
 # counts such cells over every row in Spark.
@@ -123,6 +127,11 @@ class _Tally:
     first_name_distinct: int = 0
     last_name_rows: int = 0
     last_name_distinct: int = 0
+    # User names made of names ('john.smith', 'jsmith'): rows, distinct values, and their
+    # letters alone (`person_names.user_name_core`).
+    user_name_rows: int = 0
+    user_name_distinct: int = 0
+    user_name_cores: set[str] = field(default_factory=set)
     # Dates: rows that parse, and the rows per date (for the date-of-birth rule).
     dates: Counter[date] = field(default_factory=Counter)
     date_rows: int = 0
@@ -281,6 +290,10 @@ def _count_value(
     elif kind == person_names.LAST:
         tally.last_name_rows += count
         tally.last_name_distinct += 1
+    elif (core := person_names.user_name_core(value)) is not None:
+        tally.user_name_rows += count
+        tally.user_name_distinct += 1
+        tally.user_name_cores.add(core)
     if strict or strong or kind == person_names.FULL:
         tally.any_rows += count
     elif _PHONE_LENGTH_DIGITS.fullmatch(value):
@@ -420,8 +433,9 @@ def _value_only_flags(hints: NameHints, tally: _Tally, settings: E.DetectorSetti
     for entity_type, hits in tally.bare_hits.items():
         if hits >= settings.min_checksum_hits and hits / tally.bare_rows >= settings.checksum_share:
             found[entity_type] = max(found.get(entity_type, 0.0), hits / rows)
-    if _names_by_value(tally, settings):
-        found[E.NAME] = max(found.get(E.NAME, 0.0), _name_rows(tally) / rows)
+    if _names_by_value(tally, settings) or _user_names_by_value(tally, settings):
+        names = _name_rows(tally) + tally.user_name_rows
+        found[E.NAME] = max(found.get(E.NAME, 0.0), names / rows)
     if _addresses_by_value(tally, settings):
         found[E.ADDRESS] = max(found.get(E.ADDRESS, 0.0), tally.address_rows / rows)
     flags = [_Flag(t, s, "values", 0.5 + 0.45 * min(s, 1.0)) for t, s in found.items()]
@@ -443,6 +457,18 @@ def _names_by_value(tally: _Tally, settings: E.DetectorSettings) -> bool:
         names / rows >= settings.first_name_share
         and distinct >= settings.min_first_name_distinct
         and distinct >= settings.first_name_share * tally.distinct
+    )
+
+
+def _user_names_by_value(tally: _Tally, settings: E.DetectorSettings) -> bool:
+    """Most values are user names made of people's names (or names), many different ones,
+    whose letters vary too ('london-01' ... 'london-30' are hosts, not people)."""
+    handles = tally.user_name_rows + _name_rows(tally)
+    distinct = tally.user_name_distinct
+    return (
+        handles >= settings.first_name_share * tally.rows
+        and distinct >= settings.min_first_name_distinct
+        and len(tally.user_name_cores) >= max(settings.min_first_name_distinct, distinct / 2)
     )
 
 

@@ -13,6 +13,9 @@ package, so nothing is downloaded at run time. A value is
 * a **last name** when it is one word that is a known last name and no first name
   ('Kowalski', 'da Mota', '김').
 
+And `user_name_core` reads a user name built from a person's names, as sign-up forms
+and directories make them ('john.smith', 'smithjohn', 'jsmith', 'mary42').
+
 Many first names are also places and words ('Paris', 'Austin', 'Victoria', 'Rose'), so
 one value is weak evidence; the column rules in `columns` ask for most of a column's
 values, and many distinct ones, before they call a column names. Out of reach: names
@@ -168,3 +171,35 @@ def _split_unspaced(word: str) -> bool:
         if given and is_last_name(family) and is_first_name(given):
             return True
     return False
+
+
+# A user name: small letters, digits and the separators of handles, no spaces.
+_USER_NAME = re.compile(r"[a-z][a-z0-9._\-]{2,39}")
+_HANDLE_SEPARATORS = re.compile(r"[._\-\d]+")
+
+
+def user_name_core(value: str) -> str | None:
+    """The letters of a user name made of a person's names, or None. Each part (between
+    digits and separators) is a known first or last name, two of them run together
+    ('williamsdorothy'), or an initial beside one of four letters or more ('whardin');
+    one part has four letters or more. The column rule asks the cores to vary: hosts
+    named 'london-01' ... 'london-30' share theirs."""
+    if not _USER_NAME.fullmatch(value):
+        return None
+    parts = [part for part in _HANDLE_SEPARATORS.split(value) if part]
+    if not 1 <= len(parts) <= 3 or max(map(len, parts)) < 4:
+        return None
+    return "".join(parts) if all(map(_name_part, parts)) else None
+
+
+def _name_part(part: str) -> bool:
+    if _known(part):
+        return True
+    if len(part) >= 5 and (_known(part[1:]) or _known(part[:-1])):
+        return True
+    return any(_known(part[:cut]) and _known(part[cut:]) for cut in range(3, len(part) - 2))
+
+
+def _known(token: str) -> bool:
+    first, last, _ = _dictionary()
+    return token in first or token in last
