@@ -380,6 +380,14 @@ def lookalike_table(rows: int, seed: int) -> Table:
         ],
     )
     table.add("score", [f"{rng.random():.6f}" for _ in range(rows)])
+    # A word beside a number, as addresses are written, without being one.
+    table.add("room", [f"Room {rng.randrange(1, 500)}" for _ in range(rows)])
+    table.add("tenure", [f"{rng.randrange(1, 40)} years" for _ in range(rows)])
+    table.add("dose", [f"{rng.choice(BRANDS)} {rng.choice([5, 10, 50, 100, 500])} mg"
+                       for _ in range(rows)])  # fmt: skip
+    table.add("plate", [fake.bothify("?? #### ??").upper() for _ in range(rows)])
+    table.add("host", [f"{rng.choice(US_CITIES).lower()}-{rng.randrange(1, 60):02d}"
+                       for _ in range(rows)])  # fmt: skip
     return table  # fmt: skip
 
 
@@ -462,6 +470,17 @@ def neutral_table(locale: str, rows: int, seed: int) -> Table:
         channels[index] = f"ref {fake.email()}"
     table.add("col10", channels, EMAIL_ADDRESS)
     table.add("col11", mess.values(lambda: rng.choice(["gold", "silver", "bronze"]), rows))
+    # A customer table: each customer's address, street, surname and user name on several
+    # rows, so that value protection would keep them as categories.
+    customers = max(rows // 5, 40)
+    for column, make, entity_type in (
+        ("col12", lambda: fake.address().replace("\n", ", "), ADDRESS),
+        ("col13", fake.street_address, ADDRESS),
+        ("col14", fake.last_name, NAME),
+        ("col15", fake.user_name, NAME),
+    ):
+        pool = [make() for _ in range(customers)]
+        table.add(column, mess.values(lambda pool=pool: rng.choice(pool), rows), entity_type)
     return table
 
 
