@@ -246,13 +246,22 @@ def test_states_that_are_also_names_are_not_people():
     assert both("col", [rng.choice(US_STATES) for _ in range(ROWS)]).entity_types == []
 
 
-@pytest.mark.parametrize("locale", ["ro_RO", "tr_TR", "el_GR", "th_TH", "uk_UA"])
-def test_national_ids_beyond_western_europe_pass_their_checksum(locale):
+@pytest.mark.parametrize(
+    ("locale", "kind"),
+    [("ro_RO", "ssn"), ("tr_TR", "ssn"), ("el_GR", "ssn"), ("th_TH", "ssn"), ("uk_UA", "ssn"),
+     ("et_EE", "ssn"), ("es_CL", "rut"), ("es_MX", "rfc")],
+)  # fmt: skip
+def test_national_ids_beyond_western_europe_pass_their_checksum(locale, kind):
     """Romania's CNP, Türkiye's TC Kimlik, Greece's AMKA, Thailand's PIN, Ukraine's
-    RNTRC, written bare under a neutral header."""
+    RNTRC, Estonia's isikukood, Chile's RUT (12.345.678-5), Mexico's RFC, under a
+    neutral header."""
     faker = fake(locale, seed=16)
-    finding = both("c9", [faker.ssn() for _ in range(ROWS)])
+    finding = both("c9", [getattr(faker, kind)() for _ in range(ROWS)])
     assert finding.entity_types and set(finding.entity_types) <= {NATIONAL_ID, TAX_ID}, finding
+
+
+def test_a_chilean_rut_inside_text_is_found():
+    assert strong_types("Cliente RUT 12.292.312-6 pagó") == {NATIONAL_ID}
 
 
 @pytest.mark.parametrize("locale", ["en_US", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pl_PL"])

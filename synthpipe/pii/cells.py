@@ -44,6 +44,7 @@ _IDS = (
         r"\b[A-Za-z]{6}[0-9LMNPQRSTUV]{2}[A-Za-z][0-9LMNPQRSTUV]{2}[A-Za-z][0-9LMNPQRSTUV]{3}[A-Za-z]\b"
     ),
     re.compile(r"\b[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}\b"),  # FR NIR
+    re.compile(r"\b\d{1,2}\.\d{3}\.\d{3}-[\dkK]\b"),  # CL RUT
 )
 _PHONE_CONTEXT = re.compile(
     r"\b(?:tel|tlf|tfno|phone|call|ring|mobile?|cell|fax|whatsapp|sms|telefon|handy|"

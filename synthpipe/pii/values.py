@@ -34,10 +34,12 @@ from stdnum.bg import egn as bg_egn
 from stdnum.br import cpf as br_cpf
 from stdnum.ca import sin as ca_sin
 from stdnum.ch import ssn as ch_ssn
+from stdnum.cl import rut as cl_rut
 from stdnum.cn import ric as cn_ric
 from stdnum.cz import rc as cz_rc
 from stdnum.de import idnr as de_idnr
 from stdnum.dk import cpr as dk_cpr
+from stdnum.ee import ik as ee_ik
 from stdnum.es import dni as es_dni
 from stdnum.es import nie as es_nie
 from stdnum.fi import hetu as fi_hetu
@@ -51,6 +53,7 @@ from stdnum.in_ import aadhaar as in_aadhaar
 from stdnum.it import codicefiscale as it_cf
 from stdnum.kr import rrn as kr_rrn
 from stdnum.mx import curp as mx_curp
+from stdnum.mx import rfc as mx_rfc
 from stdnum.nl import bsn as nl_bsn
 from stdnum.no import fodselsnummer as no_fnr
 from stdnum.pl import pesel as pl_pesel
@@ -376,6 +379,14 @@ ID_SCHEMES: tuple[IdScheme, ...] = (
     IdScheme("hr.oib", (11,), E.TAX_ID, re.compile(r"\d{11}"), hr_oib.is_valid, True),
     IdScheme("ua.rntrc", (10,), E.TAX_ID, re.compile(r"\d{10}"), ua_rntrc.is_valid, True),
     IdScheme("bg.egn", (10,), E.NATIONAL_ID, re.compile(r"\d{10}"), bg_egn.is_valid, True),
+    # Estonia's isikukood (Lithuania's asmens kodas is the same number), Mexico's RFC of a
+    # person (four letters, a birth date, three characters), Chile's RUT when bare (loose:
+    # one digit in eleven passes; written 12.345.678-5 it is distinctive, `_RUT_DOTTED`).
+    IdScheme("ee.ik", (11,), E.NATIONAL_ID, re.compile(r"[1-6]\d{10}"), ee_ik.is_valid, True),
+    IdScheme(
+        "mx.rfc", (13,), E.TAX_ID, re.compile(r"[A-ZÑ&]{4}\d{6}[A-Z\d]{3}"), mx_rfc.is_valid, True
+    ),
+    IdScheme("cl.rut", (8, 9), E.NATIONAL_ID, re.compile(r"\d{7,8}[\dK]"), cl_rut.is_valid, False),
     # Not Israel's 9 digits (Luhn alone) nor Czech numbers of 9 digits (no check digit):
     # random 9-digit numbers pass too often already.
     IdScheme("cz.rc", (10,), E.NATIONAL_ID, re.compile(r"\d{10}"), cz_rc.is_valid, True),
@@ -396,6 +407,7 @@ _SCHEMES_BY_LENGTH = _schemes_by_length()
 
 
 _SSN_DASHED = re.compile(r"\d{3}-\d{2}-\d{4}")
+_RUT_DOTTED = re.compile(r"\d{1,2}\.\d{3}\.\d{3}-[\dkK]")
 _ID_COMPACT_DROP = re.compile(r"[\s\-./]")
 
 
@@ -422,6 +434,8 @@ def check_ids(value: str) -> tuple[set[str], set[str]]:
     # An SSN written the usual way (123-45-6789) is distinctive; nine bare digits are not.
     if _SSN_DASHED.fullmatch(value) and us_ssn.is_valid(value):
         strict.add(E.NATIONAL_ID if not us_itin.is_valid(value) else E.TAX_ID)
+    if _RUT_DOTTED.fullmatch(value) and cl_rut.is_valid(value):
+        strict.add(E.NATIONAL_ID)
     return strict, loose
 
 
