@@ -470,25 +470,28 @@ def looks_like_person_name(value: str) -> bool:
 # and the abbreviations written for them. English suffixes are also read from USPS
 # Publication 28's list (`_usps_suffixes`).
 _STREET_WORDS = (
-    r"street|st|avenue|ave|road|rd|lane|ln|drive|dr|boulevard|blvd|court|ct|place|pl|square|"
-    r"sq|way|terrace|close|crescent|highway|hwy|parkway|pkwy|row|mews|gardens|cir|trl|ter|"
-    r"stra(?:ss|ß)e|str|weg|platz|allee|gasse|ring|damm|ufer|chaussee|"
-    r"rue|av|bd|chemin|impasse|all[ée]e|quai|route|cours|passage|mont[ée]e|"
-    r"calle|c/|avenida|avda|plaza|paseo|camino|carrera|ronda|pasaje|traves[ií]a|glorieta|"
-    r"via|viale|piazza|piazzale|corso|largo|vicolo|strada|contrada|borgo|stretto|rotonda|"
-    r"straat|laan|plein|rua|travessa|"
-    r"gatan|gata|vägen|väg|vej|veien|vei|gade|katu|"
-    r"ulica|ul|aleja|plac|ulice|nám[eě]st[ií]|utca|út|tér|"
-    r"bulevardul|bdul|calea|intrarea|sokak|sokağı|cadde|caddesi|mahallesi|mah|bulvar[ıi]|"
-    r"улица|ул|проспект|переулок|пер|шоссе|бульвар|наб|вулиця|вул|буд|"
-    r"οδός|οδ|λεωφόρος|λεωφ|"
-    r"jalan|jl|gang|gg|đường|phố|ngõ|hẻm|"
-    r"nagar|marg|chowk|colony|h\.?no"
+    *("street", "st", "avenue", "ave", "road", "rd", "lane", "ln", "drive", "dr", "boulevard"),
+    *("blvd", "court", "ct", "place", "pl", "square", "sq", "way", "terrace", "close"),
+    *("crescent", "highway", "hwy", "parkway", "pkwy", "row", "mews", "gardens", "cir", "trl"),
+    *("ter", "strasse", "straße", "str", "weg", "platz", "allee", "gasse", "ring", "damm"),
+    *("ufer", "chaussee", "rue", "av", "bd", "chemin", "impasse", "allée", "quai", "route"),
+    *("cours", "passage", "montee", "montée", "calle", "c/", "avenida", "avda", "plaza"),
+    *("paseo", "camino", "carrera", "ronda", "pasaje", "travesia", "travesía", "glorieta"),
+    *("via", "viale", "piazza", "piazzale", "corso", "largo", "vicolo", "strada", "contrada"),
+    *("borgo", "stretto", "rotonda", "straat", "laan", "plein", "rua", "travessa", "gatan"),
+    *("gata", "vägen", "väg", "vej", "veien", "vei", "gade", "katu", "ulica", "ul", "aleja"),
+    *("plac", "ulice", "náměstí", "namesti", "utca", "út", "tér", "bulevardul", "bdul"),
+    *("calea", "intrarea", "sokak", "sokağı", "cadde", "caddesi", "mahallesi", "mah"),
+    *("bulvarı", "bulvari", "улица", "ул", "проспект", "переулок", "пер", "шоссе", "бульвар"),
+    *("наб", "вулиця", "вул", "буд", "οδός", "οδ", "λεωφόρος", "λεωφ", "jalan", "jl", "gang"),
+    *("gg", "đường", "phố", "ngõ", "hẻm", "nagar", "marg", "chowk", "colony", "h.no", "hno"),
 )
 # Unit and box designators with their number (Apt. 5, Suite 200, Flat 3, PO Box 12), and
 # a US military address (PSC 9796, Box 0702, APO AE 73377; USS Stone, FPO AP 34885).
 _UNIT = r"(?:apt|apartment|suite|ste|unit|flat|studio|p\.?\s?o\.?\s?box|psc)"
+_UNIT_WORDS = ("apt", "apartment", "suite", "ste", "unit", "flat", "studio", "po", "box", "psc")
 _MILITARY = r"\b[ADF]PO\s+A[AEP]\s+\d{5}\b"
+_MILITARY_WORDS = ("apo", "fpo", "dpo")
 # A street word beside a house number, in either order, or a USPS suffix after one ('571
 # Nancy Union': street first, 'Run 12' or 'Track 5' are no address); a compound street name
 # ('Hauptstraße 5', 'Ringvägen 449', 'Zoëstraat 8'); a unit or box with its number; a
@@ -518,22 +521,47 @@ def _usps_suffixes() -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
-def _address_strict() -> re.Pattern[str]:
+def _street_tokens() -> frozenset[str]:
+    """Every word the street-word shapes need, as `_TOKEN` finds them in a value."""
+    words = (*_STREET_WORDS, *_usps_suffixes(), *_UNIT_WORDS, *_MILITARY_WORDS)
+    return frozenset(token for word in words for token in _TOKEN.findall(word.casefold()))
+
+
+@lru_cache(maxsize=1)
+def _address_by_words() -> re.Pattern[str]:
+    """A street word beside a house number, a unit with its number, a military address."""
+    words = "|".join(map(re.escape, _STREET_WORDS))
     suffixes = "|".join(map(re.escape, _usps_suffixes()))
     shapes = (
-        rf"{_HOUSE}.{{0,40}}?\b(?:{_STREET_WORDS})\b",
-        rf"\b(?:{_STREET_WORDS})\b\.?.{{0,50}}?{_HOUSE}",
+        rf"{_HOUSE}.{{0,40}}?\b(?:{words})\b",
+        rf"\b(?:{words})\b\.?.{{0,50}}?{_HOUSE}",
         rf"{_HOUSE}.{{0,40}}?\b(?:{suffixes})\b",
-        rf"\w+(?:{_COMPOUND})\s+\d{{1,4}}[a-zA-Z]?\b",
         rf"\b{_UNIT}\.?\s?#?\s?\d{{1,5}}[a-zA-Z]?\b.*\d",
         _MILITARY,
-        *_UNSPACED_STREETS,
     )
     return re.compile("|".join(f"(?:{shape})" for shape in shapes), re.IGNORECASE | re.DOTALL)
 
 
+# A compound street name, or a street in a script that writes no spaces: no word of its
+# own to look for first.
+_ADDRESS_BY_FORM = re.compile(
+    "|".join(
+        f"(?:{shape})"
+        for shape in (rf"\w(?:{_COMPOUND})\s+\d{{1,4}}[a-zA-Z]?\b", *_UNSPACED_STREETS)
+    ),
+    re.IGNORECASE | re.DOTALL,
+)
+_TOKEN = re.compile(r"[^\W\d_]+")
+
+
 def is_street_address(value: str) -> bool:
-    return len(value) <= 200 and bool(_address_strict().search(value))
+    if len(value) > 200:
+        return False
+    # The street words are looked up first: the shapes around them are slow to search.
+    worded = not _street_tokens().isdisjoint(_TOKEN.findall(value.casefold()))
+    if worded and _address_by_words().search(value):
+        return True
+    return bool(_ADDRESS_BY_FORM.search(value))
 
 
 def looks_like_address(value: str) -> bool:
