@@ -40,9 +40,8 @@ named lat*/lon* (in several languages) whose values lie in range, or one column 
 
 Out of reach without a language model: names and addresses inside free text; passport,
 bank account and licence plate numbers under a neutral header; user names transliterated
-from a non-Latin script ('chidchnkeyaawthnochkh'); names
-absent from every locale's lists (a column of real surnames is 55% in them, and needs
-80%: county names are 45%).
+from a non-Latin script ('chidchnkeyaawthnochkh'); names absent from every locale's lists
+(a column of real surnames is 55% in them, and needs 80%: county names are 45%).
 """
 
 from __future__ import annotations
