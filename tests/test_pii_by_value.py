@@ -12,6 +12,7 @@ from faker import Faker
 from synthpipe.pii import (
     ADDRESS,
     CREDIT_CARD_NUMBER,
+    DATE_OF_BIRTH,
     EMAIL_ADDRESS,
     IBAN,
     IP_ADDRESS,
@@ -25,6 +26,7 @@ from synthpipe.pii import (
 )
 from synthpipe.pii.columns import with_strong_cells
 from synthpipe.pii.person_names import FIRST, FULL, person_name_kind
+from synthpipe.pii.values import parse_date
 
 ROWS = 400
 
@@ -277,3 +279,26 @@ def test_hosts_named_after_towns_are_not_user_names():
     towns = ["london", "paris", "berlin", "austin", "denver", "lincoln", "madison"]
     hosts = [f"{rng.choice(towns)}-{rng.randrange(1, 60):02d}" for _ in range(ROWS)]
     assert both("host", hosts).entity_types == []
+
+
+@pytest.mark.parametrize(
+    "form",
+    ["%d-%b-%Y", "%d%b%Y", "%d %B %Y", "%B %d, %Y", "%d-%b-%y", "%Y年%m月%d日", "%Y년 %m월 %d일"],
+)
+def test_birth_dates_written_with_a_month_s_name_under_a_neutral_header(form):
+    """'17-Apr-1953' (Oracle, SAS, Excel), 'April 17, 1953', '1953年04月17日'."""
+    faker = fake(seed=19)
+    born = [faker.date_of_birth(minimum_age=18, maximum_age=90).strftime(form) for _ in range(ROWS)]
+    assert both("c6", born).entity_types == [DATE_OF_BIRTH]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("17. März 1953", (1953, 3, 17)), ("17 de abril de 1953", (1953, 4, 17)),
+     ("17 avril 1953", (1953, 4, 17)), ("3 giugno 1960", (1960, 6, 3)),
+     ("12 mrt 1971", (1971, 3, 12)), ("1 Dez. 1980", (1980, 12, 1)),
+     ("17 Foo 1953", None), ("Room 12 1953", None)],
+)  # fmt: skip
+def test_dates_with_a_month_s_name_in_other_languages(text, expected):
+    parsed = parse_date(text)
+    assert (parsed.timetuple()[:3] if parsed else None) == expected

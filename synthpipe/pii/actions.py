@@ -8,7 +8,7 @@ never a default, only what a data owner writes down.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -33,25 +33,34 @@ class ColumnAction:
         return asdict(self)
 
 
-def default_action(finding: ColumnFinding) -> str:
-    """The action Prepare takes on a detected column when the config says nothing."""
+def default_action(finding: ColumnFinding, *, dated: bool = True) -> str:
+    """The action Prepare takes on a detected column when the config says nothing.
+    `dated`: the column is typed as dates (an age band is counted from a date, so a
+    date of birth written in a form Prepare does not read as one, '17 avril 1953', is
+    dropped)."""
     if finding.free_text:
         return MASK
     if finding.entity_types == [DATE_OF_BIRTH]:
-        return GENERALISE
+        return GENERALISE if dated else DROP
     return DROP
 
 
 def decide_actions(
-    findings: Iterable[ColumnFinding], *, identifiers: Iterable[str], config: DatasetConfig
+    findings: Iterable[ColumnFinding],
+    *,
+    identifiers: Iterable[str],
+    config: DatasetConfig,
+    dates: Collection[str] | None = None,
 ) -> dict[str, ColumnAction]:
-    """Column name -> action, for every column with personal data, an id role or a config say."""
+    """Column name -> action, for every column with personal data, an id role or a config
+    say. `dates`: the columns typed as dates or timestamps (None: all may be)."""
     actions: dict[str, ColumnAction] = {}
     for finding in findings:
         if finding.is_pii:
+            dated = dates is None or finding.name in dates
             actions[finding.name] = ColumnAction(
                 column=finding.name,
-                action=default_action(finding),
+                action=default_action(finding, dated=dated),
                 entity_types=list(finding.entity_types),
                 confidence=round(finding.confidence, 3),
                 evidence=finding.evidence,

@@ -607,13 +607,50 @@ def is_date(value: str) -> bool:
 
 def parse_date(value: str) -> date | None:
     """The date a value writes (1900-2030; day first when both orders are possible, and
-    a timestamp's date part), or None. Month names ('12 March 1985') count as dates
-    but are not parsed: they give no year here, so they return None."""
+    a timestamp's date part), or None. Also with a month's name in en, de, fr, es, it,
+    nl or pt ('17-Apr-1953', '17. März 1953', '17 de abril de 1953', 'April 17, 1953')
+    and in the year-month-day forms of Chinese, Japanese and Korean ('1953年4月17日',
+    '1953년 4월 17일')."""
     for index, shape in enumerate(_DATE_SHAPES):
         match = shape.fullmatch(value)
         if match:
             return _plausible_date(match.groups(), year_first=index in (0, 3))
-    return None
+    if not any(c.isalpha() for c in value):
+        return None
+    match = _CJK_DATE.fullmatch(value)
+    if match:
+        return _plausible_date(match.groups(), year_first=True)
+    match = _DAY_MONTH_NAME.fullmatch(value) or _MONTH_NAME_DAY.fullmatch(value)
+    month = _MONTH_NUMBERS.get(match.group("month").casefold()) if match else None
+    if match is None or month is None:
+        return None
+    return _plausible_date((match.group("day"), str(month), match.group("year")), False)
+
+
+# Month names and their abbreviations, as dates are written in en, de, fr, es, it, nl, pt.
+_MONTH_NAMES = (
+    "january jan januar jänner janvier janv enero ene gennaio gen januari janeiro",
+    "february feb februar février févr fevr febrero febbraio februari fevereiro fev",
+    "march mar märz mär mrz mars marzo maart mrt março",
+    "april apr avril avr abril abr aprile",
+    "may mai mayo maggio mag mei maio",
+    "june jun juni juin junio giugno giu junho",
+    "july jul juli juillet juil julio luglio lug julho",
+    "august aug août aout agosto ago augustus",
+    "september sep sept septembre septiembre setiembre settembre set setembro",
+    "october oct oktober okt octobre octubre ottobre ott outubro out",
+    "november nov novembre noviembre novembro",
+    "december dec dezember dez décembre déc dic diciembre dicembre dezembro",
+)
+_MONTH_NUMBERS = {
+    name: number for number, names in enumerate(_MONTH_NAMES, 1) for name in names.split()
+}
+_DAY_MONTH_NAME = re.compile(
+    r"(?P<day>\d{1,2})\.?[\s\-/]*(?:de\s+)?(?P<month>[^\W\d_]{3,10})\.?,?[\s\-/]*(?:de\s+)?"
+    r"(?P<year>\d{4}|\d{2})"
+)
+_MONTH_NAME_DAY = re.compile(r"(?P<month>[^\W\d_]{3,10})\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})")
+_CJK_DATE = re.compile(r"(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]?")
 
 
 def _plausible_date(parts: tuple[str, ...], year_first: bool) -> date | None:

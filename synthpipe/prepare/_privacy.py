@@ -52,7 +52,8 @@ def detect_personal_data(
     findings = [
         with_strong_cells(f, cells.get(f.name, Counter()), profile.rows, settings) for f in findings
     ]
-    return decide_actions(findings, identifiers=identifiers, config=config)
+    dates = {p.name for p in profile.columns if p.type in ("date", "timestamp")}
+    return decide_actions(findings, identifiers=identifiers, config=config, dates=dates)
 
 
 _strong_udf = F.udf(lambda value: sorted(strong_types(value)), ArrayType(StringType()))
