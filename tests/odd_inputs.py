@@ -65,12 +65,14 @@ _MON = [name[:3] for name in _MONTH]
 
 
 def _dates_row(i: int) -> str:
+    """Each column's dates span under 20 years, or reach the future: past dates over
+    decades are dates of birth, generalised to age bands (pii.columns)."""
     day, month = (i % 28) + 1, i % 12
     return (
         f'{day:02d}-{_MON[month]}-2019,"{_MON[month]} {day}, 2020",'
         f"{day:02d}.{month + 1:02d}.{(i * 7) % 100:02d},{day} {_MONTH[month]} 2021,"
-        f"{day:02d}-{_MON[month]}-{i:02d},{day:02d}-{_MON[month].upper()}-{i % 30 + 70},"
-        f"{day:02d}{_MON[month].upper()}{1990 + i},"
+        f"{day:02d}-{_MON[month]}-{i:02d},{day:02d}-{_MON[month].upper()}-{i % 10 + 85},"
+        f"{day:02d}{_MON[month].upper()}{2005 + i % 15},"
         f"{day:02d}{_MON[month].upper()}2024:{i % 24:02d}:{i:02d}:{59 - i:02d}\n"
     )
 
@@ -85,10 +87,11 @@ def _marks_row(i: int) -> str:
     """SAS's missing "." in numbers and dates, a spreadsheet's #DIV/0!, Eurostat's ":";
     stars that are a rating, not marks."""
     income = "." if i % 5 == 0 else f"{i * 1234 % 9000 + 500}.{i % 100:02d}"
-    born = "." if i % 7 == 0 else f"{(i % 28) + 1:02d}{_MON[i % 12].upper()}{1950 + i}"
+    # Visits over 15 years: dates over decades, all past, would be dates of birth.
+    visited = "." if i % 7 == 0 else f"{(i % 28) + 1:02d}{_MON[i % 12].upper()}{1996 + i % 15}"
     ratio = "#DIV/0!" if i % 6 == 0 else f"{i % 9}.{i % 4}"
     count = ":" if i % 8 == 0 else str(i % 11)
-    return f"{income},{born},{ratio},{count},{'*' * (i % 3 + 1)}\n"
+    return f"{income},{visited},{ratio},{count},{'*' * (i % 3 + 1)}\n"
 
 
 ODD_INPUTS: dict[str, tuple[bytes, str]] = {
@@ -347,7 +350,7 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
     ),
     "missing_value_marks": (
         (
-            "income,born,ratio,count,rating\n" + "".join(_marks_row(i) for i in range(1, 31))
+            "income,visited,ratio,count,rating\n" + "".join(_marks_row(i) for i in range(1, 31))
         ).encode(),
         "missing values marked as SAS (.), a spreadsheet (#DIV/0!) and Eurostat (:) mark "
         "them, in numbers and dates; a rating of stars beside them",

@@ -227,7 +227,7 @@ def test_missing_value_marks_are_missing_and_come_back_empty(round_trips):
     source, result, schema, _, _ = round_trips["missing_value_marks"]
     found = {c.name: (c.type, c.missing_marks) for c in schema.columns}
     assert found["income"] == ("decimal", 6)
-    assert found["born"] == ("date", 4)
+    assert found["visited"] == ("date", 4)
     assert found["ratio"] == ("decimal", 5)
     assert found["count"][1] == 3
     assert found["rating"] == ("categorical", 0)
