@@ -297,17 +297,17 @@ def _count_value(
         tally.any_rows += count
     elif _PHONE_LENGTH_DIGITS.fullmatch(value):
         tally.phone_length_rows += count
-    parts = address_parts(value) if has_digits else None
+    timed = _CLOCK.search(value) and not _midnight(value)
+    parsed = parse_date(value) if has_digits and len(value) >= 6 and not timed else None
+    if parsed is not None:
+        tally.dates[parsed] += count
+        tally.date_rows += count
+    parts = address_parts(value) if has_digits and parsed is None else None
     if parts is not None:
         tally.address_rows += count
         tally.address_distinct += 1
         tally.address_words.add(parts[0])
         tally.address_numbers.add(parts[1])
-    timed = _CLOCK.search(value) and not _midnight(value)
-    parsed = parse_date(value) if len(value) >= 6 and not timed else None
-    if parsed is not None:
-        tally.dates[parsed] += count
-        tally.date_rows += count
 
 
 def _midnight(value: str) -> bool:

@@ -70,7 +70,7 @@ from stdnum.us import ssn as us_ssn
 from stdnum.za import idnr as za_idnr
 
 from synthpipe.pii import entities as E
-from synthpipe.schema import NULL_TOKENS
+from synthpipe.schema import MONTH_NAMES, NULL_TOKENS
 
 _NON_DIGIT = re.compile(r"\D+")
 _SEPARATORS = re.compile(r"[\s\-./]+")
@@ -488,8 +488,8 @@ _STREET_WORDS = (
 )
 # Unit and box designators with their number (Apt. 5, Suite 200, Flat 3, PO Box 12), and
 # a US military address (PSC 9796, Box 0702, APO AE 73377; USS Stone, FPO AP 34885).
-_UNIT = r"(?:apt|apartment|suite|ste|unit|flat|studio|p\.?\s?o\.?\s?box|psc)"
-_UNIT_WORDS = ("apt", "apartment", "suite", "ste", "unit", "flat", "studio", "po", "box", "psc")
+_UNIT_WORDS = ("apt", "apartment", "suite", "ste", "unit", "flat", "studio", "psc")
+_UNIT = rf"(?:{'|'.join(_UNIT_WORDS)}|p\.?\s?o\.?\s?box)"
 _MILITARY = r"\b[ADF]PO\s+A[AEP]\s+\d{5}\b"
 _MILITARY_WORDS = ("apo", "fpo", "dpo")
 # A street word beside a house number, in either order, or a USPS suffix after one ('571
@@ -523,7 +523,7 @@ def _usps_suffixes() -> tuple[str, ...]:
 @lru_cache(maxsize=1)
 def _street_tokens() -> frozenset[str]:
     """Every word the street-word shapes need, as `_TOKEN` finds them in a value."""
-    words = (*_STREET_WORDS, *_usps_suffixes(), *_UNIT_WORDS, *_MILITARY_WORDS)
+    words = (*_STREET_WORDS, *_usps_suffixes(), *_UNIT_WORDS, "po box", *_MILITARY_WORDS)
     return frozenset(token for word in words for token in _TOKEN.findall(word.casefold()))
 
 
@@ -585,8 +585,9 @@ def address_parts(value: str) -> tuple[str, str] | None:
     """(its words, its house numbers) for a value shaped like a street and a house number
     ('Čajkovského 6', '152 बोस', 'Jána Raka 139, 026 68 Stará Turá'), else None. The
     column rule (`columns._addresses_by_value`) asks many values to vary in both parts:
-    '3 years' or 'Model 3' repeat their words, 'Room 12' its word."""
-    if not 4 <= len(value) <= 200 or parse_date(value) is not None:
+    '3 years' or 'Model 3' repeat their words, 'Room 12' its word. A date ('17 April
+    1953') has the same shape: the caller, which parses dates anyway, leaves them out."""
+    if not 4 <= len(value) <= 200:
         return None
     numbers = _HOUSE_NUMBER.findall(value)
     words = _WORD.findall(value)
@@ -627,23 +628,26 @@ def parse_date(value: str) -> date | None:
     return _plausible_date((match.group("day"), str(month), match.group("year")), False)
 
 
-# Month names and their abbreviations, as dates are written in en, de, fr, es, it, nl, pt.
-_MONTH_NAMES = (
-    "january jan januar jänner janvier janv enero ene gennaio gen januari janeiro",
-    "february feb februar février févr fevr febrero febbraio februari fevereiro fev",
-    "march mar märz mär mrz mars marzo maart mrt março",
-    "april apr avril avr abril abr aprile",
-    "may mai mayo maggio mag mei maio",
-    "june jun juni juin junio giugno giu junho",
-    "july jul juli juillet juil julio luglio lug julho",
-    "august aug août aout agosto ago augustus",
-    "september sep sept septembre septiembre setiembre settembre set setembro",
-    "october oct oktober okt octobre octubre ottobre ott outubro out",
-    "november nov novembre noviembre novembro",
-    "december dec dezember dez décembre déc dic diciembre dicembre dezembro",
+# Month names and their abbreviations as dates are written in de, fr, es, it, nl, pt;
+# English ones are the project's (schema.MONTH_NAMES, and their first three letters).
+_OTHER_MONTH_NAMES = (
+    "januar jänner janvier janv enero ene gennaio gen januari janeiro",
+    "februar février févr fevr febrero febbraio februari fevereiro fev",
+    "märz mär mrz mars marzo maart mrt março",
+    "avril avr abril abr aprile",
+    "mai mayo maggio mag mei maio",
+    "juni juin junio giugno giu junho",
+    "juli juillet juil julio luglio lug julho",
+    "août aout agosto ago augustus",
+    "sept septembre septiembre setiembre settembre set setembro",
+    "oktober okt octobre octubre ottobre ott outubro out",
+    "novembre noviembre novembro",
+    "dezember dez décembre déc dic diciembre dicembre dezembro",
 )
 _MONTH_NUMBERS = {
-    name: number for number, names in enumerate(_MONTH_NAMES, 1) for name in names.split()
+    name: number
+    for number, (english, others) in enumerate(zip(MONTH_NAMES, _OTHER_MONTH_NAMES, strict=True), 1)
+    for name in (english.casefold(), english[:3].casefold(), *others.split())
 }
 _DAY_MONTH_NAME = re.compile(
     r"(?P<day>\d{1,2})\.?[\s\-/]*(?:de\s+)?(?P<month>[^\W\d_]{3,10})\.?,?[\s\-/]*(?:de\s+)?"
