@@ -19,14 +19,45 @@ TYPE_SOURCES = ("inferred", "config")
 # TVAE gives each category an output of its own, and a category needs enough rows to be
 # learned (and to survive the rare value folding).
 MAX_CODE_VALUES = 250
+# How a date's month name may be written besides its language's own (ColumnSchema.month_case):
+# capitals, small letters, or a capital first (a language that writes them small).
+MONTH_CASES = (None, "upper", "lower", "title")
 # The month names a date's text format writes for `MMMM` (and their first three letters
 # for `MMM`): English, the ones Prepare reads (synthpipe.prepare._patterns).
-# How a date's month name may be written besides English's own (ColumnSchema.month_case).
-MONTH_CASES = (None, "upper", "lower")
 MONTH_NAMES = (
     *("January", "February", "March", "April", "May", "June", "July", "August"),
     *("September", "October", "November", "December"),
 )
+# Full month names as other languages write them in dates (`15 mars 2024`, `15. März
+# 2024`, `15 de marzo de 2024`), in each language's own case: Prepare reads dates written
+# with them (ColumnSchema.month_language) and the published CSV writes them back. The
+# order decides a column whose names fit more than one language (`marzo`: es before it).
+MONTH_NAMES_BY_LANGUAGE = {
+    "de": (
+        *("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August"),
+        *("September", "Oktober", "November", "Dezember"),
+    ),
+    "fr": (
+        *("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août"),
+        *("septembre", "octobre", "novembre", "décembre"),
+    ),
+    "es": (
+        *("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto"),
+        *("septiembre", "octubre", "noviembre", "diciembre"),
+    ),
+    "it": (
+        *("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto"),
+        *("settembre", "ottobre", "novembre", "dicembre"),
+    ),
+    "nl": (
+        *("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus"),
+        *("september", "oktober", "november", "december"),
+    ),
+    "pt": (
+        *("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto"),
+        *("setembro", "outubro", "novembro", "dezembro"),
+    ),
+}
 # How inputs write a missing value, in lower case: an empty cell, R's NA, SQL's NULL,
 # the \N of MySQL's, PostgreSQL's and Hive's text exports. Prepare reads them as missing;
 # validation names the one spelling a file writes them all with (InputReport.null_token),
@@ -111,8 +142,12 @@ class ColumnSchema:
     number_form: str | None = None
     negative_form: str | None = None
     # A date's month name written in capitals ("upper": 15-MAR-19, as Oracle and SAS
-    # write it) or in small letters ("lower"); None: as English writes it (Mar, March).
+    # write it), in small letters ("lower") or with a capital first ("title": 15 de
+    # Marzo de 2024); None: as its language writes it (March, März, mars).
     month_case: str | None = None
+    # The language of a date's month names (a key of MONTH_NAMES_BY_LANGUAGE: `15 mars
+    # 2024` is "fr"); None: English.
+    month_language: str | None = None
     # Cells read as missing in a column of numbers or dates because they mark a missing
     # value: punctuation alone (SAS's "."), a spreadsheet's error (#DIV/0!), "n.d."; a
     # count. The published CSV leaves those cells empty, as it does every missing value.
@@ -138,6 +173,8 @@ class ColumnSchema:
             raise ValueError(f"unknown column type source {self.type_source!r}")
         if self.month_case not in MONTH_CASES:
             raise ValueError(f"unknown month case {self.month_case!r}")
+        if self.month_language not in (None, *MONTH_NAMES_BY_LANGUAGE):
+            raise ValueError(f"unknown month language {self.month_language!r}")
 
 
 @dataclass

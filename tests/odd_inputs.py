@@ -77,6 +77,33 @@ def _dates_row(i: int) -> str:
     )
 
 
+_OTHER_MONTHS = {
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+    "de": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember",
+    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre "
+    "diciembre",
+    "it": "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre "
+    "dicembre",
+    "nl": "januari februari maart april mei juni juli augustus september oktober november december",
+    "pt": "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro "
+    "dezembro",
+}
+
+
+def _other_dates_row(i: int) -> str:
+    """Dates with month names in other languages, as each writes them (a dot after the
+    day in German, `de` in Spanish and Portuguese), in capitals, with a capital first,
+    and a column that mixes two languages (text)."""
+    day, month = (i % 28) + 1, i % 12
+    name = {language: names.split()[month] for language, names in _OTHER_MONTHS.items()}
+    return (
+        f"{day} {name['fr']} 2024;{day:02d}. {name['de']} 2025;{day} de {name['es']} de 2023;"
+        f"{day} {name['it']} 2022;{day} {name['nl']} 2024;{day} de {name['pt']} de 2021;"
+        f"{day} de {name['es'].capitalize()} de 2024;{day} {name['fr'].upper()} 2020;"
+        f"{day} {name['fr'] if i % 2 else name['de']} 2024;{i},5\n"
+    )
+
+
 def _lakh(number: int) -> str:
     """12,34,567: a comma before each pair of digits that has a pair count and three
     digits after it (Python's format groups in thousands only)."""
@@ -247,6 +274,15 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         "dates with English month names (15-Mar-2019, Mar 15, 2020, 15 March 2021), "
         "two-digit years (31.12.85, 15-Mar-07), and month names in capitals as Oracle "
         "(15-MAR-85) and SAS (15MAR2019, 15MAR2024:14:30:00) export them",
+    ),
+    "other_language_dates": (
+        (
+            "date_fr;Datum;fecha;data;datum_nl;data_pt;fecha_titulo;date_maj;gemischt;montant\n"
+            + "".join(_other_dates_row(i) for i in range(1, 31))
+        ).encode(),
+        "dates with month names in French, German, Spanish, Italian, Dutch and Portuguese "
+        "(15 mars 2024, 15. März 2024, 15 de marzo de 2024), in capitals and with a "
+        "capital first; a column mixing two languages stays text",
     ),
     "times_of_day": (
         (

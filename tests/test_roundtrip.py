@@ -303,6 +303,27 @@ def test_named_dates_and_two_digit_years_are_dates_written_as_before(round_trips
     }
 
 
+def test_other_languages_month_names_are_dates_written_in_their_language(round_trips):
+    """Each cell reads as written (test_every_cell_reads_as_the_input_wrote_it): as dates."""
+    _, result, schema, _, _ = round_trips["other_language_dates"]
+    found = {
+        c.name: (c.type, c.text_format, c.month_case, c.month_language) for c in schema.columns
+    }
+    assert found == {
+        "date_fr": ("date", "d MMMM yyyy", None, "fr"),
+        "datum": ("date", "dd. MMMM yyyy", None, "de"),
+        "fecha": ("date", "d 'de' MMMM 'de' yyyy", None, "es"),
+        "data": ("date", "d MMMM yyyy", None, "it"),
+        "datum_nl": ("date", "d MMMM yyyy", None, "nl"),
+        "data_pt": ("date", "d 'de' MMMM 'de' yyyy", None, "pt"),
+        "fecha_titulo": ("date", "d 'de' MMMM 'de' yyyy", "title", "es"),
+        "date_maj": ("date", "d MMMM yyyy", "upper", "fr"),
+        "gemischt": ("categorical", None, None, None),  # French and German: text
+        "montant": ("decimal", None, None, None),
+    }
+    assert result[2][:3] == ["3 mars 2024", "03. März 2025", "3 de marzo de 2023"]
+
+
 def test_integer_column_with_nulls_is_written_without_a_decimal_point(round_trips):
     _, result, _, _, _ = round_trips["typed_vocabularies"]
     assert [row[6] for row in result[1:8]] == ["1", "2", "3", "4", "5", "6", "NA"]
@@ -345,6 +366,11 @@ def test_month_names_are_written_in_the_inputs_case():
         "5 january 24",
         "15 march 19",
     ]
+    assert format_datetimes(values, "d 'de' MMMM 'de' yyyy", "title", "es").tolist() == [
+        "5 de Enero de 2024",
+        "15 de Marzo de 2019",
+    ]
+    assert format_datetimes(values, "dd. MMMM yyyy", None, "de").tolist()[1] == "15. März 2019"
     # Only the month's name: a literal keeps its case.
     assert format_datetimes(values, "dd-MMM-yy 'Uhr'", "upper").tolist()[0] == "05-JAN-24 Uhr"
 

@@ -70,7 +70,7 @@ from stdnum.us import ssn as us_ssn
 from stdnum.za import idnr as za_idnr
 
 from synthpipe.pii import entities as E
-from synthpipe.schema import MONTH_NAMES, NULL_TOKENS
+from synthpipe.schema import MONTH_NAMES, MONTH_NAMES_BY_LANGUAGE, NULL_TOKENS
 
 _NON_DIGIT = re.compile(r"\D+")
 _SEPARATORS = re.compile(r"[\s\-./]+")
@@ -628,26 +628,34 @@ def parse_date(value: str) -> date | None:
     return _plausible_date((match.group("day"), str(month), match.group("year")), False)
 
 
-# Month names and their abbreviations as dates are written in de, fr, es, it, nl, pt;
-# English ones are the project's (schema.MONTH_NAMES, and their first three letters).
-_OTHER_MONTH_NAMES = (
-    "januar jänner janvier janv enero ene gennaio gen januari janeiro",
-    "februar février févr fevr febrero febbraio februari fevereiro fev",
-    "märz mär mrz mars marzo maart mrt março",
-    "avril avr abril abr aprile",
-    "mai mayo maggio mag mei maio",
-    "juni juin junio giugno giu junho",
-    "juli juillet juil julio luglio lug julho",
-    "août aout agosto ago augustus",
-    "sept septembre septiembre setiembre settembre set setembro",
-    "oktober okt octobre octubre ottobre ott outubro out",
-    "novembre noviembre novembro",
-    "dezember dez décembre déc dic diciembre dicembre dezembro",
+# Month names as dates are written in English and in the languages Prepare reads
+# (schema.MONTH_NAMES and MONTH_NAMES_BY_LANGUAGE), the first three letters of English
+# ones, and these other abbreviations and spellings (de, fr, es, it, nl, pt).
+_OTHER_MONTH_SPELLINGS = (
+    "jänner janv ene gen",
+    "févr fevr fev",
+    "mär mrz mrt",
+    "avr abr",
+    "mag",
+    "giu",
+    "juil lug",
+    "aout ago",
+    "sept setiembre set",
+    "okt ott out",
+    "",
+    "dez déc dic",
 )
 _MONTH_NUMBERS = {
-    name: number
-    for number, (english, others) in enumerate(zip(MONTH_NAMES, _OTHER_MONTH_NAMES, strict=True), 1)
-    for name in (english.casefold(), english[:3].casefold(), *others.split())
+    name.casefold(): number
+    for number, (english, others) in enumerate(
+        zip(MONTH_NAMES, _OTHER_MONTH_SPELLINGS, strict=True), 1
+    )
+    for name in (
+        english,
+        english[:3],
+        *others.split(),
+        *(names[number - 1] for names in MONTH_NAMES_BY_LANGUAGE.values()),
+    )
 }
 _DAY_MONTH_NAME = re.compile(
     r"(?P<day>\d{1,2})\.?[\s\-/]*(?:de\s+)?(?P<month>[^\W\d_]{3,10})\.?,?[\s\-/]*(?:de\s+)?"

@@ -21,6 +21,7 @@ from synthpipe.pii.actions import PSEUDONYMISE
 from synthpipe.pii.keys import pseudonymisation_key
 from synthpipe.pinning import check_rows
 from synthpipe.prepare._infer import PrepareSettings
+from synthpipe.prepare._months import with_english_months
 from synthpipe.prepare._privacy import detect_personal_data
 from synthpipe.prepare._protect import protect_values
 from synthpipe.prepare._transform import (
@@ -111,14 +112,15 @@ def prepare(
         texts = without_excel_text(strings, profile.excel_texts())  # ="0123" -> 0123
         marked = without_marks(texts, profile.marked())  # 12, ., 15 -> 12, null, 15
         numbers = without_units(marked, profile.units())  # $1,234.50 -> 1,234.50
+        dated = with_english_months(numbers, profile.named_dates())  # 15 mars 2024 -> March
         actions = detect_personal_data(
-            numbers, profile, config, detector or DetectorSettings(), seed=seed
+            dated, profile, config, detector or DetectorSettings(), seed=seed
         )
         apply_actions(profile, actions)
-        record_written_forms(numbers, profile)
+        record_written_forms(numbers, profile)  # as the input writes them
         needs_key = any(a.action == PSEUDONYMISE for a in actions.values())
         key = pseudonymisation_key(key_secret_id) if needs_key else None
-        cleaned, schema = type_and_dedupe(numbers, profile, dialect, layout, settings, key=key)
+        cleaned, schema = type_and_dedupe(dated, profile, dialect, layout, settings, key=key)
         if not protect:
             write_outputs(cleaned, schema, layout, actions)
             return schema

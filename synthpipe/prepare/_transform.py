@@ -36,6 +36,12 @@ from synthpipe.prepare._infer import (
     names_records,
     order_decides_key,
 )
+from synthpipe.prepare._months import (
+    NamedDate,
+    find_named_dates,
+    named_date_count,
+    with_english_months,
+)
 from synthpipe.prepare._privacy import age_band, masked, prefix, pseudonymiser, reference_date
 from synthpipe.prepare._protect import cells_by_column, columns_by_type, count_if
 from synthpipe.prepare._units import Unit, found_unit, unit_exprs, without_units
@@ -105,6 +111,9 @@ class ColumnProfile:
     # Cells written as Excel's text formula ="0123", read as the text between the quotes
     # (see _excel_texts).
     excel_text: int = 0
+    # Dates written with month names of another language (`15 mars 2024`), read as
+    # English ones (see _months).
+    named_date: NamedDate | None = None
 
 
 @dataclass
@@ -120,6 +129,9 @@ class Profile:
 
     def excel_texts(self) -> dict[str, int]:
         return {p.name: p.excel_text for p in self.columns if p.excel_text}
+
+    def named_dates(self) -> dict[str, NamedDate]:
+        return {p.name: p.named_date for p in self.columns if p.named_date is not None}
 
 
 def read_csv(spark: SparkSession, source: str, dialect) -> DataFrame:
@@ -268,6 +280,7 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
         "date_day_month": count_if(maybe_date & c.rlike(P.DATE_DAY_MONTH)),
         "date_mon_day": count_if(maybe_date & c.rlike(P.DATE_MON_DAY)),
         "date_month_day": count_if(maybe_date & c.rlike(P.DATE_MONTH_DAY)),
+        "other_named_dates": named_date_count(c),
         "datetime_day_mon": count_if(maybe_date & c.rlike(P.DATETIME_DAY_MON)),
         "datetime_day_mon_yy": count_if(maybe_date & c.rlike(P.DATETIME_DAY_MON_YY)),
         "time_of_day": count_if(c.contains(":") & c.rlike(P.TIME_OF_DAY)),
@@ -397,7 +410,8 @@ def profile_columns(
 ) -> Profile:
     """One aggregation over every cell; then types and roles are decided in Python.
     Columns of numbers written with a unit are profiled again without it (a second
-    aggregation, only then); the later steps read them through `without_units`."""
+    aggregation, only then); the later steps read them through `without_units`, and
+    dates with other languages' month names through `with_english_months`."""
     _check_config_names(config, strings.columns)
     rows = strings.count()
     header = dict(zip(dialect.columns, dialect.header or dialect.columns, strict=False))
@@ -408,6 +422,8 @@ def profile_columns(
     strings = without_marks(strings, marked)
     units = _numbers_with_units(strings, statistics, dialect, settings)
     strings = without_units(strings, units)
+    named = _named_dates(strings, statistics, config)
+    strings = with_english_months(strings, named)
     parsed = _parsed_counts(strings, config)
     candidates = _key_candidates(strings, statistics, rows, config, settings)
     shares = _sorted_shares(strings, candidates)
@@ -418,6 +434,7 @@ def profile_columns(
         profile.unit = units.get(name)
         profile.missing_marks = marked.get(name, 0)
         profile.excel_text = texts.get(name, 0)
+        profile.named_date = named.get(name)
         _decide(profile, rows, values, dialect, config, settings)
         profiles.append(profile)
     return Profile(rows=rows, columns=profiles)
@@ -488,6 +505,25 @@ def _profiled_again(strings: DataFrame, statistics: list[dict], found: dict, tra
         if name in found and keep(name, again[name]):
             kept[name], statistics[i] = found[name], again[name]
     return kept
+
+
+def _named_dates(
+    strings: DataFrame, statistics: list[dict], config: DatasetConfig
+) -> dict[str, NamedDate]:
+    """Per column whose every value is a date with a month's name in another language
+    (and whose type the config leaves open), how it writes them; `statistics` of those
+    columns are replaced by those of their English reading, which types them as dates."""
+    candidates = [
+        name
+        for name, values in zip(strings.columns, statistics, strict=True)
+        if 0 < values["non_null"] == values["other_named_dates"] and not config.column(name).type
+    ]
+    found = find_named_dates(strings, candidates)
+
+    def dated(name: str, values: dict) -> bool:
+        return values["date_day_month"] == values["non_null"]
+
+    return _profiled_again(strings, statistics, found, with_english_months, dated)
 
 
 def _inferred_type(values: dict, dialect, settings: PrepareSettings) -> str:
@@ -771,6 +807,9 @@ def record_written_forms(strings: DataFrame, profile: Profile) -> None:
         elif p.type == "date":
             p.text_format = _forms.date_text_format(p.format or "yyyy-M-d", found[p.name])
             p.month_case = _forms.month_case(found[p.name])
+            if p.named_date:  # 15 mars 2024, read as 15 March 2024
+                p.text_format = p.named_date.written(p.text_format)
+                p.month_case = p.named_date.month_case
         elif p.format in P.TIME_FORMATS:  # 14:30 or 9:05:59 or 2:30 PM, a time of day
             p.text_format = _forms.time_text_format(found[p.name], twelve=p.format.endswith("a"))
             p.month_case = _forms.month_case(found[p.name])  # of AM and PM
@@ -888,6 +927,7 @@ def _column_schema(p: ColumnProfile, rows: int) -> ColumnSchema:
         true_false=p.true_false if p.action is None else None,
         text_format=p.text_format if p.action is None else None,
         month_case=p.month_case if p.action is None else None,
+        month_language=p.named_date.language if p.named_date and p.action is None else None,
         missing_marks=p.missing_marks,
         excel_text=0 < p.stats.non_null <= p.excel_text and p.action is None,
         sequence_start=_sequence_start(p, rows),
