@@ -165,6 +165,36 @@ def test_manifest_metrics_carry_the_gate_figures_and_intervals(independent: dict
     assert manifest_metrics({"quality": {"score": 0.9}})["quality_ceiling"] is None
 
 
+def test_a_combination_many_people_share_singles_out_no_one() -> None:
+    """Three coarse columns, 16 combinations, each held by dozens of rows (geepack/ohio's
+    shape): an independent real sample singles out no one. With the real rows
+    deduplicated, as Anonymeter does, each query matched its combination's one distinct
+    row on both sides and the risk read 0.84."""
+    rng = np.random.default_rng(5)
+
+    def draw(rows: int) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "resp": rng.choice(2, rows, p=[0.8, 0.2]),
+                "age": rng.choice(4, rows),
+                "smoke": rng.choice(2, rows, p=[0.6, 0.4]),
+            }
+        )
+
+    kinds = dict.fromkeys(("resp", "age", "smoke"), "categorical")
+    train, holdout, independent = draw(1600), draw(400), draw(400)
+    result = attack_risks(
+        train=train, holdout=holdout, synthetic=independent, sdtypes=kinds, seed=0
+    )
+    assert result["singling_out_multivariate"]["queries"] > 0
+    assert result["singling_out_multivariate"]["risk"] == 0.0
+    # A row only one person holds is still singled out by its copy.
+    rare = pd.DataFrame({"resp": [5] * 3, "age": [7, 8, 9], "smoke": [3] * 3})
+    copied = pd.concat([train, rare], ignore_index=True)
+    result = attack_risks(train=copied, holdout=holdout, synthetic=copied, sdtypes=kinds, seed=0)
+    assert result["singling_out_multivariate"]["successes"]["training"] >= 3
+
+
 def test_integer_codes_read_back_as_floats_are_the_same_category() -> None:
     """A category stored as 1 in the real rows and 1.0 in the synthetic ones (a Parquet
     round trip) is the same value to the attacker."""

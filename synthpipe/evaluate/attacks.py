@@ -474,7 +474,8 @@ def _singling_out(
         sample(holdout[columns], rows, rng),
         sample(synthetic[columns], rows, rng),
     ]
-    ori, control, syn = singling_out.encode(frames, sdtypes)
+    # Real rows keep their duplicates: each is a person (see singling_out's docstring).
+    ori, control, syn = singling_out.encode(frames, sdtypes, distinct=(False, False, True))
     if mode == "univariate":
         queries = singling_out.univariate_queries(syn, limits.queries, rng)
         tried = None

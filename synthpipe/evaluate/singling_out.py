@@ -10,7 +10,14 @@ one real row. The risk is the residual success over the holdout (`risk.residual_
 - multivariate: `columns` columns of a random synthetic row each: categories `== v`,
   numbers towards the tail (`>= v` above the median, `<= v` below), missing `is null`.
 
-As in Anonymeter, duplicate rows are dropped from each frame first. The training rows
+As in Anonymeter, duplicate synthetic rows are dropped first. Unlike Anonymeter, the real
+frames keep theirs: a query singles out a person when it matches exactly one real row,
+and one that matches a combination many people share singles out no one. With every
+frame deduplicated, geepack/ohio (three columns, 16 combinations, each held by 19 to 249
+children) read a risk of 0.84 for any synthetic data, an independent real sample's too:
+each query matched the one distinct row of its combination on both sides, and the
+control's successes, carried over to a larger set as if its distinct rows were draws,
+fell to 6 of 16. Real rows are draws, duplicates and all. The training rows
 outnumber the holdout rows (4 to 1 by default), and a query singles out less often in a
 larger set, so the control's successes are carried over to the training set's size
 (`expected_singles`). Anonymeter fits a curve of successes against subsample sizes of
@@ -142,9 +149,11 @@ class Encoded:
     row_sets: RowSets | None = field(default=None, repr=False, compare=False)
 
 
-def encode(frames: list[pd.DataFrame], sdtypes: dict[str, str]) -> list[Encoded]:
-    """The evaluated columns of each frame, category codes shared by all frames, duplicate
-    rows dropped."""
+def encode(
+    frames: list[pd.DataFrame], sdtypes: dict[str, str], *, distinct: tuple[bool, ...] = ()
+) -> list[Encoded]:
+    """The evaluated columns of each frame, category codes shared by all frames; duplicate
+    rows dropped from the frames `distinct` names (one flag per frame; all by default)."""
     columns = list(sdtypes)
     numeric = np.array([sdtypes[c] in NUMERIC_SDTYPES for c in columns])
     blocks = [np.empty((len(f), len(columns)), dtype=np.float64) for f in frames]
@@ -159,7 +168,11 @@ def encode(frames: list[pd.DataFrame], sdtypes: dict[str, str]) -> list[Encoded]
         for block, frame in zip(blocks, frames, strict=True):
             block[:, j] = codes[start : start + len(frame)]
             start += len(frame)
-    return [Encoded(np.unique(b, axis=0) if len(b) else b, numeric) for b in blocks]
+    flags = distinct or (True,) * len(blocks)
+    return [
+        Encoded(np.unique(b, axis=0) if len(b) and unique else b, numeric)
+        for b, unique in zip(blocks, flags, strict=True)
+    ]
 
 
 def count_matches(table: Encoded, queries: list[tuple]) -> np.ndarray:
