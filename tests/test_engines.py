@@ -373,6 +373,13 @@ def test_auto_retries_argn_just_within_the_privacy_bar_and_sets_it_aside(
     assert trained == ["argn 180s", "argn small 180s"]
     assert (record["name"], record["variant"]) == ("argn", "")
     assert record["candidates"][0]["failure"] == ""
+    # A retry within the bar and closer to the holdout that loses a relationship the first
+    # keeps (association gap over 0.5) does not replace it.
+    scores = {"argn": (0.95, 0.54, 0.25), "argn small": (0.93, 0.52, 0.68)}
+    record, trained = fit_auto(monkeypatch, 0, 0, scores=scores, rows=400)
+    assert trained == ["argn 180s", "argn small 180s"]
+    assert (record["name"], record["variant"]) == ("argn", "")
+    assert record["candidates"][0]["failure"] == ""
     # With 2,000 rows a side (0.011) 0.53 is clear of the bar: no retry.
     scores["argn"] = (0.95, 0.53)
     record, trained = fit_auto(monkeypatch, 0, 0, scores=scores, rows=2000)
