@@ -104,6 +104,18 @@ def _other_dates_row(i: int) -> str:
     )
 
 
+def _compact_row(i: int) -> str:
+    """Dates and timestamps written as one number, as core banking exports write them
+    (20240315, 20240315143000), a two-digit year under a date's name (050315: 2005); six
+    and eight digits that are no dates, or are not under a date's name, stay numbers."""
+    day, month = (i % 28) + 1, i % 12 + 1
+    return (
+        f"{2010 + i % 15}{month:02d}{day:02d};{i % 20:02d}{month:02d}{day:02d};"
+        f"{2024}{month:02d}{day:02d}{i % 24:02d}{i % 60:02d}{59 - i:02d};"
+        f"{10000000 + i * 7919};{i % 20 + 10}{month:02d}{day:02d}\n"
+    )
+
+
 def _lakh(number: int) -> str:
     """12,34,567: a comma before each pair of digits that has a pair count and three
     digits after it (Python's format groups in thousands only)."""
@@ -283,6 +295,14 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         "dates with month names in French, German, Spanish, Italian, Dutch and Portuguese "
         "(15 mars 2024, 15. März 2024, 15 de marzo de 2024), in capitals and with a "
         "capital first; a column mixing two languages stays text",
+    ),
+    "compact_dates": (
+        (
+            "booked;trade_date;stamp;konto;batch\n" + "".join(_compact_row(i) for i in range(1, 31))
+        ).encode(),
+        "dates and timestamps written as one number (20240315, 20240315143000), and with a "
+        "two-digit year under a date's name (050315); an account number and a batch code "
+        "that are no dates stay numbers",
     ),
     "times_of_day": (
         (

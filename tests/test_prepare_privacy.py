@@ -214,7 +214,7 @@ def test_a_customer_table_s_repeated_addresses_and_names_are_found(spark, tmp_pa
 
 
 def test_birth_dates_with_month_names_become_age_bands_or_go(spark, tmp_path):
-    """'17-Apr-1953' and '17 avril 1953' are read as dates: their age bands are kept, in
+    """'17-Apr-1953', '17 avril 1953' and 19530417 are read as dates: their age bands are kept, in
     Prepare, where verify would otherwise have stopped the run. '17 avr. 1953' is not read
     as a date, so no age band can be counted: the column is dropped."""
     from faker import Faker
@@ -223,18 +223,19 @@ def test_birth_dates_with_month_names_become_age_bands_or_go(spark, tmp_path):
     faker.seed_instance(9)
     months = "janvier février mars avril mai juin juillet août septembre octobre novembre"
     months = [*months.split(), "décembre"]
-    lines = ["c1,c2,c3,n"]
+    lines = ["c1,c2,c3,c4,n"]
     for i in range(300):
         born = faker.date_of_birth(minimum_age=18, maximum_age=90)
         french = f"{born.day} {months[born.month - 1]} {born.year}"
         short = f"{born.day} {months[born.month - 1][:3]}. {born.year}"
-        lines.append(f"{born.strftime('%d-%b-%Y')},{french},{short},{i % 7}")
+        compact = born.strftime("%Y%m%d")
+        lines.append(f"{born.strftime('%d-%b-%Y')},{french},{short},{compact},{i % 7}")
     raw = tmp_path / "raw" / "ds" / "input.csv"
     raw.parent.mkdir(parents=True)
     raw.write_text("\n".join(lines) + "\n")
     schema, frame, _ = run_prepare(spark, tmp_path, raw)
-    for name in ("c1", "c2"):
+    for name in ("c1", "c2", "c4"):
         assert schema.column(name).pii_action == "generalise"
         assert frame[name].str.fullmatch(r"\d+-\d+|_RARE_").all()  # bands, rare ones folded
     assert schema.column("c3").pii_action == "drop"
-    assert list(frame.columns) == ["c1", "c2", "n"]
+    assert list(frame.columns) == ["c1", "c2", "c4", "n"]

@@ -324,6 +324,20 @@ def test_other_languages_month_names_are_dates_written_in_their_language(round_t
     assert result[2][:3] == ["3 mars 2024", "03. März 2025", "3 de marzo de 2023"]
 
 
+def test_dates_written_as_one_number_are_dates_written_so_again(round_trips):
+    """Each cell reads as written (test_every_cell_reads_as_the_input_wrote_it)."""
+    _, result, schema, _, _ = round_trips["compact_dates"]
+    found = {c.name: (c.type, c.text_format) for c in schema.columns}
+    assert found == {
+        "booked": ("date", "yyyyMMdd"),
+        "trade_date": ("date", "yyMMdd"),
+        "stamp": ("timestamp", "yyyyMMddHHmmss"),
+        "konto": ("integer", None),
+        "batch": ("integer", None),  # 6 digits that read as dates, under no date's name
+    }
+    assert result[5][1] == "050606"  # a leading zero, 2005, kept
+
+
 def test_integer_column_with_nulls_is_written_without_a_decimal_point(round_trips):
     _, result, _, _, _ = round_trips["typed_vocabularies"]
     assert [row[6] for row in result[1:8]] == ["1", "2", "3", "4", "5", "6", "NA"]

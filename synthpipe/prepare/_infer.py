@@ -6,6 +6,7 @@ import itertools
 from dataclasses import dataclass
 
 from synthpipe.prepare._patterns import (
+    COMPACT_FORMATS,
     ID_NAME_TOKENS,
     TIME_HM,
     TIME_HMS,
@@ -64,6 +65,11 @@ class ColumnStats:
     # SAS's timestamps (15MAR2019:14:30:00, 15MAR19:14:30:00: _patterns.DATETIME_DAY_MON).
     datetime_day_mon: int = 0
     datetime_day_mon_yy: int = 0
+    # Dates and timestamps written as one number (20240315, 240315, 20240315143000:
+    # _patterns.COMPACT_DATE ...), each a date Spark reads.
+    compact_date: int = 0
+    compact_date_yy: int = 0
+    compact_timestamp: int = 0
     # Dates with a 12-hour clock (3/15/2024 2:30:00 PM: _patterns.DATETIME_NUMERIC_12H).
     datetime_numeric_12h: int = 0
     # Times of day without a date (14:30, 9:05:59: _patterns.TIME_OF_DAY).
@@ -91,6 +97,10 @@ def infer_type(
         return "categorical", None, None
     if stats.boolean == n:
         return "boolean", None, None
+    if stats.compact_date == n:
+        return "date", COMPACT_FORMATS[8], None
+    if stats.compact_timestamp == n:
+        return "timestamp", COMPACT_FORMATS[14], None
     if stats.integer == n and stats.leading_zero == 0:
         return "integer", None, None
     if stats.decimal_dot == n and stats.leading_zero == 0:
@@ -134,6 +144,19 @@ def infer_type(
     if stats.avg_length >= settings.text_min_avg_length and stats.with_space * 2 >= n:
         return "text", None, None
     return "categorical", None, None
+
+
+# Name parts that say a column holds dates: six digits (240315) are read as a date with a
+# two-digit year only under such a name; `tradedate`, `buchungsdatum` end with one.
+DATE_NAME_TOKENS = frozenset({"date", "dates", "dated", "dt", "datum", "fecha"})
+
+
+def compact_yy_date(name: str, stats: ColumnStats) -> bool:
+    """Whether every value is a date written yyMMdd in a column named as a date."""
+    if not stats.non_null or stats.compact_date_yy != stats.non_null:
+        return False
+    tokens = name.split("_")
+    return any(t in DATE_NAME_TOKENS or t.endswith(("date", "datum")) for t in tokens)
 
 
 def _time_format(stats: ColumnStats) -> str:

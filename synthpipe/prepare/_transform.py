@@ -30,6 +30,7 @@ from synthpipe.prepare._infer import (
     ColumnStats,
     PrepareSettings,
     code_reason,
+    compact_yy_date,
     dense_codes,
     identifier_reason,
     infer_type,
@@ -194,6 +195,14 @@ def _maybe_date(c: Column) -> Column:
     return F.length(c).between(6, 18) & (first.isin(*"0123456789") | named)
 
 
+def _compact(c: Column, pattern: str, width: int) -> Column:
+    """A cell that is a date (or timestamp) written as one number of `width` digits, one
+    Spark reads (20240230 is no date)."""
+    fmt = P.COMPACT_FORMATS[width]
+    parsed = F.to_timestamp(c, fmt) if width == 14 else F.to_date(c, fmt)
+    return (F.length(c) == width) & c.rlike(pattern) & parsed.isNotNull()
+
+
 def _far_date(c: Column) -> Column:
     """A date or timestamp cell whose year training's datetimes cannot hold."""
     dated = c.rlike(P.DATE_ISO) | c.rlike(P.TIMESTAMP_ISO) | c.rlike(P.DATE_YMD)
@@ -280,6 +289,9 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
         "date_day_month": count_if(maybe_date & c.rlike(P.DATE_DAY_MONTH)),
         "date_mon_day": count_if(maybe_date & c.rlike(P.DATE_MON_DAY)),
         "date_month_day": count_if(maybe_date & c.rlike(P.DATE_MONTH_DAY)),
+        "compact_date": count_if(_compact(c, P.COMPACT_DATE, 8)),
+        "compact_date_yy": count_if(_compact(c, P.COMPACT_DATE_YY, 6)),
+        "compact_timestamp": count_if(_compact(c, P.COMPACT_TIMESTAMP, 14)),
         "other_named_dates": named_date_count(c),
         "datetime_day_mon": count_if(maybe_date & c.rlike(P.DATETIME_DAY_MON)),
         "datetime_day_mon_yy": count_if(maybe_date & c.rlike(P.DATETIME_DAY_MON_YY)),
@@ -583,6 +595,8 @@ def _decide(
             profile.stats, delimiter=dialect.delimiter, settings=settings
         )
         profile.indian_grouping = profile.grouping == "," and profile.stats.lakh > 0
+        if compact_yy_date(name, profile.stats):  # 240315 under a date's name
+            profile.type, profile.format = "date", P.COMPACT_FORMATS[6]
         if "{sep}" in (profile.format or ""):
             if values["date_sep_min"] != values["date_sep_max"]:
                 profile.type, profile.format = "categorical", None  # mixed separators
@@ -813,6 +827,8 @@ def record_written_forms(strings: DataFrame, profile: Profile) -> None:
         elif p.format in P.TIME_FORMATS:  # 14:30 or 9:05:59 or 2:30 PM, a time of day
             p.text_format = _forms.time_text_format(found[p.name], twelve=p.format.endswith("a"))
             p.month_case = _forms.month_case(found[p.name])  # of AM and PM
+        elif p.format == P.COMPACT_FORMATS[14]:  # 20240315143000, as it was read
+            p.text_format = p.format
         elif p.format and "MMM" in p.format:  # SAS's 15MAR2019:14:30:00, as it was read
             p.text_format = p.format
             p.month_case = _forms.month_case(found[p.name])
