@@ -26,8 +26,8 @@ turns that back into the input's form, from what Prepare recorded in schema.json
   negative number: ColumnSchema.number_form and negative_form);
 - dates and timestamps in the pattern the input used (ColumnSchema.text_format: e.g.
   `dd/MM/yyyy`, `ddMMMyyyy`, `HH:mm` for a time of day; a month's name in the input's
-  case, ColumnSchema.month_case: `15MAR2019`, and language, ColumnSchema.month_language:
-  `15 mars 2024`; timestamps are UTC, an input offset is written `+00:00`);
+  case, ColumnSchema.month_case: `15MAR2019`, and language, ColumnSchema.month_names:
+  `15 mars 2024`, `15-ene-24`; timestamps are UTC, an input offset is written `+00:00`);
 - categories and codes exactly as the text the model learned (Prepare keeps their text:
   `042` stays `042`, a code column keeps its digits);
 - every value of a column the input wrote as Excel's text formula (`="0123"`, to keep a
@@ -59,7 +59,7 @@ import re
 import pandas as pd
 import pyarrow as pa
 
-from synthpipe.schema import MONTH_NAMES, MONTH_NAMES_BY_LANGUAGE, ColumnSchema, DatasetSchema
+from synthpipe.schema import MONTH_NAMES, ColumnSchema, DatasetSchema
 
 log = logging.getLogger("synthpipe.generate")
 
@@ -146,8 +146,8 @@ def column_text(
     elif kind in ("date", "timestamp"):
         default = _ISO_DATE if kind == "date" else _ISO_TIMESTAMP
         pattern = column.text_format or default
-        language = column.month_language
-        text = format_datetimes(_naive_utc(present), pattern, column.month_case, language)
+        names = column.month_names
+        text = format_datetimes(_naive_utc(present), pattern, column.month_case, names)
     else:
         text = present.astype(str).map(neutralise_cell)
     if column.number_form and kind in ("integer", "decimal", "categorical"):
@@ -258,30 +258,25 @@ def format_datetimes(
     values: pd.Series,
     pattern: str,
     month_case: str | None = None,
-    month_language: str | None = None,
+    month_names: list[str] | None = None,
 ) -> pd.Series:
     """Datetimes written with a Spark datetime pattern (`dd/MM/yyyy`, `yyyy-MM-dd'T'HH:mm:ss'Z'`,
     `d.M.yyyy HH:mm`, `dd-MMM-yy`, `M/d/yyyy h:mm:ss a`, `d 'de' MMMM 'de' yyyy`, ...): the
-    letters y, M (MMM and MMMM: month names, English or `month_language`'s, cased by
-    `month_case`), d, H, h and a (a 12-hour clock, AM and PM cased by `month_case`), m, s,
-    S (fraction) and x (offset, written +00:00 since values are UTC); quoted text is
-    literal. Day names are not rendered: such a pattern falls back to ISO 8601."""
+    letters y, M (MMM and MMMM: `month_names`, January first, or English month names,
+    cased by `month_case`), d, H, h and a (a 12-hour clock, AM and PM cased by
+    `month_case`), m, s, S (fraction) and x (offset, written +00:00 since values are UTC);
+    quoted text is literal. Day names are not rendered: such a pattern falls back to ISO
+    8601."""
     parts = _render_parts(pattern)
     if parts is None:
         return format_datetimes(values, _ISO_TIMESTAMP if _has_time(pattern) else _ISO_DATE)
     out = pd.Series([""] * len(values), index=values.index, dtype=object)
     for kind, token in parts:
-        text = token if kind == "literal" else _field(values, token, month_language)
+        text = token if kind == "literal" else _field(values, token, month_names)
         if kind == "field" and token.startswith(("MMM", "a")) and month_case:
-            text = _cased(text, month_case)
+            text = text.str.upper() if month_case == "upper" else text.str.lower()
         out = out + text
     return out
-
-
-def _cased(text: pd.Series, month_case: str) -> pd.Series:
-    if month_case == "upper":
-        return text.str.upper()
-    return text.str.lower() if month_case == "lower" else text.str.capitalize()
 
 
 def _render_parts(pattern: str) -> list[tuple[str, str]] | None:
@@ -303,7 +298,7 @@ def _has_time(pattern: str) -> bool:
     return any(letter in pattern for letter in "HhmsS")
 
 
-def _field(values: pd.Series, token: str, month_language: str | None = None) -> pd.Series:
+def _field(values: pd.Series, token: str, month_names: list[str] | None = None) -> pd.Series:
     letter, width = token[0], len(token)
     dt = values.dt
     if letter == "y":
@@ -318,9 +313,8 @@ def _field(values: pd.Series, token: str, month_language: str | None = None) -> 
         return ((dt.hour + 11) % 12 + 1).astype(str).str.zfill(width)
     if letter == "a":
         return dt.hour.map(lambda hour: "AM" if hour < 12 else "PM")
-    if letter == "M" and width >= 3:  # Mar, March, mars: as Prepare reads them
-        names = MONTH_NAMES_BY_LANGUAGE[month_language] if month_language else MONTH_NAMES
-        names = names if width == 4 else [name[:3] for name in names]
+    if letter == "M" and width >= 3:  # Mar, March, mars, janv.: as Prepare read them
+        names = month_names or (MONTH_NAMES if width == 4 else [n[:3] for n in MONTH_NAMES])
         return dt.month.map(lambda month: names[month - 1])
     number = {"M": dt.month, "d": dt.day, "H": dt.hour, "m": dt.minute, "s": dt.second}[letter]
     return number.astype(str).str.zfill(width)

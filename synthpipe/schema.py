@@ -19,9 +19,9 @@ TYPE_SOURCES = ("inferred", "config")
 # TVAE gives each category an output of its own, and a category needs enough rows to be
 # learned (and to survive the rare value folding).
 MAX_CODE_VALUES = 250
-# How a date's month name may be written besides its language's own (ColumnSchema.month_case):
-# capitals, small letters, or a capital first (a language that writes them small).
-MONTH_CASES = (None, "upper", "lower", "title")
+# How a date's English month name may be written besides English's own
+# (ColumnSchema.month_case).
+MONTH_CASES = (None, "upper", "lower")
 # The month names a date's text format writes for `MMMM` (and their first three letters
 # for `MMM`): English, the ones Prepare reads (synthpipe.prepare._patterns).
 MONTH_NAMES = (
@@ -30,8 +30,8 @@ MONTH_NAMES = (
 )
 # Full month names as other languages write them in dates (`15 mars 2024`, `15. März
 # 2024`, `15 de marzo de 2024`), in each language's own case: Prepare reads dates written
-# with them (ColumnSchema.month_language) and the published CSV writes them back. The
-# order decides a column whose names fit more than one language (`marzo`: es before it).
+# with them (ColumnSchema.month_language, month_names). The order decides a column whose
+# names fit more than one language (`marzo`: es before it).
 MONTH_NAMES_BY_LANGUAGE = {
     "de": (
         *("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August"),
@@ -56,6 +56,36 @@ MONTH_NAMES_BY_LANGUAGE = {
     "pt": (
         *("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto"),
         *("setembro", "outubro", "novembro", "dezembro"),
+    ),
+}
+# Their abbreviations, as Unicode CLDR 4x writes them in dates (`15 janv. 2024`, `15 mrt
+# 2024`, Excel's `15-ene-24`), and other spellings in use (German `Mrz` and `Sep`, Spanish
+# `sep`), read with or without a final dot. The first of each month is written where a
+# column holds no date of that month.
+MONTH_ABBREVIATIONS_BY_LANGUAGE = {
+    "de": (
+        *("Jan.", "Feb.", "März Mär. Mrz", "Apr.", "Mai", "Juni Jun", "Juli Jul", "Aug."),
+        *("Sept. Sep.", "Okt.", "Nov.", "Dez."),
+    ),
+    "fr": (
+        *("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept."),
+        *("oct.", "nov.", "déc."),
+    ),
+    "es": (
+        *("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept sep set", "oct"),
+        *("nov", "dic"),
+    ),
+    "it": (
+        *("gen", "feb", "mar", "apr", "mag", "giu", "lug", "ago", "set", "ott", "nov"),
+        "dic",
+    ),
+    "nl": (
+        *("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep sept", "okt"),
+        *("nov", "dec"),
+    ),
+    "pt": (
+        *("jan.", "fev.", "mar.", "abr.", "mai.", "jun.", "jul.", "ago.", "set.", "out."),
+        *("nov.", "dez."),
     ),
 }
 # How inputs write a missing value, in lower case: an empty cell, R's NA, SQL's NULL,
@@ -141,13 +171,15 @@ class ColumnSchema:
     # "-${}", "({})". None: plainly (see synthpipe.prepare._units).
     number_form: str | None = None
     negative_form: str | None = None
-    # A date's month name written in capitals ("upper": 15-MAR-19, as Oracle and SAS
-    # write it), in small letters ("lower") or with a capital first ("title": 15 de
-    # Marzo de 2024); None: as its language writes it (March, März, mars).
+    # A date's English month name written in capitals ("upper": 15-MAR-19, as Oracle
+    # and SAS write it) or in small letters ("lower"); None: as English writes it (Mar,
+    # March).
     month_case: str | None = None
     # The language of a date's month names (a key of MONTH_NAMES_BY_LANGUAGE: `15 mars
-    # 2024` is "fr"); None: English.
+    # 2024` is "fr"); None: English. And the twelve names, January first, as the column
+    # writes them (`janv.` ... `déc.`), which the published CSV writes for MMM and MMMM.
     month_language: str | None = None
+    month_names: list[str] | None = None
     # Cells read as missing in a column of numbers or dates because they mark a missing
     # value: punctuation alone (SAS's "."), a spreadsheet's error (#DIV/0!), "n.d."; a
     # count. The published CSV leaves those cells empty, as it does every missing value.
@@ -175,6 +207,8 @@ class ColumnSchema:
             raise ValueError(f"unknown month case {self.month_case!r}")
         if self.month_language not in (None, *MONTH_NAMES_BY_LANGUAGE):
             raise ValueError(f"unknown month language {self.month_language!r}")
+        if self.month_names is not None and len(self.month_names) != 12:
+            raise ValueError("month_names must name twelve months")
 
 
 @dataclass

@@ -90,17 +90,31 @@ _OTHER_MONTHS = {
 }
 
 
+# Abbreviations as Unicode CLDR writes them in French and Dutch dates, and as Spanish
+# Excel writes them (d-mmm-aa).
+_OTHER_SHORT_MONTHS = {
+    "fr": "janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.",
+    "nl": "jan feb mrt apr mei jun jul aug sep okt nov dec",
+    "es": "ene feb mar abr may jun jul ago sep oct nov dic",
+}
+
+
 def _other_dates_row(i: int) -> str:
     """Dates with month names in other languages, as each writes them (a dot after the
     day in German, `de` in Spanish and Portuguese), in capitals, with a capital first,
-    and a column that mixes two languages (text)."""
+    abbreviated (a two-digit year in Excel's Spanish form), and a column that mixes two
+    languages (text). The abbreviated columns lack March, whose names they write as the
+    language does."""
     day, month = (i % 28) + 1, i % 12
     name = {language: names.split()[month] for language, names in _OTHER_MONTHS.items()}
+    short_month = 3 if month == 2 else month
+    short = {lang: names.split()[short_month] for lang, names in _OTHER_SHORT_MONTHS.items()}
     return (
         f"{day} {name['fr']} 2024;{day:02d}. {name['de']} 2025;{day} de {name['es']} de 2023;"
         f"{day} {name['it']} 2022;{day} {name['nl']} 2024;{day} de {name['pt']} de 2021;"
         f"{day} de {name['es'].capitalize()} de 2024;{day} {name['fr'].upper()} 2020;"
-        f"{day} {name['fr'] if i % 2 else name['de']} 2024;{i},5\n"
+        f"{day} {name['fr'] if i % 2 else name['de']} 2024;{day} {short['fr']} 2024;"
+        f"{day:02d} {short['nl']} 2023;{day:02d}-{short['es']}-{i % 5 + 20};{i},5\n"
     )
 
 
@@ -289,12 +303,14 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
     ),
     "other_language_dates": (
         (
-            "date_fr;Datum;fecha;data;datum_nl;data_pt;fecha_titulo;date_maj;gemischt;montant\n"
+            "date_fr;Datum;fecha;data;datum_nl;data_pt;fecha_titulo;date_maj;gemischt;"
+            "date_courte;datum_kort;fecha_excel;montant\n"
             + "".join(_other_dates_row(i) for i in range(1, 31))
         ).encode(),
         "dates with month names in French, German, Spanish, Italian, Dutch and Portuguese "
         "(15 mars 2024, 15. März 2024, 15 de marzo de 2024), in capitals and with a "
-        "capital first; a column mixing two languages stays text",
+        "capital first, abbreviated (15 janv. 2024, 15 mrt 2023, 15-ene-24); a column "
+        "mixing two languages stays text",
     ),
     "compact_dates": (
         (

@@ -214,9 +214,10 @@ def test_a_customer_table_s_repeated_addresses_and_names_are_found(spark, tmp_pa
 
 
 def test_birth_dates_with_month_names_become_age_bands_or_go(spark, tmp_path):
-    """'17-Apr-1953', '17 avril 1953' and 19530417 are read as dates: their age bands are kept, in
-    Prepare, where verify would otherwise have stopped the run. '17 avr. 1953' is not read
-    as a date, so no age band can be counted: the column is dropped."""
+    """'17-Apr-1953', '17 avril 1953' and 19530417 are read as dates: their age bands are
+    kept, in Prepare, where verify would otherwise have stopped the run. Months' first three letters
+    ('17 jui. 1953': juin and juillet alike) are no abbreviation Prepare reads as a date,
+    so no age band can be counted: the column is dropped."""
     from faker import Faker
 
     faker = Faker("en_US")

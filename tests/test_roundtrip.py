@@ -306,22 +306,32 @@ def test_named_dates_and_two_digit_years_are_dates_written_as_before(round_trips
 def test_other_languages_month_names_are_dates_written_in_their_language(round_trips):
     """Each cell reads as written (test_every_cell_reads_as_the_input_wrote_it): as dates."""
     _, result, schema, _, _ = round_trips["other_language_dates"]
-    found = {
-        c.name: (c.type, c.text_format, c.month_case, c.month_language) for c in schema.columns
-    }
+    found = {c.name: (c.type, c.text_format, c.month_language) for c in schema.columns}
     assert found == {
-        "date_fr": ("date", "d MMMM yyyy", None, "fr"),
-        "datum": ("date", "dd. MMMM yyyy", None, "de"),
-        "fecha": ("date", "d 'de' MMMM 'de' yyyy", None, "es"),
-        "data": ("date", "d MMMM yyyy", None, "it"),
-        "datum_nl": ("date", "d MMMM yyyy", None, "nl"),
-        "data_pt": ("date", "d 'de' MMMM 'de' yyyy", None, "pt"),
-        "fecha_titulo": ("date", "d 'de' MMMM 'de' yyyy", "title", "es"),
-        "date_maj": ("date", "d MMMM yyyy", "upper", "fr"),
-        "gemischt": ("categorical", None, None, None),  # French and German: text
-        "montant": ("decimal", None, None, None),
+        "date_fr": ("date", "d MMMM yyyy", "fr"),
+        "datum": ("date", "dd. MMMM yyyy", "de"),
+        "fecha": ("date", "d 'de' MMMM 'de' yyyy", "es"),
+        "data": ("date", "d MMMM yyyy", "it"),
+        "datum_nl": ("date", "d MMMM yyyy", "nl"),
+        "data_pt": ("date", "d 'de' MMMM 'de' yyyy", "pt"),
+        "fecha_titulo": ("date", "d 'de' MMMM 'de' yyyy", "es"),
+        "date_maj": ("date", "d MMMM yyyy", "fr"),
+        "gemischt": ("categorical", None, None),  # French and German: text
+        "date_courte": ("date", "d MMM yyyy", "fr"),
+        "datum_kort": ("date", "dd MMM yyyy", "nl"),
+        "fecha_excel": ("date", "dd-MMM-yy", "es"),
+        "montant": ("decimal", None, None),
     }
     assert result[2][:3] == ["3 mars 2024", "03. März 2025", "3 de marzo de 2023"]
+    names = {c.name: c.month_names for c in schema.columns}
+    assert names["fecha_titulo"][:2] == ["Enero", "Febrero"]
+    assert names["date_maj"][2] == "MARS"
+    # March, which the abbreviated columns lack, is written as each language abbreviates it.
+    assert [names[n][2] for n in ("date_courte", "datum_kort", "fecha_excel")] == [
+        "mars",
+        "mrt",
+        "mar",
+    ]
 
 
 def test_dates_written_as_one_number_are_dates_written_so_again(round_trips):
@@ -380,11 +390,24 @@ def test_month_names_are_written_in_the_inputs_case():
         "5 january 24",
         "15 march 19",
     ]
-    assert format_datetimes(values, "d 'de' MMMM 'de' yyyy", "title", "es").tolist() == [
-        "5 de Enero de 2024",
-        "15 de Marzo de 2019",
+    names = [
+        "janv.",
+        "févr.",
+        "mars",
+        "avr.",
+        "mai",
+        "juin",
+        "juil.",
+        "août",
+        "sept.",
+        "oct.",
+        "nov.",
+        "déc.",
     ]
-    assert format_datetimes(values, "dd. MMMM yyyy", None, "de").tolist()[1] == "15. März 2019"
+    assert format_datetimes(values, "d MMM yyyy", None, names).tolist() == [
+        "5 janv. 2024",
+        "15 mars 2019",
+    ]
     # Only the month's name: a literal keeps its case.
     assert format_datetimes(values, "dd-MMM-yy 'Uhr'", "upper").tolist()[0] == "05-JAN-24 Uhr"
 

@@ -1,14 +1,16 @@
 """Dates written with a month's name in another language: `15 mars 2024`, `15. März
-2024`, `15 de marzo de 2024`.
+2024`, `15 de marzo de 2024`, `15 janv. 2024`, Excel's `15-ene-24`.
 
 Spark parses month names in English only (its formatter's locale), so such a column
 stayed text, and as text its many values were folded into one rare category: the dates
-were lost. Prepare finds the columns whose every value is a day, a month's full name in
-one language of schema.MONTH_NAMES_BY_LANGUAGE and a four-digit year, written one way;
-it reads them as `15 March 2024` (typed as an English named date is) and records the
-language, the written form and the case of the names, so that the published CSV writes
-them as the input did (ColumnSchema.month_language, text_format, month_case). The month
-names are a closed list: nothing of a cell's value is recorded but which month it names.
+were lost. Prepare finds the columns whose every value is a day, a month's name or
+abbreviation in one language of schema.MONTH_NAMES_BY_LANGUAGE (and
+MONTH_ABBREVIATIONS_BY_LANGUAGE), and a year, written one way, and no other type reads
+them; it reads them as `15-Mar-2024` (typed as an English named date is) and records
+the language, the written form and the twelve names as the column writes them, so that
+the published CSV writes them as the input did (ColumnSchema.month_language,
+month_names, text_format). The names are a closed list: nothing of a cell's value is
+recorded but which month it names.
 """
 
 from __future__ import annotations
@@ -19,39 +21,58 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from synthpipe.prepare._protect import cells_by_column, count_if
-from synthpipe.schema import MONTH_NAMES, MONTH_NAMES_BY_LANGUAGE
+from synthpipe.schema import MONTH_ABBREVIATIONS_BY_LANGUAGE, MONTH_NAMES, MONTH_NAMES_BY_LANGUAGE
 
-# Java regex: (1 day)(2 a dot after it, as German writes it)(3 "de ", as Spanish and
-# Portuguese write it)(4 the month's name)(5 " de")(6 the year).
-OTHER_NAMED_DATE = r"^(\d{1,2})(\.?) (de |)(\p{L}{3,10})( de|) (\d{4})$"
-_ALL_NAMES = {name.lower() for names in MONTH_NAMES_BY_LANGUAGE.values() for name in names}
+# Java regex: (1 day)(2 a dot after it, as German writes it)(3 a separator)(4 "de ", as
+# Spanish and Portuguese write it)(5 the month's name or abbreviation, with its dot)
+# (6 " de")(7 a separator)(8 the year, four digits or two).
+OTHER_NAMED_DATE = r"^(\d{1,2})(\.?)([ /-]?)(de |)(\p{L}{3,10}\.?)( de|)([ /-]?)(\d{4}|\d{2})$"
+_FORM_GROUPS = (2, 3, 4, 6, 7)
+
+
+def _spellings(language: str) -> tuple[dict[str, int], dict[str, int]]:
+    """A language's full names and abbreviations, lowered and without a final dot -> the
+    month (1 to 12)."""
+    full = {name.lower(): m for m, name in enumerate(MONTH_NAMES_BY_LANGUAGE[language], 1)}
+    short = {
+        variant.lower().rstrip("."): m
+        for m, variants in enumerate(MONTH_ABBREVIATIONS_BY_LANGUAGE[language], 1)
+        for variant in variants.split()
+    }
+    return full, short
+
+
+_SPELLINGS = {language: _spellings(language) for language in MONTH_NAMES_BY_LANGUAGE}
 
 
 @dataclass(frozen=True)
 class NamedDate:
-    """How a column writes its dates: the language of its month names, the day's dot and
-    the `de`s around the name, and the names' case (ColumnSchema.month_case)."""
+    """How a column writes its dates: the language, the separators and `de`s around the
+    month's name (`form`: groups 2, 3, 4, 6 and 7 of OTHER_NAMED_DATE), full names or
+    abbreviations, the year's digits, and the twelve names as the column writes them."""
 
     language: str
-    dot: bool
-    de_before: bool
-    de_after: bool
-    month_case: str | None
+    form: tuple[str, ...]
+    full: bool
+    year_digits: int
+    names: tuple[str, ...]
 
     def written(self, date_format: str) -> str:
-        """The written pattern of `date_format` (`d MMMM yyyy` or `dd MMMM yyyy`, as the
-        English reading of the column is written): `dd. MMMM yyyy`, `d 'de' MMMM 'de'
-        yyyy`."""
-        day = date_format.partition(" ")[0]
-        before = "'de' " if self.de_before else ""
-        after = " 'de'" if self.de_after else ""
-        return f"{day}{'.' if self.dot else ''} {before}MMMM{after} yyyy"
+        """The written pattern, given how the English reading (`d-MMM-yy`) is written
+        (`dd-MMM-yy` when every day has two digits): `dd. MMMM yyyy`, `d 'de' MMMM 'de'
+        yyyy`, `dd-MMM-yy`."""
+        dot, first, before, after, second = self.form
+        day = "dd" if date_format.startswith("dd") else "d"
+        month = "MMMM" if self.full else "MMM"
+        year = "yyyy" if self.year_digits == 4 else "yy"
+        before, after = ("'de' " if before else ""), (" 'de'" if after else "")
+        return f"{day}{dot}{first}{before}{month}{after}{second}{year}"
 
 
 def named_date_count(c: Column) -> Column:
     """Cells that may be such a date, an aggregate of Prepare's one profiling pass (a
     regular expression only on cells that start with a digit and are that long)."""
-    maybe = F.substring(c, 1, 1).isin(*"0123456789") & F.length(c).between(10, 27)
+    maybe = F.substring(c, 1, 1).isin(*"0123456789") & F.length(c).between(6, 27)
     return count_if(maybe & c.rlike(OTHER_NAMED_DATE))
 
 
@@ -61,52 +82,77 @@ def find_named_dates(strings: DataFrame, names: list[str]) -> dict[str, NamedDat
     if not names:
         return {}
     cells = cells_by_column(strings, names).where(F.col("v").isNotNull())
-    parts = [F.regexp_extract("v", OTHER_NAMED_DATE, group) for group in (2, 3, 4, 5)]
-    found = cells.select("i", *[p.alias(f"g{n}") for n, p in enumerate(parts)]).distinct()
+    groups = {f"g{g}": F.regexp_extract("v", OTHER_NAMED_DATE, g) for g in (*_FORM_GROUPS, 5)}
+    year = F.length(F.regexp_extract("v", OTHER_NAMED_DATE, 8)).alias("year")
+    found = cells.select("i", year, *[c.alias(k) for k, c in groups.items()]).distinct()
     forms: dict[int, set] = {}
     words: dict[int, set] = {}
     for row in found.collect():
-        forms.setdefault(row["i"], set()).add((row["g0"], row["g1"], row["g3"]))
-        words.setdefault(row["i"], set()).add(row["g2"])
+        form = (*[row[f"g{g}"] for g in _FORM_GROUPS], row["year"])
+        forms.setdefault(row["i"], set()).add(form)
+        words.setdefault(row["i"], set()).add(row["g5"])
     dates = {}
     for i, name in enumerate(names):
-        language = _language(words.get(i, set()))
-        if language is None or len(forms.get(i, ())) != 1:
-            continue  # English names, no month's name, mixed languages or forms: text
-        dot, before, after = next(iter(forms[i]))
-        case = _case(words[i], MONTH_NAMES_BY_LANGUAGE[language])
-        dates[name] = NamedDate(language, dot == ".", before != "", after != "", case)
+        if len(forms.get(i, ())) != 1:
+            continue  # no such value, or written two ways: text
+        reading = _reading(words[i])
+        if reading is not None:
+            *form, year = next(iter(forms[i]))
+            language, full, written = reading
+            dates[name] = NamedDate(language, tuple(form), full, year, written)
     return dates
 
 
-def _language(words: set[str]) -> str | None:
-    lowered = {word.lower() for word in words}
-    if not lowered or not lowered <= _ALL_NAMES:
-        return None
-    return next(
-        (
-            language
-            for language, names in MONTH_NAMES_BY_LANGUAGE.items()
-            if lowered <= {name.lower() for name in names}
-        ),
-        None,
-    )
-
-
-def _case(words: set[str], own: tuple[str, ...]) -> str | None:
-    """None when every name is written as its language writes it, else "upper",
-    "lower" or "title" when all are written so; None for a mix."""
-    if words <= set(own):
-        return None
-    for case, cased in (("upper", str.upper), ("lower", str.lower), ("title", str.capitalize)):
-        if all(word == cased(word) for word in words):
-            return case
+def _reading(words: set[str]) -> tuple[str, bool, tuple[str, ...]] | None:
+    """(language, full names, the twelve names as written) of a column's month words:
+    the first language whose full names hold them all, else whose abbreviations do;
+    None for English names, a mix of languages or other words."""
+    keys = {word.lower().rstrip("."): word for word in sorted(words, reverse=True)}
+    for full in (True, False):
+        for language, spellings in _SPELLINGS.items():
+            months = spellings[0 if full else 1]
+            if keys.keys() <= months.keys():
+                seen = {months[key]: word for key, word in keys.items()}
+                return language, full, _twelve(language, full, seen)
     return None
+
+
+def _twelve(language: str, full: bool, seen: dict[int, str]) -> tuple[str, ...]:
+    """The column's own spelling of each month it holds; for the others, the language's
+    first spelling, with or without a final dot and in capitals or small letters as the
+    column writes its names."""
+    if full:
+        defaults = MONTH_NAMES_BY_LANGUAGE[language]
+    else:
+        defaults = tuple(v.split()[0] for v in MONTH_ABBREVIATIONS_BY_LANGUAGE[language])
+    written = list(seen.values())
+    full_names = {name.lower() for name in MONTH_NAMES_BY_LANGUAGE[language]}
+    shortened = [w for w in written if w.lower() not in full_names]
+    twelve = []
+    for month, default in enumerate(defaults, 1):
+        if month in seen:
+            twelve.append(seen[month])
+            continue
+        if shortened and default.lower() not in full_names:
+            dotted = all(w.endswith(".") for w in shortened)
+            default = default.rstrip(".") + ("." if dotted else "")
+        twelve.append(_cased(default, written))
+    return tuple(twelve)
+
+
+def _cased(word: str, like: list[str]) -> str:
+    if all(w.isupper() for w in like):
+        return word.upper()
+    if all(w.islower() for w in like):
+        return word.lower()
+    if all(w[:1].isupper() for w in like):
+        return word[:1].upper() + word[1:]
+    return word
 
 
 def with_english_months(strings: DataFrame, dates: dict[str, NamedDate]) -> DataFrame:
     """`strings` with `dates`' columns read as English named dates (`15 de marzo de 2024`
-    as `15 March 2024`); the same frame when there are none."""
+    as `15-Mar-2024`); the same frame when there are none."""
     if not dates:
         return strings
     return strings.select(
@@ -118,8 +164,11 @@ def with_english_months(strings: DataFrame, dates: dict[str, NamedDate]) -> Data
 
 
 def _english(c: Column, language: str) -> Column:
-    pairs = zip(MONTH_NAMES_BY_LANGUAGE[language], MONTH_NAMES, strict=True)
-    english = F.create_map(*[F.lit(x) for own, name in pairs for x in (own.lower(), name)])
-    month = english[F.lower(F.regexp_extract(c, OTHER_NAMED_DATE, 4))]
-    day, year = (F.regexp_extract(c, OTHER_NAMED_DATE, group) for group in (1, 6))
-    return F.when(c.isNull(), c).otherwise(F.concat_ws(" ", day, month, year))
+    full, short = _SPELLINGS[language]
+    pairs = {**short, **full}
+    english = F.create_map(
+        *[F.lit(x) for k, m in pairs.items() for x in (k, MONTH_NAMES[m - 1][:3])]
+    )
+    word = F.regexp_replace(F.lower(F.regexp_extract(c, OTHER_NAMED_DATE, 5)), r"\.$", "")
+    day, year = (F.regexp_extract(c, OTHER_NAMED_DATE, group) for group in (1, 8))
+    return F.when(c.isNull(), c).otherwise(F.concat_ws("-", day, english[word], year))

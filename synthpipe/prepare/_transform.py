@@ -434,7 +434,7 @@ def profile_columns(
     strings = without_marks(strings, marked)
     units = _numbers_with_units(strings, statistics, dialect, settings)
     strings = without_units(strings, units)
-    named = _named_dates(strings, statistics, config)
+    named = _named_dates(strings, statistics, dialect, config, settings)
     strings = with_english_months(strings, named)
     parsed = _parsed_counts(strings, config)
     candidates = _key_candidates(strings, statistics, rows, config, settings)
@@ -520,20 +520,24 @@ def _profiled_again(strings: DataFrame, statistics: list[dict], found: dict, tra
 
 
 def _named_dates(
-    strings: DataFrame, statistics: list[dict], config: DatasetConfig
+    strings: DataFrame, statistics: list[dict], dialect, config, settings: PrepareSettings
 ) -> dict[str, NamedDate]:
     """Per column whose every value is a date with a month's name in another language
-    (and whose type the config leaves open), how it writes them; `statistics` of those
-    columns are replaced by those of their English reading, which types them as dates."""
+    (and whose type neither the config nor English names decide), how it writes them;
+    `statistics` of those columns are replaced by those of their English reading, which
+    types them as dates."""
     candidates = [
         name
         for name, values in zip(strings.columns, statistics, strict=True)
-        if 0 < values["non_null"] == values["other_named_dates"] and not config.column(name).type
+        if 0 < values["non_null"] == values["other_named_dates"]
+        and not config.column(name).type
+        and _inferred_type(values, dialect, settings) in ("categorical", "text")
     ]
     found = find_named_dates(strings, candidates)
 
     def dated(name: str, values: dict) -> bool:
-        return values["date_day_month"] == values["non_null"]
+        n = values["non_null"]
+        return n in (values["date_day_mon"], values["date_day_mon_yy"])
 
     return _profiled_again(strings, statistics, found, with_english_months, dated)
 
@@ -821,9 +825,9 @@ def record_written_forms(strings: DataFrame, profile: Profile) -> None:
         elif p.type == "date":
             p.text_format = _forms.date_text_format(p.format or "yyyy-M-d", found[p.name])
             p.month_case = _forms.month_case(found[p.name])
-            if p.named_date:  # 15 mars 2024, read as 15 March 2024
+            if p.named_date:  # 15 mars 2024, read as 15-Mar-2024: its names are its own
                 p.text_format = p.named_date.written(p.text_format)
-                p.month_case = p.named_date.month_case
+                p.month_case = None
         elif p.format in P.TIME_FORMATS:  # 14:30 or 9:05:59 or 2:30 PM, a time of day
             p.text_format = _forms.time_text_format(found[p.name], twelve=p.format.endswith("a"))
             p.month_case = _forms.month_case(found[p.name])  # of AM and PM
@@ -944,6 +948,7 @@ def _column_schema(p: ColumnProfile, rows: int) -> ColumnSchema:
         text_format=p.text_format if p.action is None else None,
         month_case=p.month_case if p.action is None else None,
         month_language=p.named_date.language if p.named_date and p.action is None else None,
+        month_names=list(p.named_date.names) if p.named_date and p.action is None else None,
         missing_marks=p.missing_marks,
         excel_text=0 < p.stats.non_null <= p.excel_text and p.action is None,
         sequence_start=_sequence_start(p, rows),
