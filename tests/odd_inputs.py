@@ -121,12 +121,16 @@ def _other_dates_row(i: int) -> str:
 def _compact_row(i: int) -> str:
     """Dates and timestamps written as one number, as core banking exports write them
     (20240315, 20240315143000), a two-digit year under a date's name (050315: 2005); six
-    and eight digits that are no dates, or are not under a date's name, stay numbers."""
+    and eight digits that are no dates, or are not under a date's name, stay numbers.
+    99991231 stands for "open-ended" where ten rows write it; written by one row, it
+    leaves its column a number."""
     day, month = (i % 28) + 1, i % 12 + 1
+    open_ended = "99991231" if i % 3 == 0 else f"{2025 + i % 5}{month:02d}{day:02d}"
+    ended = "99991231" if i == 7 else f"{2025 + i % 5}{month:02d}{day:02d}"
     return (
         f"{2010 + i % 15}{month:02d}{day:02d};{i % 20:02d}{month:02d}{day:02d};"
         f"{2024}{month:02d}{day:02d}{i % 24:02d}{i % 60:02d}{59 - i:02d};"
-        f"{10000000 + i * 7919};{i % 20 + 10}{month:02d}{day:02d}\n"
+        f"{10000000 + i * 7919};{i % 20 + 10}{month:02d}{day:02d};{open_ended};{ended}\n"
     )
 
 
@@ -314,7 +318,8 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
     ),
     "compact_dates": (
         (
-            "booked;trade_date;stamp;konto;batch\n" + "".join(_compact_row(i) for i in range(1, 31))
+            "booked;trade_date;stamp;konto;batch;valid_to;ends\n"
+            + "".join(_compact_row(i) for i in range(1, 31))
         ).encode(),
         "dates and timestamps written as one number (20240315, 20240315143000), and with a "
         "two-digit year under a date's name (050315); an account number and a batch code "

@@ -337,13 +337,15 @@ def test_other_languages_month_names_are_dates_written_in_their_language(round_t
 def test_dates_written_as_one_number_are_dates_written_so_again(round_trips):
     """Each cell reads as written (test_every_cell_reads_as_the_input_wrote_it)."""
     _, result, schema, _, _ = round_trips["compact_dates"]
-    found = {c.name: (c.type, c.text_format) for c in schema.columns}
+    found = {c.name: (c.type, c.text_format, c.null_text) for c in schema.columns}
     assert found == {
-        "booked": ("date", "yyyyMMdd"),
-        "trade_date": ("date", "yyMMdd"),
-        "stamp": ("timestamp", "yyyyMMddHHmmss"),
-        "konto": ("integer", None),
-        "batch": ("integer", None),  # 6 digits that read as dates, under no date's name
+        "booked": ("date", "yyyyMMdd", None),
+        "trade_date": ("date", "yyMMdd", None),
+        "stamp": ("timestamp", "yyyyMMddHHmmss", None),
+        "konto": ("integer", None, None),
+        "batch": ("integer", None, None),  # 6 digits that read as dates, under no date's name
+        "valid_to": ("date", "yyyyMMdd", "99991231"),  # "open-ended", on ten rows
+        "ends": ("integer", None, None),  # 99991231 on one row: a number, as before
     }
     assert result[5][1] == "050606"  # a leading zero, 2005, kept
 

@@ -95,13 +95,14 @@ DATE_MON_DAY = rf"^{_MON} \d{{1,2}}, \d{{4}}$"
 DATE_MONTH_DAY = rf"^{_MONTH} \d{{1,2}}, \d{{4}}$"
 NAMED_DATE = "|".join((DATE_DAY_MON, DATE_DAY_MONTH, DATE_MON_DAY, DATE_MONTH_DAY))
 # Dates written as one number, year first, as core banking and mainframe exports write
-# them (ISO 8601's basic format): 20240315, years 1700 to 2199 (a column that writes
-# "open-ended" as 99991231 stays a number, as before); timestamps so, 20240315143000.
+# them (ISO 8601's basic format): 20240315, years 1700 to 2199, and 99991231, a far date
+# that may stand for "open-ended" (_transform._far_dates; where it cannot, the column
+# stays a number, as before); timestamps so, 20240315143000.
 # With a two-digit year, 240315, only in a column named as a date (_infer.date_name):
 # six digits are as often a code. Whether the day exists in its month is Spark's parse
 # (COMPACT_FORMATS).
 _COMPACT_DAY = r"(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])"
-COMPACT_DATE = rf"^(1[7-9]\d\d|2[01]\d\d){_COMPACT_DAY}$"
+COMPACT_DATE = rf"^(1[7-9]\d\d|2[01]\d\d|9999){_COMPACT_DAY}$"
 COMPACT_DATE_YY = rf"^\d\d{_COMPACT_DAY}$"
 COMPACT_TIMESTAMP = rf"^(1[7-9]\d\d|2[01]\d\d){_COMPACT_DAY}([01]\d|2[0-3])[0-5]\d[0-5]\d$"
 COMPACT_FORMATS = {8: "yyyyMMdd", 6: "yyMMdd", 14: "yyyyMMddHHmmss"}

@@ -212,7 +212,9 @@ def _far_date(c: Column) -> Column:
     year = F.when(dated, F.when(first != "", first).otherwise(third))
     # NAMED_DATE's first alternative refers back to its own first group: kept first.
     named = _maybe_date(c) & c.rlike(P.NAMED_DATE)
-    year = year.when(named, F.regexp_extract(c, P.YEAR_LAST, 1)).cast("int")
+    year = year.when(named, F.regexp_extract(c, P.YEAR_LAST, 1))
+    compact = (F.length(c) == 8) & c.rlike(P.COMPACT_DATE)  # 99991231
+    year = year.when(compact, F.substring(c, 1, 4)).cast("int")
     return (year < P.FIRST_NEAR_YEAR) | (year > P.LAST_NEAR_YEAR)
 
 
@@ -601,6 +603,10 @@ def _decide(
         profile.indian_grouping = profile.grouping == "," and profile.stats.lakh > 0
         if compact_yy_date(name, profile.stats):  # 240315 under a date's name
             profile.type, profile.format = "date", P.COMPACT_FORMATS[6]
+        k = config.value_protection.min_category_count
+        if profile.format == P.COMPACT_FORMATS[8] and not _far_dates_fit(profile, rows, values, k):
+            # 20240315 beside far dates that do not stand for "none": numbers, as before.
+            profile.type, profile.format = "integer", None
         if "{sep}" in (profile.format or ""):
             if values["date_sep_min"] != values["date_sep_max"]:
                 profile.type, profile.format = "categorical", None  # mixed separators
@@ -688,8 +694,7 @@ def _far_dates(profile: ColumnProfile, rows: int, values: dict, k: int) -> str |
     far = int(values["far_dates"] or 0)
     if not far:
         return None
-    one_value = values["far_min"] == values["far_max"] and far >= k
-    if one_value and profile.stats.non_null == rows:
+    if _far_dates_fit(profile, rows, values, k):
         return str(values["far_min"])
     raise InputRefused(
         code="far_dates",
@@ -707,6 +712,13 @@ def _far_dates(profile: ColumnProfile, rows: int, values: dict, k: int) -> str |
         },
         step="prepare",
     )
+
+
+def _far_dates_fit(profile: ColumnProfile, rows: int, values: dict, k: int) -> bool:
+    """Whether a column has no far date, or one that stands for "none" (see _far_dates)."""
+    far = int(values["far_dates"] or 0)
+    one_value = values["far_min"] == values["far_max"] and far >= k
+    return not far or (one_value and profile.stats.non_null == rows)
 
 
 def _role(profile, rows, override, config, settings) -> tuple[str, str]:
