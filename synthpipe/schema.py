@@ -58,8 +58,8 @@ MONTH_NAMES_BY_LANGUAGE = {
         *("setembro", "outubro", "novembro", "dezembro"),
     ),
 }
-# Their abbreviations, as Unicode CLDR 4x writes them in dates (`15 janv. 2024`, `15 mrt
-# 2024`, Excel's `15-ene-24`), and other spellings in use (German `Mrz` and `Sep`, Spanish
+# Their abbreviations, as Unicode CLDR writes them in dates (`15 janv. 2024`, `15 mrt
+# 2024`, `15-ene-24`), and other spellings in use (German `Mrz` and `Sep`, Spanish
 # `sep`), read with or without a final dot. The first of each month is written where a
 # column holds no date of that month.
 MONTH_ABBREVIATIONS_BY_LANGUAGE = {

@@ -90,8 +90,8 @@ _OTHER_MONTHS = {
 }
 
 
-# Abbreviations as Unicode CLDR writes them in French and Dutch dates, and as Spanish
-# Excel writes them (d-mmm-aa).
+# Abbreviations as Unicode CLDR writes them in French and Dutch dates, and Spanish ones
+# (CLDR's es_MX) in a spreadsheet's d-mmm-yy form.
 _OTHER_SHORT_MONTHS = {
     "fr": "janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.",
     "nl": "jan feb mrt apr mei jun jul aug sep okt nov dec",
@@ -102,7 +102,7 @@ _OTHER_SHORT_MONTHS = {
 def _other_dates_row(i: int) -> str:
     """Dates with month names in other languages, as each writes them (a dot after the
     day in German, `de` in Spanish and Portuguese), in capitals, with a capital first,
-    abbreviated (a two-digit year in Excel's Spanish form), and a column that mixes two
+    abbreviated (a two-digit year in a spreadsheet's d-mmm-yy form), and a column that mixes two
     languages (text). The abbreviated columns lack March, whose names they write as the
     language does."""
     day, month = (i % 28) + 1, i % 12

@@ -1,5 +1,5 @@
 """Dates written with a month's name in another language: `15 mars 2024`, `15. März
-2024`, `15 de marzo de 2024`, `15 janv. 2024`, Excel's `15-ene-24`.
+2024`, `15 de marzo de 2024`, `15 janv. 2024`, `15-ene-24`.
 
 Spark parses month names in English only (its formatter's locale), so such a column
 stayed text, and as text its many values were folded into one rare category: the dates
