@@ -485,6 +485,19 @@ def test_dates_timestamps_and_booleans(spark, tmp_path):
     assert frame["flag"].tolist() == [True, False]
 
 
+def test_iso_timestamps_with_a_zone_and_no_seconds_keep_their_values(spark, tmp_path):
+    """Spark's cast reads `2024-01-05T07:08Z` as null: every value must stay a value."""
+    cells = ["2024-01-05T07:08Z", "2024-01-06T7:09+01:00", "2024-01-07 23:10-0530"]
+    content = "ts,n\n" + "".join(f"{cell},{i}\n" for i, cell in enumerate(cells))
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert types(schema)["ts"] == "timestamp"
+    assert frame["ts"].tolist() == [
+        pd.Timestamp("2024-01-05T07:08Z"),
+        pd.Timestamp("2024-01-06T06:09Z"),
+        pd.Timestamp("2024-01-08T04:40Z"),
+    ]
+
+
 def test_one_far_date_in_a_column_without_empty_cells_is_its_null(spark, tmp_path):
     content = "valid_to,ts,n\n" + "".join(
         f"{'9999-12-31' if i % 2 else f'2024-01-{i % 28 + 1:02d}'},"

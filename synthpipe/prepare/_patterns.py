@@ -66,6 +66,9 @@ DATE_ISO = r"^\d{4}-\d{1,2}-\d{1,2}$"
 TIMESTAMP_ISO = (
     r"^\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$"
 )
+# An ISO timestamp with a zone but no seconds (2024-01-05T07:08Z, 07:08+01:00): Spark's
+# cast reads it as null (a silent missing value), so `:00` is written in before the cast.
+ISO_ZONE_WITHOUT_SECONDS = r"^(\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2})(Z|[+-]\d{2}:?\d{2})$"
 # 31/12/2024, 12/31/2024, 31.12.2024, 31-12-2024: day/month order decided on the values.
 DATE_NUMERIC = r"^\d{1,2}([./-])\d{1,2}\1\d{4}$"
 # The same with a time, as spreadsheets export it: 31/12/2024 14:30, 12/31/2024 9:05:59.

@@ -791,8 +791,10 @@ def _cast(
         )
     if col_type == "date":
         parsed = F.to_date(c, fmt) if fmt else c.cast("date")
+    elif col_type == "timestamp" and fmt:
+        parsed = F.to_timestamp(c, fmt)
     elif col_type == "timestamp":
-        parsed = F.to_timestamp(c, fmt) if fmt else c.cast("timestamp")
+        parsed = F.regexp_replace(c, P.ISO_ZONE_WITHOUT_SECONDS, "$1:00$2").cast("timestamp")
     else:
         return c
     if fmt and "yy" in fmt and "yyyy" not in fmt and reference is not None:
