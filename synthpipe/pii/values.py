@@ -70,7 +70,12 @@ from stdnum.us import ssn as us_ssn
 from stdnum.za import idnr as za_idnr
 
 from synthpipe.pii import entities as E
-from synthpipe.schema import MONTH_NAMES, MONTH_NAMES_BY_LANGUAGE, NULL_TOKENS
+from synthpipe.schema import (
+    MONTH_ABBREVIATIONS_BY_LANGUAGE,
+    MONTH_NAMES,
+    MONTH_NAMES_BY_LANGUAGE,
+    NULL_TOKENS,
+)
 
 _NON_DIGIT = re.compile(r"\D+")
 _SEPARATORS = re.compile(r"[\s\-./]+")
@@ -628,34 +633,25 @@ def parse_date(value: str) -> date | None:
     return _plausible_date((match.group("day"), str(month), match.group("year")), False)
 
 
-# Month names as dates are written in English and in the languages Prepare reads
-# (schema.MONTH_NAMES and MONTH_NAMES_BY_LANGUAGE), the first three letters of English
-# ones, and these other abbreviations and spellings (de, fr, es, it, nl, pt).
-_OTHER_MONTH_SPELLINGS = (
-    "jänner janv ene gen",
-    "févr fevr fev",
-    "mär mrz mrt",
-    "avr abr",
-    "mag",
-    "giu",
-    "juil lug",
-    "aout ago",
-    "sept setiembre set",
-    "okt ott out",
-    "",
-    "dez déc dic",
-)
+# Month names as dates are written in English (schema.MONTH_NAMES, and their first three
+# letters) and in the languages Prepare reads (MONTH_NAMES_BY_LANGUAGE and
+# MONTH_ABBREVIATIONS_BY_LANGUAGE, without a final dot), and a few other spellings.
+_OTHER_MONTH_SPELLINGS = {"jänner": 1, "fevr": 2, "aout": 8, "setiembre": 9}
 _MONTH_NUMBERS = {
-    name.casefold(): number
-    for number, (english, others) in enumerate(
-        zip(MONTH_NAMES, _OTHER_MONTH_SPELLINGS, strict=True), 1
-    )
-    for name in (
-        english,
-        english[:3],
-        *others.split(),
-        *(names[number - 1] for names in MONTH_NAMES_BY_LANGUAGE.values()),
-    )
+    **{name.casefold(): m for m, name in enumerate(MONTH_NAMES, 1)},
+    **{name[:3].casefold(): m for m, name in enumerate(MONTH_NAMES, 1)},
+    **{
+        name.casefold(): m
+        for names in MONTH_NAMES_BY_LANGUAGE.values()
+        for m, name in enumerate(names, 1)
+    },
+    **{
+        variant.rstrip(".").casefold(): m
+        for spellings in MONTH_ABBREVIATIONS_BY_LANGUAGE.values()
+        for m, variants in enumerate(spellings, 1)
+        for variant in variants.split()
+    },
+    **_OTHER_MONTH_SPELLINGS,
 }
 _DAY_MONTH_NAME = re.compile(
     r"(?P<day>\d{1,2})\.?[\s\-/]*(?:de\s+)?(?P<month>[^\W\d_]{3,10})\.?,?[\s\-/]*(?:de\s+)?"

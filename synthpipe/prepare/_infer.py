@@ -6,7 +6,8 @@ import itertools
 from dataclasses import dataclass
 
 from synthpipe.prepare._patterns import (
-    COMPACT_FORMATS,
+    COMPACT_DATE_FORMAT,
+    COMPACT_TIMESTAMP_FORMAT,
     ID_NAME_TOKENS,
     TIME_HM,
     TIME_HMS,
@@ -98,9 +99,9 @@ def infer_type(
     if stats.boolean == n:
         return "boolean", None, None
     if stats.compact_date == n:
-        return "date", COMPACT_FORMATS[8], None
+        return "date", COMPACT_DATE_FORMAT, None
     if stats.compact_timestamp == n:
-        return "timestamp", COMPACT_FORMATS[14], None
+        return "timestamp", COMPACT_TIMESTAMP_FORMAT, None
     if stats.integer == n and stats.leading_zero == 0:
         return "integer", None, None
     if stats.decimal_dot == n and stats.leading_zero == 0:

@@ -101,14 +101,15 @@ NAMED_DATE = "|".join((DATE_DAY_MON, DATE_DAY_MONTH, DATE_MON_DAY, DATE_MONTH_DA
 # them (ISO 8601's basic format): 20240315, years 1700 to 2199, and 99991231, a far date
 # that may stand for "open-ended" (_transform._far_dates; where it cannot, the column
 # stays a number, as before); timestamps so, 20240315143000.
-# With a two-digit year, 240315, only in a column named as a date (_infer.date_name):
-# six digits are as often a code. Whether the day exists in its month is Spark's parse
-# (COMPACT_FORMATS).
+# With a two-digit year, 240315, only in a column named as a date (_infer.compact_yy_date):
+# six digits are as often a code. Whether the day exists in its month is Spark's parse:
+# each form's pattern is as long as its values.
 _COMPACT_DAY = r"(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])"
 COMPACT_DATE = rf"^(1[7-9]\d\d|2[01]\d\d|9999){_COMPACT_DAY}$"
 COMPACT_DATE_YY = rf"^\d\d{_COMPACT_DAY}$"
 COMPACT_TIMESTAMP = rf"^(1[7-9]\d\d|2[01]\d\d){_COMPACT_DAY}([01]\d|2[0-3])[0-5]\d[0-5]\d$"
-COMPACT_FORMATS = {8: "yyyyMMdd", 6: "yyMMdd", 14: "yyyyMMddHHmmss"}
+COMPACT_DATE_FORMAT, COMPACT_YY_FORMAT = "yyyyMMdd", "yyMMdd"
+COMPACT_TIMESTAMP_FORMAT = "yyyyMMddHHmmss"
 # SAS's DATETIME20. and DATETIME16. timestamps: 15MAR2019:14:30:00, 15MAR19:14:30:00.
 # A time of day without a date (14:30, 9:05:59): a timestamp on 1970-01-01, UTC, written
 # back without its date.

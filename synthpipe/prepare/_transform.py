@@ -195,12 +195,11 @@ def _maybe_date(c: Column) -> Column:
     return F.length(c).between(6, 18) & (first.isin(*"0123456789") | named)
 
 
-def _compact(c: Column, pattern: str, width: int) -> Column:
-    """A cell that is a date (or timestamp) written as one number of `width` digits, one
-    Spark reads (20240230 is no date)."""
-    fmt = P.COMPACT_FORMATS[width]
-    parsed = F.to_timestamp(c, fmt) if width == 14 else F.to_date(c, fmt)
-    return (F.length(c) == width) & c.rlike(pattern) & parsed.isNotNull()
+def _compact(c: Column, pattern: str, fmt: str) -> Column:
+    """A cell that is a date (or timestamp) written as one number, as long as its Spark
+    pattern `fmt`, that Spark reads (20240230 is no date)."""
+    parsed = F.to_timestamp(c, fmt) if "HH" in fmt else F.to_date(c, fmt)
+    return (F.length(c) == len(fmt)) & c.rlike(pattern) & parsed.isNotNull()
 
 
 def _far_date(c: Column) -> Column:
@@ -291,9 +290,9 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
         "date_day_month": count_if(maybe_date & c.rlike(P.DATE_DAY_MONTH)),
         "date_mon_day": count_if(maybe_date & c.rlike(P.DATE_MON_DAY)),
         "date_month_day": count_if(maybe_date & c.rlike(P.DATE_MONTH_DAY)),
-        "compact_date": count_if(_compact(c, P.COMPACT_DATE, 8)),
-        "compact_date_yy": count_if(_compact(c, P.COMPACT_DATE_YY, 6)),
-        "compact_timestamp": count_if(_compact(c, P.COMPACT_TIMESTAMP, 14)),
+        "compact_date": count_if(_compact(c, P.COMPACT_DATE, P.COMPACT_DATE_FORMAT)),
+        "compact_date_yy": count_if(_compact(c, P.COMPACT_DATE_YY, P.COMPACT_YY_FORMAT)),
+        "compact_timestamp": count_if(_compact(c, P.COMPACT_TIMESTAMP, P.COMPACT_TIMESTAMP_FORMAT)),
         "other_named_dates": named_date_count(c),
         "datetime_day_mon": count_if(maybe_date & c.rlike(P.DATETIME_DAY_MON)),
         "datetime_day_mon_yy": count_if(maybe_date & c.rlike(P.DATETIME_DAY_MON_YY)),
@@ -583,6 +582,7 @@ def _decide(
     """Type, format and role of one column: overrides first, then the evidence."""
     name = profile.name
     override = config.column(name)
+    k = config.value_protection.min_category_count
     if override.type:
         profile.type, profile.format = override.type, override.format
         failed = profile.stats.non_null - int(values["parsed"])
@@ -602,9 +602,9 @@ def _decide(
         )
         profile.indian_grouping = profile.grouping == "," and profile.stats.lakh > 0
         if compact_yy_date(name, profile.stats):  # 240315 under a date's name
-            profile.type, profile.format = "date", P.COMPACT_FORMATS[6]
-        k = config.value_protection.min_category_count
-        if profile.format == P.COMPACT_FORMATS[8] and not _far_dates_fit(profile, rows, values, k):
+            profile.type, profile.format = "date", P.COMPACT_YY_FORMAT
+        compact = profile.format == P.COMPACT_DATE_FORMAT
+        if compact and not _far_dates_fit(profile, rows, values, k):
             # 20240315 beside far dates that do not stand for "none": numbers, as before.
             profile.type, profile.format = "integer", None
         if "{sep}" in (profile.format or ""):
@@ -620,7 +620,6 @@ def _decide(
         profile.bare_fractions = bool(values["bare_fractions"]) and not values["zero_fractions"]
     profile.role, profile.reason = _role(profile, rows, override, config, settings)
     if profile.role != "dropped" and profile.type in ("date", "timestamp"):
-        k = config.value_protection.min_category_count
         profile.null_text = _far_dates(profile, rows, values, k)
     if override.type:
         profile.type_source = "config"
@@ -845,7 +844,7 @@ def record_written_forms(strings: DataFrame, profile: Profile) -> None:
         elif p.format in P.TIME_FORMATS:  # 14:30 or 9:05:59 or 2:30 PM, a time of day
             p.text_format = _forms.time_text_format(found[p.name], twelve=p.format.endswith("a"))
             p.month_case = _forms.month_case(found[p.name])  # of AM and PM
-        elif p.format == P.COMPACT_FORMATS[14]:  # 20240315143000, as it was read
+        elif p.format == P.COMPACT_TIMESTAMP_FORMAT:  # 20240315143000, as it was read
             p.text_format = p.format
         elif p.format and "MMM" in p.format:  # SAS's 15MAR2019:14:30:00, as it was read
             p.text_format = p.format
