@@ -59,7 +59,7 @@ import re
 import pandas as pd
 import pyarrow as pa
 
-from synthpipe.schema import MONTH_NAMES, ColumnSchema, DatasetSchema
+from synthpipe.schema import MONTH_NAMES, WEEKDAY_NAMES_BY_LANGUAGE, ColumnSchema, DatasetSchema
 
 log = logging.getLogger("synthpipe.generate")
 
@@ -146,8 +146,8 @@ def column_text(
     elif kind in ("date", "timestamp"):
         default = _ISO_DATE if kind == "date" else _ISO_TIMESTAMP
         pattern = column.text_format or default
-        names = column.month_names
-        text = format_datetimes(_naive_utc(present), pattern, column.month_case, names)
+        names, days = column.month_names, column.weekday_names
+        text = format_datetimes(_naive_utc(present), pattern, column.month_case, names, days)
     else:
         text = present.astype(str).map(neutralise_cell)
     if column.number_form and kind in ("integer", "decimal", "categorical"):
@@ -259,20 +259,21 @@ def format_datetimes(
     pattern: str,
     month_case: str | None = None,
     month_names: list[str] | None = None,
+    weekday_names: list[str] | None = None,
 ) -> pd.Series:
     """Datetimes written with a Spark datetime pattern (`dd/MM/yyyy`, `yyyy-MM-dd'T'HH:mm:ss'Z'`,
     `d.M.yyyy HH:mm`, `dd-MMM-yy`, `M/d/yyyy h:mm:ss a`, `d 'de' MMMM 'de' yyyy`, ...): the
     letters y, M (MMM and MMMM: `month_names`, January first, or English month names,
     cased by `month_case`), d, H, h and a (a 12-hour clock, AM and PM cased by
-    `month_case`), m, s, S (fraction) and x (offset, written +00:00 since values are UTC);
-    quoted text is literal. Day names are not rendered: such a pattern falls back to ISO
-    8601."""
+    `month_case`), m, s, S (fraction), x (offset, written +00:00 since values are UTC) and
+    E (EEE and EEEE: the weekday, `weekday_names`, Monday first, or English's); quoted
+    text is literal. Any other letter falls back to ISO 8601."""
     parts = _render_parts(pattern)
     if parts is None:
         return format_datetimes(values, _ISO_TIMESTAMP if _has_time(pattern) else _ISO_DATE)
     out = pd.Series([""] * len(values), index=values.index, dtype=object)
     for kind, token in parts:
-        text = token if kind == "literal" else _field(values, token, month_names)
+        text = token if kind == "literal" else _field(values, token, month_names, weekday_names)
         if kind == "field" and token.startswith(("MMM", "a")) and month_case:
             text = text.str.upper() if month_case == "upper" else text.str.lower()
         out = out + text
@@ -286,7 +287,7 @@ def _render_parts(pattern: str) -> list[tuple[str, str]] | None:
         if token.startswith("'"):
             parts.append(("literal", token[1:-1] if token != "''" else "'"))
         elif token[0].isalpha():
-            if token[0] not in "yMdHhmsSxa" or (token[0] == "M" and len(token) > 4):
+            if token[0] not in "yMdHhmsSxaE" or (token[0] in "ME" and len(token) > 4):
                 return None
             parts.append(("field", token))
         else:
@@ -298,7 +299,12 @@ def _has_time(pattern: str) -> bool:
     return any(letter in pattern for letter in "HhmsS")
 
 
-def _field(values: pd.Series, token: str, month_names: list[str] | None = None) -> pd.Series:
+def _field(
+    values: pd.Series,
+    token: str,
+    month_names: list[str] | None = None,
+    weekday_names: list[str] | None = None,
+) -> pd.Series:
     letter, width = token[0], len(token)
     dt = values.dt
     if letter == "y":
@@ -313,6 +319,10 @@ def _field(values: pd.Series, token: str, month_names: list[str] | None = None) 
         return ((dt.hour + 11) % 12 + 1).astype(str).str.zfill(width)
     if letter == "a":
         return dt.hour.map(lambda hour: "AM" if hour < 12 else "PM")
+    if letter == "E":  # Tue, Tuesday, mardi, Di.: as Prepare read them
+        english = WEEKDAY_NAMES_BY_LANGUAGE["en"]
+        days = weekday_names or (english if width == 4 else [n[:3] for n in english])
+        return dt.dayofweek.map(lambda day: days[day])
     if letter == "M" and width >= 3:  # Mar, March, mars, janv.: as Prepare read them
         names = month_names or (MONTH_NAMES if width == 4 else [n[:3] for n in MONTH_NAMES])
         return dt.month.map(lambda month: names[month - 1])

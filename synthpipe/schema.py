@@ -88,6 +88,36 @@ MONTH_ABBREVIATIONS_BY_LANGUAGE = {
         *("nov.", "dez."),
     ),
 }
+# Weekday names, Monday first, as dates are written after them (`Tuesday, December 12,
+# 2023`, Excel's en-US long date; `Dienstag, 12. Dezember 2023`; `mardi 12 décembre
+# 2023`): English and the languages above. Prepare reads such dates without the weekday,
+# and the published CSV writes each date's own weekday before it, spelled as the column
+# spells them (ColumnSchema.weekday_names). The order decides a column whose names fit
+# more than one language.
+WEEKDAY_NAMES_BY_LANGUAGE = {
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    "de": ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"),
+    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
+    "it": ("lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica"),
+    "nl": ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
+    "pt": (
+        *("segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira"),
+        *("sábado", "domingo"),
+    ),
+}
+# Their abbreviations, as Unicode CLDR writes them in dates (`Tue`, `Di.`, `mar.`), and
+# other spellings in use (English `Tues` and `Thurs`, German `Mo` without its dot), read
+# with or without a final dot; the first is written where a column holds no such day.
+WEEKDAY_ABBREVIATIONS_BY_LANGUAGE = {
+    "en": ("Mon", "Tue Tues", "Wed", "Thu Thur Thurs", "Fri", "Sat", "Sun"),
+    "de": ("Mo.", "Di.", "Mi.", "Do.", "Fr.", "Sa.", "So."),
+    "fr": ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."),
+    "es": ("lun", "mar", "mié", "jue", "vie", "sáb", "dom"),
+    "it": ("lun", "mar", "mer", "gio", "ven", "sab", "dom"),
+    "nl": ("ma", "di", "wo", "do", "vr", "za", "zo"),
+    "pt": ("seg.", "ter.", "qua.", "qui.", "sex.", "sáb.", "dom."),
+}
 # How inputs write a missing value, in lower case: an empty cell, R's NA, SQL's NULL,
 # the \N of MySQL's, PostgreSQL's and Hive's text exports. Prepare reads them as missing;
 # validation names the one spelling a file writes them all with (InputReport.null_token),
@@ -180,6 +210,10 @@ class ColumnSchema:
     # writes them (`janv.` ... `déc.`), which the published CSV writes for MMM and MMMM.
     month_language: str | None = None
     month_names: list[str] | None = None
+    # A date written after its weekday's name (`Tuesday, December 12, 2023`): the seven
+    # names, Monday first, as the column writes them (`Di.`, `mardi`), which the published
+    # CSV writes for the text format's EEE and EEEE; None: no weekday, or English's own.
+    weekday_names: list[str] | None = None
     # Cells read as missing in a column of numbers or dates because they mark a missing
     # value: punctuation alone (SAS's "."), a spreadsheet's error (#DIV/0!), "n.d."; a
     # count. The published CSV leaves those cells empty, as it does every missing value.
@@ -209,6 +243,8 @@ class ColumnSchema:
             raise ValueError(f"unknown month language {self.month_language!r}")
         if self.month_names is not None and len(self.month_names) != 12:
             raise ValueError("month_names must name twelve months")
+        if self.weekday_names is not None and len(self.weekday_names) != 7:
+            raise ValueError("weekday_names must name seven days")
 
 
 @dataclass

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 
@@ -115,6 +116,28 @@ def _other_dates_row(i: int) -> str:
         f"{day} de {name['es'].capitalize()} de 2024;{day} {name['fr'].upper()} 2020;"
         f"{day} {name['fr'] if i % 2 else name['de']} 2024;{day} {short['fr']} 2024;"
         f"{day:02d} {short['nl']} 2023;{day:02d}-{short['es']}-{i % 5 + 20};{i},5\n"
+    )
+
+
+def _weekday_row(i: int) -> str:
+    """Dates written after their weekday: Excel's en-US long date, an abbreviated English
+    weekday before a date and before a timestamp, in capitals, a German and a French long
+    date, Spanish abbreviations with their own name for Wednesday (mié)."""
+    day = dt.date(2024, 1, 1) + dt.timedelta(days=i * 5)
+    wd, month = day.weekday(), day.month - 1
+    en = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[wd]
+    months = [dt.date(2024, m, 1).strftime("%B") for m in range(1, 13)]
+    de_day = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
+    fr_day = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+    es_day = ("lun", "mar", "mié", "jue", "vie", "sáb", "dom")
+    de, fr = _OTHER_MONTHS["de"].split()[month], _OTHER_MONTHS["fr"].split()[month]
+    return (
+        f"{en}, {months[month]} {day.day}, {day.year};{en[:3]}, {day.day:02d} "
+        f"{months[month][:3]} {day.year};{en[:3]} {day.month:02d}/{day.day:02d}/{day.year} "
+        f"{i % 24:02d}:{i * 7 % 60:02d};{en[:3].upper()}, {day.day:02d}-"
+        f"{months[month][:3].upper()}-{day.year};{de_day[wd]}, {day.day}. {de} {day.year};"
+        f"{fr_day[wd]} {day.day} {fr} {day.year};{es_day[wd]} {day.day:02d}/{day.month:02d}"
+        f"/{day.year};{i}\n"
     )
 
 
@@ -315,6 +338,15 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         "(15 mars 2024, 15. März 2024, 15 de marzo de 2024), in capitals and with a "
         "capital first, abbreviated (15 janv. 2024, 15 mrt 2023, 15-ene-24); a column "
         "mixing two languages stays text",
+    ),
+    "weekday_dates": (
+        (
+            "long_date;sent;logged;posted;Datum;date_longue;fecha;n\n"
+            + "".join(_weekday_row(i) for i in range(1, 31))
+        ).encode(),
+        "dates written after their weekday's name: Excel's long date (Tuesday, March 5, "
+        "2024), Tue, 05 Mar 2024, before a timestamp, in capitals, in German, French and "
+        "Spanish (Dienstag, 5. März 2024; mardi 5 mars 2024; mar 05/03/2024)",
     ),
     "compact_dates": (
         (

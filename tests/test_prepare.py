@@ -642,6 +642,63 @@ def test_a_one_off_far_date_is_refused_not_published(spark, tmp_path):
     assert "3024" not in caught.value.message and "mistyped" in caught.value.fix
 
 
+@pytest.mark.parametrize(
+    ("good", "bad", "kind"),
+    [
+        ("{d:02d}.03.2024", "31.02.2024", "date"),  # a day February lacks
+        ("2024-03-{d:02d}", "2024-02-30", "date"),
+        ("2024-03-{d:02d} 10:00", "2024-03-05 24:00", "timestamp"),  # no hour 24
+        ("{d}/03/2024 14:30", "31/04/2024 14:30", "timestamp"),
+        ("{d}-Mar-2024", "30-Feb-2024", "date"),
+    ],
+)
+def test_values_with_a_dates_shape_that_are_no_day_are_refused_not_emptied(
+    spark, tmp_path, good, bad, kind
+):
+    """Spark's cast makes 31.02.2024 an empty cell: the owner's value would be lost
+    without a word, so the file is refused and the message says which column."""
+    cells = [bad if i in (3, 17) else good.format(d=i % 28 + 1) for i in range(40)]
+    content = "booked,n\n" + "".join(f"{cell},{i}\n" for i, cell in enumerate(cells))
+    with pytest.raises(InputRefused) as caught:
+        run_prepare(spark, tmp_path, content)
+    assert caught.value.code == "unreadable_values"
+    assert caught.value.details == {"column": "booked", "type": kind, "unreadable": 2}
+    assert bad not in caught.value.message and "config/<dataset>.json" in caught.value.fix
+
+
+def test_the_far_date_that_stands_for_none_is_not_counted_unreadable(spark, tmp_path):
+    """0000-00-00 (MySQL's "no date") has a date's shape and is no day; held by k rows
+    in a column without empty cells it is the column's null, as 9999-12-31 is."""
+    content = "closed,n\n" + "".join(
+        f"{'0000-00-00' if i % 4 == 0 else f'2024-01-{i % 28 + 1:02d}'},{i}\n" for i in range(48)
+    )
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert schema.column("closed").type == "date"
+    assert schema.column("closed").null_text == "0000-00-00"
+    assert frame["closed"].isna().sum() == 12
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["Tue, 05 Mar 2024", "Sun, 10 Mar 2024 12:00"],  # a date, then a timestamp
+        ["Tue, 05 Mar 2024", "dimanche 10 mars 2024"],  # two languages
+        ["Tue, 05 Mar 2024", "Sun 10 Mar 2024"],  # two separators
+        ["Mar 5, 2024", "Mar 10, 2024"],  # a month, not Tuesday: dates as they are
+        ["Tue, Mar", "Sun, Apr"],  # no date after the weekday
+    ],
+)
+def test_weekdays_are_read_only_before_dates_written_one_way(spark, tmp_path, cells):
+    content = "d,k\n" + "".join(f'"{cell}",{i}\n' for i, cell in enumerate(cells * 5))
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    column = schema.column("d")
+    if cells[0].startswith("Mar"):
+        assert (column.type, column.weekday_names) == ("date", None)
+    else:
+        assert column.type == "categorical" and column.weekday_names is None
+        assert frame["d"].tolist() == cells * 5
+
+
 def test_codes_with_leading_zeros_stay_text(spark, tmp_path):
     content = "postcode,n\n01234,1\n75001,2\n00501,3\n"
     schema, frame, _ = run_prepare(spark, tmp_path, content)

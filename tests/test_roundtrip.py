@@ -365,7 +365,8 @@ def test_integer_column_with_nulls_is_written_without_a_decimal_point(round_trip
         ("yyyy-MM-dd'T'HH:mmxxx", "2024-01-05T07:08+00:00"),
         ("dd-MMM-yy", "05-Jan-24"),  # English month names, as Prepare reads them
         ("MMMM d, yyyy", "January 5, 2024"),
-        ("EEE, dd MMM yyyy", "2024-01-05"),  # day names are not rendered: ISO instead
+        ("EEE, dd MMM yyyy", "Fri, 05 Jan 2024"),  # a weekday, as Prepare reads it
+        ("yyyy.DDD", "2024-01-05"),  # a day of the year is not rendered: ISO instead
     ],
 )
 def test_datetime_patterns(pattern, expected):
@@ -383,6 +384,40 @@ def test_a_12_hour_clock_writes_midnight_and_noon_as_12():
         "1/5/2024 1:07:00 PM",
     ]
     assert format_datetimes(values[2:], "hh:mm a", "lower").tolist() == ["01:07 pm"]
+
+
+def test_dates_after_a_weekday_are_dates_written_with_their_weekday(round_trips):
+    """Each cell reads as written (test_every_cell_reads_as_the_input_wrote_it): as dates
+    and timestamps, the weekday written again from the date, in the column's language."""
+    source, result, schema, _, _ = round_trips["weekday_dates"]
+    found = {c.name: (c.type, c.text_format) for c in schema.columns}
+    assert found == {
+        "long_date": ("date", "EEEE, MMMM d, yyyy"),
+        "sent": ("date", "EEE, dd MMM yyyy"),
+        "logged": ("timestamp", "EEE MM/dd/yyyy HH:mm"),
+        "posted": ("date", "EEE, dd-MMM-yyyy"),
+        "datum": ("date", "EEEE, d. MMMM yyyy"),
+        "date_longue": ("date", "EEEE d MMMM yyyy"),
+        "fecha": ("date", "EEE dd/MM/yyyy"),
+        "n": ("integer", None),
+    }
+    assert schema.column("fecha").weekday_names[2] == "mié"
+    assert schema.column("posted").weekday_names[0] == "MON"
+    assert [row[:7] for row in result[1:]] == [row[:7] for row in source[1:]]
+
+
+def test_weekdays_are_written_from_the_date_in_the_columns_spelling():
+    values = pd.Series(pd.to_datetime(["2024-03-05 00:00", "2024-03-10 14:30"]))
+    assert format_datetimes(values, "EEE, d MMM yyyy").tolist() == [
+        "Tue, 5 Mar 2024",
+        "Sun, 10 Mar 2024",
+    ]
+    assert format_datetimes(values, "EEEE HH:mm").tolist() == ["Tuesday 00:00", "Sunday 14:30"]
+    german = ["Mo.", "Di.", "Mi.", "Do.", "Fr.", "Sa.", "So."]
+    assert format_datetimes(values, "EEE d.M.", None, None, german).tolist() == [
+        "Di. 5.3.",
+        "So. 10.3.",
+    ]
 
 
 def test_month_names_are_written_in_the_inputs_case():

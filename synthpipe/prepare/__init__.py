@@ -36,6 +36,7 @@ from synthpipe.prepare._transform import (
     write_outputs,
 )
 from synthpipe.prepare._units import without_units
+from synthpipe.prepare._weekdays import without_weekdays
 
 __all__ = ["CsvDialect", "DetectorSettings", "PrepareSettings", "prepare"]
 
@@ -112,12 +113,13 @@ def prepare(
         texts = without_excel_text(strings, profile.excel_texts())  # ="0123" -> 0123
         marked = without_marks(texts, profile.marked())  # 12, ., 15 -> 12, null, 15
         numbers = without_units(marked, profile.units())  # $1,234.50 -> 1,234.50
-        dated = with_english_months(numbers, profile.named_dates())  # 15 mars 2024 -> March
+        dates = without_weekdays(numbers, profile.weekdays())  # Tue, 12 Dec 2023 -> 12 Dec
+        dated = with_english_months(dates, profile.named_dates())  # 15 mars 2024 -> March
         actions = detect_personal_data(
             dated, profile, config, detector or DetectorSettings(), seed=seed
         )
         apply_actions(profile, actions)
-        record_written_forms(numbers, profile)  # as the input writes them
+        record_written_forms(dates, profile)  # as the input writes them
         needs_key = any(a.action == PSEUDONYMISE for a in actions.values())
         key = pseudonymisation_key(key_secret_id) if needs_key else None
         cleaned, schema = type_and_dedupe(dated, profile, dialect, layout, settings, key=key)

@@ -30,19 +30,22 @@ OTHER_NAMED_DATE = r"^(\d{1,2})(\.?)([ /-]?)(de |)(\p{L}{3,10}\.?)( de|)([ /-]?)
 _FORM_GROUPS = (2, 3, 4, 6, 7)
 
 
-def _spellings(language: str) -> tuple[dict[str, int], dict[str, int]]:
-    """A language's full names and abbreviations, lowered and without a final dot -> the
-    month (1 to 12)."""
-    full = {name.lower(): m for m, name in enumerate(MONTH_NAMES_BY_LANGUAGE[language], 1)}
+def _spellings(full_names: tuple[str, ...], abbreviations: tuple[str, ...]):
+    """One language's full names and abbreviations (space-separated variants), lowered
+    and without a final dot -> their place (1: January, or Monday)."""
+    full = {name.lower(): m for m, name in enumerate(full_names, 1)}
     short = {
         variant.lower().rstrip("."): m
-        for m, variants in enumerate(MONTH_ABBREVIATIONS_BY_LANGUAGE[language], 1)
+        for m, variants in enumerate(abbreviations, 1)
         for variant in variants.split()
     }
     return full, short
 
 
-_SPELLINGS = {language: _spellings(language) for language in MONTH_NAMES_BY_LANGUAGE}
+_SPELLINGS = {
+    language: _spellings(names, MONTH_ABBREVIATIONS_BY_LANGUAGE[language])
+    for language, names in MONTH_NAMES_BY_LANGUAGE.items()
+}
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,7 @@ def find_named_dates(strings: DataFrame, names: list[str]) -> dict[str, NamedDat
     for i, name in enumerate(names):
         if len(forms.get(i, ())) != 1:
             continue  # no such value, or written two ways: text
-        reading = _reading(words[i])
+        reading = names_reading(words[i], MONTH_NAMES_BY_LANGUAGE, MONTH_ABBREVIATIONS_BY_LANGUAGE)
         if reading is not None:
             *form, year = next(iter(forms[i]))
             language, full, written = reading
@@ -106,41 +109,45 @@ def find_named_dates(strings: DataFrame, names: list[str]) -> dict[str, NamedDat
     return dates
 
 
-def _reading(words: set[str]) -> tuple[str, bool, tuple[str, ...]] | None:
-    """(language, full names, the twelve names as written) of a column's month words:
-    the first language whose full names hold them all, else whose abbreviations do;
-    None for English names, a mix of languages or other words."""
+def names_reading(
+    words: set[str],
+    names_by_language: dict[str, tuple[str, ...]],
+    abbreviations_by_language: dict[str, tuple[str, ...]],
+) -> tuple[str, bool, tuple[str, ...]] | None:
+    """(language, full names, every name as the column writes them) of a column's month
+    or weekday words: the first language whose full names hold them all, else whose
+    abbreviations do; None for a mix of languages or other words."""
     keys = {word.lower().rstrip("."): word for word in sorted(words, reverse=True)}
     for full in (True, False):
-        for language, spellings in _SPELLINGS.items():
-            months = spellings[0 if full else 1]
-            if keys.keys() <= months.keys():
-                seen = {months[key]: word for key, word in keys.items()}
-                return language, full, _twelve(language, full, seen)
+        for language, names in names_by_language.items():
+            abbreviations = abbreviations_by_language[language]
+            places = _spellings(names, abbreviations)[0 if full else 1]
+            if keys.keys() <= places.keys():
+                seen = {places[key]: word for key, word in keys.items()}
+                return language, full, _every_name(names, abbreviations, full, seen)
     return None
 
 
-def _twelve(language: str, full: bool, seen: dict[int, str]) -> tuple[str, ...]:
-    """The column's own spelling of each month it holds; for the others, the language's
+def _every_name(
+    names: tuple[str, ...], abbreviations: tuple[str, ...], full: bool, seen: dict[int, str]
+) -> tuple[str, ...]:
+    """The column's own spelling of each name it holds; for the others, the language's
     first spelling, with or without a final dot and in capitals or small letters as the
     column writes its names."""
-    if full:
-        defaults = MONTH_NAMES_BY_LANGUAGE[language]
-    else:
-        defaults = tuple(v.split()[0] for v in MONTH_ABBREVIATIONS_BY_LANGUAGE[language])
+    defaults = names if full else tuple(v.split()[0] for v in abbreviations)
     written = list(seen.values())
-    full_names = {name.lower() for name in MONTH_NAMES_BY_LANGUAGE[language]}
+    full_names = {name.lower() for name in names}
     shortened = [w for w in written if w.lower() not in full_names]
-    twelve = []
-    for month, default in enumerate(defaults, 1):
-        if month in seen:
-            twelve.append(seen[month])
+    every = []
+    for place, default in enumerate(defaults, 1):
+        if place in seen:
+            every.append(seen[place])
             continue
         if shortened and default.lower() not in full_names:
             dotted = all(w.endswith(".") for w in shortened)
             default = default.rstrip(".") + ("." if dotted else "")
-        twelve.append(_cased(default, written))
-    return tuple(twelve)
+        every.append(_cased(default, written))
+    return tuple(every)
 
 
 def _cased(word: str, like: list[str]) -> str:

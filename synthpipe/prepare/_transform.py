@@ -46,6 +46,7 @@ from synthpipe.prepare._months import (
 from synthpipe.prepare._privacy import age_band, masked, prefix, pseudonymiser, reference_date
 from synthpipe.prepare._protect import cells_by_column, columns_by_type, count_if
 from synthpipe.prepare._units import Unit, found_unit, unit_exprs, without_units
+from synthpipe.prepare._weekdays import Weekdays, find_weekdays, weekday_count, without_weekdays
 from synthpipe.schema import NULL_TOKENS, ColumnSchema, DatasetSchema
 from synthpipe.spark import apply_settings
 from synthpipe.validate import EOF_MARK, NON_LATIN_ENCODINGS, WIDE_ENCODINGS
@@ -115,6 +116,9 @@ class ColumnProfile:
     # Dates written with month names of another language (`15 mars 2024`), read as
     # English ones (see _months).
     named_date: NamedDate | None = None
+    # Dates written after their weekday's name (`Tuesday, December 12, 2023`), read
+    # without it (see _weekdays).
+    weekdays: Weekdays | None = None
 
 
 @dataclass
@@ -133,6 +137,9 @@ class Profile:
 
     def named_dates(self) -> dict[str, NamedDate]:
         return {p.name: p.named_date for p in self.columns if p.named_date is not None}
+
+    def weekdays(self) -> dict[str, Weekdays]:
+        return {p.name: p.weekdays for p in self.columns if p.weekdays is not None}
 
 
 def read_csv(spark: SparkSession, source: str, dialect) -> DataFrame:
@@ -294,6 +301,7 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
         "compact_date_yy": count_if(_compact(c, P.COMPACT_DATE_YY, P.COMPACT_YY_FORMAT)),
         "compact_timestamp": count_if(_compact(c, P.COMPACT_TIMESTAMP, P.COMPACT_TIMESTAMP_FORMAT)),
         "other_named_dates": named_date_count(c),
+        "weekday_prefix": weekday_count(c),
         "datetime_day_mon": count_if(maybe_date & c.rlike(P.DATETIME_DAY_MON)),
         "datetime_day_mon_yy": count_if(maybe_date & c.rlike(P.DATETIME_DAY_MON_YY)),
         "time_of_day": count_if(c.contains(":") & c.rlike(P.TIME_OF_DAY)),
@@ -435,6 +443,8 @@ def profile_columns(
     strings = without_marks(strings, marked)
     units = _numbers_with_units(strings, statistics, dialect, settings)
     strings = without_units(strings, units)
+    weekdays = _weekday_dates(strings, statistics, dialect, config, settings)
+    strings = without_weekdays(strings, weekdays)
     named = _named_dates(strings, statistics, dialect, config, settings)
     strings = with_english_months(strings, named)
     parsed = _parsed_counts(strings, config)
@@ -448,9 +458,58 @@ def profile_columns(
         profile.missing_marks = marked.get(name, 0)
         profile.excel_text = texts.get(name, 0)
         profile.named_date = named.get(name)
+        profile.weekdays = weekdays.get(name)
         _decide(profile, rows, values, dialect, config, settings)
         profiles.append(profile)
+    _refuse_unreadable(strings, profiles)
     return Profile(rows=rows, columns=profiles)
+
+
+# Types whose cast can fail on a value that has the type's shape (31.02.2024; 24:00).
+_CAST_CHECKED = ("integer", "decimal", "date", "timestamp")
+
+
+def _refuse_unreadable(strings: DataFrame, profiles: list[ColumnProfile]) -> None:
+    """Refuse a column whose type its values decided but some of whose values do not
+    convert to it: a date's shape is not a day (31.02.2024, 2024-02-30), nor is 24:00 an
+    hour. Spark's cast would make those cells empty, and the data owner's values would be
+    lost without a word. One aggregation, over the columns whose type can lose a value;
+    a config's type was checked the same way (_parsed_counts, config_type_mismatch)."""
+    checked = [
+        p
+        for p in profiles
+        if p.role != "dropped" and p.type_source != "config" and p.type in _CAST_CHECKED
+    ]
+    if not checked:
+        return
+    exprs = []
+    for p in checked:
+        c = F.col(f"`{p.name}`")
+        if p.null_text is not None:  # 9999-12-31 for "none": read as empty on purpose
+            c = F.when(c != F.lit(p.null_text), c)
+        lost = c.isNotNull() & _cast(c, p.type, p.format, p.grouping).isNull()
+        exprs.append(count_if(lost).alias(p.name))
+    counts = strings.agg(*exprs).collect()[0].asDict()
+    for p in checked:
+        if counts[p.name]:
+            raise _unreadable(p, int(counts[p.name]))
+
+
+def _unreadable(p: ColumnProfile, lost: int) -> InputRefused:
+    written = f"written as {p.type}s" + (f" ({p.format})" if p.format else "")
+    what = {
+        "date": "no real day (a day the month lacks, such as 30 February)",
+        "timestamp": "no real day and time (a day the month lacks, or an hour past 23)",
+    }.get(p.type, "no number that fits (out of range)")
+    return InputRefused(
+        code="unreadable_values",
+        message=f"Column {p.name!r}: {lost} of {p.stats.non_null} values are {written} "
+        f"but are {what}; read as they are, they would become empty cells.",
+        fix="Correct or empty those cells; or set the column's type to text in "
+        "config/<dataset>.json (it is then not modelled).",
+        details={"column": p.name, "type": p.type, "unreadable": lost},
+        step="prepare",
+    )
 
 
 def _excel_texts(strings: DataFrame, statistics: list[dict]) -> dict[str, int]:
@@ -518,6 +577,33 @@ def _profiled_again(strings: DataFrame, statistics: list[dict], found: dict, tra
         if name in found and keep(name, again[name]):
             kept[name], statistics[i] = found[name], again[name]
     return kept
+
+
+def _weekday_dates(
+    strings: DataFrame, statistics: list[dict], dialect, config, settings: PrepareSettings
+) -> dict[str, Weekdays]:
+    """Per column whose every value is a weekday's name and then a date or a timestamp
+    (and whose type neither the config nor its text decides), how it writes the
+    weekdays; `statistics` of those columns are replaced by those of the dates alone."""
+    candidates = [
+        name
+        for name, values in zip(strings.columns, statistics, strict=True)
+        if 0 < values["non_null"] == values["weekday_prefix"]
+        and not config.column(name).type
+        and _inferred_type(values, dialect, settings) in ("categorical", "text")
+    ]
+    found = find_weekdays(strings, candidates)
+
+    def dated(name: str, values: dict) -> bool:
+        if _inferred_type(values, dialect, settings) in ("date", "timestamp"):
+            return True
+        if values["non_null"] != values["other_named_dates"]:
+            return False
+        # `mardi 12 décembre 2023`: a date only if its month's names are of one language.
+        rest = without_weekdays(strings, {name: found[name]})
+        return name in find_named_dates(rest, [name])
+
+    return _profiled_again(strings, statistics, found, without_weekdays, dated)
 
 
 def _named_dates(
@@ -854,6 +940,8 @@ def record_written_forms(strings: DataFrame, profile: Profile) -> None:
             p.month_case = _forms.month_case(found[p.name])  # of AM and PM
         else:
             p.text_format = _forms.timestamp_text_format(found[p.name])
+        if p.weekdays and p.type in ("date", "timestamp"):  # Tuesday, before the rest
+            p.text_format = p.weekdays.written(p.text_format or p.format)
 
 
 def _output_type(p: ColumnProfile) -> str:
@@ -962,6 +1050,7 @@ def _column_schema(p: ColumnProfile, rows: int) -> ColumnSchema:
         month_case=p.month_case if p.action is None else None,
         month_language=p.named_date.language if p.named_date and p.action is None else None,
         month_names=list(p.named_date.names) if p.named_date and p.action is None else None,
+        weekday_names=list(p.weekdays.names) if p.weekdays and p.action is None else None,
         missing_marks=p.missing_marks,
         excel_text=0 < p.stats.non_null <= p.excel_text and p.action is None,
         sequence_start=_sequence_start(p, rows),
