@@ -23,6 +23,7 @@ replaces the earlier one; a failed attempt leaves no release standing.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -46,9 +47,7 @@ def check_gate(report: dict[str, Any]) -> None:
     failed = [g for g in report.get("gates", []) if not g.get("passed")]
     if report.get("verdict") == "pass" and not failed:
         return
-    described = "; ".join(
-        f"{g['name']} = {_figure(g['value'])} (needs {_figure(g['threshold'])})" for g in failed
-    )
+    described = "; ".join(_failed_gate(g) for g in failed)
     raise StepFailed(
         code="gate_failed",
         message=f"The synthetic data did not pass the release gate: {described or 'no verdict'}.",
@@ -56,6 +55,15 @@ def check_gate(report: dict[str, Any]) -> None:
         details={"failed_gates": [g["name"] for g in failed]},
         step="publish",
     )
+
+
+def _failed_gate(gate: dict[str, Any]) -> str:
+    """`name = value (needs at most threshold)`; a figure that was not measured (NaN,
+    null in report.json) says so, since it fails the gate for that reason alone."""
+    value, bound = gate.get("value"), "at least" if gate.get("direction") == "min" else "at most"
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return f"{gate['name']} not measured (needs {bound} {_figure(gate['threshold'])})"
+    return f"{gate['name']} = {_figure(value)} (needs {bound} {_figure(gate['threshold'])})"
 
 
 def _figure(value: Any) -> str:

@@ -22,6 +22,7 @@ from synthpipe.publish import (
     MARKER,
     PUBLISHED,
     WITHDRAWN,
+    check_gate,
     current_release,
     last_withdrawal,
     publish,
@@ -148,6 +149,22 @@ def test_a_failed_gate_touches_nothing_under_synthetic(root):
         publish(layout, {})
     assert raised.value.code == "gate_failed"
     assert tag_of(layout) == "A"
+
+
+def test_a_failed_gate_says_which_way_it_failed_and_what_was_not_measured():
+    gates = [
+        {"name": "quality", "value": 0.85, "threshold": 0.9, "passed": False, "direction": "min"},
+        {"name": "association_gap", "value": 0.84, "threshold": 0.5, "passed": False},
+        {"name": "linkability_risk", "value": None, "threshold": 0.05, "passed": False},
+        {"name": "pii_hits", "value": 0, "threshold": 0, "passed": True, "direction": "max"},
+    ]
+    with pytest.raises(StepFailed) as raised:
+        check_gate({"verdict": "fail", "gates": gates})
+    assert raised.value.message == (
+        "The synthetic data did not pass the release gate: quality = 0.85 (needs at least "
+        "0.9); association_gap = 0.84 (needs at most 0.5); linkability_risk not measured "
+        "(needs at most 0.05)."
+    )
 
 
 @pytest.mark.parametrize("earlier", [True, False], ids=["over-a-release", "first-release"])

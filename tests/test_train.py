@@ -209,6 +209,23 @@ def test_schema_mismatch_writes_failure(tmp_path: Path) -> None:
     assert "amount (string for decimal)" in text
 
 
+def test_one_column_left_to_model_is_refused_before_any_fit(tmp_path: Path) -> None:
+    """The release gate's linkability and inference attacks need two columns: a table
+    that Prepare left with one would end at the gate, after a whole fit, as "not
+    measured"."""
+    frame = banksim_like(600)
+    schema = schema_for(frame)
+    for column in schema.columns:
+        if column.name != "amount" and column.role == "feature":
+            column.role = "dropped"
+    root = make_root(tmp_path, {**FAST, "target_column": ""}, frame=frame, schema=schema)
+    assert contract.run(root) == 1
+    text = failure(root)
+    assert text.startswith("synthpipe:too_few_features ")
+    assert "['amount']" in text and "config/<dataset>.json" in text
+    assert not (root / "model").exists() or not any((root / "model").iterdir())
+
+
 def test_metadata_from_schema_excludes_identifiers_and_text() -> None:
     schema = schema_for(banksim_like(600))
     types = sdtypes(build_metadata(schema, target_column="fraud"))

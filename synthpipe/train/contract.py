@@ -50,6 +50,9 @@ log = logging.getLogger("synthpipe.train")
 
 STEP = "train"
 MIN_ROWS = 20
+# The columns a model needs: the release gate's attacks split them (linkability) and guess
+# one from the others (attribute inference).
+MIN_FEATURES = 2
 DISCRETE_TARGET_TYPES = ("categorical", "boolean", "integer")
 # Rows sampled at the end to measure the achieved target rate.
 RATE_CHECK_ROWS = 50_000
@@ -180,11 +183,19 @@ def train_job(paths: TrainingPaths) -> dict[str, Any]:
     target = params.target_column or None
     check_target(schema, params.target_column)
     columns = modelled_columns(schema)
-    if not columns:
+    if len(columns) < MIN_FEATURES:
+        # One column left (Ecdat's treering once `time` was dropped as a row number): the
+        # linkability, attribute- and membership-inference attacks that gate a release
+        # need two, so the run would end at the gate with "not measured", told as
+        # memorisation, after a whole fit. Refused here, as validation refuses one column.
         raise StepFailed(
-            code="no_features",
-            message="schema.json has no feature column that TVAE can learn.",
-            fix="Keep at least one feature column that is not text in Prepare.",
+            code="too_few_features",
+            message=f"Prepare left {len(columns)} column(s) to model {columns}; the privacy "
+            f"attacks that decide a release need at least {MIN_FEATURES}. schema.json says "
+            "why each other column was dropped.",
+            fix="Keep another column as a feature (a column dropped as an identifier or a "
+            'constant, with "role": "feature" in config/<dataset>.json, if it holds no '
+            "personal data), or add columns to the file.",
             step=STEP,
         )
     # Enough rows for max_train_rows after the holdout is split off, and no more: the

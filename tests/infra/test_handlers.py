@@ -616,7 +616,7 @@ def test_gate_passes_only_a_pass_verdict_with_no_failed_gate(aws, report, passed
     if not passed:
         assert answer["reason"]["code"] == "gate_failed" and answer["reason"]["step"] == "gate"
     for name in failed:
-        assert f"{name} = 0.1 (needs 0.5)" in answer["reason"]["message"]
+        assert f"{name} = 0.1 (needs at least 0.5)" in answer["reason"]["message"]
 
 
 @pytest.mark.parametrize("report", [None, b"{not json"])
