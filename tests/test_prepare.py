@@ -197,6 +197,10 @@ def test_bare_wholes_when_whole_values_have_no_places(spark, tmp_path, content, 
         ("n,k\n\u2212$5.00,a\n$12.00,b\n", [-5.0, 12.0], ("${}", "\u2212${}")),
         ("n,k\n$\u22125.00,a\n$12.00,b\n", [-5.0, 12.0], ("${}", "$\u2212{}")),
         ("n;k\n\u22125 kr;a\n12 kr;b\n", [-5, 12], ("{} kr", "\u2212{} kr")),
+        ("n;k\n14,5 °C;a\n\u22123,0 °C;b\n", [14.5, -3.0], ("{} °C", "\u2212{} °C")),
+        ("n,k\n72.5 kg,a\n80 kg,b\n", [72.5, 80.0], ("{} kg", "-{} kg")),
+        ("n,k\n3.5GB,a\n12GB,b\n", [3.5, 12.0], ("{}GB", "-{}GB")),
+        ("n,k\n120 km/h,a\n80 km/h,b\n", [120, 80], ("{} km/h", "-{} km/h")),
     ],
 )
 def test_numbers_written_with_a_unit_are_numbers(spark, tmp_path, content, values, forms):
@@ -217,6 +221,8 @@ def test_numbers_written_with_a_unit_are_numbers(spark, tmp_path, content, value
         "n,k\n(413.89,a\n135.95,b\n",  # a parenthesis left open
         "n,k\n(A),a\n(B),b\n",  # parentheses around text
         "n,k\n\u22125,a\n-6,b\n7,c\n",  # two minus signs: which to write back?
+        "n,k\n3.2 GB,a\n512 MB,b\n",  # two units of measure
+        "n,k\n12 pcs,a\n3 pcs,b\n",  # not a unit of the list: text
     ],
 )
 def test_text_that_is_not_a_number_with_one_unit_keeps_its_text(spark, tmp_path, content):

@@ -1,7 +1,8 @@
 """Numbers written with a unit: a currency (`$1,234.50`, `12,50 €`, `EUR 12.50`), a
-percent sign (`3.97%`), an accountant's parentheses for negatives (`(413.89)`), or a
-minus after the number, as SAP exports write it (`1.234,56-`), or the minus sign
-U+2212 that Nordic and other locales' number formats write (`−1 234,56`).
+percent sign (`3.97%`), a unit of measure after it (`14,5 °C`, `72.5 kg`), an
+accountant's parentheses for negatives (`(413.89)`), or a minus after the number, as SAP
+exports write it (`1.234,56-`), or the minus sign U+2212 that Nordic and other locales'
+number formats write (`−1 234,56`).
 
 Spreadsheets and bank exports write amounts this way. Read as text, such a column is a
 category of thousands of values, or an identifier (one distinct value per row), and is
@@ -22,7 +23,8 @@ from pyspark.sql import functions as F
 
 from synthpipe.prepare._protect import count_if
 
-# Units: currency symbols and ISO 4217 codes, and after a number also `%` and `‰`.
+# Units: currency symbols and ISO 4217 codes, and after a number also `%`, `‰` and units
+# of measure (MEASURES).
 CURRENCIES = frozenset(
     {
         *("$", "€", "£", "¥", "₹", "₽", "₩", "₺", "₪", "₫", "₴", "฿", "₦"),
@@ -32,7 +34,21 @@ CURRENCIES = frozenset(
         *("RON", "BGN", "ISK", "ILS", "AED", "SAR"),
     }
 )
-SUFFIXES = CURRENCIES | {"%", "‰"}
+# Units of measure, after a number (`14,5 °C`, `72.5 kg`, `3.2 GB`, `120 km/h`), as
+# sensor, logistics and billing exports write them: a closed list, as currencies are.
+MEASURES = frozenset(
+    {
+        *("°C", "°F", "°", "K", "kg", "g", "mg", "t", "lb", "lbs", "oz"),
+        *("km", "m", "cm", "mm", "mi", "ft", "in", "m²", "m2", "km²", "ha", "m³", "m3"),
+        *("l", "L", "ml", "mL", "cl", "dl", "gal"),
+        *("h", "min", "s", "ms", "µs", "d", "wk"),
+        *("km/h", "mph", "m/s", "kn"),
+        *("W", "kW", "MW", "kWh", "MWh", "V", "kV", "mA", "Hz", "kHz", "MHz", "GHz"),
+        *("B", "KB", "kB", "MB", "GB", "TB", "KiB", "MiB", "GiB", "TiB"),
+        *("bar", "hPa", "kPa", "psi", "Pa", "dB", "kcal", "cal", "J", "kJ"),
+    }
+)
+SUFFIXES = CURRENCIES | {"%", "‰"} | MEASURES
 _SPACES = " \u00a0\u202f"
 # Java regex (it runs inside Spark). A prefix or suffix is any 1-4 marks that are not
 # digits, signs or separators: the column's one form is then checked against the lists
