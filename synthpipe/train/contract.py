@@ -194,7 +194,7 @@ def train_job(paths: TrainingPaths) -> dict[str, Any]:
             f"attacks that decide a release need at least {MIN_FEATURES}. schema.json says "
             "why each other column was dropped.",
             fix="Keep another column as a feature (a column dropped as an identifier or a "
-            'constant, with "role": "feature" in config/<dataset>.json, if it holds no '
+            "constant: set its role to feature in config/<dataset>.json, if it holds no "
             "personal data), or add columns to the file.",
             step=STEP,
         )
