@@ -286,7 +286,7 @@ def _render_parts(pattern: str) -> list[tuple[str, str]] | None:
         token = match.group(0)
         if token.startswith("'"):
             parts.append(("literal", token[1:-1] if token != "''" else "'"))
-        elif token[0].isalpha():
+        elif token[0].isascii() and token[0].isalpha():  # 年, 월: literal text
             if token[0] not in "yMdHhmsSxaE" or (token[0] in "ME" and len(token) > 4):
                 return None
             parts.append(("field", token))

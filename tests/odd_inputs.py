@@ -348,6 +348,18 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         "2024), Tue, 05 Mar 2024, before a timestamp, in capitals, in German, French and "
         "Spanish (Dienstag, 5. März 2024; mardi 5 mars 2024; mar 05/03/2024)",
     ),
+    "cjk_dates": (
+        (
+            "取引日,約定日,거래일,金額\n"
+            + "".join(
+                f"2024年{i % 12 + 1}月{i % 28 + 1}日,2023年{i % 12 + 1:02d}月{i % 9 + 1:02d}日,"
+                f"2022년 {i % 12 + 1}월 {i % 28 + 1}일,{i * 1000}\n"
+                for i in range(1, 31)
+            )
+        ).encode(),
+        "dates as Japanese and Chinese (2024年3月5日, 2023年03月05日) and Korean (2022년 3월 5일) "
+        "spreadsheets write them, under headers in those scripts",
+    ),
     "compact_dates": (
         (
             "booked;trade_date;stamp;konto;batch;valid_to;ends\n"

@@ -420,6 +420,18 @@ def test_weekdays_are_written_from_the_date_in_the_columns_spelling():
     ]
 
 
+def test_cjk_dates_are_dates_written_with_their_characters(round_trips):
+    """Each cell reads as written (test_every_cell_reads_as_the_input_wrote_it)."""
+    source, result, schema, _, _ = round_trips["cjk_dates"]
+    found = [(c.type, c.text_format) for c in schema.columns]
+    assert found[:3] == [
+        ("date", "yyyy年M月d日"),
+        ("date", "yyyy年MM月dd日"),
+        ("date", "yyyy년 M월 d일"),
+    ]
+    assert [row[:3] for row in result] == [row[:3] for row in source]
+
+
 def test_month_names_are_written_in_the_inputs_case():
     values = pd.Series(pd.to_datetime(["2024-01-05", "2019-03-15"]))
     assert format_datetimes(values, "ddMMMyyyy", "upper").tolist() == ["05JAN2024", "15MAR2019"]

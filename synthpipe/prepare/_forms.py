@@ -87,7 +87,7 @@ def date_text_format(parse_format: str, shapes: Counter) -> str:
     Prepare parses leniently (`d/M/yyyy` reads `5/1/2024` and `05/01/2024`); the CSV
     writes day and month with two digits when every value had two."""
     padded = bool(shapes) and all(_date_padded(shape) for shape in shapes)
-    if not padded or not re.fullmatch(r"[dMy./\-, ]+", parse_format):
+    if not padded or not re.fullmatch(r"[dMy./\-, 年月日년월일]+", parse_format):
         return parse_format
     return re.sub(r"(?<!d)d(?!d)", "dd", re.sub(r"(?<!M)M(?!M)", "MM", parse_format))
 
@@ -107,7 +107,7 @@ def month_case(shapes: Counter) -> str | None:
 
 
 def _date_padded(shape: str) -> bool:
-    parts = [p for p in re.split(r"[./\-, ]", shape) if p]
+    parts = [p for p in re.split(r"[./\-, 年月日년월일]", shape) if p]
     return all(len(p) >= 2 for p in parts)
 
 

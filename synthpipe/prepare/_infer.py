@@ -6,9 +6,11 @@ import itertools
 from dataclasses import dataclass
 
 from synthpipe.prepare._patterns import (
+    CJK_DATE_FORMAT,
     COMPACT_DATE_FORMAT,
     COMPACT_TIMESTAMP_FORMAT,
     ID_NAME_TOKENS,
+    KOREAN_DATE_FORMAT,
     TIME_HM,
     TIME_HMS,
     TIME_SOME_SECONDS,
@@ -46,6 +48,8 @@ class ColumnStats:
     datetime_numeric: int
     with_seconds: int
     date_ymd: int
+    date_cjk: int
+    date_korean: int
     first_part_max: int
     second_part_max: int
     with_space: int
@@ -121,6 +125,10 @@ def infer_type(
         return "timestamp", None, None
     if stats.date_numeric == n:
         return "date", _numeric_date_format(stats, delimiter), None
+    if stats.date_cjk == n:
+        return "date", CJK_DATE_FORMAT, None
+    if stats.date_korean == n:
+        return "date", KOREAN_DATE_FORMAT, None
     if stats.date_ymd == n:
         return "date", "yyyy{sep}M{sep}d", None
     if stats.date_numeric_yy == n:

@@ -79,6 +79,12 @@ DATETIME_NUMERIC_12H = r"^\d{1,2}([./-])\d{1,2}\1\d{4} (0?[1-9]|1[0-2]):\d{2}(:\
 WITH_SECONDS = r"\d:\d{2}:\d{2}( [AaPp][Mm])?$"
 # Year first with slashes or dots: 2024/12/31, 2024.12.31 (East Asian, Hungarian exports).
 DATE_YMD = r"^\d{4}([./])\d{1,2}\1\d{1,2}$"
+# Year, month and day each followed by its character, as Japanese and Chinese (2024年3月5日)
+# and Korean (2024년 3월 5일) spreadsheets and exports write a date; Spark parses the
+# characters as literals.
+DATE_CJK = r"^\d{4}年\d{1,2}月\d{1,2}日$"
+DATE_KOREAN = r"^\d{4}년 \d{1,2}월 \d{1,2}일$"
+CJK_DATE_FORMAT, KOREAN_DATE_FORMAT = "yyyy年M月d日", "yyyy년 M월 d일"
 # The same with a two-digit year, as spreadsheets and older systems write it: 31.12.24,
 # 12/31/99 (the century: see YY_FUTURE_YEARS).
 DATE_NUMERIC_YY = r"^\d{1,2}([./-])\d{1,2}\1\d{2}$"
@@ -142,7 +148,7 @@ DATE_SEP = r"^\d+([./ -])"
 # date), 31.12.35 is 2035 (a contract's end).
 YY_FUTURE_YEARS = 10
 # A date's year, first (2024-12-31, 2024/12/31) or after day and month (31.12.2024 ...).
-YEAR_FIRST = r"^(\d{4})[-./]"
+YEAR_FIRST = r"^(\d{4})[-./年년]"
 YEAR_THIRD = r"^\d{1,2}[./-]\d{1,2}[./-](\d{4})"
 YEAR_LAST = r"(\d{4})$"
 # Years a date may hold for training: pandas' datetime64[ns] spans 1677-09-21 to

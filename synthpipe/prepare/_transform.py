@@ -213,7 +213,7 @@ def _far_date(c: Column) -> Column:
     """A date or timestamp cell whose year training's datetimes cannot hold."""
     dated = c.rlike(P.DATE_ISO) | c.rlike(P.TIMESTAMP_ISO) | c.rlike(P.DATE_YMD)
     dated = dated | c.rlike(P.DATE_NUMERIC) | c.rlike(P.DATETIME_NUMERIC)
-    dated = dated | c.rlike(P.DATETIME_NUMERIC_12H)
+    dated = dated | c.rlike(P.DATETIME_NUMERIC_12H) | c.rlike(P.DATE_CJK) | c.rlike(P.DATE_KOREAN)
     first, third = F.regexp_extract(c, P.YEAR_FIRST, 1), F.regexp_extract(c, P.YEAR_THIRD, 1)
     year = F.when(dated, F.when(first != "", first).otherwise(third))
     # NAMED_DATE's first alternative refers back to its own first group: kept first.
@@ -291,6 +291,8 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
         "datetime_numeric_12h": count_if(clock_12h),
         "with_seconds": count_if(c.rlike(P.WITH_SECONDS)),
         "date_ymd": count_if(c.rlike(P.DATE_YMD)),
+        "date_cjk": count_if(maybe_date & c.rlike(P.DATE_CJK)),
+        "date_korean": count_if(maybe_date & c.rlike(P.DATE_KOREAN)),
         "date_numeric_yy": count_if(maybe_date & c.rlike(P.DATE_NUMERIC_YY)),
         "date_day_mon": count_if(maybe_date & c.rlike(P.DATE_DAY_MON)),
         "date_day_mon_yy": count_if(maybe_date & c.rlike(P.DATE_DAY_MON_YY)),
