@@ -60,7 +60,7 @@ import pyarrow.parquet as pq
 
 from synthpipe import storage
 from synthpipe.errors import StepFailed
-from synthpipe.roundtrip import csv_bytes, neutralise_cell, round_places
+from synthpipe.roundtrip import csv_bytes, neutralise_cell, round_places, round_significant
 from synthpipe.schema import ColumnSchema, DatasetSchema
 
 if TYPE_CHECKING:
@@ -319,12 +319,7 @@ def _rejected(
     # Compared as written and as the evaluation reads them back: the cleaned types
     # (decimals rounded), datetimes as naive UTC.
     by_name = {c.name: c for c in model.schema.columns}
-    written = pd.DataFrame(
-        {
-            name: cast_column(frame[name], by_name[name].type, by_name[name].decimal_places)
-            for name in copies.sdtypes
-        }
-    )
+    written = pd.DataFrame({name: cast_as(frame[name], by_name[name]) for name in copies.sdtypes})
     copied, trained = copies.matches(with_datetimes(written, copies.sdtypes))
     return unknown, copied, int(trained.sum())
 
@@ -399,22 +394,40 @@ def to_cleaned_shape(sampled: pd.DataFrame, schema: DatasetSchema, seed: int) ->
         if column.role == "identifier":
             values = surrogate_ids(len(sampled), column.distinct_count, seed, position)
         else:
-            values = cast_column(sampled[column.name], column.type, column.decimal_places)
+            values = cast_as(sampled[column.name], column)
         arrow_type = ARROW_TYPES[column.type if column.role != "identifier" else "categorical"]
         arrays.append(pa.array(values, type=arrow_type, from_pandas=True))
         fields.append(pa.field(column.name, arrow_type))
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 
 
-def cast_column(values: pd.Series, column_type: str, places: int | None = None) -> pd.Series:
+def cast_as(values: pd.Series, column: ColumnSchema) -> pd.Series:
+    """An engine's output for `column` as cast_column makes it, with the column's own
+    places and significant digits."""
+    places, digits = column.decimal_places, column.significant_digits
+    return cast_column(values, column.type, places, significant=digits)
+
+
+def cast_column(
+    values: pd.Series,
+    column_type: str,
+    places: int | None = None,
+    *,
+    significant: int | None = None,
+) -> pd.Series:
     """An engine's output for one column as the logical type's pandas dtype (nulls kept);
-    decimals rounded to `places` (the input's, schema.json's decimal_places) when known."""
+    decimals rounded to `places` (the input's, schema.json's decimal_places) when known,
+    then to `significant` digits (significant_digits) when known."""
     if column_type == "integer":
         # Rounded: a numerical sdtype may come back as float (e.g. with nulls).
         return pd.to_numeric(values, errors="coerce").round().astype("Int64")
     if column_type == "decimal":
         numbers = pd.to_numeric(values, errors="coerce").astype("float64")
-        return numbers if places is None else numbers.map(lambda v: round_places(v, places))
+        if places is not None:
+            numbers = numbers.map(lambda v: round_places(v, places))
+        if significant:
+            numbers = numbers.map(lambda v: round_significant(v, significant))
+        return numbers
     if column_type == "boolean":
         return values.astype("boolean")
     if column_type == "date":

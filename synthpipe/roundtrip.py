@@ -54,6 +54,7 @@ carriage return is prefixed with a single quote, unless it is a plain number (`-
 from __future__ import annotations
 
 import logging
+import math
 import re
 
 import pandas as pd
@@ -224,6 +225,14 @@ def round_places(value: float, places: int) -> float:
     size: numpy's round overflows to inf or nan once value x 10**places does), never -0.0
     (the + 0.0: a small negative number rounded to 0 would read `-0.0`)."""
     return round(value, places) + 0.0
+
+
+def round_significant(value: float, digits: int) -> float:
+    """`value` rounded to `digits` significant digits (1427.8405163 with 7: 1427.841;
+    123456789.0 with 7: 123456800.0); zero, NaN and infinities as they are."""
+    if not math.isfinite(value) or value == 0:
+        return value
+    return round_places(value, digits - 1 - math.floor(math.log10(abs(value))))
 
 
 def group_digits(number: str, separator: str | None, mark: str, *, indian: bool = False) -> str:

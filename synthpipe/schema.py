@@ -179,6 +179,11 @@ class ColumnSchema:
     # it has written out (R's 5e-04: 4). None (older schemas; every value in exponent
     # form, see `exponent`): unrounded.
     decimal_places: int | None = None
+    # The most significant digits a decimal column's value has in the input (R writes 7:
+    # 200.0126 and 157 beside 0.1234567), a count: generate rounds synthetic values to
+    # them as well, so that a value of another size does not carry more digits than the
+    # input's precision (1427.8405163 with places 7: 1427.841). None: not rounded so.
+    significant_digits: int | None = None
     # Whether every value of a decimal column has exactly `decimal_places` places in the
     # input (12.50, 3.00): the published CSV then writes each synthetic value with that
     # many (12.50, never 12.5). False for older schemas: the shortest form.

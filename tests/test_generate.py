@@ -284,6 +284,15 @@ def test_decimals_are_rounded_to_the_inputs_places_at_any_size() -> None:
     assert unrounded[0] == 1.75929723552383
 
 
+def test_decimals_carry_no_more_significant_digits_than_the_input() -> None:
+    """R writes 7 significant digits (200.0126, 157, 0.1234567: 7 places): a synthetic
+    1427.8405163 has the places but not the precision; rounded, it reads 1427.841."""
+    sampled = pd.Series([1427.8405163, 0.12345678, 123456789.0, 0.0, -2.5, None])
+    rounded = cast_column(sampled, "decimal", 7, significant=7)
+    assert rounded.fillna(-1).tolist() == [1427.841, 0.1234568, 123456800.0, 0.0, -2.5, -1]
+    assert cast_column(sampled, "decimal", 7).tolist()[0] == 1427.8405163  # places alone
+
+
 def test_generated_rows_carry_only_real_categories(generated: dict) -> None:
     result = generated["result"]
     assert result.unknown_category_rows_replaced == 0

@@ -715,6 +715,14 @@ def test_distinct_counts_never_exceed_the_values(spark, tmp_path):
     assert 950 <= schema.column("n").distinct_count <= 1000
 
 
+def test_significant_digits_are_the_most_any_value_has(spark, tmp_path):
+    content = 'r,eu,k\n200.0126,"1.234,50",a\n157,"0,000123",b\n0.1234567,12,c\n1.5e-3,3,d\n'
+    schema, _, _ = run_prepare(spark, tmp_path, content)
+    assert schema.column("r").significant_digits == 7  # 1.5e-3 in exponent form: not counted
+    assert schema.column("eu").significant_digits == 6  # 1.234,50: digits of groups too
+    assert schema.column("k").significant_digits is None
+
+
 def test_codes_with_leading_zeros_stay_text(spark, tmp_path):
     content = "postcode,n\n01234,1\n75001,2\n00501,3\n"
     schema, frame, _ = run_prepare(spark, tmp_path, content)

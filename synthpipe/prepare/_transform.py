@@ -97,6 +97,7 @@ class ColumnProfile:
     # The most decimal places a value of a decimal column has (see _places), and
     # whether every value has that many (12.50, 3.00: see _places).
     decimal_places: int | None = None
+    significant_digits: int | None = None
     fixed_places: bool = False
     bare_wholes: bool = False
     # Every value in exponent form: its letter and a mantissa's most places (see
@@ -347,6 +348,13 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
             )
         ),
         "bare_fractions": count_if(c.rlike(P.BARE_FRACTION)),
+        # Digits but leading zeros, of cells that start like a number (not in exponent form).
+        "significant_max": F.max(
+            F.when(
+                F.substring(c, 1, 1).isin(*"0123456789+-.,") & ~exponent,
+                F.length(F.regexp_replace(F.regexp_replace(c, r"\D", ""), "^0+", "")),
+            )
+        ),
         "zero_fractions": count_if(c.rlike(P.ZERO_FRACTION)),
         "min_str": F.min(c),
         "max_str": F.max(c),
@@ -704,6 +712,7 @@ def _decide(
     if profile.type == "decimal":
         places = _places(profile.format, values)
         profile.decimal_places, profile.fixed_places, profile.bare_wholes = places
+        profile.significant_digits = int(values["significant_max"] or 0) or None
         profile.exponent, profile.mantissa_places, fixed = _exponent_form(profile, values)
         profile.fixed_places = profile.fixed_places or fixed
         profile.bare_fractions = bool(values["bare_fractions"]) and not values["zero_fractions"]
@@ -1061,6 +1070,7 @@ def _column_schema(p: ColumnProfile, rows: int) -> ColumnSchema:
         grouping=p.grouping if p.action is None else None,
         indian_grouping=p.indian_grouping and p.action is None,
         decimal_places=p.decimal_places if p.action is None else None,
+        significant_digits=p.significant_digits if p.action is None else None,
         fixed_places=p.fixed_places if p.action is None else False,
         bare_wholes=p.bare_wholes and p.action is None,
         exponent=p.exponent if p.action is None else None,
