@@ -692,6 +692,7 @@ def test_the_far_date_that_stands_for_none_is_not_counted_unreadable(spark, tmp_
         ["Tue, 05 Mar 2024", "Sun 10 Mar 2024"],  # two separators
         ["Mar 5, 2024", "Mar 10, 2024"],  # a month, not Tuesday: dates as they are
         ["Tue, Mar", "Sun, Apr"],  # no date after the weekday
+        ["Mon 09:00", "Sat 14:30"],  # a weekday and a time: opening hours, not a date
     ],
 )
 def test_weekdays_are_read_only_before_dates_written_one_way(spark, tmp_path, cells):

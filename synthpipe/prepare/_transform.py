@@ -606,8 +606,12 @@ def _weekday_dates(
     found = find_weekdays(strings, candidates)
 
     def dated(name: str, values: dict) -> bool:
-        if _inferred_type(values, dialect, settings) in ("date", "timestamp"):
-            return True
+        kind, fmt, _ = infer_type(
+            _column_stats(values), delimiter=dialect.delimiter, settings=settings
+        )
+        if kind in ("date", "timestamp"):
+            # `Mon 09:00` is a weekday and a time, not a date: its weekday is its own.
+            return fmt not in P.TIME_FORMATS
         if values["non_null"] != values["other_named_dates"]:
             return False
         # `mardi 12 décembre 2023`: a date only if its month's names are of one language.
