@@ -590,19 +590,29 @@ def _profiled_again(strings: DataFrame, statistics: list[dict], found: dict, tra
     return kept
 
 
+def _text_whose_every_value(
+    strings: DataFrame, statistics: list[dict], count: str, config, dialect, settings
+) -> list[str]:
+    """Columns whose every value the profile's `count` counts, and whose type neither
+    the config nor their text as it is decides (they would be text)."""
+    return [
+        name
+        for name, values in zip(strings.columns, statistics, strict=True)
+        if 0 < values["non_null"] == values[count]
+        and not config.column(name).type
+        and _inferred_type(values, dialect, settings) in ("categorical", "text")
+    ]
+
+
 def _weekday_dates(
     strings: DataFrame, statistics: list[dict], dialect, config, settings: PrepareSettings
 ) -> dict[str, Weekdays]:
     """Per column whose every value is a weekday's name and then a date or a timestamp
     (and whose type neither the config nor its text decides), how it writes the
     weekdays; `statistics` of those columns are replaced by those of the dates alone."""
-    candidates = [
-        name
-        for name, values in zip(strings.columns, statistics, strict=True)
-        if 0 < values["non_null"] == values["weekday_prefix"]
-        and not config.column(name).type
-        and _inferred_type(values, dialect, settings) in ("categorical", "text")
-    ]
+    candidates = _text_whose_every_value(
+        strings, statistics, "weekday_prefix", config, dialect, settings
+    )
     found = find_weekdays(strings, candidates)
 
     def dated(name: str, values: dict) -> bool:
@@ -628,13 +638,9 @@ def _named_dates(
     (and whose type neither the config nor English names decide), how it writes them;
     `statistics` of those columns are replaced by those of their English reading, which
     types them as dates."""
-    candidates = [
-        name
-        for name, values in zip(strings.columns, statistics, strict=True)
-        if 0 < values["non_null"] == values["other_named_dates"]
-        and not config.column(name).type
-        and _inferred_type(values, dialect, settings) in ("categorical", "text")
-    ]
+    candidates = _text_whose_every_value(
+        strings, statistics, "other_named_dates", config, dialect, settings
+    )
     found = find_named_dates(strings, candidates)
 
     def dated(name: str, values: dict) -> bool:
