@@ -47,7 +47,7 @@ def check_gate(report: dict[str, Any]) -> None:
     failed = [g for g in report.get("gates", []) if not g.get("passed")]
     if report.get("verdict") == "pass" and not failed:
         return
-    described = "; ".join(_failed_gate(g) for g in failed)
+    described = "; ".join(_failed_gate(g) + _where(g, report) for g in failed)
     raise StepFailed(
         code="gate_failed",
         message=f"The synthetic data did not pass the release gate: {described or 'no verdict'}.",
@@ -64,6 +64,23 @@ def _failed_gate(gate: dict[str, Any]) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return f"{gate['name']} not measured (needs {bound} {_figure(gate['threshold'])})"
     return f"{gate['name']} = {_figure(value)} (needs {bound} {_figure(gate['threshold'])})"
+
+
+def _where(gate: dict[str, Any], report: dict[str, Any]) -> str:
+    """Where a failed association gap is: its pair of columns (their names, never a
+    value), so that the owner knows which relation the model missed."""
+    if gate["name"] != "association_gap":
+        return ""
+    pair = (report.get("quality") or {}).get("association_gap") or {}
+    if not pair.get("columns"):
+        return ""
+    first, second = pair["columns"]
+    real, synthetic = pair.get("real"), pair.get("synthetic")
+    if real is None or synthetic is None:
+        return f" between {first!r} and {second!r}"
+    return (
+        f" between {first!r} and {second!r}: {_figure(real)} real, {_figure(synthetic)} synthetic"
+    )
 
 
 def _figure(value: Any) -> str:

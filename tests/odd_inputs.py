@@ -141,6 +141,16 @@ def _weekday_row(i: int) -> str:
     )
 
 
+def _internet_row(i: int) -> str:
+    """Timestamps as e-mail headers (RFC 2822: `Tue, 05 Mar 2024 09:00:00 +0000`), HTTP's
+    Last-Modified (`... GMT`) and a feed without the weekday (`5 Mar 2024 ...`) write
+    them; comma-separated, so the cells with commas are quoted."""
+    stamp = dt.datetime(2024, 1, 1, 0, 0, 0) + dt.timedelta(days=i * 3, seconds=i * 4_007)
+    imf = stamp.strftime("%a, %d %b %Y %H:%M:%S")
+    bare = f"{stamp.day} " + stamp.strftime("%b %Y %H:%M:%S")
+    return f'"{imf} +0000","{imf} GMT",{bare} +0000,{i * 37 % 11}\n'
+
+
 def _compact_row(i: int) -> str:
     """Dates and timestamps written as one number, as core banking exports write them
     (20240315, 20240315143000), a two-digit year under a date's name (050315: 2005); six
@@ -347,6 +357,13 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         "dates written after their weekday's name: Excel's long date (Tuesday, March 5, "
         "2024), Tue, 05 Mar 2024, before a timestamp, in capitals, in German, French and "
         "Spanish (Dienstag, 5. März 2024; mardi 5 mars 2024; mar 05/03/2024)",
+    ),
+    "internet_timestamps": (
+        (
+            "received,last_modified,pub_date,n\n" + "".join(_internet_row(i) for i in range(1, 31))
+        ).encode(),
+        "timestamps as e-mail (Tue, 05 Mar 2024 09:00:00 +0000), HTTP (... GMT) and feeds "
+        "(5 Mar 2024 09:00:00 +0000) write them",
     ),
     "cjk_dates": (
         (

@@ -656,6 +656,7 @@ def test_a_one_off_far_date_is_refused_not_published(spark, tmp_path):
         ("2024-03-{d:02d} 10:00", "2024-03-05 24:00", "timestamp"),  # no hour 24
         ("{d}/03/2024 14:30", "31/04/2024 14:30", "timestamp"),
         ("{d}-Mar-2024", "30-Feb-2024", "date"),
+        ("{d} Mar 2024 10:00:00 +0100", "30 Feb 2024 10:00:00 +0100", "timestamp"),
     ],
 )
 def test_values_with_a_dates_shape_that_are_no_day_are_refused_not_emptied(
@@ -704,6 +705,19 @@ def test_weekdays_are_read_only_before_dates_written_one_way(spark, tmp_path, ce
     else:
         assert column.type == "categorical" and column.weekday_names is None
         assert frame["d"].tolist() == cells * 5
+
+
+def test_internet_timestamps_are_read_as_the_instants_their_offsets_say(spark, tmp_path):
+    """E-mail's timestamps carry their sender's offset: the cleaned value is the UTC
+    instant (as an ISO offset's is), GMT among the offsets reads as +0000."""
+    cells = ["Tue, 05 Mar 2024 09:00:00 -0800", "Wed, 06 Mar 2024 23:30:00 +0530"]
+    cells += ["Thu, 07 Mar 2024 12:00:00 GMT"]
+    content = "received,k\n" + "".join(f'"{cell}",{i % 2}\n' for i, cell in enumerate(cells * 4))
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    column = schema.column("received")
+    assert (column.type, column.text_format) == ("timestamp", "EEE, dd MMM yyyy HH:mm:ss xx")
+    instants = pd.to_datetime(frame["received"][:3].tolist(), utc=True).strftime("%d %H:%M")
+    assert instants.tolist() == ["05 17:00", "06 18:00", "07 12:00"]
 
 
 def test_distinct_counts_never_exceed_the_values(spark, tmp_path):

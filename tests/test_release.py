@@ -158,12 +158,13 @@ def test_a_failed_gate_says_which_way_it_failed_and_what_was_not_measured():
         {"name": "linkability_risk", "value": None, "threshold": 0.05, "passed": False},
         {"name": "pii_hits", "value": 0, "threshold": 0, "passed": True, "direction": "max"},
     ]
+    pair = {"value": 0.84, "columns": ["engines", "engine"], "real": 0.91, "synthetic": 0.07}
     with pytest.raises(StepFailed) as raised:
-        check_gate({"verdict": "fail", "gates": gates})
+        check_gate({"verdict": "fail", "gates": gates, "quality": {"association_gap": pair}})
     assert raised.value.message == (
         "The synthetic data did not pass the release gate: quality = 0.85 (needs at least "
-        "0.9); association_gap = 0.84 (needs at most 0.5); linkability_risk not measured "
-        "(needs at most 0.05)."
+        "0.9); association_gap = 0.84 (needs at most 0.5) between 'engines' and 'engine': "
+        "0.91 real, 0.07 synthetic; linkability_risk not measured (needs at most 0.05)."
     )
 
 

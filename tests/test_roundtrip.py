@@ -406,6 +406,20 @@ def test_dates_after_a_weekday_are_dates_written_with_their_weekday(round_trips)
     assert [row[:7] for row in result[1:]] == [row[:7] for row in source[1:]]
 
 
+def test_internet_timestamps_are_timestamps_written_back_as_they_were(round_trips):
+    """E-mail's, HTTP's and feeds' timestamps were text, and the personal-data detector
+    dropped them as addresses; each cell now reads as written
+    (test_every_cell_reads_as_the_input_wrote_it)."""
+    _, _, schema, _, _ = round_trips["internet_timestamps"]
+    found = {c.name: (c.type, c.role, c.text_format) for c in schema.columns}
+    assert found == {
+        "received": ("timestamp", "feature", "EEE, dd MMM yyyy HH:mm:ss xx"),
+        "last_modified": ("timestamp", "feature", "EEE, dd MMM yyyy HH:mm:ss 'GMT'"),
+        "pub_date": ("timestamp", "feature", "d MMM yyyy HH:mm:ss xx"),
+        "n": ("integer", "feature", None),
+    }
+
+
 def test_weekdays_are_written_from_the_date_in_the_columns_spelling():
     values = pd.Series(pd.to_datetime(["2024-03-05 00:00", "2024-03-10 14:30"]))
     assert format_datetimes(values, "EEE, d MMM yyyy").tolist() == [

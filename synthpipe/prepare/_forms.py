@@ -92,6 +92,15 @@ def date_text_format(parse_format: str, shapes: Counter) -> str:
     return re.sub(r"(?<!d)d(?!d)", "dd", re.sub(r"(?<!M)M(?!M)", "MM", parse_format))
 
 
+def zoned_text_format(shapes: Counter) -> str:
+    """The written pattern of e-mail's and HTTP's timestamps (read with
+    P.MON_ZONE_FORMAT): the day with two digits when every value had two; GMT when every
+    value was in GMT, else the offset, +0000 (the values are UTC instants)."""
+    day = "dd" if shapes and all(re.match(r"99\D", shape) for shape in shapes) else "d"
+    zone = "'GMT'" if shapes and all(shape.endswith("GMT") for shape in shapes) else "xx"
+    return f"{day} MMM yyyy HH:mm:ss {zone}"
+
+
 def month_case(shapes: Counter) -> str | None:
     """ "upper" when every shape writes its month's name (or its AM and PM) in capitals
     (99-MAR-99), "lower" when in small letters; None otherwise (Mar, March; no name; a

@@ -11,6 +11,7 @@ from synthpipe.prepare._patterns import (
     COMPACT_TIMESTAMP_FORMAT,
     ID_NAME_TOKENS,
     KOREAN_DATE_FORMAT,
+    MON_ZONE_FORMAT,
     TIME_HM,
     TIME_HMS,
     TIME_SOME_SECONDS,
@@ -70,6 +71,8 @@ class ColumnStats:
     # SAS's timestamps (15MAR2019:14:30:00, 15MAR19:14:30:00: _patterns.DATETIME_DAY_MON).
     datetime_day_mon: int = 0
     datetime_day_mon_yy: int = 0
+    # E-mail's and HTTP's timestamps (12 Dec 2023 02:14:00 +0000: _patterns.DATETIME_MON_ZONE).
+    datetime_mon_zone: int = 0
     # Dates and timestamps written as one number (20240315, 240315, 20240315143000:
     # _patterns.COMPACT_DATE ...), each a date Spark reads.
     compact_date: int = 0
@@ -140,6 +143,8 @@ def infer_type(
         return "timestamp", "ddMMMyyyy:HH:mm:ss", None
     if stats.datetime_day_mon_yy == n:
         return "timestamp", "ddMMMyy:HH:mm:ss", None
+    if stats.datetime_mon_zone == n:
+        return "timestamp", MON_ZONE_FORMAT, None
     if stats.datetime_numeric == n:
         time = _time_format(stats)
         return "timestamp", f"{_numeric_date_format(stats, delimiter)} {time}", None

@@ -135,6 +135,12 @@ def twelve_hour(time_format: str) -> str:
 TIME_FORMATS = (*_TIMES_24H, *map(twelve_hour, _TIMES_24H))
 DATETIME_DAY_MON = rf"^\d{{2}}{_MON}\d{{4}}:\d{{2}}:\d{{2}}:\d{{2}}$"
 DATETIME_DAY_MON_YY = rf"^\d{{2}}{_MON}\d{{2}}:\d{{2}}:\d{{2}}:\d{{2}}$"
+# Timestamps as e-mail headers (RFC 2822), HTTP (RFC 9110's IMF-fixdate), RSS feeds and
+# `date -R` write them, after their weekday (read by _weekdays) or without it: 12 Dec
+# 2023 02:14:00 +0000, 5 Mar 2024 09:00:00 -0800, 12 Dec 2023 02:14:00 GMT. The offset
+# (or GMT) is read; the cleaned value is the UTC instant, written back at +0000 (or GMT).
+DATETIME_MON_ZONE = rf"^\d{{1,2}} {_MON} \d{{4}} \d{{2}}:\d{{2}}:\d{{2}} ([+-]\d{{4}}|GMT)$"
+MON_ZONE_FORMAT = "d MMM yyyy HH:mm:ss [xx]['GMT']"  # Spark's optional sections: either
 # How a month's name starts (Jan ... Dec, in any case): those dates and DATE_NUMERIC_YY
 # start with a digit or these, and are 6 (1.1.24) to 18 characters long (September 30,
 # 2024).

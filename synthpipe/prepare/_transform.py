@@ -273,6 +273,9 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
     clock_12h = c.rlike(P.DATETIME_NUMERIC_12H)
     day_month = day_month | clock_12h
     far = _far_date(c)
+    # 12 Dec 2023 02:14:00 +0000: 22 to 26 characters, a digit first.
+    mon_zone = F.length(c).between(22, 26) & F.substring(c, 1, 1).isin(*"0123456789")
+    mon_zone = mon_zone & c.rlike(P.DATETIME_MON_ZONE)
     exponent = c.rlike(P.EXPONENT)
 
     def places(pattern: str) -> Column:
@@ -307,6 +310,7 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
         "weekday_prefix": weekday_count(c),
         "datetime_day_mon": count_if(maybe_date & c.rlike(P.DATETIME_DAY_MON)),
         "datetime_day_mon_yy": count_if(maybe_date & c.rlike(P.DATETIME_DAY_MON_YY)),
+        "datetime_mon_zone": count_if(mon_zone),
         "time_of_day": count_if(c.contains(":") & c.rlike(P.TIME_OF_DAY)),
         "time_of_day_12h": count_if(c.contains(":") & c.rlike(P.TIME_OF_DAY_12H)),
         "first_part_max": F.max(F.when(day_month, parts[0].cast("int"))),
@@ -954,6 +958,9 @@ def record_written_forms(strings: DataFrame, profile: Profile) -> None:
             p.month_case = _forms.month_case(found[p.name])  # of AM and PM
         elif p.format == P.COMPACT_TIMESTAMP_FORMAT:  # 20240315143000, as it was read
             p.text_format = p.format
+        elif p.format == P.MON_ZONE_FORMAT:  # 05 Dec 2023 02:14:00 +0000 (or GMT)
+            p.text_format = _forms.zoned_text_format(found[p.name])
+            p.month_case = _forms.month_case(found[p.name])
         elif p.format and "MMM" in p.format:  # SAS's 15MAR2019:14:30:00, as it was read
             p.text_format = p.format
             p.month_case = _forms.month_case(found[p.name])
