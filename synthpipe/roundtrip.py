@@ -274,7 +274,7 @@ def format_datetimes(
     `d.M.yyyy HH:mm`, `dd-MMM-yy`, `M/d/yyyy h:mm:ss a`, `d 'de' MMMM 'de' yyyy`, ...): the
     letters y, M (MMM and MMMM: `month_names`, January first, or English month names,
     cased by `month_case`), d, H, h and a (a 12-hour clock, AM and PM cased by
-    `month_case`), m, s, S (fraction), x (offset, written +00:00 since values are UTC) and
+    `month_case`), m, s, S (fraction), x (offset, +00, +0000 or +00:00 since values are UTC) and
     E (EEE and EEEE: the weekday, `weekday_names`, Monday first, or English's); quoted
     text is literal. Any other letter falls back to ISO 8601."""
     parts = _render_parts(pattern)
@@ -322,8 +322,9 @@ def _field(
     if letter == "S":
         micros = dt.microsecond.astype(str).str.zfill(6) + "000"
         return micros.str[:width]
-    if letter == "x":
-        return pd.Series(["+00:00" if width >= 3 else "+0000"] * len(values), index=values.index)
+    if letter == "x":  # values are UTC: +00, +0000, +00:00
+        offset = {1: "+00", 2: "+0000"}.get(width, "+00:00")
+        return pd.Series([offset] * len(values), index=values.index)
     if letter == "h":  # a 12-hour clock: 12, 1, ... 11
         return ((dt.hour + 11) % 12 + 1).astype(str).str.zfill(width)
     if letter == "a":

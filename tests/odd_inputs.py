@@ -151,6 +151,16 @@ def _internet_row(i: int) -> str:
     return f'"{imf} +0000","{imf} GMT",{bare} +0000,{i * 37 % 11}\n'
 
 
+def _database_row(i: int) -> str:
+    """Timestamps as databases export them: BigQuery (` UTC`), PostgreSQL's timestamptz
+    (`+00`), SQL Server's datetimeoffset (7 decimals, the last 4 zeros as getdate()'s
+    milliseconds write them: Spark keeps microseconds), Java's `+0000`."""
+    stamp = dt.datetime(2024, 1, 1, 0, 0, 0) + dt.timedelta(days=i * 3, seconds=i * 4_007)
+    iso = stamp.strftime("%Y-%m-%d %H:%M:%S")
+    java = stamp.strftime("%Y-%m-%dT%H:%M:%S") + f".{i * 7 % 1000:03d}+0000"
+    return f"{iso} UTC,{iso}+00,{iso}.{i * 7 % 1000:03d}0000 +00:00,{java},{i * 37 % 11}\n"
+
+
 def _compact_row(i: int) -> str:
     """Dates and timestamps written as one number, as core banking exports write them
     (20240315, 20240315143000), a two-digit year under a date's name (050315: 2005); six
@@ -364,6 +374,13 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         ).encode(),
         "timestamps as e-mail (Tue, 05 Mar 2024 09:00:00 +0000), HTTP (... GMT) and feeds "
         "(5 Mar 2024 09:00:00 +0000) write them",
+    ),
+    "database_timestamps": (
+        (
+            "bigquery,postgres,sqlserver,java,n\n" + "".join(_database_row(i) for i in range(1, 31))
+        ).encode(),
+        "timestamps with their zone as BigQuery (2024-03-05 09:00:00 UTC), PostgreSQL "
+        "(+00), SQL Server (.1234567 +00:00) and Java (+0000) export them",
     ),
     "cjk_dates": (
         (

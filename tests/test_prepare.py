@@ -720,6 +720,27 @@ def test_internet_timestamps_are_read_as_the_instants_their_offsets_say(spark, t
     assert instants.tolist() == ["05 17:00", "06 18:00", "07 12:00"]
 
 
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        (["2024-03-05 09:00:00-08", "2024-03-06 23:30:00+05"], ["05 17:00", "06 18:30"]),
+        (
+            ["2024-03-05 09:00:00.1234567 -08:00", "2024-03-06 23:30 +0530"],
+            ["05 17:00", "06 18:00"],
+        ),
+        (["2024-03-05T09:00:00 UTC", "2024-03-06 23:30 GMT"], ["05 09:00", "06 23:30"]),
+    ],
+)
+def test_database_timestamps_are_read_as_the_instants_their_zones_say(
+    spark, tmp_path, cells, expected
+):
+    content = "stamp,k\n" + "".join(f"{cell},{i % 2}\n" for i, cell in enumerate(cells * 6))
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert schema.column("stamp").type == "timestamp"
+    instants = pd.to_datetime(frame["stamp"][:2].tolist(), utc=True).strftime("%d %H:%M")
+    assert instants.tolist() == expected
+
+
 def test_distinct_counts_never_exceed_the_values(spark, tmp_path):
     """HyperLogLog estimates 1,034 distinct values for the texts 0 to 999 (and 6,873 for
     6,384 years in Ecdat's treering): schema.json and the decisions read at most the

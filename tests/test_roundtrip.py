@@ -420,6 +420,20 @@ def test_internet_timestamps_are_timestamps_written_back_as_they_were(round_trip
     }
 
 
+def test_database_timestamps_are_timestamps_written_with_their_zone(round_trips):
+    """BigQuery's and PostgreSQL's timestamps were dropped as keys (text, one value per
+    row); each cell now reads as written (test_every_cell_reads_as_the_input_wrote_it)."""
+    _, _, schema, _, _ = round_trips["database_timestamps"]
+    found = {c.name: (c.type, c.role, c.text_format) for c in schema.columns}
+    assert found == {
+        "bigquery": ("timestamp", "feature", "yyyy-MM-dd HH:mm:ss 'UTC'"),
+        "postgres": ("timestamp", "feature", "yyyy-MM-dd HH:mm:ssx"),
+        "sqlserver": ("timestamp", "feature", "yyyy-MM-dd HH:mm:ss.SSSSSSS xxx"),
+        "java": ("timestamp", "feature", "yyyy-MM-dd'T'HH:mm:ss.SSSxx"),
+        "n": ("integer", "feature", None),
+    }
+
+
 def test_weekdays_are_written_from_the_date_in_the_columns_spelling():
     values = pd.Series(pd.to_datetime(["2024-03-05 00:00", "2024-03-10 14:30"]))
     assert format_datetimes(values, "EEE, d MMM yyyy").tolist() == [

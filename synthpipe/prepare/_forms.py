@@ -26,7 +26,7 @@ FORM_TYPES = ("boolean", "date", "timestamp")
 _PAIRS = {"true": "false", "yes": "no", "y": "n", "t": "f"}
 _TIMESTAMP_SHAPE = re.compile(
     r"^9999-(?P<month>9{1,2})-(?P<day>9{1,2})(?P<sep>[T ])(?P<hour>9{1,2}):99"
-    r"(?P<seconds>:99(?P<fraction>\.9+)?)?(?P<zone>Z|[+-]99:?99)?$"
+    r"(?P<seconds>:99(?P<fraction>\.9+)?)?(?P<zone> ?(Z|[+-]99(:?99)?)| UTC| GMT)?$"
 )
 
 
@@ -160,10 +160,15 @@ def timestamp_text_format(shapes: Counter) -> str:
         pattern += ":ss"
     if parts["fraction"]:
         pattern += "." + "S" * (len(parts["fraction"]) - 1)
-    zone = parts["zone"]
-    if zone == "Z":
-        pattern += "'Z'"
-    elif zone:
-        # The cleaned values are UTC: an offset is written as +00:00 (the same instant).
-        pattern += "xxx" if ":" in zone else "xx"
-    return pattern
+    return pattern + _zone_text_format(parts["zone"] or "")
+
+
+def _zone_text_format(zone: str) -> str:
+    """The written pattern of a timestamp's zone (` UTC`, `Z`, `+99:99`, ` +9999`, `+99`).
+    The cleaned values are UTC: an offset is written as +00:00 (the same instant)."""
+    space, zone = " " if zone.startswith(" ") else "", zone.strip()
+    if zone in ("Z", "UTC", "GMT"):
+        return f"{space}'{zone}'"
+    if not zone:
+        return ""
+    return space + ("xxx" if ":" in zone else "xx" if len(zone) == 5 else "x")

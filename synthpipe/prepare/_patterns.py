@@ -63,12 +63,14 @@ POWER = r"[eE]([+-]?\d+)$"
 BARE_FRACTION = r"^[+-]?[.,]\d"
 ZERO_FRACTION = r"^[+-]?0[.,]\d"
 DATE_ISO = r"^\d{4}-\d{1,2}-\d{1,2}$"
-TIMESTAMP_ISO = (
-    r"^\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$"
-)
+# The zone after an ISO timestamp, as databases export it: Z, +01:00, +0100, PostgreSQL's
+# +01 (timestamptz), SQL Server's ` +01:00` (datetimeoffset), BigQuery's ` UTC`, ` GMT`.
+# Spark's cast reads each; the cleaned value is the UTC instant.
+_ISO_ZONE = r"( ?(Z|[+-]\d{2}(:?\d{2})?)| UTC| GMT)"
+TIMESTAMP_ISO = r"^\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?" + _ISO_ZONE + "?$"
 # An ISO timestamp with a zone but no seconds (2024-01-05T07:08Z, 07:08+01:00): Spark's
 # cast reads it as null (a silent missing value), so `:00` is written in before the cast.
-ISO_ZONE_WITHOUT_SECONDS = r"^(\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2})(Z|[+-]\d{2}:?\d{2})$"
+ISO_ZONE_WITHOUT_SECONDS = r"^(\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2})" + _ISO_ZONE + "$"
 # 31/12/2024, 12/31/2024, 31.12.2024, 31-12-2024: day/month order decided on the values.
 DATE_NUMERIC = r"^\d{1,2}([./-])\d{1,2}\1\d{4}$"
 # The same with a time, as spreadsheets export it: 31/12/2024 14:30, 12/31/2024 9:05:59.
