@@ -161,6 +161,19 @@ def _database_row(i: int) -> str:
     return f"{iso} UTC,{iso}+00,{iso}.{i * 7 % 1000:03d}0000 +00:00,{java},{i * 37 % 11}\n"
 
 
+def _clock_row(i: int) -> str:
+    """Dates with an English month's name, then a time, as spreadsheets and reports write
+    them: 24-hour, with seconds, on a 12-hour clock, after a comma; a column whose times
+    mix both clocks stays text (and, one value per row, is dropped as a key)."""
+    stamp = dt.datetime(2024, 1, 1, 0, 0, 0) + dt.timedelta(days=i * 3, seconds=i * 4_007)
+    twelve = stamp.strftime("%I:%M %p")
+    mixed = twelve if i % 2 else stamp.strftime("%H:%M")
+    return (
+        f"{stamp:%d %b %Y %H:%M};{stamp:%d-%b-%Y %H:%M:%S};{stamp:%b %d, %Y} {twelve};"
+        f"{stamp:%B} {stamp.day}, {stamp.year}, {twelve};{stamp:%d %b %Y} {mixed};{i * 37 % 11}\n"
+    )
+
+
 def _compact_row(i: int) -> str:
     """Dates and timestamps written as one number, as core banking exports write them
     (20240315, 20240315143000), a two-digit year under a date's name (050315: 2005); six
@@ -381,6 +394,14 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         ).encode(),
         "timestamps with their zone as BigQuery (2024-03-05 09:00:00 UTC), PostgreSQL "
         "(+00), SQL Server (.1234567 +00:00) and Java (+0000) export them",
+    ),
+    "dates_with_times": (
+        (
+            "opened;closed;reported;resolved;mixed;n\n"
+            + "".join(_clock_row(i) for i in range(1, 31))
+        ).encode(),
+        "dates with a month's name, then a time (05 Jan 2024 09:05, 05-Jan-2024 09:05:00, "
+        "Jan 05, 2024 09:05 AM, January 5, 2024, 09:05 AM); one mixing two clocks stays text",
     ),
     "cjk_dates": (
         (

@@ -434,6 +434,20 @@ def test_database_timestamps_are_timestamps_written_with_their_zone(round_trips)
     }
 
 
+def test_named_dates_with_a_time_are_timestamps_written_as_they_were(round_trips):
+    """Each cell reads as written (test_every_cell_reads_as_the_input_wrote_it)."""
+    _, _, schema, _, _ = round_trips["dates_with_times"]
+    found = {c.name: (c.type, c.role, c.text_format) for c in schema.columns}
+    assert found == {
+        "opened": ("timestamp", "feature", "dd MMM yyyy HH:mm"),
+        "closed": ("timestamp", "feature", "dd-MMM-yyyy HH:mm:ss"),
+        "reported": ("timestamp", "feature", "MMM dd, yyyy hh:mm a"),
+        "resolved": ("timestamp", "feature", "MMMM d, yyyy, hh:mm a"),
+        "mixed": ("categorical", "dropped", None),  # one value per row: a key, as before
+        "n": ("integer", "feature", None),
+    }
+
+
 def test_weekdays_are_written_from_the_date_in_the_columns_spelling():
     values = pd.Series(pd.to_datetime(["2024-03-05 00:00", "2024-03-10 14:30"]))
     assert format_datetimes(values, "EEE, d MMM yyyy").tolist() == [

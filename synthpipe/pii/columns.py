@@ -297,12 +297,16 @@ def _count_value(
         tally.any_rows += count
     elif _PHONE_LENGTH_DIGITS.fullmatch(value):
         tally.phone_length_rows += count
-    timed = _CLOCK.search(value) and not _midnight(value)
+    clock = _CLOCK.search(value)
+    timed = clock and not _midnight(value)
     parsed = parse_date(value) if has_digits and len(value) >= 6 and not timed else None
     if parsed is not None:
         tally.dates[parsed] += count
         tally.date_rows += count
-    parts = address_parts(value) if has_digits and parsed is None else None
+    # A date and a time ('Jan 22, 2023 11:05 PM') is an event, neither a birth date nor
+    # a street and its house number.
+    stamped = bool(timed) and parse_date(value[: clock.start()].rstrip(" ,T")) is not None
+    parts = address_parts(value) if has_digits and parsed is None and not stamped else None
     if parts is not None:
         tally.address_rows += count
         tally.address_distinct += 1

@@ -92,6 +92,22 @@ def date_text_format(parse_format: str, shapes: Counter) -> str:
     return re.sub(r"(?<!d)d(?!d)", "dd", re.sub(r"(?<!M)M(?!M)", "MM", parse_format))
 
 
+def clock_text_format(parse_format: str, clock, shapes: Counter) -> str:
+    """The written pattern of named dates with a time (`d MMM yyyy H:mm`, read with
+    `clock`, a _clocks.Clock): the date's as date_text_format writes it, and the time's
+    as time_text_format does, each from its part of the shapes."""
+    date_format = parse_format[: -len(clock.separator + clock.time_format)]
+    dates, times = Counter(), Counter()
+    for shape, count in shapes.items():
+        parts = re.match(r"^(.*?)(,? )(9{1,2}:99.*)$", shape)
+        if parts:
+            dates[parts[1]] += count
+            times[parts[3]] += count
+    twelve = clock.time_format.endswith(" a")
+    date = date_text_format(date_format, dates)
+    return date + clock.separator + time_text_format(times, twelve=twelve)
+
+
 def zoned_text_format(shapes: Counter) -> str:
     """The written pattern of e-mail's and HTTP's timestamps (read with
     P.MON_ZONE_FORMAT): the day with two digits when every value had two; GMT when every

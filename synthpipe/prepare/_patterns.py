@@ -97,8 +97,8 @@ DATE_NUMERIC_YY = r"^\d{1,2}([./-])\d{1,2}\1\d{2}$"
 # DD-MON-RR), SAS 15MAR2019 (DATE9., no separator) and 15MAR19 (DATE7.); the published
 # CSV writes the case back (ColumnSchema.month_case). Other spellings (Sept, other
 # languages) stay text.
-_MON = "(?i:" + "|".join(name[:3] for name in MONTH_NAMES) + ")"
-_MONTH = "(?i:" + "|".join(MONTH_NAMES) + ")"
+MON_NAMES = _MON = "(?i:" + "|".join(name[:3] for name in MONTH_NAMES) + ")"
+MONTH_FULL_NAMES = _MONTH = "(?i:" + "|".join(MONTH_NAMES) + ")"
 DATE_DAY_MON = rf"^\d{{1,2}}([ -]?){_MON}\1\d{{4}}$"
 DATE_DAY_MON_YY = rf"^\d{{1,2}}([ -]?){_MON}\1\d{{2}}$"
 DATE_DAY_MONTH = rf"^\d{{1,2}} {_MONTH} \d{{4}}$"

@@ -24,6 +24,7 @@ from synthpipe.pii.actions import DROP, GENERALISE, MASK, PSEUDONYMISE, ColumnAc
 from synthpipe.pinning import spark_path
 from synthpipe.prepare import _forms
 from synthpipe.prepare import _patterns as P
+from synthpipe.prepare._clocks import Clock, dates_alone, find_clocks, named_datetime_count
 from synthpipe.prepare._infer import (
     COMMA_GROUPS,
     POINT_GROUPS,
@@ -120,6 +121,8 @@ class ColumnProfile:
     # Dates written after their weekday's name (`Tuesday, December 12, 2023`), read
     # without it (see _weekdays).
     weekdays: Weekdays | None = None
+    # The time after its dates (`22 Jan 2023 23:05`: see _clocks), read with them.
+    clock: Clock | None = None
 
 
 @dataclass
@@ -308,6 +311,7 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
         "compact_timestamp": count_if(_compact(c, P.COMPACT_TIMESTAMP, P.COMPACT_TIMESTAMP_FORMAT)),
         "other_named_dates": named_date_count(c),
         "weekday_prefix": weekday_count(c),
+        "named_datetime": named_datetime_count(c),
         "datetime_day_mon": count_if(maybe_date & c.rlike(P.DATETIME_DAY_MON)),
         "datetime_day_mon_yy": count_if(maybe_date & c.rlike(P.DATETIME_DAY_MON_YY)),
         "datetime_mon_zone": count_if(mon_zone),
@@ -462,6 +466,8 @@ def profile_columns(
     strings = without_weekdays(strings, weekdays)
     named = _named_dates(strings, statistics, dialect, config, settings)
     strings = with_english_months(strings, named)
+    # Profiled by their dates alone, read whole (not stripped, as weekdays are).
+    clocks = _dates_with_times(strings, statistics, dialect, config, settings)
     parsed = _parsed_counts(strings, config)
     candidates = _key_candidates(strings, statistics, rows, config, settings)
     shares = _sorted_shares(strings, candidates)
@@ -474,6 +480,7 @@ def profile_columns(
         profile.excel_text = texts.get(name, 0)
         profile.named_date = named.get(name)
         profile.weekdays = weekdays.get(name)
+        profile.clock = clocks.get(name)
         _decide(profile, rows, values, dialect, config, settings)
         profiles.append(profile)
     _refuse_unreadable(strings, profiles)
@@ -635,6 +642,23 @@ def _weekday_dates(
     return _profiled_again(strings, statistics, found, without_weekdays, dated)
 
 
+def _dates_with_times(
+    strings: DataFrame, statistics: list[dict], dialect, config, settings: PrepareSettings
+) -> dict[str, Clock]:
+    """Per column whose every value is a named date and a time written one way (and whose
+    type neither the config nor its text decides), its clock; `statistics` of those
+    columns are replaced by those of their dates alone, which type them as dates."""
+    candidates = _text_whose_every_value(
+        strings, statistics, "named_datetime", config, dialect, settings
+    )
+
+    def dated(name: str, values: dict) -> bool:
+        return _inferred_type(values, dialect, settings) == "date"
+
+    found = find_clocks(strings, candidates)
+    return _profiled_again(strings, statistics, found, dates_alone, dated)
+
+
 def _named_dates(
     strings: DataFrame, statistics: list[dict], dialect, config, settings: PrepareSettings
 ) -> dict[str, NamedDate]:
@@ -723,6 +747,8 @@ def _decide(
                 profile.type, profile.format = "categorical", None  # mixed separators
             else:
                 profile.format = profile.format.format(sep=values["date_sep_min"])
+        if profile.clock and profile.type == "date":  # 22 Jan 2023, then 23:05
+            profile.type, profile.format = "timestamp", profile.clock.pattern(profile.format)
     if profile.type == "decimal":
         places = _places(profile.format, values)
         profile.decimal_places, profile.fixed_places, profile.bare_wholes = places
@@ -958,6 +984,9 @@ def record_written_forms(strings: DataFrame, profile: Profile) -> None:
             p.month_case = _forms.month_case(found[p.name])  # of AM and PM
         elif p.format == P.COMPACT_TIMESTAMP_FORMAT:  # 20240315143000, as it was read
             p.text_format = p.format
+        elif p.clock:  # 22 Jan 2023 23:05
+            p.text_format = _forms.clock_text_format(p.format, p.clock, found[p.name])
+            p.month_case = _forms.month_case(found[p.name])
         elif p.format == P.MON_ZONE_FORMAT:  # 05 Dec 2023 02:14:00 +0000 (or GMT)
             p.text_format = _forms.zoned_text_format(found[p.name])
             p.month_case = _forms.month_case(found[p.name])
