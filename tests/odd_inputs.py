@@ -154,11 +154,13 @@ def _internet_row(i: int) -> str:
 def _database_row(i: int) -> str:
     """Timestamps as databases export them: BigQuery (` UTC`), PostgreSQL's timestamptz
     (`+00`), SQL Server's datetimeoffset (7 decimals, the last 4 zeros as getdate()'s
-    milliseconds write them: Spark keeps microseconds), Java's `+0000`."""
+    milliseconds write them: Spark keeps microseconds), Java's `+0000`, and Oracle's
+    TIMESTAMP as SQL Developer exports it (`22-JAN-24 11.05.49.000007 PM`)."""
     stamp = dt.datetime(2024, 1, 1, 0, 0, 0) + dt.timedelta(days=i * 3, seconds=i * 4_007)
     iso = stamp.strftime("%Y-%m-%d %H:%M:%S")
     java = stamp.strftime("%Y-%m-%dT%H:%M:%S") + f".{i * 7 % 1000:03d}+0000"
-    return f"{iso} UTC,{iso}+00,{iso}.{i * 7 % 1000:03d}0000 +00:00,{java},{i * 37 % 11}\n"
+    oracle = stamp.strftime("%d-%b-%y %I.%M.%S").upper() + f".{i * 7:06d} " + stamp.strftime("%p")
+    return f"{iso} UTC,{iso}+00,{iso}.{i * 7 % 1000:03d}0000 +00:00,{java},{oracle},{i * 37 % 11}\n"
 
 
 def _clock_row(i: int) -> str:
@@ -390,10 +392,12 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
     ),
     "database_timestamps": (
         (
-            "bigquery,postgres,sqlserver,java,n\n" + "".join(_database_row(i) for i in range(1, 31))
+            "bigquery,postgres,sqlserver,java,oracle,n\n"
+            + "".join(_database_row(i) for i in range(1, 31))
         ).encode(),
         "timestamps with their zone as BigQuery (2024-03-05 09:00:00 UTC), PostgreSQL "
-        "(+00), SQL Server (.1234567 +00:00) and Java (+0000) export them",
+        "(+00), SQL Server (.1234567 +00:00), Java (+0000) and Oracle (22-JAN-24 "
+        "11.05.49.000000 PM) export them",
     ),
     "dates_with_times": (
         (

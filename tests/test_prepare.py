@@ -657,6 +657,7 @@ def test_a_one_off_far_date_is_refused_not_published(spark, tmp_path):
         ("{d}/03/2024 14:30", "31/04/2024 14:30", "timestamp"),
         ("{d}-Mar-2024", "30-Feb-2024", "date"),
         ("{d} Mar 2024 10:00:00 +0100", "30 Feb 2024 10:00:00 +0100", "timestamp"),
+        ("{d:02d}-MAR-24 10.00.00.000000 AM", "30-FEB-24 10.00.00.000000 AM", "timestamp"),
     ],
 )
 def test_values_with_a_dates_shape_that_are_no_day_are_refused_not_emptied(

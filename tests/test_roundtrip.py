@@ -430,6 +430,7 @@ def test_database_timestamps_are_timestamps_written_with_their_zone(round_trips)
         "postgres": ("timestamp", "feature", "yyyy-MM-dd HH:mm:ssx"),
         "sqlserver": ("timestamp", "feature", "yyyy-MM-dd HH:mm:ss.SSSSSSS xxx"),
         "java": ("timestamp", "feature", "yyyy-MM-dd'T'HH:mm:ss.SSSxx"),
+        "oracle": ("timestamp", "feature", "dd-MMM-yy hh.mm.ss.SSSSSS a"),
         "n": ("integer", "feature", None),
     }
 

@@ -21,19 +21,6 @@ from pyspark.sql import functions as F
 from synthpipe.prepare import _patterns as P
 from synthpipe.prepare._protect import cells_by_column, count_if
 
-_MON, _MONTH = P.MON_NAMES, P.MONTH_FULL_NAMES
-_NAMED_DATES = (
-    rf"\d{{1,2}}(?: |-|){_MON}(?: |-|)\d{{2}}(?:\d{{2}})?",  # 22 Jan 2023, 22-JAN-23, 22JAN2023
-    rf"\d{{1,2}} {_MONTH} \d{{4}}",  # 22 January 2023
-    rf"(?:{_MON}|{_MONTH}) \d{{1,2}}, \d{{4}}",  # Jan 22, 2023; January 22, 2023
-)
-# Java regex: (1 the date)(2 the separator)(3 the time: (4 seconds)(5 AM or PM)).
-NAMED_DATETIME = (
-    "^((?:"
-    + "|".join(_NAMED_DATES)
-    + r"))(,? )((?:[01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?( [AaPp][Mm])?)$"
-)
-
 
 @dataclass(frozen=True)
 class Clock:
@@ -53,18 +40,18 @@ def named_datetime_count(c: Column) -> Column:
     first, second = F.substring(c, 1, 1), F.substring(c, 2, 1)
     named = first.isin(*P.MONTH_FIRST_CHARS) & second.isin(*P.MONTH_SECOND_CHARS)
     maybe = F.length(c).between(13, 34) & c.contains(":") & (first.isin(*"0123456789") | named)
-    return count_if(maybe & c.rlike(NAMED_DATETIME))
+    return count_if(maybe & c.rlike(P.NAMED_DATETIME))
 
 
 def find_clocks(strings: DataFrame, names: list[str]) -> dict[str, Clock]:
-    """Of `names` (columns whose every value matched NAMED_DATETIME), those written with
+    """Of `names` (columns whose every value matched P.NAMED_DATETIME), those written with
     one separator and one clock: one aggregation over their cells."""
     if not names:
         return {}
     cells = cells_by_column(strings, names).where(F.col("v").isNotNull())
-    separator = F.regexp_extract("v", NAMED_DATETIME, 2).alias("separator")
-    seconds = (F.regexp_extract("v", NAMED_DATETIME, 4) != "").alias("seconds")
-    twelve = (F.regexp_extract("v", NAMED_DATETIME, 5) != "").alias("twelve")
+    separator = F.regexp_extract("v", P.NAMED_DATETIME, 2).alias("separator")
+    seconds = (F.regexp_extract("v", P.NAMED_DATETIME, 4) != "").alias("seconds")
+    twelve = (F.regexp_extract("v", P.NAMED_DATETIME, 5) != "").alias("twelve")
     forms: dict[int, set] = {}
     for row in cells.select("i", separator, seconds, twelve).distinct().collect():
         forms.setdefault(row["i"], set()).add((row["separator"], row["seconds"], row["twelve"]))
@@ -74,13 +61,17 @@ def find_clocks(strings: DataFrame, names: list[str]) -> dict[str, Clock]:
         twelves = {form[2] for form in forms.get(i, ())}
         if len(separators) != 1 or len(twelves) != 1:
             continue  # written two ways: text
-        with_seconds = {form[1] for form in forms[i]}
-        time = P.TIME_SOME_SECONDS if len(with_seconds) == 2 else P.TIME_HMS
-        time = time if with_seconds != {False} else P.TIME_HM
-        found[name] = Clock(
-            next(iter(separators)), P.twelve_hour(time) if twelves == {True} else time
-        )
+        time = _time_format({form[1] for form in forms[i]})
+        twelve = twelves == {True}
+        found[name] = Clock(next(iter(separators)), P.twelve_hour(time) if twelve else time)
     return found
+
+
+def _time_format(with_seconds: set[bool]) -> str:
+    """H:mm:ss when every time has seconds, H:mm when none has, else H:mm[:ss]."""
+    if with_seconds == {True}:
+        return P.TIME_HMS
+    return P.TIME_HM if with_seconds == {False} else P.TIME_SOME_SECONDS
 
 
 def dates_alone(strings: DataFrame, found: dict[str, Clock]) -> DataFrame:
@@ -90,7 +81,7 @@ def dates_alone(strings: DataFrame, found: dict[str, Clock]) -> DataFrame:
         return strings
     return strings.select(
         *[
-            F.regexp_extract(F.col(f"`{n}`"), NAMED_DATETIME, 1).alias(n)
+            F.regexp_extract(F.col(f"`{n}`"), P.NAMED_DATETIME, 1).alias(n)
             if n in found
             else F.col(f"`{n}`")
             for n in strings.columns

@@ -19,6 +19,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from synthpipe.prepare import _patterns as P
+from synthpipe.prepare._clocks import Clock
 from synthpipe.prepare._protect import cells_by_column
 
 FORM_TYPES = ("boolean", "date", "timestamp")
@@ -92,9 +93,9 @@ def date_text_format(parse_format: str, shapes: Counter) -> str:
     return re.sub(r"(?<!d)d(?!d)", "dd", re.sub(r"(?<!M)M(?!M)", "MM", parse_format))
 
 
-def clock_text_format(parse_format: str, clock, shapes: Counter) -> str:
+def clock_text_format(parse_format: str, clock: Clock, shapes: Counter) -> str:
     """The written pattern of named dates with a time (`d MMM yyyy H:mm`, read with
-    `clock`, a _clocks.Clock): the date's as date_text_format writes it, and the time's
+    `clock`): the date's as date_text_format writes it, and the time's
     as time_text_format does, each from its part of the shapes."""
     date_format = parse_format[: -len(clock.separator + clock.time_format)]
     dates, times = Counter(), Counter()
@@ -106,6 +107,13 @@ def clock_text_format(parse_format: str, clock, shapes: Counter) -> str:
     twelve = clock.time_format.endswith(" a")
     date = date_text_format(date_format, dates)
     return date + clock.separator + time_text_format(times, twelve=twelve)
+
+
+def fraction_text_format(parse_format: str, shapes: Counter) -> str:
+    """The written pattern of values parsed with `parse_format`, whose fraction of a
+    second is read with 9 S (1 to 9 digits): as many digits as the most common shape."""
+    digits = re.search(r"\.(9+)\D*$", _most_common(shapes) or "")
+    return parse_format.replace("S" * 9, "S" * len(digits[1]) if digits else "SSSSSS")
 
 
 def zoned_text_format(shapes: Counter) -> str:

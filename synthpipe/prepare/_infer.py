@@ -12,6 +12,7 @@ from synthpipe.prepare._patterns import (
     ID_NAME_TOKENS,
     KOREAN_DATE_FORMAT,
     MON_ZONE_FORMAT,
+    ORACLE_TIMESTAMP_FORMAT,
     TIME_HM,
     TIME_HMS,
     TIME_SOME_SECONDS,
@@ -73,6 +74,8 @@ class ColumnStats:
     datetime_day_mon_yy: int = 0
     # E-mail's and HTTP's timestamps (12 Dec 2023 02:14:00 +0000: _patterns.DATETIME_MON_ZONE).
     datetime_mon_zone: int = 0
+    # Oracle's TIMESTAMP (22-JAN-23 11.05.49.000000 PM: _patterns.ORACLE_TIMESTAMP).
+    oracle_timestamp: int = 0
     # Dates and timestamps written as one number (20240315, 240315, 20240315143000:
     # _patterns.COMPACT_DATE ...), each a date Spark reads.
     compact_date: int = 0
@@ -145,6 +148,8 @@ def infer_type(
         return "timestamp", "ddMMMyy:HH:mm:ss", None
     if stats.datetime_mon_zone == n:
         return "timestamp", MON_ZONE_FORMAT, None
+    if stats.oracle_timestamp == n:
+        return "timestamp", ORACLE_TIMESTAMP_FORMAT, None
     if stats.datetime_numeric == n:
         time = _time_format(stats)
         return "timestamp", f"{_numeric_date_format(stats, delimiter)} {time}", None

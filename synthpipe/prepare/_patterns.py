@@ -97,8 +97,8 @@ DATE_NUMERIC_YY = r"^\d{1,2}([./-])\d{1,2}\1\d{2}$"
 # DD-MON-RR), SAS 15MAR2019 (DATE9., no separator) and 15MAR19 (DATE7.); the published
 # CSV writes the case back (ColumnSchema.month_case). Other spellings (Sept, other
 # languages) stay text.
-MON_NAMES = _MON = "(?i:" + "|".join(name[:3] for name in MONTH_NAMES) + ")"
-MONTH_FULL_NAMES = _MONTH = "(?i:" + "|".join(MONTH_NAMES) + ")"
+_MON = "(?i:" + "|".join(name[:3] for name in MONTH_NAMES) + ")"
+_MONTH = "(?i:" + "|".join(MONTH_NAMES) + ")"
 DATE_DAY_MON = rf"^\d{{1,2}}([ -]?){_MON}\1\d{{4}}$"
 DATE_DAY_MON_YY = rf"^\d{{1,2}}([ -]?){_MON}\1\d{{2}}$"
 DATE_DAY_MONTH = rf"^\d{{1,2}} {_MONTH} \d{{4}}$"
@@ -143,6 +143,26 @@ DATETIME_DAY_MON_YY = rf"^\d{{2}}{_MON}\d{{2}}:\d{{2}}:\d{{2}}:\d{{2}}$"
 # (or GMT) is read; the cleaned value is the UTC instant, written back at +0000 (or GMT).
 DATETIME_MON_ZONE = rf"^\d{{1,2}} {_MON} \d{{4}} \d{{2}}:\d{{2}}:\d{{2}} ([+-]\d{{4}}|GMT)$"
 MON_ZONE_FORMAT = "d MMM yyyy HH:mm:ss [xx]['GMT']"  # Spark's optional sections: either
+# Oracle's TIMESTAMP as SQL Developer and SQL*Plus export it (NLS_TIMESTAMP_FORMAT's
+# default, DD-MON-RR HH.MI.SSXFF AM): 22-JAN-23 11.05.49.000000 PM. Spark reads 1 to 9
+# digits of a fraction with 9 S.
+ORACLE_TIMESTAMP = (
+    rf"^\d{{2}}-{_MON}-\d{{2}} (0[1-9]|1[0-2])\.[0-5]\d\.[0-5]\d\.\d{{1,9}} [AaPp][Mm]$"
+)
+ORACLE_TIMESTAMP_FORMAT = "dd-MMM-yy hh.mm.ss.SSSSSSSSS a"
+# A date with an English month's name, then a time of day (see _clocks): 22 Jan 2023
+# 23:05, 22-JAN-23 23:05:49, Jan 22, 2023 11:05 PM, January 22, 2023, 11:05 PM.
+# (1 the date)(2 the separator)(3 the time: (4 its seconds)(5 AM or PM)).
+_NAMED_DATES = (
+    rf"\d{{1,2}}(?: |-|){_MON}(?: |-|)\d{{2}}(?:\d{{2}})?",  # 22 Jan 2023, 22-JAN-23, 22JAN2023
+    rf"\d{{1,2}} {_MONTH} \d{{4}}",  # 22 January 2023
+    rf"(?:{_MON}|{_MONTH}) \d{{1,2}}, \d{{4}}",  # Jan 22, 2023; January 22, 2023
+)
+NAMED_DATETIME = (
+    "^((?:"
+    + "|".join(_NAMED_DATES)
+    + r"))(,? )((?:[01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?( [AaPp][Mm])?)$"
+)
 # How a month's name starts (Jan ... Dec, in any case): those dates and DATE_NUMERIC_YY
 # start with a digit or these, and are 6 (1.1.24) to 18 characters long (September 30,
 # 2024).

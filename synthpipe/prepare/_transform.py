@@ -279,6 +279,9 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
     # 12 Dec 2023 02:14:00 +0000: 22 to 26 characters, a digit first.
     mon_zone = F.length(c).between(22, 26) & F.substring(c, 1, 1).isin(*"0123456789")
     mon_zone = mon_zone & c.rlike(P.DATETIME_MON_ZONE)
+    # 22-JAN-23 11.05.49.000000 PM: 22 to 32 characters, a digit first.
+    oracle = F.length(c).between(22, 32) & F.substring(c, 1, 1).isin(*"0123456789")
+    oracle = oracle & c.rlike(P.ORACLE_TIMESTAMP)
     exponent = c.rlike(P.EXPONENT)
 
     def places(pattern: str) -> Column:
@@ -315,6 +318,7 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
         "datetime_day_mon": count_if(maybe_date & c.rlike(P.DATETIME_DAY_MON)),
         "datetime_day_mon_yy": count_if(maybe_date & c.rlike(P.DATETIME_DAY_MON_YY)),
         "datetime_mon_zone": count_if(mon_zone),
+        "oracle_timestamp": count_if(oracle),
         "time_of_day": count_if(c.contains(":") & c.rlike(P.TIME_OF_DAY)),
         "time_of_day_12h": count_if(c.contains(":") & c.rlike(P.TIME_OF_DAY_12H)),
         "first_part_max": F.max(F.when(day_month, parts[0].cast("int"))),
@@ -986,6 +990,9 @@ def record_written_forms(strings: DataFrame, profile: Profile) -> None:
             p.text_format = p.format
         elif p.clock:  # 22 Jan 2023 23:05
             p.text_format = _forms.clock_text_format(p.format, p.clock, found[p.name])
+            p.month_case = _forms.month_case(found[p.name])
+        elif p.format == P.ORACLE_TIMESTAMP_FORMAT:  # 22-JAN-23 11.05.49.000000 PM
+            p.text_format = _forms.fraction_text_format(p.format, found[p.name])
             p.month_case = _forms.month_case(found[p.name])
         elif p.format == P.MON_ZONE_FORMAT:  # 05 Dec 2023 02:14:00 +0000 (or GMT)
             p.text_format = _forms.zoned_text_format(found[p.name])
