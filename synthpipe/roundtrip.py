@@ -88,7 +88,7 @@ def neutralise_cell(value: object) -> object:
 def csv_frame(table: pa.Table, schema: DatasetSchema) -> pd.DataFrame:
     """Every input column, in the input's order, under its header, as the text the CSV
     holds (a missing value as the input wrote them: DatasetSchema.null_token)."""
-    columns = {}
+    texts = {}
     rows = table.num_rows
     present = set(table.column_names)
     missing = schema.null_token
@@ -100,8 +100,10 @@ def csv_frame(table: pa.Table, schema: DatasetSchema) -> pd.DataFrame:
             text = pd.Series([str(n) for n in range(first, first + rows)], dtype=object)
         else:
             text = pd.Series([missing] * rows, dtype=object)
-        columns[column.original_name] = text.to_numpy(dtype=object)  # "": R's row names
-    return pd.DataFrame(columns)
+        texts[column.name] = text.to_numpy(dtype=object)
+    # A copy repeats its column's text as written (empty where that one was dropped).
+    columns = {c.original_name: texts[c.copy_of or c.name] for c in schema.columns}
+    return pd.DataFrame(columns)  # "": R's row names
 
 
 def csv_bytes(table: pa.Table, schema: DatasetSchema) -> bytes:

@@ -232,6 +232,9 @@ class ColumnSchema:
     # published CSV numbers its rows from it again, which tells nothing of any real
     # row. None: any other column.
     sequence_start: int | None = None
+    # The earlier column (its name) that held the same text on every row: this one is
+    # dropped from the model, and the published CSV writes that column's text here.
+    copy_of: str | None = None
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:

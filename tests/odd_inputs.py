@@ -407,6 +407,19 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         "dates with a month's name, then a time (05 Jan 2024 09:05, 05-Jan-2024 09:05:00, "
         "Jan 05, 2024 09:05 AM, January 5, 2024, 09:05 AM); one mixing two clocks stays text",
     ),
+    "copied_columns": (
+        (
+            "price1,price2,paid,paid_again,booked,booked_too,near_copy\n"
+            + "".join(
+                f"{i * 7 % 23 + 0.5},{i * 7 % 23 + 0.5},{'yes' if i % 3 else 'no'},"
+                f"{'yes' if i % 3 else 'no'},2024-01-{i % 28 + 1:02d},2024-01-{i % 28 + 1:02d},"
+                f"{i * 7 % 23 + (1.5 if i == 9 else 0.5)}\n"
+                for i in range(1, 31)
+            )
+        ).encode(),
+        "columns that repeat another's text on every row (a price, a yes/no, a date), "
+        "written as copies; one that differs on a row stays a column of its own",
+    ),
     "cjk_dates": (
         (
             "取引日,約定日,거래일,金額\n"

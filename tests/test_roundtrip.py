@@ -146,6 +146,8 @@ def reads_as_written(column: ColumnSchema, before: str, got: str, schema: Datase
     had the same places or a whole value had none; cells of a column Prepare dropped
     hold missing values; a missing value is written as the input wrote them all, or
     empty. Also run on real tables by benchmarks/roundtrip_sweep.py."""
+    if column.copy_of:  # written as the column it repeats
+        column = schema.column(column.copy_of)
     expected = without_excel_text(cleaned_cell(before))
     if column.missing_marks and is_missing_mark(expected):
         expected = ""  # read as missing, written as every missing value is
@@ -447,6 +449,24 @@ def test_named_dates_with_a_time_are_timestamps_written_as_they_were(round_trips
         "mixed": ("categorical", "dropped", None),  # one value per row: a key, as before
         "n": ("integer", "feature", None),
     }
+
+
+def test_a_column_that_repeats_another_is_written_as_its_copy(round_trips):
+    """Car's price1 and price2 are one column twice: the model learns one, and the CSV
+    writes the other as its copy (each cell reads as written:
+    test_every_cell_reads_as_the_input_wrote_it)."""
+    _, result, schema, _, _ = round_trips["copied_columns"]
+    copies = {c.name: (c.role, c.copy_of) for c in schema.columns}
+    assert copies == {
+        "price1": ("feature", None),
+        "price2": ("dropped", "price1"),
+        "paid": ("feature", None),
+        "paid_again": ("dropped", "paid"),
+        "booked": ("feature", None),
+        "booked_too": ("dropped", "booked"),
+        "near_copy": ("feature", None),
+    }
+    assert all(row[0] == row[1] and row[2] == row[3] for row in result[1:])
 
 
 def test_weekdays_are_written_from_the_date_in_the_columns_spelling():

@@ -123,6 +123,9 @@ class ColumnProfile:
     weekdays: Weekdays | None = None
     # The time after its dates (`22 Jan 2023 23:05`: see _clocks), read with them.
     clock: Clock | None = None
+    # The earlier column whose text this one repeats on every row (see _mark_copies).
+    copy_of: str | None = None
+    fingerprint: int | None = None
 
 
 @dataclass
@@ -369,6 +372,8 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
         ),
         "zero_fractions": count_if(c.rlike(P.ZERO_FRACTION)),
         "min_str": F.min(c),
+        # Equal for columns that hold the same text on every row (_mark_copies).
+        "fingerprint": F.sum(F.xxhash64(c) % 1_000_003),
         "max_str": F.max(c),
         "far_dates": count_if(far),
         "far_min": F.min(F.when(far, c)),
@@ -459,6 +464,7 @@ def profile_columns(
     _check_config_names(config, strings.columns)
     rows = strings.count()
     header = dict(zip(dialect.columns, dialect.header or dialect.columns, strict=False))
+    written = strings  # as the input wrote them (the readers below rewrite some columns)
     statistics = _column_statistics(strings)
     texts = _excel_texts(strings, statistics)
     strings = without_excel_text(strings, texts)
@@ -485,14 +491,43 @@ def profile_columns(
         profile.named_date = named.get(name)
         profile.weekdays = weekdays.get(name)
         profile.clock = clocks.get(name)
+        profile.fingerprint = values["fingerprint"]
         _decide(profile, rows, values, dialect, config, settings)
         profiles.append(profile)
+    _mark_copies(written, profiles)
     _refuse_unreadable(strings, profiles)
     return Profile(rows=rows, columns=profiles)
 
 
 # Types whose cast can fail on a value that has the type's shape (31.02.2024; 24:00).
 _CAST_CHECKED = ("integer", "decimal", "date", "timestamp")
+
+
+def _mark_copies(strings: DataFrame, profiles: list[ColumnProfile]) -> None:
+    """Drop each feature that holds, on every row, the same text as an earlier one (Car's
+    `price1` and `price2`): a model learns the two apart and loses their identity (0.3%
+    of synthetic rows kept it). The published CSV writes the earlier column's text in
+    its place (ColumnSchema.copy_of). Candidate pairs share a type and a fingerprint of
+    their texts; one aggregation confirms them, row by row."""
+    features = [p for p in profiles if p.role == "feature" and not p.constant]
+    pairs = [
+        (first, later)
+        for i, later in enumerate(features)
+        for first in features[:i]
+        if (first.type, first.fingerprint) == (later.type, later.fingerprint)
+    ]
+    if not pairs:
+        return
+    differ = [
+        count_if(~F.col(f"`{a.name}`").eqNullSafe(F.col(f"`{b.name}`"))).alias(str(i))
+        for i, (a, b) in enumerate(pairs)
+    ]
+    counts = strings.agg(*differ).collect()[0]
+    for i, (first, later) in enumerate(pairs):
+        if counts[i] or later.copy_of or first.copy_of:
+            continue
+        later.role, later.copy_of = "dropped", first.name
+        later.reason = f"the same text as column {first.name!r} on every row: written as its copy"
 
 
 def _refuse_unreadable(strings: DataFrame, profiles: list[ColumnProfile]) -> None:
@@ -1119,6 +1154,7 @@ def _column_schema(p: ColumnProfile, rows: int) -> ColumnSchema:
         missing_marks=p.missing_marks,
         excel_text=0 < p.stats.non_null <= p.excel_text and p.action is None,
         sequence_start=_sequence_start(p, rows),
+        copy_of=p.copy_of,
         null_text=p.null_text if p.action is None else None,
         grouping=p.grouping if p.action is None else None,
         indian_grouping=p.indian_grouping and p.action is None,
