@@ -408,47 +408,47 @@ def test_dates_after_a_weekday_are_dates_written_with_their_weekday(round_trips)
     assert [row[:7] for row in result[1:]] == [row[:7] for row in source[1:]]
 
 
-def test_internet_timestamps_are_timestamps_written_back_as_they_were(round_trips):
-    """E-mail's, HTTP's and feeds' timestamps were text, and the personal-data detector
-    dropped them as addresses; each cell now reads as written
-    (test_every_cell_reads_as_the_input_wrote_it)."""
-    _, _, schema, _, _ = round_trips["internet_timestamps"]
-    found = {c.name: (c.type, c.role, c.text_format) for c in schema.columns}
-    assert found == {
-        "received": ("timestamp", "feature", "EEE, dd MMM yyyy HH:mm:ss xx"),
-        "last_modified": ("timestamp", "feature", "EEE, dd MMM yyyy HH:mm:ss 'GMT'"),
-        "pub_date": ("timestamp", "feature", "d MMM yyyy HH:mm:ss xx"),
-        "n": ("integer", "feature", None),
-    }
-
-
-def test_database_timestamps_are_timestamps_written_with_their_zone(round_trips):
-    """BigQuery's and PostgreSQL's timestamps were dropped as keys (text, one value per
-    row); each cell now reads as written (test_every_cell_reads_as_the_input_wrote_it)."""
-    _, _, schema, _, _ = round_trips["database_timestamps"]
-    found = {c.name: (c.type, c.role, c.text_format) for c in schema.columns}
-    assert found == {
-        "bigquery": ("timestamp", "feature", "yyyy-MM-dd HH:mm:ss 'UTC'"),
-        "postgres": ("timestamp", "feature", "yyyy-MM-dd HH:mm:ssx"),
-        "sqlserver": ("timestamp", "feature", "yyyy-MM-dd HH:mm:ss.SSSSSSS xxx"),
-        "java": ("timestamp", "feature", "yyyy-MM-dd'T'HH:mm:ss.SSSxx"),
-        "oracle": ("timestamp", "feature", "dd-MMM-yy hh.mm.ss.SSSSSS a"),
-        "n": ("integer", "feature", None),
-    }
-
-
-def test_named_dates_with_a_time_are_timestamps_written_as_they_were(round_trips):
-    """Each cell reads as written (test_every_cell_reads_as_the_input_wrote_it)."""
-    _, _, schema, _, _ = round_trips["dates_with_times"]
-    found = {c.name: (c.type, c.role, c.text_format) for c in schema.columns}
-    assert found == {
-        "opened": ("timestamp", "feature", "dd MMM yyyy HH:mm"),
-        "closed": ("timestamp", "feature", "dd-MMM-yyyy HH:mm:ss"),
-        "reported": ("timestamp", "feature", "MMM dd, yyyy hh:mm a"),
-        "resolved": ("timestamp", "feature", "MMMM d, yyyy, hh:mm a"),
-        "mixed": ("categorical", "dropped", None),  # one value per row: a key, as before
-        "n": ("integer", "feature", None),
-    }
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (  # e-mail's, HTTP's and feeds' timestamps: dropped as addresses before
+            "internet_timestamps",
+            {
+                "received": ("timestamp", "feature", "EEE, dd MMM yyyy HH:mm:ss xx"),
+                "last_modified": ("timestamp", "feature", "EEE, dd MMM yyyy HH:mm:ss 'GMT'"),
+                "pub_date": ("timestamp", "feature", "d MMM yyyy HH:mm:ss xx"),
+                "n": ("integer", "feature", None),
+            },
+        ),
+        (  # databases' zones: dropped as keys (text, one value per row) before
+            "database_timestamps",
+            {
+                "bigquery": ("timestamp", "feature", "yyyy-MM-dd HH:mm:ss 'UTC'"),
+                "postgres": ("timestamp", "feature", "yyyy-MM-dd HH:mm:ssx"),
+                "sqlserver": ("timestamp", "feature", "yyyy-MM-dd HH:mm:ss.SSSSSSS xxx"),
+                "java": ("timestamp", "feature", "yyyy-MM-dd'T'HH:mm:ss.SSSxx"),
+                "oracle": ("timestamp", "feature", "dd-MMM-yy hh.mm.ss.SSSSSS a"),
+                "n": ("integer", "feature", None),
+            },
+        ),
+        (  # a named date, then a time
+            "dates_with_times",
+            {
+                "opened": ("timestamp", "feature", "dd MMM yyyy HH:mm"),
+                "closed": ("timestamp", "feature", "dd-MMM-yyyy HH:mm:ss"),
+                "reported": ("timestamp", "feature", "MMM dd, yyyy hh:mm a"),
+                "resolved": ("timestamp", "feature", "MMMM d, yyyy, hh:mm a"),
+                "mixed": ("categorical", "dropped", None),  # one value per row: a key
+                "n": ("integer", "feature", None),
+            },
+        ),
+    ],
+)
+def test_exported_timestamps_are_timestamps_written_back_as_they_were(round_trips, name, expected):
+    """Each cell reads as written (test_every_cell_reads_as_the_input_wrote_it); here,
+    the type, role and written pattern each column is read with."""
+    _, _, schema, _, _ = round_trips[name]
+    assert {c.name: (c.type, c.role, c.text_format) for c in schema.columns} == expected
 
 
 def test_a_column_that_repeats_another_is_written_as_its_copy(round_trips):

@@ -509,7 +509,7 @@ def _mark_copies(strings: DataFrame, profiles: list[ColumnProfile]) -> None:
     of synthetic rows kept it). The published CSV writes the earlier column's text in
     its place (ColumnSchema.copy_of). Candidate pairs share a type and a fingerprint of
     their texts; one aggregation confirms them, row by row."""
-    features = [p for p in profiles if p.role == "feature" and not p.constant]
+    features = [p for p in profiles if p.role == "feature"]
     pairs = [
         (first, later)
         for i, later in enumerate(features)
