@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from synthpipe import fixes
@@ -43,6 +44,17 @@ def _fail(code: str, message: str, details: dict) -> StepFailed:
     return StepFailed(code=code, message=message, fix=FIX, details=details, step="verify")
 
 
+def _read(path: Path) -> pa.Table:
+    try:
+        return pq.read_table(path)
+    except Exception as error:  # any unreadable object fails closed
+        raise _fail(
+            "unreadable_object",
+            f"The cleaned object {path.name} could not be read, so it was not verified.",
+            {"object": path.name, "error": type(error).__name__},
+        ) from error
+
+
 def verify_cleaned(layout: RunLayout, settings: DetectorSettings | None = None) -> VerifyResult:
     """Scan every Parquet object of the run's cleaned output; raise on any finding."""
     started = time.monotonic()
@@ -54,22 +66,20 @@ def verify_cleaned(layout: RunLayout, settings: DetectorSettings | None = None) 
             "The cleaned output holds no Parquet object to scan, so nothing was verified.",
             {"prefix": layout.cleaned_data},
         )
-    rows = 0
-    findings: dict[str, ColumnFinding] = {}
-    for path in files:
-        try:
-            table = pq.read_table(path)
-        except Exception as error:  # any unreadable object fails closed
-            raise _fail(
-                "unreadable_object",
-                f"The cleaned object {path.name} could not be read, so it was not verified.",
-                {"object": path.name, "error": type(error).__name__},
-            ) from error
-        rows += table.num_rows
-        columns = {name: table.column(name) for name in table.column_names}
-        for finding in scan_columns(columns, settings):
-            if finding.is_pii:
-                findings.setdefault(finding.name, finding)
+    tables = [_read(path) for path in files]
+    try:
+        table = pa.concat_tables(tables, promote_options="default")
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+        raise _fail(
+            "unreadable_object",
+            "The cleaned objects do not share one schema, so they were not verified.",
+            {"objects": len(files), "error": type(error).__name__},
+        ) from error
+    rows = table.num_rows
+    # Each column is judged on all of its rows at once, whichever object holds them: a
+    # column's dates of birth (or its calendar) show only over the whole column.
+    columns = {name: table.column(name) for name in table.column_names}
+    findings = {f.name: f for f in scan_columns(columns, settings) if f.is_pii}
     result = VerifyResult(rows, len(files), time.monotonic() - started, list(findings.values()))
     if findings:
         found = {f.name: f.entity_types for f in findings.values()}

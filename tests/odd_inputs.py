@@ -30,6 +30,11 @@ def _nordic_row(i: int) -> str:
     return f"K{i};{sign}{balance};{sign}{i % 7},{i % 10} %;{sign}{i * 3} kr\n"
 
 
+def _quarter_end(year: int, quarter: int) -> dt.date:
+    following = dt.date(year + (quarter == 3), (quarter + 1) % 4 * 3 + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
 def _note(i: int) -> str:
     """A short note; every seventh holds a line break."""
     return f"Kasse {i % 3}\r\ngeprüft" if i % 7 == 0 else f"Kasse {i % 3}"
@@ -406,6 +411,17 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         ).encode(),
         "dates with a month's name, then a time (05 Jan 2024 09:05, 05-Jan-2024 09:05:00, "
         "Jan 05, 2024 09:05 AM, January 5, 2024, 09:05 AM); one mixing two clocks stays text",
+    ),
+    "series_calendar": (
+        (
+            "quarter,gdp\n"
+            + "".join(
+                f"{_quarter_end(1990 + i // 4, i % 4):%d/%m/%Y},{1000 + i * 7 + i % 5 * 3}.5\n"
+                for i in range(120)
+            )
+        ).encode(),
+        "a quarterly series over 30 years: past dates over decades, as dates of birth are, "
+        "but a calendar (every quarter's end, once each); kept as dates, not age bands",
     ),
     "copied_columns": (
         (

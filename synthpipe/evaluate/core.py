@@ -115,7 +115,7 @@ def evaluate(
             duplicate_share=schema.duplicate_rows_dropped / max(1, schema.input_rows),
         ),
     )
-    pii = timed("pii_rescan", lambda: privacy.pii_rescan(synthetic))
+    pii = timed("pii_rescan", lambda: privacy.pii_rescan(synthetic, [train, holdout]))
     attacks = timed(
         "attacks",
         lambda: attack_risks(
@@ -160,6 +160,7 @@ def evaluate(
         exact_copies_expected_by_chance=copies["exact_copies_expected_by_chance"],
         pii_hits=pii["pii_hits"],
         pii_columns=pii["pii_columns"],
+        pii_dates_judged_on_real=pii["pii_dates_judged_on_real"],
         dcr=memo["dcr"],
         copies=copies,
     )

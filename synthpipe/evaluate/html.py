@@ -512,6 +512,14 @@ def _privacy(report: dict[str, Any]) -> str:
         else "Flagged: "
         + "; ".join(f"<code>{escape(c)}</code> ({escape(', '.join(t))})" for c, t in pii.items())
     )
+    on_real = privacy.get("pii_dates_judged_on_real") or []
+    if on_real:
+        pii_text += (
+            " The synthetic dates of "
+            + ", ".join(f"<code>{escape(c)}</code>" for c in on_real)
+            + " spread like dates of birth; the real column the model learnt holds none"
+            " (a series' calendar), so they were not flagged."
+        )
     return "\n".join(
         [
             '<h2 id="privacy">Privacy: could the synthetic data reveal a real person?</h2>',

@@ -26,7 +26,8 @@ Figures:
   Where fewer than 1% of real rows repeat by chance, generate has already replaced every
   sampled row equal to a real row (`synthpipe.evaluate.copies`), so the count reads 0.
 - pii_hits: columns of the synthetic output flagged by a full scan with the same
-  detectors Prepare and verify use (`synthpipe.pii.scan_columns`).
+  detectors Prepare and verify use (`synthpipe.pii.scan_columns`); dates that spread
+  like births are judged on the real column the model learnt (`pii_rescan`).
 
 Our share versus SDMetrics' DCROverfittingProtection (0.32). Both take, per synthetic
 row, the distance to the closest training and the closest holdout row, and both weigh
@@ -65,7 +66,7 @@ import pandas as pd
 import pyarrow as pa
 
 from synthpipe.evaluate.copies import allowed_by_chance, chance_rate, row_keys
-from synthpipe.pii import scan_columns
+from synthpipe.pii import DATE_OF_BIRTH, ColumnFinding, scan_columns, scan_values
 from synthpipe.train.distance import DRAWS, nearest_distances, paired_draws
 
 PERCENTILES = (1, 5, 25, 50, 75, 95)
@@ -154,17 +155,37 @@ def exact_copies(
     }
 
 
-def pii_rescan(synthetic: pd.DataFrame) -> dict[str, Any]:
-    """Full scan of every column and value of the synthetic output; names and types only."""
+def pii_rescan(synthetic: pd.DataFrame, real: list[pd.DataFrame]) -> dict[str, Any]:
+    """Full scan of every column and value of the synthetic output; names and types only.
+
+    Dates of birth are the one type the detectors see in a column's spread, not in its
+    values: a model's dates for a monthly series fall on any day, and so spread like
+    births. Such a column is judged on every real row (`real`: the training and holdout
+    frames, the whole cleaned column, as a calendar shows only whole): when they are no
+    dates of birth (Prepare and verify found none there either), it is listed under
+    pii_dates_judged_on_real, not flagged."""
     columns = {name: _arrow(synthetic[name]) for name in synthetic.columns}
-    findings = scan_columns(columns)
-    flagged = {f.name: list(f.entity_types) for f in findings if f.is_pii}
+    findings = [f for f in scan_columns(columns) if f.is_pii]
+    on_real = [f.name for f in findings if _births_only_in_spread(f) and _no_births(real, f.name)]
+    flagged = {f.name: list(f.entity_types) for f in findings if f.name not in on_real}
     return {
         "pii_hits": len(flagged),
         "pii_columns": flagged,
+        "pii_dates_judged_on_real": on_real,
         "pii_rows_scanned": len(synthetic),
         "pii_columns_scanned": len(columns),
     }
+
+
+def _births_only_in_spread(finding: ColumnFinding) -> bool:
+    return finding.entity_types == [DATE_OF_BIRTH] and finding.evidence == "values"
+
+
+def _no_births(real: list[pd.DataFrame], name: str) -> bool:
+    if not all(name in frame.columns for frame in real):
+        return False
+    column = pd.concat([frame[name] for frame in real], ignore_index=True)
+    return not scan_values(name, _arrow(column)).is_pii
 
 
 def _arrow(series: pd.Series) -> pa.Array:

@@ -75,6 +75,9 @@ class Privacy:
     dcr: dict[str, Any]
     # how the chance allowance for copies was found (see privacy.exact_copies)
     copies: dict[str, Any]
+    # synthetic date columns that spread like births, judged on the real column (see
+    # privacy.pii_rescan); added to version 2 without a bump
+    pii_dates_judged_on_real: list[str] = field(default_factory=list)
 
 
 @dataclass

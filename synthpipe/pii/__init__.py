@@ -54,6 +54,7 @@ __all__ = [
     "Span",
     "classify_column",
     "classify_columns",
+    "classify_counts",
     "find_entities",
     "mask_text",
     "scan_columns",
@@ -63,7 +64,13 @@ __all__ = [
 
 # `columns` needs pyarrow, which the Lambda functions lack: its functions load on first
 # use, so that the start function can import this package (names, cells, keywords).
-_COLUMNS = ("classify_column", "classify_columns", "scan_columns", "scan_values")
+_COLUMNS = (
+    "classify_column",
+    "classify_columns",
+    "classify_counts",
+    "scan_columns",
+    "scan_values",
+)
 
 
 def __getattr__(name: str) -> Any:

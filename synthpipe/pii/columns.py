@@ -28,7 +28,8 @@ Decision, in this order (shares are of non-null values):
    - street addresses: street words beside a house number in most values
      (`values.is_street_address`, strict), or, in any language, a street and a house
      number whose words and numbers both vary over many values (`_addresses_by_value`);
-   - dates that look like dates of birth: past only, over decades, within a human life;
+   - dates that look like dates of birth: past only, over decades, within a human life,
+     and not a series' calendar (`calendars`);
 3. entities inside cells: at least min_strong_cells cells hold a strong entity anywhere
    in the cell however it is shaped ('<john@x.com>', 'ref john@x.com'), or a text
    column holds any entity: flagged with free_text=True, so that the action is to mask
@@ -56,6 +57,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from synthpipe.calendars import calendar_grid
 from synthpipe.pii import entities as E
 from synthpipe.pii import person_names
 from synthpipe.pii.cells import FREE_TEXT_TYPES, find_entities
@@ -170,6 +172,20 @@ def classify_columns(
     findings = [classify_column(name, values, settings) for name, values in columns.items()]
     _mark_lat_lon_pairs(findings, columns, settings)
     return findings
+
+
+def classify_counts(
+    name: str, counts: Mapping[str, int], settings: E.DetectorSettings = DEFAULT_SETTINGS
+) -> ColumnFinding:
+    """Classify one column from each distinct value and its number of rows, all rows
+    counted (Prepare's second look at a column whose sample read as dates of birth: a
+    calendar shows only on every row, see `calendars`)."""
+    counted: Counter[str] = Counter()
+    for value, count in counts.items():
+        if text := normalise(value):
+            counted[text] += count
+    hints = name_hints(name)
+    return _decide(name, hints, _tally(counted, hints, settings), settings)
 
 
 def scan_values(
@@ -494,7 +510,8 @@ def _addresses_by_value(tally: _Tally, settings: E.DetectorSettings) -> bool:
 
 def _birth_dates_by_value(tally: _Tally, settings: E.DetectorSettings) -> bool:
     """Dates that only a date of birth would have: all past, within a human life, spread
-    over decades (a column of transaction or opening dates spans a few years)."""
+    over decades (a column of transaction or opening dates spans a few years), and not
+    a calendar (a monthly series since 1967 spans decades too)."""
     rows = tally.rows
     if tally.date_rows < settings.dob_share * rows or len(tally.dates) < settings.dob_min_distinct:
         return False
@@ -503,7 +520,7 @@ def _birth_dates_by_value(tally: _Tally, settings: E.DetectorSettings) -> bool:
         return False
     years = sorted(tally.dates.elements(), key=lambda d: d.toordinal())
     low, high = years[int(0.05 * (len(years) - 1))], years[int(0.95 * (len(years) - 1))]
-    return high.year - low.year >= settings.dob_min_span_years
+    return high.year - low.year >= settings.dob_min_span_years and not calendar_grid(tally.dates)
 
 
 def _weak_hint_ok(entity_type: str, tally: _Tally, settings: E.DetectorSettings) -> bool:

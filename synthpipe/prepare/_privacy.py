@@ -21,7 +21,15 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, StringType
 
 from synthpipe.dataset_config import DatasetConfig
-from synthpipe.pii import DetectorSettings, classify_columns, mask_text, strong_types
+from synthpipe.pii import (
+    DATE_OF_BIRTH,
+    ColumnFinding,
+    DetectorSettings,
+    classify_columns,
+    classify_counts,
+    mask_text,
+    strong_types,
+)
 from synthpipe.pii.actions import ColumnAction, decide_actions
 from synthpipe.pii.columns import STRONG_GATE, with_strong_cells
 from synthpipe.prepare._protect import cells_by_column
@@ -45,7 +53,7 @@ def detect_personal_data(
         sample = sample.sample(withReplacement=False, fraction=fraction, seed=seed)
     rows = sample.limit(settings.sample_size).collect()
     values = {name: [row[i] for row in rows] for i, name in enumerate(names)}
-    findings = classify_columns(values, settings)
+    findings = [_on_every_row(strings, f, settings) for f in classify_columns(values, settings)]
     # Identifier columns are dropped or hashed whatever they hold: no need to read them.
     identifiers = [p.name for p in profile.columns if p.role == "identifier"]
     cells = strong_cell_counts(strings, [n for n in names if n not in identifiers])
@@ -54,6 +62,26 @@ def detect_personal_data(
     ]
     dates = {p.name for p in profile.columns if p.type in ("date", "timestamp")}
     return decide_actions(findings, identifiers=identifiers, config=config, dates=dates)
+
+
+# A column with more distinct values than this is judged on its sample alone.
+MAX_COUNTED_VALUES = 200_000
+
+
+def _on_every_row(
+    strings: DataFrame, finding: ColumnFinding, settings: DetectorSettings
+) -> ColumnFinding:
+    """A sample's dates of birth, judged again on every row: the date column of a series
+    (a month's end since 1967) is a calendar only when all of its dates are counted."""
+    if finding.entity_types != [DATE_OF_BIRTH] or finding.evidence != "values":
+        return finding
+    counted = (
+        strings.where(F.col(f"`{finding.name}`").isNotNull()).groupBy(f"`{finding.name}`").count()
+    )
+    rows = counted.limit(MAX_COUNTED_VALUES + 1).collect()
+    if len(rows) > MAX_COUNTED_VALUES:
+        return finding
+    return classify_counts(finding.name, {row[0]: int(row[1]) for row in rows}, settings)
 
 
 _strong_udf = F.udf(lambda value: sorted(strong_types(value)), ArrayType(StringType()))
