@@ -59,6 +59,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from synthpipe import storage
+from synthpipe.calendars import snap_to_calendar
 from synthpipe.errors import StepFailed
 from synthpipe.roundtrip import csv_bytes, neutralise_cell, round_places, round_significant
 from synthpipe.schema import ColumnSchema, DatasetSchema
@@ -228,10 +229,15 @@ def load_model(model_dir: Path) -> TrainedModel:
 
 
 def sample(model: TrainedModel, rows: int, seed: int) -> pd.DataFrame:
-    """`rows` rows of the modelled columns; target classes at their real rates."""
+    """`rows` rows of the modelled columns; target classes at their real rates; dates on
+    their real calendar (training.json's `calendars`: a monthly series' month ends)."""
     from synthpipe.train.sampling import sample_rows
 
-    return sample_rows(model.synthesizer, rows, seed, model.target, model.real_target_rates)
+    sampled = sample_rows(model.synthesizer, rows, seed, model.target, model.real_target_rates)
+    for name, calendar in (model.summary.get("calendars") or {}).items():
+        if name in sampled:
+            sampled[name] = snap_to_calendar(sampled[name], calendar)
+    return sampled
 
 
 @dataclass(frozen=True)

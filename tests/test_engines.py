@@ -77,6 +77,7 @@ def test_generate_samples_argn_in_the_cleaned_shape(argn_model: Path, tmp_path: 
         "code": "string",
         "amount": "double",
         "opened": "date32[day]",
+        "closing": "date32[day]",
         "seen_at": "timestamp[us, tz=UTC]",
         "online": "bool",
         "fraud": "int64",
@@ -89,6 +90,7 @@ def test_generate_samples_argn_in_the_cleaned_shape(argn_model: Path, tmp_path: 
     real = cleaned_frame()
     assert frame["opened"].min() >= real["opened"].min().date()
     assert frame["opened"].max() <= real["opened"].max().date()
+    assert pd.to_datetime(frame["closing"].dropna()).dt.is_month_end.all()  # its calendar
 
 
 def test_argn_honours_the_target_quotas(argn_model: Path, tmp_path: Path) -> None:

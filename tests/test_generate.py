@@ -44,6 +44,7 @@ COLUMNS = {
     "code": ("categorical", "feature"),
     "amount": ("decimal", "feature"),
     "opened": ("date", "feature"),
+    "closing": ("date", "feature"),
     "seen_at": ("timestamp", "feature"),
     "online": ("boolean", "feature"),
     "note": ("text", "feature"),
@@ -52,6 +53,7 @@ COLUMNS = {
 }
 # Values a spreadsheet would execute; the CSV must neutralise them.
 CODES = ["=SUM(A1)", "@home", "plain"]
+MONTH_ENDS = pd.date_range("2000-01-31", periods=300, freq="ME")
 
 
 def cleaned_frame(rows: int = ROWS, seed: int = 0) -> pd.DataFrame:
@@ -71,6 +73,9 @@ def cleaned_frame(rows: int = ROWS, seed: int = 0) -> pd.DataFrame:
             "code": rng.choice(CODES, rows),
             "amount": np.round(rng.lognormal(3, 0.8, rows) * np.where(fraud == 1, 20, 1), 2),
             "opened": pd.to_datetime("2025-01-01") + pd.to_timedelta(day, unit="D"),
+            # A monthly calendar: month ends from 2000 to 2024 (its own generator, so
+            # that the other columns are drawn as before it was added).
+            "closing": MONTH_ENDS[np.random.default_rng(seed + 1).integers(0, 300, rows)],
             "seen_at": pd.to_datetime("2025-06-01", utc=True)
             + pd.to_timedelta(rng.integers(0, 86_400 * 30, rows), unit="s"),
             # About 10% unknown: generate keeps nulls as nulls of the boolean type.
@@ -101,8 +106,9 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     """As Prepare writes it: dates as date32, timestamps as UTC microseconds, and no
     pandas metadata (Spark writes none: a boolean column with nulls reads back as object)."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    opened = pa.array(frame["opened"].dt.date, type=pa.date32())
-    table = table.set_column(table.schema.get_field_index("opened"), "opened", opened)
+    for name in [c for c in ("opened", "closing") if c in frame.columns]:
+        dates = pa.array(frame[name].dt.date, type=pa.date32())
+        table = table.set_column(table.schema.get_field_index(name), name, dates)
     seen = table.column("seen_at").cast(pa.timestamp("us", tz="UTC"))
     table = table.set_column(table.schema.get_field_index("seen_at"), "seen_at", seen)
     pq.write_table(table.replace_schema_metadata(None), path)
@@ -152,6 +158,16 @@ def test_dates_and_timestamps_stay_in_the_real_range(generated: dict) -> None:
     assert opened.min().year >= 2024 and opened.max().year <= 2026
 
 
+def test_dates_of_a_calendar_come_back_on_it(generated: dict, model_dir: Path) -> None:
+    """Month ends stay month ends; days of a year stay any day."""
+    calendars = json.loads((model_dir / "training.json").read_text())["calendars"]
+    assert calendars == {"closing": {"grid": "month", "anchor": "end"}}
+    frame = generated["table"].to_pandas()
+    closing = pd.to_datetime(frame["closing"].dropna())
+    assert closing.dt.is_month_end.all() and closing.nunique() > 50
+    assert not pd.to_datetime(frame["opened"].dropna()).dt.is_month_end.all()
+
+
 def test_columns_match_the_cleaned_schema_without_text(generated: dict) -> None:
     table = generated["table"]
     assert table.num_rows == generated["result"].rows == 2000
@@ -164,6 +180,7 @@ def test_columns_match_the_cleaned_schema_without_text(generated: dict) -> None:
             ("code", pa.string()),
             ("amount", pa.float64()),
             ("opened", pa.date32()),
+            ("closing", pa.date32()),
             ("seen_at", pa.timestamp("us", tz="UTC")),
             ("online", pa.bool_()),
             ("fraud", pa.int64()),
@@ -345,7 +362,11 @@ def test_missing_model_is_a_clear_failure(tmp_path: Path) -> None:
 def cleaned_with(rows: pd.DataFrame, folder: Path) -> Path:
     """A cleaned folder: the rows training saw, plus `rows` (as if they were real too)."""
     real = cleaned_frame()
-    extra = rows.assign(note="free text a", opened=pd.to_datetime(rows["opened"]))
+    extra = rows.assign(
+        note="free text a",
+        opened=pd.to_datetime(rows["opened"]),
+        closing=pd.to_datetime(rows["closing"]),
+    )
     extra = extra.astype({"online": "boolean", "step": "int64", "fraud": "int64"})
     frame = pd.concat([real, extra[real.columns]], ignore_index=True)
     (folder / "data").mkdir(parents=True)
@@ -354,8 +375,21 @@ def cleaned_with(rows: pd.DataFrame, folder: Path) -> Path:
 
 
 def modelled_keys(frame: pd.DataFrame) -> set[tuple]:
-    columns = ["step", "gender", "code", "amount", "opened", "seen_at", "online", "fraud"]
-    shaped = frame[columns].assign(opened=pd.to_datetime(frame["opened"]).dt.date)
+    columns = [
+        "step",
+        "gender",
+        "code",
+        "amount",
+        "opened",
+        "closing",
+        "seen_at",
+        "online",
+        "fraud",
+    ]
+    shaped = frame[columns].assign(
+        opened=pd.to_datetime(frame["opened"]).dt.date,
+        closing=pd.to_datetime(frame["closing"]).dt.date,
+    )
     return set(shaped.astype("string").itertuples(index=False, name=None))
 
 

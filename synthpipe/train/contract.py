@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from synthpipe import storage
+from synthpipe.calendars import calendars_of
 from synthpipe.errors import PipelineError, StepFailed
 from synthpipe.failure_codes import MARKER, code_line
 from synthpipe.protection import ValueProtection
@@ -252,6 +253,9 @@ def train_job(paths: TrainingPaths) -> dict[str, Any]:
     if private is None:
         summary["rows"]["fit"] = len(fit_rows)
     summary["seconds"] = round(time.monotonic() - started, 1)
+    if private is None:  # under DP, the real rows' spots would be a release no one counted
+        dates = [c.name for c in schema.kept() if c.type == "date" and c.name in train]
+        summary["calendars"] = calendars_of(frame, dates)
     write_model(paths, result, schema, holdout, summary, metadata_dict(schema, target))
     if private is None:
         categories = real_categories(frame, sdtypes(metadata), code_columns(schema))
