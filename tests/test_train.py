@@ -551,3 +551,10 @@ def test_entry_point_accepts_sagemaker_train_argument(tmp_path: Path) -> None:
     root = make_root(tmp_path, {"epochs": "0"})
     assert module.main(["train", "--root", str(root)]) == 1
     assert "epochs='0'" in failure(root)
+
+
+def test_a_round_without_a_loss_logs_none() -> None:
+    """TabularARGN reports no loss: `loss=nan` in the log read as a diverged model."""
+    line = fit.Evaluation(20, math.nan, 0.9, 0.95, 0.85, 0.51, 2.6).log_line()
+    assert line.startswith("epoch=20 quality=0.9000 ") and "loss" not in line
+    assert "loss=1.5000" in fit.Evaluation(20, 1.5, 0.9, 0.95, 0.85, 0.51, 2.6).log_line()

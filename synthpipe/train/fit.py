@@ -195,9 +195,12 @@ class Evaluation:
     remaining: float = 0.0
 
     def log_line(self) -> str:
-        """One line that SageMaker metric definitions parse, e.g. `quality=([0-9.]+)`."""
+        """One line that SageMaker metric definitions parse, e.g. `quality=([0-9.]+)`.
+        An engine that reports no loss (TabularARGN) logs none: `loss=nan` read as a
+        diverged model."""
+        loss = "" if math.isnan(self.loss) else f" loss={self.loss:.4f}"
         return (
-            f"epoch={self.epoch} loss={self.loss:.4f} quality={self.quality:.4f} "
+            f"epoch={self.epoch}{loss} quality={self.quality:.4f} "
             f"column_shapes={self.column_shapes:.4f} pair_trends={self.pair_trends:.4f} "
             f"closer_to_training={self.closer_to_training:.4f} "
             f"elapsed={self.elapsed:.1f} remaining={self.remaining:.1f}"
