@@ -35,6 +35,17 @@ def _quarter_end(year: int, quarter: int) -> dt.date:
     return following - dt.timedelta(days=1)
 
 
+def _period_row(i: int) -> str:
+    """Month i (from June 2019), written six ways, a fiscal year that reads as a month
+    too (2009-10: October 2009), and quarter i (from 2000Q1) three ways."""
+    month = dt.date(2019 + (i + 5) // 12, (i + 5) % 12 + 1, 1)
+    fiscal = ("2009-10", "2010-11", "2011-12")[i % 3]
+    sas = f"{month:%b%Y}".upper()
+    written = f"{month:%Y-%m};{month:%m/%Y};{month:%b %Y};{sas};{month:%B %Y};{month:%YM%m}"
+    year, quarter = 2000 + i // 4, i % 4 + 1
+    return f"{written};{fiscal};{year}Q{quarter};{year}-Q{quarter};Q{quarter} {year};{i}\n"
+
+
 def _note(i: int) -> str:
     """A short note; every seventh holds a line break."""
     return f"Kasse {i % 3}\r\ngeprüft" if i % 7 == 0 else f"Kasse {i % 3}"
@@ -422,6 +433,15 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         ).encode(),
         "a quarterly series over 30 years: past dates over decades, as dates of birth are, "
         "but a calendar (every quarter's end, once each); kept as dates, not age bands",
+    ),
+    "month_periods": (
+        (
+            "ym_iso;ym_slash;mon_year;mon_year_sas;month_year;ym_eurostat;fiscal;"
+            "quarter;quarter_dash;quarter_first;n\n" + "".join(_period_row(i) for i in range(30))
+        ).encode(),
+        "months without a day, as periods are written (2019-06, 06/2019, Jun 2019, JUN2019, "
+        "June 2019, 2019M06), and quarters (2000Q1, 2000-Q1, Q1 2000): dates written back "
+        "so; fiscal years (2011-12) stay text",
     ),
     "copied_columns": (
         (

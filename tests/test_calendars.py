@@ -69,6 +69,20 @@ def test_births_stay_births_however_many(births):
     assert finding.entity_types == [DATE_OF_BIRTH]
 
 
+def test_quarters_over_decades_are_no_births_and_years_as_january_1st_are():
+    """A loan book's vintages (2000Q1 ... read as each quarter's first day), in uneven
+    numbers, are no calendar and no births; years of birth written as 1 January are."""
+    rng = random.Random(7)
+    quarters = [f"{rng.randint(1990, 2024)}Q{rng.randint(1, 4)}" for _ in range(2_000)]
+    assert scan_values("d", quarters).entity_types == []
+    assert (
+        scan_values("d", [f"{q[:4]}-{int(q[5]) * 3 - 2:02d}-01" for q in quarters]).entity_types
+        == []
+    )
+    years = [f"{d.year}-01-01" for d in _births(2_000)]
+    assert scan_values("d", years).entity_types == [DATE_OF_BIRTH]
+
+
 def test_a_calendar_with_many_dates_missing_is_judged_as_births():
     """Prefer a doubt refused: a fifth of the months gone is no calendar any more."""
     months = _range("ME", "1960-01-31")

@@ -304,6 +304,26 @@ def test_birth_dates_written_with_a_month_s_name_under_a_neutral_header(form):
     assert both("c6", born).entity_types == [DATE_OF_BIRTH]
 
 
+@pytest.mark.parametrize("form", ["%Y-%m", "%m/%Y", "%b %Y", "%B %Y", "%YM%m"])
+def test_birth_months_without_a_day_under_a_neutral_header(form):
+    """'1953-04', '04/1953', 'Apr 1953': Prepare reads such months as dates (their first
+    day), so a month of birth is found as a date of birth is, and generalised."""
+    faker = fake(seed=20)
+    born = [faker.date_of_birth(minimum_age=18, maximum_age=90).strftime(form) for _ in range(ROWS)]
+    assert both("c7", born).entity_types == [DATE_OF_BIRTH]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("1953-04", (1953, 4, 1)), ("4/1953", (1953, 4, 1)), ("1953M04", (1953, 4, 1)),
+     ("avril 1953", (1953, 4, 1)), ("1953Q2", (1953, 4, 1)), ("Q4 1953", (1953, 10, 1)),
+     ("Model 2000", None), ("1234-5", None), ("1953Q5", None)],
+)  # fmt: skip
+def test_months_without_a_day_are_their_first_day(text, expected):
+    parsed = parse_date(text)
+    assert (parsed.timetuple()[:3] if parsed else None) == expected
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [("17. März 1953", (1953, 3, 17)), ("17 de abril de 1953", (1953, 4, 17)),

@@ -451,6 +451,26 @@ def test_exported_timestamps_are_timestamps_written_back_as_they_were(round_trip
     assert {c.name: (c.type, c.role, c.text_format) for c in schema.columns} == expected
 
 
+def test_months_without_a_day_are_dates_written_as_before(round_trips):
+    """Read as the month's (or the quarter's) first day (each cell reads as written:
+    test_every_cell_reads_as_the_input_wrote_it); fiscal years stay text."""
+    _, _, schema, _, _ = round_trips["month_periods"]
+    assert {c.name: (c.type, c.text_format) for c in schema.columns} == {
+        "ym_iso": ("date", "yyyy-MM"),
+        "ym_slash": ("date", "MM/yyyy"),
+        "mon_year": ("date", "MMM yyyy"),
+        "mon_year_sas": ("date", "MMMyyyy"),
+        "month_year": ("date", "MMMM yyyy"),
+        "ym_eurostat": ("date", "yyyy'M'MM"),
+        "fiscal": ("categorical", None),
+        "quarter": ("date", "yyyy'Q'Q"),
+        "quarter_dash": ("date", "yyyy-'Q'Q"),
+        "quarter_first": ("date", "'Q'Q yyyy"),
+        "n": ("integer", None),
+    }
+    assert schema.column("mon_year_sas").month_case == "upper"
+
+
 def test_a_column_that_repeats_another_is_written_as_its_copy(round_trips):
     """Car's price1 and price2 are one column twice: the model learns one, and the CSV
     writes the other as its copy (each cell reads as written:

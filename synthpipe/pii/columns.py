@@ -57,7 +57,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from synthpipe.calendars import calendar_grid
+from synthpipe.calendars import calendar_anchor, calendar_grid
 from synthpipe.pii import entities as E
 from synthpipe.pii import person_names
 from synthpipe.pii.cells import FREE_TEXT_TYPES, find_entities
@@ -511,7 +511,7 @@ def _addresses_by_value(tally: _Tally, settings: E.DetectorSettings) -> bool:
 def _birth_dates_by_value(tally: _Tally, settings: E.DetectorSettings) -> bool:
     """Dates that only a date of birth would have: all past, within a human life, spread
     over decades (a column of transaction or opening dates spans a few years), and not
-    a calendar (a monthly series since 1967 spans decades too)."""
+    a calendar (a monthly series since 1967 spans decades too) nor quarters."""
     rows = tally.rows
     if tally.date_rows < settings.dob_share * rows or len(tally.dates) < settings.dob_min_distinct:
         return False
@@ -520,7 +520,12 @@ def _birth_dates_by_value(tally: _Tally, settings: E.DetectorSettings) -> bool:
         return False
     years = sorted(tally.dates.elements(), key=lambda d: d.toordinal())
     low, high = years[int(0.05 * (len(years) - 1))], years[int(0.95 * (len(years) - 1))]
-    return high.year - low.year >= settings.dob_min_span_years and not calendar_grid(tally.dates)
+    if high.year - low.year < settings.dob_min_span_years or calendar_grid(tally.dates):
+        return False
+    # Quarters' first or last days only (2000Q1, a loan's vintage): no one records the
+    # quarter of a birth. January 1st only stays: a year of birth, written as a date.
+    spot = calendar_anchor(tally.dates)
+    return spot is None or spot["grid"] != "quarter"
 
 
 def _weak_hint_ok(entity_type: str, tally: _Tally, settings: E.DetectorSettings) -> bool:

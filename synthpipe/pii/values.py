@@ -613,24 +613,32 @@ def is_date(value: str) -> bool:
 
 def parse_date(value: str) -> date | None:
     """The date a value writes (1900-2030; day first when both orders are possible, and
-    a timestamp's date part), or None. Also with a month's name in en, de, fr, es, it,
-    nl or pt ('17-Apr-1953', '17. März 1953', '17 de abril de 1953', 'April 17, 1953')
-    and in the year-month-day forms of Chinese, Japanese and Korean ('1953年4月17日',
+    a timestamp's date part; a month's first day for a month without a day), or None.
+    Also with a month's name in en, de, fr, es, it, nl or pt ('17-Apr-1953', '17. März
+    1953', '17 de abril de 1953', 'April 17, 1953', 'April 1953') and in the
+    year-month-day forms of Chinese, Japanese and Korean ('1953年4月17日',
     '1953년 4월 17일')."""
     for index, shape in enumerate(_DATE_SHAPES):
         match = shape.fullmatch(value)
         if match:
             return _plausible_date(match.groups(), year_first=index in (0, 3))
+    if match := _YEAR_MONTH.fullmatch(value) or _MONTH_YEAR.fullmatch(value):
+        return _plausible_date((match["year"], match["month"], "1"), year_first=True)
+    if match := _YEAR_QUARTER.fullmatch(value) or _QUARTER_YEAR.fullmatch(value):
+        month = str(int(match["quarter"]) * 3 - 2)
+        return _plausible_date((match["year"], month, "1"), year_first=True)
     if not any(c.isalpha() for c in value):
         return None
     match = _CJK_DATE.fullmatch(value)
     if match:
         return _plausible_date(match.groups(), year_first=True)
     match = _DAY_MONTH_NAME.fullmatch(value) or _MONTH_NAME_DAY.fullmatch(value)
+    day = match.group("day") if match else "1"
+    match = match or _MONTH_NAME_YEAR.fullmatch(value)
     month = _MONTH_NUMBERS.get(match.group("month").casefold()) if match else None
     if match is None or month is None:
         return None
-    return _plausible_date((match.group("day"), str(month), match.group("year")), False)
+    return _plausible_date((day, str(month), match.group("year")), False)
 
 
 # Month names as dates are written in English (schema.MONTH_NAMES, and their first three
@@ -658,6 +666,13 @@ _DAY_MONTH_NAME = re.compile(
     r"(?P<year>\d{4}|\d{2})"
 )
 _MONTH_NAME_DAY = re.compile(r"(?P<month>[^\W\d_]{3,10})\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})")
+# Months without a day, as periods are written (1953-04, 04/1953, 1953M04, Apr 1953,
+# April 1953), and quarters (1953Q2, 1953-Q2, Q2 1953): their first day.
+_YEAR_MONTH = re.compile(r"(?P<year>\d{4})(?:[-/]|M)(?P<month>\d{1,2})")
+_MONTH_YEAR = re.compile(r"(?P<month>\d{1,2})[-/.](?P<year>\d{4})")
+_YEAR_QUARTER = re.compile(r"(?P<year>\d{4})[- ]?Q(?P<quarter>[1-4])")
+_QUARTER_YEAR = re.compile(r"Q(?P<quarter>[1-4])[- ](?P<year>\d{4})")
+_MONTH_NAME_YEAR = re.compile(r"(?P<month>[^\W\d_]{3,10})\.?[\s\-]?(?P<year>\d{4})")
 _CJK_DATE = re.compile(r"(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]?")
 
 

@@ -13,9 +13,11 @@ from synthpipe.prepare._patterns import (
     KOREAN_DATE_FORMAT,
     MON_ZONE_FORMAT,
     ORACLE_TIMESTAMP_FORMAT,
+    QUARTERS,
     TIME_HM,
     TIME_HMS,
     TIME_SOME_SECONDS,
+    YEAR_M_MONTH_FORMAT,
     twelve_hour,
 )
 from synthpipe.schema import MAX_CODE_VALUES
@@ -69,6 +71,21 @@ class ColumnStats:
     date_day_month: int = 0
     date_mon_day: int = 0
     date_month_day: int = 0
+    # Months without a day (2024-03, 03/2024, Mar 2024, March 2024, 2024M03: _patterns.
+    # YEAR_MONTH ...), and fiscal years (2011-12: _patterns.FISCAL_YEAR).
+    year_month: int = 0
+    fiscal_year: int = 0
+    month_year: int = 0
+    mon_year_space: int = 0
+    mon_year_dash: int = 0
+    mon_year_joined: int = 0
+    month_name_year: int = 0
+    year_m_month: int = 0
+    # Quarters (2024Q1, Q1 2024: _patterns.QUARTERS), and which of its forms (the lowest
+    # and highest index, equal when every value is written one way).
+    quarter: int = 0
+    quarter_form_min: int = 0
+    quarter_form_max: int = 0
     # SAS's timestamps (15MAR2019:14:30:00, 15MAR19:14:30:00: _patterns.DATETIME_DAY_MON).
     datetime_day_mon: int = 0
     datetime_day_mon_yy: int = 0
@@ -139,7 +156,7 @@ def infer_type(
         return "date", "yyyy{sep}M{sep}d", None
     if stats.date_numeric_yy == n:
         return "date", _numeric_date_format(stats, delimiter).replace("yyyy", "yy"), None
-    named = _named_date_format(stats)
+    named = _named_date_format(stats) or _period_format(stats)
     if named:
         return "date", named, None
     if stats.datetime_day_mon == n:
@@ -234,6 +251,26 @@ def _named_date_format(stats: ColumnStats) -> str | None:
         (stats.date_month_day, "MMMM d, yyyy"),
     )
     return next((pattern for count, pattern in formats if count == n), None)
+
+
+def _period_format(stats: ColumnStats) -> str | None:
+    """The Spark pattern of months written without a day (read as the month's first
+    day), or of quarters (their first day), when every value is written one way: not a
+    column of fiscal years (2011-12, 2010-11), which would read as December 2011."""
+    n = stats.non_null
+    formats = (
+        (stats.year_month if stats.fiscal_year < n else 0, "yyyy{sep}M"),
+        (stats.month_year, "M{sep}yyyy"),
+        (stats.mon_year_space, "MMM yyyy"),
+        (stats.mon_year_dash, "MMM-yyyy"),
+        (stats.mon_year_joined, "MMMyyyy"),
+        (stats.month_name_year, "MMMM yyyy"),
+        (stats.year_m_month, YEAR_M_MONTH_FORMAT),
+    )
+    found = next((pattern for count, pattern in formats if count == n), None)
+    if found is None and stats.quarter == n and stats.quarter_form_min == stats.quarter_form_max:
+        return list(QUARTERS)[stats.quarter_form_min]
+    return found
 
 
 def _numeric_date_format(stats: ColumnStats, delimiter: str) -> str:

@@ -105,6 +105,33 @@ DATE_DAY_MONTH = rf"^\d{{1,2}} {_MONTH} \d{{4}}$"
 DATE_MON_DAY = rf"^{_MON} \d{{1,2}}, \d{{4}}$"
 DATE_MONTH_DAY = rf"^{_MONTH} \d{{1,2}}, \d{{4}}$"
 NAMED_DATE = "|".join((DATE_DAY_MON, DATE_DAY_MONTH, DATE_MON_DAY, DATE_MONTH_DAY))
+# Months without a day, as statistics offices, reports and loan books write a period:
+# 2024-03 (ISO 8601's year and month; 2024/03 too), 03/2024 (03.2024, 03-2024), Mar 2024,
+# Mar-2024, MAR2024 (SAS's MONYY7.), March 2024, 2024M03 (Eurostat's and the IMF's
+# monthly periods). Read as the month's first day, written back as they were. Years 1700
+# to 2199; 2011-12 is a fiscal year when every value is one (FISCAL_YEAR: 2011-12,
+# 2012-13 ..., read as text): `_infer._period_format`.
+_YEAR = r"(1[7-9]\d\d|2[01]\d\d)"
+_MONTH_NUMBER = r"(0?[1-9]|1[0-2])"
+YEAR_MONTH = rf"^{_YEAR}([/-]){_MONTH_NUMBER}$"
+MONTH_YEAR = rf"^{_MONTH_NUMBER}([./-]){_YEAR}$"
+MON_YEAR = {sep: rf"^{_MON}{sep}{_YEAR}$" for sep in (" ", "-", "")}
+MONTH_NAME_YEAR = rf"^{_MONTH} {_YEAR}$"
+YEAR_M_MONTH = rf"^{_YEAR}M(0[1-9]|1[0-2])$"
+YEAR_M_MONTH_FORMAT = "yyyy'M'MM"
+# Quarters, as statistics offices write them (2024Q1, 2024-Q1, 2024 Q1, Q1 2024,
+# Q1-2024): the quarter's first day, written back so. Spark parses no quarter (its
+# pattern letter Q is for writing only): _transform._quarter_start reads year and quarter.
+QUARTERS = {
+    "yyyy'Q'Q": rf"^{_YEAR}Q[1-4]$",
+    "yyyy-'Q'Q": rf"^{_YEAR}-Q[1-4]$",
+    "yyyy 'Q'Q": rf"^{_YEAR} Q[1-4]$",
+    "'Q'Q yyyy": rf"^Q[1-4] {_YEAR}$",
+    "'Q'Q-yyyy": rf"^Q[1-4]-{_YEAR}$",
+}
+QUARTER_YEAR, QUARTER_NUMBER = r"(\d{4})", r"Q([1-4])"
+# The second part is the year after the first's last two digits: 2011-12, 1999-00.
+FISCAL_YEAR = r"^\d\d(\d\d)[/-](\d\d)$"
 # Dates written as one number, year first, as core banking and mainframe exports write
 # them (ISO 8601's basic format): 20240315, years 1700 to 2199, and 99991231, a far date
 # that may stand for "open-ended" (_transform._far_dates; where it cannot, the column

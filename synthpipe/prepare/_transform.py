@@ -216,6 +216,28 @@ def _compact(c: Column, pattern: str, fmt: str) -> Column:
     return (F.length(c) == len(fmt)) & c.rlike(pattern) & parsed.isNotNull()
 
 
+def _quarter_form(c: Column) -> Column:
+    """Which of _patterns.QUARTERS a cell is written in (its index), or null."""
+    form = F.lit(None).cast("int")
+    for index, pattern in reversed(list(enumerate(P.QUARTERS.values()))):
+        form = F.when(c.rlike(pattern), F.lit(index)).otherwise(form)
+    return F.when(F.length(c).between(6, 7) & c.contains("Q"), form)
+
+
+def _quarter_start(c: Column) -> Column:
+    """A quarter's first day (2024-Q2: 2024-04-01)."""
+    year = F.regexp_extract(c, P.QUARTER_YEAR, 1).cast("int")
+    quarter = F.regexp_extract(c, P.QUARTER_NUMBER, 1).cast("int")
+    return F.make_date(year, quarter * 3 - 2, F.lit(1))
+
+
+def _fiscal_year(c: Column) -> Column:
+    """A cell such as 2011-12: a year, then the next year's last two digits."""
+    first = F.regexp_extract(c, P.FISCAL_YEAR, 1).cast("int")
+    second = F.regexp_extract(c, P.FISCAL_YEAR, 2).cast("int")
+    return c.rlike(P.FISCAL_YEAR) & ((first + 1) % 100 == second)
+
+
 def _far_date(c: Column) -> Column:
     """A date or timestamp cell whose year training's datetimes cannot hold."""
     dated = c.rlike(P.DATE_ISO) | c.rlike(P.TIMESTAMP_ISO) | c.rlike(P.DATE_YMD)
@@ -286,6 +308,7 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
     oracle = F.length(c).between(22, 32) & F.substring(c, 1, 1).isin(*"0123456789")
     oracle = oracle & c.rlike(P.ORACLE_TIMESTAMP)
     exponent = c.rlike(P.EXPONENT)
+    quarter = _quarter_form(c)
 
     def places(pattern: str) -> Column:
         return F.length(F.regexp_extract(c, pattern, 1))
@@ -312,6 +335,17 @@ def _profile_exprs(c: Column) -> dict[str, Column]:
         "date_day_month": count_if(maybe_date & c.rlike(P.DATE_DAY_MONTH)),
         "date_mon_day": count_if(maybe_date & c.rlike(P.DATE_MON_DAY)),
         "date_month_day": count_if(maybe_date & c.rlike(P.DATE_MONTH_DAY)),
+        "year_month": count_if(maybe_date & c.rlike(P.YEAR_MONTH)),
+        "fiscal_year": count_if(maybe_date & _fiscal_year(c)),
+        "month_year": count_if(maybe_date & c.rlike(P.MONTH_YEAR)),
+        "mon_year_space": count_if(maybe_date & c.rlike(P.MON_YEAR[" "])),
+        "mon_year_dash": count_if(maybe_date & c.rlike(P.MON_YEAR["-"])),
+        "mon_year_joined": count_if(maybe_date & c.rlike(P.MON_YEAR[""])),
+        "month_name_year": count_if(maybe_date & c.rlike(P.MONTH_NAME_YEAR)),
+        "year_m_month": count_if(maybe_date & c.rlike(P.YEAR_M_MONTH)),
+        "quarter": count_if(quarter.isNotNull()),
+        "quarter_form_min": F.min(quarter),
+        "quarter_form_max": F.max(quarter),
         "compact_date": count_if(_compact(c, P.COMPACT_DATE, P.COMPACT_DATE_FORMAT)),
         "compact_date_yy": count_if(_compact(c, P.COMPACT_DATE_YY, P.COMPACT_YY_FORMAT)),
         "compact_timestamp": count_if(_compact(c, P.COMPACT_TIMESTAMP, P.COMPACT_TIMESTAMP_FORMAT)),
@@ -965,6 +999,8 @@ def _cast(
             .when(lowered.isin(*P.FALSE_TOKENS), F.lit(False))
             .otherwise(F.lit(None).cast("boolean"))
         )
+    if col_type == "date" and fmt in P.QUARTERS:
+        return _quarter_start(c)
     if col_type == "date":
         parsed = F.to_date(c, fmt) if fmt else c.cast("date")
     elif col_type == "timestamp" and fmt:
@@ -1014,7 +1050,8 @@ def record_written_forms(strings: DataFrame, profile: Profile) -> None:
             p.text_format = p.format  # the data owner's own pattern, used both ways
         elif p.type == "date":
             p.text_format = _forms.date_text_format(p.format or "yyyy-M-d", found[p.name])
-            p.month_case = _forms.month_case(found[p.name])
+            # Of month names only: 2024M03's M is a letter of the form, not of a name.
+            p.month_case = _forms.month_case(found[p.name]) if "MMM" in p.text_format else None
             if p.named_date:  # 15 mars 2024, read as 15-Mar-2024: its names are its own
                 p.text_format = p.named_date.written(p.text_format)
                 p.month_case = None
