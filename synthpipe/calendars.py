@@ -20,7 +20,8 @@ keeps neither its fill nor its counts (see `prepare._privacy`).
 Synthetic dates on the real calendar (`calendar_anchor`, `snap_to_calendar`). A model
 makes dates on any day; where the real dates sit on one spot of a coarser grid (month
 ends, Mondays, weekdays only), training records that spot and generate moves each
-synthetic date to the nearest such day, so that a monthly series comes back monthly.
+synthetic date to the nearest such day, so that a monthly series comes back monthly;
+timestamps on a clock step (every hour, every quarter of an hour) come back on it.
 """
 
 from __future__ import annotations
@@ -134,6 +135,8 @@ def snap_to_calendar(values: pd.Series, calendar: Mapping[str, Any]) -> pd.Serie
     known = stamps.dropna()
     if known.empty:
         return values
+    if calendar["grid"] == "clock":  # timestamps: to the nearest whole step
+        return stamps.dt.round(f"{calendar['seconds']}s")
     grid = _BY_NAME[calendar["grid"]]
     anchor = calendar["anchor"]
     anchor = tuple(anchor) if isinstance(anchor, list) else anchor  # read back from JSON
@@ -156,12 +159,38 @@ def _days(low: date, high: date) -> Iterable[date]:
     return (low + timedelta(days=n) for n in range((high - low).days + 1))
 
 
-def calendars_of(frame: pd.DataFrame, names: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """Column -> calendar_anchor of its real dates, for the columns of `names` that keep
-    one (training.json's `calendars`, which generate snaps its dates to)."""
+# Clock steps, coarsest first: midnight, every hour, half and quarter hour, every 10, 5
+# minutes, every minute.
+_CLOCK_STEPS = (86_400, 3_600, 1_800, 900, 600, 300, 60)
+
+
+def clock_step(stamps: pd.Series) -> int | None:
+    """The coarsest of _CLOCK_STEPS (seconds) that ON_GRID_SHARE of a real timestamp
+    column's distinct values are whole multiples of (weather read every hour, a meter
+    every quarter of an hour), or None."""
+    known = pd.DatetimeIndex(pd.to_datetime(stamps, errors="coerce", utc=True).dropna().unique())
+    if len(known) < MIN_DATES:
+        return None
+    seconds = (known - pd.Timestamp(0, tz="UTC")).total_seconds()
+    for step in _CLOCK_STEPS:
+        if (seconds % step == 0).mean() >= ON_GRID_SHARE:
+            return step
+    return None
+
+
+def calendars_of(
+    frame: pd.DataFrame, dates: Iterable[str], timestamps: Iterable[str] = ()
+) -> dict[str, dict[str, Any]]:
+    """Column -> where its real values sit, for the columns that keep one spot
+    (training.json's `calendars`, which generate snaps its values to): dates on a
+    calendar (calendar_anchor), timestamps on a clock step ({"grid": "clock", "seconds":
+    3600}: every hour)."""
     found = {}
-    for name in names:
+    for name in dates:
         days = pd.to_datetime(frame[name], errors="coerce").dropna().dt.date
         if (calendar := calendar_anchor(days)) is not None:
             found[name] = calendar
+    for name in timestamps:
+        if (step := clock_step(frame[name])) is not None:
+            found[name] = {"grid": "clock", "seconds": step}
     return found

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthpipe.calendars import calendar_anchor, snap_to_calendar
+from synthpipe.calendars import calendar_anchor, clock_step, snap_to_calendar
 from synthpipe.errors import StepFailed
 from synthpipe.evaluate import privacy
 from synthpipe.layout import RunLayout
@@ -204,3 +204,28 @@ def test_synthetic_dates_move_to_the_nearest_day_of_the_calendar(name):
     # Moved by half a step at most (a trading day: to the weekday beside a weekend).
     step = pd.Series(spots).diff().max()
     assert (abs(known - made.dropna()) <= step / 2).all()
+
+
+@pytest.mark.parametrize(
+    ("freq", "step"), [("D", 86_400), ("h", 3_600), ("15min", 900), ("5min", 300), ("37s", None)]
+)
+def test_the_clock_step_of_real_timestamps(freq, step):
+    stamps = pd.Series(pd.date_range("2013-01-01", periods=2_000, freq=freq, tz="UTC"))
+    training = stamps.sample(frac=0.8, random_state=1)
+    assert clock_step(training) == step
+
+
+def test_synthetic_timestamps_move_to_the_nearest_step():
+    """Weather read every hour comes back on the hour (the input's form, 14:00:00Z)."""
+    rng = np.random.default_rng(5)
+    low, high = (
+        pd.Timestamp("2013-01-01", tz="UTC").value,
+        pd.Timestamp("2013-12-31", tz="UTC").value,
+    )
+    made = pd.Series(pd.to_datetime(rng.integers(low, high, 300), utc=True))
+    made.iloc[::7] = pd.NaT
+    snapped = snap_to_calendar(made, {"grid": "clock", "seconds": 3_600})
+    assert snapped.isna().equals(made.isna())
+    known, before = snapped.dropna(), made.dropna()
+    assert (known.dt.minute == 0).all() and (known.dt.second == 0).all()
+    assert (abs(known - before) <= pd.Timedelta(minutes=30)).all()

@@ -254,8 +254,10 @@ def train_job(paths: TrainingPaths) -> dict[str, Any]:
         summary["rows"]["fit"] = len(fit_rows)
     summary["seconds"] = round(time.monotonic() - started, 1)
     if private is None:  # under DP, the real rows' spots would be a release no one counted
-        dates = [c.name for c in schema.kept() if c.type == "date" and c.name in train]
-        summary["calendars"] = calendars_of(frame, dates)
+        kept = [c for c in schema.kept() if c.name in train]
+        dates = [c.name for c in kept if c.type == "date"]
+        stamps = [c.name for c in kept if c.type == "timestamp"]
+        summary["calendars"] = calendars_of(frame, dates, stamps)
     write_model(paths, result, schema, holdout, summary, metadata_dict(schema, target))
     if private is None:
         categories = real_categories(frame, sdtypes(metadata), code_columns(schema))
