@@ -4,7 +4,9 @@ In:  <root>/input/config/hyperparameters.json   (all values strings)
      <root>/input/data/train/schema.json         (from Prepare)
      <root>/input/data/train/data/*.parquet      (the cleaned rows)
 Out: <root>/model/        synthesizer.pkl (TVAE) or argn/ (TabularARGN: training.json's
-                          engine.name), metadata.json, training.json, holdout.parquet,
+                          engine.name), metadata.json, training.json (with
+                          `calendars`: where real dates and timestamps sit, which
+                          generate keeps to), holdout.parquet,
                           schema.json, categories.json (the real categories: generate
                           keeps to them); SageMaker tars this folder into model.tar.gz
      <root>/output/failure  one line: `synthpipe:<code>`, why training stopped, the fix
