@@ -18,7 +18,13 @@ import pyarrow.parquet as pq
 from synthpipe import fixes
 from synthpipe.errors import StepFailed
 from synthpipe.layout import RunLayout
-from synthpipe.pii import ColumnFinding, DetectorSettings, scan_columns
+from synthpipe.pii import (
+    ColumnFinding,
+    DetectorSettings,
+    merge_counts,
+    scan_counted_columns,
+    value_counts,
+)
 
 FIX = fixes.PII_FOUND
 
@@ -66,20 +72,18 @@ def verify_cleaned(layout: RunLayout, settings: DetectorSettings | None = None) 
             "The cleaned output holds no Parquet object to scan, so nothing was verified.",
             {"prefix": layout.cleaned_data},
         )
-    tables = [_read(path) for path in files]
-    try:
-        table = pa.concat_tables(tables, promote_options="default")
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
-        raise _fail(
-            "unreadable_object",
-            "The cleaned objects do not share one schema, so they were not verified.",
-            {"objects": len(files), "error": type(error).__name__},
-        ) from error
-    rows = table.num_rows
-    # Each column is judged on all of its rows at once, whichever object holds them: a
-    # column's dates of birth (or its calendar) show only over the whole column.
-    columns = {name: table.column(name) for name in table.column_names}
-    findings = {f.name: f for f in scan_columns(columns, settings) if f.is_pii}
+    # Each column is judged on all of its rows at once, whichever object holds them (a
+    # column's dates of birth, or its calendar, show only whole), from its value counts:
+    # one object's rows and each column's distinct values are held, never the table.
+    parts: dict[str, list[pa.Table]] = {}
+    rows = 0
+    for path in files:
+        table = _read(path)
+        rows += table.num_rows
+        for name in table.column_names:
+            parts.setdefault(name, []).append(value_counts(table.column(name)))
+    counted = {name: merge_counts(tables) for name, tables in parts.items()}
+    findings = {f.name: f for f in scan_counted_columns(counted, settings) if f.is_pii}
     result = VerifyResult(rows, len(files), time.monotonic() - started, list(findings.values()))
     if findings:
         found = {f.name: f.entity_types for f in findings.values()}

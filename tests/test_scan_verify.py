@@ -187,3 +187,29 @@ def test_scan_says_a_sorted_panel_key_is_dropped_as_prepare_does(tmp_path):
     columns = {c.name: c for c in scan_file(path)}
     assert columns["nr"].action == "drop"
     assert columns["num_visits"].action == "keep"
+
+
+def test_verify_finds_coordinates_and_e_mails_spread_over_objects(tmp_path):
+    """Each column is judged over every object: 30 objects of 20 rows each."""
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(
+        {
+            "lat": np.round(rng.uniform(35, 60, 600), 5),
+            "lon": np.round(rng.uniform(-10, 30, 600), 5),
+            "contact": [f"person{i}@example.com" for i in range(600)],
+            "n": range(600),
+        }
+    )
+    layout = RunLayout(str(tmp_path), "ds", "r1")
+    Path(layout.cleaned_data).mkdir(parents=True)
+    for index in range(30):
+        part = frame.iloc[index * 20 : (index + 1) * 20]
+        part.to_parquet(f"{layout.cleaned_data}/part-{index:05d}.parquet", index=False)
+    with pytest.raises(StepFailed) as caught:
+        verify_cleaned(layout)
+    assert caught.value.details["columns"] == {
+        "lat": ["LATITUDE_LONGITUDE"],
+        "lon": ["LATITUDE_LONGITUDE"],
+        "contact": ["EMAIL_ADDRESS"],
+    }
+    assert caught.value.details["rows_scanned"] == 600

@@ -57,9 +57,12 @@ __all__ = [
     "classify_counts",
     "find_entities",
     "mask_text",
+    "merge_counts",
     "scan_columns",
+    "scan_counted_columns",
     "scan_values",
     "strong_types",
+    "value_counts",
 ]
 
 # `columns` needs pyarrow, which the Lambda functions lack: its functions load on first
@@ -68,8 +71,11 @@ _COLUMNS = (
     "classify_column",
     "classify_columns",
     "classify_counts",
+    "merge_counts",
     "scan_columns",
+    "scan_counted_columns",
     "scan_values",
+    "value_counts",
 )
 
 

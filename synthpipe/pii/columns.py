@@ -194,11 +194,41 @@ def scan_values(
     settings: E.DetectorSettings = DEFAULT_SETTINGS,
 ) -> ColumnFinding:
     """Classify one column from every one of its values (the verify step's full scan)."""
-    hints = name_hints(name)
+    return scan_counted(name, value_counts(values), settings)
+
+
+def value_counts(values: Sequence[Any] | pa.Array | pa.ChunkedArray) -> pa.Table:
+    """A column's distinct non-null values as text (`values`) and their rows (`counts`):
+    what `scan_counted` reads. Counts of parts of a column add up (`merge_counts`)."""
     distinct, counts = _distinct_with_counts(values)
+    return pa.table({"values": distinct, "counts": pc.cast(counts, pa.int64())})
+
+
+def merge_counts(parts: Sequence[pa.Table]) -> pa.Table:
+    """One column's value_counts from the value_counts of its parts (Parquet objects)."""
+    merged = pa.concat_tables(parts).group_by("values").aggregate([("counts", "sum")])
+    return merged.rename_columns(["values", "counts"])
+
+
+def scan_counted(
+    name: str, counted: pa.Table, settings: E.DetectorSettings = DEFAULT_SETTINGS
+) -> ColumnFinding:
+    """Classify one column from every distinct value and its rows (`value_counts`)."""
+    hints = name_hints(name)
     gated = not (hints.strong or hints.weak or hints.free_text)
-    tally = _tally_arrow(distinct, counts, hints, settings, gated)
+    values, counts = counted.column("values").combine_chunks(), counted.column("counts")
+    tally = _tally_arrow(values, counts.combine_chunks(), hints, settings, gated)
     return _decide(name, hints, tally, settings)
+
+
+def scan_counted_columns(
+    counted: Mapping[str, pa.Table], settings: E.DetectorSettings = DEFAULT_SETTINGS
+) -> list[ColumnFinding]:
+    """scan_columns from each column's value_counts (verify, over all of a run's Parquet
+    objects); latitude/longitude pairs judged on the distinct values."""
+    findings = [scan_counted(name, table, settings) for name, table in counted.items()]
+    _mark_lat_lon_pairs(findings, {n: t.column("values") for n, t in counted.items()}, settings)
+    return findings
 
 
 def scan_columns(
