@@ -4,6 +4,11 @@ Locally this is the stand-in for the Amazon Macie job (and on AWS its pre-check)
 value of every column goes through the same detectors Prepare used on its sample. Any
 finding, any object that cannot be read, or nothing to scan stops the run. The error
 names columns and entity types, never a value.
+
+Each object is scanned as it is read. A column with at most MAX_WHOLE_VALUES distinct
+values is also judged on all of its rows at once, from its value counts merged over the
+objects, and that judgement stands for it: a column's dates of birth (or its calendar)
+show only whole, and Spark's shuffle spreads a column's rows over its objects at random.
 """
 
 from __future__ import annotations
@@ -61,6 +66,31 @@ def _read(path: Path) -> pa.Table:
         ) from error
 
 
+# A column with more distinct values than this (amounts, measurements) is judged object by
+# object; under it (dates, names, codes, categories), on all of its rows at once.
+MAX_WHOLE_VALUES = 200_000
+
+
+class _WholeColumns:
+    """Each column's value counts merged over the objects read so far, while they stay
+    under MAX_WHOLE_VALUES distinct values: memory bounded by that, whatever the rows."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, pa.Table] = {}
+        self.too_many: set[str] = set()
+
+    def add(self, counted: dict[str, pa.Table]) -> None:
+        for name, part in counted.items():
+            if name in self.too_many:
+                continue
+            merged = merge_counts([self.counts[name], part]) if name in self.counts else part
+            if merged.num_rows > MAX_WHOLE_VALUES:
+                self.too_many.add(name)
+                self.counts.pop(name, None)
+            else:
+                self.counts[name] = merged
+
+
 def verify_cleaned(layout: RunLayout, settings: DetectorSettings | None = None) -> VerifyResult:
     """Scan every Parquet object of the run's cleaned output; raise on any finding."""
     started = time.monotonic()
@@ -72,18 +102,23 @@ def verify_cleaned(layout: RunLayout, settings: DetectorSettings | None = None) 
             "The cleaned output holds no Parquet object to scan, so nothing was verified.",
             {"prefix": layout.cleaned_data},
         )
-    # Each column is judged on all of its rows at once, whichever object holds them (a
-    # column's dates of birth, or its calendar, show only whole), from its value counts:
-    # one object's rows and each column's distinct values are held, never the table.
-    parts: dict[str, list[pa.Table]] = {}
     rows = 0
+    findings: dict[str, ColumnFinding] = {}
+    whole = _WholeColumns()
     for path in files:
         table = _read(path)
         rows += table.num_rows
-        for name in table.column_names:
-            parts.setdefault(name, []).append(value_counts(table.column(name)))
-    counted = {name: merge_counts(tables) for name, tables in parts.items()}
-    findings = {f.name: f for f in scan_counted_columns(counted, settings) if f.is_pii}
+        counted = {name: value_counts(table.column(name)) for name in table.column_names}
+        for finding in scan_counted_columns(counted, settings):
+            if finding.is_pii:
+                findings.setdefault(finding.name, finding)
+        whole.add(counted)
+    # A column whose counts stayed bounded is judged whole instead: a part of a calendar
+    # is no calendar, and its dates read as births.
+    findings = {n: f for n, f in findings.items() if n not in whole.counts}
+    for finding in scan_counted_columns(whole.counts, settings):
+        if finding.is_pii:
+            findings[finding.name] = finding
     result = VerifyResult(rows, len(files), time.monotonic() - started, list(findings.values()))
     if findings:
         found = {f.name: f.entity_types for f in findings.values()}

@@ -213,3 +213,17 @@ def test_verify_finds_coordinates_and_e_mails_spread_over_objects(tmp_path):
         "contact": ["EMAIL_ADDRESS"],
     }
     assert caught.value.details["rows_scanned"] == 600
+
+
+def test_verify_scans_a_column_with_too_many_values_object_by_object(tmp_path, monkeypatch):
+    """Over the bound, a column is not merged (memory), and each object's scan stands."""
+    monkeypatch.setattr("synthpipe.verify.MAX_WHOLE_VALUES", 50)
+    frame = pd.DataFrame({"contact": [f"person{i}@example.com" for i in range(600)]})
+    layout = RunLayout(str(tmp_path), "ds", "r1")
+    Path(layout.cleaned_data).mkdir(parents=True)
+    for index in range(30):
+        part = frame.iloc[index * 20 : (index + 1) * 20]
+        part.to_parquet(f"{layout.cleaned_data}/part-{index:05d}.parquet", index=False)
+    with pytest.raises(StepFailed) as caught:
+        verify_cleaned(layout)
+    assert caught.value.details["columns"] == {"contact": ["EMAIL_ADDRESS"]}
