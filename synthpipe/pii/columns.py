@@ -174,20 +174,6 @@ def classify_columns(
     return findings
 
 
-def classify_counts(
-    name: str, counts: Mapping[str, int], settings: E.DetectorSettings = DEFAULT_SETTINGS
-) -> ColumnFinding:
-    """Classify one column from each distinct value and its number of rows, all rows
-    counted (Prepare's second look at a column whose sample read as dates of birth: a
-    calendar shows only on every row, see `calendars`)."""
-    counted: Counter[str] = Counter()
-    for value, count in counts.items():
-        if text := normalise(value):
-            counted[text] += count
-    hints = name_hints(name)
-    return _decide(name, hints, _tally(counted, hints, settings), settings)
-
-
 def scan_values(
     name: str,
     values: Sequence[Any] | pa.Array | pa.ChunkedArray,

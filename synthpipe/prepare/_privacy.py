@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
+import pyarrow as pa
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, StringType
@@ -26,8 +27,8 @@ from synthpipe.pii import (
     ColumnFinding,
     DetectorSettings,
     classify_columns,
-    classify_counts,
     mask_text,
+    scan_counted,
     strong_types,
 )
 from synthpipe.pii.actions import ColumnAction, decide_actions
@@ -81,7 +82,11 @@ def _on_every_row(
     rows = counted.limit(MAX_COUNTED_VALUES + 1).collect()
     if len(rows) > MAX_COUNTED_VALUES:
         return finding
-    return classify_counts(finding.name, {row[0]: int(row[1]) for row in rows}, settings)
+    counted = pa.table(
+        {"values": [row[0] for row in rows], "counts": [int(row[1]) for row in rows]},
+        schema=pa.schema([("values", pa.string()), ("counts", pa.int64())]),
+    )
+    return scan_counted(finding.name, counted, settings)  # as verify judges the column
 
 
 _strong_udf = F.udf(lambda value: sorted(strong_types(value)), ArrayType(StringType()))
