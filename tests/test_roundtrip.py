@@ -442,33 +442,41 @@ def test_dates_after_a_weekday_are_dates_written_with_their_weekday(round_trips)
                 "n": ("integer", "feature", None),
             },
         ),
+        (  # months and quarters without a day: text before, a series' one dropped as a key
+            "month_periods",
+            {
+                "ym_iso": ("date", "feature", "yyyy-MM"),
+                "ym_slash": ("date", "feature", "MM/yyyy"),
+                "mon_year": ("date", "feature", "MMM yyyy"),
+                "mon_year_sas": ("date", "feature", "MMMyyyy"),
+                "month_year": ("date", "feature", "MMMM yyyy"),
+                "ym_eurostat": ("date", "feature", "yyyy'M'MM"),
+                "fiscal": ("categorical", "feature", None),  # 2011-12: no December
+                "quarter": ("date", "feature", "yyyy'Q'Q"),
+                "quarter_dash": ("date", "feature", "yyyy-'Q'Q"),
+                "quarter_first": ("date", "feature", "'Q'Q yyyy"),
+                "n": ("integer", "dropped", None),  # the rows' numbers
+            },
+        ),
+        (  # a series' calendar over 30 years: age bands before, taken for births
+            "series_calendar",
+            {
+                "quarter": ("date", "feature", "dd/MM/yyyy"),
+                "gdp": ("decimal", "feature", None),
+            },
+        ),
     ],
 )
-def test_exported_timestamps_are_timestamps_written_back_as_they_were(round_trips, name, expected):
+def test_dates_and_timestamps_are_read_and_written_back_as_they_were(round_trips, name, expected):
     """Each cell reads as written (test_every_cell_reads_as_the_input_wrote_it); here,
     the type, role and written pattern each column is read with."""
     _, _, schema, _, _ = round_trips[name]
     assert {c.name: (c.type, c.role, c.text_format) for c in schema.columns} == expected
 
 
-def test_months_without_a_day_are_dates_written_as_before(round_trips):
-    """Read as the month's (or the quarter's) first day (each cell reads as written:
-    test_every_cell_reads_as_the_input_wrote_it); fiscal years stay text."""
+def test_a_sas_period_keeps_its_capitals(round_trips):
     _, _, schema, _, _ = round_trips["month_periods"]
-    assert {c.name: (c.type, c.text_format) for c in schema.columns} == {
-        "ym_iso": ("date", "yyyy-MM"),
-        "ym_slash": ("date", "MM/yyyy"),
-        "mon_year": ("date", "MMM yyyy"),
-        "mon_year_sas": ("date", "MMMyyyy"),
-        "month_year": ("date", "MMMM yyyy"),
-        "ym_eurostat": ("date", "yyyy'M'MM"),
-        "fiscal": ("categorical", None),
-        "quarter": ("date", "yyyy'Q'Q"),
-        "quarter_dash": ("date", "yyyy-'Q'Q"),
-        "quarter_first": ("date", "'Q'Q yyyy"),
-        "n": ("integer", None),
-    }
-    assert schema.column("mon_year_sas").month_case == "upper"
+    assert schema.column("mon_year_sas").month_case == "upper"  # JUN2019
 
 
 def test_a_column_that_repeats_another_is_written_as_its_copy(round_trips):
