@@ -34,13 +34,14 @@ class Clock:
         return date_format + self.separator + self.time_format
 
 
-def named_datetime_count(c: Column) -> Column:
+def named_datetime_count(c: Column, n: Column) -> Column:
     """Cells that are a named date and a time, an aggregate of Prepare's one profiling
-    pass (the regular expression only on cells as long as one, with a colon)."""
+    pass over distinct values `c`, each held by `n` cells (the regular expression only
+    on cells as long as one, with a colon)."""
     first, second = F.substring(c, 1, 1), F.substring(c, 2, 1)
     named = first.isin(*P.MONTH_FIRST_CHARS) & second.isin(*P.MONTH_SECOND_CHARS)
     maybe = F.length(c).between(13, 34) & c.contains(":") & (first.isin(*"0123456789") | named)
-    return count_if(maybe & c.rlike(P.NAMED_DATETIME))
+    return count_if(maybe & c.rlike(P.NAMED_DATETIME), n)
 
 
 def find_clocks(strings: DataFrame, names: list[str]) -> dict[str, Clock]:

@@ -72,14 +72,15 @@ class NamedDate:
         return f"{day}{dot}{first}{before}{month}{after}{second}{year}"
 
 
-def named_date_count(c: Column) -> Column:
-    """Cells that may be such a date, an aggregate of Prepare's one profiling pass (a
-    regular expression only on cells that start with a digit, are that long and have a
-    letter where the month's name starts: not on numbers)."""
+def named_date_count(c: Column, n: Column) -> Column:
+    """Cells that may be such a date, an aggregate of Prepare's one profiling pass over
+    distinct values `c`, each held by `n` cells (a regular expression only on cells that
+    start with a digit, are that long and have a letter where the month's name starts:
+    not on numbers)."""
     start = F.substring(c, 2, 4)  # 5 mars, 15 mars, 15. März, 15 de marzo
     lettered = F.upper(start) != F.lower(start)
     maybe = F.substring(c, 1, 1).isin(*"0123456789") & F.length(c).between(6, 27)
-    return count_if(maybe & lettered & c.rlike(OTHER_NAMED_DATE))
+    return count_if(maybe & lettered & c.rlike(OTHER_NAMED_DATE), n)
 
 
 def find_named_dates(strings: DataFrame, names: list[str]) -> dict[str, NamedDate]:

@@ -90,9 +90,10 @@ def _frequent_values(
     return frequent, rare
 
 
-def count_if(condition: Column) -> Column:
-    """How many rows meet `condition`, as an aggregate."""
-    return F.sum(F.when(condition, 1).otherwise(0))
+def count_if(condition: Column, weight: Column | None = None) -> Column:
+    """How many rows meet `condition`, as an aggregate; with `weight`, each row counts as
+    that many (a distinct value with the rows that hold it)."""
+    return F.sum(F.when(condition, 1 if weight is None else weight).otherwise(0))
 
 
 def cells_by_column(frame: DataFrame, names: list[str], *, as_text: bool = True) -> DataFrame:

@@ -64,11 +64,12 @@ UNIT_NUMBER = (
 )
 
 
-def unit_exprs(c: Column) -> dict[str, Column]:
-    """Aggregates over one column's strings that tell whether it holds numbers with a
-    unit (see `found_unit`); part of Prepare's one profiling pass, so one regular
-    expression per cell: a value's form is its unit around `{}` (`$6,179.22`: `${}`),
-    and a value that is not a number with a unit keeps its own text."""
+def unit_exprs(c: Column, n: Column) -> dict[str, Column]:
+    """Aggregates over one column's distinct strings `c`, each held by `n` rows, that
+    tell whether it holds numbers with a unit (see `found_unit`); part of Prepare's one
+    profiling pass, so one regular expression per value: a value's form is its unit
+    around `{}` (`$6,179.22`: `${}`), and a value that is not a number with a unit keeps
+    its own text."""
 
     # A cell of digits and separators alone is a bare number: no expression to run.
     bare = F.translate(c, "0123456789.,", "") == ""
@@ -77,13 +78,13 @@ def unit_exprs(c: Column) -> dict[str, Column]:
     return {
         "unit_form_min": F.min(form),
         "unit_form_max": F.max(form),
-        "unit_parens": count_if(opened),
-        "unit_half_parens": count_if(opened != closed),
-        "unit_sign_outside": count_if(c.startswith("-")),
-        "unit_sign_trailing": count_if(c.endswith("-")),
-        "unit_sign_inside": count_if(c.contains("-") & ~c.startswith("-") & ~c.endswith("-")),
-        "unit_minus_sign": count_if(c.contains(MINUS)),
-        "unit_minus_outside": count_if(c.startswith(MINUS)),
+        "unit_parens": count_if(opened, n),
+        "unit_half_parens": count_if(opened != closed, n),
+        "unit_sign_outside": count_if(c.startswith("-"), n),
+        "unit_sign_trailing": count_if(c.endswith("-"), n),
+        "unit_sign_inside": count_if(c.contains("-") & ~c.startswith("-") & ~c.endswith("-"), n),
+        "unit_minus_sign": count_if(c.contains(MINUS), n),
+        "unit_minus_outside": count_if(c.startswith(MINUS), n),
     }
 
 

@@ -54,11 +54,12 @@ class Weekdays:
         return ("EEEE" if self.full else "EEE") + self.separator + date_format
 
 
-def weekday_count(c: Column) -> Column:
-    """Cells that start with a weekday, an aggregate of Prepare's one profiling pass (the
-    regular expression only on cells that start with a weekday's first letter)."""
+def weekday_count(c: Column, n: Column) -> Column:
+    """Cells that start with a weekday, an aggregate of Prepare's one profiling pass over
+    distinct values `c`, each held by `n` cells (the regular expression only on cells
+    that start with a weekday's first letter)."""
     maybe = F.substring(c, 1, 1).isin(*_FIRST_CHARS) & F.length(c).between(8, 60)
-    return count_if(maybe & c.rlike(WEEKDAY_PREFIX))
+    return count_if(maybe & c.rlike(WEEKDAY_PREFIX), n)
 
 
 def find_weekdays(strings: DataFrame, names: list[str]) -> dict[str, Weekdays]:
