@@ -46,6 +46,20 @@ def _period_row(i: int) -> str:
     return f"{written};{fiscal};{year}Q{quarter};{year}-Q{quarter};Q{quarter} {year};{i}\n"
 
 
+def _other_period_row(i: int) -> str:
+    """Month i (from June 2019) without a day, with its name in French, German, Spanish
+    (with `de`), French abbreviated and Dutch abbreviated after a dash; a column that
+    mixes French and German names (text)."""
+    month, year = (i + 5) % 12, 2019 + (i + 5) // 12
+    name = {language: names.split()[month] for language, names in _OTHER_MONTHS.items()}
+    short = {lang: names.split()[month] for lang, names in _OTHER_SHORT_MONTHS.items()}
+    mixed = name["fr"] if i % 2 else name["de"]
+    return (
+        f"{name['fr']} {year};{name['de']} {year};{name['es']} de {year};"
+        f"{short['fr']} {year};{short['nl']}-{year};{mixed} {year};{i * 3 % 7}\n"
+    )
+
+
 def _note(i: int) -> str:
     """A short note; every seventh holds a line break."""
     return f"Kasse {i % 3}\r\ngeprüft" if i % 7 == 0 else f"Kasse {i % 3}"
@@ -442,6 +456,15 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         "months without a day, as periods are written (2019-06, 06/2019, Jun 2019, JUN2019, "
         "June 2019, 2019M06), and quarters (2000Q1, 2000-Q1, Q1 2000): dates written back "
         "so; fiscal years (2011-12) stay text",
+    ),
+    "other_language_periods": (
+        (
+            "periode;Monat;mes;mois_court;maand;gemischt;n\n"
+            + "".join(_other_period_row(i) for i in range(30))
+        ).encode(),
+        "months without a day named in other languages, as periods are written (juin "
+        "2019, Juni 2019, junio de 2019, janv. 2019, jun-2019): dates written back so; "
+        "a column mixing two languages stays text",
     ),
     "copied_columns": (
         (

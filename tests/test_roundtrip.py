@@ -458,6 +458,18 @@ def test_dates_after_a_weekday_are_dates_written_with_their_weekday(round_trips)
                 "n": ("integer", "dropped", None),  # the rows' numbers
             },
         ),
+        (  # months without a day named in other languages: text before
+            "other_language_periods",
+            {
+                "periode": ("date", "feature", "MMMM yyyy"),
+                "monat": ("date", "feature", "MMMM yyyy"),
+                "mes": ("date", "feature", "MMMM 'de' yyyy"),
+                "mois_court": ("date", "feature", "MMM yyyy"),
+                "maand": ("date", "feature", "MMM-yyyy"),
+                "gemischt": ("categorical", "dropped", None),  # French and German: text
+                "n": ("integer", "feature", None),
+            },
+        ),
         (  # a series' calendar over 30 years: age bands before, taken for births
             "series_calendar",
             {
@@ -472,6 +484,20 @@ def test_dates_and_timestamps_are_read_and_written_back_as_they_were(round_trips
     the type, role and written pattern each column is read with."""
     _, _, schema, _, _ = round_trips[name]
     assert {c.name: (c.type, c.role, c.text_format) for c in schema.columns} == expected
+
+
+def test_months_without_a_day_are_read_in_their_language(round_trips):
+    """Each cell reads as written (test_every_cell_reads_as_the_input_wrote_it)."""
+    _, result, schema, _, _ = round_trips["other_language_periods"]
+    languages = {c.name: c.month_language for c in schema.columns if c.type == "date"}
+    assert languages == {
+        "periode": "fr",
+        "monat": "de",
+        "mes": "es",
+        "mois_court": "fr",
+        "maand": "nl",
+    }
+    assert result[1][:5] == ["juin 2019", "Juni 2019", "junio de 2019", "juin 2019", "jun-2019"]
 
 
 def test_a_sas_period_keeps_its_capitals(round_trips):

@@ -1,12 +1,14 @@
 """Dates written with a month's name in another language: `15 mars 2024`, `15. März
-2024`, `15 de marzo de 2024`, `15 janv. 2024`, `15-ene-24`.
+2024`, `15 de marzo de 2024`, `15 janv. 2024`, `15-ene-24`; and months without a day, as
+periods are written: `Juni 2024`, `janv. 2024`, `marzo de 2024`, `mrt-2024`.
 
 Spark parses month names in English only (its formatter's locale), so such a column
 stayed text, and as text its many values were folded into one rare category: the dates
 were lost. Prepare finds the columns whose every value is a day, a month's name or
 abbreviation in one language of schema.MONTH_NAMES_BY_LANGUAGE (and
 MONTH_ABBREVIATIONS_BY_LANGUAGE), and a year, written one way, and no other type reads
-them; it reads them as `15-Mar-2024` (typed as an English named date is) and records
+them; it reads them as `15-Mar-2024` (typed as an English named date is), or a month
+without a day as `Mar 2024` (an English period, its first day), and records
 the language, the written form and the twelve names as the column writes them, so that
 the published CSV writes them as the input did (ColumnSchema.month_language,
 month_names, text_format). The names are a closed list: nothing of a cell's value is
@@ -24,9 +26,10 @@ from synthpipe.prepare._protect import cells_by_column, count_if
 from synthpipe.schema import MONTH_ABBREVIATIONS_BY_LANGUAGE, MONTH_NAMES, MONTH_NAMES_BY_LANGUAGE
 
 # Java regex: (1 day)(2 a dot after it, as German writes it)(3 a separator)(4 "de ", as
-# Spanish and Portuguese write it)(5 the month's name or abbreviation, with its dot)
+# Spanish and Portuguese write it), all four absent in a month without a day (Spark
+# extracts an absent group as ""); (5 the month's name or abbreviation, with its dot)
 # (6 " de")(7 a separator)(8 the year, four digits or two).
-OTHER_NAMED_DATE = r"^(\d{1,2})(\.?)([ /-]?)(de |)(\p{L}{3,10}\.?)( de|)([ /-]?)(\d{4}|\d{2})$"
+OTHER_NAMED_DATE = r"^(?:(\d{1,2})(\.?)([ /-]?)(de |))?(\p{L}{3,10}\.?)( de|)([ /-]?)(\d{4}|\d{2})$"
 _FORM_GROUPS = (2, 3, 4, 6, 7)
 
 
@@ -62,24 +65,26 @@ class NamedDate:
 
     def written(self, date_format: str) -> str:
         """The written pattern, given how the English reading (`d-MMM-yy`) is written
-        (`dd-MMM-yy` when every day has two digits): `dd. MMMM yyyy`, `d 'de' MMMM 'de'
-        yyyy`, `dd-MMM-yy`."""
+        (`dd-MMM-yy` when every day has two digits; `MMM yyyy` for a month without a
+        day): `dd. MMMM yyyy`, `d 'de' MMMM 'de' yyyy`, `dd-MMM-yy`, `MMMM 'de' yyyy`."""
         dot, first, before, after, second = self.form
-        day = "dd" if date_format.startswith("dd") else "d"
         month = "MMMM" if self.full else "MMM"
         year = "yyyy" if self.year_digits == 4 else "yy"
         before, after = ("'de' " if before else ""), (" 'de'" if after else "")
+        if not date_format.startswith("d"):
+            return f"{month}{after}{second}{year}"
+        day = "dd" if date_format.startswith("dd") else "d"
         return f"{day}{dot}{first}{before}{month}{after}{second}{year}"
 
 
 def named_date_count(c: Column, n: Column) -> Column:
     """Cells that may be such a date, an aggregate of Prepare's one profiling pass over
     distinct values `c`, each held by `n` cells (a regular expression only on cells that
-    start with a digit, are that long and have a letter where the month's name starts:
+    end with a digit, are that long and have a letter where the month's name starts:
     not on numbers)."""
-    start = F.substring(c, 2, 4)  # 5 mars, 15 mars, 15. März, 15 de marzo
+    start = F.substring(c, 1, 6)  # mai 20, 5 mars, 15 mars, 15. März, 15 de marzo
     lettered = F.upper(start) != F.lower(start)
-    maybe = F.substring(c, 1, 1).isin(*"0123456789") & F.length(c).between(6, 27)
+    maybe = F.substring(c, -1, 1).isin(*"0123456789") & F.length(c).between(6, 27)
     return count_if(maybe & lettered & c.rlike(OTHER_NAMED_DATE), n)
 
 
@@ -163,7 +168,8 @@ def _cased(word: str, like: list[str]) -> str:
 
 def with_english_months(strings: DataFrame, dates: dict[str, NamedDate]) -> DataFrame:
     """`strings` with `dates`' columns read as English named dates (`15 de marzo de 2024`
-    as `15-Mar-2024`); the same frame when there are none."""
+    as `15-Mar-2024`, `marzo de 2024` as `Mar 2024`); the same frame when there are
+    none."""
     if not dates:
         return strings
     return strings.select(
@@ -182,4 +188,7 @@ def _english(c: Column, language: str) -> Column:
     )
     word = F.regexp_replace(F.lower(F.regexp_extract(c, OTHER_NAMED_DATE, 5)), r"\.$", "")
     day, year = (F.regexp_extract(c, OTHER_NAMED_DATE, group) for group in (1, 8))
-    return F.when(c.isNull(), c).otherwise(F.concat_ws("-", day, english[word], year))
+    month = english[word]
+    reading = F.when(day == "", F.concat_ws(" ", month, year))  # a month without a day
+    reading = reading.otherwise(F.concat_ws("-", day, month, year))
+    return F.when(c.isNull(), c).otherwise(reading)

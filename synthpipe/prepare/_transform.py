@@ -741,10 +741,10 @@ def _dates_with_times(
 def _named_dates(
     strings: DataFrame, statistics: list[dict], dialect, config, settings: PrepareSettings
 ) -> dict[str, NamedDate]:
-    """Per column whose every value is a date with a month's name in another language
-    (and whose type neither the config nor English names decide), how it writes them;
-    `statistics` of those columns are replaced by those of their English reading, which
-    types them as dates."""
+    """Per column whose every value is a date, or a month without a day, with a month's
+    name in another language (and whose type neither the config nor English names
+    decide), how it writes them; `statistics` of those columns are replaced by those of
+    their English reading, which types them as dates."""
     candidates = _text_whose_every_value(
         strings, statistics, "other_named_dates", config, dialect, settings
     )
@@ -752,7 +752,7 @@ def _named_dates(
 
     def dated(name: str, values: dict) -> bool:
         n = values["non_null"]
-        return n in (values["date_day_mon"], values["date_day_mon_yy"])
+        return n in (values["date_day_mon"], values["date_day_mon_yy"], values["mon_year_space"])
 
     return _profiled_again(strings, statistics, found, with_english_months, dated)
 
