@@ -36,27 +36,30 @@ def _quarter_end(year: int, quarter: int) -> dt.date:
 
 
 def _period_row(i: int) -> str:
-    """Month i (from June 2019), written six ways, a fiscal year that reads as a month
+    """Month i (from June 2019), written seven ways, a fiscal year that reads as a month
     too (2009-10: October 2009), and quarter i (from 2000Q1) three ways."""
     month = dt.date(2019 + (i + 5) // 12, (i + 5) % 12 + 1, 1)
     fiscal = ("2009-10", "2010-11", "2011-12")[i % 3]
     sas = f"{month:%b%Y}".upper()
     written = f"{month:%Y-%m};{month:%m/%Y};{month:%b %Y};{sas};{month:%B %Y};{month:%YM%m}"
+    written += f";{month:%b-%y}"
     year, quarter = 2000 + i // 4, i % 4 + 1
     return f"{written};{fiscal};{year}Q{quarter};{year}-Q{quarter};Q{quarter} {year};{i}\n"
 
 
 def _other_period_row(i: int) -> str:
     """Month i (from June 2019) without a day, with its name in French, German, Spanish
-    (with `de`), French abbreviated and Dutch abbreviated after a dash; a column that
-    mixes French and German names (text)."""
+    (with `de`), French abbreviated, Dutch abbreviated after a dash, and Spanish
+    abbreviated in a spreadsheet's mmm-yy form; a column that mixes French and German
+    names (text)."""
     month, year = (i + 5) % 12, 2019 + (i + 5) // 12
     name = {language: names.split()[month] for language, names in _OTHER_MONTHS.items()}
     short = {lang: names.split()[month] for lang, names in _OTHER_SHORT_MONTHS.items()}
     mixed = name["fr"] if i % 2 else name["de"]
     return (
         f"{name['fr']} {year};{name['de']} {year};{name['es']} de {year};"
-        f"{short['fr']} {year};{short['nl']}-{year};{mixed} {year};{i * 3 % 7}\n"
+        f"{short['fr']} {year};{short['nl']}-{year};{short['es']}-{year % 100:02d};"
+        f"{mixed} {year};{i * 3 % 7}\n"
     )
 
 
@@ -450,20 +453,20 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
     ),
     "month_periods": (
         (
-            "ym_iso;ym_slash;mon_year;mon_year_sas;month_year;ym_eurostat;fiscal;"
+            "ym_iso;ym_slash;mon_year;mon_year_sas;month_year;ym_eurostat;mon_yy;fiscal;"
             "quarter;quarter_dash;quarter_first;n\n" + "".join(_period_row(i) for i in range(30))
         ).encode(),
         "months without a day, as periods are written (2019-06, 06/2019, Jun 2019, JUN2019, "
-        "June 2019, 2019M06), and quarters (2000Q1, 2000-Q1, Q1 2000): dates written back "
-        "so; fiscal years (2011-12) stay text",
+        "June 2019, 2019M06, Excel's Jun-19), and quarters (2000Q1, 2000-Q1, Q1 2000): "
+        "dates written back so; fiscal years (2011-12) stay text",
     ),
     "other_language_periods": (
         (
-            "periode;Monat;mes;mois_court;maand;gemischt;n\n"
+            "periode;Monat;mes;mois_court;maand;mes_excel;gemischt;n\n"
             + "".join(_other_period_row(i) for i in range(30))
         ).encode(),
         "months without a day named in other languages, as periods are written (juin "
-        "2019, Juni 2019, junio de 2019, janv. 2019, jun-2019): dates written back so; "
+        "2019, Juni 2019, junio de 2019, janv. 2019, jun-2019, jun-19): dates written back so; "
         "a column mixing two languages stays text",
     ),
     "copied_columns": (

@@ -451,6 +451,7 @@ def test_dates_after_a_weekday_are_dates_written_with_their_weekday(round_trips)
                 "mon_year_sas": ("date", "feature", "MMMyyyy"),
                 "month_year": ("date", "feature", "MMMM yyyy"),
                 "ym_eurostat": ("date", "feature", "yyyy'M'MM"),
+                "mon_yy": ("date", "feature", "MMM-yy"),
                 "fiscal": ("categorical", "feature", None),  # 2011-12: no December
                 "quarter": ("date", "feature", "yyyy'Q'Q"),
                 "quarter_dash": ("date", "feature", "yyyy-'Q'Q"),
@@ -466,6 +467,7 @@ def test_dates_after_a_weekday_are_dates_written_with_their_weekday(round_trips)
                 "mes": ("date", "feature", "MMMM 'de' yyyy"),
                 "mois_court": ("date", "feature", "MMM yyyy"),
                 "maand": ("date", "feature", "MMM-yyyy"),
+                "mes_excel": ("date", "feature", "MMM-yy"),
                 "gemischt": ("categorical", "dropped", None),  # French and German: text
                 "n": ("integer", "feature", None),
             },
@@ -496,8 +498,10 @@ def test_months_without_a_day_are_read_in_their_language(round_trips):
         "mes": "es",
         "mois_court": "fr",
         "maand": "nl",
+        "mes_excel": "es",
     }
-    assert result[1][:5] == ["juin 2019", "Juni 2019", "junio de 2019", "juin 2019", "jun-2019"]
+    written = ["juin 2019", "Juni 2019", "junio de 2019", "juin 2019", "jun-2019", "jun-19"]
+    assert result[1][:6] == written
 
 
 def test_a_sas_period_keeps_its_capitals(round_trips):

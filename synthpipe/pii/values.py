@@ -638,7 +638,8 @@ def parse_date(value: str) -> date | None:
     month = _MONTH_NUMBERS.get(match.group("month").casefold()) if match else None
     if match is None or month is None:
         return None
-    return _plausible_date((day, str(month), match.group("year")), False)
+    year = match.group("year") or match.group("yy")
+    return _plausible_date((day, str(month), year), False)
 
 
 # Month names as dates are written in English (schema.MONTH_NAMES, and their first three
@@ -667,12 +668,15 @@ _DAY_MONTH_NAME = re.compile(
 )
 _MONTH_NAME_DAY = re.compile(r"(?P<month>[^\W\d_]{3,10})\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})")
 # Months without a day, as periods are written (1953-04, 04/1953, 1953M04, Apr 1953,
-# April 1953), and quarters (1953Q2, 1953-Q2, Q2 1953): their first day.
+# April 1953, Excel's Apr-53, abril de 1953), and quarters (1953Q2, 1953-Q2, Q2 1953):
+# their first day.
 _YEAR_MONTH = re.compile(r"(?P<year>\d{4})(?:[-/]|M)(?P<month>\d{1,2})")
 _MONTH_YEAR = re.compile(r"(?P<month>\d{1,2})[-/.](?P<year>\d{4})")
 _YEAR_QUARTER = re.compile(r"(?P<year>\d{4})[- ]?Q(?P<quarter>[1-4])")
 _QUARTER_YEAR = re.compile(r"Q(?P<quarter>[1-4])[- ](?P<year>\d{4})")
-_MONTH_NAME_YEAR = re.compile(r"(?P<month>[^\W\d_]{3,10})\.?[\s\-]?(?P<year>\d{4})")
+_MONTH_NAME_YEAR = re.compile(
+    r"(?P<month>[^\W\d_]{3,10})\.?(?:\s+de)?(?:[\s\-]?(?P<year>\d{4})|-(?P<yy>\d{2}))"
+)
 _CJK_DATE = re.compile(r"(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]?")
 
 

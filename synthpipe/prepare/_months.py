@@ -8,7 +8,7 @@ were lost. Prepare finds the columns whose every value is a day, a month's name 
 abbreviation in one language of schema.MONTH_NAMES_BY_LANGUAGE (and
 MONTH_ABBREVIATIONS_BY_LANGUAGE), and a year, written one way, and no other type reads
 them; it reads them as `15-Mar-2024` (typed as an English named date is), or a month
-without a day as `Mar 2024` (an English period, its first day), and records
+without a day as `Mar-2024` or `Mar-24` (an English period, its first day), and records
 the language, the written form and the twelve names as the column writes them, so that
 the published CSV writes them as the input did (ColumnSchema.month_language,
 month_names, text_format). The names are a closed list: nothing of a cell's value is
@@ -168,8 +168,8 @@ def _cased(word: str, like: list[str]) -> str:
 
 def with_english_months(strings: DataFrame, dates: dict[str, NamedDate]) -> DataFrame:
     """`strings` with `dates`' columns read as English named dates (`15 de marzo de 2024`
-    as `15-Mar-2024`, `marzo de 2024` as `Mar 2024`); the same frame when there are
-    none."""
+    as `15-Mar-2024`, `marzo de 2024` as `Mar-2024`, `ene-24` as `Jan-24`); the same
+    frame when there are none."""
     if not dates:
         return strings
     return strings.select(
@@ -189,6 +189,6 @@ def _english(c: Column, language: str) -> Column:
     word = F.regexp_replace(F.lower(F.regexp_extract(c, OTHER_NAMED_DATE, 5)), r"\.$", "")
     day, year = (F.regexp_extract(c, OTHER_NAMED_DATE, group) for group in (1, 8))
     month = english[word]
-    reading = F.when(day == "", F.concat_ws(" ", month, year))  # a month without a day
+    reading = F.when(day == "", F.concat_ws("-", month, year))  # a month without a day
     reading = reading.otherwise(F.concat_ws("-", day, month, year))
     return F.when(c.isNull(), c).otherwise(reading)

@@ -342,6 +342,7 @@ def _profile_exprs(c: Column, n: Column) -> dict[str, Column]:
         "mon_year_space": count_if(maybe_date & c.rlike(P.MON_YEAR[" "]), n),
         "mon_year_dash": count_if(maybe_date & c.rlike(P.MON_YEAR["-"]), n),
         "mon_year_joined": count_if(maybe_date & c.rlike(P.MON_YEAR[""]), n),
+        "mon_year_yy": count_if(maybe_date & c.rlike(P.MON_YEAR_YY), n),
         "month_name_year": count_if(maybe_date & c.rlike(P.MONTH_NAME_YEAR), n),
         "year_m_month": count_if(maybe_date & c.rlike(P.YEAR_M_MONTH), n),
         "quarter": count_if(quarter.isNotNull(), n),
@@ -752,7 +753,8 @@ def _named_dates(
 
     def dated(name: str, values: dict) -> bool:
         n = values["non_null"]
-        return n in (values["date_day_mon"], values["date_day_mon_yy"], values["mon_year_space"])
+        days = (values["date_day_mon"], values["date_day_mon_yy"])
+        return n in (*days, values["mon_year_dash"], values["mon_year_yy"])
 
     return _profiled_again(strings, statistics, found, with_english_months, dated)
 
