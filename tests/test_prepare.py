@@ -742,14 +742,16 @@ def test_database_timestamps_are_read_as_the_instants_their_zones_say(
     assert instants.tolist() == expected
 
 
-def test_distinct_counts_never_exceed_the_values(spark, tmp_path):
-    """HyperLogLog estimates 1,034 distinct values for the texts 0 to 999 (and 6,873 for
-    6,384 years in Ecdat's treering): schema.json and the decisions read at most the
-    values there are."""
-    content = "n,k\n" + "".join(f"{i},{i % 7}\n" for i in range(1000))
-    schema, _, _ = run_prepare(spark, tmp_path, content)
+def test_distinct_counts_are_exact(spark, tmp_path):
+    """HyperLogLog estimated 1,034 distinct values for the texts 0 to 999 (and 6,873 for
+    6,384 years in Ecdat's treering). Training's choices turn on these counts (codes up
+    to 250 values, integers up to 10): the profile's and schema.json's are exact."""
+    rows = [f"{i},{i * 37 % 997 / 10},{i * 7 % 1999},{i % 7}\n" for i in range(3000)]
+    schema, _, _ = run_prepare(spark, tmp_path, "n,x,m,k\n" + "".join(rows))
     assert schema.column("n").role == "dropped"  # a row number: counted from its texts
-    assert 950 <= schema.column("n").distinct_count <= 1000
+    assert schema.column("n").distinct_count == 3000
+    assert [schema.column(c).role for c in ("x", "m", "k")] == ["feature"] * 3
+    assert [schema.column(c).distinct_count for c in ("x", "m", "k")] == [997, 1999, 7]
 
 
 def test_significant_digits_are_the_most_any_value_has(spark, tmp_path):
