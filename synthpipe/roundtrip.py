@@ -275,10 +275,11 @@ def format_datetimes(
     """Datetimes written with a Spark datetime pattern (`dd/MM/yyyy`, `yyyy-MM-dd'T'HH:mm:ss'Z'`,
     `d.M.yyyy HH:mm`, `dd-MMM-yy`, `M/d/yyyy h:mm:ss a`, `d 'de' MMMM 'de' yyyy`, ...): the
     letters y, M (MMM and MMMM: `month_names`, January first, or English month names,
-    cased by `month_case`), Q (the quarter), d, H, h and a (a 12-hour clock, AM and PM cased by
-    `month_case`), m, s, S (fraction), x (offset, +00, +0000 or +00:00 since values are UTC) and
-    E (EEE and EEEE: the weekday, `weekday_names`, Monday first, or English's); quoted
-    text is literal. Any other letter falls back to ISO 8601."""
+    cased by `month_case`), Q (the quarter), Y and w (an ISO week's year and week), d, H,
+    h and a (a 12-hour clock, AM and PM cased by `month_case`), m, s, S (fraction), x
+    (offset, +00, +0000 or +00:00 since values are UTC) and E (EEE and EEEE: the weekday,
+    `weekday_names`, Monday first, or English's); quoted text is literal. Any other
+    letter falls back to ISO 8601."""
     parts = _render_parts(pattern)
     if parts is None:
         return format_datetimes(values, _ISO_TIMESTAMP if _has_time(pattern) else _ISO_DATE)
@@ -298,7 +299,7 @@ def _render_parts(pattern: str) -> list[tuple[str, str]] | None:
         if token.startswith("'"):
             parts.append(("literal", token[1:-1] if token != "''" else "'"))
         elif token[0].isascii() and token[0].isalpha():  # 年, 월: literal text
-            if token[0] not in "yMQdHhmsSxaE" or (token[0] in "ME" and len(token) > 4):
+            if token[0] not in "yYMQwdHhmsSxaE" or (token[0] in "ME" and len(token) > 4):
                 return None
             parts.append(("field", token))
         else:
@@ -323,6 +324,9 @@ def _field(
         return years.str[-2:] if width == 2 else years.str.zfill(width)
     if letter == "Q":  # the quarter, 1 to 4 (2024Q1)
         return ((dt.month - 1) // 3 + 1).astype(str).str.zfill(width)
+    if letter in "Yw":  # an ISO week's year and week (2024-W05)
+        iso = dt.isocalendar()["year" if letter == "Y" else "week"]
+        return iso.astype("Int64").astype(str).str.zfill(width)
     if letter == "S":
         micros = dt.microsecond.astype(str).str.zfill(6) + "000"
         return micros.str[:width]

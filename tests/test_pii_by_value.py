@@ -318,7 +318,8 @@ def test_birth_months_without_a_day_under_a_neutral_header(form):
     [("1953-04", (1953, 4, 1)), ("4/1953", (1953, 4, 1)), ("1953M04", (1953, 4, 1)),
      ("avril 1953", (1953, 4, 1)), ("1953Q2", (1953, 4, 1)), ("Q4 1953", (1953, 10, 1)),
      ("Apr-53", (1953, 4, 1)), ("abril de 1953", (1953, 4, 1)), ("Juni 1967", (1967, 6, 1)),
-     ("Apr 53", None), ("Model-20", None),
+     ("Apr 53", None), ("Model-20", None), ("1953-W16", (1953, 4, 13)),
+     ("2020W53", (2020, 12, 28)), ("2021-W53", None),
      ("Model 2000", None), ("1234-5", None), ("1953Q5", None)],
 )  # fmt: skip
 def test_months_without_a_day_are_their_first_day(text, expected):

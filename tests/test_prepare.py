@@ -656,6 +656,7 @@ def test_a_one_off_far_date_is_refused_not_published(spark, tmp_path):
         ("2024-03-{d:02d} 10:00", "2024-03-05 24:00", "timestamp"),  # no hour 24
         ("{d}/03/2024 14:30", "31/04/2024 14:30", "timestamp"),
         ("{d}-Mar-2024", "30-Feb-2024", "date"),
+        ("2020-W{d:02d}", "2021-W53", "date"),  # 2021 has 52 ISO weeks
         ("{d} Mar 2024 10:00:00 +0100", "30 Feb 2024 10:00:00 +0100", "timestamp"),
         ("{d:02d}-MAR-24 10.00.00.000000 AM", "30-FEB-24 10.00.00.000000 AM", "timestamp"),
     ],

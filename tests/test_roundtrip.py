@@ -456,6 +456,8 @@ def test_dates_after_a_weekday_are_dates_written_with_their_weekday(round_trips)
                 "quarter": ("date", "feature", "yyyy'Q'Q"),
                 "quarter_dash": ("date", "feature", "yyyy-'Q'Q"),
                 "quarter_first": ("date", "feature", "'Q'Q yyyy"),
+                "week_iso": ("date", "feature", "YYYY-'W'ww"),
+                "week_basic": ("date", "feature", "YYYY'W'ww"),
                 "n": ("integer", "dropped", None),  # the rows' numbers
             },
         ),

@@ -627,6 +627,8 @@ def parse_date(value: str) -> date | None:
     if match := _YEAR_QUARTER.fullmatch(value) or _QUARTER_YEAR.fullmatch(value):
         month = str(int(match["quarter"]) * 3 - 2)
         return _plausible_date((match["year"], month, "1"), year_first=True)
+    if match := _YEAR_WEEK.fullmatch(value):
+        return _week_monday(int(match["year"]), int(match["week"]))
     if not any(c.isalpha() for c in value):
         return None
     match = _CJK_DATE.fullmatch(value)
@@ -669,15 +671,25 @@ _DAY_MONTH_NAME = re.compile(
 _MONTH_NAME_DAY = re.compile(r"(?P<month>[^\W\d_]{3,10})\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})")
 # Months without a day, as periods are written (1953-04, 04/1953, 1953M04, Apr 1953,
 # April 1953, Excel's Apr-53, abril de 1953), and quarters (1953Q2, 1953-Q2, Q2 1953):
-# their first day.
+# their first day; ISO weeks (1953-W16, 1953W16): their Monday.
 _YEAR_MONTH = re.compile(r"(?P<year>\d{4})(?:[-/]|M)(?P<month>\d{1,2})")
 _MONTH_YEAR = re.compile(r"(?P<month>\d{1,2})[-/.](?P<year>\d{4})")
 _YEAR_QUARTER = re.compile(r"(?P<year>\d{4})[- ]?Q(?P<quarter>[1-4])")
 _QUARTER_YEAR = re.compile(r"Q(?P<quarter>[1-4])[- ](?P<year>\d{4})")
+_YEAR_WEEK = re.compile(r"(?P<year>\d{4})-?W(?P<week>\d{2})")  # ISO weeks: 1953-W16
 _MONTH_NAME_YEAR = re.compile(
     r"(?P<month>[^\W\d_]{3,10})\.?(?:\s+de)?(?:[\s\-]?(?P<year>\d{4})|-(?P<yy>\d{2}))"
 )
 _CJK_DATE = re.compile(r"(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]?")
+
+
+def _week_monday(year: int, week: int) -> date | None:
+    """The Monday of an ISO week (1900-2030), or None for a week its year lacks."""
+    try:
+        monday = date.fromisocalendar(year, week, 1)
+    except ValueError:
+        return None
+    return _plausible_date(tuple(str(n) for n in monday.timetuple()[:3]), year_first=True)
 
 
 def _plausible_date(parts: tuple[str, ...], year_first: bool) -> date | None:

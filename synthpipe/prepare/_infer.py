@@ -17,6 +17,7 @@ from synthpipe.prepare._patterns import (
     TIME_HM,
     TIME_HMS,
     TIME_SOME_SECONDS,
+    WEEKS,
     YEAR_M_MONTH_FORMAT,
     twelve_hour,
 )
@@ -87,6 +88,10 @@ class ColumnStats:
     quarter: int = 0
     quarter_form_min: int = 0
     quarter_form_max: int = 0
+    # ISO weeks (2024-W05, 2024W05: _patterns.WEEKS), and which of their forms.
+    week: int = 0
+    week_form_min: int = 0
+    week_form_max: int = 0
     # SAS's timestamps (15MAR2019:14:30:00, 15MAR19:14:30:00: _patterns.DATETIME_DAY_MON).
     datetime_day_mon: int = 0
     datetime_day_mon_yy: int = 0
@@ -256,7 +261,8 @@ def _named_date_format(stats: ColumnStats) -> str | None:
 
 def _period_format(stats: ColumnStats) -> str | None:
     """The Spark pattern of months written without a day (read as the month's first
-    day), or of quarters (their first day), when every value is written one way: not a
+    day), of quarters (their first day) or of ISO weeks (their Monday), when every value
+    is written one way: not a
     column of fiscal years (2011-12, 2010-11), which would read as December 2011."""
     n = stats.non_null
     formats = (
@@ -272,6 +278,8 @@ def _period_format(stats: ColumnStats) -> str | None:
     found = next((pattern for count, pattern in formats if count == n), None)
     if found is None and stats.quarter == n and stats.quarter_form_min == stats.quarter_form_max:
         return list(QUARTERS)[stats.quarter_form_min]
+    if found is None and stats.week == n and stats.week_form_min == stats.week_form_max:
+        return list(WEEKS)[stats.week_form_min]
     return found
 
 

@@ -133,6 +133,13 @@ QUARTERS = {
     "'Q'Q-yyyy": rf"^Q[1-4]-{_YEAR}$",
 }
 QUARTER_YEAR, QUARTER_NUMBER = r"(\d{4})", r"Q([1-4])"
+# ISO 8601 weeks (2024-W05, 2024W05), as retail and operations reports write them: the
+# week's Monday, written back so (Y: the week's year, w: its week, as Java's patterns
+# write them). Spark parses no week (Y and w are refused for parsing since Spark 3):
+# _transform._week_start makes the date from the year and the week.
+_WEEK = r"(0[1-9]|[1-4]\d|5[0-3])"
+WEEKS = {"YYYY-'W'ww": rf"^{_YEAR}-W{_WEEK}$", "YYYY'W'ww": rf"^{_YEAR}W{_WEEK}$"}
+WEEK_YEAR, WEEK_NUMBER = r"^(\d{4})", r"W(\d\d)$"
 # The second part is the year after the first's last two digits: 2011-12, 1999-00.
 FISCAL_YEAR = r"^\d\d(\d\d)[/-](\d\d)$"
 # Dates written as one number, year first, as core banking and mainframe exports write

@@ -231,6 +231,25 @@ def _quarter_start(c: Column) -> Column:
     return F.make_date(year, quarter * 3 - 2, F.lit(1))
 
 
+def _week_form(c: Column) -> Column:
+    """Which of _patterns.WEEKS a cell is written in (its index), or null."""
+    form = F.lit(None).cast("int")
+    for index, pattern in reversed(list(enumerate(P.WEEKS.values()))):
+        form = F.when(c.rlike(pattern), F.lit(index)).otherwise(form)
+    return F.when(F.length(c).between(7, 8) & c.contains("W"), form)
+
+
+def _week_start(c: Column) -> Column:
+    """An ISO week's Monday (2024-W05: 2024-01-29): week 1 holds 4 January. Null for a
+    week its year lacks (2021-W53), which Prepare then refuses as unreadable."""
+    year = F.regexp_extract(c, P.WEEK_YEAR, 1).cast("int")
+    week = F.regexp_extract(c, P.WEEK_NUMBER, 1).cast("int")
+    january_4 = F.make_date(year, F.lit(1), F.lit(4))
+    first_monday = F.date_sub(january_4, (F.dayofweek(january_4) + 5) % 7)
+    monday = F.date_add(first_monday, (week - 1) * 7)
+    return F.when(F.weekofyear(monday) == week, monday)
+
+
 def _fiscal_year(c: Column) -> Column:
     """A cell such as 2011-12: a year, then the next year's last two digits."""
     first = F.regexp_extract(c, P.FISCAL_YEAR, 1).cast("int")
@@ -310,6 +329,7 @@ def _profile_exprs(c: Column, n: Column) -> dict[str, Column]:
     oracle = oracle & c.rlike(P.ORACLE_TIMESTAMP)
     exponent = c.rlike(P.EXPONENT)
     quarter = _quarter_form(c)
+    week = _week_form(c)
 
     def places(pattern: str) -> Column:
         return F.length(F.regexp_extract(c, pattern, 1))
@@ -348,6 +368,9 @@ def _profile_exprs(c: Column, n: Column) -> dict[str, Column]:
         "quarter": count_if(quarter.isNotNull(), n),
         "quarter_form_min": F.min(quarter),
         "quarter_form_max": F.max(quarter),
+        "week": count_if(week.isNotNull(), n),
+        "week_form_min": F.min(week),
+        "week_form_max": F.max(week),
         "compact_date": count_if(_compact(c, P.COMPACT_DATE, P.COMPACT_DATE_FORMAT), n),
         "compact_date_yy": count_if(_compact(c, P.COMPACT_DATE_YY, P.COMPACT_YY_FORMAT), n),
         "compact_timestamp": count_if(
@@ -1009,6 +1032,8 @@ def _cast(
         )
     if col_type == "date" and fmt in P.QUARTERS:
         return _quarter_start(c)
+    if col_type == "date" and fmt in P.WEEKS:
+        return _week_start(c)
     if col_type == "date":
         parsed = F.to_date(c, fmt) if fmt else c.cast("date")
     elif col_type == "timestamp" and fmt:
