@@ -216,12 +216,15 @@ def _compact(c: Column, pattern: str, fmt: str) -> Column:
     return (F.length(c) == len(fmt)) & c.rlike(pattern) & parsed.isNotNull()
 
 
-def _quarter_form(c: Column) -> Column:
-    """Which of _patterns.QUARTERS a cell is written in (its index), or null."""
+def _period_form(
+    c: Column, patterns: dict[str, str], shortest: int, longest: int, letter: str
+) -> Column:
+    """Which of `patterns` (_patterns.QUARTERS, WEEKS) a cell is written in (its index),
+    or null; tried only on cells of `shortest` to `longest` characters holding `letter`."""
     form = F.lit(None).cast("int")
-    for index, pattern in reversed(list(enumerate(P.QUARTERS.values()))):
+    for index, pattern in reversed(list(enumerate(patterns.values()))):
         form = F.when(c.rlike(pattern), F.lit(index)).otherwise(form)
-    return F.when(F.length(c).between(6, 7) & c.contains("Q"), form)
+    return F.when(F.length(c).between(shortest, longest) & c.contains(letter), form)
 
 
 def _quarter_start(c: Column) -> Column:
@@ -229,14 +232,6 @@ def _quarter_start(c: Column) -> Column:
     year = F.regexp_extract(c, P.QUARTER_YEAR, 1).cast("int")
     quarter = F.regexp_extract(c, P.QUARTER_NUMBER, 1).cast("int")
     return F.make_date(year, quarter * 3 - 2, F.lit(1))
-
-
-def _week_form(c: Column) -> Column:
-    """Which of _patterns.WEEKS a cell is written in (its index), or null."""
-    form = F.lit(None).cast("int")
-    for index, pattern in reversed(list(enumerate(P.WEEKS.values()))):
-        form = F.when(c.rlike(pattern), F.lit(index)).otherwise(form)
-    return F.when(F.length(c).between(7, 8) & c.contains("W"), form)
 
 
 def _week_start(c: Column) -> Column:
@@ -328,8 +323,8 @@ def _profile_exprs(c: Column, n: Column) -> dict[str, Column]:
     oracle = F.length(c).between(22, 32) & F.substring(c, 1, 1).isin(*"0123456789")
     oracle = oracle & c.rlike(P.ORACLE_TIMESTAMP)
     exponent = c.rlike(P.EXPONENT)
-    quarter = _quarter_form(c)
-    week = _week_form(c)
+    quarter = _period_form(c, P.QUARTERS, 6, 7, "Q")  # 2024Q1 ... Q1-2024
+    week = _period_form(c, P.WEEKS, 7, 8, "W")  # 2024W05, 2024-W05
 
     def places(pattern: str) -> Column:
         return F.length(F.regexp_extract(c, pattern, 1))
