@@ -36,14 +36,14 @@ def _quarter_end(year: int, quarter: int) -> dt.date:
 
 
 def _period_row(i: int) -> str:
-    """Month i (from June 2019), written seven ways, a fiscal year that reads as a month
+    """Month i (from June 2019), written eight ways, a fiscal year that reads as a month
     too (2009-10: October 2009), quarter i (from 2000Q1) three ways, and ISO week i (from
     2020-W49, through 2020's week 53) two ways."""
     month = dt.date(2019 + (i + 5) // 12, (i + 5) % 12 + 1, 1)
     fiscal = ("2009-10", "2010-11", "2011-12")[i % 3]
     sas = f"{month:%b%Y}".upper()
     written = f"{month:%Y-%m};{month:%m/%Y};{month:%b %Y};{sas};{month:%B %Y};{month:%YM%m}"
-    written += f";{month:%b-%y}"
+    written += f";{month:%b-%y};" + f"{month:%b%y}".upper()
     year, quarter = 2000 + i // 4, i % 4 + 1
     week = dt.date(2020, 11, 30) + dt.timedelta(weeks=i)
     weeks = f"{week:%G-W%V};{week:%GW%V}"
@@ -456,13 +456,14 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
     ),
     "month_periods": (
         (
-            "ym_iso;ym_slash;mon_year;mon_year_sas;month_year;ym_eurostat;mon_yy;fiscal;"
+            "ym_iso;ym_slash;mon_year;mon_year_sas;month_year;ym_eurostat;mon_yy;mon_yy_sas;fiscal;"
             "quarter;quarter_dash;quarter_first;week_iso;week_basic;n\n"
             + "".join(_period_row(i) for i in range(30))
         ).encode(),
         "months without a day, as periods are written (2019-06, 06/2019, Jun 2019, JUN2019, "
-        "June 2019, 2019M06, Excel's Jun-19), quarters (2000Q1, 2000-Q1, Q1 2000) and ISO "
-        "weeks (2020-W53, 2020W53): dates written back so; fiscal years (2011-12) stay text",
+        "June 2019, 2019M06, Excel's Jun-19, SAS's JUN19), quarters (2000Q1, 2000-Q1, Q1 "
+        "2000) and ISO weeks (2020-W53, 2020W53): dates written back so; fiscal years "
+        "(2011-12) stay text",
     ),
     "other_language_periods": (
         (

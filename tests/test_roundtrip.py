@@ -452,6 +452,7 @@ def test_dates_after_a_weekday_are_dates_written_with_their_weekday(round_trips)
                 "month_year": ("date", "feature", "MMMM yyyy"),
                 "ym_eurostat": ("date", "feature", "yyyy'M'MM"),
                 "mon_yy": ("date", "feature", "MMM-yy"),
+                "mon_yy_sas": ("date", "feature", "MMMyy"),
                 "fiscal": ("categorical", "feature", None),  # 2011-12: no December
                 "quarter": ("date", "feature", "yyyy'Q'Q"),
                 "quarter_dash": ("date", "feature", "yyyy-'Q'Q"),
@@ -509,6 +510,7 @@ def test_months_without_a_day_are_read_in_their_language(round_trips):
 def test_a_sas_period_keeps_its_capitals(round_trips):
     _, _, schema, _, _ = round_trips["month_periods"]
     assert schema.column("mon_year_sas").month_case == "upper"  # JUN2019
+    assert schema.column("mon_yy_sas").month_case == "upper"  # JUN19
 
 
 def test_a_column_that_repeats_another_is_written_as_its_copy(round_trips):

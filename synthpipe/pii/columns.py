@@ -331,7 +331,8 @@ def _count_value(
         tally.phone_length_rows += count
     clock = _CLOCK.search(value)
     timed = clock and not _midnight(value)
-    parsed = parse_date(value) if has_digits and len(value) >= 6 and not timed else None
+    # Five characters at least: SAS's MONYY5. writes a month of birth APR53.
+    parsed = parse_date(value) if has_digits and len(value) >= 5 and not timed else None
     if parsed is not None:
         tally.dates[parsed] += count
         tally.date_rows += count

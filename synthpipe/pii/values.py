@@ -670,7 +670,7 @@ _DAY_MONTH_NAME = re.compile(
 )
 _MONTH_NAME_DAY = re.compile(r"(?P<month>[^\W\d_]{3,10})\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})")
 # Months without a day, as periods are written (1953-04, 04/1953, 1953M04, Apr 1953,
-# April 1953, Excel's Apr-53, abril de 1953), and quarters (1953Q2, 1953-Q2, Q2 1953):
+# April 1953, Excel's Apr-53, SAS's APR53, abril de 1953), and quarters (1953Q2, 1953-Q2, Q2 1953):
 # their first day; ISO weeks (1953-W16, 1953W16): their Monday.
 _YEAR_MONTH = re.compile(r"(?P<year>\d{4})(?:[-/]|M)(?P<month>\d{1,2})")
 _MONTH_YEAR = re.compile(r"(?P<month>\d{1,2})[-/.](?P<year>\d{4})")
@@ -678,7 +678,7 @@ _YEAR_QUARTER = re.compile(r"(?P<year>\d{4})[- ]?Q(?P<quarter>[1-4])")
 _QUARTER_YEAR = re.compile(r"Q(?P<quarter>[1-4])[- ](?P<year>\d{4})")
 _YEAR_WEEK = re.compile(r"(?P<year>\d{4})-?W(?P<week>\d{2})")  # ISO weeks: 1953-W16
 _MONTH_NAME_YEAR = re.compile(
-    r"(?P<month>[^\W\d_]{3,10})\.?(?:\s+de)?(?:[\s\-]?(?P<year>\d{4})|-(?P<yy>\d{2}))"
+    r"(?P<month>[^\W\d_]{3,10})\.?(?:\s+de)?(?:[\s\-]?(?P<year>\d{4})|-?(?P<yy>\d{2}))"
 )
 _CJK_DATE = re.compile(r"(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]?")
 

@@ -81,6 +81,7 @@ class ColumnStats:
     mon_year_dash: int = 0
     mon_year_joined: int = 0
     mon_year_yy: int = 0
+    mon_year_yy_joined: int = 0
     month_name_year: int = 0
     year_m_month: int = 0
     # Quarters (2024Q1, Q1 2024: _patterns.QUARTERS), and which of its forms (the lowest
@@ -272,6 +273,7 @@ def _period_format(stats: ColumnStats) -> str | None:
         (stats.mon_year_dash, "MMM-yyyy"),
         (stats.mon_year_joined, "MMMyyyy"),
         (stats.mon_year_yy, "MMM-yy"),
+        (stats.mon_year_yy_joined, "MMMyy"),
         (stats.month_name_year, "MMMM yyyy"),
         (stats.year_m_month, YEAR_M_MONTH_FORMAT),
     )

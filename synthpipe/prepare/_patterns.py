@@ -107,7 +107,7 @@ DATE_MONTH_DAY = rf"^{_MONTH} \d{{1,2}}, \d{{4}}$"
 NAMED_DATE = "|".join((DATE_DAY_MON, DATE_DAY_MONTH, DATE_MON_DAY, DATE_MONTH_DAY))
 # Months without a day, as statistics offices, reports and loan books write a period:
 # 2024-03 (ISO 8601's year and month; 2024/03 too), 03/2024 (03.2024, 03-2024), Mar 2024,
-# Mar-2024, MAR2024 (SAS's MONYY7.), Mar-24, March 2024, 2024M03 (Eurostat's and the IMF's
+# Mar-2024, MAR2024 (SAS's MONYY7.), Mar-24, MAR24, March 2024, 2024M03 (Eurostat's and the IMF's
 # monthly periods). Read as the month's first day, written back as they were. Years 1700
 # to 2199; 2011-12 is a fiscal year when every value is one (FISCAL_YEAR: 2011-12,
 # 2012-13 ..., read as text): `_infer._period_format`.
@@ -117,9 +117,10 @@ YEAR_MONTH = rf"^{_YEAR}([/-]){_MONTH_NUMBER}$"
 MONTH_YEAR = rf"^{_MONTH_NUMBER}([./-]){_YEAR}$"
 MON_YEAR = {sep: rf"^{_MON}{sep}{_YEAR}$" for sep in (" ", "-", "")}
 MONTH_NAME_YEAR = rf"^{_MONTH} {_YEAR}$"
-# Excel's mmm-yy (Mar-24), a spreadsheet's usual month: the century as a two-digit
-# year's (YY_FUTURE_YEARS). Its day-first twin, d-mmm (24-Mar), has no year: text.
-MON_YEAR_YY = rf"^{_MON}-\d{{2}}$"
+# Excel's mmm-yy (Mar-24), a spreadsheet's usual month, and SAS's MONYY5. (MAR24): the
+# century as a two-digit year's (YY_FUTURE_YEARS). Excel's day-first d-mmm (24-Mar) has
+# no year, and Mar 24 reads as 24 March as often: text.
+MON_YEAR_YY = {sep: rf"^{_MON}{sep}\d{{2}}$" for sep in ("-", "")}
 YEAR_M_MONTH = rf"^{_YEAR}M(0[1-9]|1[0-2])$"
 YEAR_M_MONTH_FORMAT = "yyyy'M'MM"
 # Quarters, as statistics offices write them (2024Q1, 2024-Q1, 2024 Q1, Q1 2024,
