@@ -65,8 +65,9 @@ class NamedDate:
 
     def written(self, date_format: str) -> str:
         """The written pattern, given how the English reading (`d-MMM-yy`) is written
-        (`dd-MMM-yy` when every day has two digits; `MMM yyyy` for a month without a
-        day): `dd. MMMM yyyy`, `d 'de' MMMM 'de' yyyy`, `dd-MMM-yy`, `MMMM 'de' yyyy`."""
+        (`dd-MMM-yy` when every day has two digits; `MMM-yyyy` or `MMM-yy` for a month
+        without a day): `dd. MMMM yyyy`, `d 'de' MMMM 'de' yyyy`, `dd-MMM-yy`, `MMMM 'de'
+        yyyy`."""
         dot, first, before, after, second = self.form
         month = "MMMM" if self.full else "MMM"
         year = "yyyy" if self.year_digits == 4 else "yy"
