@@ -20,7 +20,7 @@ from pyspark.sql import functions as F
 
 from synthpipe.prepare import _patterns as P
 from synthpipe.prepare._clocks import Clock
-from synthpipe.prepare._protect import cells_by_column
+from synthpipe.prepare._protect import value_counts_by_column
 
 FORM_TYPES = ("boolean", "date", "timestamp")
 # The other side's spelling when a boolean column's input never wrote it.
@@ -47,7 +47,7 @@ def written_forms(strings: DataFrame, columns: list) -> dict[str, Counter]:
             for p in columns
         ]
     )
-    counted = cells_by_column(forms, names).where(F.col("v").isNotNull()).groupBy("i", "v").count()
+    counted = value_counts_by_column(forms, names).where(F.col("v").isNotNull())
     found: dict[str, Counter] = {name: Counter() for name in names}
     for row in counted.collect():
         found[names[row["i"]]][row["v"]] = int(row["count"])

@@ -112,6 +112,15 @@ def cells_by_column(frame: DataFrame, names: list[str], *, as_text: bool = True)
     return frame.select(pairs.alias("p")).select("p.i", "p.v")
 
 
+def value_counts_by_column(
+    frame: DataFrame, names: list[str], *, as_text: bool = True
+) -> DataFrame:
+    """Each distinct value of each column of `names` once, with the cells that hold it
+    (i, v, count; an empty cell's null counted too): aggregates over it run once per
+    value, not once per cell (`count_if` with the count as its weight)."""
+    return cells_by_column(frame, names, as_text=as_text).groupBy("i", "v").count()
+
+
 def columns_by_type(frame: DataFrame, names: list[str] | None = None) -> list[list[str]]:
     """`names` (all columns by default) in groups of one Spark type, in frame order."""
     wanted = set(frame.columns if names is None else names)
