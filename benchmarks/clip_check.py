@@ -27,8 +27,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.real_bench import QUALITY_ROWS, SEED, align, quality, read_csv, sample
-from synthpipe.prepare._protect import DISCRETE_MAX
-from synthpipe.protection import RARE_TOKEN, ValueProtection
+from synthpipe.protection import DISCRETE_MAX, RARE_TOKEN, ValueProtection
 
 
 def clipped(

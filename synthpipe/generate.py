@@ -38,6 +38,11 @@ says why; off under differential privacy). Generate fails (`real_copies`) rather
 write such a row. What was replaced, and why the filter was on or off, goes into
 `<out_dir>/generation.json` (counts only), which the report shows.
 
+Tails beyond the protection bounds: where Prepare clipped a continuous number, as many
+sampled rows as the real data had beyond a bound are moved from the bound to draws of
+the tail training fitted (`synthpipe.tails`, training.json's `tails`), after the checks
+above; generation.json counts them per column and side.
+
 Rare classes: when training was given a target column, sampling keeps each class at its
 real rate with per-class quotas (`synthpipe.train.sampling`); the achieved rates are
 returned.
@@ -63,6 +68,7 @@ from synthpipe.calendars import snap_to_calendar
 from synthpipe.errors import StepFailed
 from synthpipe.roundtrip import csv_bytes, neutralise_cell, round_places, round_significant
 from synthpipe.schema import ColumnSchema, DatasetSchema
+from synthpipe.tails import spread_tails
 
 if TYPE_CHECKING:
     from synthpipe.evaluate.copies import CopyFilter
@@ -174,13 +180,19 @@ def generate(
         )
     filter_ = real_copy_filter(model, Path(model_dir), cleaned_dir)
     sampled, replaced = keep_real_rows(model, sample(model, count, seed), seed, filter_)
+    # After the copy filter: a row moved beyond a bound equals no real row.
+    sampled, tail_rows = spread_tails(sampled, model.summary.get("tails") or {}, seed)
     table = to_cleaned_shape(sampled, model.schema, seed)
     base = out_dir.rstrip("/")
     parquet_path, csv_path = f"{base}/{PARQUET_NAME}", f"{base}/{CSV_NAME}"
     storage.write_bytes(parquet_path, parquet_bytes(table))
     storage.write_bytes(csv_path, csv_bytes(table, model.schema))
     copies = filter_.summary(replaced.copies if filter_.on else None)
-    record = {"unknown_category_rows_replaced": replaced.unknown_categories, "real_copies": copies}
+    record = {
+        "unknown_category_rows_replaced": replaced.unknown_categories,
+        "real_copies": copies,
+        "tail_rows": tail_rows,
+    }
     storage.write_bytes(f"{base}/{GENERATION_NAME}", json.dumps(record).encode())
     rates, within = target_check(model, sampled)
     return GenerateResult(

@@ -20,6 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 RARE_TOKEN = "_RARE_"
+# Up to this many distinct values an ordered column is treated value by value (clipped to
+# the values seen k times); above, as continuous (clipped so that k rows lie beyond).
+DISCRETE_MAX = 25
 # Bounds a config may choose within: k below 2 would keep one-off values. Quantiles only
 # tighten the clip: k rows at or beyond each bound hold whatever they are, so the
 # default (0, 1) keeps no record's exact extreme either.
@@ -37,9 +40,11 @@ class ValueProtection:
     p99 cut the tail a real sample has (flchain's kappa: p99 4.69, top 20.5), and
     SDMetrics' pair trends bin each side on its own range, so flchain's real holdout,
     clipped at the training rows' p1 and p99, scored 0.858 against a ceiling of 0.949;
-    clipped at k rows, 0.902 (benchmarks/clip_check.py). Redrawing the rows beyond a bound
-    from a fitted tail was tried and dropped: a model trained on ten-row tails scored
-    0.85 against its own cleaned holdout (0.92 with clipped tails).
+    clipped at k rows, 0.902 (benchmarks/clip_check.py). Redrawing the rows beyond a
+    bound in Prepare, for the model to train on, was tried and dropped: a model trained
+    on ten-row tails scored 0.85 against its own cleaned holdout (0.92 with clipped
+    tails). Generate draws heavy tails past the bounds instead, after the model
+    (`synthpipe.tails`).
     """
 
     min_category_count: int = 10

@@ -17,6 +17,7 @@ from synthpipe.evaluate.gate import STEP, Thresholds, check, verdict
 from synthpipe.evaluate.report import Privacy, Quality, Report, SampleSizes, jsonable
 from synthpipe.protection import ValueProtection
 from synthpipe.schema import DatasetSchema
+from synthpipe.tails import clip_to_bounds
 from synthpipe.train.categories import code_columns
 from synthpipe.train.metadata import TABLE, metadata_dict, modelled_columns
 
@@ -47,6 +48,7 @@ def evaluate(
     utility_rows: int = UTILITY_ROWS,
     attack_limits: AttackLimits | None = None,
     differential_privacy: dict[str, Any] | None = None,
+    tails: dict[str, Any] | None = None,
 ) -> Report:
     """Evaluate `synthetic` against the real `train` rows (what the model saw) and the
     `holdout` rows (what it never saw), and apply the release gate.
@@ -58,13 +60,16 @@ def evaluate(
     The report prints only what schema.json's `value_protection` allows (its k; defaults
     when absent): see `disclosure`. `attack_limits` bounds the attack-based privacy
     measures (`attacks`). `differential_privacy` is training.json's `privacy`, copied.
+    `tails` is training.json's `tails`: fidelity compares the synthetic rows clipped back
+    to those bounds with the cleaned rows (what the model made against what it saw);
+    privacy reads the rows as released.
     Raises StepFailed when the frames cannot be evaluated (missing columns, no rows).
     """
     metadata, sdtypes = _metadata(schema, target_column, train, holdout, synthetic)
     protection = _protection(schema)
     train, holdout, synthetic = (with_datetimes(f, sdtypes) for f in (train, holdout, synthetic))
     columns = list(sdtypes)
-    real, synth = train[columns], synthetic[columns]
+    real, synth = train[columns], clip_to_bounds(synthetic[columns], tails or {})
     # Which labels the report may print: counted on every real row the evaluation reads.
     disclosure = Disclosure.from_real(
         [real, holdout[columns]], sdtypes, protection.min_category_count

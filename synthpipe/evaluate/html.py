@@ -242,6 +242,7 @@ def _fidelity(report: dict[str, Any]) -> str:
             ],
         ),
         _ceiling(quality),
+        _tails(quality.get("tails")),
         _engine(report.get("engine")),
         "<h3>Columns: score and summary statistics, real vs synthetic</h3>",
         _column_table(quality["columns"]),
@@ -273,6 +274,24 @@ def _ceiling(quality: dict[str, Any]) -> str:
             ["Ceiling (holdout vs training)", "Quality / ceiling"],
             [[_td(_fmt(ceiling["score"]), True), _td(_fmt(ceiling["ratio"]), True)]],
         )
+    )
+
+
+def _tails(tails: dict[str, Any] | None) -> str:
+    """How many synthetic rows lie beyond the protection bounds, per column (counts only;
+    absent when generate drew none)."""
+    if not tails:
+        return ""
+    rows = [
+        [
+            _td(escape(name)),
+            _td(_fmt(sides.get("low", 0)), True),
+            _td(_fmt(sides.get("high", 0)), True),
+        ]
+        for name, sides in tails["rows"].items()
+    ]
+    return f'<div class="explain">{escape(tails["note"])}</div>' + _table(
+        ["Column", "Rows below the low bound", "Rows above the high bound"], rows
     )
 
 

@@ -60,6 +60,9 @@ class Quality:
     # {score, ratio, holdout_rows, synthetic_rows, note}: see fidelity.ceiling. Added to
     # version 2 without a bump: reports written before it lack the key.
     ceiling: dict[str, Any] | None = None
+    # {rows: {column: {low, high}}, note}: the synthetic rows generate drew beyond the
+    # protection bounds (`synthpipe.tails`); None when none were.
+    tails: dict[str, Any] | None = None
 
 
 @dataclass

@@ -49,18 +49,33 @@ def evaluate_run(
         prepare_summary=prepare_summary(schema, actions),
         # {"mode": "off"} for a model trained without DP.
         differential_privacy=training.get("privacy") or {"mode": "off"},
+        tails=training.get("tails") or {},
     )
     # What generate replaced before writing (absent for outputs of older versions).
     generation = staging_dir / "generation.json"
     if generation.is_file():
-        filtered = json.loads(generation.read_text("utf-8")).get("real_copies")
-        report.privacy.copies["replaced_at_generate"] = filtered
+        generated = json.loads(generation.read_text("utf-8"))
+        report.privacy.copies["replaced_at_generate"] = generated.get("real_copies")
+        report.quality.tails = tails_record(generated.get("tail_rows"))
     # TVAE for models trained before engines; none without training.json.
     report.engine = training.get("engine") or (
         {"name": "tvae", "setting": "tvae"} if training else None
     )
     write_report(report, staging_dir)
     return report
+
+
+def tails_record(rows: dict[str, dict[str, int]] | None) -> dict[str, Any] | None:
+    """The report's account of the tails generate drew beyond the protection bounds
+    (None for outputs written before tails, or when generate moved no row)."""
+    if not rows:
+        return None
+    return {
+        "rows": rows,
+        "note": "Synthetic rows beyond a protection bound, drawn from a tail fitted to the "
+        "cleaned rows (never from a real extreme). Quality and the other fidelity scores "
+        "compare the synthetic rows clipped back to the bounds with the cleaned rows.",
+    }
 
 
 def training_summary(model_dir: Path) -> dict[str, Any]:

@@ -20,12 +20,10 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from synthpipe.prepare._infer import YEAR_KEY
-from synthpipe.protection import RARE_TOKEN, ValueProtection
+from synthpipe.protection import DISCRETE_MAX, RARE_TOKEN, ValueProtection
 from synthpipe.schema import DatasetSchema
 
 ORDERED_TYPES = ("integer", "decimal", "date", "timestamp")
-# Up to this many distinct values an ordered column is treated value by value.
-DISCRETE_MAX = 25
 _ACCURACY = 10_000
 
 

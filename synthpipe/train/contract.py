@@ -6,7 +6,9 @@ In:  <root>/input/config/hyperparameters.json   (all values strings)
 Out: <root>/model/        synthesizer.pkl (TVAE) or argn/ (TabularARGN: training.json's
                           engine.name), metadata.json, training.json (with
                           `calendars`: where real dates and timestamps sit, which
-                          generate keeps to), holdout.parquet,
+                          generate keeps to; `tails`: the tails fitted beyond the
+                          protection bounds, which generate draws from),
+                          holdout.parquet,
                           schema.json, categories.json (the real categories: generate
                           keeps to them); SageMaker tars this folder into model.tar.gz
      <root>/output/failure  one line: `synthpipe:<code>`, why training stopped, the fix
@@ -35,6 +37,7 @@ from synthpipe.failure_codes import MARKER, code_line
 from synthpipe.protection import ValueProtection
 from synthpipe.redact import redact
 from synthpipe.schema import DatasetSchema
+from synthpipe.tails import fit_tails
 from synthpipe.train import dp, engines, fit
 from synthpipe.train.argn import ArgnModel
 from synthpipe.train.categories import code_columns, real_categories, write_categories
@@ -260,6 +263,8 @@ def train_job(paths: TrainingPaths) -> dict[str, Any]:
         dates = [c.name for c in kept if c.type == "date"]
         stamps = [c.name for c in kept if c.type == "timestamp"]
         summary["calendars"] = calendars_of(frame, dates, stamps)
+        numerical = [name for name, t in sdtypes(metadata).items() if t == "numerical"]
+        summary["tails"] = fit_tails(frame, schema, numerical)
     write_model(paths, result, schema, holdout, summary, metadata_dict(schema, target))
     if private is None:
         categories = real_categories(frame, sdtypes(metadata), code_columns(schema))
