@@ -9,23 +9,23 @@ SDMetrics' pair trends, which bin each side on its own range, scored kappa x flc
 
 Training fits a tail to each clipped side of a continuous number, on the cleaned rows
 alone (already clipped: the rows beyond the bound count only as "at the bound or
-beyond", their values are never read): a generalised Pareto distribution over the
-outer `TAIL_SHARE` of the rows, by maximum likelihood with the rows at the bound
-censored. Generate then gives the outermost synthetic rows, as many as the real data had
-beyond the bound (the share Prepare counted, `clipped_high_rows`), draws of that tail
-beyond the bound in the same order (the outermost row the outermost draw), up to where
-the fitted tail expects half a row of the real table (`limit`), and never across zero
-when the real rows do not cross it. The model and its
-holdout scores are untouched, and the evaluation clips the synthetic rows back to the
-bounds for fidelity (`clip_to_bounds`): the release gates judge what the model made
-against the rows it saw. (Redrawing the clipped rows in Prepare instead, so that the
-model trained on the drawn tails, scored 0.85 against 0.92: `protection`.)
+beyond", their values are never read): a generalised Pareto distribution over the outer
+`TAIL_SHARE` of the rows, by maximum likelihood with the rows at the bound censored.
+Generate then gives the outermost synthetic rows, as many as the real data had beyond
+the bound (the share Prepare counted, `clipped_high_rows`), draws of that tail beyond
+the bound in the same order (the outermost row the outermost draw), up to `limit` (where
+the fitted tail expects half a row of the real table, and no further past the bound
+than the tail runs inside it), never across zero when the real rows do not cross it.
+The model and its holdout scores are untouched, and the evaluation clips the synthetic
+rows back to the bounds for fidelity (`clip_to_bounds`): the release gates judge what
+the model made against the rows it saw. (Redrawing the clipped rows in Prepare instead,
+so that the model trained on the drawn tails, scored 0.85 against 0.92: `protection`.)
 
-Only heavy tails (`MIN_SHAPE`, `Tail.drawn`), of continuous numbers (more
-than `DISCRETE_MAX` values) modelled as numbers, only when Prepare clipped rows on that
-side, only under the default clip quantiles (a config
-that asks for tighter ones asks for no extremes), and never under differential privacy
-(the fit reads real rows that no accountant counts).
+Only heavy tails (`MIN_SHAPE`, `Tail.drawn`) of continuous numbers (more than
+`DISCRETE_MAX` values, not codes) modelled as numbers; only when Prepare clipped rows on
+that side; only under the default clip quantiles (a config that asks for tighter ones
+asks for no extremes); and never under differential privacy (the fit reads real rows
+that no accountant counts).
 """
 
 from __future__ import annotations
@@ -112,6 +112,8 @@ def fit_tails(
         if column.name not in numerical or column.name not in frame:
             continue
         if column.type not in ("integer", "decimal") or column.distinct_count <= DISCRETE_MAX:
+            continue
+        if column.code_reason:  # a code past the real ones is no code (categories.json)
             continue
         values = pd.to_numeric(frame[column.name], errors="coerce").dropna().to_numpy(float)
         clipped = column.protection or {}

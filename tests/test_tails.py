@@ -127,6 +127,11 @@ def test_only_continuous_numbers_prepare_clipped_get_a_tail() -> None:
     assert set(tails) == {"amount"} and set(tails["amount"]) == {"high"}
     # Modelled as a category, a number gets no tail.
     assert fit_tails(frame, schema, ["untouched", "children"]) == {}
+    # A code (zip codes stored as numbers) is no quantity: a code past the real ones
+    # would be no code.
+    schema.columns[0].code_reason = "named like a code"
+    assert fit_tails(frame, schema, ["amount"]) == {}
+    schema.columns[0].code_reason = ""
     # A config that tightened the quantiles asked for no extremes.
     schema.value_protection = {"min_category_count": K, "clip_quantiles": [0.01, 0.99]}
     assert fit_tails(frame, schema, ["amount"]) == {}
