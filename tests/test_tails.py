@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import numpy as np
 import pandas as pd
 import pytest
 
+from synthpipe.evaluate.report import load_schema
 from synthpipe.evaluate.step import evaluate_run
 from synthpipe.generate import generate
 from synthpipe.schema import ColumnSchema, DatasetSchema
@@ -223,6 +225,7 @@ def test_the_report_counts_the_tail_and_scores_fidelity_within_the_bounds(
     run_dirs: dict[str, Path],
 ) -> None:
     report = json.loads((run_dirs["staging"] / "report.json").read_text())
+    jsonschema.validate(report, load_schema())
     generation = json.loads((run_dirs["staging"] / "generation.json").read_text())
     assert report["quality"]["tails"]["rows"] == generation["tail_rows"]
     html = (run_dirs["staging"] / "report.html").read_text()
