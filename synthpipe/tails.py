@@ -116,12 +116,15 @@ def fit_tails(
         if column.code_reason:  # a code past the real ones is no code (categories.json)
             continue
         values = pd.to_numeric(frame[column.name], errors="coerce").dropna().to_numpy(float)
+        # `frame` may be training's sample of a large table: shares are the table's.
+        present = max(schema.rows - column.null_count, len(values))
         clipped = column.protection or {}
         sides = {}
         for side in SIDES:
             rows = int(clipped.get(f"clipped_{side}_rows") or 0)
             if rows and len(values):
-                tail = fit_tail(values, side, rows / len(values), column.type == "integer")
+                integer = column.type == "integer"
+                tail = fit_tail(values, side, rows / present, integer, present)
                 if tail is not None and tail.drawn:
                     sides[side] = tail.to_dict()
         if sides:
@@ -129,9 +132,12 @@ def fit_tails(
     return found
 
 
-def fit_tail(values: np.ndarray, side: str, share: float, integer: bool) -> Tail | None:
+def fit_tail(
+    values: np.ndarray, side: str, share: float, integer: bool, rows: int | None = None
+) -> Tail | None:
     """The tail of `values` (clipped at their extreme on `side`) beyond that extreme, or
-    None when too few rows lie between the threshold and the bound to fit one."""
+    None when too few rows lie between the threshold and the bound to fit one. `rows`:
+    the column's values in the whole table when `values` are a sample of them."""
     sign = 1 if side == "high" else -1
     x = sign * values  # away from the centre is up, on either side
     bound = float(x.max())
@@ -147,7 +153,8 @@ def fit_tail(values: np.ndarray, side: str, share: float, integer: bool) -> Tail
     # past the bound than the tail runs inside it: a shape fitted on a tenth of the rows
     # overshoots the few beyond (movies' votes: 5.9 million for a top of 157,000; the
     # span gives 155,000).
-    limit = threshold + _excess_at(0.5 / len(outer), shape, scale)
+    outer_rows = len(outer) * (rows or len(x)) / len(x)  # in the whole table
+    limit = threshold + _excess_at(0.5 / outer_rows, shape, scale)
     limit = min(limit, 2 * bound - threshold)
     if bound <= 0:  # rows that never cross zero: a drawn tail does not either
         limit = min(limit, 0.0)

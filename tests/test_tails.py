@@ -129,6 +129,11 @@ def test_only_continuous_numbers_prepare_clipped_get_a_tail() -> None:
     assert set(tails) == {"amount"} and set(tails["amount"]) == {"high"}
     # Modelled as a category, a number gets no tail.
     assert fit_tails(frame, schema, ["untouched", "children"]) == {}
+    # Training reads a sample of a large table: the share is the table's.
+    schema.rows = 30_000
+    sampled = fit_tails(frame, schema, ["amount"])
+    assert sampled["amount"]["high"]["share"] == high / 30_000
+    schema.rows = len(frame)
     # A code (zip codes stored as numbers) is no quantity: a code past the real ones
     # would be no code.
     schema.columns[0].code_reason = "named like a code"
