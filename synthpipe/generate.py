@@ -38,10 +38,10 @@ says why; off under differential privacy). Generate fails (`real_copies`) rather
 write such a row. What was replaced, and why the filter was on or off, goes into
 `<out_dir>/generation.json` (counts only), which the report shows.
 
-Tails beyond the protection bounds: where Prepare clipped a continuous number, as many
-sampled rows as the real data had beyond a bound are moved from the bound to draws of
-the tail training fitted (`synthpipe.tails`, training.json's `tails`), after the checks
-above; generation.json counts them per column and side.
+Tails beyond the protection bounds: where Prepare clipped a continuous number with a
+heavy tail, the outermost sampled rows, as many as the real data had beyond a bound,
+take draws of the tail training fitted, in order (`synthpipe.tails`, training.json's
+`tails`), after the checks above; generation.json counts them per column and side.
 
 Rare classes: when training was given a target column, sampling keeps each class at its
 real rate with per-class quotas (`synthpipe.train.sampling`); the achieved rates are
