@@ -70,11 +70,10 @@ class Tail:
     scale: float
     limit: float  # the furthest value drawn
     share: float  # the share of rows Prepare clipped beyond the bound
-    integer: bool
 
     @property
     def sign(self) -> int:
-        return 1 if self.side == "high" else -1
+        return _sign(self.side)
 
     @property
     def drawn(self) -> bool:
@@ -89,14 +88,13 @@ class Tail:
 
     def draw(self, rows: int, rng: np.random.Generator) -> np.ndarray:
         """`rows` values beyond the bound, up to the limit, from the fitted tail."""
-        sign = self.sign
+        from scipy.stats import genpareto
+
+        sign, tail = self.sign, genpareto(self.shape, scale=self.scale)
         start = sign * (self.bound - self.threshold)
         end = sign * (self.limit - self.threshold)
-        upper = _survival(start, self.shape, self.scale)
-        lower = _survival(end, self.shape, self.scale)
-        drawn = _excess_at(rng.uniform(lower, upper, size=rows), self.shape, self.scale)
-        values = self.threshold + sign * np.clip(drawn, start, end)
-        return np.round(values) if self.integer else values
+        drawn = tail.isf(rng.uniform(tail.sf(end), tail.sf(start), size=rows))
+        return self.threshold + sign * np.clip(drawn, start, end)
 
 
 def fit_tails(
@@ -123,8 +121,7 @@ def fit_tails(
         for side in SIDES:
             rows = int(clipped.get(f"clipped_{side}_rows") or 0)
             if rows and len(values):
-                integer = column.type == "integer"
-                tail = fit_tail(values, side, rows / present, integer, present)
+                tail = fit_tail(values, side, rows / present, present)
                 if tail is not None and tail.drawn:
                     sides[side] = tail.to_dict()
         if sides:
@@ -132,13 +129,11 @@ def fit_tails(
     return found
 
 
-def fit_tail(
-    values: np.ndarray, side: str, share: float, integer: bool, rows: int | None = None
-) -> Tail | None:
+def fit_tail(values: np.ndarray, side: str, share: float, rows: int | None = None) -> Tail | None:
     """The tail of `values` (clipped at their extreme on `side`) beyond that extreme, or
     None when too few rows lie between the threshold and the bound to fit one. `rows`:
     the column's values in the whole table when `values` are a sample of them."""
-    sign = 1 if side == "high" else -1
+    sign = _sign(side)
     x = sign * values  # away from the centre is up, on either side
     bound = float(x.max())
     threshold = float(np.quantile(x, 1 - TAIL_SHARE))
@@ -154,11 +149,13 @@ def fit_tail(
     # overshoots the few beyond (movies' votes: 5.9 million for a top of 157,000; the
     # span gives 155,000).
     outer_rows = len(outer) * (rows or len(x)) / len(x)  # in the whole table
-    limit = threshold + _excess_at(0.5 / outer_rows, shape, scale)
+    from scipy.stats import genpareto
+
+    limit = threshold + float(genpareto.isf(0.5 / outer_rows, shape, scale=scale))
     limit = min(limit, 2 * bound - threshold)
     if bound <= 0:  # rows that never cross zero: a drawn tail does not either
         limit = min(limit, 0.0)
-    return Tail(side, sign * bound, sign * threshold, shape, scale, sign * limit, share, integer)
+    return Tail(side, sign * bound, sign * threshold, shape, scale, sign * limit, share)
 
 
 def spread_tails(
@@ -167,7 +164,8 @@ def spread_tails(
     """`frame` with, per fitted side, its outermost rows (as many as the real data had
     beyond the bound: the tail's `share`; none inside the tail's threshold) given draws
     of the tail, the outermost row the outermost draw; and the rows moved, per column
-    and side (counts only)."""
+    and side (counts only). A column of whole numbers gets its draws rounded; one the
+    engine gave as floats is rounded where generate casts it (`cast_column`)."""
     rng = np.random.default_rng(seed)
     frame = frame.copy()
     moved: dict[str, dict[str, int]] = {}
@@ -185,6 +183,8 @@ def spread_tails(
                 chosen = outer[np.argsort(away[outer], kind="stable")[-count:]]
                 drawn = np.sort(tail.sign * tail.draw(count, rng))
                 values[chosen] = tail.sign * drawn
+                if pd.api.types.is_integer_dtype(frame[name]):
+                    values[chosen] = np.round(values[chosen])
                 moved.setdefault(name, {})[side] = count
         frame[name] = pd.Series(values, index=frame.index).astype(frame[name].dtype)
     return frame, moved
@@ -208,18 +208,16 @@ def _censored_fit(excess: np.ndarray, censored: int, at: float) -> tuple[float, 
     """(shape, scale) of a generalised Pareto distribution by maximum likelihood, given
     the `excess` observed and `censored` more known only to be at `at` or beyond."""
     from scipy.optimize import minimize
+    from scipy.stats import genpareto
 
     def negative_log_likelihood(params: np.ndarray) -> float:
         shape, scale = float(params[0]), math.exp(params[1])
-        lowest, highest = SHAPE_RANGE
-        if not lowest <= shape <= highest:
+        if not SHAPE_RANGE[0] <= shape <= SHAPE_RANGE[1]:
             return math.inf
-        if shape < 0 and max(float(excess.max()), at) >= -scale / shape:
-            return math.inf  # an observed excess beyond the tail's end
-        log_terms = _log_term(excess, shape, scale)
-        density = -math.log(scale) * len(excess) - (1 + shape) * float(log_terms.sum())
-        beyond = censored * float(_log_term(np.array([at]), shape, scale)[0])
-        return -(density - beyond)
+        # -inf (an excess past a tail that ends) makes the likelihood infinite.
+        observed = genpareto.logpdf(excess, shape, scale=scale).sum()
+        beyond = censored * genpareto.logsf(at, shape, scale=scale)
+        return -float(observed + beyond)
 
     # Nelder-Mead: the likelihood is infinite outside the shapes that reach every excess.
     start = np.array([0.1, math.log(max(float(excess.mean()), 1e-12))])
@@ -227,20 +225,6 @@ def _censored_fit(excess: np.ndarray, censored: int, at: float) -> tuple[float, 
     return float(found.x[0]), float(math.exp(found.x[1]))
 
 
-def _log_term(y: np.ndarray, shape: float, scale: float) -> np.ndarray:
-    """-log of the survival at `y`: log(1 + shape y / scale) / shape (y / scale at 0)."""
-    if abs(shape) < 1e-9:
-        return y / scale
-    return np.log1p(shape * y / scale) / shape
-
-
-def _survival(y: float, shape: float, scale: float) -> float:
-    return float(np.exp(-_log_term(np.array([y]), shape, scale))[0])
-
-
-def _excess_at(survival: np.ndarray | float, shape: float, scale: float) -> np.ndarray:
-    """The distance beyond the threshold at which the tail's survival is `survival`."""
-    p = np.asarray(survival, dtype=float)
-    if abs(shape) < 1e-9:
-        return -scale * np.log(p)
-    return scale / shape * (p ** (-shape) - 1)
+def _sign(side: str) -> int:
+    """1 for the high side, -1 for the low: away from the centre is up on either side."""
+    return 1 if side == "high" else -1

@@ -12,7 +12,7 @@ import pytest
 
 from synthpipe.evaluate.report import load_schema
 from synthpipe.evaluate.step import evaluate_run
-from synthpipe.generate import generate
+from synthpipe.generate import cast_column, generate
 from synthpipe.schema import ColumnSchema, DatasetSchema
 from synthpipe.tails import MIN_SHAPE, Tail, clip_to_bounds, fit_tail, fit_tails, spread_tails
 from synthpipe.train import contract
@@ -38,7 +38,7 @@ def pareto(rows: int, shape: float, seed: int = 0) -> np.ndarray:
 @pytest.mark.parametrize("shape", [-0.2, 0.25, 0.5])
 def test_the_fitted_shape_is_the_tail_s_own(shape: float) -> None:
     values, _, high = clipped(pareto(40_000, shape))
-    tail = fit_tail(values, "high", high / len(values), integer=False)
+    tail = fit_tail(values, "high", high / len(values))
     assert tail is not None
     assert abs(tail.shape - shape) < 0.1
     assert tail.bound == values.max()
@@ -50,32 +50,39 @@ def test_draws_lie_beyond_the_bound_and_within_the_limit() -> None:
     values, low, high = clipped(np.random.default_rng(1).lognormal(0, 2, 5_000))
     rng = np.random.default_rng(2)
     for side, rows in (("high", high), ("low", low)):
-        tail = fit_tail(values, side, rows / len(values), integer=False)
+        tail = fit_tail(values, side, rows / len(values))
         assert tail is not None
         drawn = tail.sign * tail.draw(2_000, rng)
         assert (drawn >= tail.sign * tail.bound).all()
         assert (drawn <= tail.sign * tail.limit).all()
     # Positive values: the low tail stops at zero, never below.
-    assert fit_tail(values, "low", low / len(values), integer=False).limit >= 0
+    assert fit_tail(values, "low", low / len(values)).limit >= 0
 
 
 def test_the_low_tail_of_a_positive_column_never_crosses_zero() -> None:
     values, low, _ = clipped(np.random.default_rng(3).exponential(1.0, 5_000) + 0.001)
-    tail = fit_tail(values, "low", low / len(values), integer=False)
+    tail = fit_tail(values, "low", low / len(values))
     assert tail is not None and tail.limit >= 0
     assert (tail.draw(5_000, np.random.default_rng(4)) >= 0).all()
 
 
-def test_integer_draws_are_whole_numbers() -> None:
-    values, _, high = clipped(np.round(np.random.default_rng(5).lognormal(5, 1, 5_000)))
-    tail = fit_tail(values, "high", high / len(values), integer=True)
-    drawn = tail.draw(500, np.random.default_rng(6))
-    assert (drawn == np.round(drawn)).all() and (drawn >= tail.bound).all()
+def test_whole_numbers_stay_whole() -> None:
+    values, _, high = clipped(np.round(np.random.default_rng(5).lognormal(5, 2, 5_000)))
+    tail = fit_tail(values, "high", high / len(values))
+    tails = {"n": {"high": tail.to_dict()}}
+    # Given as whole numbers, the draws are rounded; given as floats (an engine's output
+    # with nulls), generate's cast rounds them.
+    spread, moved = spread_tails(pd.DataFrame({"n": values.astype("int64")}), tails, seed=6)
+    beyond = spread["n"] > tail.bound
+    assert spread["n"].dtype == "int64" and beyond.sum() == moved["n"]["high"] > 0
+    floats, _ = spread_tails(pd.DataFrame({"n": values}), tails, seed=6)
+    cast = cast_column(floats["n"], "integer")
+    assert (cast[beyond] > tail.bound).all() and cast.equals(spread["n"].astype("Int64"))
 
 
 def test_too_few_rows_fit_no_tail() -> None:
     values, _, high = clipped(np.random.default_rng(7).lognormal(0, 1, 150))
-    assert fit_tail(values, "high", high / len(values), integer=False) is None
+    assert fit_tail(values, "high", high / len(values)) is None
 
 
 def schema_of(frame: pd.DataFrame, protection: dict[str, dict[str, int]], **kinds) -> DatasetSchema:
@@ -145,7 +152,7 @@ def test_only_continuous_numbers_prepare_clipped_get_a_tail() -> None:
 
 
 def test_spread_moves_the_outermost_rows_in_order_and_nothing_else() -> None:
-    tail = Tail("high", 10.0, 5.0, 0.2, 1.0, 40.0, 0.01, False)
+    tail = Tail("high", 10.0, 5.0, 0.2, 1.0, 40.0, 0.01)
     values = np.r_[np.linspace(0, 9, 950), np.full(50, 10.0)]
     frame = pd.DataFrame({"x": values, "y": np.arange(1_000)})
     tails = {"x": {"high": tail.to_dict()}}
