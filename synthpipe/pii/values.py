@@ -689,7 +689,10 @@ def _week_monday(year: int, week: int) -> date | None:
         monday = date.fromisocalendar(year, week, 1)
     except ValueError:
         return None
-    return _plausible_date(tuple(str(n) for n in monday.timetuple()[:3]), year_first=True)
+    return monday if _PLAUSIBLE_YEARS[0] <= monday.year <= _PLAUSIBLE_YEARS[1] else None
+
+
+_PLAUSIBLE_YEARS = (1900, 2030)
 
 
 def _plausible_date(parts: tuple[str, ...], year_first: bool) -> date | None:
@@ -702,7 +705,7 @@ def _plausible_date(parts: tuple[str, ...], year_first: bool) -> date | None:
             year += 1900 if year > 30 else 2000
         # Day-first and month-first are both in use; either reading will do.
         day, month = (first, second) if second <= 12 else (second, first)
-    if not 1900 <= year <= 2030:
+    if not _PLAUSIBLE_YEARS[0] <= year <= _PLAUSIBLE_YEARS[1]:
         return None
     try:
         return date(year, month, day)

@@ -263,8 +263,8 @@ def _named_date_format(stats: ColumnStats) -> str | None:
 def _period_format(stats: ColumnStats) -> str | None:
     """The Spark pattern of months written without a day (read as the month's first
     day), of quarters (their first day) or of ISO weeks (their Monday), when every value
-    is written one way: not a
-    column of fiscal years (2011-12, 2010-11), which would read as December 2011."""
+    is written one way: not a column of fiscal years (2011-12, 2010-11), which would read
+    as December 2011."""
     n = stats.non_null
     formats = (
         (stats.year_month if stats.fiscal_year < n else 0, "yyyy{sep}M"),
