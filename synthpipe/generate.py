@@ -63,6 +63,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from synthpipe import orders as ordering
 from synthpipe import storage
 from synthpipe.calendars import snap_to_calendar
 from synthpipe.errors import StepFailed
@@ -118,6 +119,9 @@ class GenerateResult:
     # The copy filter: {on, reason, chance_rate, max_chance_rate, rows_replaced}
     # (synthpipe.evaluate.copies); rows_replaced is None when the filter is off.
     real_copies: dict[str, Any] | None = None
+    # The orders the real rows keep (synthpipe.orders): {pairs, rows_replaced,
+    # rows_mended}; None when they keep none.
+    orders: dict[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,11 @@ class TrainedModel:
     @property
     def cleaned_rows(self) -> int:
         return int(self.summary["rows"]["cleaned"])
+
+    @property
+    def orders(self) -> list[ordering.Order]:
+        """The orders the real rows keep (training.json's `orders`; none before them)."""
+        return ordering.orders_from(self.summary.get("orders"))
 
 
 def generate(
@@ -182,16 +191,19 @@ def generate(
     sampled, replaced = keep_real_rows(model, sample(model, count, seed), seed, filter_)
     # After the copy filter: a row moved beyond a bound equals no real row.
     sampled, tail_rows = spread_tails(sampled, model.summary.get("tails") or {}, seed)
+    sampled, tail_mended = mend_orders(model, sampled)  # a tail's draw may break one
     table = to_cleaned_shape(sampled, model.schema, seed)
     base = out_dir.rstrip("/")
     parquet_path, csv_path = f"{base}/{PARQUET_NAME}", f"{base}/{CSV_NAME}"
     storage.write_bytes(parquet_path, parquet_bytes(table))
     storage.write_bytes(csv_path, csv_bytes(table, model.schema))
     copies = filter_.summary(replaced.copies if filter_.on else None)
+    orders = orders_record(model, replaced, tail_mended)
     record = {
         "unknown_category_rows_replaced": replaced.unknown_categories,
         "real_copies": copies,
         "tail_rows": tail_rows,
+        "orders": orders,
     }
     storage.write_bytes(f"{base}/{GENERATION_NAME}", json.dumps(record).encode())
     rates, within = target_check(model, sampled)
@@ -206,6 +218,7 @@ def generate(
         seconds=round(time.monotonic() - started, 2),
         unknown_category_rows_replaced=replaced.unknown_categories,
         real_copies=copies,
+        orders=orders,
     )
 
 
@@ -254,10 +267,13 @@ def sample(model: TrainedModel, rows: int, seed: int) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Replaced:
-    """Sampled rows replaced, by reason (None: that check did not run)."""
+    """Sampled rows replaced, by reason (None: that check did not run), and rows whose
+    order was mended where replacements ran out (`synthpipe.orders`)."""
 
     unknown_categories: int | None
     copies: int
+    orders: int = 0
+    orders_mended: int = 0
 
 
 def real_copy_filter(model: TrainedModel, model_dir: Path, cleaned_dir: Path | None) -> CopyFilter:
@@ -287,38 +303,57 @@ def real_copy_filter(model: TrainedModel, model_dir: Path, cleaned_dir: Path | N
 def keep_real_rows(
     model: TrainedModel, sampled: pd.DataFrame, seed: int, copies: CopyFilter
 ) -> tuple[pd.DataFrame, Replaced]:
-    """`sampled` with every row that carries a category the real rows lack, or that
-    `copies` catches, replaced by a fresh sampled row that is neither; and how many."""
+    """`sampled` with every row that carries a category the real rows lack, that
+    `copies` catches, or that breaks an order the real rows keep, replaced by a fresh
+    sampled row that does none of these; and how many. Rows that break an order only
+    are mended instead (`mend_orders`) when the rounds run out of fresh rows."""
     if model.categories is None:
         log.warning("the model folder has no categories.json: categories are not checked")
     unknown, copied, trained = _rejected(model, sampled, copies)
-    bad = unknown | copied
-    replaced = Replaced(
-        unknown_categories=None if model.categories is None else int(unknown.sum()),
-        copies=int((copied & ~unknown).sum()),
-    )
+    refused = unknown | copied
+    disordered = _disordered(model, sampled) & ~refused
+    bad = refused | disordered
+    counts = {
+        "unknown_categories": None if model.categories is None else int(unknown.sum()),
+        "copies": int((copied & ~unknown).sum()),
+        "orders": int(disordered.sum()),
+    }
     if not bad.any():
-        return sampled, replaced
+        return sampled, Replaced(**counts)
     if trained > copies.limit(len(sampled)):
         raise _memorised(trained, len(sampled), copies.limit(len(sampled)))
-    kept, missing = [sampled[~bad]], int(bad.sum())
+    kept, spare, missing = [sampled[~bad]], [sampled[disordered]], int(bad.sum())
+    # Draw enough to replace them in one round at the first sample's rate of good rows.
+    good_share = max(0.2, 1 - bad.mean())
     for attempt in range(1, REPLACEMENT_ROUNDS + 1):
         if not missing:
             break
-        fresh = sample(model, max(2 * missing, 100), seed + attempt)
+        fresh = sample(
+            model, max(2 * missing, 100, int(1.5 * missing / good_share)), seed + attempt
+        )
         unknown, copied, _ = _rejected(model, fresh, copies)
-        fresh = fresh[~(unknown | copied)].head(missing)
-        kept.append(fresh)
-        missing -= len(fresh)
+        refused = unknown | copied
+        disordered = _disordered(model, fresh) & ~refused
+        kept.append(fresh[~(refused | disordered)].head(missing))
+        spare.append(fresh[disordered])
+        missing -= len(kept[-1])
+    mended = 0
     if missing:
-        raise _not_replaced(missing, replaced)
+        rows = pd.concat(spare, ignore_index=True).head(missing)
+        if len(rows) < missing:
+            raise _not_replaced(missing - len(rows), Replaced(**counts))
+        rows, mended = mend_orders(model, rows)
+        kept.append(rows)
     log.info(
-        "replaced %d sampled rows carrying a category the real rows lack and %d equal "
-        "to a real row",
-        replaced.unknown_categories or 0,
-        replaced.copies,
+        "replaced %d sampled rows carrying a category the real rows lack, %d equal to a "
+        "real row and %d breaking an order the real rows keep (%d of them mended)",
+        counts["unknown_categories"] or 0,
+        counts["copies"],
+        counts["orders"],
+        mended,
     )
-    return pd.concat(kept, ignore_index=True), replaced
+    kept = [rows for rows in kept if len(rows)]  # an empty frame's dtypes would leak in
+    return pd.concat(kept, ignore_index=True), Replaced(**counts, orders_mended=mended)
 
 
 def _rejected(
@@ -336,10 +371,56 @@ def _rejected(
         return unknown, np.zeros(len(frame), dtype=bool), 0
     # Compared as written and as the evaluation reads them back: the cleaned types
     # (decimals rounded), datetimes as naive UTC.
-    by_name = {c.name: c for c in model.schema.columns}
-    written = pd.DataFrame({name: cast_as(frame[name], by_name[name]) for name in copies.sdtypes})
+    written = written_as(model, frame, list(copies.sdtypes))
     copied, trained = copies.matches(with_datetimes(written, copies.sdtypes))
     return unknown, copied, int(trained.sum())
+
+
+def written_as(model: TrainedModel, frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """`frame`'s columns `names` as generate writes them (the cleaned types, rounded)."""
+    by_name = {c.name: c for c in model.schema.columns}
+    return pd.DataFrame({name: cast_as(frame[name], by_name[name]) for name in names})
+
+
+def _disordered(model: TrainedModel, frame: pd.DataFrame) -> np.ndarray:
+    """Which of `frame`'s rows break an order the real rows keep, as written."""
+    orders = model.orders
+    if not orders:
+        return np.zeros(len(frame), dtype=bool)
+    return ordering.broken(written_as(model, frame, ordering.columns(orders)), orders)
+
+
+def mend_orders(model: TrainedModel, frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """`frame` with each broken order mended (`synthpipe.orders.repair`) on the values
+    as written, the lowered value rounded down to its column's places; and how many rows
+    changed."""
+    orders = model.orders
+    if not orders:
+        return frame, 0
+    names = ordering.columns(orders)
+    by_name = {c.name: c for c in model.schema.columns}
+    written = written_as(model, frame, names)
+    fixed, changed = ordering.repair(written, orders, lambda n, v: floor_as(v, by_name[n]))
+    if not changed:
+        return frame, 0
+    out = frame.copy()
+    for name in names:
+        out[name] = fixed[name]
+    return out, changed
+
+
+def orders_record(
+    model: TrainedModel, replaced: Replaced, tail_mended: int
+) -> dict[str, int] | None:
+    """generation.json's `orders`: how many orders were kept, rows replaced and mended
+    (None when the real rows keep none, or training did not look)."""
+    if not model.orders:
+        return None
+    return {
+        "pairs": len(model.orders),
+        "rows_replaced": replaced.orders,
+        "rows_mended": replaced.orders_mended + tail_mended,
+    }
 
 
 def _memorised(copies: int, rows: int, limit: int) -> StepFailed:
@@ -455,6 +536,18 @@ def cast_column(
     if column_type == "categorical":
         return values.astype("string")
     raise ValueError(f"type {column_type!r} is not generated")
+
+
+def floor_as(values: pd.Series, column: ColumnSchema) -> pd.Series:
+    """`values` written in `column` as `cast_as` writes them, but rounded down: never
+    above the value given (a date is its day; a decimal cut to the column's places)."""
+    if column.type in ("integer", "decimal"):
+        numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+        places = 0 if column.type == "integer" else column.decimal_places
+        if places is not None:
+            numbers = np.floor(numbers * 10.0**places) / 10.0**places
+        values = numbers
+    return cast_as(values, column)
 
 
 def surrogate_ids(rows: int, distinct: int, seed: int, position: int) -> np.ndarray:

@@ -199,10 +199,11 @@ def run_processing(root: Path) -> int:
             # What the local runner records in its manifest, as counts only (no names).
             log.info(
                 "generate rows=%d unknown_category_rows_replaced=%s real_copy_rows_replaced=%s "
-                "target_within_tolerance=%s",
+                "order_rows_replaced=%s target_within_tolerance=%s",
                 result.rows,
                 result.unknown_category_rows_replaced,
                 (result.real_copies or {}).get("rows_replaced"),
+                (result.orders or {}).get("rows_replaced"),
                 result.target_within_tolerance,
             )
             report = evaluate_run(

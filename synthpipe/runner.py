@@ -559,6 +559,9 @@ class _Run:
                 f"{result.target_column}={label}: {result.target_rates.get(label, 0):.2%} "
                 f"(real {result.real_target_rates[label]:.2%})"
             )
+        if result.orders:
+            kept = f"{result.orders['pairs']} column orders kept"
+            note = "; ".join(filter(None, (note, kept)))
         return result.rows, note
 
     def _evaluate(self) -> tuple[int, str]:

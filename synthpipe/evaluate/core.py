@@ -15,6 +15,7 @@ from synthpipe.evaluate.disclosure import QUANTILES, Disclosure
 from synthpipe.evaluate.frames import sample, with_datetimes
 from synthpipe.evaluate.gate import STEP, Thresholds, check, verdict
 from synthpipe.evaluate.report import Privacy, Quality, Report, SampleSizes, jsonable
+from synthpipe.orders import orders_from
 from synthpipe.protection import ValueProtection
 from synthpipe.schema import DatasetSchema
 from synthpipe.tails import clip_to_bounds
@@ -49,6 +50,7 @@ def evaluate(
     attack_limits: AttackLimits | None = None,
     differential_privacy: dict[str, Any] | None = None,
     tails: dict[str, Any] | None = None,
+    orders: list[dict[str, str]] | None = None,
 ) -> Report:
     """Evaluate `synthetic` against the real `train` rows (what the model saw) and the
     `holdout` rows (what it never saw), and apply the release gate.
@@ -62,7 +64,8 @@ def evaluate(
     measures (`attacks`). `differential_privacy` is training.json's `privacy`, copied.
     `tails` is training.json's `tails`: fidelity compares the synthetic rows clipped back
     to those bounds with the cleaned rows (what the model made against what it saw);
-    privacy reads the rows as released.
+    privacy reads the rows as released. `orders` is training.json's `orders`: the
+    diagnostic counts the synthetic rows, as released, that break one.
     Raises StepFailed when the frames cannot be evaluated (missing columns, no rows).
     """
     metadata, sdtypes = _metadata(schema, target_column, train, holdout, synthetic)
@@ -94,6 +97,7 @@ def evaluate(
             code_columns(schema),
         ),
     )
+    diagnostic["orders"] = fidelity.broken_orders(synthetic[columns], orders_from(orders))
     summaries = timed(
         "summaries", lambda: fidelity.column_summaries(real, synth, sdtypes, disclosure)
     )

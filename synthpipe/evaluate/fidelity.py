@@ -27,6 +27,7 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,7 @@ from sdmetrics.reports import DiagnosticReport, QualityReport
 
 from synthpipe.evaluate.disclosure import OTHER_RARE, QUANTILES, Disclosure
 from synthpipe.evaluate.frames import NUMERIC_SDTYPES, as_labels
+from synthpipe.orders import Order, broken, broken_counts
 from synthpipe.protection import ValueProtection
 from synthpipe.train.categories import real_categories, unknown_counts, unknown_rows
 from synthpipe.train.data import as_numbers
@@ -187,6 +189,29 @@ def unknown_categories(
         "share": rows / len(synthetic) if len(synthetic) else 0.0,
         "columns": unknown_counts(synthetic, categories),
         "note": UNKNOWN_CATEGORIES_NOTE,
+    }
+
+
+ORDERS_NOTE = (
+    "Pairs of columns whose values every real row holds in one order (the first at or "
+    "below the second: a start and its end, a total and its part), and the synthetic "
+    "rows that break one. Generate replaces such rows, or mends them where replacements "
+    "run out: it must be 0."
+)
+
+
+def broken_orders(synthetic: pd.DataFrame, orders: Sequence[Order]) -> dict[str, Any] | None:
+    """Rows of `synthetic` that break one of `orders`: {pairs, rows, share, broken: {"a <=
+    b": rows}, note}; None when the real rows keep no order. Counts only, no value."""
+    if not orders:
+        return None
+    rows = int(broken(synthetic, orders).sum())
+    return {
+        "pairs": [order.to_dict() for order in orders],
+        "rows": rows,
+        "share": rows / len(synthetic) if len(synthetic) else 0.0,
+        "broken": broken_counts(synthetic, orders),
+        "note": ORDERS_NOTE,
     }
 
 

@@ -481,6 +481,7 @@ def _diagnostic(diagnostic: dict[str, Any]) -> str:
         )
         + _table(["Column", "Metric", "Score"], rows)
         + _unknown_categories(diagnostic.get("unknown_categories"))
+        + _orders(diagnostic.get("orders"))
     )
 
 
@@ -501,6 +502,33 @@ def _unknown_categories(unknown: dict[str, Any] | None) -> str:
                     _td(f"{unknown['rows']:,}", True),
                     _td(f"{100 * unknown['share']:.2f}%", True),
                     _td(columns or "no column is modelled as a category"),
+                ]
+            ],
+        )
+    )
+
+
+def _orders(orders: dict[str, Any] | None) -> str:
+    """The orders the real rows keep and the synthetic rows that break one (absent when
+    the real rows keep none, and from reports made before orders)."""
+    if not orders:
+        return ""
+    pairs = ", ".join(
+        f"<code>{escape(o['low'])}</code> &le; <code>{escape(o['high'])}</code>"
+        for o in orders["pairs"]
+    )
+    at_generate = orders.get("at_generate") or {}
+    return (
+        "<h3>Orders the real rows keep</h3>"
+        f'<p class="note">{escape(orders["note"])}</p>'
+        + _table(
+            ["Pairs", "Rows breaking one", "Replaced at generate", "Mended at generate"],
+            [
+                [
+                    _td(pairs),
+                    _td(f"{orders['rows']:,}", True),
+                    _td(f"{at_generate.get('rows_replaced', 0):,}", True),
+                    _td(f"{at_generate.get('rows_mended', 0):,}", True),
                 ]
             ],
         )

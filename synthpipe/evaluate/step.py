@@ -50,6 +50,7 @@ def evaluate_run(
         # {"mode": "off"} for a model trained without DP.
         differential_privacy=training.get("privacy") or {"mode": "off"},
         tails=training.get("tails") or {},
+        orders=training.get("orders") or [],
     )
     # What generate replaced before writing (absent for outputs of older versions).
     generation = staging_dir / "generation.json"
@@ -57,6 +58,8 @@ def evaluate_run(
         generated = json.loads(generation.read_text("utf-8"))
         report.privacy.copies["replaced_at_generate"] = generated.get("real_copies")
         report.quality.tails = tails_record(generated.get("tail_rows"))
+        if report.diagnostic.get("orders") and generated.get("orders"):
+            report.diagnostic["orders"]["at_generate"] = generated["orders"]
     # TVAE for models trained before engines; none without training.json.
     report.engine = training.get("engine") or (
         {"name": "tvae", "setting": "tvae"} if training else None

@@ -7,7 +7,9 @@ Out: <root>/model/        synthesizer.pkl (TVAE) or argn/ (TabularARGN: training
                           engine.name), metadata.json, training.json (with
                           `calendars`: where real dates and timestamps sit, which
                           generate keeps to; `tails`: the tails fitted beyond the
-                          protection bounds, which generate draws from),
+                          protection bounds, which generate draws from;
+                          `orders`: the pairs of columns whose values every real
+                          row holds in one order, which generate keeps),
                           holdout.parquet,
                           schema.json, categories.json (the real categories: generate
                           keeps to them); SageMaker tars this folder into model.tar.gz
@@ -34,6 +36,7 @@ from synthpipe import storage
 from synthpipe.calendars import calendars_of
 from synthpipe.errors import PipelineError, StepFailed
 from synthpipe.failure_codes import MARKER, code_line
+from synthpipe.orders import find_orders, to_records
 from synthpipe.protection import ValueProtection
 from synthpipe.redact import redact
 from synthpipe.schema import DatasetSchema
@@ -265,6 +268,7 @@ def train_job(paths: TrainingPaths) -> dict[str, Any]:
         summary["calendars"] = calendars_of(frame, dates, stamps)
         numerical = [name for name, t in sdtypes(metadata).items() if t == "numerical"]
         summary["tails"] = fit_tails(frame, schema, numerical)
+        summary["orders"] = to_records(find_orders(frame, sdtypes(metadata)))
     write_model(paths, result, schema, holdout, summary, metadata_dict(schema, target))
     if private is None:
         categories = real_categories(frame, sdtypes(metadata), code_columns(schema))
