@@ -38,6 +38,11 @@ says why; off under differential privacy). Generate fails (`real_copies`) rather
 write such a row. What was replaced, and why the filter was on or off, goes into
 `<out_dir>/generation.json` (counts only), which the report shows.
 
+Orders the real rows keep (training.json's `orders`, `synthpipe.orders`: a start before
+its end, a part below its total): a sampled row that breaks one is replaced too, and
+mended (its first value lowered to the second) only where the rounds run out of fresh
+rows or a tail's draw breaks one; generation.json counts both.
+
 Tails beyond the protection bounds: where Prepare clipped a continuous number with a
 heavy tail, the outermost sampled rows, as many as the real data had beyond a bound,
 take draws of the tail training fitted, in order (`synthpipe.tails`, training.json's
