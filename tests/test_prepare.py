@@ -17,6 +17,7 @@ from synthpipe.errors import InputRefused, StepFailed
 from synthpipe.layout import RunLayout
 from synthpipe.prepare import CsvDialect, prepare
 from synthpipe.prepare._infer import PrepareSettings, names_records
+from synthpipe.roundtrip import format_datetimes
 from synthpipe.schema import DatasetSchema
 from synthpipe.validate import validate_file
 
@@ -382,6 +383,26 @@ def test_times_of_day_are_timestamps_on_the_first_day_of_1970(spark, tmp_path):
         pd.Timestamp("1970-01-01T00:00:00Z"),
     ]
     assert frame["some_seconds"].tolist()[1] == pd.Timestamp("1970-01-01T23:59:30Z")
+
+
+def test_times_of_day_as_french_writes_them_are_timestamps_written_back_so(spark, tmp_path):
+    """14h30, as French, Québec and Belgian exports write a time: a time of day, not a
+    category of hundreds of values; written back with its h."""
+    content = "heure;courte;texte;k\n08h05;9h05;5h;a\n23h59;23h59;12h30;b\n00h00;0h00;7h15;c\n"
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    found = {c.name: (c.type, c.format, c.text_format) for c in schema.columns[:3]}
+    assert found == {
+        "heure": ("timestamp", "H'h'mm", "HH'h'mm"),
+        "courte": ("timestamp", "H'h'mm", "H'h'mm"),
+        "texte": ("categorical", None, None),  # 5h has no minutes: no time of day
+    }
+    assert frame["courte"].tolist() == [
+        pd.Timestamp("1970-01-01T09:05:00Z"),
+        pd.Timestamp("1970-01-01T23:59:00Z"),
+        pd.Timestamp("1970-01-01T00:00:00Z"),
+    ]
+    written = format_datetimes(frame["heure"].dt.tz_localize(None), "HH'h'mm")
+    assert written.tolist() == ["08h05", "23h59", "00h00"]
 
 
 def test_missing_value_marks_in_numbers_and_dates_are_missing(spark, tmp_path):

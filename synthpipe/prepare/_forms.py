@@ -160,8 +160,10 @@ def numeric_timestamp_text_format(parse_format: str, shapes: Counter) -> str:
 
 def time_text_format(shapes: Counter, *, twelve: bool = False) -> str:
     """The written pattern of a time of day (99:99, 9:99:99, 9:99 PM with `twelve`, a
-    12-hour clock): the hour with two digits when every value had two; seconds when the
-    most common shape has them."""
+    12-hour clock, or 99h99 as French writes it): the hour with two digits when every
+    value had two; seconds when the most common shape has them."""
+    if shapes and all("h" in shape for shape in shapes):
+        return ("HH" if all(shape.find("h") == 2 for shape in shapes) else "H") + "'h'mm"
     padded = shapes and all(shape.find(":") in (-1, 2) for shape in shapes)
     seconds = ":ss" if (_most_common(shapes) or "").count(":") == 2 else ""
     written = f"{'HH' if padded else 'H'}:mm{seconds}"

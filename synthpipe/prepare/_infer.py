@@ -14,6 +14,7 @@ from synthpipe.prepare._patterns import (
     MON_ZONE_FORMAT,
     ORACLE_TIMESTAMP_FORMAT,
     QUARTERS,
+    TIME_H,
     TIME_HM,
     TIME_HMS,
     TIME_SOME_SECONDS,
@@ -110,6 +111,8 @@ class ColumnStats:
     # Times of day without a date (14:30, 9:05:59: _patterns.TIME_OF_DAY).
     time_of_day: int = 0
     time_of_day_12h: int = 0
+    # The same as French writes them (14h30: _patterns.TIME_OF_DAY_H).
+    time_of_day_h: int = 0
     # Values grouped as India writes them (12,34,567.89: _patterns.LAKH).
     lakh: int = 0
     # The digit-group separator of the values that have one ("" for none, "mixed" when
@@ -184,6 +187,8 @@ def infer_type(
         return "timestamp", _time_format(stats), None
     if stats.time_of_day_12h == n:
         return "timestamp", twelve_hour(_time_format(stats)), None
+    if stats.time_of_day_h == n:
+        return "timestamp", TIME_H, None
     if stats.avg_length >= settings.text_min_avg_length and stats.with_space * 2 >= n:
         return "text", None, None
     return "categorical", None, None

@@ -172,7 +172,10 @@ def twelve_hour(time_format: str) -> str:
     return time_format.replace("H", "h") + " a"
 
 
-TIME_FORMATS = (*_TIMES_24H, *map(twelve_hour, _TIMES_24H))
+# A time of day as French, Québec and Belgian exports write it: 14h30, 9h05 (`H'h'mm`).
+TIME_OF_DAY_H = r"^([01]?\d|2[0-3])h[0-5]\d$"
+TIME_H = "H'h'mm"
+TIME_FORMATS = (*_TIMES_24H, *map(twelve_hour, _TIMES_24H), TIME_H)
 DATETIME_DAY_MON = rf"^\d{{2}}{_MON}\d{{4}}:\d{{2}}:\d{{2}}:\d{{2}}$"
 DATETIME_DAY_MON_YY = rf"^\d{{2}}{_MON}\d{{2}}:\d{{2}}:\d{{2}}:\d{{2}}$"
 # Timestamps as e-mail headers (RFC 2822), HTTP (RFC 9110's IMF-fixdate), RSS feeds and

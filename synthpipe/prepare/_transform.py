@@ -385,6 +385,9 @@ def _profile_exprs(c: Column, n: Column) -> dict[str, Column]:
         "oracle_timestamp": count_if(oracle, n),
         "time_of_day": count_if(c.contains(":") & c.rlike(P.TIME_OF_DAY), n),
         "time_of_day_12h": count_if(c.contains(":") & c.rlike(P.TIME_OF_DAY_12H), n),
+        "time_of_day_h": count_if(
+            (F.length(c) <= 5) & c.contains("h") & c.rlike(P.TIME_OF_DAY_H), n
+        ),
         "first_part_max": F.max(F.when(day_month, parts[0].cast("int"))),
         "second_part_max": F.max(F.when(day_month, parts[1].cast("int"))),
         "date_sep_min": F.min(F.regexp_extract(c, P.DATE_SEP, 1)),
