@@ -28,6 +28,8 @@ turns that back into the input's form, from what Prepare recorded in schema.json
   `dd/MM/yyyy`, `ddMMMyyyy`, `HH:mm` for a time of day; a month's name in the input's
   case, ColumnSchema.month_case: `15MAR2019`, and language, ColumnSchema.month_names:
   `15 mars 2024`, `15-ene-24`; timestamps are UTC, an input offset is written `+00:00`);
+- durations as the input wrote them (`50:27:38`, `1234:05`: ColumnSchema.text_format,
+  `[h]:mm:ss` or `[h]:mm`, of an integer column holding the count of the last unit);
 - categories and codes exactly as the text the model learned (Prepare keeps their text:
   `042` stays `042`, a code column keeps its digits);
 - every value of a column the input wrote as Excel's text formula (`="0123"`, to keep a
@@ -139,6 +141,8 @@ def column_text(
     if kind == "boolean":
         true, false = column.true_false or ["true", "false"]
         text = present.map(lambda v: true if v else false)
+    elif kind == "integer" and column.text_format:  # a duration: 50:27:38
+        text = present.astype("int64").map(lambda v: duration_text(v, column.text_format))
     elif kind == "integer":
         text = present.astype("int64").astype(str)
         if column.grouping:
@@ -161,6 +165,19 @@ def column_text(
     out = pd.Series([column.null_text or null_token] * len(series), dtype=object)
     out[~missing] = text.to_numpy(dtype=object)
     return out
+
+
+def duration_text(units: int, pattern: str) -> str:
+    """A whole count of a duration's smallest unit as `pattern` (schema.DURATION_FORMATS,
+    `[hhh]` for a first part of at least three digits) writes it: 181658 as [h]:mm:ss is
+    50:27:38; 425 as [hhh]:mm is 007:05."""
+    sign, units = ("-", -units) if units < 0 else ("", units)
+    fields = []
+    for _ in range(pattern.count(":")):
+        units, rest = divmod(units, 60)
+        fields.append(f"{rest:02d}")
+    first = str(units).zfill(pattern.index("]") - 1)
+    return sign + ":".join([first, *reversed(fields)])
 
 
 def _decimal_texts(values: pd.Series, column: ColumnSchema) -> pd.Series:

@@ -560,7 +560,8 @@ class _Run:
                 f"(real {result.real_target_rates[label]:.2%})"
             )
         if result.orders:
-            kept = f"{result.orders['pairs']} column orders kept"
+            pairs = result.orders["pairs"]
+            kept = f"{pairs} column order{'s' if pairs > 1 else ''} kept"
             note = "; ".join(filter(None, (note, kept)))
         return result.rows, note
 

@@ -19,6 +19,11 @@ TYPE_SOURCES = ("inferred", "config")
 # TVAE gives each category an output of its own, and a category needs enough rows to be
 # learned (and to survive the rare value folding).
 MAX_CODE_VALUES = 250
+# Durations as call logs, time sheets and race results write them (50:27:38, 1234:05):
+# the pattern of each shape, Excel's for elapsed time; the column holds the whole count of
+# its smallest unit. [hh] pads the first part to two digits (05:30:00), [hhh] to three.
+DURATION_HMS, DURATION_HM = "[h]:mm:ss", "[h]:mm"
+DURATION_FORMATS = (DURATION_HMS, DURATION_HM)
 # How a date's English month name may be written besides English's own
 # (ColumnSchema.month_case).
 MONTH_CASES = (None, "upper", "lower")
@@ -158,7 +163,8 @@ class ColumnSchema:
     # Round trip to the published CSV (synthpipe.roundtrip), spellings and shapes only,
     # never a cell: a boolean's [true, false] as most often written in the input, e.g.
     # ["yes", "no"]; a date's or timestamp's written pattern (Spark's pattern letters),
-    # e.g. "dd/MM/yyyy" or "yyyy-MM-dd'T'HH:mm:ss'Z'".
+    # e.g. "dd/MM/yyyy" or "yyyy-MM-dd'T'HH:mm:ss'Z'"; a duration's (an integer column):
+    # one of DURATION_FORMATS, "[hh]" for a first part padded to two digits.
     true_false: list[str] | None = None
     text_format: str | None = None
     # A date column's way of writing "none" when it is a date training cannot hold

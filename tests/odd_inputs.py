@@ -615,4 +615,18 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         "missing values marked as SAS (.), a spreadsheet (#DIV/0!) and Eurostat (:) mark "
         "them, in numbers and dates; a rating of stars beside them",
     ),
+    "durations_and_french_times": (
+        (
+            "appel;durée;cumul;tour;heure\n"
+            + "".join(
+                f"A{i % 4};{i * 37 % 90}:{i * 7 % 60:02d}:{i * 11 % 60:02d};"
+                f"{i * 53 % 300:03d}:{i * 3 % 60:02d};{i % 3}:{i * 17 % 60:02d};"
+                f"{i % 24}h{i * 13 % 60:02d}\n"
+                for i in range(1, 31)
+            )
+        ).encode(),
+        "durations as call logs and time sheets write them, hours past 23 (50:27:38), "
+        "padded (007:05), short (2:14: minutes or hours), and times of day as French "
+        "writes them (14h30)",
+    ),
 }

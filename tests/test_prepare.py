@@ -17,7 +17,7 @@ from synthpipe.errors import InputRefused, StepFailed
 from synthpipe.layout import RunLayout
 from synthpipe.prepare import CsvDialect, prepare
 from synthpipe.prepare._infer import PrepareSettings, names_records
-from synthpipe.roundtrip import format_datetimes
+from synthpipe.roundtrip import duration_text, format_datetimes
 from synthpipe.schema import DatasetSchema
 from synthpipe.validate import validate_file
 
@@ -403,6 +403,30 @@ def test_times_of_day_as_french_writes_them_are_timestamps_written_back_so(spark
     ]
     written = format_datetimes(frame["heure"].dt.tz_localize(None), "HH'h'mm")
     assert written.tolist() == ["08h05", "23h59", "00h00"]
+
+
+def test_durations_are_whole_counts_of_their_last_unit_written_back_so(spark, tmp_path):
+    """A call's or a shift's length past 23 hours (50:27:38) is no time of day: it was a
+    category or an identifier, and dropped. Now the count of seconds (or of the last
+    unit: 1234:05 is hours and minutes or minutes and seconds alike), written back in
+    the input's shape."""
+    content = (
+        "long,padded,mixed,k\n"
+        "50:27:38,007:05,1:05,a\n"
+        "0:00:09,120:59,1:05:00,b\n"
+        "23:59:59,010:00,25:10,c\n"
+    )
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    found = {c.name: (c.type, c.format, c.text_format) for c in schema.columns[:3]}
+    assert found == {
+        "long": ("integer", "[h]:mm:ss", "[h]:mm:ss"),
+        "padded": ("integer", "[h]:mm", "[hhh]:mm"),
+        "mixed": ("categorical", None, None),  # two shapes: 1:05 is hours or minutes
+    }
+    assert frame["long"].tolist() == [50 * 3600 + 27 * 60 + 38, 9, 86399]
+    assert frame["padded"].tolist() == [425, 7259, 600]
+    written = [duration_text(v, "[hhh]:mm") for v in frame["padded"]]
+    assert written == ["007:05", "120:59", "010:00"]
 
 
 def test_missing_value_marks_in_numbers_and_dates_are_missing(spark, tmp_path):

@@ -22,7 +22,7 @@ from synthpipe.prepare._patterns import (
     YEAR_M_MONTH_FORMAT,
     twelve_hour,
 )
-from synthpipe.schema import MAX_CODE_VALUES
+from synthpipe.schema import DURATION_HM, DURATION_HMS, MAX_CODE_VALUES
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,11 @@ class ColumnStats:
     time_of_day_12h: int = 0
     # The same as French writes them (14h30: _patterns.TIME_OF_DAY_H).
     time_of_day_h: int = 0
+    # Durations (50:27:38, 1234:05: _patterns.DURATION), the fewest digits of their first
+    # part, and how many pad it with zeros (05:30:00, 007:05).
+    duration: int = 0
+    duration_width: int = 0
+    duration_padded: int = 0
     # Values grouped as India writes them (12,34,567.89: _patterns.LAKH).
     lakh: int = 0
     # The digit-group separator of the values that have one ("" for none, "mixed" when
@@ -189,6 +194,8 @@ def infer_type(
         return "timestamp", twelve_hour(_time_format(stats)), None
     if stats.time_of_day_h == n:
         return "timestamp", TIME_H, None
+    if stats.duration == n and stats.with_seconds in (0, n):  # one shape: 1:05 is h or min
+        return "integer", DURATION_HMS if stats.with_seconds else DURATION_HM, None
     if stats.avg_length >= settings.text_min_avg_length and stats.with_space * 2 >= n:
         return "text", None, None
     return "categorical", None, None

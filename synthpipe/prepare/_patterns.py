@@ -176,6 +176,10 @@ def twelve_hour(time_format: str) -> str:
 TIME_OF_DAY_H = r"^([01]?\d|2[0-3])h[0-5]\d$"
 TIME_H = "H'h'mm"
 TIME_FORMATS = (*_TIMES_24H, *map(twelve_hour, _TIMES_24H), TIME_H)
+# Durations (schema.DURATION_FORMATS): 50:27:38, 1234:05, 0:45:10, in a column that is not
+# all times of day (an hour past 23). PADDED: a first part written with a leading zero.
+DURATION = r"^\d{1,6}:[0-5]\d(:[0-5]\d)?$"
+PADDED = r"^0\d"
 DATETIME_DAY_MON = rf"^\d{{2}}{_MON}\d{{4}}:\d{{2}}:\d{{2}}:\d{{2}}$"
 DATETIME_DAY_MON_YY = rf"^\d{{2}}{_MON}\d{{2}}:\d{{2}}:\d{{2}}:\d{{2}}$"
 # Timestamps as e-mail headers (RFC 2822), HTTP (RFC 9110's IMF-fixdate), RSS feeds and

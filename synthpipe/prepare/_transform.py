@@ -52,7 +52,13 @@ from synthpipe.prepare._protect import (
 )
 from synthpipe.prepare._units import Unit, found_unit, unit_exprs, without_units
 from synthpipe.prepare._weekdays import Weekdays, find_weekdays, weekday_count, without_weekdays
-from synthpipe.schema import NULL_TOKENS, ColumnSchema, DatasetSchema
+from synthpipe.schema import (
+    DURATION_FORMATS,
+    DURATION_HMS,
+    NULL_TOKENS,
+    ColumnSchema,
+    DatasetSchema,
+)
 from synthpipe.spark import apply_settings
 from synthpipe.validate import EOF_MARK, NON_LATIN_ENCODINGS, WIDE_ENCODINGS
 
@@ -319,6 +325,7 @@ def _profile_exprs(c: Column, n: Column) -> dict[str, Column]:
     day_month = day_month | (maybe_date & c.rlike(P.DATE_NUMERIC_YY))
     clock_12h = c.rlike(P.DATETIME_NUMERIC_12H)
     day_month = day_month | clock_12h
+    duration = c.contains(":") & c.rlike(P.DURATION)
     far = _far_date(c)
     # 12 Dec 2023 02:14:00 +0000: 22 to 26 characters, a digit first.
     mon_zone = F.length(c).between(22, 26) & F.substring(c, 1, 1).isin(*"0123456789")
@@ -385,6 +392,10 @@ def _profile_exprs(c: Column, n: Column) -> dict[str, Column]:
         "oracle_timestamp": count_if(oracle, n),
         "time_of_day": count_if(c.contains(":") & c.rlike(P.TIME_OF_DAY), n),
         "time_of_day_12h": count_if(c.contains(":") & c.rlike(P.TIME_OF_DAY_12H), n),
+        "duration": count_if(duration, n),
+        # The first part's fewest digits, and values that pad it with zeros (007:05).
+        "duration_width": F.min(F.when(duration, F.length(F.substring_index(c, ":", 1)))),
+        "duration_padded": count_if(duration & c.rlike(P.PADDED), n),
         "time_of_day_h": count_if(
             (F.length(c) <= 5) & c.contains("h") & c.rlike(P.TIME_OF_DAY_H), n
         ),
@@ -843,6 +854,10 @@ def _decide(
             profile.stats, delimiter=dialect.delimiter, settings=settings
         )
         profile.indian_grouping = profile.grouping == "," and profile.stats.lakh > 0
+        if profile.format in DURATION_FORMATS:  # written back as it was: 05:30:00 or 5:30:00
+            stats = profile.stats
+            width = stats.duration_width if stats.duration_padded else 1
+            profile.text_format = profile.format.replace("[h]", "[" + "h" * width + "]")
         if compact_yy_date(name, profile.stats):  # 240315 under a date's name
             profile.type, profile.format = "date", P.COMPACT_YY_FORMAT
         compact = profile.format == P.COMPACT_DATE_FORMAT
@@ -1008,6 +1023,13 @@ def _check_config_names(config: DatasetConfig, columns: list[str]) -> None:
         )
 
 
+def _duration_units(c: Column, fmt: str) -> Column:
+    """A duration (50:27:38 or 1234:05) as the whole count of its smallest unit."""
+    parts = F.split(c, ":")
+    units = parts.getItem(0).cast("long") * 60 + parts.getItem(1).cast("long")
+    return units * 60 + parts.getItem(2).cast("long") if fmt == DURATION_HMS else units
+
+
 def _cast(
     c: Column,
     col_type: str,
@@ -1020,6 +1042,8 @@ def _cast(
         # GROUPED_POINT or GROUPED_COMMA, so what is left is the plain number.
         separators = set(POINT_GROUPS + COMMA_GROUPS) - {fmt or ""}
         c = F.regexp_replace(c, "[" + "".join(sorted(separators)) + "]", "")
+    if col_type == "integer" and fmt in DURATION_FORMATS:
+        return _duration_units(c, fmt)
     if col_type == "integer":
         return c.cast("long")
     if col_type == "decimal":
