@@ -58,6 +58,29 @@ def test_half_emails_half_phones_is_personal_data():
     assert not finding.free_text  # the column goes, not only its cells
 
 
+FULL_WIDTH = {code: code + 0xFEE0 for code in range(0x21, 0x7F)}
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda f: f.phone_number(), PHONE_NUMBER),
+        (lambda f: f.email(), EMAIL_ADDRESS),
+        (lambda f: f.credit_card_number(), CREDIT_CARD_NUMBER),
+        (lambda f: f.date_of_birth(minimum_age=18, maximum_age=90).isoformat(), DATE_OF_BIRTH),
+    ],
+)
+def test_entities_typed_in_full_width_characters_are_found(make, expected):
+    """０９０－１２３４－５６７８ as Japanese, Chinese and Korean input methods type it:
+    the same entity as its ASCII twin, in the sample and in the full scan alike."""
+    faker = fake("ja_JP")
+    values = [str(make(faker)).translate(FULL_WIDTH) for _ in range(ROWS)]
+    assert both("c7", values).entity_types == [expected]
+    assert strong_types(values[0]) == strong_types(
+        values[0].translate({v: k for k, v in FULL_WIDTH.items()})
+    )
+
+
 @pytest.mark.parametrize(
     ("make", "share", "rest", "expected"),
     [

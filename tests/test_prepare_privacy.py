@@ -213,6 +213,36 @@ def test_a_customer_table_s_repeated_addresses_and_names_are_found(spark, tmp_pa
     assert list(frame.columns) == ["kind", "amount"]
 
 
+def test_personal_data_typed_in_full_width_characters_is_found(spark, tmp_path):
+    """Japanese, Chinese and Korean input methods type digits, @ and Latin letters full
+    width (０９０－１２３４－５６７８): a customer's phone number and e-mail on each of
+    their rows, under neutral headers, and one phone number in a note. Read as the ASCII
+    characters they stand for, the columns go and the note is masked; they were kept, the
+    phones and e-mails seen often enough to outlive rare-category folding."""
+    full = {code: code + 0xFEE0 for code in range(0x21, 0x7F)}
+    people = [
+        (f"090-{1000 + 37 * i:04d}-{2000 + 53 * i:04d}", f"taro{i}@example.co.jp")
+        for i in range(40)
+    ]
+    lines = ["k1,k2,memo,kind"] + [
+        ",".join(value.translate(full) for value in people[i % 40])
+        + ("," + "折り返し ０８０－３１１２－４５６７ まで" if i == 5 else ",なし")
+        + f",{('a', 'b', 'c')[i % 3]}"
+        for i in range(800)
+    ]
+    raw = tmp_path / "raw" / "ds" / "input.csv"
+    raw.parent.mkdir(parents=True)
+    raw.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _, frame, layout = run_prepare(spark, tmp_path, raw)
+    actions = json.loads(Path(layout.pii_actions_json).read_text())
+    found = {a["column"]: (a["action"], a["entity_types"]) for a in actions}
+    assert found["k1"] == ("drop", ["PHONE_NUMBER"])
+    assert found["k2"] == ("drop", ["EMAIL_ADDRESS"])
+    assert found["memo"][0] == "mask"
+    assert "０８０" not in "".join(frame["memo"].dropna())
+    assert list(frame.columns) == ["memo", "kind"]
+
+
 def test_birth_dates_with_month_names_become_age_bands_or_go(spark, tmp_path):
     """'17-Apr-1953', '17 avril 1953' and 19530417 are read as dates: their age bands are
     kept, in Prepare, where verify would otherwise have stopped the run. Months' first three letters

@@ -93,13 +93,26 @@ _MONTH_WORD_DATE = re.compile(
 )
 
 
+# Full-width forms (U+FF01 to U+FF5E: ０-９, Ａ-Ｚ, ＠, －; U+3000, the ideographic
+# space), as Japanese, Chinese and Korean input methods type digits and Latin letters:
+# read as the ASCII characters they stand for, one for one, so that a position in a cell
+# stays where it was (cells.mask_text masks the cell as written).
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+def half_width(text: str) -> str:
+    """`text` with its full-width digits, letters and signs read as ASCII ones."""
+    return text if text.isascii() else text.translate(_FULL_WIDTH)
+
+
 def normalise(value: object) -> str | None:
-    """A cell as text: None for nulls and null tokens, surrounding quotes removed."""
+    """A cell as text: None for nulls and null tokens, surrounding quotes removed,
+    full-width characters read as ASCII (`half_width`)."""
     if value is None:
         return None
     if isinstance(value, float) and value != value:  # NaN
         return None
-    text = str(value).strip()
+    text = half_width(str(value).strip())
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
         text = text[1:-1].strip()
     if text.lower() in NULL_TOKENS:
