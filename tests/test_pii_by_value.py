@@ -61,6 +61,30 @@ def test_half_emails_half_phones_is_personal_data():
 FULL_WIDTH = {code: code + 0xFEE0 for code in range(0x21, 0x7F)}
 
 
+@pytest.mark.parametrize("digits", ["٠١٢٣٤٥٦٧٨٩", "۰۱۲۳۴۵۶۷۸۹", "०१२३४५६७८९"])
+def test_phone_numbers_in_another_script_s_digits_are_found(digits):
+    """+٩٨ ٨٦ ٩٨٢٥ ٩٧٩١ as Arabic, Persian and Hindi text writes a phone number: found as
+    its ASCII twin is."""
+    faker = fake("fa_IR")
+    values = [faker.phone_number() for _ in range(ROWS)]
+    assert both("c7", values).entity_types == [PHONE_NUMBER]
+    script = str.maketrans("0123456789", digits)
+    assert both("c7", [v.translate(script) for v in values]).entity_types == [PHONE_NUMBER]
+
+
+def test_e_mails_spelled_out_against_harvesters_are_found():
+    """jane [at] example [dot] com, jane(at)example.com; words beside "at" are not."""
+    faker = fake()
+    spelled = [
+        faker.email().replace("@", rng_at).replace(".", " [dot] ")
+        for rng_at in (" [at] ", "(at)", " {AT} ")
+        for _ in range(ROWS // 3)
+    ]
+    assert both("c7", spelled).entity_types == [EMAIL_ADDRESS]
+    words = ["meet at noon", "look (at) this", "at home", "cat [at] rest"] * (ROWS // 4)
+    assert both("c7", words).entity_types == []
+
+
 @pytest.mark.parametrize(
     ("make", "expected"),
     [

@@ -75,10 +75,11 @@ FREE_TEXT_TYPES: frozenset[str] = frozenset(_PRIORITY)
 
 def find_entities(text: str) -> list[E.Span]:
     """Entities inside one cell, left to right, without overlaps; full-width digits and
-    letters (０９０－１２３４) read as ASCII ones, at the same positions."""
+    letters (０９０－１２３４) and other scripts' digits read as ASCII ones, at the same
+    positions."""
     if not text:
         return []
-    text = V.half_width(text)
+    text = V.plain_forms(text)
     candidates: list[E.Span] = []
     if "@" in text:
         candidates += _spans(_EMAIL, text, E.EMAIL_ADDRESS, V.is_email)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -94,25 +95,48 @@ _MONTH_WORD_DATE = re.compile(
 
 
 # Full-width forms (U+FF01 to U+FF5E: ０-９, Ａ-Ｚ, ＠, －; U+3000, the ideographic
-# space), as Japanese, Chinese and Korean input methods type digits and Latin letters:
-# read as the ASCII characters they stand for, one for one, so that a position in a cell
-# stays where it was (cells.mask_text masks the cell as written).
-_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+# space), as Japanese, Chinese and Korean input methods type digits and Latin letters,
+# and the digits of other scripts (Arabic-Indic ٠١٢, Persian ۰۱۲, Devanagari ०१२, Thai
+# ๐๑๒...): read as the ASCII characters they stand for, one for one, so that a position
+# in a cell stays where it was (cells.mask_text masks the cell as written).
+_PLAIN = (
+    {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+    | {0x3000: 0x20}
+    | {
+        code: ord("0") + unicodedata.digit(chr(code))
+        for code in range(0x80, 0x10000)
+        if unicodedata.category(chr(code)) == "Nd"
+    }
+)
 
 
-def half_width(text: str) -> str:
-    """`text` with its full-width digits, letters and signs read as ASCII ones."""
-    return text if text.isascii() else text.translate(_FULL_WIDTH)
+def plain_forms(text: str) -> str:
+    """`text` with its full-width characters and other scripts' digits read as ASCII."""
+    return text if text.isascii() else text.translate(_PLAIN)
+
+
+# An e-mail address written to escape harvesters: `jane [at] example [dot] com`,
+# `jane(at)example.com`.
+_SPELLED_AT = re.compile(r"\s*[\[({]\s*at\s*[\])}]\s*", re.IGNORECASE)
+_SPELLED_DOT = re.compile(r"\s*[\[({]\s*dot\s*[\])}]\s*", re.IGNORECASE)
+
+
+def _unspelled(text: str) -> str:
+    """`text` with a spelled-out @ (and its dots) written as one; as it was without."""
+    if not _SPELLED_AT.search(text):
+        return text
+    return _SPELLED_DOT.sub(".", _SPELLED_AT.sub("@", text))
 
 
 def normalise(value: object) -> str | None:
     """A cell as text: None for nulls and null tokens, surrounding quotes removed,
-    full-width characters read as ASCII (`half_width`)."""
+    full-width characters and other scripts' digits read as ASCII (`plain_forms`), a
+    spelled-out @ as one (`jane [at] example [dot] com`)."""
     if value is None:
         return None
     if isinstance(value, float) and value != value:  # NaN
         return None
-    text = half_width(str(value).strip())
+    text = _unspelled(plain_forms(str(value).strip()))
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
         text = text[1:-1].strip()
     if text.lower() in NULL_TOKENS:
