@@ -14,13 +14,11 @@ import pytest
 
 from synthpipe.evaluate.copies import filter_off
 from synthpipe.evaluate.report import load_schema
-from synthpipe.evaluate.step import evaluate_run
-from synthpipe.generate import TrainedModel, floor_as, generate, keep_real_rows, mend_orders
+from synthpipe.generate import TrainedModel, floor_as, keep_real_rows, mend_orders
 from synthpipe.orders import MIN_ROWS, Order, broken, find_orders, repair
 from synthpipe.schema import ColumnSchema, DatasetSchema
-from synthpipe.train import contract
+from tests.model_steps import train_generate_evaluate
 from tests.test_codes import FakeSynthesizer
-from tests.test_generate import FAST
 
 NO_FILTER = filter_off("copies are not what these tests check")
 NUMBERS = {"due": "numerical", "paid": "numerical", "noise": "numerical"}
@@ -127,32 +125,7 @@ def run_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         for name, kind in kinds.items()
     ]
     schema = DatasetSchema(dataset="d", run_id="r", columns=columns, rows=len(frame))
-    cleaned = root / "cleaned"
-    (cleaned / "data").mkdir(parents=True)
-    frame.to_parquet(cleaned / "data" / "part-00000.parquet", index=False)
-    (cleaned / "schema.json").write_text(schema.to_json(), encoding="utf-8")
-    (cleaned / "pii_actions.json").write_text("[]", encoding="utf-8")
-    train = root / "train"
-    data = train / "input" / "data" / "train"
-    data.mkdir(parents=True)
-    (data / "data").symlink_to(cleaned / "data")
-    (data / "schema.json").write_text(schema.to_json(), encoding="utf-8")
-    config = train / "input" / "config"
-    config.mkdir(parents=True)
-    (config / "hyperparameters.json").write_text(json.dumps({**FAST, "target_column": ""}))
-    assert contract.run(train) == 0
-    staging = root / "staging"
-    generate(model_dir=train / "model", out_dir=str(staging), seed=3, cleaned_dir=cleaned)
-    evaluate_run(
-        cleaned_dir=cleaned,
-        model_dir=train / "model",
-        staging_dir=staging,
-        target_column=None,
-        thresholds=None,
-        seed=3,
-        lineage={},
-    )
-    return {"model": train / "model", "staging": staging}
+    return train_generate_evaluate(root, frame, schema)
 
 
 def test_a_release_keeps_every_order_training_found(run_dirs: dict[str, Path]) -> None:

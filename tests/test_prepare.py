@@ -360,22 +360,32 @@ def test_null_tokens_of_database_exports_become_nulls(spark, tmp_path):
     assert schema.null_token == ""  # \\N, (null) and <NA>: no one spelling
 
 
-def test_times_of_day_are_timestamps_on_the_first_day_of_1970(spark, tmp_path):
-    """A booking's time without its date: a number of the day, not a category of
-    thousands of values (or an identifier, one value per row)."""
+def test_times_of_day_and_durations_are_numbers_of_their_unit_written_back_so(spark, tmp_path):
+    """A booking's time without its date: a timestamp on 1970-01-01, a number of the day,
+    not a category of thousands of values (or an identifier, one value per row); also as
+    French, Québec and Belgian exports write it (14h30). A call's or a shift's length
+    past 23 hours (50:27:38) is no time of day: the count of seconds (or of the last
+    unit: 1234:05 is hours and minutes or minutes and seconds alike). Each is written
+    back in the input's shape."""
     content = (
-        "at,short,some_seconds,not_a_time,k\n"
-        "14:30:05,9:05,9:05,24:10,a\n"
-        "08:00:59,23:59,23:59:30,7:15,b\n"
-        "00:00:00,0:00,0:00,1:30,c\n"
+        "at,short,some_seconds,not_a_time,heure,courte,texte,long,padded,mixed,k\n"
+        "14:30:05,9:05,9:05,24:10,08h05,9h05,5h,50:27:38,007:05,1:05,a\n"
+        "08:00:59,23:59,23:59:30,7:15,23h59,23h59,12h30,0:00:09,120:59,1:05:00,b\n"
+        "00:00:00,0:00,0:00,1:30,00h00,0h00,7h15,23:59:59,010:00,25:10,c\n"
     )
     schema, frame, _ = run_prepare(spark, tmp_path, content)
-    found = {c.name: (c.type, c.format, c.text_format) for c in schema.columns[:4]}
+    found = {c.name: (c.type, c.format, c.text_format) for c in schema.columns[:10]}
     assert found == {
         "at": ("timestamp", "H:mm:ss", "HH:mm:ss"),
         "short": ("timestamp", "H:mm", "H:mm"),
         "some_seconds": ("timestamp", "H:mm[:ss]", "H:mm"),
-        "not_a_time": ("categorical", None, None),  # 24:10 is no time of day
+        "not_a_time": ("integer", "[h]:mm", "[h]:mm"),  # 24:10 is no time of day: a duration
+        "heure": ("timestamp", "H'h'mm", "HH'h'mm"),
+        "courte": ("timestamp", "H'h'mm", "H'h'mm"),
+        "texte": ("categorical", None, None),  # 5h has no minutes: no time of day
+        "long": ("integer", "[h]:mm:ss", "[h]:mm:ss"),
+        "padded": ("integer", "[h]:mm", "[hhh]:mm"),
+        "mixed": ("categorical", None, None),  # two shapes: 1:05 is hours or minutes
     }
     assert frame["at"].tolist() == [
         pd.Timestamp("1970-01-01T14:30:05Z"),
@@ -383,50 +393,12 @@ def test_times_of_day_are_timestamps_on_the_first_day_of_1970(spark, tmp_path):
         pd.Timestamp("1970-01-01T00:00:00Z"),
     ]
     assert frame["some_seconds"].tolist()[1] == pd.Timestamp("1970-01-01T23:59:30Z")
-
-
-def test_times_of_day_as_french_writes_them_are_timestamps_written_back_so(spark, tmp_path):
-    """14h30, as French, Québec and Belgian exports write a time: a time of day, not a
-    category of hundreds of values; written back with its h."""
-    content = "heure;courte;texte;k\n08h05;9h05;5h;a\n23h59;23h59;12h30;b\n00h00;0h00;7h15;c\n"
-    schema, frame, _ = run_prepare(spark, tmp_path, content)
-    found = {c.name: (c.type, c.format, c.text_format) for c in schema.columns[:3]}
-    assert found == {
-        "heure": ("timestamp", "H'h'mm", "HH'h'mm"),
-        "courte": ("timestamp", "H'h'mm", "H'h'mm"),
-        "texte": ("categorical", None, None),  # 5h has no minutes: no time of day
-    }
-    assert frame["courte"].tolist() == [
-        pd.Timestamp("1970-01-01T09:05:00Z"),
-        pd.Timestamp("1970-01-01T23:59:00Z"),
-        pd.Timestamp("1970-01-01T00:00:00Z"),
-    ]
+    assert frame["courte"].tolist()[1] == pd.Timestamp("1970-01-01T23:59:00Z")
     written = format_datetimes(frame["heure"].dt.tz_localize(None), "HH'h'mm")
     assert written.tolist() == ["08h05", "23h59", "00h00"]
-
-
-def test_durations_are_whole_counts_of_their_last_unit_written_back_so(spark, tmp_path):
-    """A call's or a shift's length past 23 hours (50:27:38) is no time of day: it was a
-    category or an identifier, and dropped. Now the count of seconds (or of the last
-    unit: 1234:05 is hours and minutes or minutes and seconds alike), written back in
-    the input's shape."""
-    content = (
-        "long,padded,mixed,k\n"
-        "50:27:38,007:05,1:05,a\n"
-        "0:00:09,120:59,1:05:00,b\n"
-        "23:59:59,010:00,25:10,c\n"
-    )
-    schema, frame, _ = run_prepare(spark, tmp_path, content)
-    found = {c.name: (c.type, c.format, c.text_format) for c in schema.columns[:3]}
-    assert found == {
-        "long": ("integer", "[h]:mm:ss", "[h]:mm:ss"),
-        "padded": ("integer", "[h]:mm", "[hhh]:mm"),
-        "mixed": ("categorical", None, None),  # two shapes: 1:05 is hours or minutes
-    }
     assert frame["long"].tolist() == [50 * 3600 + 27 * 60 + 38, 9, 86399]
     assert frame["padded"].tolist() == [425, 7259, 600]
-    written = [duration_text(v, "[hhh]:mm") for v in frame["padded"]]
-    assert written == ["007:05", "120:59", "010:00"]
+    assert [duration_text(v, "[hhh]:mm") for v in frame["padded"]] == ["007:05", "120:59", "010:00"]
 
 
 def test_missing_value_marks_in_numbers_and_dates_are_missing(spark, tmp_path):

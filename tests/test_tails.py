@@ -11,12 +11,10 @@ import pandas as pd
 import pytest
 
 from synthpipe.evaluate.report import load_schema
-from synthpipe.evaluate.step import evaluate_run
-from synthpipe.generate import cast_column, generate
+from synthpipe.generate import cast_column
 from synthpipe.schema import ColumnSchema, DatasetSchema
 from synthpipe.tails import MIN_SHAPE, Tail, clip_to_bounds, fit_tail, fit_tails, spread_tails
-from synthpipe.train import contract
-from tests.test_generate import FAST
+from tests.model_steps import train_generate_evaluate
 
 K = 10
 
@@ -192,32 +190,7 @@ def run_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     counts = {"amount": {"clipped_low_rows": low, "clipped_high_rows": high}}
     schema = schema_of(frame, counts, amount="decimal", kind="categorical", fraud="integer")
     schema.value_protection = {"min_category_count": K, "clip_quantiles": [0.0, 1.0]}
-    cleaned = root / "cleaned"
-    (cleaned / "data").mkdir(parents=True)
-    frame.to_parquet(cleaned / "data" / "part-00000.parquet", index=False)
-    (cleaned / "schema.json").write_text(schema.to_json(), encoding="utf-8")
-    (cleaned / "pii_actions.json").write_text("[]", encoding="utf-8")
-    train = root / "train"
-    data = train / "input" / "data" / "train"
-    data.mkdir(parents=True)
-    (data / "data").symlink_to(cleaned / "data")
-    (data / "schema.json").write_text(schema.to_json(), encoding="utf-8")
-    config = train / "input" / "config"
-    config.mkdir(parents=True)
-    (config / "hyperparameters.json").write_text(json.dumps({**FAST, "target_column": ""}))
-    assert contract.run(train) == 0
-    staging = root / "staging"
-    generate(model_dir=train / "model", out_dir=str(staging), seed=3, cleaned_dir=cleaned)
-    evaluate_run(
-        cleaned_dir=cleaned,
-        model_dir=train / "model",
-        staging_dir=staging,
-        target_column=None,
-        thresholds=None,
-        seed=3,
-        lineage={},
-    )
-    return {"cleaned": cleaned, "model": train / "model", "staging": staging, "high": high}
+    return train_generate_evaluate(root, frame, schema) | {"high": high}
 
 
 def test_generate_draws_the_tail_training_fitted(run_dirs: dict[str, Path]) -> None:
