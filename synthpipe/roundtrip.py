@@ -28,6 +28,8 @@ turns that back into the input's form, from what Prepare recorded in schema.json
   `dd/MM/yyyy`, `ddMMMyyyy`, `HH:mm` for a time of day; a month's name in the input's
   case, ColumnSchema.month_case: `15MAR2019`, and language, ColumnSchema.month_names:
   `15 mars 2024`, `15-ene-24`; timestamps are UTC, an input offset is written `+00:00`);
+- digits and their signs typed full width where the input typed them so (`１，２３４`:
+  ColumnSchema.full_width);
 - durations as the input wrote them (`50:27:38`, `1234:05`: ColumnSchema.text_format,
   `[h]:mm:ss` or `[h]:mm`, of an integer column holding the count of the last unit);
 - categories and codes exactly as the text the model learned (Prepare keeps their text:
@@ -62,7 +64,14 @@ import re
 import pandas as pd
 import pyarrow as pa
 
-from synthpipe.schema import MONTH_NAMES, WEEKDAY_NAMES_BY_LANGUAGE, ColumnSchema, DatasetSchema
+from synthpipe.schema import (
+    ASCII_SIGNS,
+    FULL_WIDTH_SIGNS,
+    MONTH_NAMES,
+    WEEKDAY_NAMES_BY_LANGUAGE,
+    ColumnSchema,
+    DatasetSchema,
+)
 
 log = logging.getLogger("synthpipe.generate")
 
@@ -160,11 +169,16 @@ def column_text(
     if column.number_form and kind in ("integer", "decimal", "categorical"):
         forms = column.number_form, column.negative_form
         text = text.map(lambda v: with_unit(v, *forms))
+    if column.full_width:  # １，２３４．５ as the input typed it
+        text = text.str.translate(_TO_FULL_WIDTH)
     if column.excel_text:
         text = text.map(lambda v: f'="{v}"')  # Prepare read no quote inside: P.EXCEL_TEXT
     out = pd.Series([column.null_text or null_token] * len(series), dtype=object)
     out[~missing] = text.to_numpy(dtype=object)
     return out
+
+
+_TO_FULL_WIDTH = str.maketrans(ASCII_SIGNS, FULL_WIDTH_SIGNS)
 
 
 def duration_text(units: int, pattern: str) -> str:

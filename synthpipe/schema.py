@@ -24,6 +24,11 @@ MAX_CODE_VALUES = 250
 # its smallest unit. [hh] pads the first part to two digits (05:30:00), [hhh] to three.
 DURATION_HMS, DURATION_HM = "[h]:mm:ss", "[h]:mm"
 DURATION_FORMATS = (DURATION_HMS, DURATION_HM)
+# Digits and the signs around them typed full width, as Japanese, Chinese and Korean
+# input methods type them (１，２３４．５, ２０２４／０３／０５), and their ASCII twins:
+# Prepare reads a column so written as numbers or dates, and the published CSV writes
+# them full width again (ColumnSchema.full_width).
+FULL_WIDTH_SIGNS, ASCII_SIGNS = "０１２３４５６７８９．，－＋：／％", "0123456789.,-+:/%"
 # How a date's English month name may be written besides English's own
 # (ColumnSchema.month_case).
 MONTH_CASES = (None, "upper", "lower")
@@ -233,6 +238,9 @@ class ColumnSchema:
     # do to keep a code's leading zeros when a spreadsheet opens the file: Prepare reads
     # the text between the quotes, and the published CSV writes each value so again.
     excel_text: bool = False
+    # Most of its cells typed their digits and signs full width (１，２３４): read as
+    # ASCII ones, written full width again (FULL_WIDTH_SIGNS).
+    full_width: bool = False
     # The blank-headed first column when it numbered the rows (R's row names, pandas'
     # index: whole numbers from this one, one per row, dropped as a row number): the
     # published CSV numbers its rows from it again, which tells nothing of any real

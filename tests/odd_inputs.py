@@ -7,6 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+# Digits and their signs typed full width (１，２３４．５), not the CSV's own commas.
+_FULL_WIDTH = str.maketrans("0123456789.,:/%", "０１２３４５６７８９．，：／％")
+
 
 def _units_row(i: int) -> str:
     """A bank export's row: groups of a decimal comma, a currency after or before, a
@@ -628,5 +631,24 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         "durations as call logs and time sheets write them, hours past 23 (50:27:38), "
         "padded (007:05), short (2:14: minutes or hours), and times of day as French "
         "writes them (14h30)",
+    ),
+    "full_width_digits": (
+        (
+            "数量,金額,日付,率,コード\n"
+            + "".join(
+                ",".join(
+                    (
+                        f"{i * 7 % 90 + 1}".translate(_FULL_WIDTH),
+                        f"{i * 3571 % 90000 + 1000:,}".translate(_FULL_WIDTH),
+                        f"2024/{i % 12 + 1:02d}/{i % 28 + 1:02d}".translate(_FULL_WIDTH),
+                        f"{i * 1.7 % 50:.1f}%".translate(_FULL_WIDTH),
+                        f"Ａ{i % 9}\n",
+                    )
+                )
+                for i in range(1, 31)
+            )
+        ).encode(),
+        "digits, decimal points, digit groups, slashes and percent signs typed full width "
+        "(１，２３４, ２０２４／０３／０５, １９．８％), as Japanese input methods type them",
     ),
 }

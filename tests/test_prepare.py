@@ -20,6 +20,7 @@ from synthpipe.prepare._infer import PrepareSettings, names_records
 from synthpipe.roundtrip import duration_text, format_datetimes
 from synthpipe.schema import DatasetSchema
 from synthpipe.validate import validate_file
+from tests.odd_inputs import ODD_INPUTS
 
 pytestmark = pytest.mark.slow
 
@@ -399,6 +400,24 @@ def test_times_of_day_and_durations_are_numbers_of_their_unit_written_back_so(sp
     assert frame["long"].tolist() == [50 * 3600 + 27 * 60 + 38, 9, 86399]
     assert frame["padded"].tolist() == [425, 7259, 600]
     assert [duration_text(v, "[hhh]:mm") for v in frame["padded"]] == ["007:05", "120:59", "010:00"]
+
+
+def test_digits_typed_full_width_are_numbers_and_dates(spark, tmp_path):
+    """１，２３４ and ２０２４／０３／０５ as Japanese input methods type them: numbers and
+    dates, not categories of as many values (or identifiers, dropped); a code of a
+    full-width letter and a digit stays a category."""
+    content, _ = ODD_INPUTS["full_width_digits"]
+    schema, frame, _ = run_prepare(spark, tmp_path, content.decode())
+    found = {c.original_name: (c.type, c.full_width, c.number_form) for c in schema.columns}
+    assert found == {
+        "数量": ("integer", True, None),
+        "金額": ("integer", True, None),
+        "日付": ("date", True, None),
+        "率": ("decimal", True, "{}%"),
+        "コード": ("categorical", False, None),
+    }
+    amounts = frame[schema.columns[1].name].tolist()
+    assert amounts[:2] == [4571, 8142]  # ４，５７１ and ８，１４２
 
 
 def test_missing_value_marks_in_numbers_and_dates_are_missing(spark, tmp_path):

@@ -31,6 +31,7 @@ from synthpipe.prepare._transform import (
     read_csv,
     record_written_forms,
     type_and_dedupe,
+    with_ascii_digits,
     without_excel_text,
     without_marks,
     write_outputs,
@@ -111,6 +112,7 @@ def prepare(
         profile = profile_columns(strings, dialect, config, settings)
         check_rows(profile.rows, expected_rows)
         texts = without_excel_text(strings, profile.excel_texts())  # ="0123" -> 0123
+        texts = with_ascii_digits(texts, profile.full_widths())  # １，２３４ -> 1,234
         marked = without_marks(texts, profile.marked())  # 12, ., 15 -> 12, null, 15
         numbers = without_units(marked, profile.units())  # $1,234.50 -> 1,234.50
         dates = without_weekdays(numbers, profile.weekdays())  # Tue, 12 Dec 2023 -> 12 Dec

@@ -176,6 +176,9 @@ def twelve_hour(time_format: str) -> str:
 TIME_OF_DAY_H = r"^([01]?\d|2[0-3])h[0-5]\d$"
 TIME_H = "H'h'mm"
 TIME_FORMATS = (*_TIMES_24H, *map(twelve_hour, _TIMES_24H), TIME_H)
+# A digit typed full width (０ to ９), as Japanese, Chinese and Korean input methods type
+# them: _transform._full_widths.
+FULL_WIDTH_DIGIT = "[０-９]"
 # Durations (schema.DURATION_FORMATS): 50:27:38, 1234:05, 0:45:10, in a column that is not
 # all times of day (an hour past 23). PADDED: a first part written with a leading zero.
 DURATION = r"^\d{1,6}:[0-5]\d(:[0-5]\d)?$"

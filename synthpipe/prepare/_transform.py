@@ -53,8 +53,10 @@ from synthpipe.prepare._protect import (
 from synthpipe.prepare._units import Unit, found_unit, unit_exprs, without_units
 from synthpipe.prepare._weekdays import Weekdays, find_weekdays, weekday_count, without_weekdays
 from synthpipe.schema import (
+    ASCII_SIGNS,
     DURATION_FORMATS,
     DURATION_HMS,
+    FULL_WIDTH_SIGNS,
     NULL_TOKENS,
     ColumnSchema,
     DatasetSchema,
@@ -125,6 +127,8 @@ class ColumnProfile:
     # Cells written as Excel's text formula ="0123", read as the text between the quotes
     # (see _excel_texts).
     excel_text: int = 0
+    # Cells with digits typed full width (１，２３４), read as ASCII (see _full_widths).
+    full_width: int = 0
     # Dates written with month names of another language (`15 mars 2024`), read as
     # English ones (see _months).
     named_date: NamedDate | None = None
@@ -151,6 +155,9 @@ class Profile:
 
     def excel_texts(self) -> dict[str, int]:
         return {p.name: p.excel_text for p in self.columns if p.excel_text}
+
+    def full_widths(self) -> dict[str, int]:
+        return {p.name: p.full_width for p in self.columns if p.full_width}
 
     def named_dates(self) -> dict[str, NamedDate]:
         return {p.name: p.named_date for p in self.columns if p.named_date is not None}
@@ -300,6 +307,21 @@ def without_marks(strings: DataFrame, marked: dict[str, int]) -> DataFrame:
     )
 
 
+def with_ascii_digits(strings: DataFrame, written: dict[str, int]) -> DataFrame:
+    """`strings` with the digits and signs of `written`'s columns typed full width
+    (１，２３４．５) read as ASCII ones (1,234.5); the same frame when there are none."""
+    if not written:
+        return strings
+    return strings.select(
+        *[
+            F.translate(F.col(f"`{n}`"), FULL_WIDTH_SIGNS, ASCII_SIGNS).alias(n)
+            if n in written
+            else F.col(f"`{n}`")
+            for n in strings.columns
+        ]
+    )
+
+
 def without_excel_text(strings: DataFrame, written: dict[str, int]) -> DataFrame:
     """`strings` with the cells of `written`'s columns that are Excel's text formula
     (="0123") read as the text between its quotes (0123); the same frame when no column
@@ -409,6 +431,7 @@ def _profile_exprs(c: Column, n: Column) -> dict[str, Column]:
         "formula_like": count_if(c.rlike(P.FORMULA_LIKE), n),
         "missing_marks": count_if(missing_mark(c), n),
         "excel_text": count_if(c.startswith('="') & c.rlike(P.EXCEL_TEXT), n),
+        "full_width": count_if(c.rlike(P.FULL_WIDTH_DIGIT), n),
         # Exact: each distinct value is one row here (HyperLogLog's estimate, before
         # December 2026, read 6,608 values where there were 6,384).
         "distinct": F.count(c),
@@ -546,6 +569,8 @@ def profile_columns(
     statistics = _column_statistics(strings)
     texts = _excel_texts(strings, statistics)
     strings = without_excel_text(strings, texts)
+    full_widths = _full_widths(strings, statistics, dialect, config, settings)
+    strings = with_ascii_digits(strings, full_widths)
     marked = _missing_marks(strings, statistics, dialect, config, settings)
     strings = without_marks(strings, marked)
     units = _numbers_with_units(strings, statistics, dialect, settings)
@@ -566,6 +591,7 @@ def profile_columns(
         profile.unit = units.get(name)
         profile.missing_marks = marked.get(name, 0)
         profile.excel_text = texts.get(name, 0)
+        profile.full_width = full_widths.get(name, 0)
         profile.named_date = named.get(name)
         profile.weekdays = weekdays.get(name)
         profile.clock = clocks.get(name)
@@ -661,6 +687,30 @@ def _excel_texts(strings: DataFrame, statistics: list[dict]) -> dict[str, int]:
         if values["excel_text"]:
             found[name] = int(values["excel_text"])
     return _profiled_again(strings, statistics, found, without_excel_text, lambda *_: True)
+
+
+def _full_widths(
+    strings: DataFrame, statistics: list[dict], dialect, config, settings: PrepareSettings
+) -> dict[str, int]:
+    """Per column with digits typed full width (１，２３４．５, ２０２４／０３／０５) that
+    reads as numbers (with a unit or without) or dates with them typed as ASCII, how
+    many cells had them (and whose
+    type neither the config nor its text as it is decides); `statistics` of those columns
+    are replaced by those of the ASCII text."""
+    found = {
+        name: int(values["full_width"])
+        for name, values in zip(strings.columns, statistics, strict=True)
+        if values["full_width"]
+        and not config.column(name).type
+        and _inferred_type(values, dialect, settings) in ("categorical", "text")
+    }
+
+    def typed(_name: str, values: dict) -> bool:
+        # A number with a unit (１９．８％) is typed by _numbers_with_units, next.
+        kind = _inferred_type(values, dialect, settings)
+        return kind not in ("categorical", "text") or found_unit(values) is not None
+
+    return _profiled_again(strings, statistics, found, with_ascii_digits, typed)
 
 
 def _missing_marks(
@@ -1250,6 +1300,7 @@ def _column_schema(p: ColumnProfile, rows: int) -> ColumnSchema:
         weekday_names=list(p.weekdays.names) if p.weekdays and p.action is None else None,
         missing_marks=p.missing_marks,
         excel_text=0 < p.stats.non_null <= p.excel_text and p.action is None,
+        full_width=0 < p.stats.non_null <= 2 * p.full_width and p.action is None,
         sequence_start=_sequence_start(p, rows),
         copy_of=p.copy_of,
         null_text=p.null_text if p.action is None else None,
