@@ -82,15 +82,26 @@ def orders_from(records: Iterable[dict[str, str]] | None) -> list[Order]:
 def broken(frame: pd.DataFrame, orders: Sequence[Order]) -> np.ndarray:
     """Per row of `frame`: whether it breaks one of `orders` (a value missing breaks none)."""
     mask = np.zeros(len(frame), dtype=bool)
-    for order in orders:
-        mask |= _breaks(frame, order)
+    for breaks in _each_broken(frame, orders).values():
+        mask |= breaks
     return mask
 
 
 def broken_counts(frame: pd.DataFrame, orders: Sequence[Order]) -> dict[str, int]:
     """Rows of `frame` breaking each of `orders` that any row breaks, as `low <= high`."""
-    counts = {f"{o.low} <= {o.high}": int(_breaks(frame, o).sum()) for o in orders}
+    counts = {
+        f"{o.low} <= {o.high}": int(breaks.sum())
+        for o, breaks in _each_broken(frame, orders).items()
+    }
     return {pair: rows for pair, rows in counts.items() if rows}
+
+
+def _each_broken(frame: pd.DataFrame, orders: Sequence[Order]) -> dict[Order, np.ndarray]:
+    """Per order, the rows of `frame` that break it; each column read once (a wide
+    table's chance orders among its counts name a column many times)."""
+    values = {name: comparable(frame[name]) for name in columns(orders)}
+    with np.errstate(invalid="ignore"):
+        return {o: values[o.low] > values[o.high] for o in orders}  # False where NaN
 
 
 def repair(
