@@ -693,10 +693,9 @@ def _full_widths(
     strings: DataFrame, statistics: list[dict], dialect, config, settings: PrepareSettings
 ) -> dict[str, int]:
     """Per column with digits typed full width (１，２３４．５, ２０２４／０３／０５) that
-    reads as numbers (with a unit or without) or dates with them typed as ASCII, how
-    many cells had them (and whose
-    type neither the config nor its text as it is decides); `statistics` of those columns
-    are replaced by those of the ASCII text."""
+    reads as numbers (with a unit or without) or dates once they are read as ASCII ones,
+    and whose type neither the config nor its text as it is decides: how many cells had
+    them. `statistics` of those columns are replaced by those of the ASCII text."""
     found = {
         name: int(values["full_width"])
         for name, values in zip(strings.columns, statistics, strict=True)
