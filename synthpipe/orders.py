@@ -31,6 +31,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synthpipe.train.data import as_datetime_ns, as_numbers
+
 # The fewest rows holding both columns for an order to be kept: fewer may be chance.
 MIN_ROWS = 50
 # Pairs are first tried on this many rows; only those that hold there are read whole.
@@ -38,7 +40,6 @@ SCREEN_ROWS = 2000
 # The most columns of one kind compared pairwise (the widest tables stay quick).
 MAX_COLUMNS = 200
 KINDS = ("numerical", "datetime")
-EPOCH = pd.Timestamp(0, tz="UTC")
 
 
 @dataclass(frozen=True)
@@ -131,13 +132,11 @@ def repair(
 
 def comparable(values: pd.Series) -> np.ndarray:
     """A column as floats (NaN for missing): numbers as they are, dates and timestamps as
-    seconds since 1970 in UTC (a date is its midnight, naive values are UTC), whatever
-    unit pandas holds them in."""
+    nanoseconds of naive UTC (`as_datetime_ns`: one unit, whether pandas holds them as
+    `date` objects, microseconds with a zone or nanoseconds)."""
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    stamps = pd.to_datetime(values, errors="coerce", utc=True)
-    seconds = (stamps - EPOCH) / pd.Timedelta(seconds=1)
-    return seconds.to_numpy(dtype=float, na_value=np.nan)
+        return as_numbers(values)
+    return as_numbers(as_datetime_ns(values))
 
 
 def _order_of(
@@ -164,9 +163,7 @@ def _ranges_overlap(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 def _breaks(frame: pd.DataFrame, order: Order) -> np.ndarray:
-    low, high = comparable(frame[order.low]), comparable(frame[order.high])
-    with np.errstate(invalid="ignore"):
-        return low > high  # False where either is NaN
+    return _each_broken(frame, [order])[order]
 
 
 def _screen_rows(rows: int) -> np.ndarray:

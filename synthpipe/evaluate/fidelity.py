@@ -36,7 +36,7 @@ from sdmetrics.reports import DiagnosticReport, QualityReport
 
 from synthpipe.evaluate.disclosure import OTHER_RARE, QUANTILES, Disclosure
 from synthpipe.evaluate.frames import NUMERIC_SDTYPES, as_labels
-from synthpipe.orders import Order, broken, broken_counts
+from synthpipe.orders import Order, broken, broken_counts, to_records
 from synthpipe.protection import ValueProtection
 from synthpipe.train.categories import real_categories, unknown_counts, unknown_rows
 from synthpipe.train.data import as_numbers
@@ -207,7 +207,7 @@ def broken_orders(synthetic: pd.DataFrame, orders: Sequence[Order]) -> dict[str,
         return None
     rows = int(broken(synthetic, orders).sum())
     return {
-        "pairs": [order.to_dict() for order in orders],
+        "pairs": to_records(orders),
         "rows": rows,
         "share": rows / len(synthetic) if len(synthetic) else 0.0,
         "broken": broken_counts(synthetic, orders),
