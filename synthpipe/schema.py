@@ -28,7 +28,10 @@ DURATION_FORMATS = (DURATION_HMS, DURATION_HM)
 # input methods type them (１，２３４．５, ２０２４／０３／０５), and their ASCII twins:
 # Prepare reads a column so written as numbers or dates, and the published CSV writes
 # them full width again (ColumnSchema.full_width).
-FULL_WIDTH_SIGNS, ASCII_SIGNS = "０１２３４５６７８９．，－＋：／％", "0123456789.,-+:/%"
+# A full-width form (U+FF01 to U+FF5E) is its ASCII character (U+0021 to U+007E) plus this.
+FULL_WIDTH_OFFSET = 0xFEE0
+ASCII_SIGNS = "0123456789.,-+:/%"
+FULL_WIDTH_SIGNS = "".join(chr(ord(c) + FULL_WIDTH_OFFSET) for c in ASCII_SIGNS)
 # How a date's English month name may be written besides English's own
 # (ColumnSchema.month_case).
 MONTH_CASES = (None, "upper", "lower")

@@ -72,6 +72,7 @@ from stdnum.za import idnr as za_idnr
 
 from synthpipe.pii import entities as E
 from synthpipe.schema import (
+    FULL_WIDTH_OFFSET,
     MONTH_ABBREVIATIONS_BY_LANGUAGE,
     MONTH_NAMES,
     MONTH_NAMES_BY_LANGUAGE,
@@ -100,7 +101,7 @@ _MONTH_WORD_DATE = re.compile(
 # ๐๑๒...): read as the ASCII characters they stand for, one for one, so that a position
 # in a cell stays where it was (cells.mask_text masks the cell as written).
 _PLAIN = (
-    {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+    {code + FULL_WIDTH_OFFSET: code for code in range(0x21, 0x7F)}
     | {0x3000: 0x20}
     | {
         code: ord("0") + unicodedata.digit(chr(code))
