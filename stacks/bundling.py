@@ -24,11 +24,11 @@ LAMBDAS = REPO / "lambdas"
 # Pure-Python modules that synthpipe imports at Lambda run time, copied from the
 # environment that synthesizes (pinned by requirements.txt): anyascii (names.py) and
 # synthpipe.pii's detectors, which validation's header scan runs in the start function:
-# python-stdnum, phonenumbers, email-validator (with its idna and dnspython) and faker
-# (per-locale person names); and charset-normalizer, which names a non-UTF-8 file's
-# non-Latin encoding (its compiled speed-ups are built for the synthesizing Python and
-# left out: the runtime reads its pure-Python modules). About 90 MB unzipped, under
-# Lambda's 250 MB.
+# python-stdnum, phonenumbers, email-validator (with its idna and dnspython), faker
+# (per-locale person names) and names (the US Census name lists); and charset-normalizer,
+# which names a non-UTF-8 file's non-Latin encoding (its compiled speed-ups are built for
+# the synthesizing Python and left out: the runtime reads its pure-Python modules). About
+# 90 MB unzipped, under Lambda's 250 MB.
 LAMBDA_VENDORED = (
     "anyascii",
     "stdnum",
@@ -37,6 +37,7 @@ LAMBDA_VENDORED = (
     "idna",
     "dns",
     "faker",
+    "names",
     "charset_normalizer",
 )
 # The pure-Python dependencies of Prepare that Glue installs at job start (pins from
@@ -47,6 +48,7 @@ GLUE_MODULES = (
     "phonenumbers",
     "email-validator",
     "faker",
+    "names",
     "charset-normalizer",  # Prepare validates its pinned copy again (synthpipe.pinning)
 )
 _SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", "*.so")

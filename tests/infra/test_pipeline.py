@@ -55,7 +55,7 @@ def test_glue_job_runs_prepare_on_glue_5_1_with_the_package(synthesized):
     assert args["--enable-continuous-cloudwatch-log"] == "true"
     assert re.fullmatch(
         r"anyascii==[\d.]+,python-stdnum==[\d.]+,phonenumbers==[\d.]+,email-validator==[\d.]+"
-        r",faker==[\d.]+,charset-normalizer==[\d.]+",
+        r",faker==[\d.]+,names==[\d.]+,charset-normalizer==[\d.]+",
         args["--additional-python-modules"],
     )
     assert json.dumps(args["--extra-py-files"]).count(".zip") == 1
