@@ -425,3 +425,50 @@ def test_a_singling_out_mode_with_few_queries_decides_only_with_the_other() -> N
     assert gate(many, none) == many["risk"] > 0.3
     not_measured = {"risk": None, "ci": [None, None], "not_measured": "time budget spent"}
     assert math.isnan(gate(few, not_measured))
+
+
+def _daily_series(rng: np.random.Generator, days: pd.DatetimeIndex) -> pd.DataFrame:
+    """A row per day: the day, a seasonal temperature to a tenth, a kind of weather."""
+    season = np.sin(2 * np.pi * days.dayofyear.to_numpy() / 365.25)
+    return pd.DataFrame(
+        {
+            "date": days,
+            "temp": np.round(12 + 8 * season + rng.normal(0, 3, len(days)), 1),
+            "weather": rng.choice(["sun", "rain", "fog", "snow", "drizzle"], len(days)),
+        }
+    )
+
+
+@pytest.mark.parametrize("knows_the_split", [False, True])
+def test_a_daily_series_singles_out_no_one_unless_the_model_kept_the_training_days(
+    knows_the_split: bool,
+) -> None:
+    """Seattle's weather (vega_datasets), a row per day: every day is held by one real
+    row, so a synthetic day singles out a training day whenever it is one, 80% of the
+    time for a model that never saw the split. The size correction, which takes rows for
+    independent draws, expected 34% and refused such a release at 0.46. A model that
+    writes only the training days is still refused."""
+    rng = np.random.default_rng(5)
+    days = pd.date_range("2012-01-01", periods=1461, freq="D")
+    real = _daily_series(rng, days)
+    holdout_rows = rng.choice(len(real), 292, replace=False)
+    holdout = real.iloc[np.sort(holdout_rows)].reset_index(drop=True)
+    train = real.drop(index=holdout_rows).reset_index(drop=True)
+    drawn_from = train["date"] if knows_the_split else real["date"]
+    synthetic = _daily_series(rng, pd.DatetimeIndex(rng.choice(drawn_from, len(real))))
+    results = attack_risks(
+        train=train,
+        holdout=holdout,
+        synthetic=synthetic,
+        sdtypes={"date": "datetime", "temp": "numerical", "weather": "categorical"},
+        seed=0,
+    )
+    univariate = results["singling_out_univariate"]
+    assert univariate["one_real_row"]["queries"] >= 300  # the days themselves
+    risk = gate_figures(results)["singling_out_risk"]
+    if knows_the_split:
+        # Only a temperature, never a day, matches a holdout row alone.
+        assert univariate["one_real_row"]["holdout"] < 0.05 * univariate["one_real_row"]["queries"]
+        assert risk > 0.5
+    else:
+        assert risk <= Thresholds().singling_out_risk

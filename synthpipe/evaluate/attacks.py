@@ -492,13 +492,20 @@ def _singling_out(
         # Nothing in the synthetic data singles out even a synthetic row: nothing to try.
         note = "no query singles out a synthetic row, so none can single out a person"
         return {"risk": 0.0, "ci": [0.0, 0.0], "queries": 0, "note": note}
-    on_train = int((singling_out.count_matches(ori, queries) == 1).sum())
+    train_counts = singling_out.count_matches(ori, queries)
     control_counts = singling_out.count_matches(control, queries)
-    # The control's successes carried over to the training rows' number (a query singles
-    # out less often among more rows): see singling_out.expected_singles.
-    on_control = singling_out.expected_singles(control_counts, len(control.values), len(ori.values))
+    on_train = int((train_counts == 1).sum())
+    # What the queries would single out among the training rows were the split unknown
+    # to the synthetic data: see singling_out.expected_training_singles.
+    on_control = singling_out.expected_training_singles(
+        train_counts, control_counts, len(ori.values), len(control.values)
+    )
     result = residual_risk((len(queries), on_train), (len(queries), on_control))
     result["control_successes_observed"] = int((control_counts == 1).sum())
+    result["one_real_row"] = {
+        "queries": int((train_counts + control_counts == 1).sum()),
+        "holdout": int(((train_counts == 0) & (control_counts == 1)).sum()),
+    }
     result["queries"] = len(queries)
     result["rows"] = {
         "training": len(ori.values),

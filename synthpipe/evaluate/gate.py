@@ -131,7 +131,10 @@ class Thresholds:
     # <= 0.003 / >= 0.083 (coarse halves link even copies weakly); inference <= 0.018 /
     # 0.103 / 0.089 / >= 0.514; membership AUC <= 0.504 / 0.520 / 0.512 / >= 0.749.
     # On small tables the size correction errs more: independent draws of 1,600 and
-    # 4,000 rows read up to 0.093 (10,000 rows: 0.035), hence 0.15, not 0.10.
+    # 4,000 rows read up to 0.093 (10,000 rows: 0.035), hence 0.15, not 0.10. Since the
+    # queries one real row matches are counted exactly (singling_out.
+    # expected_training_singles): 1,600 rows independent <= 0.052, copies of half 0.831;
+    # 10,000 rows independent 0.000, copies of half >= 0.468.
     singling_out_risk: float = 0.15
     linkability_risk: float = 0.05
     attribute_inference_risk: float = 0.20
