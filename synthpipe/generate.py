@@ -43,6 +43,11 @@ its end, a part below its total): a sampled row that breaks one is replaced too,
 mended (its first value lowered to the second) only where the rounds run out of fresh
 rows or a tail's draw breaks one; generation.json counts both.
 
+Categories one column decides (training.json's `lookups`, `synthpipe.lookups`: a
+country's continent, a merchant's category): every sampled row, in every round, has the
+decided column set from the column that decides it, before the checks above; generation.json
+counts the lookups kept.
+
 Tails beyond the protection bounds: where Prepare clipped a continuous number with a
 heavy tail, the outermost sampled rows, as many as the real data had beyond a bound,
 take draws of the tail training fitted, in order (`synthpipe.tails`, training.json's
@@ -68,8 +73,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from synthpipe import lookups, storage
 from synthpipe import orders as ordering
-from synthpipe import storage
 from synthpipe.calendars import snap_to_calendar
 from synthpipe.errors import StepFailed
 from synthpipe.roundtrip import csv_bytes, neutralise_cell, round_places, round_significant
@@ -158,6 +163,11 @@ class TrainedModel:
         return int(self.summary["rows"]["cleaned"])
 
     @property
+    def lookups(self) -> list[lookups.Lookup]:
+        """The categories one column decides (training.json's `lookups`; none before them)."""
+        return lookups.lookups_from(self.summary.get("lookups"))
+
+    @property
     def orders(self) -> list[ordering.Order]:
         """The orders the real rows keep (training.json's `orders`; none before them)."""
         return ordering.orders_from(self.summary.get("orders"))
@@ -209,6 +219,7 @@ def generate(
         "real_copies": copies,
         "tail_rows": tail_rows,
         "orders": orders,
+        "lookups": len(model.lookups),
     }
     storage.write_bytes(f"{base}/{GENERATION_NAME}", json.dumps(record).encode())
     rates, within = target_check(model, sampled)
@@ -260,13 +271,17 @@ def load_model(model_dir: Path) -> TrainedModel:
 
 def sample(model: TrainedModel, rows: int, seed: int) -> pd.DataFrame:
     """`rows` rows of the modelled columns; target classes at their real rates; dates on
-    their real calendar (training.json's `calendars`: a monthly series' month ends)."""
+    their real calendar (training.json's `calendars`: a monthly series' month ends);
+    categories as the column that decides them has them (training.json's `lookups`)."""
     from synthpipe.train.sampling import sample_rows
 
     sampled = sample_rows(model.synthesizer, rows, seed, model.target, model.real_target_rates)
     for name, calendar in (model.summary.get("calendars") or {}).items():
         if name in sampled:
             sampled[name] = snap_to_calendar(sampled[name], calendar)
+    sampled, changed = lookups.apply(sampled, model.lookups)
+    if changed:
+        log.info("set %d of %d sampled rows from the columns that decide them", changed, rows)
     return sampled
 
 

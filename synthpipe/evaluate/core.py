@@ -15,6 +15,7 @@ from synthpipe.evaluate.disclosure import QUANTILES, Disclosure
 from synthpipe.evaluate.frames import sample, with_datetimes
 from synthpipe.evaluate.gate import STEP, Thresholds, check, verdict
 from synthpipe.evaluate.report import Privacy, Quality, Report, SampleSizes, jsonable
+from synthpipe.lookups import lookups_from
 from synthpipe.orders import orders_from
 from synthpipe.protection import ValueProtection
 from synthpipe.schema import DatasetSchema
@@ -51,6 +52,7 @@ def evaluate(
     differential_privacy: dict[str, Any] | None = None,
     tails: dict[str, Any] | None = None,
     orders: list[dict[str, str]] | None = None,
+    lookups: list[dict[str, Any]] | None = None,
 ) -> Report:
     """Evaluate `synthetic` against the real `train` rows (what the model saw) and the
     `holdout` rows (what it never saw), and apply the release gate.
@@ -65,7 +67,8 @@ def evaluate(
     `tails` is training.json's `tails`: fidelity compares the synthetic rows clipped back
     to those bounds with the cleaned rows (what the model made against what it saw);
     privacy reads the rows as released. `orders` is training.json's `orders`: the
-    diagnostic counts the synthetic rows, as released, that break one.
+    diagnostic counts the synthetic rows, as released, that break one; `lookups`
+    (training.json's `lookups`) likewise.
     Raises StepFailed when the frames cannot be evaluated (missing columns, no rows).
     """
     metadata, sdtypes = _metadata(schema, target_column, train, holdout, synthetic)
@@ -98,6 +101,7 @@ def evaluate(
         ),
     )
     diagnostic["orders"] = fidelity.broken_orders(synthetic[columns], orders_from(orders))
+    diagnostic["lookups"] = fidelity.broken_lookups(synthetic[columns], lookups_from(lookups))
     summaries = timed(
         "summaries", lambda: fidelity.column_summaries(real, synth, sdtypes, disclosure)
     )

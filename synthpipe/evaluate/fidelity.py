@@ -36,6 +36,9 @@ from sdmetrics.reports import DiagnosticReport, QualityReport
 
 from synthpipe.evaluate.disclosure import OTHER_RARE, QUANTILES, Disclosure
 from synthpipe.evaluate.frames import NUMERIC_SDTYPES, as_labels
+from synthpipe.lookups import Lookup
+from synthpipe.lookups import broken as broken_lookup_rows
+from synthpipe.lookups import broken_counts as lookup_counts
 from synthpipe.orders import Order, broken, broken_counts, to_records
 from synthpipe.protection import ValueProtection
 from synthpipe.train.categories import real_categories, unknown_counts, unknown_rows
@@ -212,6 +215,29 @@ def broken_orders(synthetic: pd.DataFrame, orders: Sequence[Order]) -> dict[str,
         "share": rows / len(synthetic) if len(synthetic) else 0.0,
         "broken": broken_counts(synthetic, orders),
         "note": ORDERS_NOTE,
+    }
+
+
+LOOKUPS_NOTE = (
+    "Columns whose value another column decides on every real row (a country's continent, "
+    "a merchant's category), and the synthetic rows that break one. Generate sets the "
+    "decided column from the deciding one: it must be 0."
+)
+
+
+def broken_lookups(synthetic: pd.DataFrame, lookups: Sequence[Lookup]) -> dict[str, Any] | None:
+    """Rows of `synthetic` that break one of `lookups`: {pairs: [{source, target}], rows,
+    share, broken: {"a -> b": rows}, note}; None when no column decides another. Column
+    names and counts only: the lookups' categories are not printed."""
+    if not lookups:
+        return None
+    rows = int(broken_lookup_rows(synthetic, lookups).sum())
+    return {
+        "pairs": [{"source": lk.source, "target": lk.target} for lk in lookups],
+        "rows": rows,
+        "share": rows / len(synthetic) if len(synthetic) else 0.0,
+        "broken": lookup_counts(synthetic, lookups),
+        "note": LOOKUPS_NOTE,
     }
 
 

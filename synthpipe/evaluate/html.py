@@ -482,6 +482,7 @@ def _diagnostic(diagnostic: dict[str, Any]) -> str:
         + _table(["Column", "Metric", "Score"], rows)
         + _unknown_categories(diagnostic.get("unknown_categories"))
         + _orders(diagnostic.get("orders"))
+        + _lookups(diagnostic.get("lookups"))
     )
 
 
@@ -532,6 +533,22 @@ def _orders(orders: dict[str, Any] | None) -> str:
                 ]
             ],
         )
+    )
+
+
+def _lookups(lookups: dict[str, Any] | None) -> str:
+    """The columns another decides and the synthetic rows that break one (absent when no
+    column decides another, and from reports made before lookups)."""
+    if not lookups:
+        return ""
+    pairs = ", ".join(
+        f"<code>{escape(p['source'])}</code> &rarr; <code>{escape(p['target'])}</code>"
+        for p in lookups["pairs"]
+    )
+    return (
+        "<h3>Columns another column decides</h3>"
+        f'<p class="note">{escape(lookups["note"])}</p>'
+        + _table(["Pairs", "Rows breaking one"], [[_td(pairs), _td(f"{lookups['rows']:,}", True)]])
     )
 
 

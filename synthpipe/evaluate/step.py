@@ -51,6 +51,7 @@ def evaluate_run(
         differential_privacy=training.get("privacy") or {"mode": "off"},
         tails=training.get("tails") or {},
         orders=training.get("orders") or [],
+        lookups=training.get("lookups") or [],
     )
     # What generate replaced before writing (absent for outputs of older versions).
     generation = staging_dir / "generation.json"

@@ -9,7 +9,9 @@ Out: <root>/model/        synthesizer.pkl (TVAE) or argn/ (TabularARGN: training
                           generate keeps to; `tails`: the tails fitted beyond the
                           protection bounds, which generate draws from;
                           `orders`: the pairs of columns whose values every real
-                          row holds in one order, which generate keeps),
+                          row holds in one order, which generate keeps;
+                          `lookups`: the categories one column decides, which
+                          generate sets from it),
                           holdout.parquet,
                           schema.json, categories.json (the real categories: generate
                           keeps to them); SageMaker tars this folder into model.tar.gz
@@ -32,12 +34,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from synthpipe import storage
+from synthpipe import lookups, storage
 from synthpipe.calendars import calendars_of
 from synthpipe.errors import PipelineError, StepFailed
 from synthpipe.failure_codes import MARKER, code_line
 from synthpipe.orders import find_orders, to_records
-from synthpipe.protection import ValueProtection
+from synthpipe.protection import RARE_TOKEN, ValueProtection
 from synthpipe.redact import redact
 from synthpipe.schema import DatasetSchema
 from synthpipe.tails import fit_tails
@@ -269,6 +271,14 @@ def train_job(paths: TrainingPaths) -> dict[str, Any]:
         numerical = [name for name, t in sdtypes(metadata).items() if t == "numerical"]
         summary["tails"] = fit_tails(frame, schema, numerical)
         summary["orders"] = to_records(find_orders(frame, sdtypes(metadata)))
+        summary["lookups"] = lookups.to_records(
+            lookups.find_lookups(
+                frame,
+                sdtypes(metadata),
+                rare_token=RARE_TOKEN,
+                exclude=[target] if target else [],
+            )
+        )
     write_model(paths, result, schema, holdout, summary, metadata_dict(schema, target))
     if private is None:
         categories = real_categories(frame, sdtypes(metadata), code_columns(schema))
