@@ -34,13 +34,13 @@ import pandas as pd
 
 from synthpipe.evaluate.frames import MISSING_LABEL, as_labels
 
+# Pairs are screened on SCREEN_ROWS rows, and at most MAX_COLUMNS columns are compared
+# pairwise, as orders are.
+from synthpipe.orders import MAX_COLUMNS, SCREEN_ROWS
+
 # The fewest rows beyond each source value's first for a lookup to be kept: fewer may be
 # chance.
 MIN_REPEATS = 50
-# Pairs are first tried on this many rows; only those that hold there are read whole.
-SCREEN_ROWS = 2000
-# The most categorical columns compared pairwise (the widest tables stay quick).
-MAX_COLUMNS = 200
 KINDS = ("categorical", "boolean")
 
 
