@@ -33,10 +33,8 @@ import numpy as np
 import pandas as pd
 
 from synthpipe.evaluate.frames import MISSING_LABEL, as_labels
-
-# Pairs are screened on SCREEN_ROWS rows, and at most MAX_COLUMNS columns are compared
-# pairwise, as orders are.
-from synthpipe.orders import MAX_COLUMNS, SCREEN_ROWS
+from synthpipe.orders import MAX_COLUMNS, SCREEN_ROWS  # pairs screened as orders are
+from synthpipe.protection import RARE_TOKEN
 
 # The fewest rows beyond each source value's first for a lookup to be kept: fewer may be
 # chance.
@@ -65,7 +63,7 @@ def find_lookups(
     frame: pd.DataFrame,
     sdtypes: dict[str, str],
     *,
-    rare_token: str | None = None,
+    rare_token: str | None = RARE_TOKEN,
     exclude: Iterable[str] = (),
 ) -> list[Lookup]:
     """The lookups `frame`'s rows keep between its categorical columns (`KINDS`), each
@@ -132,19 +130,24 @@ def to_records(lookups: Sequence[Lookup]) -> list[dict[str, Any]]:
     return [lookup.to_dict() for lookup in lookups]
 
 
-def broken(frame: pd.DataFrame, lookups: Sequence[Lookup]) -> np.ndarray:
-    """Which rows of `frame` break one of `lookups` (a source value the lookup holds,
-    another target)."""
-    bad = np.zeros(len(frame), dtype=bool)
-    for lookup in lookups:
-        bad |= _broken(frame, lookup)
-    return bad
+def named(lookups: Sequence[Lookup]) -> list[dict[str, Any]]:
+    """The lookups by column name, with how many values each holds: what the manifest and
+    the report keep (the pairs are real categories)."""
+    return [{"source": lk.source, "target": lk.target, "values": len(lk.pairs)} for lk in lookups]
 
 
-def broken_counts(frame: pd.DataFrame, lookups: Sequence[Lookup]) -> dict[str, int]:
-    """Rows breaking each lookup, as "source -> target" (lookups broken on some row)."""
-    counts = {f"{lk.source} -> {lk.target}": int(_broken(frame, lk).sum()) for lk in lookups}
+def broken_counts(breaks: Sequence[np.ndarray], lookups: Sequence[Lookup]) -> dict[str, int]:
+    """Rows breaking each lookup (`each_broken`), as "source -> target", for the lookups
+    broken on some row."""
+    counts = {
+        f"{lk.source} -> {lk.target}": int(b.sum()) for lk, b in zip(lookups, breaks, strict=True)
+    }
     return {pair: rows for pair, rows in counts.items() if rows}
+
+
+def each_broken(frame: pd.DataFrame, lookups: Sequence[Lookup]) -> list[np.ndarray]:
+    """Per lookup, the rows of `frame` that break it."""
+    return [_broken(frame, lookup) for lookup in lookups]
 
 
 def _broken(frame: pd.DataFrame, lookup: Lookup) -> np.ndarray:

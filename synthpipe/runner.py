@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from synthpipe import storage
+from synthpipe import lookups, storage
 from synthpipe.dataset_config import DatasetConfig
 from synthpipe.errors import InputRefused, PipelineError, StepFailed
 from synthpipe.layout import RunLayout, run_id_for
@@ -518,7 +518,11 @@ class _Run:
                 step="train",
             )
         summary = storage.read_json(str(paths.model_dir / "training.json"))
-        self.manifest.record("train", model=str(paths.model_dir), **summary)
+        # The lookups' pairs are real categories: the manifest names their columns only.
+        named = {"lookups": lookups.named(lookups.lookups_from(summary["lookups"]))}
+        self.manifest.record(
+            "train", model=str(paths.model_dir), **summary | (named if "lookups" in summary else {})
+        )
         rows = summary["rows"]["train"]
         best = summary.get("best") or {}
         engine = summary.get("engine") or {}

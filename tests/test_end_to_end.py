@@ -80,6 +80,14 @@ def test_a_passing_run_is_published_with_its_manifest(spark, sample, tmp_path):
     assert list(csv.columns) == list(pd.read_csv(sample, nrows=0).columns)
     assert (csv["zipcodeOri"] == "").all() and set(csv["fraud"]) <= {"0", "1"}
     assert manifest["steps"]["generate"]["unknown_category_rows_replaced"] == 0
+    # A merchant decides its category: the manifest names the columns, never a merchant.
+    model = Path(manifest["steps"]["train"]["model"])
+    training = json.loads((model / "training.json").read_text())
+    assert {"source": "merchant", "target": "category"}.items() <= training["lookups"][0].items()
+    named = manifest["steps"]["train"]["lookups"]
+    assert [(n["source"], n["target"]) for n in named] == [("merchant", "category")]
+    merchant = training["lookups"][0]["pairs"][0][0]
+    assert merchant not in (published / "manifest.json").read_text()
 
 
 def test_a_failing_gate_keeps_staging_and_publishes_nothing(spark, sample, tmp_path):

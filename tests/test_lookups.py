@@ -12,7 +12,15 @@ import pandas as pd
 import pytest
 
 from synthpipe.evaluate.report import load_schema
-from synthpipe.lookups import MIN_REPEATS, apply, broken, find_lookups, lookups_from, to_records
+from synthpipe.lookups import (
+    MIN_REPEATS,
+    apply,
+    each_broken,
+    find_lookups,
+    lookups_from,
+    named,
+    to_records,
+)
 from synthpipe.protection import RARE_TOKEN
 from synthpipe.schema import ColumnSchema, DatasetSchema
 from tests.model_steps import train_generate_evaluate
@@ -54,6 +62,11 @@ def countries(rows: int, seed: int = 0) -> pd.DataFrame:
     )
 
 
+def broken(frame: pd.DataFrame, lookups: list) -> np.ndarray:
+    """Rows of `frame` that break one of `lookups`."""
+    return np.logical_or.reduce([np.zeros(len(frame), dtype=bool), *each_broken(frame, lookups)])
+
+
 def test_training_finds_the_columns_a_country_decides_through_the_fewest_values() -> None:
     frame = countries(400)
     found = find_lookups(frame, KINDS)
@@ -61,6 +74,8 @@ def test_training_finds_the_columns_a_country_decides_through_the_fewest_values(
     assert dict(found[1].pairs) == {CODES[c]: c for c in CODES}
     assert dict(found[3].pairs) == {SUBREGIONS[c]: CONTINENTS[c] for c in CONTINENTS}
     assert dict(found[2].pairs)["JPN"] is True  # the real rows' own value, not a label
+    # What the manifest and the report keep: names and counts, no category.
+    assert named(found)[1] == {"source": "code", "target": "country", "values": 8}
     assert lookups_from(json.loads(json.dumps(to_records(found)))) == found
 
 
@@ -137,7 +152,7 @@ def test_a_release_keeps_every_lookup_and_the_report_counts_them(
     jsonschema.validate(report, load_schema())
     lookups = report["diagnostic"]["lookups"]
     assert lookups["rows"] == 0 and lookups["broken"] == {}
-    assert lookups["pairs"][0] == {"source": "code", "target": "subregion"}
+    assert lookups["pairs"][0] == {"source": "code", "target": "subregion", "values": 8}
     assert "Kenya" not in json.dumps(lookups)  # names only, never a category
     generation = json.loads((run_dirs["staging"] / "generation.json").read_text())
     assert generation["lookups"] == 4

@@ -36,9 +36,8 @@ from sdmetrics.reports import DiagnosticReport, QualityReport
 
 from synthpipe.evaluate.disclosure import OTHER_RARE, QUANTILES, Disclosure
 from synthpipe.evaluate.frames import NUMERIC_SDTYPES, as_labels
-from synthpipe.lookups import Lookup
-from synthpipe.lookups import broken as broken_lookup_rows
-from synthpipe.lookups import broken_counts as lookup_counts
+from synthpipe.lookups import Lookup, each_broken, named
+from synthpipe.lookups import broken_counts as broken_lookup_counts
 from synthpipe.orders import Order, broken, broken_counts, to_records
 from synthpipe.protection import ValueProtection
 from synthpipe.train.categories import real_categories, unknown_counts, unknown_rows
@@ -226,17 +225,18 @@ LOOKUPS_NOTE = (
 
 
 def broken_lookups(synthetic: pd.DataFrame, lookups: Sequence[Lookup]) -> dict[str, Any] | None:
-    """Rows of `synthetic` that break one of `lookups`: {pairs: [{source, target}], rows,
-    share, broken: {"a -> b": rows}, note}; None when no column decides another. Column
-    names and counts only: the lookups' categories are not printed."""
+    """Rows of `synthetic` that break one of `lookups`: {pairs: [{source, target, values}],
+    rows, share, broken: {"a -> b": rows}, note}; None when no column decides another.
+    Column names and counts only: the lookups' categories are not printed."""
     if not lookups:
         return None
-    rows = int(broken_lookup_rows(synthetic, lookups).sum())
+    breaks = each_broken(synthetic, lookups)
+    rows = int(np.logical_or.reduce(breaks).sum())
     return {
-        "pairs": [{"source": lk.source, "target": lk.target} for lk in lookups],
+        "pairs": named(lookups),
         "rows": rows,
         "share": rows / len(synthetic) if len(synthetic) else 0.0,
-        "broken": lookup_counts(synthetic, lookups),
+        "broken": broken_lookup_counts(breaks, lookups),
         "note": LOOKUPS_NOTE,
     }
 

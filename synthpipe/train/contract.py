@@ -39,7 +39,7 @@ from synthpipe.calendars import calendars_of
 from synthpipe.errors import PipelineError, StepFailed
 from synthpipe.failure_codes import MARKER, code_line
 from synthpipe.orders import find_orders, to_records
-from synthpipe.protection import RARE_TOKEN, ValueProtection
+from synthpipe.protection import ValueProtection
 from synthpipe.redact import redact
 from synthpipe.schema import DatasetSchema
 from synthpipe.tails import fit_tails
@@ -272,12 +272,7 @@ def train_job(paths: TrainingPaths) -> dict[str, Any]:
         summary["tails"] = fit_tails(frame, schema, numerical)
         summary["orders"] = to_records(find_orders(frame, sdtypes(metadata)))
         summary["lookups"] = lookups.to_records(
-            lookups.find_lookups(
-                frame,
-                sdtypes(metadata),
-                rare_token=RARE_TOKEN,
-                exclude=[target] if target else [],
-            )
+            lookups.find_lookups(frame, sdtypes(metadata), exclude=[target] if target else [])
         )
     write_model(paths, result, schema, holdout, summary, metadata_dict(schema, target))
     if private is None:
