@@ -502,10 +502,7 @@ def _singling_out(
     )
     result = residual_risk((len(queries), on_train), (len(queries), on_control))
     result["control_successes_observed"] = int((control_counts == 1).sum())
-    result["one_real_row"] = {
-        "queries": int((train_counts + control_counts == 1).sum()),
-        "holdout": int(((train_counts == 0) & (control_counts == 1)).sum()),
-    }
+    result["one_real_row"] = singling_out.one_real_row(train_counts, control_counts)
     result["queries"] = len(queries)
     result["rows"] = {
         "training": len(ori.values),

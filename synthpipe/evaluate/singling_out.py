@@ -333,16 +333,20 @@ def expected_training_singles(
     writes down the training rows' own values leaves the holdout without hits and
     finds no cover there. The other queries, matched by more real rows, are carried over
     by `expected_singles`."""
-    train_counts = np.asarray(train_counts)
-    control_counts = np.asarray(control_counts)
     carried = expected_singles(control_counts, control_rows, train_rows, by_query=True)
-    pooled = train_counts + control_counts
-    one = pooled == 1
-    held_out = int((one & (control_counts == 1)).sum())
+    pooled = np.asarray(train_counts) + np.asarray(control_counts)
+    one = one_real_row(train_counts, control_counts)
     share = control_rows / (control_rows + train_rows)
-    unseen_split = (1.0 - share) * int(one.sum())
-    bound = (1.0 - share) / share * _upper_count(held_out, int(one.sum()))
+    unseen_split = (1.0 - share) * one["queries"]
+    bound = (1.0 - share) / share * _upper_count(one["holdout"], one["queries"])
     return float(carried[pooled >= 2].sum() + min(unseen_split, bound))
+
+
+def one_real_row(train_counts: np.ndarray, control_counts: np.ndarray) -> dict[str, int]:
+    """The queries exactly one real row matches, and those whose row is a holdout row."""
+    train_counts, control_counts = np.asarray(train_counts), np.asarray(control_counts)
+    one = train_counts + control_counts == 1
+    return {"queries": int(one.sum()), "holdout": int((one & (control_counts == 1)).sum())}
 
 
 def _upper_count(hits: int, trials: int) -> float:
