@@ -207,14 +207,9 @@ def broken_orders(synthetic: pd.DataFrame, orders: Sequence[Order]) -> dict[str,
     b": rows}, note}; None when the real rows keep no order. Counts only, no value."""
     if not orders:
         return None
-    rows = int(broken(synthetic, orders).sum())
-    return {
-        "pairs": to_records(orders),
-        "rows": rows,
-        "share": rows / len(synthetic) if len(synthetic) else 0.0,
-        "broken": broken_counts(synthetic, orders),
-        "note": ORDERS_NOTE,
-    }
+    return _breaking(
+        to_records(orders), broken(synthetic, orders), broken_counts(synthetic, orders), ORDERS_NOTE
+    )
 
 
 LOOKUPS_NOTE = (
@@ -231,13 +226,26 @@ def broken_lookups(synthetic: pd.DataFrame, lookups: Sequence[Lookup]) -> dict[s
     if not lookups:
         return None
     breaks = each_broken(synthetic, lookups)
-    rows = int(np.logical_or.reduce(breaks).sum())
+    return _breaking(
+        named(lookups),
+        np.logical_or.reduce(breaks),
+        broken_lookup_counts(breaks, lookups),
+        LOOKUPS_NOTE,
+    )
+
+
+def _breaking(
+    pairs: list[dict[str, Any]], rows: np.ndarray, per_pair: dict[str, int], note: str
+) -> dict[str, Any]:
+    """The validity record of a rule over pairs of columns: the pairs, the synthetic rows
+    (a mask) that break one, their share, the rows breaking each, and the note."""
+    count = int(np.sum(rows))
     return {
-        "pairs": named(lookups),
-        "rows": rows,
-        "share": rows / len(synthetic) if len(synthetic) else 0.0,
-        "broken": broken_lookup_counts(breaks, lookups),
-        "note": LOOKUPS_NOTE,
+        "pairs": pairs,
+        "rows": count,
+        "share": count / len(rows) if len(rows) else 0.0,
+        "broken": per_pair,
+        "note": note,
     }
 
 
