@@ -232,6 +232,24 @@ def test_latitude_longitude_pair_across_two_columns():
     assert lone[0].entity_types == []
 
 
+def test_a_movement_in_degrees_is_no_place():
+    # ggplot2's seals: where each seal was (lat, long) and how far it moved (delta_*).
+    rng = random.Random(3)
+    columns = {
+        "lat": [f"{rng.uniform(29, 46):.1f}" for _ in range(ROWS)],
+        "long": [f"{rng.uniform(-175, -115):.1f}" for _ in range(ROWS)],
+        "delta_long": [repr(rng.uniform(-1, 1)) for _ in range(ROWS)],
+        "delta_lat": [repr(rng.uniform(-1, 1)) for _ in range(ROWS)],
+    }
+    flagged = {f.name for f in classify_columns(columns) if f.entity_types}
+    assert flagged == {"lat", "long"}
+    # The movements alone are no pair either, nor a GPS fix's error beside a position.
+    moved = {k: columns[k] for k in ("delta_long", "delta_lat")}
+    assert not any(f.entity_types for f in classify_columns(moved))
+    errors = {"lat_error": columns["delta_lat"], "lon_error": columns["delta_long"]}
+    assert not any(f.entity_types for f in classify_columns(errors))
+
+
 def test_lat_lon_in_one_column():
     faker = fake()
     values = many(lambda: f"{faker.latitude()}, {faker.longitude()}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import random
 from pathlib import Path
 
 import numpy as np
@@ -335,6 +336,28 @@ def test_null_tokens_become_nulls_and_empty_columns_are_dropped(spark, tmp_path)
     assert schema.column("empty").role == "dropped"
     assert "every value is empty" in schema.column("empty").reason
     assert "empty" not in frame.columns
+
+
+def test_a_table_with_nothing_left_to_model_says_why_each_column_went(spark, tmp_path):
+    rng = random.Random(4)
+    rows = [f"{i},{rng.uniform(29, 46):.4f},{rng.uniform(-120, -75):.4f},x," for i in range(1, 201)]
+    content = "\n".join(["n,lat,long,same,blank", *rows]) + "\n"
+    with pytest.raises(StepFailed) as caught:
+        run_prepare(spark, tmp_path, content, config={"drop_columns": ["same"]})
+    error = caught.value
+    assert error.code == "no_usable_columns"
+    why = error.details["columns"]
+    assert list(why) == ["n", "lat", "long", "same", "blank"]
+    assert "row number" in why["n"]
+    assert why["lat"] == why["long"] == "personal data: LATITUDE_LONGITUDE"
+    assert why["same"] == "dropped by the dataset config"
+    assert why["blank"] == "every value is empty"
+    assert "'lat': personal data: LATITUDE_LONGITUDE" in error.message
+    assert '"pii_action": "keep"' in error.fix and "config/ds.json" in error.fix
+    # Reasons carry counts and entity types, never a cell's value.
+    places = {cell for row in rows for cell in row.split(",")[1:3]}
+    said = f"{error.message} {error.fix} {why}"
+    assert not [place for place in places if place in said]
 
 
 @pytest.mark.parametrize(("first", "start"), [(0, 0), (1, 1), (5, None)])

@@ -167,6 +167,15 @@ LONGITUDE: Keywords = _kw(
     "lon lng long longitude longitud longitudine langengrad laengengrad lange",
     "longitude",
 )
+# Words that make a lat/lon name a quantity about positions, not a position: ggplot2's
+# seals hold `delta_long` and `delta_lat` (a movement, -1 to 1 degrees) beside `lat` and
+# `long`, and a GPS fix's `lat_error` is a distance.
+LAT_LON_BLOCKERS = frozenset(
+    _words(
+        "delta diff difference change offset error err accuracy precision uncertainty "
+        "speed velocity step resolution"
+    )
+)
 # One column holding both ('40.41, -3.70').
 LAT_LON_PAIR: Keywords = _kw(
     "coordinates coords geo latlon latlng latlong gps coordenadas coordonnees koordinaten "
@@ -216,13 +225,14 @@ def name_hints(column_name: str) -> NameHints:
             weak.discard(entity_type)
     _resolve_overlaps(strong, tokens)
     weak -= strong
+    place = not LAT_LON_BLOCKERS.intersection(tokens)
     return NameHints(
         strong=frozenset(strong),
         weak=frozenset(weak),
         free_text=_matches(FREE_TEXT, tokens, compact),
-        latitude=_matches(LATITUDE, tokens, compact),
-        longitude=_matches(LONGITUDE, tokens, compact),
-        lat_lon_pair=_matches(LAT_LON_PAIR, tokens, compact),
+        latitude=place and _matches(LATITUDE, tokens, compact),
+        longitude=place and _matches(LONGITUDE, tokens, compact),
+        lat_lon_pair=place and _matches(LAT_LON_PAIR, tokens, compact),
     )
 
 

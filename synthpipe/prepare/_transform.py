@@ -1214,6 +1214,32 @@ def _column_expr(p: ColumnProfile, hash_id, reference: date) -> Column:
     return _cast(c, p.type, p.format, p.grouping, reference)
 
 
+# Columns a refusal names in its message (all of them are in its details).
+_LISTED_COLUMNS = 10
+
+
+def _no_usable_columns(profile: Profile, dataset: str) -> StepFailed:
+    """Every column was set aside: each one with why (counts and entity types only)."""
+    why = {p.name: p.reason for p in profile.columns}
+    listed = "; ".join(
+        f"{name!r}: {reason}" for name, reason in list(why.items())[:_LISTED_COLUMNS]
+    )
+    if len(why) > _LISTED_COLUMNS:
+        listed += f"; and {len(why) - _LISTED_COLUMNS} more (details.columns)"
+    return StepFailed(
+        code="no_usable_columns",
+        message=f"Every column was set aside, so nothing is left to model: {listed}.",
+        fix=(
+            "Check that the file holds the table you meant. A column set aside as personal "
+            "data or an identifier that holds none is kept by "
+            f'`"columns": {{"<column>": {{"pii_action": "keep"}}}}` in config/{dataset}.json; '
+            "one dropped by the config's drop_columns comes back when you take it out there."
+        ),
+        details={"columns": why},
+        step="prepare",
+    )
+
+
 def type_and_dedupe(
     strings: DataFrame,
     profile: Profile,
@@ -1227,12 +1253,7 @@ def type_and_dedupe(
     where a column names the record (`_infer.names_records`)."""
     kept = [p for p in profile.columns if p.role != "dropped"]
     if not kept:
-        raise StepFailed(
-            code="no_usable_columns",
-            message="Every column is empty, constant, personal data or dropped by the config.",
-            fix="Check the file's content, the dataset config's drop_columns and pii_action.",
-            step="prepare",
-        )
+        raise _no_usable_columns(profile, layout.dataset)
     reference = reference_date(layout.run_id)
     hash_id = pseudonymiser(strings.sparkSession, key) if key is not None else None
     every = [F.col(f"`{n}`") for n in strings.columns]
