@@ -6,8 +6,9 @@ PII_FOUND = (
     "'drop' or 'mask', and remove any 'keep'), then upload the file again."
 )
 GATE_FAILED = (
-    "Read report.html in staging/ for what to try (more epochs, other thresholds in "
-    "config/<dataset>.json), then run again. Nothing was published."
+    "Read report.html in staging/: each failed gate says what to try (a gate on quality, "
+    "train longer; one on memorisation, train less or give the model more rows); then run "
+    "again. Nothing was published."
 )
 INPUT_CHANGED = (
     "Run it again (on AWS: upload the file again) and leave the file unchanged until the run "

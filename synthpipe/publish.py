@@ -48,10 +48,12 @@ def check_gate(report: dict[str, Any]) -> None:
     if report.get("verdict") == "pass" and not failed:
         return
     described = "; ".join(_failed_gate(g) + _where(g, report) for g in failed)
+    # Each failed gate's own advice (report.json's, as report.html shows it), once each.
+    advice = " ".join(dict.fromkeys(g["advice"] for g in failed if g.get("advice")))
     raise StepFailed(
         code="gate_failed",
         message=f"The synthetic data did not pass the release gate: {described or 'no verdict'}.",
-        fix=fixes.GATE_FAILED,
+        fix=f"{advice} {fixes.GATE_FAILED}" if advice else fixes.GATE_FAILED,
         details={"failed_gates": [g["name"] for g in failed]},
         step="publish",
     )

@@ -8,15 +8,17 @@ the CLI. Training is not needed: the staged output is written directly.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 from unittest.mock import ANY
 
 import pytest
 
-from synthpipe import storage
+from synthpipe import fixes, storage
 from synthpipe.cli import main
 from synthpipe.errors import StepFailed
+from synthpipe.evaluate.gate import ADVICE, Thresholds, check
 from synthpipe.layout import RunLayout
 from synthpipe.publish import (
     MARKER,
@@ -166,6 +168,23 @@ def test_a_failed_gate_says_which_way_it_failed_and_what_was_not_measured():
         "0.9); association_gap = 0.84 (needs at most 0.5) between 'engines' and 'engine': "
         "0.91 real, 0.07 synthetic; linkability_risk not measured (needs at most 0.05)."
     )
+    assert raised.value.fix == fixes.GATE_FAILED  # these gates carry no advice
+
+
+def test_a_failed_gate_says_what_to_try_for_that_gate():
+    thresholds = Thresholds()
+    gates = [
+        asdict(check("membership_inference_auc", 0.56, thresholds)),
+        asdict(check("linkability_risk", 0.2, thresholds)),
+        asdict(check("quality", 0.95, thresholds)),
+    ]
+    with pytest.raises(StepFailed) as raised:
+        check_gate({"verdict": "fail", "gates": gates})
+    fix = raised.value.fix
+    assert fix.startswith(ADVICE["membership_inference_auc"])
+    assert ADVICE["linkability_risk"] in fix
+    assert ADVICE["quality"] not in fix  # it passed
+    assert fix.endswith(fixes.GATE_FAILED)
 
 
 @pytest.mark.parametrize("earlier", [True, False], ids=["over-a-release", "first-release"])
