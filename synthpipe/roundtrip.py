@@ -37,6 +37,9 @@ turns that back into the input's form, from what Prepare recorded in schema.json
 - every value of a column the input wrote as Excel's text formula (`="0123"`, to keep a
   code's leading zeros in a spreadsheet) written so again (ColumnSchema.excel_text): a
   formula that only holds text, never one that computes;
+- a column that held a part of a date on every row (its year, month, quarter, day,
+  weekday or hour: ColumnSchema.derived_from) holds that part of each synthetic date,
+  as the input wrote it (`3` or `03`, `Mar` or `MAR`, `Q1`);
 - columns without synthetic values keep their header with missing values: columns Prepare
   dropped (personal data, all empty, constant, or dropped by the config) and free-text
   columns, which are never modelled; the blank-headed first column that numbered the
@@ -106,6 +109,8 @@ def csv_frame(table: pa.Table, schema: DatasetSchema) -> pd.DataFrame:
     for column in schema.columns:
         if column.name in present and column.role != "dropped":
             text = column_text(table.column(column.name), column, missing)
+        elif column.derived_from in present:
+            text = derived_text(table.column(column.derived_from), column, missing)
         elif column.sequence_start is not None:
             first = column.sequence_start
             text = pd.Series([str(n) for n in range(first, first + rows)], dtype=object)
@@ -179,6 +184,20 @@ def column_text(
 
 
 _TO_FULL_WIDTH = str.maketrans(ASCII_SIGNS, FULL_WIDTH_SIGNS)
+
+
+def derived_text(
+    values: pa.ChunkedArray | pa.Array, column: ColumnSchema, null_token: str = ""
+) -> pd.Series:
+    """The part of each synthetic date that a column held (ColumnSchema.derived_from):
+    its year, month, quarter... as the column's text_format writes it."""
+    series = values.to_pandas(types_mapper=pd.ArrowDtype)
+    missing = series.isna().to_numpy()
+    pattern = str(column.text_format)  # set with derived_from (ColumnSchema)
+    text = format_datetimes(_naive_utc(series[~missing]), pattern, column.month_case)
+    out = pd.Series([null_token] * len(series), dtype=object)
+    out[~missing] = text.to_numpy(dtype=object)
+    return out
 
 
 def duration_text(units: int, pattern: str) -> str:

@@ -493,7 +493,10 @@ class _Run:
             identifiers=identifiers,
             pii_actions={a["column"]: [a["action"], a["entity_types"]] for a in actions},
         )
-        note = f"{len(schema.kept())} columns kept, {len(dropped)} dropped"
+        parts = sum(1 for c in schema.columns if c.derived_from)
+        note = f"{len(schema.kept())} columns kept, {len(dropped) - parts} dropped"
+        if parts:
+            note += f", {parts} written from a date"
         return schema.rows, note
 
     def _verify(self) -> tuple[int, str]:

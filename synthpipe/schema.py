@@ -252,6 +252,11 @@ class ColumnSchema:
     # The earlier column (its name) that held the same text on every row: this one is
     # dropped from the model, and the published CSV writes that column's text here.
     copy_of: str | None = None
+    # The date or timestamp column (its name) whose part this one held on every row: its
+    # year, month, quarter, day, weekday or hour, as the datetime pattern in text_format
+    # writes it (`yyyy`, `MM`, `MMM` cased by month_case, `'Q'Q`). It is dropped from the
+    # model, and the published CSV writes that part of each synthetic date here.
+    derived_from: str | None = None
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:
@@ -270,6 +275,8 @@ class ColumnSchema:
             raise ValueError("month_names must name twelve months")
         if self.weekday_names is not None and len(self.weekday_names) != 7:
             raise ValueError("weekday_names must name seven days")
+        if self.derived_from is not None and not self.text_format:
+            raise ValueError("a column derived from a date needs the part's text_format")
 
 
 @dataclass

@@ -237,6 +237,30 @@ def _lakh(number: int) -> str:
     return re.sub(r"(\d)(?=(\d{2})*\d{3}$)", r"\1,", str(number))
 
 
+def _date_parts_row(i: int) -> str:
+    """An export's order with its date's parts beside it, each written its own way, and
+    two columns that are no part: a fiscal year (from July) and a month left out once."""
+    day = dt.date(2021, 1, 4) + dt.timedelta(days=i * 23)
+    stamp = dt.datetime(2021, 1, 4, 6) + dt.timedelta(days=i * 5, hours=i * 7)
+    month = "" if i == 11 else str(day.month)
+    fiscal = day.year + (day.month >= 7)
+    parts = (
+        f"{day:%d/%m/%Y}",
+        f"{day.year}",
+        f"{day:%b}".upper(),
+        f"{day:%B}",
+        f"Q{(day.month - 1) // 3 + 1}",
+        f"{day:%d}",
+        f"{day:%a}",
+        month,
+        f"{fiscal}",
+        f"{stamp:%Y-%m-%d %H:%M}",
+        f"{stamp.hour}",
+        f"{i * 37 % 500 + 10}",
+    )
+    return ",".join(parts) + "\n"
+
+
 def _marks_row(i: int) -> str:
     """SAS's missing "." in numbers and dates, a spreadsheet's #DIV/0!, Eurostat's ":";
     stars that are a rating, not marks."""
@@ -631,6 +655,14 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         "durations as call logs and time sheets write them, hours past 23 (50:27:38), "
         "padded (007:05), short (2:14: minutes or hours), and times of day as French "
         "writes them (14h30)",
+    ),
+    "date_parts": (
+        (
+            "Order Date,Year,MON,Month Name,Quarter,Day,Weekday,Month No,Fiscal Year,"
+            "Shipped,Hour,Amount\n" + "".join(_date_parts_row(i) for i in range(1, 31))
+        ).encode(),
+        "a date's parts beside it, as spreadsheet exports write them (2021, MAR, March, "
+        "Q1, 05, Tue; the hour of a timestamp): written from the date, not modelled",
     ),
     "full_width_digits": (
         (

@@ -3,6 +3,7 @@ free text masked, and no value ever carried by a finding."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import random
 import string
@@ -350,6 +351,16 @@ def test_name_column_of_few_labels_is_not_people_but_of_many_names_is():
     assert classify_column("name", labels).entity_types == []
     faker = fake("it_IT")
     assert classify_column("name", [faker.name() for _ in range(300)]).entity_types == [NAME]
+
+
+def test_a_months_or_a_weekdays_name_is_no_persons():
+    # A monthly table's two years: April, May, June and August are also first names.
+    months = [dt.date(2024, m, 1).strftime("%B") for m in range(1, 13)] * 2
+    days = [dt.date(2024, 1, d).strftime("%A") for d in range(1, 8)] * 4
+    assert classify_column("Month Name", months).entity_types == []
+    assert classify_column("day_name", days).entity_types == []
+    # Under "name" alone nothing says they are months: judged as names, fail closed.
+    assert classify_column("name", months).entity_types == [NAME]
 
 
 # --- free text ----------------------------------------------------------------------------

@@ -122,8 +122,9 @@ WEAK: dict[str, Keywords] = {
     E.NATIONAL_ID: _kw("national identity id_number"),
 }
 
-# Tokens that cancel a hint: 'email_address' is no street address, 'merchant_name' no
-# person, 'card_holder' no card number, 'birth_place' no date.
+# Tokens that cancel a hint: 'email_address' is no street address, 'merchant_name' and
+# 'month_name' (April, May, June) no person, 'card_holder' no card number, 'birth_place'
+# no date.
 BLOCKERS: dict[str, frozenset[str]] = {
     E.ADDRESS: frozenset(
         _words(
@@ -140,7 +141,8 @@ BLOCKERS: dict[str, frozenset[str]] = {
             "campaign device app server region state ciudad ville stadt citta pais land pays "
             "paese calle rue strasse model type code id number no num nr numero count anzahl "
             "cantidad quantita montant amount importe betrag importo segment tier level "
-            "status group team department job role title sector"
+            "status group team department job role title sector month monat mois mes mese "
+            "maand weekday wochentag day tag jour dia giorno dag"
         )
     ),
     E.CREDIT_CARD_NUMBER: frozenset(

@@ -22,7 +22,8 @@ from synthpipe.pii.keys import pseudonymisation_key
 from synthpipe.pinning import check_rows
 from synthpipe.prepare._infer import PrepareSettings
 from synthpipe.prepare._months import with_english_months
-from synthpipe.prepare._privacy import detect_personal_data
+from synthpipe.prepare._parts import mark_date_parts
+from synthpipe.prepare._privacy import detect_personal_data, reference_date
 from synthpipe.prepare._protect import protect_values
 from synthpipe.prepare._transform import (
     apply_actions,
@@ -122,6 +123,8 @@ def prepare(
         )
         apply_actions(profile, actions)
         record_written_forms(dates, profile)  # as the input writes them
+        # Year, Month beside a date: written from the synthetic dates, not modelled.
+        mark_date_parts(dated, profile, config, reference_date(layout.run_id))
         needs_key = any(a.action == PSEUDONYMISE for a in actions.values())
         key = pseudonymisation_key(key_secret_id) if needs_key else None
         cleaned, schema = type_and_dedupe(dated, profile, dialect, layout, settings, key=key)

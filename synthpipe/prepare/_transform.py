@@ -139,6 +139,8 @@ class ColumnProfile:
     clock: Clock | None = None
     # The earlier column whose text this one repeats on every row (see _mark_copies).
     copy_of: str | None = None
+    # The date column this one holds a part of on every row (see _parts).
+    derived_from: str | None = None
     fingerprint: int | None = None
 
 
@@ -1323,6 +1325,7 @@ def _column_schema(p: ColumnProfile, rows: int) -> ColumnSchema:
         full_width=0 < p.stats.non_null <= 2 * p.full_width and p.action is None,
         sequence_start=_sequence_start(p, rows),
         copy_of=p.copy_of,
+        derived_from=p.derived_from,
         null_text=p.null_text if p.action is None else None,
         grouping=p.grouping if p.action is None else None,
         indian_grouping=p.indian_grouping and p.action is None,

@@ -1,0 +1,133 @@
+"""Columns that hold a part of a date on every row: its year, month (a number or a name),
+quarter, day, weekday or hour. HistData/Prostitutes writes `Year`, `month` and `mon`
+beside its `date`; spreadsheet exports write Year, Month and Quarter beside an order date.
+
+Modelled apart, a synthetic row's year need not be its date's (2019 beside 2021-03-05),
+and the model spends itself on a relation that is exact. Such a column is dropped from
+the model, and the published CSV writes the part of each synthetic date in its place
+(ColumnSchema.derived_from, with the part as a datetime pattern in text_format and the
+names' case in month_case), in the input's form: `3` or `03`, `Mar` or `MARCH`, `Q1`.
+
+A part must hold on every row, missing values included (a year where the date is
+missing is no part of it), on at least MIN_ROWS rows with a value. Parts are compared as
+text, as Spark formats them, so month and weekday names are English ones.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from synthpipe.dataset_config import DatasetConfig
+from synthpipe.prepare._protect import count_if
+from synthpipe.prepare._transform import ColumnProfile, Profile, _column_expr
+
+# The parts, as the Spark datetime patterns that write them, and what the reason calls
+# them. Hours are parts of timestamps only.
+PART_NAMES = {
+    "yyyy": "year",
+    "M": "month",
+    "MM": "month",
+    "Q": "quarter",
+    "'Q'Q": "quarter",
+    "d": "day",
+    "dd": "day",
+    "MMM": "month's name",
+    "MMMM": "month's name",
+    "EEE": "weekday",
+    "EEEE": "weekday",
+    "H": "hour",
+    "HH": "hour",
+}
+_TIME_PARTS = ("H", "HH")
+# The whole numbers each numeric part takes.
+_RANGES = {
+    "yyyy": (1, 9999),
+    "M": (1, 12),
+    "MM": (1, 12),
+    "Q": (1, 4),
+    "d": (1, 31),
+    "dd": (1, 31),
+    "H": (0, 23),
+    "HH": (0, 23),
+}
+# Month names may be written in capitals or small letters (ColumnSchema.month_case).
+_CASES = {None: lambda c: c, "upper": F.upper, "lower": F.lower}
+MIN_ROWS = 20
+# Categories with more values than this are no part (years over four centuries at most).
+MAX_DISTINCT = 400
+
+
+def mark_date_parts(
+    frame: DataFrame, profile: Profile, config: DatasetConfig, reference: date
+) -> None:
+    """Mark each column that is a part of a date column on every row (one aggregation
+    over `frame`, Prepare's text as it is typed), after the privacy decisions: a date
+    that is generalised or dropped is not a source."""
+    sources = [p for p in profile.columns if _source(p)]
+    checks = [
+        (column, source, pattern, case)
+        for column in profile.columns
+        if _candidate(column, config)
+        for source in sources
+        for pattern, case in _patterns(column, source)
+    ]
+    if not checks:
+        return
+    typed = {s.name: _column_expr(s, None, reference) for s in sources}
+    found = frame.agg(
+        *[
+            count_if(~_holds(F.col(f"`{column.name}`"), typed[source.name], pattern, case))
+            for column, source, pattern, case in checks
+        ]
+    ).collect()[0]
+    for (column, source, pattern, case), misses in zip(checks, found, strict=True):
+        if misses == 0 and column.derived_from is None:
+            column.role, column.derived_from = "dropped", source.name
+            column.text_format, column.month_case = pattern, case
+            column.reason = (
+                f"the {PART_NAMES[pattern]} of column {source.name!r} on every row: "
+                "written from its synthetic values"
+            )
+
+
+def _holds(text: Column, typed: Column, pattern: str, case: str | None) -> Column:
+    return text.eqNullSafe(_CASES[case](F.date_format(typed, pattern)))
+
+
+def _source(p: ColumnProfile) -> bool:
+    return p.role == "feature" and p.action is None and p.type in ("date", "timestamp")
+
+
+def _candidate(p: ColumnProfile, config: DatasetConfig) -> bool:
+    """A modelled column of whole numbers or categories, written plainly, that the
+    config does not set."""
+    settings = config.column(p.name)
+    plain = not (p.unit or p.excel_text or p.full_width or p.grouping or p.text_format)
+    return (
+        p.role == "feature"
+        and p.action is None
+        and p.type in ("integer", "categorical")
+        and p.name != config.target_column
+        and not (settings.type or settings.role)
+        and plain
+        and p.stats.non_null >= MIN_ROWS
+        and 1 < p.distinct <= MAX_DISTINCT
+    )
+
+
+def _patterns(column: ColumnProfile, source: ColumnProfile) -> list[tuple[str, str | None]]:
+    """The parts `column` may be of `source`: numeric ones within the column's range;
+    any for categories (`03`, `2019`, `Q1`, `Mar`)."""
+    parts = [p for p in PART_NAMES if source.type == "timestamp" or p not in _TIME_PARTS]
+    if column.type == "integer":
+        low, high = column.min_long, column.max_long
+        return [(p, None) for p in parts if p in _RANGES and _within(_RANGES[p], low, high)]
+    cased = [(p, case) for p in ("MMM", "MMMM") if p in parts for case in ("upper", "lower")]
+    return [(p, None) for p in parts] + cased
+
+
+def _within(bounds: tuple[int, int], low: int | None, high: int | None) -> bool:
+    return low is not None and high is not None and bounds[0] <= low <= high <= bounds[1]
