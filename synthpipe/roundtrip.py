@@ -190,11 +190,13 @@ def derived_text(
     values: pa.ChunkedArray | pa.Array, column: ColumnSchema, null_token: str = ""
 ) -> pd.Series:
     """The part of each synthetic date that a column held (ColumnSchema.derived_from):
-    its year, month, quarter... as the column's text_format writes it."""
+    its year, month, quarter... or its period (`2019-06`), as the column's text_format
+    writes it."""
     series = values.to_pandas(types_mapper=pd.ArrowDtype)
     missing = series.isna().to_numpy()
     pattern = str(column.text_format)  # set with derived_from (ColumnSchema)
-    text = format_datetimes(_naive_utc(series[~missing]), pattern, column.month_case)
+    names, days = column.month_names, column.weekday_names
+    text = format_datetimes(_naive_utc(series[~missing]), pattern, column.month_case, names, days)
     out = pd.Series([null_token] * len(series), dtype=object)
     out[~missing] = text.to_numpy(dtype=object)
     return out

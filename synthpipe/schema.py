@@ -253,9 +253,10 @@ class ColumnSchema:
     # dropped from the model, and the published CSV writes that column's text here.
     copy_of: str | None = None
     # The date or timestamp column (its name) whose part this one held on every row: its
-    # year, month, quarter, day, weekday or hour, as the datetime pattern in text_format
-    # writes it (`yyyy`, `MM`, `MMM` cased by month_case, `'Q'Q`). It is dropped from the
-    # model, and the published CSV writes that part of each synthetic date here.
+    # year, month, quarter, day, weekday, hour or period, as the datetime pattern in
+    # text_format writes it (`yyyy`, `MM`, `MMM` cased by month_case, `'Q'Q`, `yyyy-MM`).
+    # It is dropped from the model, and the published CSV writes that part of each
+    # synthetic date here.
     derived_from: str | None = None
 
     def __post_init__(self) -> None:

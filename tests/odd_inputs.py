@@ -244,6 +244,8 @@ def _date_parts_row(i: int) -> str:
     stamp = dt.datetime(2021, 1, 4, 6) + dt.timedelta(days=i * 5, hours=i * 7)
     month = "" if i == 11 else str(day.month)
     fiscal = day.year + (day.month >= 7)
+    week = day.isocalendar()
+    billed = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
     parts = (
         f"{day:%d/%m/%Y}",
         f"{day.year}",
@@ -256,6 +258,9 @@ def _date_parts_row(i: int) -> str:
         f"{fiscal}",
         f"{stamp:%Y-%m-%d %H:%M}",
         f"{stamp.hour}",
+        f"{day:%Y-%m}",
+        f"{week[0]}-W{week[1]:02d}",
+        f"{billed:%Y-%m}",
         f"{i * 37 % 500 + 10}",
     )
     return ",".join(parts) + "\n"
@@ -659,10 +664,12 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
     "date_parts": (
         (
             "Order Date,Year,MON,Month Name,Quarter,Day,Weekday,Month No,Fiscal Year,"
-            "Shipped,Hour,Amount\n" + "".join(_date_parts_row(i) for i in range(1, 31))
+            "Shipped,Hour,Period,Week,Billed,Amount\n"
+            + "".join(_date_parts_row(i) for i in range(1, 31))
         ).encode(),
-        "a date's parts beside it, as spreadsheet exports write them (2021, MAR, March, "
-        "Q1, 05, Tue; the hour of a timestamp): written from the date, not modelled",
+        "a date's parts and periods beside it, as spreadsheet exports write them (2021, "
+        "MAR, March, Q1, 05, Tue, 2021-03, 2021-W09; the hour of a timestamp): written "
+        "from the date, not modelled",
     ),
     "full_width_digits": (
         (

@@ -209,8 +209,11 @@ def test_a_dates_parts_are_written_from_the_date_and_not_modelled(round_trips):
     assert parts["day"] == ("order_date", "dd", None)
     assert parts["weekday"] == ("order_date", "EEE", None)
     assert parts["hour"] == ("shipped", "H", None)
-    # No part: a fiscal year, a month missing where its date is not, the dates, amounts.
-    for name in ("fiscal_year", "month_no", "order_date", "shipped", "amount"):
+    assert parts["period"] == ("order_date", "yyyy-MM", None)  # its own written form
+    assert parts["week"] == ("order_date", "YYYY-'W'ww", None)
+    # No part: a fiscal year, a month missing where its date is not, the month after the
+    # date's, the dates, amounts.
+    for name in ("fiscal_year", "month_no", "billed", "order_date", "shipped", "amount"):
         assert parts[name][0] is None, name
         assert schema.column(name).role == "feature", name
     assert all(schema.column(n).role == "dropped" for n, p in parts.items() if p[0])

@@ -1,12 +1,14 @@
 """Columns that hold a part of a date on every row: its year, month (a number or a name),
-quarter, day, weekday or hour. HistData/Prostitutes writes `Year`, `month` and `mon`
-beside its `date`; spreadsheet exports write Year, Month and Quarter beside an order date.
+quarter, day, weekday or hour, or its period (`2019-06`, `2019Q2`, `2020-W53`: a column
+of dates without their day). HistData/Prostitutes writes `Year`, `month` and `mon` beside
+its `date`; spreadsheet exports write Year, Month and Quarter beside an order date.
 
 Modelled apart, a synthetic row's year need not be its date's (2019 beside 2021-03-05),
 and the model spends itself on a relation that is exact. Such a column is dropped from
 the model, and the published CSV writes the part of each synthetic date in its place
 (ColumnSchema.derived_from, with the part as a datetime pattern in text_format and the
-names' case in month_case), in the input's form: `3` or `03`, `Mar` or `MARCH`, `Q1`.
+names' case in month_case), in the input's form: `3` or `03`, `Mar` or `MARCH`, `Q1`;
+a period keeps its own written form (its text_format, month names and case).
 
 A part must hold on every row, missing values included (a year where the date is
 missing is no part of it), on at least MIN_ROWS rows with a value. Parts are compared as
@@ -15,6 +17,7 @@ text, as Spark formats them, so month and weekday names are English ones.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from pyspark.sql import Column, DataFrame
@@ -53,6 +56,8 @@ _RANGES = {
     "H": (0, 23),
     "HH": (0, 23),
 }
+# A period's unit by the finest field of its pattern (`yyyy-MM`: a month).
+_PERIODS = (("w", "week"), ("Q", "quarter"), ("M", "month"), ("y", "year"), ("Y", "year"))
 # Month names may be written in capitals or small letters (ColumnSchema.month_case).
 _CASES = {None: lambda c: c, "upper": F.upper, "lower": F.lower}
 MIN_ROWS = 20
@@ -74,27 +79,57 @@ def mark_date_parts(
         for source in sources
         for pattern, case in _patterns(column, source)
     ]
+    # A period's source is a date with its day (a period of a period is that date's too).
+    checks += [
+        (column, source, period, None)
+        for column in profile.columns
+        if (period := _period(column, config))
+        for source in sources
+        if not _period(source, config)
+    ]
     if not checks:
         return
-    typed = {s.name: _column_expr(s, None, reference) for s in sources}
+    typed = {p.name: _column_expr(p, None, reference) for p in profile.columns if _source(p)}
     found = frame.agg(
         *[
-            count_if(~_holds(F.col(f"`{column.name}`"), typed[source.name], pattern, case))
+            count_if(~_holds(frame, typed, column, source.name, pattern, case))
             for column, source, pattern, case in checks
         ]
     ).collect()[0]
-    for (column, source, pattern, case), misses in zip(checks, found, strict=True):
-        if misses == 0 and column.derived_from is None:
-            column.role, column.derived_from = "dropped", source.name
-            column.text_format, column.month_case = pattern, case
-            column.reason = (
-                f"the {PART_NAMES[pattern]} of column {source.name!r} on every row: "
-                "written from its synthetic values"
-            )
+    held = [check for check, misses in zip(checks, found, strict=True) if misses == 0]
+    # Periods first: a part is written from a column the synthetic data holds.
+    for column, source, pattern, case in sorted(held, key=lambda c: c[2] in PART_NAMES):
+        if column.derived_from is None and source.derived_from is None:
+            _mark(column, source.name, pattern, case)
 
 
-def _holds(text: Column, typed: Column, pattern: str, case: str | None) -> Column:
-    return text.eqNullSafe(_CASES[case](F.date_format(typed, pattern)))
+def _mark(column: ColumnProfile, source: str, pattern: str, case: str | None) -> None:
+    """A part keeps its pattern and case; a period keeps its own written form."""
+    column.role, column.derived_from = "dropped", source
+    if pattern in PART_NAMES:
+        column.text_format, column.month_case = pattern, case
+    part = PART_NAMES.get(pattern, pattern)
+    column.reason = (
+        f"the {part} of column {source!r} on every row: written from its synthetic values"
+    )
+
+
+def _holds(
+    frame: DataFrame,
+    typed: dict[str, Column],
+    column: ColumnProfile,
+    source: str,
+    pattern: str,
+    case: str | None,
+) -> Column:
+    """Whether a row's value of `column` is `pattern` of its `source` (a part's text, or
+    a period's first day), missing where that is."""
+    if pattern in PART_NAMES:
+        text = frame[f"`{column.name}`"]
+        return text.eqNullSafe(_CASES[case](F.date_format(typed[source], pattern)))
+    day = F.to_date(typed[source])
+    start = F.date_trunc("week", day).cast("date") if pattern == "week" else F.trunc(day, pattern)
+    return typed[column.name].eqNullSafe(start)
 
 
 def _source(p: ColumnProfile) -> bool:
@@ -116,6 +151,23 @@ def _candidate(p: ColumnProfile, config: DatasetConfig) -> bool:
         and p.stats.non_null >= MIN_ROWS
         and 1 < p.distinct <= MAX_DISTINCT
     )
+
+
+def _period(p: ColumnProfile, config: DatasetConfig) -> str | None:
+    """The period a column of dates written without their day is (`2019-06`: "month",
+    `2019Q2`: "quarter", `2020-W53`: "week", `2019`: "year"), or None. Such a column
+    beside a date may be that date's period, and is then written from it in its own
+    form."""
+    settings = config.column(p.name)
+    if not (_source(p) and p.type == "date" and p.text_format) or settings.type:
+        return None
+    if p.stats.non_null < MIN_ROWS or p.distinct < 2 or p.name == config.target_column:
+        return None
+    # The pattern's fields: quoted text (the Q of 2019'Q'2, the W of a week) is literal.
+    letters = {c for c in re.sub(r"'[^']*'", "", p.text_format) if c.isascii() and c.isalpha()}
+    if not letters or not letters <= set("yYMQw"):
+        return None  # a day, a time, or a field no period has
+    return next(period for letter, period in _PERIODS if letter in letters)
 
 
 def _patterns(column: ColumnProfile, source: ColumnProfile) -> list[tuple[str, str | None]]:
