@@ -40,6 +40,8 @@ turns that back into the input's form, from what Prepare recorded in schema.json
 - a column that held a part of a date on every row (its year, month, quarter, day,
   weekday or hour: ColumnSchema.derived_from) holds that part of each synthetic date,
   as the input wrote it (`3` or `03`, `Mar` or `MAR`, `Q1`);
+- a column that was the sum of two others on every row (ColumnSchema.sum_of) holds
+  the sum of each synthetic row's two values, in its own form;
 - columns without synthetic values keep their header with missing values: columns Prepare
   dropped (personal data, all empty, constant, or dropped by the config) and free-text
   columns, which are never modelled; the blank-headed first column that numbered the
@@ -66,6 +68,7 @@ import re
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from synthpipe.schema import (
     ASCII_SIGNS,
@@ -111,6 +114,8 @@ def csv_frame(table: pa.Table, schema: DatasetSchema) -> pd.DataFrame:
             text = column_text(table.column(column.name), column, missing)
         elif column.derived_from in present:
             text = derived_text(table.column(column.derived_from), column, missing)
+        elif column.sum_of and set(column.sum_of) <= present:
+            text = column_text(added(table, column.sum_of, column.type), column, missing)
         elif column.sequence_start is not None:
             first = column.sequence_start
             text = pd.Series([str(n) for n in range(first, first + rows)], dtype=object)
@@ -184,6 +189,14 @@ def column_text(
 
 
 _TO_FULL_WIDTH = str.maketrans(ASCII_SIGNS, FULL_WIDTH_SIGNS)
+
+
+def added(table: pa.Table, parts: list[str], kind: str) -> pa.Array:
+    """Each row's sum of two columns (ColumnSchema.sum_of), missing where one is; whole
+    for an integer total."""
+    a, b = (pc.cast(table.column(name).combine_chunks(), pa.float64()) for name in parts)
+    total = pc.add(a, b)
+    return pc.cast(pc.round(total), pa.int64()) if kind == "integer" else total
 
 
 def derived_text(

@@ -258,6 +258,10 @@ class ColumnSchema:
     # It is dropped from the model, and the published CSV writes that part of each
     # synthetic date here.
     derived_from: str | None = None
+    # The two columns (their names) this one was the sum of on every row, missing where
+    # one was: it is dropped from the model, and the published CSV writes the sum of each
+    # synthetic row's two values here, in this column's form (places, groups, unit).
+    sum_of: list[str] | None = None
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:
@@ -276,6 +280,10 @@ class ColumnSchema:
             raise ValueError("month_names must name twelve months")
         if self.weekday_names is not None and len(self.weekday_names) != 7:
             raise ValueError("weekday_names must name seven days")
+        if self.sum_of is not None and (
+            len(self.sum_of) != 2 or self.type not in ("integer", "decimal")
+        ):
+            raise ValueError("a sum is a number of two columns")
         if self.derived_from is not None and not self.text_format:
             raise ValueError("a column derived from a date needs the part's text_format")
 

@@ -266,6 +266,22 @@ def _date_parts_row(i: int) -> str:
     return ",".join(parts) + "\n"
 
 
+def _totals_row(i: int) -> str:
+    """A loan book's row with totals beside their parts: a payment of principal and
+    interest (money, two places), a balance before a payment (after it, plus the amount),
+    visits missing where a part is; and fees whose total is off by one on one row."""
+    principal, interest = round(100 + i * 13.37 % 250, 2), round(i * 7.11 % 40 + 0.5, 2)
+    before, amount = 1000 + i * 91, i * 7 % 20 + 1
+    fee_1, fee_2 = i % 5 + 1, i % 3 + 1
+    visits_a, visits_b = ("" if i == 9 else i % 4 + 1), i % 6 + 1
+    visits = "" if i == 9 else visits_a + visits_b
+    return (
+        f"{principal:.2f};{interest:.2f};{principal + interest:.2f};{before};{amount};"
+        f"{before - amount};{fee_1};{fee_2};{fee_1 + fee_2 + (i == 17)};{visits_a};"
+        f"{visits_b};{visits}\n"
+    )
+
+
 def _marks_row(i: int) -> str:
     """SAS's missing "." in numbers and dates, a spreadsheet's #DIV/0!, Eurostat's ":";
     stars that are a rating, not marks."""
@@ -670,6 +686,14 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         "a date's parts and periods beside it, as spreadsheet exports write them (2021, "
         "MAR, March, Q1, 05, Tue, 2021-03, 2021-W09; the hour of a timestamp): written "
         "from the date, not modelled",
+    ),
+    "totals": (
+        (
+            "principal;interest;payment;balance_before;amount;balance_after;fee_1;fee_2;"
+            "fees;visits_a;visits_b;visits\n" + "".join(_totals_row(i) for i in range(1, 31))
+        ).encode(),
+        "totals beside their parts (a payment of principal and interest, a balance before "
+        "a payment): written as the sum of the synthetic parts, not modelled",
     ),
     "full_width_digits": (
         (

@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -150,6 +151,8 @@ def reads_as_written(column: ColumnSchema, before: str, got: str, schema: Datase
     empty. Also run on real tables by benchmarks/roundtrip_sweep.py."""
     if column.copy_of:  # written as the column it repeats
         column = schema.column(column.copy_of)
+    if column.sum_of:  # written as the sum of the real parts it was read beside
+        column = replace(column, role="feature")
     expected = without_excel_text(cleaned_cell(before))
     if column.derived_from:  # a part of the real date it was read beside
         return got == expected
@@ -217,6 +220,39 @@ def test_a_dates_parts_are_written_from_the_date_and_not_modelled(round_trips):
         assert parts[name][0] is None, name
         assert schema.column(name).role == "feature", name
     assert all(schema.column(n).role == "dropped" for n, p in parts.items() if p[0])
+
+
+def test_a_total_beside_its_parts_is_written_as_their_sum(round_trips):
+    _, result, schema, _, _ = round_trips["totals"]
+    sums = {c.name: c.sum_of for c in schema.columns if c.sum_of}
+    assert sums == {
+        "payment": ["principal", "interest"],
+        "balance_before": ["amount", "balance_after"],  # a difference is a sum
+        "visits": ["visits_a", "visits_b"],  # missing where a part is
+    }
+    assert all(schema.column(n).role == "dropped" for n in sums)
+    assert schema.column("fees").role == "feature"  # off by one on one row
+    assert schema.column("payment").fixed_places  # 12.50 stays 12.50
+    assert "202.90" in [row[2] for row in result[1:]]
+
+
+def test_a_sum_is_written_from_each_synthetic_row():
+    parts = [
+        ColumnSchema(original_name=n, name=n, type="decimal", decimal_places=2) for n in ("a", "b")
+    ]
+    total = ColumnSchema(
+        original_name="Total",
+        name="total",
+        type="decimal",
+        role="dropped",
+        sum_of=["a", "b"],
+        decimal_places=2,
+        fixed_places=True,
+        number_form="${}",
+    )
+    schema = DatasetSchema(dataset="ds", run_id="r", columns=[*parts, total])
+    table = pa.table({"a": [1.25, None, 0.1], "b": [2.0, 3.0, 0.2]})
+    assert csv_frame(table, schema)["Total"].tolist() == ["$3.25", "", "$0.30"]
 
 
 def test_a_part_is_written_from_each_synthetic_date():

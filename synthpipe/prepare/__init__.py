@@ -25,6 +25,7 @@ from synthpipe.prepare._months import with_english_months
 from synthpipe.prepare._parts import mark_date_parts
 from synthpipe.prepare._privacy import detect_personal_data, reference_date
 from synthpipe.prepare._protect import protect_values
+from synthpipe.prepare._sums import mark_sums
 from synthpipe.prepare._transform import (
     apply_actions,
     clean_strings,
@@ -124,7 +125,9 @@ def prepare(
         apply_actions(profile, actions)
         record_written_forms(dates, profile)  # as the input writes them
         # Year, Month beside a date: written from the synthetic dates, not modelled.
-        mark_date_parts(dated, profile, config, reference_date(layout.run_id))
+        reference = reference_date(layout.run_id)
+        mark_date_parts(dated, profile, config, reference)
+        mark_sums(dated, profile, config, reference)  # total = a + b: written as the sum
         needs_key = any(a.action == PSEUDONYMISE for a in actions.values())
         key = pseudonymisation_key(key_secret_id) if needs_key else None
         cleaned, schema = type_and_dedupe(dated, profile, dialect, layout, settings, key=key)

@@ -141,6 +141,8 @@ class ColumnProfile:
     copy_of: str | None = None
     # The date column this one holds a part of on every row (see _parts).
     derived_from: str | None = None
+    # The two columns this one is the sum of on every row (see _sums).
+    sum_of: list[str] | None = None
     fingerprint: int | None = None
 
 
@@ -1326,6 +1328,7 @@ def _column_schema(p: ColumnProfile, rows: int) -> ColumnSchema:
         sequence_start=_sequence_start(p, rows),
         copy_of=p.copy_of,
         derived_from=p.derived_from,
+        sum_of=p.sum_of,
         null_text=p.null_text if p.action is None else None,
         grouping=p.grouping if p.action is None else None,
         indian_grouping=p.indian_grouping and p.action is None,
