@@ -493,10 +493,11 @@ class _Run:
             identifiers=identifiers,
             pii_actions={a["column"]: [a["action"], a["entity_types"]] for a in actions},
         )
-        parts = sum(1 for c in schema.columns if c.derived_from)
-        note = f"{len(schema.kept())} columns kept, {len(dropped) - parts} dropped"
-        if parts:
-            note += f", {parts} written from a date"
+        # Copies, a date's parts and sums: not modelled, written from other columns.
+        written = sum(1 for c in schema.columns if c.copy_of or c.derived_from or c.sum_of)
+        note = f"{len(schema.kept())} columns kept, {len(dropped) - written} dropped"
+        if written:
+            note += f", {written} written from others"
         return schema.rows, note
 
     def _verify(self) -> tuple[int, str]:
