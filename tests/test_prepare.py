@@ -338,6 +338,23 @@ def test_null_tokens_become_nulls_and_empty_columns_are_dropped(spark, tmp_path)
     assert "empty" not in frame.columns
 
 
+def test_a_dates_year_is_found_beside_hundreds_of_categories(spark, tmp_path):
+    """Every categorical column of few values could be a part (a month's name, a
+    weekday): they are screened on the first rows, so the year past them is still read."""
+    rng = random.Random(7)
+    header = ",".join(["when", *[f"c{i}" for i in range(250)], "year"])
+    rows = []
+    for _ in range(40):
+        day = dt.date(2015, 1, 1) + dt.timedelta(days=rng.randrange(3000))
+        labels = [rng.choice("ABCDE") for _ in range(250)]
+        rows.append(",".join([day.isoformat(), *labels, str(day.year)]))
+    schema, frame, _ = run_prepare(spark, tmp_path, "\n".join([header, *rows]) + "\n")
+    year = schema.column("year")
+    assert (year.derived_from, year.text_format, year.role) == ("when", "yyyy", "dropped")
+    assert "year" not in frame.columns
+    assert not [c.name for c in schema.columns if c.derived_from and c.name != "year"]
+
+
 def test_a_table_with_nothing_left_to_model_says_why_each_column_went(spark, tmp_path):
     rng = random.Random(4)
     rows = [f"{i},{rng.uniform(29, 46):.4f},{rng.uniform(-120, -75):.4f},x," for i in range(1, 201)]

@@ -45,6 +45,8 @@ PART_NAMES = {
     "HH": "hour",
 }
 _TIME_PARTS = ("H", "HH")
+# The most values each part takes: a column with more is not that part.
+_VALUES = {"y": 400, "M": 12, "Q": 4, "d": 31, "E": 7, "H": 24}
 # The whole numbers each numeric part takes.
 _RANGES = {
     "yyyy": (1, 9999),
@@ -62,7 +64,12 @@ _PERIODS = (("w", "week"), ("Q", "quarter"), ("M", "month"), ("y", "year"), ("Y"
 _CASES = {None: lambda c: c, "upper": F.upper, "lower": F.lower}
 MIN_ROWS = 20
 # Categories with more values than this are no part (years over four centuries at most).
-MAX_DISTINCT = 400
+MAX_DISTINCT = _VALUES["y"]
+# The most checks confirmed in one aggregation, after the screen (columns past them
+# are left modelled).
+MAX_CHECKS = 2000
+# Checks are first tried on this many rows; only those that hold there are read whole.
+SCREEN_ROWS = 64
 
 
 def mark_date_parts(
@@ -90,12 +97,10 @@ def mark_date_parts(
     if not checks:
         return
     typed = {p.name: _column_expr(p, None, reference) for p in profile.columns if _source(p)}
-    found = frame.agg(
-        *[
-            count_if(~_holds(frame, typed, column, source.name, pattern, case))
-            for column, source, pattern, case in checks
-        ]
-    ).collect()[0]
+    checks = _screened(frame, typed, checks)[:MAX_CHECKS]
+    if not checks:
+        return
+    found = frame.agg(*[count_if(~_holds(frame, typed, check)) for check in checks]).collect()[0]
     held = [check for check, misses in zip(checks, found, strict=True) if misses == 0]
     # Periods first: a part is written from a column the synthetic data holds.
     for column, source, pattern, case in sorted(held, key=lambda c: c[2] in PART_NAMES):
@@ -114,22 +119,49 @@ def _mark(column: ColumnProfile, source: str, pattern: str, case: str | None) ->
     )
 
 
-def _holds(
+def _screened(frame: DataFrame, typed: dict[str, Column], checks: list[tuple]) -> list[tuple]:
+    """The checks that hold on the first SCREEN_ROWS rows, compared in Python (one small
+    job: each column and each part of each date once, as text), to be confirmed on every
+    row: a file of a thousand categorical columns beside a date stays quick."""
+    named: dict[str, tuple[int, Column]] = {}
+    sides = []
+    for check in checks:
+        pair = []
+        for side in _sides(frame, typed, *check):
+            key = str(side)
+            if key not in named:
+                named[key] = len(named), side.cast("string").alias(f"s{len(named)}")
+            pair.append(named[key][0])
+        sides.append(pair)
+    rows = frame.select(*[side for _, side in named.values()]).limit(SCREEN_ROWS).collect()
+    return [
+        check
+        for check, (value, part) in zip(checks, sides, strict=True)
+        if all(row[value] == row[part] for row in rows)
+    ]
+
+
+def _holds(frame: DataFrame, typed: dict[str, Column], check: tuple) -> Column:
+    value, part = _sides(frame, typed, *check)
+    return value.eqNullSafe(part)
+
+
+def _sides(
     frame: DataFrame,
     typed: dict[str, Column],
     column: ColumnProfile,
-    source: str,
+    source: ColumnProfile,
     pattern: str,
     case: str | None,
-) -> Column:
-    """Whether a row's value of `column` is `pattern` of its `source` (a part's text, or
-    a period's first day), missing where that is."""
+) -> tuple[Column, Column]:
+    """A row's value of `column` and `pattern` of its `source` (a part's text, or a
+    period's first day): equal, missing values included, where the column is the part."""
     if pattern in PART_NAMES:
-        text = frame[f"`{column.name}`"]
-        return text.eqNullSafe(_CASES[case](F.date_format(typed[source], pattern)))
-    day = F.to_date(typed[source])
+        part = _CASES[case](F.date_format(typed[source.name], pattern))
+        return frame[f"`{column.name}`"], part
+    day = F.to_date(typed[source.name])
     start = F.date_trunc("week", day).cast("date") if pattern == "week" else F.trunc(day, pattern)
-    return typed[column.name].eqNullSafe(start)
+    return typed[column.name], start
 
 
 def _source(p: ColumnProfile) -> bool:
@@ -172,8 +204,13 @@ def _period(p: ColumnProfile, config: DatasetConfig) -> str | None:
 
 def _patterns(column: ColumnProfile, source: ColumnProfile) -> list[tuple[str, str | None]]:
     """The parts `column` may be of `source`: numeric ones within the column's range;
-    any for categories (`03`, `2019`, `Q1`, `Mar`)."""
-    parts = [p for p in PART_NAMES if source.type == "timestamp" or p not in _TIME_PARTS]
+    any for categories (`03`, `2019`, `Q1`, `Mar`); none with more values than it has."""
+    parts = [
+        p
+        for p in PART_NAMES
+        if (source.type == "timestamp" or p not in _TIME_PARTS)
+        and column.distinct <= _VALUES[p.strip("'")[-1]]
+    ]
     if column.type == "integer":
         low, high = column.min_long, column.max_long
         return [(p, None) for p in parts if p in _RANGES and _within(_RANGES[p], low, high)]
