@@ -75,9 +75,10 @@ SCREEN_ROWS = 64
 def mark_date_parts(
     frame: DataFrame, profile: Profile, config: DatasetConfig, reference: date
 ) -> None:
-    """Mark each column that is a part of a date column on every row (one aggregation
-    over `frame`, Prepare's text as it is typed), after the privacy decisions: a date
-    that is generalised or dropped is not a source."""
+    """Mark each column that is a part of a date column on every row (screened on the
+    first rows of `frame`, Prepare's text as it is typed, then confirmed in one
+    aggregation), after the privacy decisions: a date that is generalised or dropped is
+    not a source."""
     sources = [p for p in profile.columns if _source(p)]
     checks = [
         (column, source, pattern, case)
