@@ -357,23 +357,30 @@ def test_a_dates_year_is_found_beside_hundreds_of_categories(spark, tmp_path):
 
 def test_a_table_with_nothing_left_to_model_says_why_each_column_went(spark, tmp_path):
     rng = random.Random(4)
-    rows = [f"{i},{rng.uniform(29, 46):.4f},{rng.uniform(-120, -75):.4f},x," for i in range(1, 201)]
-    content = "\n".join(["n,lat,long,same,blank", *rows]) + "\n"
+    rows = []
+    for i in range(1, 201):
+        lat = f"{rng.uniform(29, 46):.4f}"
+        rows.append(f"{i},{lat},{rng.uniform(-120, -75):.4f},x,,{lat}")
+    content = "\n".join(["n,lat,long,same,blank,lat_copy", *rows]) + "\n"
     with pytest.raises(StepFailed) as caught:
         run_prepare(spark, tmp_path, content, config={"drop_columns": ["same"]})
     error = caught.value
     assert error.code == "no_usable_columns"
-    why = error.details["columns"]
-    assert list(why) == ["n", "lat", "long", "same", "blank"]
-    assert "row number" in why["n"]
-    assert why["lat"] == why["long"] == "personal data: LATITUDE_LONGITUDE"
-    assert why["same"] == "dropped by the dataset config"
-    assert why["blank"] == "every value is empty"
-    assert "'lat': personal data: LATITUDE_LONGITUDE" in error.message
+    why = {c["position"]: c["reason"] for c in error.details["columns"]}
+    assert list(why) == [1, 2, 3, 4, 5, 6]
+    assert "row number" in why[1]
+    assert why[2] == why[3] == "personal data: LATITUDE_LONGITUDE"
+    assert why[4] == "dropped by the dataset config"
+    assert why[5] == "every value is empty"
+    assert why[6] == "the same text as column 2 on every row"
+    assert "column 2: personal data: LATITUDE_LONGITUDE" in error.message
+    # Columns by position, as every refusal gives them: no header is repeated.
+    said_all = f"{error.message} {error.fix} {error.details}"
+    assert not [h for h in ("lat", "long", "same", "blank", "lat_copy") if f"'{h}'" in said_all]
     assert '"pii_action": "keep"' in error.fix and "config/ds.json" in error.fix
     # Reasons carry counts and entity types, never a cell's value.
     places = {cell for row in rows for cell in row.split(",")[1:3]}
-    said = f"{error.message} {error.fix} {why}"
+    said = f"{error.message} {error.fix} {why}"  # the copy's reason names column 2
     assert not [place for place in places if place in said]
 
 

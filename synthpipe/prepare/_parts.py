@@ -45,19 +45,12 @@ PART_NAMES = {
     "HH": "hour",
 }
 _TIME_PARTS = ("H", "HH")
-# The most values each part takes: a column with more is not that part.
+# Parts written as numbers (`2024`, `3`, `03`, `2`): an integer column may be one.
+_NUMERIC_PARTS = ("yyyy", "M", "MM", "Q", "d", "dd", "H", "HH")
+# By a part's letter: the most values it takes (a column with more is not that part),
+# and the whole numbers it is written as.
 _VALUES = {"y": 400, "M": 12, "Q": 4, "d": 31, "E": 7, "H": 24}
-# The whole numbers each numeric part takes.
-_RANGES = {
-    "yyyy": (1, 9999),
-    "M": (1, 12),
-    "MM": (1, 12),
-    "Q": (1, 4),
-    "d": (1, 31),
-    "dd": (1, 31),
-    "H": (0, 23),
-    "HH": (0, 23),
-}
+_RANGES = {"y": (1, 9999), "M": (1, 12), "Q": (1, 4), "d": (1, 31), "H": (0, 23)}
 # A period's unit by the finest field of its pattern (`yyyy-MM`: a month).
 _PERIODS = (("w", "week"), ("Q", "quarter"), ("M", "month"), ("y", "year"), ("Y", "year"))
 # Month names may be written in capitals or small letters (ColumnSchema.month_case).
@@ -172,17 +165,27 @@ def _source(p: ColumnProfile) -> bool:
 def _candidate(p: ColumnProfile, config: DatasetConfig) -> bool:
     """A modelled column of whole numbers or categories, written plainly, that the
     config does not set."""
-    settings = config.column(p.name)
     plain = not (p.unit or p.excel_text or p.full_width or p.grouping or p.text_format)
+    return (
+        p.type in ("integer", "categorical")
+        and modelled(p, config)
+        and plain
+        and p.stats.non_null >= MIN_ROWS
+        and p.distinct <= MAX_DISTINCT
+    )
+
+
+def modelled(p: ColumnProfile, config: DatasetConfig) -> bool:
+    """A column the model would learn, of two values or more, that neither the privacy
+    decisions nor the config touch and that is not the target: one that may be written
+    from others instead (a date's part here, a sum in `_sums`)."""
+    settings = config.column(p.name)
     return (
         p.role == "feature"
         and p.action is None
-        and p.type in ("integer", "categorical")
         and p.name != config.target_column
         and not (settings.type or settings.role)
-        and plain
-        and p.stats.non_null >= MIN_ROWS
-        and 1 < p.distinct <= MAX_DISTINCT
+        and p.distinct > 1
     )
 
 
@@ -191,10 +194,9 @@ def _period(p: ColumnProfile, config: DatasetConfig) -> str | None:
     `2019Q2`: "quarter", `2020-W53`: "week", `2019`: "year"), or None. Such a column
     beside a date may be that date's period, and is then written from it in its own
     form."""
-    settings = config.column(p.name)
-    if not (_source(p) and p.type == "date" and p.text_format) or settings.type:
+    if p.type != "date" or not p.text_format or not modelled(p, config):
         return None
-    if p.stats.non_null < MIN_ROWS or p.distinct < 2 or p.name == config.target_column:
+    if p.stats.non_null < MIN_ROWS:
         return None
     # The pattern's fields: quoted text (the Q of 2019'Q'2, the W of a week) is literal.
     letters = {c for c in re.sub(r"'[^']*'", "", p.text_format) if c.isascii() and c.isalpha()}
@@ -210,13 +212,22 @@ def _patterns(column: ColumnProfile, source: ColumnProfile) -> list[tuple[str, s
         p
         for p in PART_NAMES
         if (source.type == "timestamp" or p not in _TIME_PARTS)
-        and column.distinct <= _VALUES[p.strip("'")[-1]]
+        and column.distinct <= _VALUES[_letter(p)]
     ]
     if column.type == "integer":
         low, high = column.min_long, column.max_long
-        return [(p, None) for p in parts if p in _RANGES and _within(_RANGES[p], low, high)]
+        return [
+            (p, None)
+            for p in parts
+            if p in _NUMERIC_PARTS and _within(_RANGES[_letter(p)], low, high)
+        ]
     cased = [(p, case) for p in ("MMM", "MMMM") if p in parts for case in ("upper", "lower")]
     return [(p, None) for p in parts] + cased
+
+
+def _letter(pattern: str) -> str:
+    """The field a part's pattern writes (`'Q'Q`: Q, `MMMM`: M)."""
+    return pattern[-1]
 
 
 def _within(bounds: tuple[int, int], low: int | None, high: int | None) -> bool:

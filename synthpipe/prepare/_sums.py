@@ -25,11 +25,10 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from synthpipe.dataset_config import DatasetConfig
+from synthpipe.prepare._parts import MIN_ROWS, SCREEN_ROWS, modelled  # as a date's parts
 from synthpipe.prepare._protect import count_if
 from synthpipe.prepare._transform import ColumnProfile, Profile, _column_expr
 
-MIN_ROWS = 20
-SCREEN_ROWS = 64
 # The most numeric columns read (pairs grow with the square).
 MAX_COLUMNS = 100
 # Sums of decimals read as floats differ from the written total by rounding alone.
@@ -105,15 +104,5 @@ def _same(total: np.ndarray, *parts: np.ndarray) -> bool:
 
 
 def _number(p: ColumnProfile, config: DatasetConfig) -> bool:
-    """A modelled column of numbers (no duration: they are written as times), that the
-    config does not set."""
-    settings = config.column(p.name)
-    return (
-        p.role == "feature"
-        and p.action is None
-        and p.type in ("integer", "decimal")
-        and not p.text_format
-        and p.name != config.target_column
-        and not (settings.type or settings.role)
-        and p.distinct > 1
-    )
+    """A modelled column of numbers (no duration: they are written as times)."""
+    return p.type in ("integer", "decimal") and not p.text_format and modelled(p, config)

@@ -1223,11 +1223,15 @@ _LISTED_COLUMNS = 10
 
 
 def _no_usable_columns(profile: Profile, dataset: str) -> StepFailed:
-    """Every column was set aside: each one with why (counts and entity types only)."""
-    why = {p.name: p.reason for p in profile.columns}
-    listed = "; ".join(
-        f"{name!r}: {reason}" for name, reason in list(why.items())[:_LISTED_COLUMNS]
-    )
+    """Every column was set aside: each one by position, as every refusal gives columns (a
+    header can be personal data), with why (counts and entity types only; schema.json, in
+    quarantine with the data, names them in the same order)."""
+    positions = {p.name: i for i, p in enumerate(profile.columns, 1)}
+    why = [
+        {"position": i, "reason": _why_set_aside(p, positions)}
+        for i, p in enumerate(profile.columns, 1)
+    ]
+    listed = "; ".join(f"column {c['position']}: {c['reason']}" for c in why[:_LISTED_COLUMNS])
     if len(why) > _LISTED_COLUMNS:
         listed += f"; and {len(why) - _LISTED_COLUMNS} more (details.columns)"
     return StepFailed(
@@ -1242,6 +1246,13 @@ def _no_usable_columns(profile: Profile, dataset: str) -> StepFailed:
         details={"columns": why},
         step="prepare",
     )
+
+
+def _why_set_aside(p: ColumnProfile, positions: dict[str, int]) -> str:
+    """A column's reason without a header in it: the column it repeats by position."""
+    if p.copy_of:
+        return f"the same text as column {positions[p.copy_of]} on every row"
+    return p.reason
 
 
 def type_and_dedupe(
