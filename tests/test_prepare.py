@@ -574,6 +574,27 @@ def test_dates_timestamps_and_booleans(spark, tmp_path):
     assert frame["flag"].tolist() == [True, False]
 
 
+@pytest.mark.parametrize(
+    ("cells", "first"),
+    [
+        # A monthly series in a comma file: day first (the 1st of each month) ...
+        ([f"01/{m:02d}/{y}" for y in (1850, 1851) for m in range(1, 13)], dt.date(1850, 1, 1)),
+        # ... and month first (the 1st again), each read as a month's start.
+        ([f"{m}/1/{y}" for y in (1850, 1851) for m in range(1, 13)], dt.date(1850, 1, 1)),
+        # Both parts vary within 1 to 12: a comma file is month first.
+        ([f"{m}/{m % 5 + 1}/2024" for m in range(1, 13)] * 2, dt.date(2024, 1, 2)),
+    ],
+)
+def test_ambiguous_numeric_dates_read_a_fixed_part_as_the_day(spark, tmp_path, cells, first):
+    content = "date,n\n" + "".join(f"{cell},{i % 7}\n" for i, cell in enumerate(cells))
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert types(schema)["date"] == "date"
+    dates = frame["date"].tolist()
+    assert dates[0] == first
+    if cells[0].startswith(("01/", "1/1")):
+        assert {d.day for d in dates} == {1} and len({d.month for d in dates}) == 12
+
+
 def test_iso_timestamps_with_a_zone_and_no_seconds_keep_their_values(spark, tmp_path):
     """Spark's cast reads `2024-01-05T07:08Z` as null: every value must stay a value."""
     cells = ["2024-01-05T07:08Z", "2024-01-06T7:09+01:00", "2024-01-07 23:10-0530"]

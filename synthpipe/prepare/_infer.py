@@ -58,6 +58,8 @@ class ColumnStats:
     date_korean: int
     first_part_max: int
     second_part_max: int
+    first_part_min: int
+    second_part_min: int
     with_space: int
     avg_length: float
     id_shape: int
@@ -303,7 +305,16 @@ def _numeric_date_format(stats: ColumnStats, delimiter: str) -> str:
         return "d{sep}M{sep}yyyy"
     if stats.second_part_max > 12:
         return "M{sep}d{sep}yyyy"
-    # Ambiguous (every day <= 12): US-style files (comma, decimal dot) are month first.
+    # Every part <= 12. A part that is the same on every row while the other varies is
+    # the day: a monthly series, written 01/02/1812, 01/03/1812 ... day first or
+    # 02/01/1812, 03/01/1812 ... month first. Read the other way, it would be the first
+    # days of one month (HistData/Prostitutes, day first in a comma file, was read as
+    # 1 to 12 January of each year).
+    first_fixed = stats.first_part_min == stats.first_part_max
+    second_fixed = stats.second_part_min == stats.second_part_max
+    if first_fixed != second_fixed:
+        return "d{sep}M{sep}yyyy" if first_fixed else "M{sep}d{sep}yyyy"
+    # Otherwise US-style files (comma, decimal dot) are month first.
     return "M{sep}d{sep}yyyy" if delimiter == "," else "d{sep}M{sep}yyyy"
 
 

@@ -427,6 +427,8 @@ def _profile_exprs(c: Column, n: Column) -> dict[str, Column]:
         ),
         "first_part_max": F.max(F.when(day_month, parts[0].cast("int"))),
         "second_part_max": F.max(F.when(day_month, parts[1].cast("int"))),
+        "first_part_min": F.min(F.when(day_month, parts[0].cast("int"))),
+        "second_part_min": F.min(F.when(day_month, parts[1].cast("int"))),
         "date_sep_min": F.min(F.regexp_extract(c, P.DATE_SEP, 1)),
         "date_sep_max": F.max(F.regexp_extract(c, P.DATE_SEP, 1)),
         "with_space": count_if(c.contains(" "), n),
