@@ -1,4 +1,4 @@
-"""Categories one column decides: a country's continent, a merchant's category.
+"""Values one column decides: a country's continent, a merchant's category.
 
 A table often holds a category and the group it belongs to: a country and its continent,
 a merchant and its category, a team and its league, a product and its family. Every real
@@ -17,10 +17,17 @@ stands for many values. Generate sets the second column from the first on every 
 row whose first value the lookup holds (`apply`), before the rows are checked for
 copies of real rows; the evaluation counts the rows that still break one (none).
 
-A lookup holds the real rows' pairs of categories: each category is in the cleaned data
-on at least value protection's minimum number of rows (the rest are the rare token). It
-is read from real rows, so under differential privacy none is found (training.json has
-no `lookups`), as orders are not.
+A number can be decided too, and decide: a year and that year's price index in a panel
+of states (Ecdat/Cigar), a county and its share of minorities, a count and its logarithm
+(quantreg/uis' `NDT`, `LNDT`, `ND1`, `ND2`), an age and its age group. A model draws
+each from what it learned and breaks the function on most rows; a user who takes the log
+of the count sees it at once.
+
+A lookup holds the real rows' pairs of values: each source value is in the cleaned data
+on at least value protection's minimum number of rows (a category held fewer times is
+the rare token; a number's rarer values are not read), so a pair is shared by that many
+real rows. It is read from real rows, so under differential privacy none is found
+(training.json has no `lookups`), as orders are not.
 """
 
 from __future__ import annotations
@@ -34,12 +41,12 @@ import pandas as pd
 
 from synthpipe.evaluate.frames import MISSING_LABEL, as_labels
 from synthpipe.orders import MAX_COLUMNS, SCREEN_ROWS  # pairs screened as orders are
-from synthpipe.protection import RARE_TOKEN
+from synthpipe.protection import RARE_TOKEN, ValueProtection
 
 # The fewest rows beyond each source value's first for a lookup to be kept: fewer may be
 # chance.
 MIN_REPEATS = 50
-KINDS = ("categorical", "boolean")
+KINDS = ("categorical", "boolean", "numerical")
 
 
 @dataclass(frozen=True)
@@ -65,11 +72,13 @@ def find_lookups(
     *,
     rare_token: str | None = RARE_TOKEN,
     exclude: Iterable[str] = (),
+    min_count: int = ValueProtection().min_category_count,
 ) -> list[Lookup]:
-    """The lookups `frame`'s rows keep between its categorical columns (`KINDS`), each
-    target decided by one source: the one with the fewest values, so that a chain
-    (country, its code, its continent) is set in order. `exclude` is never a target (the
-    class column, whose rates generate keeps)."""
+    """The lookups `frame`'s rows keep between its columns of `KINDS`, each target
+    decided by one source: the one with the fewest values, so that a chain (country, its
+    code, its continent) is set in order. A number decides only by its values held on
+    `min_count` rows or more (value protection's k, as categories are folded). `exclude`
+    is never a target (the class column, whose rates generate keeps)."""
     names = [n for n, t in sdtypes.items() if t in KINDS and n in frame][:MAX_COLUMNS]
     labels = {name: as_labels(frame[name]) for name in names}
     codes = {name: pd.factorize(labels[name])[0].astype(np.int64) for name in names}
@@ -77,6 +86,8 @@ def find_lookups(
     found: dict[str, Lookup] = {}
     for i, source in enumerate(names):
         read = labels[source].isin([MISSING_LABEL, rare_token]).to_numpy(dtype=bool) == 0
+        if sdtypes[source] == "numerical":
+            read &= _held(codes[source], min_count)
         keys = codes[source][read]
         if len(keys) - len(np.unique(keys)) < MIN_REPEATS:
             continue
@@ -97,6 +108,11 @@ def find_lookups(
     # Sources with more values first: a target that is itself a source is set before
     # the columns it decides.
     return sorted(found.values(), key=lambda lk: (-sizes[lk.source], names.index(lk.target)))
+
+
+def _held(codes: np.ndarray, min_count: int) -> np.ndarray:
+    """Rows whose value (its code) is held on `min_count` rows or more."""
+    return np.bincount(codes)[codes] >= min_count if len(codes) else np.zeros(0, dtype=bool)
 
 
 def _candidate(sizes: dict[str, int], source: str, target: str, *, before: bool) -> bool:
@@ -153,7 +169,8 @@ def each_broken(frame: pd.DataFrame, lookups: Sequence[Lookup]) -> list[np.ndarr
 def _broken(frame: pd.DataFrame, lookup: Lookup) -> np.ndarray:
     if lookup.source not in frame or lookup.target not in frame:
         return np.zeros(len(frame), dtype=bool)
-    wanted = as_labels(pd.Series([v for _, v in lookup.pairs], dtype=object))
+    # The values' own dtype, so that a number is labelled as its column is (100.0: "100").
+    wanted = as_labels(pd.Series([v for _, v in lookup.pairs]))
     decided = dict(zip((k for k, _ in lookup.pairs), wanted, strict=True))
     keys = as_labels(frame[lookup.source])
     expected = keys.map(decided)

@@ -45,11 +45,19 @@ EXPECTED = [
 ]
 
 
+# A year's price index, as a panel repeats it on each of that year's rows.
+PRICE_INDEX = {year: round(100 * 1.03 ** (year - 2000), 2) for year in range(2000, 2010)}
+NUMBERS = {"year": "numerical", "price_index": "numerical", "income": "numerical"}
+NUMBERS |= {"visits": "numerical", "log_visits": "numerical"}
+
+
 def countries(rows: int, seed: int = 0) -> pd.DataFrame:
     """A row per person: their continent, subregion, country's code and country (which
-    decides the others, last), whether it is rich, and an income."""
+    decides the others, last), whether it is rich, an income, a year and its price
+    index, a count of visits and its logarithm."""
     rng = np.random.default_rng(seed)
     country = rng.choice(list(CONTINENTS), rows)
+    year, visits = rng.integers(2000, 2010, rows), rng.poisson(3, rows)
     return pd.DataFrame(
         {
             "continent": [CONTINENTS[c] for c in country],
@@ -58,6 +66,10 @@ def countries(rows: int, seed: int = 0) -> pd.DataFrame:
             "country": country,
             "rich": np.isin(country, ["Japan", "Spain", "Italy", "Chile"]),
             "income": np.round(rng.lognormal(10, 0.4, rows), 2),
+            "year": year,
+            "price_index": [PRICE_INDEX[y] for y in year],
+            "visits": visits,
+            "log_visits": np.round(np.log1p(visits), 4),
         }
     )
 
@@ -126,12 +138,35 @@ def test_generate_sets_the_decided_columns_down_a_chain() -> None:
     assert fixed["rich"].dtype == bool and fixed["income"].equals(drawn["income"])
 
 
+def test_numbers_decide_and_are_decided_by_their_values_held_on_k_rows() -> None:
+    """A year decides its price index, a count its logarithm; a count's value held on
+    fewer than k rows decides nothing, so that no pair is one row's."""
+    frame = countries(400)
+    found = {lk.target: lk for lk in find_lookups(frame, NUMBERS, min_count=10)}
+    assert {name: lk.source for name, lk in found.items()} == {
+        "price_index": "year",
+        "log_visits": "visits",
+    }
+    assert dict(found["price_index"].pairs) == {str(y): v for y, v in PRICE_INDEX.items()}
+    counts = frame["visits"].value_counts()
+    assert {int(k) for k, _ in found["log_visits"].pairs} == set(counts[counts >= 10].index)
+    assert (counts < 10).any()  # the rare counts were there, and are left out
+    drawn = countries(300, seed=1)
+    drawn["price_index"] = drawn["price_index"].sample(frac=1, random_state=3).to_numpy()
+    drawn["log_visits"] = drawn["log_visits"].sample(frac=1, random_state=3).to_numpy()
+    fixed, changed = apply(drawn, list(found.values()))
+    assert changed > 250 and not broken(fixed, list(found.values())).any()
+    assert (fixed["price_index"] == fixed["year"].map(PRICE_INDEX)).all()
+    assert fixed["price_index"].dtype == float and fixed["income"].equals(drawn["income"])
+
+
 @pytest.fixture(scope="module")
 def run_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The people, trained (TVAE, as test_generate trains it), generated and evaluated."""
     frame = countries(1_200, seed=4)
     kinds = {name: "categorical" for name in ("continent", "subregion", "code", "country")}
-    kinds |= {"rich": "boolean", "income": "decimal"}
+    kinds |= {"rich": "boolean", "income": "decimal", "year": "integer"}
+    kinds |= {"price_index": "decimal", "visits": "integer", "log_visits": "decimal"}
     columns = [
         ColumnSchema(name, name, kind, role="feature", distinct_count=int(frame[name].nunique()))
         for name, kind in kinds.items()
@@ -144,17 +179,25 @@ def test_a_release_keeps_every_lookup_and_the_report_counts_them(
     run_dirs: dict[str, Path],
 ) -> None:
     training = json.loads((run_dirs["model"] / "training.json").read_text())
-    assert [(r["source"], r["target"]) for r in training["lookups"]] == EXPECTED
+    numbers = [("visits", "log_visits"), ("year", "price_index")]
+    assert [(r["source"], r["target"]) for r in training["lookups"]] == numbers + EXPECTED
+    # A lookup's target keeps its source's values: no tail is drawn past them.
+    assert not {"price_index", "log_visits"} & set(training["tails"])
     synthetic = pd.read_parquet(run_dirs["staging"] / "synthetic.parquet")
     assert (synthetic["continent"] == synthetic["country"].map(CONTINENTS)).all()
     assert (synthetic["code"] == synthetic["country"].map(CODES)).all()
+    assert (synthetic["price_index"] == synthetic["year"].map(PRICE_INDEX)).all()
+    held = synthetic["visits"].isin([int(k) for k, _ in training["lookups"][0]["pairs"]])
+    assert held.mean() > 0.9
+    logs = np.round(np.log1p(synthetic["visits"][held].astype(float)), 4)
+    assert (synthetic["log_visits"][held] == logs).all()
     report = json.loads((run_dirs["staging"] / "report.json").read_text())
     jsonschema.validate(report, load_schema())
     lookups = report["diagnostic"]["lookups"]
     assert lookups["rows"] == 0 and lookups["broken"] == {}
-    assert lookups["pairs"][0] == {"source": "code", "target": "subregion", "values": 8}
+    assert lookups["pairs"][2] == {"source": "code", "target": "subregion", "values": 8}
     assert "Kenya" not in json.dumps(lookups)  # names only, never a category
     generation = json.loads((run_dirs["staging"] / "generation.json").read_text())
-    assert generation["lookups"] == 4
+    assert generation["lookups"] == 6
     html = (run_dirs["staging"] / "report.html").read_text()
     assert "Columns another column decides" in html and "<code>code</code> &rarr;" in html

@@ -268,12 +268,20 @@ def train_job(paths: TrainingPaths) -> dict[str, Any]:
         dates = [c.name for c in kept if c.type == "date"]
         stamps = [c.name for c in kept if c.type == "timestamp"]
         summary["calendars"] = calendars_of(frame, dates, stamps)
-        numerical = [name for name, t in sdtypes(metadata).items() if t == "numerical"]
+        found = lookups.find_lookups(
+            frame,
+            sdtypes(metadata),
+            exclude=[target] if target else [],
+            min_count=ValueProtection.from_dict(schema.value_protection).min_category_count,
+        )
+        # A number its lookup sets keeps its source's values: no tail is drawn past them.
+        decided = {lookup.target for lookup in found}
+        numerical = [
+            n for n, t in sdtypes(metadata).items() if t == "numerical" and n not in decided
+        ]
         summary["tails"] = fit_tails(frame, schema, numerical)
         summary["orders"] = to_records(find_orders(frame, sdtypes(metadata)))
-        summary["lookups"] = lookups.to_records(
-            lookups.find_lookups(frame, sdtypes(metadata), exclude=[target] if target else [])
-        )
+        summary["lookups"] = lookups.to_records(found)
     write_model(paths, result, schema, holdout, summary, metadata_dict(schema, target))
     if private is None:
         categories = real_categories(frame, sdtypes(metadata), code_columns(schema))
