@@ -28,8 +28,8 @@ turns that back into the input's form, from what Prepare recorded in schema.json
   `dd/MM/yyyy`, `ddMMMyyyy`, `HH:mm` for a time of day; a month's name in the input's
   case, ColumnSchema.month_case: `15MAR2019`, and language, ColumnSchema.month_names:
   `15 mars 2024`, `15-ene-24`; timestamps are UTC, an input offset is written `+00:00`);
-- digits and their signs typed full width where the input typed them so (`１，２３４`:
-  ColumnSchema.full_width);
+- digits and their signs typed full width or in another script where the input typed
+  them so (`１，２３４`, `١٬٢٣٤`: ColumnSchema.digit_zero);
 - durations as the input wrote them (`50:27:38`, `1234:05`: ColumnSchema.text_format,
   `[h]:mm:ss` or `[h]:mm`, of an integer column holding the count of the last unit);
 - categories and codes exactly as the text the model learned (Prepare keeps their text:
@@ -62,6 +62,7 @@ carriage return is prefixed with a single quote, unless it is a plain number (`-
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -71,12 +72,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from synthpipe.schema import (
-    ASCII_SIGNS,
-    FULL_WIDTH_SIGNS,
+    FULL_WIDTH_ZERO,
     MONTH_NAMES,
     WEEKDAY_NAMES_BY_LANGUAGE,
     ColumnSchema,
     DatasetSchema,
+    script_signs,
 )
 
 log = logging.getLogger("synthpipe.generate")
@@ -179,8 +180,9 @@ def column_text(
     if column.number_form and kind in ("integer", "decimal", "categorical"):
         forms = column.number_form, column.negative_form
         text = text.map(lambda v: with_unit(v, *forms))
-    if column.full_width:  # １，２３４．５ as the input typed it
-        text = text.str.translate(_TO_FULL_WIDTH)
+    zero = column.digit_zero or (FULL_WIDTH_ZERO if column.full_width else None)
+    if zero:  # １，２３４．５ or ١٬٢٣٤٫٥ as the input typed it
+        text = text.str.translate(_to_script(zero))
     if column.excel_text:
         text = text.map(lambda v: f'="{v}"')  # Prepare read no quote inside: P.EXCEL_TEXT
     out = pd.Series([column.null_text or null_token] * len(series), dtype=object)
@@ -188,7 +190,10 @@ def column_text(
     return out
 
 
-_TO_FULL_WIDTH = str.maketrans(ASCII_SIGNS, FULL_WIDTH_SIGNS)
+@functools.lru_cache
+def _to_script(zero: str) -> dict[int, int]:
+    native, ascii_signs = script_signs(zero)
+    return str.maketrans(ascii_signs, native)
 
 
 def added(table: pa.Table, parts: list[str], kind: str) -> pa.Array:

@@ -32,6 +32,35 @@ DURATION_FORMATS = (DURATION_HMS, DURATION_HM)
 FULL_WIDTH_OFFSET = 0xFEE0
 ASCII_SIGNS = "0123456789.,-+:/%"
 FULL_WIDTH_SIGNS = "".join(chr(ord(c) + FULL_WIDTH_OFFSET) for c in ASCII_SIGNS)
+FULL_WIDTH_ZERO = chr(ord("0") + FULL_WIDTH_OFFSET)
+# The digits of other scripts, by their zero, as Arabic, Persian, Urdu, Hindi, Bengali,
+# Thai... spreadsheets and forms write them (١٬٢٣٤٫٥, ۱۴۰۲, १२३४): read as ASCII ones,
+# written in the column's script again (ColumnSchema.digit_zero). Arabic and Persian
+# write a decimal point, a digit group and a percent sign of their own (٫ ٬ ٪).
+_ARABIC_SIGNS = ("٫٬٪", ".,%")
+DIGIT_SCRIPTS = {
+    "\u0660": _ARABIC_SIGNS,  # Arabic-Indic
+    "\u06f0": _ARABIC_SIGNS,  # Persian and Urdu (extended Arabic-Indic)
+    **{chr(zero): ("", "") for zero in (0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0BE6, 0x0C66)},
+    **{chr(zero): ("", "") for zero in (0x0CE6, 0x0D66, 0x0E50, 0x0ED0, 0x1040, 0x17E0)},
+}
+
+
+def script_signs(zero: str) -> tuple[str, str]:
+    """The characters a script writes for ASCII ones, and those ASCII ones: its ten
+    digits (from `zero`) and its own signs (full width: every sign of ASCII_SIGNS)."""
+    if zero == FULL_WIDTH_ZERO:
+        return FULL_WIDTH_SIGNS, ASCII_SIGNS
+    native, ascii_signs = DIGIT_SCRIPTS[zero]
+    digits = "".join(chr(ord(zero) + d) for d in range(10))
+    return digits + native, "0123456789" + ascii_signs
+
+
+# Every script's characters and their ASCII twins, for one translation of any of them.
+NATIVE_SIGNS, NATIVE_AS_ASCII = (
+    "".join(pair)
+    for pair in zip(*(script_signs(z) for z in (FULL_WIDTH_ZERO, *DIGIT_SCRIPTS)), strict=True)
+)
 # How a date's English month name may be written besides English's own
 # (ColumnSchema.month_case).
 MONTH_CASES = (None, "upper", "lower")
@@ -244,6 +273,10 @@ class ColumnSchema:
     # Most of its cells typed their digits and signs full width (１，２３４): read as
     # ASCII ones, written full width again (FULL_WIDTH_SIGNS).
     full_width: bool = False
+    # The zero of the script most of its cells typed their digits in, when not ASCII
+    # (`٠` Arabic-Indic, `۰` Persian, `०` Devanagari, `０` full width): read as ASCII
+    # ones, written in that script again (schema.script_signs).
+    digit_zero: str | None = None
     # The blank-headed first column when it numbered the rows (R's row names, pandas'
     # index: whole numbers from this one, one per row, dropped as a row number): the
     # published CSV numbers its rows from it again, which tells nothing of any real
@@ -284,6 +317,8 @@ class ColumnSchema:
             len(self.sum_of) != 2 or self.type not in ("integer", "decimal")
         ):
             raise ValueError("a sum is a number of two columns")
+        if self.digit_zero not in (None, FULL_WIDTH_ZERO, *DIGIT_SCRIPTS):
+            raise ValueError("digit_zero is the zero of a script that Prepare reads")
         if self.derived_from is not None and not self.text_format:
             raise ValueError("a column derived from a date needs the part's text_format")
 

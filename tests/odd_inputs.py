@@ -9,6 +9,11 @@ import re
 
 # Digits and their signs typed full width (１，２３４．５), not the CSV's own commas.
 _FULL_WIDTH = str.maketrans("0123456789.,:/%", "０１２３４５６７８９．，：／％")
+# Arabic-Indic digits with Arabic's decimal point, digit group and percent sign
+# (١٬٢٣٤٫٥), Persian digits (۱۲۳), Devanagari ones (१२३).
+_ARABIC = str.maketrans("0123456789.,%", "٠١٢٣٤٥٦٧٨٩٫٬٪")
+_PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+_DEVANAGARI = str.maketrans("0123456789", "०१२३४५६७८९")
 
 
 def _units_row(i: int) -> str:
@@ -713,5 +718,26 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         ).encode(),
         "digits, decimal points, digit groups, slashes and percent signs typed full width "
         "(１，２３４, ２０２４／０３／０５, １９．８％), as Japanese input methods type them",
+    ),
+    "native_digits": (
+        (
+            "المبلغ,تعداد,संख्या,النسبة,التاريخ,الرمز\n"
+            + "".join(
+                ",".join(
+                    (
+                        f"{i * 3571 % 90000 + 1000:,}.{i * 7 % 100:02d}".translate(_ARABIC),
+                        f"{i * 7 % 90 + 1}".translate(_PERSIAN),
+                        f"{i * 13 % 900 + 100}".translate(_DEVANAGARI),
+                        f"{i * 1.7 % 50:.1f}%".translate(_ARABIC),
+                        f"2024-{i % 12 + 1:02d}-{i % 28 + 1:02d}".translate(_ARABIC),
+                        f"ب{i % 9}\n".translate(_ARABIC),
+                    )
+                )
+                for i in range(1, 31)
+            )
+        ).encode(),
+        "digits written in Arabic-Indic (with Arabic's own decimal point, digit group and "
+        "percent sign: ١٬٢٣٤٫٥, ١٩٫٨٪), Persian and Devanagari script, as Arabic, Persian "
+        "and Hindi spreadsheets write them",
     ),
 }

@@ -467,6 +467,26 @@ def test_digits_typed_full_width_are_numbers_and_dates(spark, tmp_path):
     assert amounts[:2] == [4571, 8142]  # ４，５７１ and ８，１４２
 
 
+def test_digits_of_other_scripts_are_numbers_and_dates(spark, tmp_path):
+    """١٬٢٣٤٫٥ (Arabic-Indic, with Arabic's decimal point and digit group), ۱۲ (Persian),
+    १२३ (Devanagari): numbers, dates and percentages, each recorded with its script; a
+    code of a letter and a digit stays a category."""
+    content, _ = ODD_INPUTS["native_digits"]
+    schema, frame, _ = run_prepare(spark, tmp_path, content.decode())
+    found = {c.original_name: (c.type, c.digit_zero, c.number_form) for c in schema.columns}
+    assert found == {
+        "المبلغ": ("decimal", "\u0660", None),
+        "تعداد": ("integer", "\u06f0", None),
+        "संख्या": ("integer", "\u0966", None),
+        "النسبة": ("decimal", "\u0660", "{}%"),
+        "التاريخ": ("date", "\u0660", None),
+        "الرمز": ("categorical", None, None),
+    }
+    assert not any(c.full_width for c in schema.columns)
+    assert frame[schema.columns[0].name].tolist()[:2] == [4571.07, 8142.14]
+    assert frame[schema.columns[4].name].tolist()[0] == dt.date(2024, 2, 2)
+
+
 def test_missing_value_marks_in_numbers_and_dates_are_missing(spark, tmp_path):
     """SAS's ".", a spreadsheet's #DIV/0!, OECD's "..", "n.d." and a dash: missing values
     in a column of numbers, dates or amounts; beside text, or alone, they stay values."""

@@ -3,7 +3,7 @@
 import re
 import string
 
-from synthpipe.schema import MONTH_NAMES
+from synthpipe.schema import DIGIT_SCRIPTS, FULL_WIDTH_ZERO, MONTH_NAMES
 
 # Missing-value marks: read as missing only in a column whose other values are all numbers
 # or dates (elsewhere they are values: a rating of "**", a test result of "+"). Cells of
@@ -177,8 +177,11 @@ TIME_OF_DAY_H = r"^([01]?\d|2[0-3])h[0-5]\d$"
 TIME_H = "H'h'mm"
 TIME_FORMATS = (*_TIMES_24H, *map(twelve_hour, _TIMES_24H), TIME_H)
 # A digit typed full width (０ to ９), as Japanese, Chinese and Korean input methods type
-# them: _transform._full_widths.
-FULL_WIDTH_DIGIT = "[０-９]"
+# them, or in another script that Prepare reads (٠ to ٩, ۰ to ۹, ० to ९...:
+# schema.DIGIT_SCRIPTS): _transform._full_widths.
+NATIVE_DIGIT = (
+    "[" + "".join(f"{z}-{chr(ord(z) + 9)}" for z in (FULL_WIDTH_ZERO, *DIGIT_SCRIPTS)) + "]"
+)
 # Durations (schema.DURATION_FORMATS): 50:27:38, 1234:05, 0:45:10, in a column that is not
 # all times of day (an hour past 23). PADDED: a first part written with a leading zero.
 DURATION = r"^\d{1,6}:[0-5]\d(:[0-5]\d)?$"

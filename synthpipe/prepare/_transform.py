@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -53,10 +54,11 @@ from synthpipe.prepare._protect import (
 from synthpipe.prepare._units import Unit, found_unit, unit_exprs, without_units
 from synthpipe.prepare._weekdays import Weekdays, find_weekdays, weekday_count, without_weekdays
 from synthpipe.schema import (
-    ASCII_SIGNS,
     DURATION_FORMATS,
     DURATION_HMS,
-    FULL_WIDTH_SIGNS,
+    FULL_WIDTH_ZERO,
+    NATIVE_AS_ASCII,
+    NATIVE_SIGNS,
     NULL_TOKENS,
     ColumnSchema,
     DatasetSchema,
@@ -127,8 +129,10 @@ class ColumnProfile:
     # Cells written as Excel's text formula ="0123", read as the text between the quotes
     # (see _excel_texts).
     excel_text: int = 0
-    # Cells with digits typed full width (１，２３４), read as ASCII (see _full_widths).
+    # Cells with digits typed full width (１，２３４) or in another script (١٢٣٤), read as
+    # ASCII (see _full_widths), and the zero of that script.
     full_width: int = 0
+    digit_zero: str | None = None
     # Dates written with month names of another language (`15 mars 2024`), read as
     # English ones (see _months).
     named_date: NamedDate | None = None
@@ -318,7 +322,7 @@ def with_ascii_digits(strings: DataFrame, written: dict[str, int]) -> DataFrame:
         return strings
     return strings.select(
         *[
-            F.translate(F.col(f"`{n}`"), FULL_WIDTH_SIGNS, ASCII_SIGNS).alias(n)
+            F.translate(F.col(f"`{n}`"), NATIVE_SIGNS, NATIVE_AS_ASCII).alias(n)
             if n in written
             else F.col(f"`{n}`")
             for n in strings.columns
@@ -437,7 +441,7 @@ def _profile_exprs(c: Column, n: Column) -> dict[str, Column]:
         "formula_like": count_if(c.rlike(P.FORMULA_LIKE), n),
         "missing_marks": count_if(missing_mark(c), n),
         "excel_text": count_if(c.startswith('="') & c.rlike(P.EXCEL_TEXT), n),
-        "full_width": count_if(c.rlike(P.FULL_WIDTH_DIGIT), n),
+        "full_width": count_if(c.rlike(P.NATIVE_DIGIT), n),
         # Exact: each distinct value is one row here (HyperLogLog's estimate, before
         # December 2026, read 6,608 values where there were 6,384).
         "distinct": F.count(c),
@@ -576,6 +580,7 @@ def profile_columns(
     texts = _excel_texts(strings, statistics)
     strings = without_excel_text(strings, texts)
     full_widths = _full_widths(strings, statistics, dialect, config, settings)
+    zeros = _script_zeros(strings, full_widths)
     strings = with_ascii_digits(strings, full_widths)
     marked = _missing_marks(strings, statistics, dialect, config, settings)
     strings = without_marks(strings, marked)
@@ -598,6 +603,7 @@ def profile_columns(
         profile.missing_marks = marked.get(name, 0)
         profile.excel_text = texts.get(name, 0)
         profile.full_width = full_widths.get(name, 0)
+        profile.digit_zero = zeros.get(name)
         profile.named_date = named.get(name)
         profile.weekdays = weekdays.get(name)
         profile.clock = clocks.get(name)
@@ -716,6 +722,21 @@ def _full_widths(
         return kind not in ("categorical", "text") or found_unit(values) is not None
 
     return _profiled_again(strings, statistics, found, with_ascii_digits, typed)
+
+
+def _script_zeros(strings: DataFrame, written: dict[str, int]) -> dict[str, str]:
+    """The zero of the script each of `written`'s columns typed its digits in (the
+    script of its first digit in code order: ０, ٠, ۰, ०...); one small job, only when
+    there are any."""
+    if not written:
+        return {}
+    names = [n for n in strings.columns if n in written]
+    first = [
+        F.min(F.nullif(F.regexp_extract(F.col(f"`{n}`"), f"({P.NATIVE_DIGIT})", 1), F.lit("")))
+        for n in names
+    ]
+    digits = strings.agg(*first).collect()[0]
+    return {n: chr(ord(d) - unicodedata.digit(d)) for n, d in zip(names, digits, strict=True)}
 
 
 def _missing_marks(
@@ -1300,6 +1321,12 @@ def type_and_dedupe(
     return cleaned, schema
 
 
+def _in_script(p: ColumnProfile) -> bool:
+    """Whether most of the column's cells typed their digits in another script (written
+    so again), and it is kept as the input wrote it."""
+    return 0 < p.stats.non_null <= 2 * p.full_width and p.action is None
+
+
 def _sequence_start(p: ColumnProfile, rows: int) -> int | None:
     """The first number of the blank-headed first column (validate.ROW_NAMES) when it
     numbers the rows (R's row names from 1, pandas' index from 0): whole numbers, none
@@ -1337,7 +1364,8 @@ def _column_schema(p: ColumnProfile, rows: int) -> ColumnSchema:
         weekday_names=list(p.weekdays.names) if p.weekdays and p.action is None else None,
         missing_marks=p.missing_marks,
         excel_text=0 < p.stats.non_null <= p.excel_text and p.action is None,
-        full_width=0 < p.stats.non_null <= 2 * p.full_width and p.action is None,
+        full_width=_in_script(p) and p.digit_zero == FULL_WIDTH_ZERO,
+        digit_zero=p.digit_zero if _in_script(p) else None,
         sequence_start=_sequence_start(p, rows),
         copy_of=p.copy_of,
         derived_from=p.derived_from,
