@@ -661,6 +661,29 @@ def test_far_dates_that_are_not_one_null_are_refused_with_the_fix(spark, tmp_pat
     assert "config/<dataset>.json" in caught.value.fix
 
 
+@pytest.mark.parametrize(
+    ("cells", "calendar"),
+    [
+        ([f"{d % 28 + 1}/{d % 12 + 1}/{2560 + d % 8}" for d in range(30)], "Buddhist Era"),
+        ([f"14{d % 3:02d}/{d % 12 + 1:02d}/{d % 31 + 1:02d}" for d in range(30)], "Solar Hijri"),
+        ([f"3024-{d % 12 + 1:02d}-{d % 28 + 1:02d}" for d in range(30)], None),
+    ],
+)
+def test_far_dates_of_another_calendar_are_refused_saying_which(spark, tmp_path, cells, calendar):
+    """Thai systems write Buddhist Era years (2567 for 2024), Iranian ones Solar Hijri
+    years (1403): the refusal says what the years look like and how they convert."""
+    content = "booked,n\n" + "".join(f"{cell},{i % 7}\n" for i, cell in enumerate(cells))
+    with pytest.raises(InputRefused) as caught:
+        run_prepare(spark, tmp_path, content)
+    assert caught.value.code == "far_dates"
+    if calendar:
+        assert calendar in caught.value.message
+        assert caught.value.fix.startswith("Write the dates in the Gregorian calendar")
+    else:
+        assert "look like" not in caught.value.message
+        assert caught.value.fix.startswith("Correct mistyped years")
+
+
 def test_spreadsheet_datetimes_and_year_first_dates(spark, tmp_path):
     content = (
         "eu;us;mixed;jp;hu\n"

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -1031,12 +1032,17 @@ def _far_dates(profile: ColumnProfile, rows: int, values: dict, k: int) -> str |
         return None
     if _far_dates_fit(profile, rows, values, k):
         return str(values["far_min"])
+    calendar = _other_calendar(values["far_min"], values["far_max"])
     raise InputRefused(
         code="far_dates",
         message=f"Column {profile.name!r}: {far} dates are before {P.FIRST_NEAR_YEAR} or "
         f"after {P.LAST_NEAR_YEAR}, which training cannot hold, and they are not one value "
-        f"held by at least {k} rows standing for 'none' in a column without empty cells.",
-        fix="Correct mistyped years; write 'none' the same way in every row and leave no "
+        f"held by at least {k} rows standing for 'none' in a column without empty cells."
+        + (f" Their years ({calendar[0]}) look like {calendar[1]}." if calendar else ""),
+        fix=(
+            f"Write the dates in the Gregorian calendar ({calendar[2]}), or c" if calendar else "C"
+        )
+        + "orrect mistyped years; write 'none' the same way in every row and leave no "
         "other cell of the column empty (e.g. 9999-12-31 for 'open-ended'), or empty those "
         "cells; or set the column's type to text in config/<dataset>.json (it is then not "
         "modelled).",
@@ -1047,6 +1053,39 @@ def _far_dates(profile: ColumnProfile, rows: int, values: dict, k: int) -> str |
         },
         step="prepare",
     )
+
+
+# Calendars whose years a Gregorian date cannot hold, by the range of years their dates
+# of the last two centuries write: (what they look like, how to write them).
+_CALENDARS = (
+    (2443, 2800, "Buddhist Era years, as Thai systems write them (the Gregorian year plus 543)",
+     "2567 is 2024"),
+    (1279, 1450, "Solar Hijri years, as Iranian and Afghan systems write them",
+     "1403-01-01 is 2024-03-20"),
+)  # fmt: skip
+
+
+def _year_of(cell: str | None) -> int | None:
+    """The year a date cell writes first, third or last (as _far_date reads it)."""
+    for pattern in (P.YEAR_FIRST, P.YEAR_THIRD, P.YEAR_LAST):
+        found = re.search(pattern, cell or "")
+        if found:
+            return int(found.group(1))
+    return None
+
+
+def _other_calendar(*cells: str | None) -> tuple[str, str, str] | None:
+    """(the years, the calendar they look like, an example of its conversion) when the
+    years of `cells` (the first and the last far date, as text) lie in one calendar's
+    range (_CALENDARS): a hint, read without another pass over the column."""
+    years = [_year_of(cell) for cell in cells]
+    if None in years:
+        return None
+    first, last = min(years), max(years)
+    for low, high, looks_like, example in _CALENDARS:
+        if low <= first and last <= high:
+            return (f"{first} to {last}" if first != last else str(first)), looks_like, example
+    return None
 
 
 def _far_dates_fit(profile: ColumnProfile, rows: int, values: dict, k: int) -> bool:
