@@ -174,7 +174,9 @@ def column_text(
         default = _ISO_DATE if kind == "date" else _ISO_TIMESTAMP
         pattern = column.text_format or default
         names, days = column.month_names, column.weekday_names
-        text = format_datetimes(_naive_utc(present), pattern, column.month_case, names, days)
+        text = format_datetimes(
+            _naive_utc(present), pattern, column.month_case, names, days, column.year_offset
+        )
     else:
         text = present.astype(str).map(neutralise_cell)
     if column.number_form and kind in ("integer", "decimal", "categorical"):
@@ -341,6 +343,7 @@ def format_datetimes(
     month_case: str | None = None,
     month_names: list[str] | None = None,
     weekday_names: list[str] | None = None,
+    year_offset: int = 0,
 ) -> pd.Series:
     """Datetimes written with a Spark datetime pattern (`dd/MM/yyyy`, `yyyy-MM-dd'T'HH:mm:ss'Z'`,
     `d.M.yyyy HH:mm`, `dd-MMM-yy`, `M/d/yyyy h:mm:ss a`, `d 'de' MMMM 'de' yyyy`, ...): the
@@ -349,13 +352,19 @@ def format_datetimes(
     h and a (a 12-hour clock, AM and PM cased by `month_case`), m, s, S (fraction), x
     (offset, +00, +0000 or +00:00 since values are UTC) and E (EEE and EEEE: the weekday,
     `weekday_names`, Monday first, or English's); quoted text is literal. Any other
-    letter falls back to ISO 8601."""
+    letter falls back to ISO 8601. Years are written `year_offset` later (the Buddhist
+    Era's 543: ColumnSchema.year_offset)."""
     parts = _render_parts(pattern)
     if parts is None:
-        return format_datetimes(values, _ISO_TIMESTAMP if _has_time(pattern) else _ISO_DATE)
+        iso = _ISO_TIMESTAMP if _has_time(pattern) else _ISO_DATE
+        return format_datetimes(values, iso, year_offset=year_offset)
     out = pd.Series([""] * len(values), index=values.index, dtype=object)
     for kind, token in parts:
-        text = token if kind == "literal" else _field(values, token, month_names, weekday_names)
+        text = (
+            token
+            if kind == "literal"
+            else _field(values, token, month_names, weekday_names, year_offset)
+        )
         if kind == "field" and token.startswith(("MMM", "a")) and month_case:
             text = text.str.upper() if month_case == "upper" else text.str.lower()
         out = out + text
@@ -386,11 +395,12 @@ def _field(
     token: str,
     month_names: list[str] | None = None,
     weekday_names: list[str] | None = None,
+    year_offset: int = 0,
 ) -> pd.Series:
     letter, width = token[0], len(token)
     dt = values.dt
     if letter == "y":
-        years = dt.year.astype(str)
+        years = (dt.year + year_offset).astype(str)
         return years.str[-2:] if width == 2 else years.str.zfill(width)
     if letter == "Q":  # the quarter, 1 to 4 (2024Q1)
         return ((dt.month - 1) // 3 + 1).astype(str).str.zfill(width)

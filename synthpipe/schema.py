@@ -33,6 +33,8 @@ FULL_WIDTH_OFFSET = 0xFEE0
 ASCII_SIGNS = "0123456789.,-+:/%"
 FULL_WIDTH_SIGNS = "".join(chr(ord(c) + FULL_WIDTH_OFFSET) for c in ASCII_SIGNS)
 FULL_WIDTH_ZERO = chr(ord("0") + FULL_WIDTH_OFFSET)
+# The Buddhist Era's years after the Gregorian ones (ColumnSchema.year_offset).
+BUDDHIST_ERA_OFFSET = 543
 # The digits of other scripts, by their zero, as Arabic, Persian, Urdu, Hindi, Bengali,
 # Thai... spreadsheets and forms write them (١٬٢٣٤٫٥, ۱۴۰۲, १२३४): read as ASCII ones,
 # written in the column's script again (ColumnSchema.digit_zero). Arabic and Persian
@@ -277,6 +279,10 @@ class ColumnSchema:
     # (`٠` Arabic-Indic, `۰` Persian, `०` Devanagari, `０` full width): read as ASCII
     # ones, written in that script again (schema.script_signs).
     digit_zero: str | None = None
+    # Years its dates wrote past the Gregorian ones: 543 for the Buddhist Era, as Thai
+    # systems write dates (15/03/2567 is 15 March 2024). Read as Gregorian dates, written
+    # with the offset again.
+    year_offset: int = 0
     # The blank-headed first column when it numbered the rows (R's row names, pandas'
     # index: whole numbers from this one, one per row, dropped as a row number): the
     # published CSV numbers its rows from it again, which tells nothing of any real
@@ -317,6 +323,8 @@ class ColumnSchema:
             len(self.sum_of) != 2 or self.type not in ("integer", "decimal")
         ):
             raise ValueError("a sum is a number of two columns")
+        if self.year_offset not in (0, BUDDHIST_ERA_OFFSET):
+            raise ValueError("year_offset is 0 or the Buddhist Era's 543")
         if self.digit_zero not in (None, FULL_WIDTH_ZERO, *DIGIT_SCRIPTS):
             raise ValueError("digit_zero is the zero of a script that Prepare reads")
         if self.derived_from is not None and not self.text_format:

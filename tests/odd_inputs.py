@@ -719,6 +719,20 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         "digits, decimal points, digit groups, slashes and percent signs typed full width "
         "(１，２３４, ２０２４／０３／０５, １９．８％), as Japanese input methods type them",
     ),
+    "buddhist_era": (
+        (
+            "วันที่,เวลา,ยอดเงิน\n29/2/2567,29/02/2567 10:30,1250.50\n"
+            "31/12/2566,31/12/2566 23:59,980.00\n"
+            + "".join(
+                f"{i % 28 + 1}/{i % 12 + 1}/{2560 + i % 7},"
+                f"{i % 28 + 1:02d}/{i % 12 + 1:02d}/{2560 + i % 7} {i % 24:02d}:{i % 60:02d},"
+                f"{i * 37.5 % 900 + 10:.2f}\n"
+                for i in range(1, 29)
+            )
+        ).encode(),
+        "dates and timestamps in years of the Buddhist Era, as Thai systems write them "
+        "(29/02/2567 is 29 February 2024): read less 543 years, written with them again",
+    ),
     "native_digits": (
         (
             "المبلغ,تعداد,संख्या,النسبة,التاريخ,الرمز\n"

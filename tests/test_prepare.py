@@ -664,7 +664,11 @@ def test_far_dates_that_are_not_one_null_are_refused_with_the_fix(spark, tmp_pat
 @pytest.mark.parametrize(
     ("cells", "calendar"),
     [
-        ([f"{d % 28 + 1}/{d % 12 + 1}/{2560 + d % 8}" for d in range(30)], "Buddhist Era"),
+        # Buddhist Era years beside Gregorian ones: not read as either.
+        (
+            [f"{d % 28 + 1}/{d % 12 + 1}/{(2560 if d % 6 else 2017) + d % 8}" for d in range(30)],
+            "Buddhist Era",
+        ),
         ([f"14{d % 3:02d}/{d % 12 + 1:02d}/{d % 31 + 1:02d}" for d in range(30)], "Solar Hijri"),
         ([f"3024-{d % 12 + 1:02d}-{d % 28 + 1:02d}" for d in range(30)], None),
     ],
@@ -682,6 +686,22 @@ def test_far_dates_of_another_calendar_are_refused_saying_which(spark, tmp_path,
     else:
         assert "look like" not in caught.value.message
         assert caught.value.fix.startswith("Correct mistyped years")
+
+
+def test_dates_in_the_buddhist_era_are_read_as_gregorian_ones(spark, tmp_path):
+    """Thai systems write the year of the Buddhist Era (2567 for 2024): each year is read
+    less 543 before it is parsed, so 29/02/2567 is a day (2024 is a leap year)."""
+    content, _ = ODD_INPUTS["buddhist_era"]
+    schema, frame, _ = run_prepare(spark, tmp_path, content.decode())
+    found = {c.original_name: (c.type, c.year_offset) for c in schema.columns}
+    assert found == {
+        "วันที่": ("date", 543),
+        "เวลา": ("timestamp", 543),
+        "ยอดเงิน": ("decimal", 0),
+    }
+    dates = frame[schema.columns[0].name].tolist()
+    assert dates[:2] == [dt.date(2024, 2, 29), dt.date(2023, 12, 31)]
+    assert frame[schema.columns[1].name].tolist()[0] == pd.Timestamp("2024-02-29T10:30Z")
 
 
 def test_spreadsheet_datetimes_and_year_first_dates(spark, tmp_path):

@@ -20,6 +20,7 @@ from synthpipe.pii import DetectorSettings
 from synthpipe.pii.actions import PSEUDONYMISE
 from synthpipe.pii.keys import pseudonymisation_key
 from synthpipe.pinning import check_rows
+from synthpipe.prepare._eras import with_common_era
 from synthpipe.prepare._infer import PrepareSettings
 from synthpipe.prepare._months import with_english_months
 from synthpipe.prepare._parts import mark_date_parts
@@ -118,7 +119,8 @@ def prepare(
         marked = without_marks(texts, profile.marked())  # 12, ., 15 -> 12, null, 15
         numbers = without_units(marked, profile.units())  # $1,234.50 -> 1,234.50
         dates = without_weekdays(numbers, profile.weekdays())  # Tue, 12 Dec 2023 -> 12 Dec
-        dated = with_english_months(dates, profile.named_dates())  # 15 mars 2024 -> March
+        named = with_english_months(dates, profile.named_dates())  # 15 mars 2024 -> March
+        dated = with_common_era(named, profile.eras())  # 15/03/2567 -> 15/03/2024
         actions = detect_personal_data(
             dated, profile, config, detector or DetectorSettings(), seed=seed
         )

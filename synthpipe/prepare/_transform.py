@@ -24,7 +24,7 @@ from synthpipe.dataset_config import DatasetConfig
 from synthpipe.errors import InputRefused, StepFailed
 from synthpipe.pii.actions import DROP, GENERALISE, MASK, PSEUDONYMISE, ColumnAction
 from synthpipe.pinning import spark_path
-from synthpipe.prepare import _forms
+from synthpipe.prepare import _eras, _forms
 from synthpipe.prepare import _patterns as P
 from synthpipe.prepare._clocks import Clock, dates_alone, find_clocks, named_datetime_count
 from synthpipe.prepare._infer import (
@@ -55,6 +55,7 @@ from synthpipe.prepare._protect import (
 from synthpipe.prepare._units import Unit, found_unit, unit_exprs, without_units
 from synthpipe.prepare._weekdays import Weekdays, find_weekdays, weekday_count, without_weekdays
 from synthpipe.schema import (
+    BUDDHIST_ERA_OFFSET,
     DURATION_FORMATS,
     DURATION_HMS,
     FULL_WIDTH_ZERO,
@@ -137,6 +138,9 @@ class ColumnProfile:
     # Dates written with month names of another language (`15 mars 2024`), read as
     # English ones (see _months).
     named_date: NamedDate | None = None
+    # Dates whose years are the Buddhist Era's (2567 for 2024), read less this offset
+    # (see _eras).
+    year_offset: int = 0
     # Dates written after their weekday's name (`Tuesday, December 12, 2023`), read
     # without it (see _weekdays).
     weekdays: Weekdays | None = None
@@ -167,6 +171,9 @@ class Profile:
 
     def full_widths(self) -> dict[str, int]:
         return {p.name: p.full_width for p in self.columns if p.full_width}
+
+    def eras(self) -> dict[str, int]:
+        return {p.name: p.year_offset for p in self.columns if p.year_offset}
 
     def named_dates(self) -> dict[str, NamedDate]:
         return {p.name: p.named_date for p in self.columns if p.named_date is not None}
@@ -591,6 +598,8 @@ def profile_columns(
     strings = without_weekdays(strings, weekdays)
     named = _named_dates(strings, statistics, dialect, config, settings)
     strings = with_english_months(strings, named)
+    eras = _buddhist_eras(strings, statistics, dialect, config, settings)
+    strings = _eras.with_common_era(strings, eras)
     # Profiled by their dates alone, read whole (not stripped, as weekdays are).
     clocks = _dates_with_times(strings, statistics, dialect, config, settings)
     parsed = _parsed_counts(strings, config)
@@ -606,6 +615,7 @@ def profile_columns(
         profile.full_width = full_widths.get(name, 0)
         profile.digit_zero = zeros.get(name)
         profile.named_date = named.get(name)
+        profile.year_offset = eras.get(name, 0)
         profile.weekdays = weekdays.get(name)
         profile.clock = clocks.get(name)
         profile.fingerprint = values["fingerprint"]
@@ -723,6 +733,28 @@ def _full_widths(
         return kind not in ("categorical", "text") or found_unit(values) is not None
 
     return _profiled_again(strings, statistics, found, with_ascii_digits, typed)
+
+
+def _buddhist_eras(
+    strings: DataFrame, statistics: list[dict], dialect, config, settings: PrepareSettings
+) -> dict[str, int]:
+    """Per column whose every value is a date or a timestamp in a year of the Buddhist
+    Era (as its first and last far date write them: _eras.in_era) and that reads as
+    dates with no far one once each year is less 543, that offset; `statistics` of
+    those columns are replaced by those of the dates so read."""
+    found = {
+        name: BUDDHIST_ERA_OFFSET
+        for name, values in zip(strings.columns, statistics, strict=True)
+        if 0 < values["non_null"] == values["far_dates"]
+        and not config.column(name).type
+        and _eras.in_era(_year_of(values["far_min"]), _year_of(values["far_max"]))
+    }
+
+    def dated(_name: str, values: dict) -> bool:
+        kind = _inferred_type(values, dialect, settings)
+        return kind in ("date", "timestamp") and not values["far_dates"]
+
+    return _profiled_again(strings, statistics, found, _eras.with_common_era, dated)
 
 
 def _script_zeros(strings: DataFrame, written: dict[str, int]) -> dict[str, str]:
@@ -1058,7 +1090,8 @@ def _far_dates(profile: ColumnProfile, rows: int, values: dict, k: int) -> str |
 # Calendars whose years a Gregorian date cannot hold, by the range of years their dates
 # of the last two centuries write: (what they look like, how to write them).
 _CALENDARS = (
-    (2443, 2800, "Buddhist Era years, as Thai systems write them (the Gregorian year plus 543)",
+    (_eras.FIRST_YEAR, _eras.LAST_YEAR,
+     "Buddhist Era years, as Thai systems write them (the Gregorian year plus 543)",
      "2567 is 2024"),
     (1279, 1450, "Solar Hijri years, as Iranian and Afghan systems write them",
      "1403-01-01 is 2024-03-20"),
@@ -1404,6 +1437,7 @@ def _column_schema(p: ColumnProfile, rows: int) -> ColumnSchema:
         missing_marks=p.missing_marks,
         excel_text=0 < p.stats.non_null <= p.excel_text and p.action is None,
         full_width=_in_script(p) and p.digit_zero == FULL_WIDTH_ZERO,
+        year_offset=p.year_offset if p.action is None else 0,
         digit_zero=p.digit_zero if _in_script(p) else None,
         sequence_start=_sequence_start(p, rows),
         copy_of=p.copy_of,
