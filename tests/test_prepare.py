@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import io
 import random
+import re
 from pathlib import Path
 
 import numpy as np
@@ -680,6 +681,12 @@ def test_far_dates_of_another_calendar_are_refused_saying_which(spark, tmp_path,
     with pytest.raises(InputRefused) as caught:
         run_prepare(spark, tmp_path, content)
     assert caught.value.code == "far_dates"
+    # No cell's year reaches the message or the details (a year of birth is one); the
+    # fix's example is fixed text.
+    said = f"{caught.value.message} {caught.value.details}"
+    assert not {year for cell in cells for year in re.findall(r"\d{4}", cell)} & set(
+        re.findall(r"\d{4}", said)
+    )
     if calendar:
         assert calendar in caught.value.message
         assert caught.value.fix.startswith("Write the dates in the Gregorian calendar")

@@ -1070,9 +1070,9 @@ def _far_dates(profile: ColumnProfile, rows: int, values: dict, k: int) -> str |
         message=f"Column {profile.name!r}: {far} dates are before {P.FIRST_NEAR_YEAR} or "
         f"after {P.LAST_NEAR_YEAR}, which training cannot hold, and they are not one value "
         f"held by at least {k} rows standing for 'none' in a column without empty cells."
-        + (f" Their years ({calendar[0]}) look like {calendar[1]}." if calendar else ""),
+        + (f" Their years look like {calendar[0]}." if calendar else ""),
         fix=(
-            f"Write the dates in the Gregorian calendar ({calendar[2]}), or c" if calendar else "C"
+            f"Write the dates in the Gregorian calendar ({calendar[1]}), or c" if calendar else "C"
         )
         + "orrect mistyped years; write 'none' the same way in every row and leave no "
         "other cell of the column empty (e.g. 9999-12-31 for 'open-ended'), or empty those "
@@ -1107,17 +1107,18 @@ def _year_of(cell: str | None) -> int | None:
     return None
 
 
-def _other_calendar(*cells: str | None) -> tuple[str, str, str] | None:
-    """(the years, the calendar they look like, an example of its conversion) when the
-    years of `cells` (the first and the last far date, as text) lie in one calendar's
-    range (_CALENDARS): a hint, read without another pass over the column."""
+def _other_calendar(*cells: str | None) -> tuple[str, str] | None:
+    """(the calendar they look like, an example of its conversion) when the years of
+    `cells` (the first and the last far date, as text) lie in one calendar's range
+    (_CALENDARS): a hint, read without another pass over the column. The years stay out
+    of the message: a year of birth is part of a cell's value."""
     years = [_year_of(cell) for cell in cells]
     if None in years:
         return None
     first, last = min(years), max(years)
     for low, high, looks_like, example in _CALENDARS:
         if low <= first and last <= high:
-            return (f"{first} to {last}" if first != last else str(first)), looks_like, example
+            return looks_like, example
     return None
 
 
