@@ -53,6 +53,7 @@ from synthpipe.pii import (
     IBAN,
     IP_ADDRESS,
     LATITUDE_LONGITUDE,
+    MAC_ADDRESS,
     NAME,
     NATIONAL_ID,
     PASSPORT_NUMBER,
@@ -277,6 +278,7 @@ def locale_table(locale: str, rows: int, seed: int) -> Table:
     table.add("col_b", mess.values(fake.iban, rows, mess.groups), IBAN)
     table.add("col_c", mess.values(fake.credit_card_number, rows, mess.groups), CREDIT_CARD_NUMBER)
     table.add("col_d", mess.values(fake.ipv4, rows), IP_ADDRESS)
+    table.add("col_e", mess.values(fake.mac_address, rows), MAC_ADDRESS)
     # Free text: sentences, some carrying an e-mail, a phone, a card or an IBAN.
     table.add(local["memo"], memo_values(fake, rng, rows, mess), *MEMO_TYPES)
     table.add("comment", clean_text(fake, rows, mess))  # clean prose: nothing to find
@@ -367,7 +369,6 @@ def lookalike_table(rows: int, seed: int) -> Table:
         "version",
         [f"{rng.randrange(1, 5)}.{rng.randrange(10)}.{rng.randrange(30)}" for _ in range(rows)],
     )
-    table.add("mac", [fake.mac_address() for _ in range(rows)])
     table.add("user_agent", [fake.user_agent() for _ in range(rows)])
     table.add("invoice_number", [f"INV-{rng.randrange(10**6):06d}" for _ in range(rows)])
     table.add("duration_long", [rng.randrange(0, 100000) for _ in range(rows)])
@@ -437,6 +438,21 @@ def aws_table(rows: int, seed: int) -> Table:
 NEUTRAL_LOCALES = (*LOCALES, "nl_NL", "pl_PL", "pt_BR", "ru_RU", "ja_JP", "zh_CN")
 
 
+# Each locale's personal number as Faker writes it, for a customer's rows.
+NEUTRAL_IDS = {
+    "en_US": ("ssn", NATIONAL_ID),
+    "en_GB": ("ssn", NATIONAL_ID),  # HMRC's placeholder letters: ZZ 12 34 56 T
+    "fr_FR": ("ssn", NATIONAL_ID),
+    "es_ES": ("nif", NATIONAL_ID),
+    "it_IT": ("ssn", TAX_ID),
+    "nl_NL": ("ssn", NATIONAL_ID),
+    "pl_PL": ("pesel", NATIONAL_ID),
+    "pt_BR": ("cpf", NATIONAL_ID),
+    "ru_RU": ("snils", NATIONAL_ID),
+    "zh_CN": ("ssn", NATIONAL_ID),  # the resident identity card's 18 digits
+}
+
+
 def neutral_table(locale: str, rows: int, seed: int) -> Table:
     """Personal data under names that say nothing, in the patterns that once leaked."""
     fake = Faker(locale)
@@ -471,15 +487,21 @@ def neutral_table(locale: str, rows: int, seed: int) -> Table:
         channels[index] = f"ref {fake.email()}"
     table.add("col10", channels, EMAIL_ADDRESS)
     table.add("col11", mess.values(lambda: rng.choice(["gold", "silver", "bronze"]), rows))
-    # A customer table: each customer's address, street, surname and user name on several
-    # rows, so that value protection would keep them as categories.
+    # A customer table: each customer's address, street, surname, user name, device and
+    # personal number on several rows, so that value protection would keep them as
+    # categories.
     customers = max(rows // 5, 40)
-    for column, make, entity_type in (
+    columns = [
         ("col12", lambda: fake.address().replace("\n", ", "), ADDRESS),
         ("col13", fake.street_address, ADDRESS),
         ("col14", fake.last_name, NAME),
         ("col15", fake.user_name, NAME),
-    ):
+        ("col16", fake.mac_address, MAC_ADDRESS),
+    ]
+    if locale in NEUTRAL_IDS:
+        method, id_type = NEUTRAL_IDS[locale]
+        columns.append(("col17", getattr(fake, method), id_type))
+    for column, make, entity_type in columns:
         pool = [make() for _ in range(customers)]
         table.add(column, mess.values(lambda pool=pool: rng.choice(pool), rows), entity_type)
     return table

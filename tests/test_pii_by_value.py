@@ -357,15 +357,32 @@ def test_states_that_are_also_names_are_not_people():
 @pytest.mark.parametrize(
     ("locale", "kind"),
     [("ro_RO", "ssn"), ("tr_TR", "ssn"), ("el_GR", "ssn"), ("th_TH", "ssn"), ("uk_UA", "ssn"),
-     ("et_EE", "ssn"), ("es_CL", "rut"), ("es_MX", "rfc")],
+     ("et_EE", "ssn"), ("es_CL", "rut"), ("es_MX", "rfc"), ("zh_CN", "ssn"), ("zh_TW", "ssn"),
+     ("ru_RU", "individuals_inn"), ("ru_RU", "snils"), ("hu_HU", "ssn"), ("en_GB", "ssn")],
 )  # fmt: skip
 def test_national_ids_beyond_western_europe_pass_their_checksum(locale, kind):
     """Romania's CNP, Türkiye's TC Kimlik, Greece's AMKA, Thailand's PIN, Ukraine's
-    RNTRC, Estonia's isikukood, Chile's RUT (12.345.678-5), Mexico's RFC, under a
+    RNTRC, Estonia's isikukood, Chile's RUT (12.345.678-5), Mexico's RFC, China's
+    resident id (its birth place left unread), Taiwan's national id, Russia's INN and
+    SNILS, Hungary's personal number and the UK's NINO (Faker's ZZ 12 34 56 T), under a
     neutral header."""
     faker = fake(locale, seed=16)
     finding = both("c9", [getattr(faker, kind)() for _ in range(ROWS)])
     assert finding.entity_types and set(finding.entity_types) <= {NATIONAL_ID, TAX_ID}, finding
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda r: str(r.randrange(10**17, 10**18)),  # China's id has 18 digits
+     lambda r: str(r.randrange(10**11, 10**12)),  # Russia's INN 12
+     lambda r: str(r.randrange(10**10, 10**11)),  # SNILS and Hungary's number 11
+     lambda r: f"1{r.choice('3456789')}{r.randrange(10**9):09d}",  # Chinese mobiles 11
+     lambda r: f"{r.choice('ABCDEFGHJK')}{r.choice('12')}{r.randrange(10**8):08d}"],
+)  # fmt: skip
+def test_random_numbers_shaped_like_the_newer_ids_are_not_ids(make):
+    """The check digits (and birth dates) keep chance matches below the column rules."""
+    rng = random.Random(21)
+    assert both("c9", [make(rng) for _ in range(ROWS)]).entity_types == []
 
 
 def test_a_chilean_rut_inside_text_is_found():

@@ -25,6 +25,7 @@ from synthpipe.pii import (
     IBAN,
     IP_ADDRESS,
     LATITUDE_LONGITUDE,
+    MAC_ADDRESS,
     NAME,
     NATIONAL_ID,
     PASSPORT_NUMBER,
@@ -36,6 +37,7 @@ from synthpipe.pii import (
     find_entities,
     mask_text,
     scan_values,
+    strong_types,
 )
 
 LOCALES = ["en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT"]
@@ -60,7 +62,7 @@ def nino(rng: random.Random) -> str:
 
 
 def test_entity_type_names_follow_macie_vocabulary():
-    assert len(pii.ENTITY_TYPES) == 14
+    assert len(pii.ENTITY_TYPES) == 15
     assert {CREDIT_CARD_NUMBER, IBAN, EMAIL_ADDRESS, LATITUDE_LONGITUDE} <= set(pii.ENTITY_TYPES)
 
 
@@ -186,6 +188,8 @@ VALUE_ONLY = [
      CREDIT_CARD_NUMBER),
     ("ipv4", lambda f, r: f.ipv4(), IP_ADDRESS),
     ("ipv6", lambda f, r: f.ipv6(), IP_ADDRESS),
+    ("mac", lambda f, r: f.mac_address(), MAC_ADDRESS),
+    ("mac-dashed", lambda f, r: f.mac_address().upper().replace(":", "-"), MAC_ADDRESS),
     ("intl-phone", lambda f, r: f"+44 20 7946 {r.randrange(10**4):04d}", PHONE_NUMBER),
     ("ssn-dashed", lambda f, r: fake(seed=r.randrange(10**6)).ssn(), NATIONAL_ID),
     ("nino", lambda f, r: nino(r), NATIONAL_ID),
@@ -387,6 +391,8 @@ def test_free_text_column_reports_entities_inside_cells():
         ("Paid 4111 1111 1111 1111 for 12 items", "Paid <CREDIT_CARD_NUMBER> for 12 items"),
         ("Refund to DE89 3704 0044 0532 0130 00 PAID", "Refund to <IBAN> PAID"),
         ("login from 192.168.10.4 at 12:30", "login from <IP_ADDRESS> at 12:30"),
+        ("device d0:50:99:84:a2:a0 joined", "device <MAC_ADDRESS> joined"),
+        ("at 12:30:45:10 run 0a-1b", None),  # clock times and short hex are not addresses
         ("key AKIAIOSFODNN7EXAMPLE leaked", "key <AWS_CREDENTIALS> leaked"),
         ("SSN 536-22-1234 on file", "SSN <NATIONAL_ID> on file"),
         ("DNI 12345678Z verificado", "DNI <NATIONAL_ID> verificado"),
@@ -402,6 +408,18 @@ def test_free_text_column_reports_entities_inside_cells():
 )
 def test_mask_text_replaces_entities_and_keeps_the_rest(text, masked):
     assert mask_text(text) == (masked if masked is not None else text)
+
+
+def test_a_mac_address_without_digits_passes_the_cell_gates():
+    """Spark counts only cells that pass the gates; a dashed MAC address may hold no digit."""
+    import pyarrow.compute as pc
+
+    from synthpipe.pii.columns import GATE, STRONG_GATE
+
+    cells = pa.array(["AB-CD-EF-AB-CD-EF", "AB-CD"])
+    for gate in (GATE, STRONG_GATE):  # RE2 patterns, as Spark and pyarrow read them
+        assert pc.match_substring_regex(cells, gate).to_pylist() == [True, gate == GATE]
+    assert strong_types("AB-CD-EF-AB-CD-EF") == {MAC_ADDRESS}
 
 
 def test_find_entities_spans_point_at_the_entity():

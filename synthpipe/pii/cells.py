@@ -32,6 +32,7 @@ _PHONE = re.compile(
 )
 _IPV4 = re.compile(r"(?<![\w.:/\-])(?:\d{1,3}\.){3}\d{1,3}(?![\d]|\.\d)")
 _IPV6 = re.compile(r"(?<![\w:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
+_MAC = re.compile(r"(?<![\w:\-])" + V.MAC_SHAPE.pattern + r"(?![\w:\-])")
 _AWS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")
 _AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])")
 _SECRET_CONTEXT = re.compile(r"secret|credential|aws|password|passwd|pwd|token", re.IGNORECASE)
@@ -67,6 +68,7 @@ _PRIORITY = (
     E.NATIONAL_ID,
     E.TAX_ID,
     E.IP_ADDRESS,
+    E.MAC_ADDRESS,
     E.PHONE_NUMBER,
 )
 
@@ -90,6 +92,8 @@ def find_entities(text: str) -> list[E.Span]:
     if "." in text or ":" in text:
         candidates += _spans(_IPV4, text, E.IP_ADDRESS, V.is_ip)
         candidates += _spans(_IPV6, text, E.IP_ADDRESS, _is_ipv6_in_text)
+    if ":" in text or "-" in text:
+        candidates += _spans(_MAC, text, E.MAC_ADDRESS, V.is_mac)
     if _SIX_DIGITS.match(text):
         candidates += _iban_spans(text)
         candidates += _bare_weak(_spans(_CARD, text, E.CREDIT_CARD_NUMBER, V.is_card), text)

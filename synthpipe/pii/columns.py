@@ -73,18 +73,21 @@ CHECKSUM_TYPES = frozenset({E.CREDIT_CARD_NUMBER, E.NATIONAL_ID, E.TAX_ID})
 _EVIDENCE_RANK = {"name+values": 0, "values": 1, "pair": 2, "free-text": 3, "name": 4}
 
 # A value is worth a Python look only if it could hold something: an '@', six digits,
-# an IPv4 or IPv6 shape, an AWS key id, a 40-character base64 run, words of letters
-# only (a person's name), a word beside a number (a street address), or a handle (a
-# user name); or a full-width digit or '@' (０９０－１２３４－５６７８) or a digit of the
+# an IPv4 or IPv6 shape, a MAC address, an AWS key id, a 40-character base64 run, words
+# of letters only (a person's name), a word beside a number (a street address), or a
+# handle (a user name); or a full-width digit or '@' (０９０－１２３４－５６７８) or a digit of the
 # Arabic, Persian, Devanagari, Bengali or Thai script, which Python reads as ASCII
 # (values.plain_forms); or, for the whole-value checks only, a spelled-out @ (jane [at]
 # example [dot] com: values.normalise reads it, the cell detector does not).
 _PLAIN_DIGITS_GATE = "|[０-９＠٠-٩۰-۹०-९০-৯๐-๙]"
 _SPELLED_AT_GATE = r"|(?i:[\[({]\s*at\s*[\])}])"
+# A MAC address written with dashes may hold fewer than six digits (AB-CD-EF-01-23-45).
+_MAC_DASHED_GATE = "|[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-"
 GATE = (
     r"@|(?:[^0-9]*[0-9]){6}|[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}"
     r"|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:|AKIA|ASIA|[A-Za-z0-9/+]{40}"
-    r"|^\s*\pL[\pL\pM'’.,\-]*(?:\s+[\pL\pM'’.,\-]+){0,5}\s*$"
+    + _MAC_DASHED_GATE
+    + r"|^\s*\pL[\pL\pM'’.,\-]*(?:\s+[\pL\pM'’.,\-]+){0,5}\s*$"
     r"|(?s:[\pL\pM]{2}.*[0-9]|[0-9].*[\pL\pM]{2})"
     r"|^[a-z][a-z0-9._\-]{2,39}$" + _PLAIN_DIGITS_GATE + _SPELLED_AT_GATE
 )
@@ -92,7 +95,7 @@ GATE = (
 # counts such cells over every row in Spark.
 STRONG_GATE = (
     r"@|(?:[^0-9]*[0-9]){6}|[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}"
-    r"|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:|AKIA|ASIA" + _PLAIN_DIGITS_GATE
+    r"|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:|AKIA|ASIA" + _MAC_DASHED_GATE + _PLAIN_DIGITS_GATE
 )
 _BARE_DIGITS = re.compile(r"\d{9,19}")
 _PHONE_LENGTH_DIGITS = re.compile(r"\+?\d{7,15}")

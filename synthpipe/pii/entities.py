@@ -22,6 +22,9 @@ NATIONAL_ID = "NATIONAL_ID"
 TAX_ID = "TAX_ID"
 PASSPORT_NUMBER = "PASSPORT_NUMBER"
 IP_ADDRESS = "IP_ADDRESS"
+# A network card's hardware address: a device identifier, personal data as an IP is
+# (GDPR recital 30); Macie has no identifier for it.
+MAC_ADDRESS = "MAC_ADDRESS"
 AWS_CREDENTIALS = "AWS_CREDENTIALS"
 LATITUDE_LONGITUDE = "LATITUDE_LONGITUDE"
 
@@ -38,6 +41,7 @@ ENTITY_TYPES: tuple[str, ...] = (
     TAX_ID,
     PASSPORT_NUMBER,
     IP_ADDRESS,
+    MAC_ADDRESS,
     AWS_CREDENTIALS,
     LATITUDE_LONGITUDE,
 )

@@ -103,6 +103,7 @@ STRONG: dict[str, Keywords] = {
         "passport passeport pasaporte passaporto reisepass passnummer paspoort",
     ),
     E.IP_ADDRESS: _kw("ip ipv4 ipv6 ipaddr", "ipaddress clientip remoteip sourceip"),
+    E.MAC_ADDRESS: _kw("mac macaddr hwaddr bssid", "macaddress hardwareaddress devicemac"),
     E.AWS_CREDENTIALS: _kw(
         "secret credential credentials",
         "accesskey secretkey secretaccesskey awssecret awskey apikey apisecret",
