@@ -223,7 +223,7 @@ def test_name_kinds():
 ADDRESS_LOCALES = ["en_US", "en_GB", "en_AU", "en_CA", "en_IN", "de_DE", "fr_FR", "es_ES",
                    "it_IT", "nl_NL", "sv_SE", "da_DK", "no_NO", "fi_FI", "pl_PL", "cs_CZ",
                    "ru_RU", "el_GR", "he_IL", "hi_IN", "ja_JP", "zh_TW", "ko_KR", "id_ID",
-                   "vi_VN", "th_TH"]  # fmt: skip
+                   "vi_VN", "th_TH", "hu_HU", "es_MX"]  # fmt: skip
 
 
 @pytest.mark.parametrize("locale", ADDRESS_LOCALES)
@@ -236,6 +236,19 @@ def test_addresses_under_a_neutral_header(locale, kind):
     finding = both("col3", [rng.choice(homes) for _ in range(ROWS)])
     assert finding.entity_types == [ADDRESS], homes[:3]
     assert not finding.free_text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Drumul Nistor Nr. 221", "Aleea Oprea Nr. 724", "Soseaua Preda Nr. 70", "Rákóczi körút 12",
+     "Nyhavns Stræde 4", "Lange Steeg 17", "Callejón del Sol 3", "Praça da Luz 9"],
+)  # fmt: skip
+def test_street_words_of_more_languages(text):
+    """Romanian, Hungarian, Danish, Dutch, Spanish and Portuguese street words that Faker's
+    locales write and the list lacked."""
+    from synthpipe.pii.values import is_street_address
+
+    assert is_street_address(text)
 
 
 @pytest.mark.parametrize(
