@@ -21,17 +21,31 @@ from synthpipe.dataset_config import DatasetConfig
 from synthpipe.pii import DetectorSettings, classify_columns, strong_types
 from synthpipe.pii.actions import KEEP, decide_actions
 from synthpipe.pii.columns import STRONG_GATE, with_strong_cells
+from synthpipe.prepare import _patterns as P
 from synthpipe.prepare._infer import (
     ColumnStats,
     PrepareSettings,
     identifier_reason,
+    infer_type,
     sorted_share,
 )
-from synthpipe.prepare._patterns import ID_SHAPE, INTEGER
 from synthpipe.schema import NULL_TOKENS
 from synthpipe.validate import is_blank, validate_file
 
 _PARQUET_MAGIC = b"PAR1"
+# ColumnStats fields a sample is matched against (Prepare counts them in Spark, with the
+# same patterns): enough to tell numbers and dates from text.
+_TYPED_SHAPES = {
+    "leading_zero": P.LEADING_ZERO,
+    "decimal_dot": P.DECIMAL_DOT,
+    "decimal_comma": P.DECIMAL_COMMA,
+    "date_iso": P.DATE_ISO,
+    "timestamp_iso": P.TIMESTAMP_ISO,
+    "date_numeric": P.DATE_NUMERIC,
+    "datetime_numeric": P.DATETIME_NUMERIC,
+    "with_seconds": P.WITH_SECONDS,
+    "id_shape": P.ID_SHAPE,
+}
 
 
 @dataclass
@@ -77,18 +91,19 @@ def _looks_like_identifier(name: str, values: list) -> bool:
     cleaned = [v for v in cleaned if v.lower() not in NULL_TOKENS]
     if not cleaned:
         return False
-    integers = sum(1 for v in cleaned if re.match(INTEGER, v))
-    numbers = [int(v) for v in cleaned if re.match(INTEGER, v)]
+    integers = sum(1 for v in cleaned if re.match(P.INTEGER, v))
+    numbers = [int(v) for v in cleaned if re.match(P.INTEGER, v)]
     counts = dict.fromkeys(ColumnStats.__dataclass_fields__, 0)
-    counts |= {
-        "non_null": len(cleaned),
-        "integer": integers,
-        "id_shape": sum(1 for v in cleaned if re.match(ID_SHAPE, v)),
-    }
+    counts |= {"non_null": len(cleaned), "integer": integers}
+    # The shapes Prepare types most columns by: amounts and dates, however many distinct
+    # values they have, are no keys (a sample of unique amounts read as text was one).
+    for field, pattern in _TYPED_SHAPES.items():
+        counts[field] = sum(1 for v in cleaned if re.match(pattern, v))
     stats = ColumnStats(**counts)
+    col_type, _, _ = infer_type(stats, delimiter=",", settings=PrepareSettings())
     reason = identifier_reason(
         name,
-        "integer" if integers == len(cleaned) else "categorical",
+        col_type,
         distinct=len(set(cleaned)),
         rows=len(cleaned),
         stats=stats,

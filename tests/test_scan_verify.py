@@ -227,3 +227,19 @@ def test_verify_scans_a_column_with_too_many_values_object_by_object(tmp_path, m
     with pytest.raises(StepFailed) as caught:
         verify_cleaned(layout)
     assert caught.value.details["columns"] == {"contact": ["EMAIL_ADDRESS"]}
+
+
+def test_scan_says_what_prepare_does_with_unique_amounts_dates_and_keys(tmp_path):
+    """Prepare types amounts and timestamps before its identifier rule; the scan read
+    them as text, and called a column of unique amounts a key to drop."""
+    from synthpipe.scan import scan_file
+
+    rows = [
+        f"ORD-{100000 + i},{i * 7.31 + 0.5:.2f},2024-03-{i % 28 + 1:02d} {i % 24:02d}:{i % 60:02d},"
+        f"{'abc'[i % 3]}"
+        for i in range(500)
+    ]
+    path = tmp_path / "orders.csv"
+    path.write_text("order_ref,amount,placed_at,kind\n" + "\n".join(rows) + "\n")
+    actions = {c.name: c.action for c in scan_file(path)}
+    assert actions == {"order_ref": "drop", "amount": "keep", "placed_at": "keep", "kind": "keep"}
