@@ -59,6 +59,7 @@ from synthpipe.pii import (
     PASSPORT_NUMBER,
     PHONE_NUMBER,
     TAX_ID,
+    VEHICLE_IDENTIFICATION_NUMBER,
     DetectorSettings,
     classify_columns,
     find_entities,
@@ -279,6 +280,7 @@ def locale_table(locale: str, rows: int, seed: int) -> Table:
     table.add("col_c", mess.values(fake.credit_card_number, rows, mess.groups), CREDIT_CARD_NUMBER)
     table.add("col_d", mess.values(fake.ipv4, rows), IP_ADDRESS)
     table.add("col_e", mess.values(fake.mac_address, rows), MAC_ADDRESS)
+    table.add("col_f", mess.values(fake.vin, rows), VEHICLE_IDENTIFICATION_NUMBER)
     # Free text: sentences, some carrying an e-mail, a phone, a card or an IBAN.
     table.add(local["memo"], memo_values(fake, rng, rows, mess), *MEMO_TYPES)
     table.add("comment", clean_text(fake, rows, mess))  # clean prose: nothing to find

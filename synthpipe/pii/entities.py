@@ -25,6 +25,9 @@ IP_ADDRESS = "IP_ADDRESS"
 # A network card's hardware address: a device identifier, personal data as an IP is
 # (GDPR recital 30); Macie has no identifier for it.
 MAC_ADDRESS = "MAC_ADDRESS"
+# A vehicle identification number (ISO 3779, 17 characters): Macie's identifier of the
+# same name; it names a car, and through the register its keeper.
+VEHICLE_IDENTIFICATION_NUMBER = "VEHICLE_IDENTIFICATION_NUMBER"
 AWS_CREDENTIALS = "AWS_CREDENTIALS"
 LATITUDE_LONGITUDE = "LATITUDE_LONGITUDE"
 
@@ -42,6 +45,7 @@ ENTITY_TYPES: tuple[str, ...] = (
     PASSPORT_NUMBER,
     IP_ADDRESS,
     MAC_ADDRESS,
+    VEHICLE_IDENTIFICATION_NUMBER,
     AWS_CREDENTIALS,
     LATITUDE_LONGITUDE,
 )

@@ -104,6 +104,11 @@ STRONG: dict[str, Keywords] = {
     ),
     E.IP_ADDRESS: _kw("ip ipv4 ipv6 ipaddr", "ipaddress clientip remoteip sourceip"),
     E.MAC_ADDRESS: _kw("mac macaddr hwaddr bssid", "macaddress hardwareaddress devicemac"),
+    E.VEHICLE_IDENTIFICATION_NUMBER: _kw(
+        "vin chassis",
+        "vehicleidentificationnumber vehicleid chassisnumber fahrgestellnummer "
+        "fahrzeugidentifikationsnummer numerodechassis numerotelaio numerobastidor",
+    ),
     E.AWS_CREDENTIALS: _kw(
         "secret credential credentials",
         "accesskey secretkey secretaccesskey awssecret awskey apikey apisecret",

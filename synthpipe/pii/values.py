@@ -325,6 +325,31 @@ def is_mac(value: str) -> bool:
     )
 
 
+# A VIN: 17 letters and digits, never I, O or Q (ISO 3779).
+_VIN_SHAPE = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
+_VIN_VALUES = {str(d): d for d in range(10)} | dict(
+    zip("ABCDEFGHJKLMNPRSTUVWXYZ", (1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 7, 9, 2, 3, 4, 5, 6, 7,
+                                   8, 9), strict=True)
+)  # fmt: skip
+_VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
+
+
+def is_vin(value: str) -> bool:
+    """A VIN whose ninth character is its check digit (North America's rule, which many
+    makers elsewhere follow too): one random code in eleven passes. VINs without one
+    (most of Europe's) are VIN-shaped only, which a column name has to confirm."""
+    compact = value.upper()
+    if not _VIN_SHAPE.fullmatch(compact) or compact.isdigit() or compact.isalpha():
+        return False
+    total = sum(_VIN_VALUES[c] * w for c, w in zip(compact, _VIN_WEIGHTS, strict=True))
+    return compact[8] == ("X" if total % 11 == 10 else str(total % 11))
+
+
+def looks_like_vin(value: str) -> bool:
+    compact = value.upper()
+    return bool(_VIN_SHAPE.fullmatch(compact)) and not (compact.isdigit() or compact.isalpha())
+
+
 def is_ip(value: str) -> bool:
     if not (_IPV4_SHAPE.fullmatch(value) or (":" in value and value.count(":") >= 2)):
         return False
@@ -865,6 +890,10 @@ def match_value(
         _add(is_ip(value), E.IP_ADDRESS, strict, loose)
     if len(value) == 17:
         _add(is_mac(value), E.MAC_ADDRESS, strict, loose)
+    if len(value) == 17 and n_digits:
+        _add(is_vin(value), E.VEHICLE_IDENTIFICATION_NUMBER, strict, loose)
+        if E.VEHICLE_IDENTIFICATION_NUMBER in loose_wanted and looks_like_vin(value):
+            loose.add(E.VEHICLE_IDENTIFICATION_NUMBER)
     if len(value) == 20 and value[:2] in ("AK", "AS"):
         _add(is_aws_key_id(value), E.AWS_CREDENTIALS, strict, loose)
     if len(value) == 40 and E.AWS_CREDENTIALS in loose_wanted and looks_like_aws_secret(value):
