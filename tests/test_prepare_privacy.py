@@ -214,10 +214,10 @@ def test_a_customer_table_s_repeated_addresses_and_names_are_found(spark, tmp_pa
 
 
 def test_a_customer_table_s_repeated_national_ids_are_dropped(spark, tmp_path):
-    """Each customer on twenty rows: China's resident id, Russia's SNILS and a device's
-    MAC address repeat far more often than rare-category folding's k, so under a neutral
-    header they were kept as categories and published (the ids' birth places failed
-    stdnum's county list; SNILS and MAC addresses were not read at all). One MAC address
+    """Each customer on twenty rows: China's resident id, Russia's SNILS, a device's MAC
+    address and a car's VIN repeat far more often than rare-category folding's k, so
+    under a neutral header they were kept as categories and published (the ids' birth
+    places failed stdnum's county list; the others were not read at all). One MAC address
     has no digit, so only its dashes let Spark's cell count see it."""
     from faker import Faker
 
@@ -225,10 +225,10 @@ def test_a_customer_table_s_repeated_national_ids_are_dropped(spark, tmp_path):
     china.seed_instance(9)
     russia.seed_instance(9)
     people = [
-        (china.ssn(), russia.snils(), china.mac_address().upper().replace(":", "-"))
+        (china.ssn(), russia.snils(), china.mac_address().upper().replace(":", "-"), china.vin())
         for _ in range(29)
-    ] + [("11010519491231002X", "112-233-445 95", "AB-CD-EF-AB-CD-EF")]
-    lines = ["k1,k2,k3,kind,amount"] + [
+    ] + [("11010519491231002X", "112-233-445 95", "AB-CD-EF-AB-CD-EF", "1M8GDM9AXKP042788")]
+    lines = ["k1,k2,k3,k4,kind,amount"] + [
         ",".join(people[i % 30]) + f",{('a', 'b', 'c')[i % 3]},{i % 89}.5" for i in range(600)
     ]
     raw = tmp_path / "raw" / "ds" / "input.csv"
@@ -237,8 +237,10 @@ def test_a_customer_table_s_repeated_national_ids_are_dropped(spark, tmp_path):
     _, frame, layout = run_prepare(spark, tmp_path, raw)
     actions = json.loads(Path(layout.pii_actions_json).read_text())
     found = {a["column"]: (a["action"], a["entity_types"]) for a in actions}
-    assert sorted(found) == ["k1", "k2", "k3"]
-    for column, expected in (("k1", "NATIONAL_ID"), ("k2", "NATIONAL_ID"), ("k3", "MAC_ADDRESS")):
+    assert sorted(found) == ["k1", "k2", "k3", "k4"]
+    expected_types = {"k1": "NATIONAL_ID", "k2": "NATIONAL_ID", "k3": "MAC_ADDRESS"}
+    expected_types["k4"] = "VEHICLE_IDENTIFICATION_NUMBER"
+    for column, expected in expected_types.items():
         action, entity_types = found[column]
         assert action == "drop" and expected in entity_types, column
     assert list(frame.columns) == ["kind", "amount"]
