@@ -38,6 +38,16 @@ def run_prepare(
     return schema, pq.read_table(layout.cleaned_data).to_pandas(), layout
 
 
+def prepared_actions(spark, tmp_path: Path, lines: list[str]):
+    """Prepare of a CSV of `lines`: the cleaned frame, and column -> (action, types)."""
+    raw = tmp_path / "raw" / "ds" / "input.csv"
+    raw.parent.mkdir(parents=True)
+    raw.write_text("\n".join(lines) + "\n")
+    _, frame, layout = run_prepare(spark, tmp_path, raw)
+    actions = json.loads(Path(layout.pii_actions_json).read_text())
+    return frame, {a["column"]: (a["action"], a["entity_types"]) for a in actions}
+
+
 @pytest.fixture(scope="module")
 def pii_csv(tmp_path_factory) -> Path:
     return write_banksim_csv(tmp_path_factory.mktemp("pii") / "pii.csv", rows=1500, with_pii=True)
@@ -200,12 +210,7 @@ def test_a_customer_table_s_repeated_addresses_and_names_are_found(spark, tmp_pa
         + f"{('food', 'rent', 'travel')[i % 3]},{i % 97}.5"
         for i in range(600)
     ]
-    raw = tmp_path / "raw" / "ds" / "input.csv"
-    raw.parent.mkdir(parents=True)
-    raw.write_text("\n".join(lines) + "\n")
-    _, frame, layout = run_prepare(spark, tmp_path, raw)
-    actions = json.loads(Path(layout.pii_actions_json).read_text())
-    found = {a["column"]: (a["action"], a["entity_types"]) for a in actions}
+    frame, found = prepared_actions(spark, tmp_path, lines)
     assert found["f1"] == ("drop", ["ADDRESS"])
     assert found["f2"] == ("drop", ["ADDRESS"])
     assert found["f3"] == ("drop", ["NAME"])
@@ -231,12 +236,7 @@ def test_a_customer_table_s_repeated_national_ids_are_dropped(spark, tmp_path):
     lines = ["k1,k2,k3,k4,kind,amount"] + [
         ",".join(people[i % 30]) + f",{('a', 'b', 'c')[i % 3]},{i % 89}.5" for i in range(600)
     ]
-    raw = tmp_path / "raw" / "ds" / "input.csv"
-    raw.parent.mkdir(parents=True)
-    raw.write_text("\n".join(lines) + "\n")
-    _, frame, layout = run_prepare(spark, tmp_path, raw)
-    actions = json.loads(Path(layout.pii_actions_json).read_text())
-    found = {a["column"]: (a["action"], a["entity_types"]) for a in actions}
+    frame, found = prepared_actions(spark, tmp_path, lines)
     assert sorted(found) == ["k1", "k2", "k3", "k4"]
     expected_types = {"k1": "NATIONAL_ID", "k2": "NATIONAL_ID", "k3": "MAC_ADDRESS"}
     expected_types["k4"] = "VEHICLE_IDENTIFICATION_NUMBER"
