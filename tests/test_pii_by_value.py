@@ -389,13 +389,24 @@ def test_national_ids_beyond_western_europe_pass_their_checksum(locale, kind):
     [lambda r: str(r.randrange(10**17, 10**18)),  # China's id has 18 digits
      lambda r: str(r.randrange(10**11, 10**12)),  # Russia's INN 12
      lambda r: str(r.randrange(10**10, 10**11)),  # SNILS and Hungary's number 11
-     lambda r: f"1{r.choice('3456789')}{r.randrange(10**9):09d}",  # Chinese mobiles 11
      lambda r: f"{r.choice('ABCDEFGHJK')}{r.choice('12')}{r.randrange(10**8):08d}"],
 )  # fmt: skip
 def test_random_numbers_shaped_like_the_newer_ids_are_not_ids(make):
     """The check digits (and birth dates) keep chance matches below the column rules."""
     rng = random.Random(21)
     assert both("c9", [make(rng) for _ in range(ROWS)]).entity_types == []
+
+
+def test_chinese_mobile_numbers_as_bare_digits_are_phone_numbers():
+    """Chinese systems store mobiles as eleven bare digits (13x to 19x); a customer's, on
+    each of their rows under a neutral header, was kept as a category. Other bare digit
+    runs stay no phone numbers without a name that says so."""
+    faker, rng = fake("zh_CN", seed=22), random.Random(23)
+    phones = [str(faker.phone_number()) for _ in range(60)]
+    assert all(p.isdigit() and len(p) == 11 for p in phones)
+    assert both("c4", [rng.choice(phones) for _ in range(ROWS)]).entity_types == [PHONE_NUMBER]
+    others = [f"{rng.randrange(10**10):011d}" for _ in range(ROWS)]
+    assert both("c4", others).entity_types == []
 
 
 def test_a_chilean_rut_inside_text_is_found():

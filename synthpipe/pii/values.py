@@ -232,6 +232,9 @@ _NANP_SHAPE = re.compile(r"(?:1[\s.\-]?)?\(?[2-9]\d{2}\)?[\s.\-]?[2-9]\d{2}[\s.\
 # Decimals (amounts, coordinates) and dotted quads (IPs, versions) are not phone numbers.
 _NOT_PHONE_SHAPE = re.compile(r"-?\d+[.,]\d+|\d{1,3}(?:\.\d{1,3}){2,3}")
 _BARE_TRUNK = re.compile(r"0[1-9]\d{8,9}")
+# China's mobile numbers, as Chinese systems store them: eleven bare digits, 13x to 19x.
+# Eleven-digit ids start so one time in thirteen; a column of them is phone numbers.
+_BARE_CN_MOBILE = re.compile(r"1[3-9]\d{9}")
 _GROUPED = re.compile(r"\d{3}(?:[\s.]\d{2,4}){2,3}")
 
 
@@ -283,6 +286,10 @@ def check_phone(
         return PhoneCheck(len(digits) >= 8, True)
     # Written national numbers, or bare ones with their trunk prefix ('0658156593').
     formatted = (main != digits and _national_format_ok(main)) or bool(_BARE_TRUNK.fullmatch(main))
+    if _BARE_CN_MOBILE.fullmatch(main):
+        number = _parse_phone(main, "CN")
+        if number is not None and phonenumbers.is_valid_number(number):
+            return PhoneCheck(True, True)
     formatted = formatted and len(digits) >= 8
     if not formatted and not want_possible:
         return _NOT_PHONE
@@ -923,17 +930,18 @@ def _match_numbers(
 ) -> None:
     # Phones: skip bare digit strings unless the name says phone (no strict verdict is
     # possible for them, and parsing them in 20 regions is the slowest check there is).
-    bare = value.isdigit()
+    id_strict, id_loose = check_ids(value) if n_digits <= 20 else (set(), set())
+    strict.update(id_strict)
+    loose.update(id_loose)
+    # A bare Chinese mobile number that also passes an id's check (Greece's AMKA starts
+    # with a birth day, 13 to 19 one time in four) is taken for the id.
+    bare = value.isdigit() and not (_BARE_CN_MOBILE.fullmatch(value) and not id_strict)
     if n_digits <= 15 and (not bare or E.PHONE_NUMBER in loose_wanted):
         phone = check_phone(value, regions, E.PHONE_NUMBER in loose_wanted)
         if phone.strict:
             strict.add(E.PHONE_NUMBER)
         if phone.possible:
             loose.add(E.PHONE_NUMBER)
-    if n_digits <= 20:
-        id_strict, id_loose = check_ids(value)
-        strict.update(id_strict)
-        loose.update(id_loose)
     if E.BANK_ACCOUNT_NUMBER in loose_wanted and looks_like_bank_account(value):
         loose.add(E.BANK_ACCOUNT_NUMBER)
 
