@@ -345,14 +345,15 @@ def is_vin(value: str) -> bool:
     """A VIN whose ninth character is its check digit (North America's rule, which many
     makers elsewhere follow too): one random code in eleven passes. VINs without one
     (most of Europe's) are VIN-shaped only, which a column name has to confirm."""
-    compact = value.upper()
-    if not _VIN_SHAPE.fullmatch(compact) or compact.isdigit() or compact.isalpha():
+    if not looks_like_vin(value):
         return False
+    compact = value.upper()
     total = sum(_VIN_VALUES[c] * w for c, w in zip(compact, _VIN_WEIGHTS, strict=True))
     return compact[8] == ("X" if total % 11 == 10 else str(total % 11))
 
 
 def looks_like_vin(value: str) -> bool:
+    """17 of a VIN's characters, letters and digits both."""
     compact = value.upper()
     return bool(_VIN_SHAPE.fullmatch(compact)) and not (compact.isdigit() or compact.isalpha())
 
