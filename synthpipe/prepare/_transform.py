@@ -91,6 +91,9 @@ class ColumnProfile:
     formula_like: int
     min_long: int | None
     max_long: int | None
+    # The column's place in the file, from 1: how refusals name it (a header can be
+    # personal data).
+    position: int = 0
     # Share of adjacent rows in order, for whole numbers named like a key (_sorted_shares).
     sorted_share: float | None = None
     type: str = "categorical"
@@ -606,9 +609,10 @@ def profile_columns(
     candidates = _key_candidates(strings, statistics, rows, config, settings)
     shares = _sorted_shares(strings, candidates)
     profiles = []
-    for name, values in zip(strings.columns, statistics, strict=True):
+    for position, (name, values) in enumerate(zip(strings.columns, statistics, strict=True), 1):
         values = values | {"parsed": parsed.get(name), "sorted_share": shares.get(name)}
         profile = _column_profile(name, header.get(name, name), values)
+        profile.position = position
         profile.unit = units.get(name)
         profile.missing_marks = marked.get(name, 0)
         profile.excel_text = texts.get(name, 0)
@@ -691,11 +695,11 @@ def _unreadable(p: ColumnProfile, lost: int) -> InputRefused:
     }.get(p.type, "no number that fits (out of range)")
     return InputRefused(
         code="unreadable_values",
-        message=f"Column {p.name!r}: {lost} of {p.stats.non_null} values are {written} "
+        message=f"Column {p.position}: {lost} of {p.stats.non_null} values are {written} "
         f"but are {what}; read as they are, they would become empty cells.",
         fix="Correct or empty those cells; or set the column's type to text in "
         "config/<dataset>.json (it is then not modelled).",
-        details={"column": p.name, "type": p.type, "unreadable": lost},
+        details={"position": p.position, "type": p.type, "unreadable": lost},
         step="prepare",
     )
 
@@ -1067,7 +1071,7 @@ def _far_dates(profile: ColumnProfile, rows: int, values: dict, k: int) -> str |
     calendar = _other_calendar(values["far_min"], values["far_max"])
     raise InputRefused(
         code="far_dates",
-        message=f"Column {profile.name!r}: {far} dates are before {P.FIRST_NEAR_YEAR} or "
+        message=f"Column {profile.position}: {far} dates are before {P.FIRST_NEAR_YEAR} or "
         f"after {P.LAST_NEAR_YEAR}, which training cannot hold, and they are not one value "
         f"held by at least {k} rows standing for 'none' in a column without empty cells."
         + (f" Their years look like {calendar[0]}." if calendar else ""),
@@ -1079,7 +1083,7 @@ def _far_dates(profile: ColumnProfile, rows: int, values: dict, k: int) -> str |
         "cells; or set the column's type to text in config/<dataset>.json (it is then not "
         "modelled).",
         details={
-            "column": profile.name,
+            "position": profile.position,
             "far_dates": far,
             "empty_cells": rows - profile.stats.non_null,
         },
