@@ -929,15 +929,15 @@ def _match_numbers(
     strict: set[str],
     loose: set[str],
 ) -> None:
-    # Phones: skip bare digit strings unless the name says phone (no strict verdict is
-    # possible for them, and parsing them in 20 regions is the slowest check there is).
     id_strict, id_loose = check_ids(value) if n_digits <= 20 else (set(), set())
     strict.update(id_strict)
     loose.update(id_loose)
-    # A bare Chinese mobile number that also passes an id's check (Greece's AMKA starts
-    # with a birth day, 13 to 19 one time in four) is taken for the id.
-    bare = value.isdigit() and not (_BARE_CN_MOBILE.fullmatch(value) and not id_strict)
-    if n_digits <= 15 and (not bare or E.PHONE_NUMBER in loose_wanted):
+    # Bare digits are phone numbers only where the name says so (no verdict is possible
+    # from them, and parsing them in 20 regions is the slowest check there is), or as a
+    # Chinese mobile that passes no id's check (Greece's AMKA starts with a birth day,
+    # 13 to 19 one time in four: it is taken for the id).
+    cn_mobile = not id_strict and bool(_BARE_CN_MOBILE.fullmatch(value))
+    if n_digits <= 15 and (not value.isdigit() or cn_mobile or E.PHONE_NUMBER in loose_wanted):
         phone = check_phone(value, regions, E.PHONE_NUMBER in loose_wanted)
         if phone.strict:
             strict.add(E.PHONE_NUMBER)
