@@ -299,7 +299,7 @@ def _validate_text(
     header_fields = sample[delimiter][0].fields
     # Before the names are looked at: a header cut by the head has at least this many.
     _check_columns(header_fields, limits.max_columns, at_least=not head_complete)
-    _check_header(_clean_header(header_fields, _guess_encoding(head)))
+    _check_header(_clean_header(header_fields, _guess_encoding(head, head_complete)))
 
     checks = _ByteChecks(limits.max_bytes)
     text = _text_stream(stream, head, (len(_UTF8_BOM) if has_bom else 0) + len(hint), checks)
@@ -629,10 +629,11 @@ def _json_value(line: str) -> object | None:
     return value if isinstance(value, dict | list) else None
 
 
-def _guess_encoding(head: bytes) -> str:
-    """The encoding the head alone suggests; the whole file decides in the end."""
+def _guess_encoding(head: bytes, complete: bool) -> str:
+    """The encoding the head alone suggests; the whole file decides in the end. A head
+    cut mid-character may still be UTF-8; a whole file that ends inside one is not."""
     try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=complete)
         return "utf-8"
     except UnicodeDecodeError:
         pass
@@ -961,6 +962,7 @@ class _ByteChecks:
         self.cp1252_ok = True
         self.non_ascii_before_utf8_error = False
         self.first_bad_utf8_line = 0
+        self.ends_inside_character = False
         self.non_ascii_sample = bytearray()
         self._utf8 = codecs.getincrementaldecoder("utf-8")()
         self._newlines = 0
@@ -992,7 +994,7 @@ class _ByteChecks:
 
     def _feed_utf8(self, chunk: bytes) -> None:
         try:
-            self._utf8.decode(chunk)
+            text = self._utf8.decode(chunk)
         except UnicodeDecodeError as exc:
             valid = chunk[: max(exc.start, 0)]
             self.utf8_ok = False
@@ -1001,7 +1003,9 @@ class _ByteChecks:
             )
             self.first_bad_utf8_line = self._line_at(chunk, max(exc.start, 0))
             return
-        if not chunk.isascii():
+        # The decoded text, not the chunk: a chunk may end inside a character that the
+        # next chunk completes, or that the file's end leaves cut (one latin-1 byte).
+        if not text.isascii():
             self.non_ascii_before_utf8_error = True
 
     def _line_at(self, chunk: bytes, index: int) -> int:
@@ -1013,6 +1017,7 @@ class _ByteChecks:
                 self._utf8.decode(b"", final=True)
             except UnicodeDecodeError:  # the file ends inside a multi-byte character
                 self.utf8_ok = False
+                self.ends_inside_character = True
                 self.first_bad_utf8_line = self._newlines + 1
 
 
@@ -1191,6 +1196,14 @@ def _final_encoding(checks: _ByteChecks, has_bom: bool) -> str:
     non_latin = _non_latin_encoding(bytes(checks.non_ascii_sample))
     if non_latin:
         return non_latin
+    if checks.non_ascii_before_utf8_error and checks.ends_inside_character:
+        raise _refuse(
+            "unsupported_encoding",
+            f"The file is UTF-8 but ends inside a character, on line "
+            f"{checks.first_bad_utf8_line}: it was cut short.",
+            "Export or upload the whole file again.",
+            {"encoding": "utf-8", "first_non_utf8_line": checks.first_bad_utf8_line},
+        )
     if checks.non_ascii_before_utf8_error:
         # Valid UTF-8 text first, then bytes that are not: two encodings in one file
         # (often files appended to each other). Any single choice garbles part of it.

@@ -260,7 +260,24 @@ def test_refuses_file_mixing_utf8_and_cp1252(tmp_path):
     err = refusal(write(tmp_path, content))
     assert err.code == "unsupported_encoding"
     assert err.details["first_non_utf8_line"] == 3
-    assert_no_cell_values(err, "Jörg", "Köln")
+    assert_no_cell_values(err, "Jörg", "Malm")
+
+
+@pytest.mark.parametrize("content", [b"name;city\nAnna;Paris\nJos;Andr\xe9", b"a;b\n1;caf\xe9"])
+def test_reads_cp1252_whose_only_accent_ends_the_file(tmp_path, content):
+    # A UTF-8 decoder holds back a last byte that may start a character: found by fuzzing,
+    # such a file was refused as mixing encodings, and a header alone crashed validation.
+    assert accepted(tmp_path, content).encoding == "cp1252"
+    assert refusal(write(tmp_path, b"name;caf\xe9")).code == "no_data_rows"
+
+
+def test_refuses_utf8_cut_inside_its_last_character(tmp_path):
+    content = "name,city\nAnna,Zürich\nJörg,Malmö".encode()[:-1]
+    err = refusal(write(tmp_path, content))
+    assert err.code == "unsupported_encoding"
+    assert "cut short" in err.message
+    assert err.details["first_non_utf8_line"] == 3
+    assert_no_cell_values(err, "Jörg", "Malm")
 
 
 @pytest.mark.parametrize(
