@@ -1070,6 +1070,9 @@ class _Scan:
     repeated_headers_total: int = 0
     last_field_always_empty: bool = True
     last_line: int = 0  # where the last data record starts
+    # Each kind of record end ('\r\n', '\n', '\r') and the first line that ends with it
+    # (the header's included).
+    record_ends: dict[str, int] = field(default_factory=dict)
 
 
 class _RecordTooLong(Exception):
@@ -1089,6 +1092,7 @@ class _Lines:
         self._text = text
         self._max = max_record_bytes
         self._record_bytes = 0
+        self.last = ""  # the last line handed out: a record's last line ends the record
 
     def new_record(self) -> None:
         self._record_bytes = 0
@@ -1103,6 +1107,7 @@ class _Lines:
         self._record_bytes += len(line)
         if self._record_bytes > self._max:
             raise _RecordTooLong
+        self.last = line
         return line
 
 
@@ -1111,7 +1116,12 @@ def _scan(text: io.TextIOBase, delimiter: str, max_columns: int, max_record_byte
     lines = _Lines(text, max_record_bytes)
     reader = csv.reader(lines, delimiter=delimiter, quotechar=QUOTECHAR, strict=True)
     scan: _Scan | None = None
+    ends: dict[str, int] = {}
     for start, fields in _records(reader, lines, max_record_bytes):
+        last = lines.last  # the record's last line: its line end ends the record
+        end = "\r\n" if last[-2:] == "\r\n" else last[-1:]  # a last line may have none
+        if end not in ends:
+            ends[end] = reader.line_num
         if scan is None:
             _check_columns(fields, max_columns, at_least=False)
             sums = ColumnSums(width=len(fields), decimal_comma=delimiter != ",")
@@ -1139,6 +1149,7 @@ def _scan(text: io.TextIOBase, delimiter: str, max_columns: int, max_record_byte
             scan.last_field_always_empty = False
     if scan is None:  # the head had a header, so only a lying stream gets here
         raise _empty_file(0)
+    scan.record_ends = {end: line for end, line in ends.items() if end in _LINE_ENDS}
     return scan
 
 
@@ -1231,6 +1242,7 @@ def _finish(
         raise _ragged(scan, len(header))
     if scan.repeated_headers_total:
         raise _repeated_header(scan)
+    _check_record_ends(scan, line_terminator)
     trailing = not header[-1]
     if trailing and scan.data_rows and not scan.last_field_always_empty:
         _check_header(header, trailing_allowed=False)  # raises header_empty_name
@@ -1288,6 +1300,27 @@ def _check_totals_row(scan: _Scan) -> None:
         "Delete the totals row, and any other summary rows (subtotals, averages), then "
         "upload the file again.",
         {"line": scan.last_line, "sum_columns": positions},
+    )
+
+
+_LINE_ENDS = {"\r\n": "CRLF (Windows)", "\n": "LF (Unix)", "\r": "CR (old Mac)"}
+
+
+def _check_record_ends(scan: _Scan, line_terminator: str) -> None:
+    """Spark splits a file with quoted line breaks into records at one kind of line end,
+    the first it meets: a record that ends with another kind runs on into the next."""
+    other = {end: line for end, line in scan.record_ends.items() if end != line_terminator}
+    if not scan.multiline or not other:
+        return
+    end, line = min(other.items(), key=lambda item: item[1])
+    raise _refuse(
+        "mixed_line_ends",
+        f"Rows end with {_LINE_ENDS[line_terminator]} line breaks, but the row on line {line} "
+        f"ends with {_LINE_ENDS[end]}, and some quoted fields hold line breaks: such a file "
+        "cannot be split into the same rows again. Most often files appended to each other.",
+        "Save the file again with one kind of line break (a text editor's line-ending "
+        "setting, or `dos2unix`), then upload it again.",
+        {"line": line, "line_end": _LINE_ENDS[line_terminator], "other_line_end": _LINE_ENDS[end]},
     )
 
 

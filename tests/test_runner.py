@@ -77,6 +77,7 @@ BAD_FILES = {
     "lines_above_header": (b"Statement 2024\n\nid;amount\n1;2,5\n2;3\n3;4\n", {}),
     "lines_below_table": (b"id;amount\n1;2,5\n2;3\n3;4\nSource: X\n", {}),
     "repeated_header": (b"id;amount\n1;2,5\n2;3\nid;amount\n3;4\n", {}),
+    "mixed_line_ends": (b'id;note\r\n1;"a\r\nb"\r\n2;c\n3;d\r\n', {}),
     "totals_row": (b"item;n;amount\na;1;2,5\nb;2;3\nc;3;4\nTotal;6;9,5\n", {}),
 }
 

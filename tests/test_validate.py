@@ -674,6 +674,33 @@ def test_a_totals_row_above_empty_records_is_still_the_last_row(tmp_path):
     assert (err.code, err.details["line"]) == ("totals_row", 6)
 
 
+@pytest.mark.parametrize(
+    ("content", "line", "other"),
+    [
+        (f'id;note\r\n1;"a\r\nb"\r\n2;{SECRET}\n3;d\r\n', 4, "LF (Unix)"),
+        (f'id;note\n1;"a\nb"\n2;x\n3;{SECRET}\r\n4;e\n', 5, "CRLF (Windows)"),
+    ],
+)
+def test_rows_ending_two_ways_beside_quoted_line_breaks_are_refused(tmp_path, content, line, other):
+    # Found by fuzzing: Spark splits such a file at the first kind of line end only, so
+    # the row ending the other way ran on into the next and Prepare crashed on it.
+    err = refusal(write(tmp_path, content))
+    assert err.code == "mixed_line_ends"
+    assert (err.details["line"], err.details["other_line_end"]) == (line, other)
+    assert_no_cell_values(err)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        'id;note\r\n1;"a\nb"\r\n2;c\r\n',  # Excel: rows end CRLF, a cell's own line breaks LF
+        "id;note\r\n1;a\n2;c\r\n3;d",  # no quoted line break: Spark reads any line end
+    ],
+)
+def test_line_breaks_inside_cells_or_without_quoted_ones_may_differ(tmp_path, content):
+    assert accepted(tmp_path, content).data_rows >= 2
+
+
 def test_accepts_semicolon_file_with_decimal_commas(tmp_path):
     report = accepted(tmp_path, "montant;taux;ville\n1,5;2,3;Paris\n10,25;0,5;Lyon\n")
     assert report.delimiter == ";"
