@@ -3,8 +3,8 @@
 Glue's ErrorMessage, SageMaker's FailureReason and an exception's text can quote a cell
 ("invalid literal for int(): 'jane@example.org'"). Such texts never reach reason.json, a
 notification or the state machine's output; they may reach a log, and only through
-`redact`: entities masked by the cell masker, quoted literals and long digit runs
-replaced, whitespace collapsed, the length capped.
+`redact`: entities masked by the cell masker, quoted literals, bracketed records and long
+digit runs replaced, whitespace collapsed, the length capped.
 """
 
 from __future__ import annotations
@@ -17,6 +17,10 @@ NUMBER = "<number>"
 # A quote that opens a literal: not inside a word, so "can't" and "don't" stay.
 _SINGLE_QUOTED = re.compile(r"(?<!\w)'[^'\n]*'(?!\w)")
 _DOUBLE_QUOTED = re.compile(r'"[^"\n]*"')
+# Spark quotes a malformed record in brackets ("record parsing: [F0,168.45,Jane Doe]"):
+# a bracket holding a delimiter or a space; an error class ([MALFORMED_RECORD]) stays.
+_BRACKETED = re.compile(r"\[[^\[\]\n]*[,;|\s][^\[\]\n]*\]")
+RECORD = "[<record>]"
 # Six digits or more: account numbers, ids, phone numbers the masker did not recognise.
 _LONG_DIGITS = re.compile(r"\d{6,}")
 
@@ -27,6 +31,7 @@ def redact(text: str, limit: int = LIMIT) -> str:
     from synthpipe.pii import mask_text  # the detectors load only when a text needs them
 
     masked = mask_text(str(text))
+    masked = _BRACKETED.sub(RECORD, masked)
     masked = _DOUBLE_QUOTED.sub(QUOTED.replace("'", '"'), masked)
     masked = _SINGLE_QUOTED.sub(QUOTED, masked)
     masked = _LONG_DIGITS.sub(NUMBER, masked)

@@ -16,6 +16,12 @@ from synthpipe.redact import redact
         ('bad value "Hauptstraße 5" in row 3', 'bad value "<quoted>" in row 3'),
         ("account 12345678 closed", "account <number> closed"),
         ("card 4111 1111 1111 1111 declined", "card <CREDIT_CARD_NUMBER> declined"),
+        (  # Spark's FAILFAST reader quotes the record (found by fuzzing Prepare)
+            "[MALFORMED_RECORD_IN_PARSING.WITHOUT_SUGGESTION] Malformed records are detected "
+            "in record parsing: [F0,168.45,Jane Doe 1e309]. Parse Mode: FAILFAST.",
+            "[MALFORMED_RECORD_IN_PARSING.WITHOUT_SUGGESTION] Malformed records are detected "
+            "in record parsing: [<record>]. Parse Mode: FAILFAST.",
+        ),
     ],
 )
 def test_values_are_masked(text, expected):
