@@ -1086,3 +1086,25 @@ def test_a_key_word_needs_the_rows_sorted_by_it(spark, tmp_path, in_order):
     assert ("nr" in frame.columns) is not in_order
     if in_order:
         assert "sorted by it" in schema.column("nr").reason
+
+
+@pytest.mark.parametrize("repeats", [1, 4])
+def test_whole_numbers_drawn_at_random_are_a_key_under_any_name(spark, tmp_path, repeats):
+    """Ten-digit account numbers under a neutral name, one per row or a customer's on
+    each of their rows: modelled as a number, value protection's bounds (the k-th smallest
+    and largest real values) were real account numbers in the synthetic rows. Beside them,
+    numbers of one width that are quantities: clustered (timestamps in seconds), rounded
+    (prices), or spanning a small part of their width's range."""
+    rng = np.random.default_rng(5)
+    accounts = np.repeat(rng.integers(10**9, 10**10, 150), repeats)
+    rows = len(accounts)
+    seconds = rng.integers(1_700_000_000, 1_730_000_000, rows)  # 2023-11 to 2024-10
+    prices = rng.integers(1_000, 9_999, rows) * 100  # 100000 to 999900, in hundreds
+    counts = rng.integers(200_000, 330_000, rows)  # six digits over 0.14 of their range
+    content = "c1,c2,c3,c4\n" + "".join(
+        f"{a},{s},{p},{c}\n" for a, s, p, c in zip(accounts, seconds, prices, counts, strict=True)
+    )
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert schema.column("c1").role == "dropped" and "c1" not in frame.columns
+    assert "drawn at random" in schema.column("c1").reason
+    assert [schema.column(c).role for c in ("c2", "c3", "c4")] == ["feature"] * 3

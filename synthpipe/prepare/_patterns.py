@@ -243,6 +243,8 @@ EXCEL_TEXT = r'^="([^"]*)"$'
 # Codes such as C1093826151, ORD-000123, or a hex/UUID key.
 _UUID = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 ID_SHAPE = rf"^([A-Za-z]{{0,4}}[-_]?\d{{5,}}|{_UUID})$"
+# A whole number written rounded to hundreds (1200, 45000): prices, budgets, populations.
+ROUNDED_HUNDREDS = r"^[+-]?\d*[1-9]\d*00$"
 # Name parts that say "this column is a key".
 ID_NAME_TOKENS = frozenset(
     {

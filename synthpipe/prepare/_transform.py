@@ -449,6 +449,7 @@ def _profile_exprs(c: Column, n: Column) -> dict[str, Column]:
         "with_space": count_if(c.contains(" "), n),
         "avg_length": F.sum(F.length(c) * n) / count_if(c.isNotNull(), n),
         "id_shape": count_if(c.rlike(P.ID_SHAPE), n),
+        "rounded_hundreds": count_if(c.rlike(P.ROUNDED_HUNDREDS), n),
         "formula_like": count_if(c.rlike(P.FORMULA_LIKE), n),
         "missing_marks": count_if(missing_mark(c), n),
         "excel_text": count_if(c.startswith('="') & c.rlike(P.EXCEL_TEXT), n),
