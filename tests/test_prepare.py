@@ -7,6 +7,8 @@ import hashlib
 import io
 import random
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -1108,3 +1110,27 @@ def test_whole_numbers_drawn_at_random_are_a_key_under_any_name(spark, tmp_path,
     assert schema.column("c1").role == "dropped" and "c1" not in frame.columns
     assert "drawn at random" in schema.column("c1").reason
     assert [schema.column(c).role for c in ("c2", "c3", "c4")] == ["feature"] * 3
+
+
+def test_a_record_spark_cannot_split_never_reaches_the_terminal(tmp_path):
+    """Should a file validation accepted still hold a record Spark's reader cannot split
+    (the fuzzing of December 2026 found one), the executor's error log, which quotes the
+    record, stays off the terminal: the run's own log says what failed, redacted. In a
+    process of its own: Spark's logging is set when its JVM starts."""
+    raw = tmp_path / "input.csv"
+    raw.write_bytes(b'id;note\r\n1;"a\r\nb"\r\n2;Jane Secretperson\n3;d\r\n')
+    script = f"""
+from synthpipe.prepare import CsvDialect
+from synthpipe.prepare._transform import read_csv
+from synthpipe.spark import local_session
+dialect = CsvDialect(encoding="utf-8", delimiter=";", columns=["id", "note"], multiline=True)
+try:
+    read_csv(local_session(cores=1, quick_start=True), {str(raw)!r}, dialect).count()
+except Exception as exc:
+    print("failed:", type(exc).__name__)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True
+    )
+    assert "failed: Py4JJavaError" in done.stdout
+    assert "Secretperson" not in done.stdout + done.stderr
