@@ -46,6 +46,7 @@ _TYPED_SHAPES = {
     "with_seconds": P.WITH_SECONDS,
     "id_shape": P.ID_SHAPE,
     "rounded_hundreds": P.ROUNDED_HUNDREDS,
+    "whole": P.WHOLE,
 }
 
 
@@ -93,7 +94,8 @@ def _looks_like_identifier(name: str, values: list) -> bool:
     if not cleaned:
         return False
     integers = sum(1 for v in cleaned if re.match(P.INTEGER, v))
-    numbers = [int(v) for v in cleaned if re.match(P.INTEGER, v)]
+    wholes = [re.match(P.WHOLE, v) for v in cleaned]
+    numbers = [int(m.group(1)) for m in wholes if m]
     counts = dict.fromkeys(ColumnStats.__dataclass_fields__, 0)
     counts |= {"non_null": len(cleaned), "integer": integers}
     # The shapes Prepare types most columns by: amounts and dates, however many distinct

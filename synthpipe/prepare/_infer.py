@@ -122,8 +122,10 @@ class ColumnStats:
     duration_padded: int = 0
     # Values grouped as India writes them (12,34,567.89: _patterns.LAKH).
     lakh: int = 0
-    # Whole numbers rounded to hundreds (_patterns.ROUNDED_HUNDREDS).
+    # Whole numbers rounded to hundreds (_patterns.ROUNDED_HUNDREDS), and whole numbers,
+    # also with a zero fraction (_patterns.WHOLE).
     rounded_hundreds: int = 0
+    whole: int = 0
     # The digit-group separator of the values that have one ("" for none, "mixed" when
     # values use different ones).
     group_char: str = ""
@@ -423,22 +425,27 @@ def repeated_key_reason(
     return None
 
 
-def random_numbers(
+def random_numbers_reason(
     distinct: int,
     stats: ColumnStats,
     minimum: int | None,
     maximum: int | None,
     settings: PrepareSettings,
-) -> bool:
-    """Whether whole numbers look drawn at random (see RANDOM_ID_DIGITS)."""
+) -> str | None:
+    """Why whole numbers look drawn at random (see RANDOM_ID_DIGITS), or None."""
     if minimum is None or maximum is None or distinct < settings.id_min_distinct:
-        return False
+        return None
     width = len(str(maximum))
     if width < RANDOM_ID_DIGITS or minimum < 10 ** (width - 1):  # not all of one width
-        return False
+        return None
     spread = (maximum - minimum) / (10**width - 10 ** (width - 1))
     rounded = stats.rounded_hundreds / max(stats.non_null, 1)
-    return spread >= RANDOM_ID_SPREAD and rounded <= RANDOM_ID_MAX_ROUNDED
+    if spread < RANDOM_ID_SPREAD or rounded > RANDOM_ID_MAX_ROUNDED:
+        return None
+    return (
+        f"{distinct} distinct whole numbers of {width} digits, spread over their whole range "
+        "and hardly ever rounded: drawn at random, as account numbers are"
+    )
 
 
 def identifier_reason(
@@ -455,6 +462,10 @@ def identifier_reason(
 ) -> str | None:
     """Why a column is an identifier (high-cardinality key), or None. `sorted_share`:
     the share of adjacent rows in order (see SORTED_SHARE); None when not measured."""
+    if col_type == "decimal" and stats.non_null and stats.whole == stats.non_null:
+        # Whole numbers written with a zero fraction, as pandas writes an integer column
+        # with a missing value (6197035322.0): account numbers are exported so.
+        return random_numbers_reason(distinct, stats, minimum, maximum, settings)
     if col_type not in ("categorical", "integer") or rows == 0:
         return None
     hinted = bool(ID_NAME_TOKENS & set(name.split("_")))
@@ -475,12 +486,9 @@ def identifier_reason(
             return "a dense sequence, unique per row: a row number"
         if span <= ROW_NUMBER_SPAN * rows:
             return f"unique per row within {span} consecutive numbers: a row number with gaps"
-    if random_numbers(distinct, stats, minimum, maximum, settings):
-        return (
-            f"{distinct} distinct whole numbers of {len(str(maximum))} digits, spread over their "
-            "whole range and hardly ever rounded: drawn at random, as account numbers are"
-        )
-    if unique:
+    drawn = random_numbers_reason(distinct, stats, minimum, maximum, settings)
+    if drawn or unique:
+        return drawn
         return None
     return repeated_key_reason(
         name, distinct=distinct, rows=rows, sorted_share=sorted_share, settings=settings

@@ -31,6 +31,9 @@ TRUE_TOKENS = ("true", "yes", "y", "t")
 FALSE_TOKENS = ("false", "no", "n", "f")
 
 INTEGER = r"^[+-]?\d{1,18}$"
+# A whole number, also with a zero fraction, as pandas writes an integer column that has
+# a missing value (6197035322.0); group 1 is the number.
+WHOLE = r"^([+-]?\d{1,18})([.,]0+)?$"
 LEADING_ZERO = r"^[+-]?0\d"
 DECIMAL_DOT = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 # 1,5  or  1.234,56 (thousands dots): European exports, also ,5 (Stata and SPSS write
@@ -244,7 +247,7 @@ EXCEL_TEXT = r'^="([^"]*)"$'
 _UUID = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 ID_SHAPE = rf"^([A-Za-z]{{0,4}}[-_]?\d{{5,}}|{_UUID})$"
 # A whole number written rounded to hundreds (1200, 45000): prices, budgets, populations.
-ROUNDED_HUNDREDS = r"^[+-]?\d*[1-9]\d*00$"
+ROUNDED_HUNDREDS = r"^[+-]?\d*[1-9]\d*00([.,]0+)?$"
 # Name parts that say "this column is a key".
 ID_NAME_TOKENS = frozenset(
     {

@@ -89,6 +89,7 @@ class ColumnProfile:
     distinct: int
     constant: bool
     formula_like: int
+    # The smallest and largest whole number (12, and 12.0 as pandas writes it).
     min_long: int | None
     max_long: int | None
     # The column's place in the file, from 1: how refusals name it (a header can be
@@ -499,10 +500,15 @@ def _profile_exprs(c: Column, n: Column) -> dict[str, Column]:
         "far_dates": count_if(far, n),
         "far_min": F.min(F.when(far, c)),
         "far_max": F.max(F.when(far, c)),
-        "min_long": F.min(F.when(c.rlike(P.INTEGER), c.cast("long"))),
-        "max_long": F.max(F.when(c.rlike(P.INTEGER), c.cast("long"))),
+        "whole": count_if(c.rlike(P.WHOLE), n),
+        "min_long": F.min(_whole(c)),
+        "max_long": F.max(_whole(c)),
         **unit_exprs(c, n),
     }
+
+
+def _whole(c: Column) -> Column:
+    return F.when(c.rlike(P.WHOLE), F.regexp_extract(c, P.WHOLE, 1).cast("long"))
 
 
 def _column_statistics(strings: DataFrame) -> list[dict]:
