@@ -1137,7 +1137,9 @@ def _scan(text: io.TextIOBase, delimiter: str, max_columns: int, max_record_byte
         if not any(fields):
             scan.empty_rows += 1
             continue
-        if fields == scan.header_fields:
+        if fields == scan.header_fields or (
+            fields[0].startswith(_BOM_TEXT) and _without_bom(fields) == scan.header_fields
+        ):
             scan.repeated_headers_total += 1
             if len(scan.repeated_headers) < _MAX_REPORTED_LINES:
                 scan.repeated_headers.append(start)
@@ -1153,6 +1155,15 @@ def _scan(text: io.TextIOBase, delimiter: str, max_columns: int, max_record_byte
     return scan
 
 
+# UTF-8's byte order mark as the scan reads it (latin-1): where files saved with one were
+# appended to each other, their headers start with it.
+_BOM_TEXT = _UTF8_BOM.decode("latin-1")
+
+
+def _without_bom(fields: list[str]) -> list[str]:
+    return [fields[0].removeprefix(_BOM_TEXT), *fields[1:]]
+
+
 def _records(reader: Any, lines: _Lines, max_record_bytes: int) -> Iterator[tuple[int, list[str]]]:
     """Yield (first physical line, fields) for each non-blank record."""
     while True:
@@ -1166,7 +1177,10 @@ def _records(reader: Any, lines: _Lines, max_record_bytes: int) -> Iterator[tupl
             raise _record_too_long(start, max_record_bytes) from None
         except csv.Error as exc:
             raise _quote_refusal(str(exc), start, reader.line_num) from None
-        if not is_blank(fields):
+        # A line of one quoted blank field ("") is a record of one field to Spark, which
+        # skips only lines of blank space: counted here as Spark reads it (fuzzing found
+        # Prepare crash on a file that validation had read as ending in a blank line).
+        if not is_blank(fields) or QUOTECHAR in lines.last:
             yield start, fields
 
 

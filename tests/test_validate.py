@@ -675,6 +675,26 @@ def test_a_totals_row_above_empty_records_is_still_the_last_row(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        ('id;v\n1;5\n2;7\n""\n4;9\n', "ragged_rows"),
+        ('id;v\n1;5\n2;7\n4;9\n" "', "lines_below_table"),
+    ],
+)
+def test_a_line_of_one_quoted_blank_field_is_a_record_of_one_field(tmp_path, content, code):
+    # Found by fuzzing: Spark skips lines of blank space only, so it read `""` as a record
+    # of one field and Prepare crashed on a file that validation had read as blank-ended.
+    assert refusal(write(tmp_path, content)).code == code
+    assert accepted(tmp_path, "id;v\n1;5\n  \n2;7\n4;9\n").data_rows == 3
+
+
+def test_files_saved_with_a_bom_and_appended_repeat_their_header(tmp_path):
+    part = "\ufeffid;amount\r\n1;2,5\r\n2;3\r\n"
+    err = refusal(write(tmp_path, (part + part).encode()))
+    assert (err.code, err.details["lines"]) == ("repeated_header", [4])
+
+
+@pytest.mark.parametrize(
     ("content", "line", "other"),
     [
         (f'id;note\r\n1;"a\r\nb"\r\n2;{SECRET}\n3;d\r\n', 4, "LF (Unix)"),
