@@ -16,7 +16,8 @@ _DATASET = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 
 def snake_case(name: str) -> str:
-    """`'zipcodeOri'` -> `'zipcode_ori'`, `'Prénom '` -> `'prenom'`, `'名前'` -> `'ming_qian'`.
+    """`'zipcodeOri'` -> `'zipcode_ori'`, `'Prénom '` -> `'prenom'`, `'名前'` -> `'ming_qian'`,
+    `'#'` -> `'number_sign'`.
 
     Returns '' when nothing printable is left; callers decide what that means.
     """
@@ -25,6 +26,11 @@ def snake_case(name: str) -> str:
     ascii_text = anyascii(text)
     spaced = _CAMEL_BOUNDARY.sub("_", ascii_text)
     slug = _NON_WORD.sub("_", spaced.lower()).strip("_")
+    if not slug and text:
+        # Signs alone ('#', '%', '€'), as reports head a count or a share: their Unicode
+        # names ('number_sign', 'percent_sign', 'euro_sign').
+        named = " ".join(unicodedata.name(c, "") for c in text if not c.isspace())
+        slug = _NON_WORD.sub("_", named.lower()).strip("_")
     if slug and slug[0].isdigit():
         slug = f"c_{slug}"
     return slug

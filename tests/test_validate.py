@@ -396,9 +396,15 @@ def test_refuses_a_blank_first_name_beside_a_column_called_row_names(tmp_path):
 
 
 def test_refuses_header_name_with_nothing_usable(tmp_path):
-    err = refusal(write(tmp_path, "id,%,amount\n1,2,3\n"))
+    err = refusal(write(tmp_path, "id,'',amount\n1,2,3\n"))
     assert err.code == "header_empty_name"
     assert err.details["positions"] == [2]
+    # Signs alone are names: a count's '#', a share's '%'.
+    assert accepted(tmp_path, "#,%,amount\n1,2,3\n").columns == [
+        "number_sign",
+        "percent_sign",
+        "amount",
+    ]
 
 
 def test_refuses_blank_last_header_name_when_rows_have_values_there(tmp_path):
