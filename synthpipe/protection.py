@@ -76,6 +76,7 @@ class ValueProtection:
         """From the config's `value_protection` object (or schema.json's record)."""
         data = dict(data or {})
         data.pop("rare_token", None)
+        data.pop("counted", None)  # schema.json's record of how k was counted (rows, holders)
         unknown = sorted(set(data) - {"min_category_count", "clip_quantiles"})
         if unknown:
             raise ValueError(

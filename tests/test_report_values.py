@@ -263,6 +263,15 @@ def test_protection_settings_and_counts_are_recorded(report_files: dict[str, str
     assert "<td>Rows clipped high</td>" not in html and "<th>Rows clipped high</th>" in html
 
 
+def test_counting_by_holders_is_said_in_the_report(report_files: dict[str, str]) -> None:
+    data = json.loads(report_files["json"])
+    assert data["value_protection"]["counted"] == "rows"  # this table has no repeated key
+    data["value_protection"]["counted"] = "holders"
+    html = render_html(data)
+    assert f"Values fewer than {K} different customers" in html
+    assert f"at least {K} real rows, and {K} customers, lie at or beyond" in html
+
+
 def test_a_config_s_tighter_quantiles_are_said_in_the_report(report_files: dict[str, str]) -> None:
     data = json.loads(report_files["json"])
     tight = ValueProtection(min_category_count=K, clip_quantiles=(0.01, 0.99)).to_dict()

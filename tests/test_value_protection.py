@@ -205,3 +205,36 @@ def test_the_pseudonymisation_key_is_not_in_the_query_plan(spark, tmp_path, monk
     assert key.lower() not in plan
     assert key.encode().hex() not in plan
     assert len(hashed.collect()[0]["h"]) == 64
+
+
+def test_k_counts_customers_not_rows_where_each_customer_holds_many(spark, tmp_path):
+    """A customer's rows each carry their id (dropped as a key). A job title one customer
+    holds on 12 rows, and the largest income one customer holds on 12 rows, were seen
+    `k` times as rows: kept, and published as they are. Counted by customer, they are
+    one person's: folded and clipped. A value 11 customers hold is kept."""
+    rng = random.Random(7)
+    customers = [(f"{rng.randrange(10**9, 10**10)}", 30_000 + 150 * c) for c in range(300)]
+    rows = []
+    for c, (account, income) in enumerate(customers):
+        job = "Chief Astronaut" if c == 0 else "Harbour Pilot" if c <= 11 else rng.choice("ABC")
+        rows += [[account, job, str(income), f"{rng.uniform(1, 99):.2f}"] for _ in range(12)]
+    rng.shuffle(rows)
+    raw = tmp_path / "raw" / "ds" / "input.csv"
+    raw.parent.mkdir(parents=True)
+    raw.write_text("c1,c2,c3,c4\n" + "".join(",".join(r) + "\n" for r in rows))
+    layout = RunLayout(str(tmp_path), "ds", "20261205T000000Z-abc")
+    schema = prepare(
+        spark,
+        source=str(raw),
+        dialect=CsvDialect.from_report(validate_file(raw)),
+        layout=layout,
+        config=DatasetConfig(),
+    )
+    frame = pq.read_table(layout.cleaned_data).to_pandas()
+    assert "Chief Astronaut" not in set(frame["c2"]) and "Harbour Pilot" in set(frame["c2"])
+    # At least k customers' incomes at or beyond the bound (a few more: the approximate
+    # quantile's margin), not the largest customer's alone.
+    at_or_beyond = sum(income >= frame["c3"].max() for _, income in customers)
+    assert K <= at_or_beyond <= K + 3
+    assert frame["c4"].max() < 99  # per-row amounts: clipped as before, by rows and customers
+    assert "c1" not in frame.columns and schema.value_protection["counted"] == "holders"

@@ -280,6 +280,7 @@ def _protection_record(schema: DatasetSchema, protection: ValueProtection) -> di
     return {
         "applied_by_prepare": bool(schema.value_protection),
         "settings": protection.to_dict(),
+        "counted": schema.value_protection.get("counted", "rows"),
         "report_quantiles": list(QUANTILES),
         "columns": {c.name: dict(c.protection) for c in schema.columns if c.protection},
     }

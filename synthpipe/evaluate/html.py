@@ -906,7 +906,17 @@ def _protection(report: dict[str, Any]) -> str:
     # The default sets no quantile: the k rows alone place each bound.
     default = list(ValueProtection().clip_quantiles)
     tighter = "" if list(quantiles) == default else f", and no wider than the {low}–{high} range"
-    if record["applied_by_prepare"]:
+    holders = record.get("counted") == "holders"
+    if record["applied_by_prepare"] and holders:
+        done = (
+            f"Values fewer than {k} different customers (the holders of a repeated key, such "
+            "as an account number on each of its rows) held were replaced by "
+            f"<code>{escape(settings['rare_token'])}</code> before training. Numbers, dates "
+            f"and timestamps were clipped so that at least {k} real rows, and {k} "
+            f"customers, lie at or beyond each bound{tighter}: no one's extreme reached "
+            "the model."
+        )
+    elif record["applied_by_prepare"]:
         done = (
             f"Values seen fewer than {k} times were replaced by "
             f"<code>{escape(settings['rare_token'])}</code> before training. Numbers, dates "

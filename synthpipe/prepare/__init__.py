@@ -30,6 +30,7 @@ from synthpipe.prepare._sums import mark_sums
 from synthpipe.prepare._transform import (
     apply_actions,
     clean_strings,
+    holders_key,
     profile_columns,
     read_csv,
     record_written_forms,
@@ -132,7 +133,10 @@ def prepare(
         mark_sums(dated, profile, config, reference)  # total = a + b: written as the sum
         needs_key = any(a.action == PSEUDONYMISE for a in actions.values())
         key = pseudonymisation_key(key_secret_id) if needs_key else None
-        cleaned, schema = type_and_dedupe(dated, profile, dialect, layout, settings, key=key)
+        holders = holders_key(profile, settings) if protect else None
+        cleaned, schema = type_and_dedupe(
+            dated, profile, dialect, layout, settings, key=key, holders=holders
+        )
         if not protect:
             write_outputs(cleaned, schema, layout, actions)
             return schema

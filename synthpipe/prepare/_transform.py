@@ -48,6 +48,7 @@ from synthpipe.prepare._months import (
 )
 from synthpipe.prepare._privacy import age_band, masked, prefix, pseudonymiser, reference_date
 from synthpipe.prepare._protect import (
+    HOLDER,
     columns_by_type,
     count_if,
     value_counts_by_column,
@@ -1362,6 +1363,25 @@ def _why_set_aside(p: ColumnProfile, positions: dict[str, int]) -> str:
     return p.reason
 
 
+def holders_key(profile: Profile, settings: PrepareSettings) -> str | None:
+    """The column whose values name the people (or accounts) the rows belong to, for value
+    protection to count holders rather than rows (`_protect.HOLDER`), or None.
+
+    A customer's rows each carry their id, e-mail or name: a value that 12 rows of one
+    customer hold is seen 12 times, yet it is one person's. The key is a column dropped or
+    pseudonymised as an identifier or as personal data that repeats (fewer distinct
+    values than record_key_share of the rows: it names an entity with several records),
+    with at least id_min_distinct values (fewer holders would clip to the middle); of
+    several, the one with the most values."""
+    candidates = [
+        p
+        for p in profile.columns
+        if p.action in (DROP, PSEUDONYMISE)
+        and settings.id_min_distinct <= p.distinct < settings.record_key_share * profile.rows
+    ]
+    return max(candidates, key=lambda p: p.distinct).name if candidates else None
+
+
 def type_and_dedupe(
     strings: DataFrame,
     profile: Profile,
@@ -1370,9 +1390,12 @@ def type_and_dedupe(
     settings: PrepareSettings,
     *,
     key: bytes | None = None,
+    holders: str | None = None,
 ) -> tuple[DataFrame, DatasetSchema]:
     """Typed frame without dropped columns, in the input's order; without duplicate rows
-    where a column names the record (`_infer.names_records`)."""
+    where a column names the record (`_infer.names_records`). With `holders` (a column's
+    name, `holders_key`), its values come along as `_protect.HOLDER` for value protection
+    to count (a row without one is its own holder); `_protect.protect_values` drops it."""
     kept = [p for p in profile.columns if p.role != "dropped"]
     if not kept:
         raise _no_usable_columns(profile, layout.dataset)
@@ -1387,8 +1410,12 @@ def type_and_dedupe(
         # Exact duplicates are one record twice: compared on every column, before any
         # column is dropped (two customers' equal purchases are not duplicates).
         numbered = numbered.groupBy(*every).agg(F.min("_row").alias("_row"))
+    extra = []
+    if holders is not None:
+        row = F.concat(F.lit("\u0000row "), F.col("_row").cast("string"))
+        extra = [F.coalesce(F.col(f"`{holders}`").cast("string"), row).alias(HOLDER)]
     typed = numbered.select(
-        "_row", *[_column_expr(p, hash_id, reference).alias(p.name) for p in kept]
+        "_row", *[_column_expr(p, hash_id, reference).alias(p.name) for p in kept], *extra
     )
     files = max(1, profile.rows // _ROWS_PER_FILE + 1)
     cleaned = typed.orderBy("_row").drop("_row").coalesce(files)
