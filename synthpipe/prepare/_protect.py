@@ -13,7 +13,8 @@ Where the rows belong to people who each hold several (a customer's transactions
 with the customer's id: `_transform.holders_key`), k counts holders, not rows: a value
 is kept when k different holders have it, and at least k holders have a value at or
 beyond each bound. Counted in rows, a value only one customer had, on 12 of their rows,
-was published (a real account number on 42 of 3,000 synthetic rows, December 2026).
+was kept and published: a unique job title, or the largest customer's income as the bound
+(tests/test_value_protection.py, December 2026).
 
 What changed is counted per column in schema.json (never the values or the bounds).
 """
