@@ -58,25 +58,27 @@ def _rows() -> list[list[str]]:
     return rows
 
 
-@pytest.fixture(scope="module")
-def prepared(spark, tmp_path_factory):
-    root = tmp_path_factory.mktemp("protect")
+def _prepared(spark, root: Path, header: str, rows: list[list[str]], run_id: str):
+    """Prepare, with value protection, on `rows` under `header`: (schema, frame, layout)."""
     raw = root / "raw" / "ds" / "input.csv"
     raw.parent.mkdir(parents=True)
-    lines = ["notes,channel,tier,amount,flag,booked"]
-    lines += [",".join(row) for row in _rows()]
-    raw.write_text("\n".join(lines) + "\n")
-    layout = RunLayout(str(root), "ds", "20261130T000000Z-abc")
+    raw.write_text(header + "\n" + "".join(",".join(row) + "\n" for row in rows))
+    layout = RunLayout(str(root), "ds", run_id)
     schema = prepare(
         spark,
         source=str(raw),
         dialect=CsvDialect.from_report(validate_file(raw)),
         layout=layout,
         config=DatasetConfig(),
-        detector=None,
     )
-    frame = pq.read_table(layout.cleaned_data).to_pandas()
-    return schema, frame, layout
+    return schema, pq.read_table(layout.cleaned_data).to_pandas(), layout
+
+
+@pytest.fixture(scope="module")
+def prepared(spark, tmp_path_factory):
+    root = tmp_path_factory.mktemp("protect")
+    header = "notes,channel,tier,amount,flag,booked"
+    return _prepared(spark, root, header, _rows(), "20261130T000000Z-abc")
 
 
 def test_a_few_emails_in_thousands_of_rows_are_masked_by_prepare(prepared):
@@ -219,18 +221,7 @@ def test_k_counts_customers_not_rows_where_each_customer_holds_many(spark, tmp_p
         job = "Chief Astronaut" if c == 0 else "Harbour Pilot" if c <= 11 else rng.choice("ABC")
         rows += [[account, job, str(income), f"{rng.uniform(1, 99):.2f}"] for _ in range(12)]
     rng.shuffle(rows)
-    raw = tmp_path / "raw" / "ds" / "input.csv"
-    raw.parent.mkdir(parents=True)
-    raw.write_text("c1,c2,c3,c4\n" + "".join(",".join(r) + "\n" for r in rows))
-    layout = RunLayout(str(tmp_path), "ds", "20261205T000000Z-abc")
-    schema = prepare(
-        spark,
-        source=str(raw),
-        dialect=CsvDialect.from_report(validate_file(raw)),
-        layout=layout,
-        config=DatasetConfig(),
-    )
-    frame = pq.read_table(layout.cleaned_data).to_pandas()
+    schema, frame, _ = _prepared(spark, tmp_path, "c1,c2,c3,c4", rows, "20261205T000000Z-abc")
     assert "Chief Astronaut" not in set(frame["c2"]) and "Harbour Pilot" in set(frame["c2"])
     # At least k customers' incomes at or beyond the bound (a few more: the approximate
     # quantile's margin), not the largest customer's alone.
