@@ -106,6 +106,15 @@ WIDE_ENCODINGS = {
     "utf-16-be": "UTF-16BE",
     "utf-32": "UTF-32",
 }
+
+
+def reads_whole(multiline: bool, encoding: str) -> bool:
+    """Whether Prepare's Spark reads the file whole (`multiLine`): quoted line breaks, or
+    a WIDE_ENCODINGS file. Spark then splits records at the first kind of line end it
+    meets, and at no other (`_check_record_ends`)."""
+    return multiline or encoding in WIDE_ENCODINGS
+
+
 _COMPRESSED_MAGIC = (
     (b"\x1f\x8b", "gzip"),
     (b"PK\x03\x04", "zip"),
@@ -281,9 +290,10 @@ def validate_stream(
 
 
 def _validate_text(
-    stream: BinaryIO, head: bytes, size: int, name: str, limits: InputLimits
+    stream: BinaryIO, head: bytes, size: int, name: str, limits: InputLimits, wide: str = ""
 ) -> InputReport:
-    """`validate_stream` for a file in an ASCII-compatible encoding; `head` is read."""
+    """`validate_stream` for a file in an ASCII-compatible encoding (or, with `wide`, the
+    UTF-8 text of a file in that WIDE_ENCODINGS encoding); `head` is read."""
     _check_binary(head)
     has_bom = head.startswith(_UTF8_BOM)
     head_text = head[len(_UTF8_BOM) :].decode("latin-1") if has_bom else head.decode("latin-1")
@@ -306,7 +316,8 @@ def _validate_text(
     scan = _scan(text, delimiter, limits.max_columns, limits.max_record_bytes)
     checks.finish()
     encoding = _final_encoding(checks, has_bom)
-    report = _finish(scan, checks, encoding, delimiter, name, _line_terminator(head))
+    whole = reads_whole(scan.multiline, wide or encoding)
+    report = _finish(scan, checks, encoding, delimiter, name, _line_terminator(head), whole)
     report.null_token = _null_token(sample[delimiter][1:], len(report.columns))
     report.separator_line = hint
     return report
@@ -486,7 +497,7 @@ def _validate_wide(
     # The text in UTF-8 takes up to 1.5 times the bytes (2 for 3 in UTF-16); the file's
     # own bytes are held to max_bytes by the transcoder.
     text_limits = replace(limits, max_bytes=2 * limits.max_bytes)
-    report = _validate_text(utf8, _read_head(utf8), size, name, text_limits)
+    report = _validate_text(utf8, _read_head(utf8), size, name, text_limits, wide=encoding)
     while utf8.read(_READ_BYTES):  # to the end: the size and the hash are the whole file's
         pass
     report.encoding = encoding
@@ -1249,6 +1260,7 @@ def _finish(
     delimiter: str,
     name: str,
     line_terminator: str,
+    whole: bool,
 ) -> InputReport:
     header = _clean_header(scan.header_fields, encoding)
     _check_header(header)
@@ -1256,7 +1268,7 @@ def _finish(
         raise _ragged(scan, len(header))
     if scan.repeated_headers_total:
         raise _repeated_header(scan)
-    _check_record_ends(scan, line_terminator)
+    _check_record_ends(scan, line_terminator, whole)
     trailing = not header[-1]
     if trailing and scan.data_rows and not scan.last_field_always_empty:
         _check_header(header, trailing_allowed=False)  # raises header_empty_name
@@ -1320,18 +1332,20 @@ def _check_totals_row(scan: _Scan) -> None:
 _LINE_ENDS = {"\r\n": "CRLF (Windows)", "\n": "LF (Unix)", "\r": "CR (old Mac)"}
 
 
-def _check_record_ends(scan: _Scan, line_terminator: str) -> None:
-    """Spark splits a file with quoted line breaks into records at one kind of line end,
-    the first it meets: a record that ends with another kind runs on into the next."""
+def _check_record_ends(scan: _Scan, line_terminator: str, whole: bool) -> None:
+    """Spark splits a file it reads whole (`reads_whole`) into records at one kind of
+    line end, the first it meets: a record that ends with another kind runs on into the
+    next (fuzzing found Prepare crash on both kinds of such files, December 2026)."""
     other = {end: line for end, line in scan.record_ends.items() if end != line_terminator}
-    if not scan.multiline or not other:
+    if not whole or not other:
         return
     end, line = min(other.items(), key=lambda item: item[1])
     raise _refuse(
         "mixed_line_ends",
         f"Rows end with {_LINE_ENDS[line_terminator]} line breaks, but the row on line {line} "
-        f"ends with {_LINE_ENDS[end]}, and some quoted fields hold line breaks: such a file "
-        "cannot be split into the same rows again. Most often files appended to each other.",
+        f"ends with {_LINE_ENDS[end]}, and the file is read whole (quoted fields hold line "
+        "breaks, or it is UTF-16 or UTF-32): such a file cannot be split into the same rows "
+        "again. Most often files appended to each other.",
         "Save the file again with one kind of line break (a text editor's line-ending "
         "setting, or `dos2unix`), then upload it again.",
         {"line": line, "line_end": _LINE_ENDS[line_terminator], "other_line_end": _LINE_ENDS[end]},

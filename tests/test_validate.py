@@ -716,6 +716,13 @@ def test_rows_ending_two_ways_beside_quoted_line_breaks_are_refused(tmp_path, co
     assert_no_cell_values(err)
 
 
+def test_utf16_rows_ending_two_ways_are_refused_as_spark_reads_them_whole(tmp_path):
+    # Spark reads UTF-16 whole, quoted line breaks or not: Prepare crashed on this file.
+    err = refusal(write(tmp_path, f"id;v\r\n1;5\r\n2;{SECRET}\n4;9\r\n".encode("utf-16")))
+    assert (err.code, err.details["line"]) == ("mixed_line_ends", 3)
+    assert_no_cell_values(err)
+
+
 @pytest.mark.parametrize(
     "content",
     [

@@ -67,7 +67,7 @@ from synthpipe.schema import (
     DatasetSchema,
 )
 from synthpipe.spark import apply_settings
-from synthpipe.validate import EOF_MARK, NON_LATIN_ENCODINGS, WIDE_ENCODINGS
+from synthpipe.validate import EOF_MARK, NON_LATIN_ENCODINGS, WIDE_ENCODINGS, reads_whole
 
 _JAVA_ENCODINGS = {
     "utf-8": "UTF-8",
@@ -194,7 +194,7 @@ def read_csv(spark: SparkSession, source: str, dialect) -> DataFrame:
     schema = StructType([StructField(f"_c{i}", StringType()) for i in range(width)])
     # Read whole: quoted line breaks, and UTF-16/32, whose characters Spark's line
     # splitting would cut (validate.WIDE_ENCODINGS).
-    whole = dialect.multiline or dialect.encoding in WIDE_ENCODINGS
+    whole = reads_whole(dialect.multiline, dialect.encoding)
     frame = (
         spark.read.option("header", "true")
         .option("sep", dialect.delimiter)
