@@ -15,6 +15,14 @@ SQL_SETTINGS = {
     # pyarrow and pandas read INT64 micros; Spark's default INT96 is legacy.
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
     "spark.sql.ansi.enabled": "false",
+    # Write and read dates and timestamps as they are, in the proleptic Gregorian
+    # calendar that pandas and pyarrow use. The default (EXCEPTION) stops the write of a
+    # timestamp before 1900 (1887-05-12 00:00:00, an appointment date) or a date before
+    # 1582, and a read of such values from Parquet that pyarrow wrote.
+    "spark.sql.parquet.datetimeRebaseModeInWrite": "CORRECTED",
+    "spark.sql.parquet.datetimeRebaseModeInRead": "CORRECTED",
+    "spark.sql.parquet.int96RebaseModeInWrite": "CORRECTED",
+    "spark.sql.parquet.int96RebaseModeInRead": "CORRECTED",
 }
 
 

@@ -631,6 +631,25 @@ def test_iso_timestamps_with_a_zone_and_no_seconds_keep_their_values(spark, tmp_
     ]
 
 
+def test_timestamps_before_1900_are_kept_as_written(spark, tmp_path):
+    """Canadian senators' appointments since 1867: Spark's default rebase mode stopped
+    the Parquet write of a timestamp before 1900 (WRITE_ANCIENT_DATETIME)."""
+    content = (
+        "appointed,born,n\n"
+        "1887-05-12 00:00:00,1821-06-12,1\n"
+        "1896-01-07 00:00:00,1700-03-01,2\n"
+        "1999-12-31 10:30:00,1950-01-01,3\n"
+    )
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert types(schema)["appointed"] == "timestamp"
+    assert frame["appointed"].tolist() == [
+        pd.Timestamp("1887-05-12T00:00Z"),
+        pd.Timestamp("1896-01-07T00:00Z"),
+        pd.Timestamp("1999-12-31T10:30Z"),
+    ]
+    assert [str(d) for d in frame["born"]] == ["1821-06-12", "1700-03-01", "1950-01-01"]
+
+
 def test_one_far_date_in_a_column_without_empty_cells_is_its_null(spark, tmp_path):
     content = "valid_to,ts,n\n" + "".join(
         f"{'9999-12-31' if i % 2 else f'2024-01-{i % 28 + 1:02d}'},"
