@@ -17,7 +17,12 @@ lists, 89% and 86%. A value is
 * a **first name** when it is one word that is a known first name; initials beside it
   are set aside ('Cesar A.', 'J. Smith');
 * a **last name** when it is one word that is a known last name and no first name
-  ('Kowalski', 'da Mota', '김'), or two or three known last names ('Garcia Rivera').
+  ('Kowalski', 'da Mota', '김'), or two or three known last names ('Garcia Rivera');
+* a **given name** when it is two to five words of letters, one of them a known first
+  name and none of the others in any list ('Hamid Karzai', 'Kreisky, Bruno'): a full
+  name whose surname no list holds. Not when a word is one of a company's form or a
+  street's ('Carroll Inc', 'Victoria Street': Faker's company and street words). One
+  is weaker evidence than a full name; the column rules weigh it so.
 
 And `user_name_core` reads a user name built from a person's names, as sign-up forms
 and directories make them ('john.smith', 'smithjohn', 'jsmith', 'mary42').
@@ -39,7 +44,7 @@ from functools import lru_cache
 
 from anyascii import anyascii
 
-FULL, FIRST, LAST = "full", "first", "last"
+FULL, FIRST, LAST, GIVEN = "full", "first", "last", "given"
 
 _PARTICLES = frozenset(
     re.findall(
@@ -98,6 +103,26 @@ def _dictionary() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     return frozenset(first), frozenset(last), frozenset(affixes)
 
 
+@lru_cache(maxsize=1)
+def _not_people() -> frozenset[str]:
+    """Words of companies' forms and of streets and towns over every Faker locale ('Inc',
+    'GmbH', 'Group', 'Street', 'Calle'), less the known first names."""
+    import faker.providers.address as address  # imported lazily, as the person lists
+    import faker.providers.company as company
+
+    words: set[str] = set()
+    for package, kinds in ((company, ("company_",)), (address, ("street_", "city_"))):
+        for module in pkgutil.iter_modules(package.__path__):
+            provider = getattr(
+                importlib.import_module(f"{package.__name__}.{module.name}"), "Provider", None
+            )
+            for attribute, values in (provider.__dict__ if provider else {}).items():
+                if attribute.startswith(kinds) and attribute.endswith(("prefixes", "suffixes")):
+                    words.update(form for w in _as_words(values) for form in _forms(w))
+    first, _, _ = _dictionary()
+    return frozenset(w for w in words if len(w) > 1 and w not in first)
+
+
 def _add_census(first: set[str], last: set[str]) -> None:
     """The 1990 US Census lists (`names` package: a name, then its frequency figures)."""
     folder = importlib.resources.files("names")
@@ -134,7 +159,7 @@ def is_last_name(token: str) -> bool:
 
 
 def person_name_kind(value: str) -> str | None:
-    """FULL, FIRST, LAST or None for one normalised cell."""
+    """FULL, FIRST, LAST, GIVEN or None for one normalised cell."""
     if not value or len(value) > _MAX_LENGTH or any(c.isdigit() or c in "@/\\:;_" for c in value):
         return None
     if value.count(",") == 1:  # 'Smith, John' -> 'John Smith'
@@ -156,7 +181,11 @@ def person_name_kind(value: str) -> str | None:
     if _is_full_name(core):
         return FULL
     # Two family names, as Spanish and Portuguese write them ('Garcia Rivera').
-    return LAST if len(core) <= 3 and all(map(is_last_name, core)) else None
+    if len(core) <= 3 and all(map(is_last_name, core)):
+        return LAST
+    if any(map(is_first_name, core)) and not any(_forms(w) & _not_people() for w in words):
+        return GIVEN
+    return None
 
 
 def _is_initial(word: str) -> bool:
