@@ -102,6 +102,9 @@ def _looks_like_identifier(name: str, values: list) -> bool:
     # values they have, are no keys (a sample of unique amounts read as text was one).
     for field, pattern in _TYPED_SHAPES.items():
         counts[field] = sum(1 for v in cleaned if re.match(pattern, v))
+    codes = [m for m in (re.match(P.SHORT_CODE, v) for v in cleaned) if m]
+    if len({m.group(1).upper() for m in codes}) == 1:  # one prefix, as Prepare counts them
+        counts["short_code"] = len(codes)
     stats = ColumnStats(**counts)
     col_type, _, _ = infer_type(stats, delimiter=",", settings=PrepareSettings())
     reason = identifier_reason(

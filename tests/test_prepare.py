@@ -1134,6 +1134,25 @@ def test_whole_numbers_drawn_at_random_are_a_key_under_any_name(spark, tmp_path,
     assert [schema.column(c).role for c in ("c2", "c3", "c4")] == ["feature"] * 3
 
 
+def test_short_codes_of_one_prefix_are_a_key_under_any_name(spark, tmp_path):
+    """Customers written C1 ... C150 (a prefix and up to four digits), each on twelve
+    rows under a neutral name: kept as a category, each code held by more rows than
+    value protection's k, and published. Diagnosis codes of many prefixes (E11, I10),
+    as many different ones, are a category."""
+    rng = np.random.default_rng(6)
+    customers = rng.permutation(np.repeat(np.arange(1, 151), 12))
+    letters = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    diagnoses = [f"{letters[i % 26]}{i // 26 + 10}" for i in rng.integers(0, 200, len(customers))]
+    content = "c1,c2,c3\n" + "".join(
+        f"C{c},{d},{rng.integers(1, 900)}\n" for c, d in zip(customers, diagnoses, strict=True)
+    )
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert schema.column("c1").role == "dropped" and "c1" not in frame.columns
+    assert schema.column("c1").reason.startswith("identifier")
+    assert schema.column("c2").role == "feature"
+    assert schema.column("c2").type == "categorical"
+
+
 def test_a_record_spark_cannot_split_never_reaches_the_terminal(tmp_path):
     """Should a file validation accepted still hold a record Spark's reader cannot split
     (the fuzzing of December 2026 found one), the executor's error log, which quotes the

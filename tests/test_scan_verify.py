@@ -189,6 +189,20 @@ def test_scan_says_a_sorted_panel_key_is_dropped_as_prepare_does(tmp_path):
     assert columns["num_visits"].action == "keep"
 
 
+def test_scan_says_short_codes_of_one_prefix_are_dropped_as_prepare_does(tmp_path):
+    """C1 ... C400 are customers; E11, I10 ... (many prefixes) diagnoses."""
+    from synthpipe.scan import scan_file
+
+    rng = np.random.default_rng(7)
+    customers = rng.permutation(np.repeat(np.arange(1, 401), 5))
+    path = tmp_path / "visits.csv"
+    rows = [f"C{c},{chr(65 + c % 26)}{c % 90 + 10}" for c in customers]
+    path.write_text("c1,c2\n" + "\n".join(rows) + "\n")
+    columns = {c.name: c for c in scan_file(path)}
+    assert columns["c1"].action == "drop"
+    assert columns["c2"].action == "keep"
+
+
 def test_verify_finds_coordinates_and_e_mails_spread_over_objects(tmp_path):
     """Each column is judged over every object: 30 objects of 20 rows each."""
     rng = np.random.default_rng(3)

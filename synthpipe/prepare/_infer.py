@@ -126,6 +126,8 @@ class ColumnStats:
     # also with a zero fraction (_patterns.WHOLE).
     rounded_hundreds: int = 0
     whole: int = 0
+    # Short codes (_patterns.SHORT_CODE) when every one has the same prefix, else 0.
+    short_code: int = 0
     # The digit-group separator of the values that have one ("" for none, "mixed" when
     # values use different ones).
     group_char: str = ""
@@ -470,8 +472,10 @@ def identifier_reason(
         return None
     hinted = bool(ID_NAME_TOKENS & set(name.split("_")))
     id_shaped = stats.non_null > 0 and stats.id_shape >= 0.95 * stats.non_null
+    # One prefix and a number (C12 ... C417): customers' and patients' keys are written so.
+    short_keys = stats.non_null > 0 and stats.short_code >= 0.95 * stats.non_null
     if col_type == "categorical":
-        if (hinted or id_shaped) and distinct >= settings.id_min_distinct:
+        if (hinted or id_shaped or short_keys) and distinct >= settings.id_min_distinct:
             return f"{distinct} distinct id-like values"
         if rows >= 20 and distinct >= settings.id_unique_share * rows:
             return f"nearly one distinct value per row ({distinct} of {rows})"

@@ -246,6 +246,10 @@ EXCEL_TEXT = r'^="([^"]*)"$'
 # Codes such as C1093826151, ORD-000123, or a hex/UUID key.
 _UUID = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 ID_SHAPE = rf"^([A-Za-z]{{0,4}}[-_]?\d{{5,}}|{_UUID})$"
+# Shorter codes: a prefix and up to four digits (C12, PED054, X-0042). A key when the
+# column holds many of them and they share one prefix (diagnosis codes such as E11 and
+# I10 have many prefixes); the prefix is the first group.
+SHORT_CODE = r"^([A-Za-z]{1,4})[-_]?\d{1,4}$"
 # A whole number written rounded to hundreds (1200, 45000): prices, budgets, populations.
 ROUNDED_HUNDREDS = r"^[+-]?\d*[1-9]\d*00([.,]0+)?$"
 # Name parts that say "this column is a key".

@@ -451,6 +451,13 @@ def _profile_exprs(c: Column, n: Column) -> dict[str, Column]:
         "with_space": count_if(c.contains(" "), n),
         "avg_length": F.sum(F.length(c) * n) / count_if(c.isNotNull(), n),
         "id_shape": count_if(c.rlike(P.ID_SHAPE), n),
+        "short_code": count_if(c.rlike(P.SHORT_CODE), n),
+        "short_prefix_min": F.min(
+            F.nullif(F.upper(F.regexp_extract(c, P.SHORT_CODE, 1)), F.lit(""))
+        ),
+        "short_prefix_max": F.max(
+            F.nullif(F.upper(F.regexp_extract(c, P.SHORT_CODE, 1)), F.lit(""))
+        ),
         "rounded_hundreds": count_if(c.rlike(P.ROUNDED_HUNDREDS), n),
         "formula_like": count_if(c.rlike(P.FORMULA_LIKE), n),
         "missing_marks": count_if(missing_mark(c), n),
@@ -923,10 +930,14 @@ def _inferred_type(values: dict, dialect, settings: PrepareSettings) -> str:
 
 
 def _column_stats(values: dict) -> ColumnStats:
-    counts = [k for k in ColumnStats.__dataclass_fields__ if k != "group_char"]
+    counts = [k for k in ColumnStats.__dataclass_fields__ if k not in ("group_char", "short_code")]
     groups = {values["group_min"], values["group_max"]} - {None}
     group_char = "mixed" if len(groups) > 1 else next(iter(groups), "")
-    return ColumnStats(**{k: (values[k] or 0) for k in counts}, group_char=group_char)
+    prefixes = {values["short_prefix_min"], values["short_prefix_max"]} - {None}
+    short_code = (values["short_code"] or 0) if len(prefixes) == 1 else 0
+    return ColumnStats(
+        **{k: (values[k] or 0) for k in counts}, group_char=group_char, short_code=short_code
+    )
 
 
 def _column_profile(name: str, original: str, values: dict) -> ColumnProfile:
