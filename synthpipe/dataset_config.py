@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -259,6 +259,8 @@ def _parse(data: Any, source: str) -> DatasetConfig:
         protection = ValueProtection.from_dict(data.get("value_protection"))
     except (TypeError, ValueError) as error:
         raise _bad(source, f"'value_protection': {error}") from error
+    if protection.holders:
+        protection = replace(protection, holders=snake_case(protection.holders))
     return DatasetConfig(
         target_column=snake_case(target) if target else None,
         columns=columns,

@@ -49,8 +49,13 @@ class ValueProtection:
 
     min_category_count: int = 10
     clip_quantiles: tuple[float, float] = (0.0, 1.0)
+    # The column whose values name the people k counts (a customer's id on each of their
+    # rows). None: Prepare infers it (`_transform.holders_key`), or counts rows.
+    holders: str | None = None
 
     def __post_init__(self) -> None:
+        if self.holders is not None and not (isinstance(self.holders, str) and self.holders):
+            raise ValueError(f"holders must be a column's name, not {self.holders!r}")
         k = self.min_category_count
         if isinstance(k, bool) or not isinstance(k, int):
             raise ValueError(f"min_category_count must be a whole number, not {k!r}")
@@ -77,10 +82,11 @@ class ValueProtection:
         data = dict(data or {})
         data.pop("rare_token", None)
         data.pop("counted", None)  # schema.json's record of how k was counted (rows, holders)
-        unknown = sorted(set(data) - {"min_category_count", "clip_quantiles"})
+        unknown = sorted(set(data) - {"min_category_count", "clip_quantiles", "holders"})
         if unknown:
             raise ValueError(
-                f"unknown keys {unknown}; allowed: ['clip_quantiles', 'min_category_count']"
+                f"unknown keys {unknown}; allowed: ['clip_quantiles', 'holders', "
+                "'min_category_count']"
             )
         if "clip_quantiles" in data and isinstance(data["clip_quantiles"], list):
             data["clip_quantiles"] = tuple(data["clip_quantiles"])

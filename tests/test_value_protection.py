@@ -58,7 +58,9 @@ def _rows() -> list[list[str]]:
     return rows
 
 
-def _prepared(spark, root: Path, header: str, rows: list[list[str]], run_id: str):
+def _prepared(
+    spark, root: Path, header: str, rows: list[list[str]], run_id: str, config: dict | None = None
+):
     """Prepare, with value protection, on `rows` under `header`: (schema, frame, layout)."""
     raw = root / "raw" / "ds" / "input.csv"
     raw.parent.mkdir(parents=True)
@@ -69,7 +71,7 @@ def _prepared(spark, root: Path, header: str, rows: list[list[str]], run_id: str
         source=str(raw),
         dialect=CsvDialect.from_report(validate_file(raw)),
         layout=layout,
-        config=DatasetConfig(),
+        config=DatasetConfig.from_dict(config or {}),
     )
     return schema, pq.read_table(layout.cleaned_data).to_pandas(), layout
 
@@ -229,3 +231,33 @@ def test_k_counts_customers_not_rows_where_each_customer_holds_many(spark, tmp_p
     assert K <= at_or_beyond <= K + 3
     assert frame["c4"].max() < 99  # per-row amounts: clipped as before, by rows and customers
     assert "c1" not in frame.columns and schema.value_protection["counted"] == "holders"
+
+
+@pytest.mark.parametrize("named", [False, True])
+def test_the_config_names_the_holders_where_a_finer_key_repeats(spark, tmp_path, named):
+    """Order lines: an order id on each line, a customer on each of their orders. The
+    inferred holders are the orders (the key with the most values): a segment 6
+    customers hold over 12 orders passes k. Named in config, the customers are counted."""
+    rng = random.Random(9)
+    rows = []
+    for customer in range(150):
+        segment = "Lighthouse Keeper" if customer < 6 else rng.choice("ABC")
+        for _ in range(2):
+            order_id = f"{rng.randrange(10**9, 10**10)}"
+            rows += [[order_id, f"K{customer}", segment, str(rng.randrange(1, 9))]] * 3
+    rng.shuffle(rows)
+    config = {"value_protection": {"holders": "Customer"}} if named else None
+    header = "order_id,customer,segment,quantity"
+    schema, frame, _ = _prepared(spark, tmp_path, header, rows, "20261205T000000Z-ord", config)
+    assert ("Lighthouse Keeper" in set(frame["segment"])) is not named
+    assert schema.value_protection["holders"] == ("customer" if named else "order_id")
+    assert schema.value_protection["counted"] == "holders"
+
+
+def test_holders_named_in_config_must_be_a_column(spark, tmp_path):
+    rows = [[str(i), str(i % 7)] for i in range(200)]
+    config = {"value_protection": {"holders": "client"}}
+    with pytest.raises(InputRefused) as caught:
+        _prepared(spark, tmp_path, "n,group", rows, "20261205T000000Z-bad", config)
+    assert caught.value.code == "bad_dataset_config"
+    assert "client" in caught.value.message

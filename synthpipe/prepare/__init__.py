@@ -133,7 +133,8 @@ def prepare(
         mark_sums(dated, profile, config, reference)  # total = a + b: written as the sum
         needs_key = any(a.action == PSEUDONYMISE for a in actions.values())
         key = pseudonymisation_key(key_secret_id) if needs_key else None
-        holders = holders_key(profile, settings) if protect else None
+        named = config.value_protection.holders
+        holders = holders_key(profile, settings, named) if protect else None
         cleaned, schema = type_and_dedupe(
             dated, profile, dialect, layout, settings, key=key, holders=holders
         )
@@ -144,6 +145,8 @@ def prepare(
         typed = cleaned.persist()
         try:
             protected = protect_values(typed, schema, config.value_protection)
+            if holders:  # which column k counted the holders of, for the user to check
+                schema.value_protection["holders"] = holders
             write_outputs(protected, schema, layout, actions)
         finally:
             typed.unpersist()

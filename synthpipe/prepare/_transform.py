@@ -1184,6 +1184,8 @@ def _check_config_names(config: DatasetConfig, columns: list[str]) -> None:
     named = set(config.columns) | set(config.drop_columns)
     if config.target_column:
         named.add(config.target_column)
+    if config.value_protection.holders:
+        named.add(config.value_protection.holders)
     unknown = sorted(named - set(columns))
     if unknown:
         raise InputRefused(
@@ -1374,16 +1376,22 @@ def _why_set_aside(p: ColumnProfile, positions: dict[str, int]) -> str:
     return p.reason
 
 
-def holders_key(profile: Profile, settings: PrepareSettings) -> str | None:
+def holders_key(
+    profile: Profile, settings: PrepareSettings, named: str | None = None
+) -> str | None:
     """The column whose values name the people (or accounts) the rows belong to, for value
-    protection to count holders rather than rows (`_protect.HOLDER`), or None.
+    protection to count holders rather than rows (`_protect.HOLDER`), or None. `named`:
+    the config's (`value_protection.holders`), taken as it is.
 
     A customer's rows each carry their id, e-mail or name: a value that 12 rows of one
     customer hold is seen 12 times, yet it is one person's. The key is a column dropped or
     pseudonymised as an identifier or as personal data that repeats (fewer distinct
     values than record_key_share of the rows: it names an entity with several records),
     with at least id_min_distinct values (fewer holders would clip to the middle); of
-    several, the one with the most values."""
+    several, the one with the most values: an order line's order id, before its
+    customer's, where a table has both (hence `named`)."""
+    if named:
+        return named
     candidates = [
         p
         for p in profile.columns
