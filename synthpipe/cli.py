@@ -10,6 +10,7 @@ from pathlib import Path
 
 from synthpipe import __version__
 from synthpipe.errors import PipelineError
+from synthpipe.evaluate.gate import places_apart
 from synthpipe.runner import STEPS, RunResult, last_built_step, run_local
 from synthpipe.validate import DEFAULT_MAX_COLUMNS, DEFAULT_MAX_RECORD_BYTES
 
@@ -418,7 +419,8 @@ def _gate_lines(result: RunResult) -> list[str]:
     for gate in report["gates"]:
         mark = "pass" if gate["passed"] else "FAIL"
         value, threshold = gate["value"], gate["threshold"]
-        shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+        places = places_apart(value, threshold) if isinstance(value, float) else 0
+        shown = f"{value:.{places}f}" if isinstance(value, float) else str(value)
         lines.append(f"  {mark}  {gate['name']}: {shown} (threshold {threshold})")
     return lines
 

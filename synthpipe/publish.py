@@ -30,6 +30,7 @@ from typing import Any
 
 from synthpipe import fixes, storage
 from synthpipe.errors import StepFailed
+from synthpipe.evaluate.gate import places_apart
 from synthpipe.layout import RunLayout
 
 PUBLISHED = ("synthetic.csv", "synthetic.parquet", "report.html", "report.json")
@@ -65,7 +66,10 @@ def _failed_gate(gate: dict[str, Any]) -> str:
     value, bound = gate.get("value"), "at least" if gate.get("direction") == "min" else "at most"
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return f"{gate['name']} not measured (needs {bound} {_figure(gate['threshold'])})"
-    return f"{gate['name']} = {_figure(value)} (needs {bound} {_figure(gate['threshold'])})"
+    threshold, shown = gate["threshold"], _figure(value)
+    if isinstance(value, float) and shown == _figure(threshold):  # 0.8996 is not 0.9
+        shown = f"{value:.{places_apart(value, threshold)}f}"
+    return f"{gate['name']} = {shown} (needs {bound} {_figure(threshold)})"
 
 
 def _where(gate: dict[str, Any], report: dict[str, Any]) -> str:

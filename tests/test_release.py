@@ -171,6 +171,35 @@ def test_a_failed_gate_says_which_way_it_failed_and_what_was_not_measured():
     assert raised.value.fix == fixes.GATE_FAILED  # these gates carry no advice
 
 
+def test_a_figure_that_rounds_to_its_threshold_is_written_apart_from_it(tmp_path):
+    """A quality of 0.8996 failed the gate of 0.9, and was written 0.9 in the message,
+    0.900 in the verdict's lines and the report: as if it had passed."""
+    from synthpipe.cli import _gate_lines
+    from synthpipe.evaluate.html import _gate_value
+    from synthpipe.evaluate.gate import places_apart
+    from synthpipe.runner import RunResult
+
+    gates = [asdict(check("quality", 0.8996, Thresholds()))]
+    with pytest.raises(StepFailed) as raised:
+        check_gate({"verdict": "fail", "gates": gates})
+    assert "quality = 0.8996 (needs at least 0.9)" in raised.value.message
+    assert places_apart(0.8996, 0.9) == 4 and places_apart(0.864, 0.9) == 3
+    report = tmp_path / "report.json"
+    report.write_text(json.dumps({"verdict": "fail", "gates": gates}))
+    result = RunResult(
+        dataset="ds",
+        run_id="r",
+        workdir=tmp_path,
+        status="failed",
+        exit_code=1,
+        message="",
+        steps=[],
+        outputs={"report": str(report.with_name("report.html"))},
+    )
+    assert "  FAIL  quality: 0.8996 (threshold 0.9)" in _gate_lines(result)
+    assert _gate_value(gates[0]) == ("0.8996", "≥ 0.90")  # report.html's row
+
+
 def test_a_failed_gate_says_what_to_try_for_that_gate():
     thresholds = Thresholds()
     gates = [

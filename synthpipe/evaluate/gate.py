@@ -237,6 +237,15 @@ class Gate:
     advice: str
 
 
+def places_apart(value: float, threshold: float, places: int = 3) -> int:
+    """Decimal places, from `places` up to 6, at which `value` no longer prints as the
+    `threshold` it is judged against: a quality of 0.8996 that failed 0.9 printed as
+    0.900 (and 0.9), as if it had passed."""
+    while places < 6 and f"{value:.{places}f}" == f"{threshold:.{places}f}":
+        places += 1
+    return places
+
+
 def check(name: str, value: float | int, thresholds: Thresholds) -> Gate:
     """The gate `name` on `value`; NaN never passes."""
     threshold = getattr(thresholds, name)

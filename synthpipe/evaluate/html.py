@@ -17,6 +17,7 @@ from typing import Any
 from synthpipe.evaluate import svg
 from synthpipe.evaluate.attacks import MIN_DECIDING_QUERIES
 from synthpipe.evaluate.disclosure import OTHER_RARE
+from synthpipe.evaluate.gate import places_apart
 from synthpipe.protection import ValueProtection
 
 TEMPLATE_PATH = Path(__file__).with_name("report_template.html")
@@ -193,7 +194,9 @@ def _gate_value(gate: dict[str, Any]) -> tuple[str, str]:
     sign = "≥" if gate["direction"] == "min" else "≤"
     if gate["name"] in PERCENT_GATES:
         return _pct(gate["value"]), f"{sign} {_pct(gate['threshold'], 0)}"
-    return _fmt(gate["value"]), f"{sign} {_fmt(gate['threshold'], 2)}"
+    value, threshold = gate["value"], gate["threshold"]
+    places = places_apart(value, threshold) if isinstance(value, float) else 3
+    return _fmt(value, places), f"{sign} {_fmt(threshold, 2)}"
 
 
 def _gates(report: dict[str, Any]) -> str:
