@@ -388,6 +388,7 @@ def test_names_whose_surnames_no_list_holds():
     # A company's form or a street's is no surname.
     assert person_name_kind("Carroll Inc") is None
     assert person_name_kind("Freeman Group") is None
+    assert person_name_kind("Maria Avenida") is None
 
 
 def test_world_leaders_under_a_neutral_header_are_names():

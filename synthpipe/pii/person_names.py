@@ -21,8 +21,8 @@ lists, 89% and 86%. A value is
 * a **given name** when it is two to five words of letters, one of them a known first
   name and none of the others in any list ('Hamid Karzai', 'Kreisky, Bruno'): a full
   name whose surname no list holds. Not when a word is one of a company's form or a
-  street's ('Carroll Inc', 'Victoria Street': Faker's company and street words). One
-  is weaker evidence than a full name; the column rules weigh it so.
+  street's ('Carroll Inc', 'Peter GmbH', 'Maria Avenida': Faker's company and street
+  words). One is weaker evidence than a full name; the column rules weigh it so.
 
 And `user_name_core` reads a user name built from a person's names, as sign-up forms
 and directories make them ('john.smith', 'smithjohn', 'jsmith', 'mary42').
