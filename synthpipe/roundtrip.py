@@ -85,7 +85,7 @@ log = logging.getLogger("synthpipe.generate")
 # First characters that make a spreadsheet evaluate a cell (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
-_DELIMITERS = (",", ";", "\t", "|")
+_DELIMITERS = (",", ";", "\t", "|", " ")
 # Spark pattern letters this writer renders; a pattern with others falls back to ISO.
 _TOKEN = re.compile(r"'[^']*'|([A-Za-z])\1*|[^A-Za-z']+")
 _ISO_DATE = "yyyy-MM-dd"

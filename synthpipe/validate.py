@@ -83,7 +83,10 @@ _CONTROL_SHARE_LIMIT = 0.05  # text files have almost no control characters
 
 DELIMITERS = (",", ";", "\t", "|")
 QUOTECHAR = '"'
-_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe", " ": "space"}
+# R's write.table separates fields with one space by default (quoting text): read so only
+# when no delimiter of DELIMITERS splits the rows and one space does, on every record.
+SPACE = " "
 
 _UTF8_BOM = codecs.BOM_UTF8
 EOF_MARK = "\x1a"  # Ctrl-Z, DOS's end of a text file
@@ -706,7 +709,7 @@ def _sample_records(head_text: str, complete: bool) -> dict[str, list[_Record]]:
         # Drop the last, probably partial, line.
         cut = max(head_text.rfind("\n"), head_text.rfind("\r"))
         head_text = head_text[: cut + 1] if cut >= 0 else head_text
-    return {d: _parse_records(head_text, d) for d in DELIMITERS}
+    return {d: _parse_records(head_text, d) for d in (*DELIMITERS, SPACE)}
 
 
 def _parse_records(text: str, delimiter: str) -> list[_Record]:
@@ -748,6 +751,8 @@ def _choose_delimiter(sample: dict[str, list[_Record]], head_text: str) -> str:
         credible = max(scores[best]["agree"], scores[best]["modal_records"])
         if credible * 2 >= len(sample[best]):
             return best
+    if _space_separated(sample[SPACE]):
+        return SPACE
     # No candidate works. A header that the csv module cannot parse means broken quoting.
     _check_lines_above_header(sample)
     for d in DELIMITERS:
@@ -775,6 +780,18 @@ def _choose_delimiter(sample: dict[str, list[_Record]], head_text: str) -> str:
         "Save the file as CSV with commas, semicolons, tabs or pipes between columns.",
         details,
     )
+
+
+def _space_separated(records: list[_Record]) -> bool:
+    """Every sampled record (at least two) splits at single spaces into as many fields as
+    the header, two or more, none empty: R's write.table (`t status sex`, then `35 0 1`).
+    An empty field means runs of spaces (space-aligned columns, refused as before); a
+    record that disagrees, a single column of values with spaces ('John Smith')."""
+    if len(records) < 2 or any(r.error for r in records):
+        return False
+    widths = {len(r.fields) for r in records}
+    empty = any(not field for r in records for field in r.fields)
+    return len(widths) == 1 and widths.pop() >= 2 and not empty
 
 
 def _check_lines_above_header(sample: dict[str, list[_Record]]) -> None:

@@ -316,6 +316,11 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
     "utf8_bom_crlf": ("\ufeffid,prénom\r\n1,Zoé\r\n2,Ana\r\n".encode(), "BOM and CRLF"),
     "tab_commas_in_values": (b"id\tamount\tnote\n1\t1,5\ta, b\n2\t3\tc\n", "tabs"),
     "pipe": (b"id|name|amount\n1|Smith, John|3,50\n2|Doe; Jane|4\n", "pipes"),
+    "single_spaces": (
+        b'"id" "status" "amount" "visited"\n1 "on time" 3.5 2024-01-02\n'
+        b'2 "late" 4 2024-02-03\n3 "late by far" 12.25 2024-03-04\n',
+        "one space between fields, text quoted: R's write.table without row names",
+    ),
     "quoted_other_delimiters": (b'"a;b","c|d"\n"1;2","3\t4"\n"5;6","7|8"\n', "quoted names"),
     "quoted_newlines": (
         b'id,address\r\n1,"1 rue X\r\n75001 Paris"\r\n2,"plain"\r\n3,"a\nb\nc"\r\n',

@@ -175,8 +175,8 @@ def test_a_figure_that_rounds_to_its_threshold_is_written_apart_from_it(tmp_path
     """A quality of 0.8996 failed the gate of 0.9, and was written 0.9 in the message,
     0.900 in the verdict's lines and the report: as if it had passed."""
     from synthpipe.cli import _gate_lines
-    from synthpipe.evaluate.html import _gate_value
     from synthpipe.evaluate.gate import places_apart
+    from synthpipe.evaluate.html import _gate_value
     from synthpipe.runner import RunResult
 
     gates = [asdict(check("quality", 0.8996, Thresholds()))]

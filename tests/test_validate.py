@@ -335,6 +335,28 @@ def test_refuses_space_aligned_columns_as_no_delimiter(tmp_path):
     assert err.code == "no_delimiter"
 
 
+def test_reads_fields_separated_by_one_space_as_r_writes_them(tmp_path):
+    """R's write.table (lifelines' anderson.csv): refused as a single column before."""
+    rows = "".join(f'{i} "on time" {i * 1.5} {i % 2}\n' for i in range(30))
+    report = accepted(tmp_path, '"t" "status" "amount" "rx"\n' + rows)
+    assert report.delimiter == " "
+    assert report.columns == ["t", "status", "amount", "rx"]
+    assert report.data_rows == 30
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "note\non time\nlate\nlate by far\n",  # one column of words
+        "id  amount\n1  3.5\n2  4\n",  # runs of spaces: aligned, not one space
+        "id amount\n1 3.5\n2 4 5\n",  # a record that disagrees
+    ],
+    ids=["words", "aligned", "ragged"],
+)
+def test_spaces_that_do_not_split_every_row_alike_are_no_delimiter(tmp_path, content):
+    assert refusal(write(tmp_path, content)).code in ("too_few_columns", "no_delimiter")
+
+
 def test_refuses_prose_with_random_commas_as_no_delimiter(tmp_path):
     text = (
         "Dear team, here is the export.\n"
