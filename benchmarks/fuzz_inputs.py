@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from synthpipe.errors import InputRefused
 from synthpipe.sample_data import banksim_frame
-from synthpipe.validate import validate_stream
+from synthpipe.validate import DELIMITERS, validate_stream
 from tests.odd_inputs import ODD_INPUTS
 
 BYTES = [
@@ -127,7 +127,7 @@ def _cells(data: bytes, rng: random.Random) -> bytes:
         lines = data.decode("utf-8").split("\n")
     except UnicodeDecodeError:
         return data
-    delimiter = max([",", ";", "\t", "|"], key=lines[0].count)
+    delimiter = max(DELIMITERS, key=lines[0].count)
     if len(lines) < 3 or not lines[0].count(delimiter):
         return data
     j = rng.randrange(lines[0].count(delimiter) + 1)

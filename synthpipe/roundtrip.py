@@ -79,13 +79,13 @@ from synthpipe.schema import (
     DatasetSchema,
     script_signs,
 )
+from synthpipe.validate import READ_DELIMITERS
 
 log = logging.getLogger("synthpipe.generate")
 
 # First characters that make a spreadsheet evaluate a cell (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
-_DELIMITERS = (",", ";", "\t", "|", " ")
 # Spark pattern letters this writer renders; a pattern with others falls back to ISO.
 _TOKEN = re.compile(r"'[^']*'|([A-Za-z])\1*|[^A-Za-z']+")
 _ISO_DATE = "yyyy-MM-dd"
@@ -135,7 +135,7 @@ def csv_bytes(table: pa.Table, schema: DatasetSchema) -> bytes:
     With CRLF as the line end, the csv writer quotes any cell holding a CR or an LF;
     with LF alone a bare CR in a cell went unquoted and split the row when read back.
     """
-    delimiter = schema.delimiter if schema.delimiter in _DELIMITERS else ","
+    delimiter = schema.delimiter if schema.delimiter in READ_DELIMITERS else ","
     text = csv_frame(table, schema).to_csv(index=False, sep=delimiter, lineterminator="\r\n")
     if schema.separator_line:
         text = schema.separator_line + "\r\n" + text

@@ -87,6 +87,8 @@ _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe", " 
 # R's write.table separates fields with one space by default (quoting text): read so only
 # when no delimiter of DELIMITERS splits the rows and one space does, on every record.
 SPACE = " "
+# Every delimiter validation may choose: what schema.json's `delimiter` can hold.
+READ_DELIMITERS = (*DELIMITERS, SPACE)
 
 _UTF8_BOM = codecs.BOM_UTF8
 EOF_MARK = "\x1a"  # Ctrl-Z, DOS's end of a text file
@@ -709,7 +711,7 @@ def _sample_records(head_text: str, complete: bool) -> dict[str, list[_Record]]:
         # Drop the last, probably partial, line.
         cut = max(head_text.rfind("\n"), head_text.rfind("\r"))
         head_text = head_text[: cut + 1] if cut >= 0 else head_text
-    return {d: _parse_records(head_text, d) for d in (*DELIMITERS, SPACE)}
+    return {d: _parse_records(head_text, d) for d in READ_DELIMITERS}
 
 
 def _parse_records(text: str, delimiter: str) -> list[_Record]:

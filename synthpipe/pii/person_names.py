@@ -87,20 +87,27 @@ def _dictionary() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     first: set[str] = set()
     last: set[str] = set()
     affixes: set[str] = set()
-    for module in pkgutil.iter_modules(person.__path__):
-        provider = getattr(
-            importlib.import_module(f"{person.__name__}.{module.name}"), "Provider", None
-        )
-        # Locales name their lists differently ('first_names_female', 'unisex_last_names').
-        for attribute, values in (provider.__dict__ if provider else {}).items():
-            target = _target(attribute, first, last, affixes)
-            for word in _as_words(values) if target is not None else ():
-                target.update(_forms(word))
+    # Locales name their lists differently ('first_names_female', 'unisex_last_names').
+    for attribute, values in _provider_lists(person):
+        target = _target(attribute, first, last, affixes)
+        for word in _as_words(values) if target is not None else ():
+            target.update(_forms(word))
     _add_census(first, last)
     # Initials and two-letter words are not evidence (but '王', '이' are family names).
     first = {w for w in first if len(w) > 2 or _UNSPACED.fullmatch(w)}
     last = {w for w in last if len(w) > 1 or _UNSPACED.fullmatch(w)}
     return frozenset(first), frozenset(last), frozenset(affixes)
+
+
+def _provider_lists(package) -> list[tuple[str, object]]:
+    """(attribute, value) of every locale's `Provider` class in a Faker providers package."""
+    found = []
+    for module in pkgutil.iter_modules(package.__path__):
+        provider = getattr(
+            importlib.import_module(f"{package.__name__}.{module.name}"), "Provider", None
+        )
+        found += list(provider.__dict__.items()) if provider else []
+    return found
 
 
 @lru_cache(maxsize=1)
@@ -112,13 +119,9 @@ def _not_people() -> frozenset[str]:
 
     words: set[str] = set()
     for package, kinds in ((company, ("company_",)), (address, ("street_", "city_"))):
-        for module in pkgutil.iter_modules(package.__path__):
-            provider = getattr(
-                importlib.import_module(f"{package.__name__}.{module.name}"), "Provider", None
-            )
-            for attribute, values in (provider.__dict__ if provider else {}).items():
-                if attribute.startswith(kinds) and attribute.endswith(("prefixes", "suffixes")):
-                    words.update(form for w in _as_words(values) for form in _forms(w))
+        for attribute, values in _provider_lists(package):
+            if attribute.startswith(kinds) and attribute.endswith(("prefixes", "suffixes")):
+                words.update(form for w in _as_words(values) for form in _forms(w))
     first, _, _ = _dictionary()
     return frozenset(w for w in words if len(w) > 1 and w not in first)
 

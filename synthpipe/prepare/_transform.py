@@ -378,6 +378,7 @@ def _profile_exprs(c: Column, n: Column) -> dict[str, Column]:
     oracle = oracle & c.rlike(P.ORACLE_TIMESTAMP)
     exponent = c.rlike(P.EXPONENT)
     quarter = _period_form(c, P.QUARTERS, 6, 7, "Q")  # 2024Q1 ... Q1-2024
+    short_prefix = F.nullif(F.upper(F.regexp_extract(c, P.SHORT_CODE, 1)), F.lit(""))
     week = _period_form(c, P.WEEKS, 7, 8, "W")  # 2024W05, 2024-W05
 
     def places(pattern: str) -> Column:
@@ -452,12 +453,8 @@ def _profile_exprs(c: Column, n: Column) -> dict[str, Column]:
         "avg_length": F.sum(F.length(c) * n) / count_if(c.isNotNull(), n),
         "id_shape": count_if(c.rlike(P.ID_SHAPE), n),
         "short_code": count_if(c.rlike(P.SHORT_CODE), n),
-        "short_prefix_min": F.min(
-            F.nullif(F.upper(F.regexp_extract(c, P.SHORT_CODE, 1)), F.lit(""))
-        ),
-        "short_prefix_max": F.max(
-            F.nullif(F.upper(F.regexp_extract(c, P.SHORT_CODE, 1)), F.lit(""))
-        ),
+        "short_prefix_min": F.min(short_prefix),  # one prefix when min is max
+        "short_prefix_max": F.max(short_prefix),
         "rounded_hundreds": count_if(c.rlike(P.ROUNDED_HUNDREDS), n),
         "formula_like": count_if(c.rlike(P.FORMULA_LIKE), n),
         "missing_marks": count_if(missing_mark(c), n),
