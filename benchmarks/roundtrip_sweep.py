@@ -63,7 +63,7 @@ def _first_wrong_cells(schema: DatasetSchema, source: list, result: list) -> dic
             continue  # generalised or pseudonymised as personal data: not the input's text
         for before, after in zip(source[1:], result[1:], strict=True):
             try:
-                same = reads_as_written(column, before[position], after[position], schema)
+                same = reads_as_written(column, before[position], after[position], schema, before)
             except ValueError:  # a decimal that does not read as a number
                 same = False
             if not same:

@@ -42,6 +42,9 @@ turns that back into the input's form, from what Prepare recorded in schema.json
   as the input wrote it (`3` or `03`, `Mar` or `MAR`, `Q1`);
 - a column that was the sum of two others on every row (ColumnSchema.sum_of) holds
   the sum of each synthetic row's two values, in its own form;
+- a column that was a function of another on every row (its log, square, a linear
+  rescaling: ColumnSchema.function) holds that function of each synthetic row's value,
+  in its own form;
 - columns without synthetic values keep their header with missing values: columns Prepare
   dropped (personal data, all empty, constant, or dropped by the config) and free-text
   columns, which are never modelled; the blank-headed first column that numbered the
@@ -67,10 +70,12 @@ import logging
 import math
 import re
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from synthpipe.column_functions import applied
 from synthpipe.schema import (
     FULL_WIDTH_ZERO,
     MONTH_NAMES,
@@ -117,6 +122,9 @@ def csv_frame(table: pa.Table, schema: DatasetSchema) -> pd.DataFrame:
             text = derived_text(table.column(column.derived_from), column, missing)
         elif column.sum_of and set(column.sum_of) <= present:
             text = column_text(added(table, column.sum_of, column.type), column, missing)
+        elif column.function_of in present:
+            values = function_values(table.column(column.function_of), column)
+            text = column_text(values, column, missing)
         elif column.sequence_start is not None:
             first = column.sequence_start
             text = pd.Series([str(n) for n in range(first, first + rows)], dtype=object)
@@ -204,6 +212,18 @@ def added(table: pa.Table, parts: list[str], kind: str) -> pa.Array:
     a, b = (pc.cast(table.column(name).combine_chunks(), pa.float64()) for name in parts)
     total = pc.add(a, b)
     return pc.cast(pc.round(total), pa.int64()) if kind == "integer" else total
+
+
+def function_values(values: pa.ChunkedArray | pa.Array, column: ColumnSchema) -> pa.Array:
+    """The function of each synthetic value of a column's source (ColumnSchema.function):
+    missing where the source is or lies outside the function's domain; whole for a column
+    of whole numbers."""
+    source = pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False)
+    result = applied(str(column.function), source, column.coefficients)
+    missing = np.isnan(result)
+    if column.type == "integer":
+        return pa.array(np.round(np.nan_to_num(result)).astype("int64"), mask=missing)
+    return pa.array(result, mask=missing)
 
 
 def derived_text(

@@ -493,8 +493,8 @@ class _Run:
             identifiers=identifiers,
             pii_actions={a["column"]: [a["action"], a["entity_types"]] for a in actions},
         )
-        # Copies, a date's parts and sums: not modelled, written from other columns.
-        written = sum(1 for c in schema.columns if c.copy_of or c.derived_from or c.sum_of)
+        # Copies, a date's parts, sums and functions: not modelled, written from others.
+        written = sum(1 for c in schema.columns if c.written_from_others())
         note = f"{len(schema.kept())} columns kept, {len(dropped) - written} dropped"
         if written:
             note += f", {written} written from others"

@@ -6,6 +6,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from synthpipe.column_functions import FUNCTIONS
+
 SCHEMA_VERSION = "1"
 
 # Logical types. Parquet storage: integer -> int64, decimal -> double, boolean -> bool,
@@ -301,6 +303,15 @@ class ColumnSchema:
     # one was: it is dropped from the model, and the published CSV writes the sum of each
     # synthetic row's two values here, in this column's form (places, groups, unit).
     sum_of: list[str] | None = None
+    # The earlier column (its name) this one was a function of on every row, within the
+    # rounding of the numbers as written, missing where that one was or lay outside the
+    # function's domain: the function (column_functions.FUNCTIONS: `log`, `square`,
+    # `linear`...) and, for a linear rescaling, its slope and intercept. It is dropped
+    # from the model, and the published CSV writes the function of each synthetic row's
+    # value here, in this column's form.
+    function_of: str | None = None
+    function: str | None = None
+    coefficients: list[float] | None = None
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:
@@ -329,6 +340,17 @@ class ColumnSchema:
             raise ValueError("digit_zero is the zero of a script that Prepare reads")
         if self.derived_from is not None and not self.text_format:
             raise ValueError("a column derived from a date needs the part's text_format")
+        if self.function_of is not None and self.function not in FUNCTIONS:
+            raise ValueError(f"unknown function {self.function!r}")
+        if (self.function == "linear") != (self.coefficients is not None) or (
+            self.coefficients is not None and len(self.coefficients) != 2
+        ):
+            raise ValueError("a linear rescaling, and only one, has a slope and an intercept")
+
+    def written_from_others(self) -> bool:
+        """Whether the published CSV writes this column from other columns' synthetic
+        values: a copy, a date's part, a sum or a function."""
+        return bool(self.copy_of or self.derived_from or self.sum_of or self.function_of)
 
 
 @dataclass

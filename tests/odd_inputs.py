@@ -5,7 +5,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+import struct
 
 # Digits and their signs typed full width (１，２３４．５), not the CSV's own commas.
 _FULL_WIDTH = str.maketrans("0123456789.,:/%", "０１２３４５６７８９．，：／％")
@@ -284,6 +286,23 @@ def _totals_row(i: int) -> str:
         f"{principal:.2f};{interest:.2f};{principal + interest:.2f};{before};{amount};"
         f"{before - amount};{fee_1};{fee_2};{fee_1 + fee_2 + (i == 17)};{visits_a};"
         f"{visits_b};{visits}\n"
+    )
+
+
+def _functions_row(i: int) -> str:
+    """A survey's row with functions of its numbers beside them, as econometrics tables
+    write them: the log of an income (to 4 places, and as float32 wrote it), the square
+    of a count, a z-score, centimetres in inches, a log missing where the debt is 0; and
+    a square off by one on one row, and a flag times four (two values: no function)."""
+    income = round(800 + i * 137.31 % 4000, 2)
+    float32 = struct.unpack("f", struct.pack("f", math.log(income)))[0]
+    years, score, cm = i % 25 + 1, round(20 + i * 3.7 % 60, 1), 150 + i * 7 % 23
+    debt = 0 if i % 4 == 0 else i * 211 % 5000 + 100
+    log_debt = f"{math.log(debt):.3f}" if debt else ""
+    return (
+        f"{income:.2f},{math.log(income):.4f},{float32!r},{years},{years**2},"
+        f"{years**2 + (i == 17)},{score:.1f},{(score - 50) / 10:.2f},{cm},{cm / 2.54:.1f},"
+        f"{debt},{log_debt},{i % 2},{i % 2 * 4}\n"
     )
 
 
@@ -704,6 +723,15 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         ).encode(),
         "totals beside their parts (a payment of principal and interest, a balance before "
         "a payment): written as the sum of the synthetic parts, not modelled",
+    ),
+    "functions": (
+        (
+            "income,log_income,lincome32,years,years_sq,years_sq_off,score,z,height_cm,"
+            "height_in,debt,log_debt,flag,flag4\n"
+            + "".join(_functions_row(i) for i in range(1, 31))
+        ).encode(),
+        "functions of a number beside it (a log, a square, a z-score, another unit), as "
+        "econometrics tables write them: written from the synthetic source, not modelled",
     ),
     "full_width_digits": (
         (

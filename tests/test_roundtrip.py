@@ -12,6 +12,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import math
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -22,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from synthpipe.column_functions import applied
 from synthpipe.dataset_config import DatasetConfig
 from synthpipe.generate import generate
 from synthpipe.layout import RunLayout
@@ -139,21 +141,27 @@ def test_every_cell_reads_as_the_input_wrote_it(round_trips, name):
     for position, column in enumerate(schema.columns):
         for line, (before, after) in enumerate(zip(source[1:], result[1:], strict=True), 2):
             where = f"{name}: column {position + 1}, line {line}: {before[position]!r}"
-            assert reads_as_written(column, before[position], after[position], schema), where
+            same = reads_as_written(column, before[position], after[position], schema, before)
+            assert same, where
 
 
-def reads_as_written(column: ColumnSchema, before: str, got: str, schema: DatasetSchema) -> bool:
+def reads_as_written(
+    column: ColumnSchema, before: str, got: str, schema: DatasetSchema, row: list[str]
+) -> bool:
     """Whether a published cell reads as the input's cell `before` did: categories,
     booleans, integers and dates as written; decimals by value, with no more decimal
     places than the input's (12. comes back as 12), and as written where every value
     had the same places or a whole value had none; cells of a column Prepare dropped
     hold missing values; a missing value is written as the input wrote them all, or
-    empty. Also run on real tables by benchmarks/roundtrip_sweep.py."""
+    empty; a function of another column (`row`: the input's row) as that function of its
+    source's value. Also run on real tables by benchmarks/roundtrip_sweep.py."""
     if column.copy_of:  # written as the column it repeats
         column = schema.column(column.copy_of)
-    if column.sum_of:  # written as the sum of the real parts it was read beside
+    if column.sum_of or column.function_of:  # written from the real values beside it
         column = replace(column, role="feature")
     expected = without_excel_text(cleaned_cell(before))
+    if column.function_of:
+        return is_function_of(got, column, schema, row)
     if column.derived_from:  # a part of the real date it was read beside
         return got == expected
     if column.missing_marks and is_missing_mark(expected):
@@ -183,6 +191,41 @@ def reads_as_written(column: ColumnSchema, before: str, got: str, schema: Datase
     if column.type in ("categorical", "text"):
         return got == neutralise_cell(expected)
     return got == expected
+
+
+def is_function_of(got: str, column: ColumnSchema, schema: DatasetSchema, row: list[str]) -> bool:
+    """A function's cell holds the function of its source's value in the row (its input
+    text, which the cleaned row holds), rounded to the column's places, or nothing where
+    the function has no value there (a source missing, the log of 0)."""
+    source = schema.column(str(column.function_of))
+    text = cleaned_cell(row[schema.columns.index(source)])
+    value = written_number(text, source) if text else math.nan
+    result = applied(str(column.function), np.array([value]), column.coefficients)[0]
+    if math.isnan(result):
+        return got == schema.null_token
+    if column.type == "integer" or (column.decimal_places is None and not column.exponent):
+        return got == str(round(result))
+    if column.exponent:  # its last place is the mantissa's
+        unit = 10.0 ** (math.floor(math.log10(abs(result))) - (column.mantissa_places or 0))
+    else:
+        unit = 10.0 ** -(column.decimal_places or 0)
+    digits = re.sub(r"[^\d.,]", "", got)  # without a unit or a sign
+    places = column.exponent or decimal_places(digits, column.format or ".") <= unit_places(column)
+    return abs(written_number(got, column) - result) <= unit / 2 + 1e-9 * abs(result) and places
+
+
+def unit_places(column: ColumnSchema) -> int:
+    return column.decimal_places or 0
+
+
+def written_number(text: str, column: ColumnSchema) -> float:
+    """A number cell's value, read without the column's unit (`$-1,03`, `(1.234,50 €)`)."""
+    for form, sign in ((column.negative_form, -1), (column.number_form, 1)):
+        if form:
+            found = re.fullmatch(re.escape(form).replace(re.escape("{}"), "(.+)"), text)
+            if found:
+                return sign * as_number(found.group(1), column.format or ".", column.grouping)
+    return as_number(text, column.format or ".", column.grouping)
 
 
 def test_typed_vocabularies_keep_their_spellings_and_formats(round_trips):
@@ -234,6 +277,70 @@ def test_a_total_beside_its_parts_is_written_as_their_sum(round_trips):
     assert schema.column("fees").role == "feature"  # off by one on one row
     assert schema.column("payment").fixed_places  # 12.50 stays 12.50
     assert "202.90" in [row[2] for row in result[1:]]
+
+
+def test_functions_of_a_number_beside_it_are_written_from_it(round_trips):
+    source, result, schema, _, _ = round_trips["functions"]
+    functions = {c.name: (c.function_of, c.function) for c in schema.columns if c.function_of}
+    assert functions == {
+        "log_income": ("income", "log"),
+        "lincome32": ("income", "log"),  # float32's digits
+        "years_sq": ("years", "square"),
+        "z": ("score", "linear"),
+        "height_in": ("height_cm", "linear"),
+        "log_debt": ("debt", "log"),  # missing where the debt is 0
+    }
+    assert all(schema.column(n).role == "dropped" for n in functions)
+    assert schema.column("z").coefficients == pytest.approx([0.1, -5.0])
+    assert schema.column("height_in").coefficients[0] == pytest.approx(1 / 2.54, rel=1e-3)
+    # No function: a square off by one on one row; a flag of two values times four.
+    for name in ("years_sq_off", "flag", "flag4", "income", "years", "score", "debt"):
+        assert schema.column(name).role == "feature", name
+    # From the real sources, each reads as the input wrote it (7.1000 keeps its places);
+    # a fitted line to one unit of its last place.
+    for name in ("log_income", "years_sq", "z", "log_debt"):
+        k = source[0].index(name)
+        assert [row[k] for row in result] == [row[k] for row in source], name
+    k = source[0].index("height_in")
+    assert all(abs(float(a[k]) - float(b[k])) < 0.11 for a, b in zip(source[1:], result[1:]))
+
+
+def test_a_function_is_written_from_each_synthetic_value():
+    source = ColumnSchema(original_name="x", name="x", type="decimal", decimal_places=2)
+    functions = [
+        ColumnSchema(
+            original_name=name,
+            name=name,
+            type=kind,
+            role="dropped",
+            function_of="x",
+            function=function,
+            coefficients=coefficients,
+            decimal_places=places,
+        )
+        for name, kind, function, coefficients, places in (
+            ("log_x", "decimal", "log", None, 3),
+            ("x_sq", "integer", "square", None, None),
+            ("z", "decimal", "linear", [0.5, -1.0], 2),
+        )
+    ]
+    schema = DatasetSchema(dataset="ds", run_id="r", columns=[source, *functions])
+    table = pa.table({"x": [1.0, None, 0.0, 3.3]})
+    assert csv_frame(table, schema).to_dict("list") == {
+        "x": ["1.0", "", "0.0", "3.3"],
+        "log_x": ["0.0", "", "", "1.194"],  # no log of 0: missing, as the input had it
+        "x_sq": ["1", "", "0", "11"],  # whole numbers, rounded
+        "z": ["-0.5", "", "-1.0", "0.65"],
+    }
+
+
+def test_a_function_names_one_that_generate_can_write():
+    with pytest.raises(ValueError, match="unknown function"):
+        ColumnSchema(original_name="y", name="y", type="decimal", function_of="x", function="cube")
+    with pytest.raises(ValueError, match="slope and an intercept"):
+        ColumnSchema(
+            original_name="y", name="y", type="decimal", function_of="x", function="linear"
+        )
 
 
 def test_a_sum_is_written_from_each_synthetic_row():

@@ -21,6 +21,7 @@ from synthpipe.pii.actions import PSEUDONYMISE
 from synthpipe.pii.keys import pseudonymisation_key
 from synthpipe.pinning import check_rows
 from synthpipe.prepare._eras import with_common_era
+from synthpipe.prepare._functions import mark_functions
 from synthpipe.prepare._infer import PrepareSettings
 from synthpipe.prepare._months import with_english_months
 from synthpipe.prepare._parts import mark_date_parts
@@ -130,6 +131,7 @@ def prepare(
         # Year, Month beside a date: written from the synthetic dates, not modelled.
         reference = reference_date(layout.run_id)
         mark_date_parts(dated, profile, config, reference)
+        mark_functions(dated, profile, config, reference)  # lwage = log(wage), expersq
         mark_sums(dated, profile, config, reference)  # total = a + b: written as the sum
         needs_key = any(a.action == PSEUDONYMISE for a in actions.values())
         key = pseudonymisation_key(key_secret_id) if needs_key else None

@@ -178,7 +178,8 @@ def _candidate(p: ColumnProfile, config: DatasetConfig) -> bool:
 def modelled(p: ColumnProfile, config: DatasetConfig) -> bool:
     """A column the model would learn, of two values or more, that neither the privacy
     decisions nor the config touch and that is not the target: one that may be written
-    from others instead (a date's part here, a sum in `_sums`)."""
+    from others instead (a date's part here, a sum in `_sums`, a function in
+    `_functions`)."""
     settings = config.column(p.name)
     return (
         p.role == "feature"
@@ -187,6 +188,12 @@ def modelled(p: ColumnProfile, config: DatasetConfig) -> bool:
         and not (settings.type or settings.role)
         and p.distinct > 1
     )
+
+
+def modelled_number(p: ColumnProfile, config: DatasetConfig) -> bool:
+    """A modelled column of numbers (no duration: they are written as times), which a sum
+    (`_sums`) or a function (`_functions`) may be written from or as."""
+    return p.type in ("integer", "decimal") and not p.text_format and modelled(p, config)
 
 
 def _period(p: ColumnProfile, config: DatasetConfig) -> str | None:

@@ -25,9 +25,9 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from synthpipe.dataset_config import DatasetConfig
-from synthpipe.prepare._parts import MIN_ROWS, SCREEN_ROWS, modelled  # as a date's parts
+from synthpipe.prepare._parts import MIN_ROWS, SCREEN_ROWS, modelled_number  # as a date's parts
 from synthpipe.prepare._protect import count_if
-from synthpipe.prepare._transform import ColumnProfile, Profile, _column_expr
+from synthpipe.prepare._transform import Profile, _column_expr
 
 # The most numeric columns read (pairs grow with the square).
 MAX_COLUMNS = 100
@@ -38,7 +38,7 @@ _RELATIVE_SLACK = 1e-9
 def mark_sums(frame: DataFrame, profile: Profile, config: DatasetConfig, reference: date) -> None:
     """Mark each column that is the sum of two others on every row (after the privacy
     decisions and the date parts: only modelled numbers are read)."""
-    numbers = [p for p in profile.columns if _number(p, config)][:MAX_COLUMNS]
+    numbers = [p for p in profile.columns if modelled_number(p, config)][:MAX_COLUMNS]
     if len(numbers) < 3:
         return
     typed = {p.name: _column_expr(p, None, reference).cast("double") for p in numbers}
@@ -101,8 +101,3 @@ def _screened(values: np.ndarray, names: list[str]) -> list[tuple[str, str, str]
 def _same(total: np.ndarray, *parts: np.ndarray) -> bool:
     """Whether the total repeats a part on every screened row (the other one is zero)."""
     return any(np.array_equal(total, part, equal_nan=True) for part in parts)
-
-
-def _number(p: ColumnProfile, config: DatasetConfig) -> bool:
-    """A modelled column of numbers (no duration: they are written as times)."""
-    return p.type in ("integer", "decimal") and not p.text_format and modelled(p, config)

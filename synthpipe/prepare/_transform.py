@@ -157,6 +157,11 @@ class ColumnProfile:
     derived_from: str | None = None
     # The two columns this one is the sum of on every row (see _sums).
     sum_of: list[str] | None = None
+    # The earlier column this one is a function of on every row, the function and a
+    # linear rescaling's slope and intercept (see _functions).
+    function_of: str | None = None
+    function: str | None = None
+    coefficients: list[float] | None = None
     fingerprint: int | None = None
 
 
@@ -1498,6 +1503,9 @@ def _column_schema(p: ColumnProfile, rows: int) -> ColumnSchema:
         copy_of=p.copy_of,
         derived_from=p.derived_from,
         sum_of=p.sum_of,
+        function_of=p.function_of,
+        function=p.function,
+        coefficients=p.coefficients,
         null_text=p.null_text if p.action is None else None,
         grouping=p.grouping if p.action is None else None,
         indian_grouping=p.indian_grouping and p.action is None,
