@@ -42,6 +42,8 @@ turns that back into the input's form, from what Prepare recorded in schema.json
   as the input wrote it (`3` or `03`, `Mar` or `MAR`, `Q1`);
 - a column that was the sum of two others on every row (ColumnSchema.sum_of) holds
   the sum of each synthetic row's two values, in its own form;
+- a column that was the product or the ratio of two others on every row
+  (ColumnSchema.product_of, ratio_of) holds that of each synthetic row's two values;
 - a column that was a function of another on every row (its log, square, a linear
   rescaling: ColumnSchema.function) holds that function of each synthetic row's value,
   in its own form;
@@ -122,6 +124,9 @@ def csv_frame(table: pa.Table, schema: DatasetSchema) -> pd.DataFrame:
             text = derived_text(table.column(column.derived_from), column, missing)
         elif column.sum_of and set(column.sum_of) <= present:
             text = column_text(added(table, column.sum_of, column.type), column, missing)
+        elif (operands := column.product_of or column.ratio_of) and set(operands) <= present:
+            values = combined(table, operands, column.type, divide=bool(column.ratio_of))
+            text = column_text(values, column, missing)
         elif column.function_of in present:
             values = function_values(table.column(column.function_of), column)
             text = column_text(values, column, missing)
@@ -212,6 +217,17 @@ def added(table: pa.Table, parts: list[str], kind: str) -> pa.Array:
     a, b = (pc.cast(table.column(name).combine_chunks(), pa.float64()) for name in parts)
     total = pc.add(a, b)
     return pc.cast(pc.round(total), pa.int64()) if kind == "integer" else total
+
+
+def combined(table: pa.Table, operands: list[str], kind: str, *, divide: bool) -> pa.Array:
+    """Each row's product of two columns, or the first divided by the second
+    (ColumnSchema.product_of, ratio_of): missing where one is or the denominator is 0;
+    whole for a column of whole numbers."""
+    a, b = (pc.cast(table.column(n).combine_chunks(), pa.float64()) for n in operands)
+    if divide:
+        b = pc.if_else(pc.equal(b, 0.0), pa.scalar(None, pa.float64()), b)
+    result = pc.divide(a, b) if divide else pc.multiply(a, b)
+    return pc.cast(pc.round(result), pa.int64()) if kind == "integer" else result
 
 
 def function_values(values: pa.ChunkedArray | pa.Array, column: ColumnSchema) -> pa.Array:

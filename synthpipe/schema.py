@@ -312,6 +312,13 @@ class ColumnSchema:
     function_of: str | None = None
     function: str | None = None
     coefficients: list[float] | None = None
+    # The two earlier columns (their names) this one was the product of, or the ratio of
+    # (the first divided by the second), on every row within the rounding of the numbers
+    # as written, missing where one was (or the denominator was 0): it is dropped from the
+    # model, and the published CSV writes that product or ratio of each synthetic row's
+    # two values here, in this column's form.
+    product_of: list[str] | None = None
+    ratio_of: list[str] | None = None
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:
@@ -334,6 +341,11 @@ class ColumnSchema:
             len(self.sum_of) != 2 or self.type not in ("integer", "decimal")
         ):
             raise ValueError("a sum is a number of two columns")
+        for operands in (self.product_of, self.ratio_of):
+            if operands is not None and (
+                len(operands) != 2 or self.type not in ("integer", "decimal")
+            ):
+                raise ValueError("a product or a ratio is a number of two columns")
         if self.year_offset not in (0, BUDDHIST_ERA_OFFSET):
             raise ValueError("year_offset is 0 or the Buddhist Era's 543")
         if self.digit_zero not in (None, FULL_WIDTH_ZERO, *DIGIT_SCRIPTS):
@@ -349,8 +361,9 @@ class ColumnSchema:
 
     def written_from_others(self) -> bool:
         """Whether the published CSV writes this column from other columns' synthetic
-        values: a copy, a date's part, a sum or a function."""
-        return bool(self.copy_of or self.derived_from or self.sum_of or self.function_of)
+        values: a copy, a date's part, a sum, a function, a product or a ratio."""
+        derived = self.copy_of or self.derived_from or self.function_of
+        return bool(derived or self.sum_of or self.product_of or self.ratio_of)
 
 
 @dataclass

@@ -306,6 +306,21 @@ def _functions_row(i: int) -> str:
     )
 
 
+def _products_row(i: int) -> str:
+    """An order line's amount, its quantity times its unit price; the ratio of two counts
+    (to 3 places); spend per visit, missing where there was no visit; and an amount off
+    by 5 cents on one row (no product, and beyond the rounding of a copy)."""
+    quantity, price = i % 7 + 1, round(3.5 + i * 1.37 % 40, 2)
+    males, females = 500 + i * 37 % 300, 480 + i * 29 % 310
+    visits, spend = i % 5, round(20 + i * 11.3 % 300, 2)
+    per_visit = f"{spend / visits:.2f}" if visits else ""
+    off = quantity * price + (0.05 if i == 11 else 0)
+    return (
+        f"{quantity};{price:.2f};{quantity * price:.2f};{off:.2f};{males};{females};"
+        f"{males / females:.3f};{visits};{spend:.2f};{per_visit}\n"
+    )
+
+
 def _marks_row(i: int) -> str:
     """SAS's missing "." in numbers and dates, a spreadsheet's #DIV/0!, Eurostat's ":";
     stars that are a rating, not marks."""
@@ -732,6 +747,14 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         ).encode(),
         "functions of a number beside it (a log, a square, a z-score, another unit), as "
         "econometrics tables write them: written from the synthetic source, not modelled",
+    ),
+    "products": (
+        (
+            "quantity;unit_price;amount;amount_off;males;females;ratio;visits;spend;"
+            "per_visit\n" + "".join(_products_row(i) for i in range(1, 31))
+        ).encode(),
+        "an amount beside its quantity and unit price, a ratio beside its two counts: "
+        "written as the synthetic product or ratio, not modelled",
     ),
     "full_width_digits": (
         (

@@ -49,7 +49,8 @@ def cell(j: int, r: int) -> str:
     if kind == "group":
         return f"rare{j}x{r}" if r < rare(j) else "abc"[r % 3]
     if kind == "price":
-        return f"{r * 1.5 + j:.2f}"  # unique per row: no duplicate rows
+        # Unique per row (no duplicate rows), and no column a function of another.
+        return f"{r * 1.5 + j + r * r * (j + 1) % 53 / 100:.2f}"
     return (date(2020, 1, 1) + timedelta(days=3 * r + j)).isoformat()
 
 

@@ -157,11 +157,11 @@ def reads_as_written(
     source's value. Also run on real tables by benchmarks/roundtrip_sweep.py."""
     if column.copy_of:  # written as the column it repeats
         column = schema.column(column.copy_of)
-    if column.sum_of or column.function_of:  # written from the real values beside it
+    if column.sum_of:  # written as the sum of the real parts it was read beside
         column = replace(column, role="feature")
     expected = without_excel_text(cleaned_cell(before))
-    if column.function_of:
-        return is_function_of(got, column, schema, row)
+    if column.function_of or column.product_of or column.ratio_of:
+        return is_written_from(got, column, schema, row)
     if column.derived_from:  # a part of the real date it was read beside
         return got == expected
     if column.missing_marks and is_missing_mark(expected):
@@ -193,14 +193,23 @@ def reads_as_written(
     return got == expected
 
 
-def is_function_of(got: str, column: ColumnSchema, schema: DatasetSchema, row: list[str]) -> bool:
-    """A function's cell holds the function of its source's value in the row (its input
-    text, which the cleaned row holds), rounded to the column's places, or nothing where
-    the function has no value there (a source missing, the log of 0)."""
-    source = schema.column(str(column.function_of))
-    text = cleaned_cell(row[schema.columns.index(source)])
-    value = written_number(text, source) if text else math.nan
-    result = applied(str(column.function), np.array([value]), column.coefficients)[0]
+def is_written_from(got: str, column: ColumnSchema, schema: DatasetSchema, row: list[str]) -> bool:
+    """A function's, product's or ratio's cell holds that of its sources' values in the
+    row (their input text, which the cleaned row holds), rounded to the column's places,
+    or nothing where it has no value there (a source missing, the log of 0, a ratio to
+    0)."""
+    names = [column.function_of] if column.function_of else column.product_of or column.ratio_of
+    values = []
+    for name in names or ():
+        source = schema.column(str(name))
+        text = cleaned_cell(row[schema.columns.index(source)])
+        values.append(written_number(text, source) if text else math.nan)
+    if column.function_of:
+        result = applied(str(column.function), np.array(values), column.coefficients)[0]
+    elif column.product_of:
+        result = values[0] * values[1]
+    else:
+        result = values[0] / values[1] if values[1] else math.nan
     if math.isnan(result):
         return got == schema.null_token
     if column.type == "integer" or (column.decimal_places is None and not column.exponent):
@@ -302,7 +311,52 @@ def test_functions_of_a_number_beside_it_are_written_from_it(round_trips):
         k = source[0].index(name)
         assert [row[k] for row in result] == [row[k] for row in source], name
     k = source[0].index("height_in")
-    assert all(abs(float(a[k]) - float(b[k])) < 0.11 for a, b in zip(source[1:], result[1:]))
+    assert all(
+        abs(float(a[k]) - float(b[k])) < 0.11 for a, b in zip(source[1:], result[1:], strict=True)
+    )
+
+
+def test_an_amount_beside_its_quantity_and_price_is_written_as_their_product(round_trips):
+    source, result, schema, _, _ = round_trips["products"]
+    written = {c.name: (c.product_of, c.ratio_of) for c in schema.columns if c.role == "dropped"}
+    assert written == {
+        "amount": (["quantity", "unit_price"], None),
+        "ratio": (None, ["males", "females"]),
+        "per_visit": (None, ["spend", "visits"]),  # missing where there was no visit
+    }
+    assert schema.column("amount_off").role == "feature"  # 5 cents off on one row
+    for name in ("amount", "ratio", "per_visit"):  # from the real operands: as written
+        k = source[0].index(name)
+        assert [row[k] for row in result] == [row[k] for row in source], name
+
+
+def test_a_product_and_a_ratio_are_written_from_each_synthetic_row():
+    operands = [ColumnSchema(original_name=n, name=n, type="integer") for n in ("a", "b")]
+    written = [
+        ColumnSchema(
+            original_name="Product",
+            name="product",
+            type="integer",
+            role="dropped",
+            product_of=["a", "b"],
+        ),
+        ColumnSchema(
+            original_name="Ratio",
+            name="ratio",
+            type="decimal",
+            role="dropped",
+            ratio_of=["a", "b"],
+            decimal_places=2,
+        ),
+    ]
+    schema = DatasetSchema(dataset="ds", run_id="r", columns=[*operands, *written])
+    table = pa.table({"a": [7, None, 5, 0], "b": [3, 2, 0, 4]})
+    assert csv_frame(table, schema).to_dict("list") == {
+        "a": ["7", "", "5", "0"],
+        "b": ["3", "2", "0", "4"],
+        "Product": ["21", "", "0", "0"],
+        "Ratio": ["2.33", "", "", "0.0"],  # no ratio to 0
+    }
 
 
 def test_a_function_is_written_from_each_synthetic_value():

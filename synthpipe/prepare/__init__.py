@@ -26,6 +26,7 @@ from synthpipe.prepare._infer import PrepareSettings
 from synthpipe.prepare._months import with_english_months
 from synthpipe.prepare._parts import mark_date_parts
 from synthpipe.prepare._privacy import detect_personal_data, reference_date
+from synthpipe.prepare._products import mark_products
 from synthpipe.prepare._protect import protect_values
 from synthpipe.prepare._sums import mark_sums
 from synthpipe.prepare._transform import (
@@ -133,6 +134,7 @@ def prepare(
         mark_date_parts(dated, profile, config, reference)
         mark_functions(dated, profile, config, reference)  # lwage = log(wage), expersq
         mark_sums(dated, profile, config, reference)  # total = a + b: written as the sum
+        mark_products(dated, profile, config, reference)  # amount = quantity x price
         needs_key = any(a.action == PSEUDONYMISE for a in actions.values())
         key = pseudonymisation_key(key_secret_id) if needs_key else None
         named = config.value_protection.holders

@@ -26,6 +26,7 @@ row in one aggregation. Read before value protection and sums, like a date's par
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -63,16 +64,11 @@ def mark_functions(
     ][:MAX_COLUMNS]
     if len(numbers) < 2:
         return
-    typed = {p.name: _column_expr(p, None, reference).cast("double") for p in numbers}
-    texts = {p.name: frame[f"`{p.name}`"] for p in numbers}
-    columns = [typed[p.name] for p in numbers] + [texts[p.name] for p in numbers]
-    rows = frame.select(*columns).limit(SCREEN_ROWS).collect()
-    if len(rows) < MIN_ROWS:
+    screen = screen_numbers(frame, numbers, reference)
+    if screen is None:
         return
-    width = len(numbers)
-    values = np.array([[_float(r[i]) for i in range(width)] for r in rows])
-    halves = np.array([[_half(p, r[width + i]) for i, p in enumerate(numbers)] for r in rows])
-    checks = _screened(numbers, values, halves)[:MAX_CHECKS]
+    typed, texts = screen.typed, screen.texts
+    checks = _screened(numbers, screen.values, screen.halves)[:MAX_CHECKS]
     if not checks:
         return
     holds = [_holds(typed, texts, check) for check in checks]
@@ -88,43 +84,83 @@ def mark_functions(
         )
 
 
+@dataclass
+class NumberScreen:
+    """Columns of numbers on the first SCREEN_ROWS rows: each value as a float (NaN where
+    missing) and half a unit of its last written place (half_unit), a row per row; with
+    the Spark expressions that read them on every row."""
+
+    typed: dict[str, Column]
+    texts: dict[str, Column]
+    values: np.ndarray
+    halves: np.ndarray
+
+
+def screen_numbers(
+    frame: DataFrame, numbers: list[ColumnProfile], reference: date
+) -> NumberScreen | None:
+    """The screen of `numbers` (one small job), or None for fewer than MIN_ROWS rows."""
+    typed = {p.name: _column_expr(p, None, reference).cast("double") for p in numbers}
+    texts = {p.name: frame[f"`{p.name}`"] for p in numbers}
+    columns = [typed[p.name] for p in numbers] + [texts[p.name] for p in numbers]
+    rows = frame.select(*columns).limit(SCREEN_ROWS).collect()
+    if len(rows) < MIN_ROWS:
+        return None
+    width = len(numbers)
+    values = np.array([[as_float(r[i]) for i in range(width)] for r in rows])
+    halves = np.array([[half_unit(p, r[width + i]) for i, p in enumerate(numbers)] for r in rows])
+    return NumberScreen(typed, texts, values, halves)
+
+
 def _screened(numbers: list[ColumnProfile], values: np.ndarray, halves: np.ndarray) -> list:
     """The (column, source, function, coefficients) that hold on the screened rows, each
     column's earlier sources in order, and each source's functions in FUNCTIONS' order."""
+    whole = np.array([p.type == "integer" for p in numbers])
     found = []
-    for j, column in enumerate(numbers):
-        for i, source in enumerate(numbers[:j]):
-            x, y = values[:, i], values[:, j]
-            hx, hy = halves[:, i], _column_halves(column, source, halves[:, j])
-            for name in FUNCTIONS:
-                coefficients = _fitted(x, y) if name == "linear" else None
-                if name == "linear" and coefficients is None:
-                    continue
-                if _held(x, y, hx, hy, name, coefficients):
-                    found.append((column, source, name, coefficients))
-    return found
+    for i, source in enumerate(numbers[:-1]):
+        later = np.arange(i + 1, len(numbers))
+        x, ys = values[:, i], values[:, later]
+        # A whole-number column of a decimal source is that function rounded.
+        hy = np.where(whole[later] & (source.type != "integer"), 0.5, halves[:, later])
+        for order, name in enumerate(FUNCTIONS):
+            if name == "linear":
+                a, b = _fitted(x, ys)
+                fx, steep = a * x[:, None] + b, np.abs(a)[None, :]
+            else:
+                fx, steep = applied(name, x)[:, None], slope(name, x)[:, None]
+            held = _held(x, ys, halves[:, i], hy, fx, steep, _SLACK.get(name, 1.0))
+            if name == "linear":
+                held &= np.isfinite(a)  # a line through the screened rows
+            for j in later[held]:
+                line = [float(a[j - i - 1]), float(b[j - i - 1])] if name == "linear" else None
+                found.append((j, i, order, (numbers[j], source, name, line)))
+    return [check for *_, check in sorted(found, key=lambda f: f[:3])]
 
 
-def _held(x, y, hx, hy, name: str, coefficients: list[float] | None) -> bool:
-    """Whether y is the function of x on every screened row (numpy: _holds in Spark)."""
-    fx = applied(name, x, coefficients)
-    defined = ~np.isnan(fx)
+def _held(x, ys, hx, hy, fx, steep, slack: float) -> np.ndarray:
+    """Whether each column of ys is fx on every screened row, within rounding (numpy:
+    _holds in Spark)."""
+    defined = np.isfinite(fx)
     with np.errstate(invalid="ignore"):
-        steep = slope(name, x, coefficients)
-        rounding = _SLACK.get(name, 1.0) * (hy + steep * hx)
-        tolerance = rounding + REL * (np.abs(y) + steep * np.abs(x))
-        near = np.abs(y - fx) <= tolerance
-    return bool(np.all(np.where(np.isnan(y), ~defined, defined & near)))
+        rounding = slack * (hy + steep * hx[:, None])
+        tolerance = rounding + REL * (np.abs(ys) + steep * np.abs(x)[:, None])
+        near = np.abs(ys - fx) <= tolerance
+    return np.all(np.where(np.isnan(ys), ~defined, defined & near), axis=0)
 
 
-def _fitted(x: np.ndarray, y: np.ndarray) -> list[float] | None:
-    """The least-squares line through the screened rows where both hold a value: slope
-    and intercept, or None for no line (a flat one, or too few points)."""
-    both = ~np.isnan(x) & ~np.isnan(y)
-    if np.unique(x[both]).size < 3:
-        return None
-    a, b = np.polyfit(x[both], y[both], 1)
-    return [float(a), float(b)] if np.isfinite([a, b]).all() and a != 0 else None
+def _fitted(x: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The least-squares line through the screened rows where x and each column of ys
+    hold a value: slopes and intercepts, NaN for no line (too few points, a flat one)."""
+    both = ~np.isnan(x)[:, None] & ~np.isnan(ys)
+    count = both.sum(axis=0)
+    with np.errstate(all="ignore"):
+        x_mean = np.where(both, x[:, None], 0).sum(axis=0) / count
+        y_mean = np.where(both, ys, 0).sum(axis=0) / count
+        dx = np.where(both, x[:, None] - x_mean, 0)
+        dy = np.where(both, ys - y_mean, 0)
+        a = (dx * dy).sum(axis=0) / (dx * dx).sum(axis=0)
+        a = np.where((count >= 3) & np.isfinite(a) & (a != 0), a, np.nan)
+        return a, y_mean - a * x_mean
 
 
 def _holds(typed: dict[str, Column], texts: dict[str, Column], check: Check) -> Column:
@@ -134,8 +170,8 @@ def _holds(typed: dict[str, Column], texts: dict[str, Column], check: Check) -> 
     fx = _spark_function(name, x, coefficients)
     defined = F.coalesce(fx.isNotNull() & ~F.isnan(fx) & (F.abs(fx) < float("inf")), F.lit(False))
     steep = F.abs(_spark_slope(name, x, coefficients))
-    hx = _spark_half(source, texts[source.name])
-    hy = _spark_half(column, texts[column.name])
+    hx = spark_half_unit(source, texts[source.name])
+    hy = spark_half_unit(column, texts[column.name])
     if column.type == "integer" and source.type != "integer":
         hy = F.lit(0.5)
     rounding = _SLACK.get(name, 1.0) * (hy + steep * hx)
@@ -176,13 +212,6 @@ def _spark_slope(name: str, x: Column, coefficients: list[float] | None) -> Colu
     }[name]()
 
 
-def _column_halves(column: ColumnProfile, source: ColumnProfile, halves: np.ndarray):
-    """A whole-number column of a decimal source is that function rounded: half a unit."""
-    if column.type == "integer" and source.type != "integer":
-        return np.full_like(halves, 0.5)
-    return halves
-
-
 def _mark_pattern(p: ColumnProfile) -> str:
     """A decimal's written places (after its mark, before any exponent) and exponent."""
     mark = "," if p.format == "," else r"\."
@@ -192,7 +221,7 @@ def _mark_pattern(p: ColumnProfile) -> str:
 _EXPONENT = r"[eE]([-+]?\d+)$"
 
 
-def _half(p: ColumnProfile, text: str | None) -> float:
+def half_unit(p: ColumnProfile, text: str | None) -> float:
     """Half a unit of the last place a value is written to (0 for whole numbers, which
     are exact): `3.14` 0.005, `1.5e-3` 0.00005."""
     if p.type == "integer" or text is None:
@@ -203,7 +232,7 @@ def _half(p: ColumnProfile, text: str | None) -> float:
     return 0.5 * 10.0 ** (exponent - (len(places.group(1)) if places else 0))
 
 
-def _spark_half(p: ColumnProfile, text: Column) -> Column:
+def spark_half_unit(p: ColumnProfile, text: Column) -> Column:
     """_half in Spark."""
     if p.type == "integer":
         return F.lit(0.0)
@@ -212,5 +241,5 @@ def _spark_half(p: ColumnProfile, text: Column) -> Column:
     return F.lit(0.5) * F.pow(F.lit(10.0), exponent - places)
 
 
-def _float(value: float | None) -> float:
+def as_float(value: float | None) -> float:
     return np.nan if value is None else float(value)

@@ -196,6 +196,15 @@ def modelled_number(p: ColumnProfile, config: DatasetConfig) -> bool:
     return p.type in ("integer", "decimal") and not p.text_format and modelled(p, config)
 
 
+def written_from(profile: Profile) -> set[str]:
+    """The columns that others are written from (a function's source, a sum's parts, a
+    product's operands): they stay modelled, or the others could not be written."""
+    names: set[str] = set()
+    for p in profile.columns:
+        names |= {p.function_of, *(p.sum_of or ()), *(p.product_of or ()), *(p.ratio_of or ())}
+    return names - {None}
+
+
 def _period(p: ColumnProfile, config: DatasetConfig) -> str | None:
     """The period a column of dates written without their day is (`2019-06`: "month",
     `2019Q2`: "quarter", `2020-W53`: "week", `2019`: "year"), or None. Such a column

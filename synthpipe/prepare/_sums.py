@@ -25,7 +25,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from synthpipe.dataset_config import DatasetConfig
-from synthpipe.prepare._parts import MIN_ROWS, SCREEN_ROWS, modelled_number  # as a date's parts
+from synthpipe.prepare._parts import MIN_ROWS, SCREEN_ROWS, modelled_number, written_from
 from synthpipe.prepare._protect import count_if
 from synthpipe.prepare._transform import Profile, _column_expr
 
@@ -56,7 +56,7 @@ def mark_sums(frame: DataFrame, profile: Profile, config: DatasetConfig, referen
     found = frame.agg(*checks).collect()[0]
     by_name = {p.name: p for p in numbers}
     totals: set[str] = set()
-    parts: set[str] = set()
+    parts = written_from(profile)  # a function's source too: it stays modelled
     for n, (a, b, total) in enumerate(candidates):
         misses, a_rows, b_rows = found[3 * n], found[3 * n + 1], found[3 * n + 2]
         if misses or a_rows < MIN_ROWS or b_rows < MIN_ROWS:

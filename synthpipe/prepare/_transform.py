@@ -162,6 +162,9 @@ class ColumnProfile:
     function_of: str | None = None
     function: str | None = None
     coefficients: list[float] | None = None
+    # The two earlier columns this one is the product, or the ratio, of (see _products).
+    product_of: list[str] | None = None
+    ratio_of: list[str] | None = None
     fingerprint: int | None = None
 
 
@@ -1506,6 +1509,8 @@ def _column_schema(p: ColumnProfile, rows: int) -> ColumnSchema:
         function_of=p.function_of,
         function=p.function,
         coefficients=p.coefficients,
+        product_of=p.product_of,
+        ratio_of=p.ratio_of,
         null_text=p.null_text if p.action is None else None,
         grouping=p.grouping if p.action is None else None,
         indian_grouping=p.indian_grouping and p.action is None,
