@@ -43,7 +43,9 @@ For each table of `benchmarks/real_tables.py` (twelve real public tables, offlin
      (`shared_bins_score`, in the summary and --json; see `quality`).
    Scored columns are the input's columns that our output carries (Prepare drops
    identifiers, personal data, constants and free text; identifiers come back as
-   surrogates and are not scored); the recipe and the ceiling are scored on the same
+   surrogates and are not scored), columns written from others included (a date's
+   part, a sum, a log, a product: scored since December 2026, as any judge of the CSV
+   scores them); the recipe and the ceiling are scored on the same
    columns. When our run produced no output, the features Prepare kept are scored (every
    column when Prepare did not finish).
 
@@ -76,6 +78,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.real_tables import BY_NAME, TABLES, RealTable
 from benchmarks.train_bench import in_child
+from synthpipe.schema import ColumnSchema
 
 SEED = 20261123
 HOLDOUT_FRACTION = 0.2
@@ -309,6 +312,14 @@ def run_outputs(ours: dict) -> dict[str, Any]:
     }
 
 
+def _carried(column: dict) -> bool:
+    """Whether the CSV carries synthetic values in this column (schema.json's entry)."""
+    if column.get("type") == "text":
+        return False
+    written = ColumnSchema(**column).written_from_others()
+    return column.get("role") == "feature" or written
+
+
 def scored_columns(
     real: pd.DataFrame, synthetic: pd.DataFrame | None, schema_columns: list[dict]
 ) -> tuple[pd.DataFrame | None, list[str]]:
@@ -316,7 +327,9 @@ def scored_columns(
 
     synthetic.csv may use Prepare's normalised names: schema.json maps them back.
     Identifier columns (fresh surrogates, never modelled), dropped and text columns are
-    not scored.
+    not scored; columns written from others (a copy, a date's part, a sum, a function, a
+    product or a ratio: ColumnSchema.written_from_others) are, as any judge of the CSV
+    scores them (before December 2026 they were left out too).
     """
     original = {c["name"]: c.get("original_name", c["name"]) for c in schema_columns}
     if synthetic is None:
@@ -325,11 +338,12 @@ def scored_columns(
         kept = {original[c["name"]] for c in schema_columns if c.get("role") == "feature"}
         return None, [c for c in real.columns if c in kept] or list(real.columns)
     # The CSV carries the input's header (dropped and text columns as empty cells) or,
-    # from older runs, Prepare's names: either way only modelled features are scored.
+    # from older runs, Prepare's names: either way modelled features and the columns
+    # written from them are scored.
     unscored = {
         key
         for c in schema_columns
-        if c.get("role") != "feature" or c.get("type") == "text"
+        if not _carried(c)
         for key in (c["name"], c.get("original_name", c["name"]))
     }
     renamed = {}
