@@ -334,20 +334,17 @@ def test_a_product_and_a_ratio_are_written_from_each_synthetic_row():
     operands = [ColumnSchema(original_name=n, name=n, type="integer") for n in ("a", "b")]
     written = [
         ColumnSchema(
-            original_name="Product",
-            name="product",
-            type="integer",
+            original_name=title,
+            name=title.lower(),
+            type=kind,
             role="dropped",
-            product_of=["a", "b"],
-        ),
-        ColumnSchema(
-            original_name="Ratio",
-            name="ratio",
-            type="decimal",
-            role="dropped",
-            ratio_of=["a", "b"],
-            decimal_places=2,
-        ),
+            decimal_places=places,
+            **{field: ["a", "b"]},
+        )
+        for title, kind, field, places in (
+            ("Product", "integer", "product_of", None),
+            ("Ratio", "decimal", "ratio_of", 2),
+        )
     ]
     schema = DatasetSchema(dataset="ds", run_id="r", columns=[*operands, *written])
     table = pa.table({"a": [7, None, 5, 0], "b": [3, 2, 0, 4]})
