@@ -116,6 +116,9 @@ def csv_frame(table: pa.Table, schema: DatasetSchema) -> pd.DataFrame:
     texts = {}
     rows = table.num_rows
     present = set(table.column_names)
+    # Synthetic numbers by column, with each product, ratio and function as it is written:
+    # a function's source may be one (the source comes first in the file).
+    numbers = {name: table.column(name) for name in table.column_names}
     missing = schema.null_token
     for column in schema.columns:
         if column.name in present and column.role != "dropped":
@@ -125,10 +128,12 @@ def csv_frame(table: pa.Table, schema: DatasetSchema) -> pd.DataFrame:
         elif column.sum_of and set(column.sum_of) <= present:
             text = column_text(added(table, column.sum_of, column.type), column, missing)
         elif (operands := column.product_of or column.ratio_of) and set(operands) <= present:
-            values = combined(table, operands, column.type, divide=bool(column.ratio_of))
+            values = combined(numbers, operands, column.type, divide=bool(column.ratio_of))
+            numbers[column.name] = values
             text = column_text(values, column, missing)
-        elif column.function_of in present:
-            values = function_values(table.column(column.function_of), column)
+        elif column.function_of in numbers:
+            values = function_values(numbers[column.function_of], column)
+            numbers[column.name] = values
             text = column_text(values, column, missing)
         elif column.sequence_start is not None:
             first = column.sequence_start
@@ -219,11 +224,13 @@ def added(table: pa.Table, parts: list[str], kind: str) -> pa.Array:
     return pc.cast(pc.round(total), pa.int64()) if kind == "integer" else total
 
 
-def combined(table: pa.Table, operands: list[str], kind: str, *, divide: bool) -> pa.Array:
+def combined(
+    numbers: dict[str, pa.ChunkedArray | pa.Array], operands: list[str], kind: str, *, divide: bool
+) -> pa.ChunkedArray | pa.Array:
     """Each row's product of two columns, or the first divided by the second
     (ColumnSchema.product_of, ratio_of): missing where one is or the denominator is 0;
     whole for a column of whole numbers."""
-    a, b = (pc.cast(table.column(n).combine_chunks(), pa.float64()) for n in operands)
+    a, b = (pc.cast(numbers[n], pa.float64()) for n in operands)
     if divide:
         b = pc.if_else(pc.equal(b, 0.0), pa.scalar(None, pa.float64()), b)
     result = pc.divide(a, b) if divide else pc.multiply(a, b)

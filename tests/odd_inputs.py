@@ -308,16 +308,19 @@ def _functions_row(i: int) -> str:
 
 def _products_row(i: int) -> str:
     """An order line's amount, its quantity times its unit price; the ratio of two counts
-    (to 3 places); spend per visit, missing where there was no visit; and an amount off
-    by 5 cents on one row (no product, and beyond the rounding of a copy)."""
+    (to 3 places); spend per visit, missing where there was no visit; an hourly rate,
+    earnings over hours, and its log; and an amount off by 5 cents on one row (no
+    product, and beyond the rounding of a copy)."""
     quantity, price = i % 7 + 1, round(3.5 + i * 1.37 % 40, 2)
     males, females = 500 + i * 37 % 300, 480 + i * 29 % 310
     visits, spend = i % 5, round(20 + i * 11.3 % 300, 2)
     per_visit = f"{spend / visits:.2f}" if visits else ""
     off = quantity * price + (0.05 if i == 11 else 0)
+    hours, rate = 30 + i % 9, round(12 + i * 0.73 % 20, 2)
     return (
         f"{quantity};{price:.2f};{quantity * price:.2f};{off:.2f};{males};{females};"
-        f"{males / females:.3f};{visits};{spend:.2f};{per_visit}\n"
+        f"{males / females:.3f};{visits};{spend:.2f};{per_visit};{hours};{hours * rate:.2f};"
+        f"{rate:.2f};{math.log(rate):.4f}\n"
     )
 
 
@@ -751,7 +754,8 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
     "products": (
         (
             "quantity;unit_price;amount;amount_off;males;females;ratio;visits;spend;"
-            "per_visit\n" + "".join(_products_row(i) for i in range(1, 31))
+            "per_visit;hours;earnings;rate;log_rate\n"
+            + "".join(_products_row(i) for i in range(1, 31))
         ).encode(),
         "an amount beside its quantity and unit price, a ratio beside its two counts: "
         "written as the synthetic product or ratio, not modelled",

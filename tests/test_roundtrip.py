@@ -323,9 +323,12 @@ def test_an_amount_beside_its_quantity_and_price_is_written_as_their_product(rou
         "amount": (["quantity", "unit_price"], None),
         "ratio": (None, ["males", "females"]),
         "per_visit": (None, ["spend", "visits"]),  # missing where there was no visit
+        "rate": (None, ["earnings", "hours"]),
+        "log_rate": (None, None),  # the log of the rate: written from the rate's values
     }
+    assert schema.column("log_rate").function_of == "rate"
     assert schema.column("amount_off").role == "feature"  # 5 cents off on one row
-    for name in ("amount", "ratio", "per_visit"):  # from the real operands: as written
+    for name in ("amount", "ratio", "per_visit", "rate", "log_rate"):  # from the real rows
         k = source[0].index(name)
         assert [row[k] for row in result] == [row[k] for row in source], name
 
@@ -346,13 +349,23 @@ def test_a_product_and_a_ratio_are_written_from_each_synthetic_row():
             ("Ratio", "decimal", "ratio_of", 2),
         )
     ]
-    schema = DatasetSchema(dataset="ds", run_id="r", columns=[*operands, *written])
+    log = ColumnSchema(
+        original_name="Log",
+        name="log",
+        type="decimal",
+        role="dropped",
+        function_of="ratio",  # a function of a column written from others
+        function="log",
+        decimal_places=3,
+    )
+    schema = DatasetSchema(dataset="ds", run_id="r", columns=[*operands, *written, log])
     table = pa.table({"a": [7, None, 5, 0], "b": [3, 2, 0, 4]})
     assert csv_frame(table, schema).to_dict("list") == {
         "a": ["7", "", "5", "0"],
         "b": ["3", "2", "0", "4"],
         "Product": ["21", "", "0", "0"],
         "Ratio": ["2.33", "", "", "0.0"],  # no ratio to 0
+        "Log": ["0.847", "", "", ""],  # no log of 0
     }
 
 

@@ -196,12 +196,14 @@ def modelled_number(p: ColumnProfile, config: DatasetConfig) -> bool:
     return p.type in ("integer", "decimal") and not p.text_format and modelled(p, config)
 
 
-def written_from(profile: Profile) -> set[str]:
-    """The columns that others are written from (a function's source, a sum's parts, a
-    product's operands): they stay modelled, or the others could not be written."""
-    names: set[str] = set()
+def written_from(profile: Profile, *, functions: bool = True) -> set[str]:
+    """The columns that others are written from (a sum's parts, a product's operands and,
+    with `functions`, a function's source): they stay modelled, or the others could not
+    be written. A function's source may itself be written from others: the CSV writes
+    columns in order, and a source comes before its function."""
+    names: set[str] = {p.function_of for p in profile.columns} if functions else set()
     for p in profile.columns:
-        names |= {p.function_of, *(p.sum_of or ()), *(p.product_of or ()), *(p.ratio_of or ())}
+        names |= {*(p.sum_of or ()), *(p.product_of or ()), *(p.ratio_of or ())}
     return names - {None}
 
 

