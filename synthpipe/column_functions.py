@@ -11,18 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 
-# By name: what a column's reason calls it.
-FUNCTIONS = {
-    "log": "natural log",
-    "log10": "base-10 log",
-    "log2": "base-2 log",
-    "log1p": "log of one plus",
-    "exp": "exponential",
-    "square": "square",
-    "sqrt": "square root",
-    "linear": "linear rescaling",
-}
-
 
 def applied(name: str, values: np.ndarray, coefficients: list[float] | None = None) -> np.ndarray:
     """The function of each value, as float64: NaN where a value is missing or outside

@@ -6,8 +6,6 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from synthpipe.column_functions import FUNCTIONS
-
 SCHEMA_VERSION = "1"
 
 # Logical types. Parquet storage: integer -> int64, decimal -> double, boolean -> bool,
@@ -174,6 +172,20 @@ NULL_TOKENS = (
 )
 
 
+# The functions a column may be of another (ColumnSchema.function; computed by
+# synthpipe.column_functions), by name: what a column's reason calls them.
+FUNCTIONS = {
+    "log": "natural log",
+    "log10": "base-10 log",
+    "log2": "base-2 log",
+    "log1p": "log of one plus",
+    "exp": "exponential",
+    "square": "square",
+    "sqrt": "square root",
+    "linear": "linear rescaling",
+}
+
+
 @dataclass
 class ColumnSchema:
     # The input's header text (the published CSV's header) and Prepare's normalised name
@@ -305,8 +317,8 @@ class ColumnSchema:
     sum_of: list[str] | None = None
     # The earlier column (its name) this one was a function of on every row, within the
     # rounding of the numbers as written, missing where that one was or lay outside the
-    # function's domain: the function (column_functions.FUNCTIONS: `log`, `square`,
-    # `linear`...) and, for a linear rescaling, its slope and intercept. It is dropped
+    # function's domain: the function (FUNCTIONS: `log`, `square`, `linear`...) and,
+    # for a linear rescaling, its slope and intercept. It is dropped
     # from the model, and the published CSV writes the function of each synthetic row's
     # value here, in this column's form.
     function_of: str | None = None

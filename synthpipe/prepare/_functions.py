@@ -33,11 +33,12 @@ import numpy as np
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from synthpipe.column_functions import FUNCTIONS, applied, slope
+from synthpipe.column_functions import applied, slope
 from synthpipe.dataset_config import DatasetConfig
 from synthpipe.prepare._parts import MAX_CHECKS, MIN_ROWS, SCREEN_ROWS, modelled_number
 from synthpipe.prepare._protect import count_if
 from synthpipe.prepare._transform import ColumnProfile, Profile, _column_expr
+from synthpipe.schema import FUNCTIONS
 
 # The most numeric columns read (pairs grow with the square), as for sums.
 MAX_COLUMNS = 100
