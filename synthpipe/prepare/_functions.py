@@ -141,12 +141,28 @@ def _screened(numbers: list[ColumnProfile], values: np.ndarray, halves: np.ndarr
 def _held(x, ys, hx, hy, fx, steep, slack: float) -> np.ndarray:
     """Whether each column of ys is fx on every screened row, within rounding (numpy:
     _holds in Spark)."""
-    defined = np.isfinite(fx)
     with np.errstate(invalid="ignore"):
         rounding = slack * (hy + steep * hx[:, None])
         tolerance = rounding + REL * (np.abs(ys) + steep * np.abs(x)[:, None])
-        near = np.abs(ys - fx) <= tolerance
+    return agrees(ys, fx, tolerance)
+
+
+def agrees(ys: np.ndarray, result: np.ndarray, tolerance: np.ndarray) -> np.ndarray:
+    """Per column of ys, whether on every screened row it is missing exactly where the
+    result has no value (a source missing, the log of 0, a ratio to 0) and within
+    `tolerance` of it elsewhere (spark_agrees on every row)."""
+    defined = np.isfinite(result)
+    with np.errstate(invalid="ignore"):
+        near = np.abs(ys - result) <= tolerance
     return np.all(np.where(np.isnan(ys), ~defined, defined & near), axis=0)
+
+
+def spark_agrees(y: Column, result: Column, tolerance: Column) -> Column:
+    """agrees, on one row in Spark: null or NaN is no value."""
+    finite = result.isNotNull() & ~F.isnan(result) & (F.abs(result) < float("inf"))
+    defined = F.coalesce(finite, F.lit(False))
+    near = F.coalesce(F.when(defined, F.abs(y - result) <= tolerance), F.lit(False))
+    return F.when(y.isNull(), ~defined).otherwise(near)
 
 
 def _fitted(x: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -169,7 +185,6 @@ def _holds(typed: dict[str, Column], texts: dict[str, Column], check: Check) -> 
     column, source, name, coefficients = check
     x, y = typed[source.name], typed[column.name]
     fx = _spark_function(name, x, coefficients)
-    defined = F.coalesce(fx.isNotNull() & ~F.isnan(fx) & (F.abs(fx) < float("inf")), F.lit(False))
     steep = F.abs(_spark_slope(name, x, coefficients))
     hx = spark_half_unit(source, texts[source.name])
     hy = spark_half_unit(column, texts[column.name])
@@ -177,8 +192,7 @@ def _holds(typed: dict[str, Column], texts: dict[str, Column], check: Check) -> 
         hy = F.lit(0.5)
     rounding = _SLACK.get(name, 1.0) * (hy + steep * hx)
     tolerance = rounding + REL * (F.abs(y) + steep * F.abs(x))
-    near = F.coalesce(F.when(defined, F.abs(y - fx) <= tolerance), F.lit(False))
-    return F.when(y.isNull(), ~defined).otherwise(near)
+    return spark_agrees(y, fx, tolerance)
 
 
 def _spark_function(name: str, x: Column, coefficients: list[float] | None) -> Column:

@@ -34,7 +34,9 @@ from synthpipe.prepare._functions import (
     MIN_DISTINCT,
     REL,
     NumberScreen,
+    agrees,
     screen_numbers,
+    spark_agrees,
     spark_half_unit,
 )
 from synthpipe.prepare._parts import MAX_CHECKS, MIN_ROWS, modelled_number, written_from
@@ -107,7 +109,9 @@ def _screened(numbers: list[ColumnProfile], screen: NumberScreen) -> list[Check]
         for first, second, operation, result, slack in options:
             exact = operation == "product" and a.type == b.type == "integer"
             rounding = np.where(whole[later] & (not exact), 0.5, halves[:, later])
-            held = _held(targets, result[:, None], rounding + slack[:, None])
+            with np.errstate(invalid="ignore"):
+                tolerance = rounding + slack[:, None] + REL * np.abs(targets)
+            held = agrees(targets, result[:, None], tolerance)
             found += [(numbers[j], first, second, operation) for j in np.array(later)[held]]
     return sorted(found, key=lambda check: numbers.index(check[0]))
 
@@ -125,15 +129,6 @@ def _ratio(x, z, hx, hz) -> tuple[np.ndarray, np.ndarray]:
         return result, (hx + np.abs(result) * hz) / np.abs(z)
 
 
-def _held(y: np.ndarray, result: np.ndarray, rounding: np.ndarray) -> np.ndarray:
-    """Whether each column of y is the result on every screened row (numpy: _holds in
-    Spark)."""
-    defined = np.isfinite(result)
-    with np.errstate(invalid="ignore"):
-        near = np.abs(y - result) <= rounding + REL * np.abs(y)
-    return np.all(np.where(np.isnan(y), ~defined, defined & near), axis=0)
-
-
 def _holds(screen: NumberScreen, check: Check) -> Column:
     """True on a row where the column is the product or ratio, within rounding."""
     column, a, b, operation = check
@@ -148,6 +143,4 @@ def _holds(screen: NumberScreen, check: Check) -> Column:
     exact = operation == "product" and a.type == b.type == "integer"
     rounding = F.lit(0.5) if column.type == "integer" and not exact else None
     hy = rounding if rounding is not None else spark_half_unit(column, screen.texts[column.name])
-    defined = F.coalesce(result.isNotNull() & ~F.isnan(result), F.lit(False))
-    near = F.abs(y - result) <= hy + slack + REL * F.abs(y)
-    return F.when(y.isNull(), ~defined).otherwise(F.coalesce(defined & near, F.lit(False)))
+    return spark_agrees(y, result, hy + slack + REL * F.abs(y))
