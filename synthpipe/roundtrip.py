@@ -7,8 +7,9 @@ turns that back into the input's form, from what Prepare recorded in schema.json
 - the input's header names, in the input's order, with the input's delimiter and in its
   encoding (UTF-8 with a byte order mark when the input had one, cp1252, latin-1, the
   legacy encoding validation named, or UTF-16 or UTF-32: a system that reads the input
-  reads the output the same way), CRLF line ends, and Excel's `sep=;` above the header
-  where the input had it (DatasetSchema.separator_line);
+  reads the output the same way), CRLF line ends, Excel's `sep=;` above the header
+  where the input had it (DatasetSchema.separator_line), and a header without a name
+  for the row names where the input's had none (DatasetSchema.unnamed_row_names);
 - booleans spelled as the input most often spelled them (`yes`/`no`, `Y`/`N`,
   `TRUE`/`FALSE`: ColumnSchema.true_false);
 - integers as whole numbers (`3`, never `3.0`), decimals with the input's decimal
@@ -49,10 +50,10 @@ turns that back into the input's form, from what Prepare recorded in schema.json
   in its own form;
 - columns without synthetic values keep their header with missing values: columns Prepare
   dropped (personal data, all empty, constant, or dropped by the config) and free-text
-  columns, which are never modelled; the blank-headed first column that numbered the
-  rows (R's row names, pandas' index) numbers them again (ColumnSchema.sequence_start). Identifier
-  columns (pseudonymised by Prepare) hold fresh surrogates (`SYN-000001`) that link to
-  no real value;
+  columns, which are never modelled; the blank-headed first column that numbered or
+  named the rows (R's row names, pandas' index) numbers them
+  (ColumnSchema.sequence_start). Identifier columns (pseudonymised by Prepare) hold
+  fresh surrogates (`SYN-000001`) that link to no real value;
 - missing values as the input wrote them, when one spelling wrote them all (`NA`,
   `\\N`, `NULL`: DatasetSchema.null_token, also in the columns without synthetic
   values), else as empty cells, whatever null tokens or missing-value marks the input
@@ -155,6 +156,10 @@ def csv_bytes(table: pa.Table, schema: DatasetSchema) -> bytes:
     """
     delimiter = schema.delimiter if schema.delimiter in READ_DELIMITERS else ","
     text = csv_frame(table, schema).to_csv(index=False, sep=delimiter, lineterminator="\r\n")
+    if schema.unnamed_row_names:
+        # The header names every column but the row names: its blank first name, written
+        # as nothing before the first delimiter, is left out again (R's write.table).
+        text = text.removeprefix(delimiter)
     if schema.separator_line:
         text = schema.separator_line + "\r\n" + text
     # Every cell is the input's text, a number, a date or an ASCII surrogate, so the

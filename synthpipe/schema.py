@@ -297,10 +297,10 @@ class ColumnSchema:
     # systems write dates (15/03/2567 is 15 March 2024). Read as Gregorian dates, written
     # with the offset again.
     year_offset: int = 0
-    # The blank-headed first column when it numbered the rows (R's row names, pandas'
-    # index: whole numbers from this one, one per row, dropped as a row number): the
-    # published CSV numbers its rows from it again, which tells nothing of any real
-    # row. None: any other column.
+    # The blank-headed first column (R's row names, pandas' index), dropped, where it
+    # numbered the rows (whole numbers from this one, one per row) or named every row
+    # (1): the published CSV numbers its rows from it, which tells nothing of any real
+    # row, and which R needs to read them back. None: any other column.
     sequence_start: int | None = None
     # The earlier column (its name) that held the same text on every row: this one is
     # dropped from the model, and the published CSV writes that column's text here.
@@ -395,6 +395,9 @@ class DatasetSchema:
     # Excel's hint of the delimiter (`sep=;`) that the input's first line held, written
     # again above the published CSV's header. "": none.
     separator_line: str = ""
+    # The input's header named every column but the first, its row names (R's
+    # write.table); the published CSV's header leaves that blank name out again.
+    unnamed_row_names: bool = False
     version: str = SCHEMA_VERSION
     notes: list[str] = field(default_factory=list)
     # The value protection applied (synthpipe.protection.ValueProtection.to_dict()).

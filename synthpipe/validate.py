@@ -201,6 +201,10 @@ class InputReport:
     # `NULL`: schema.NULL_TOKENS), which the published CSV writes back; "" when they
     # write one as an empty cell, spell them in two ways, or have none.
     null_token: str = ""
+    # The header names every column but the first, the row names (R's write.table): a
+    # blank first name (ROW_NAMES) is put before `header`'s names. The published CSV
+    # leaves it out of its header again.
+    unnamed_row_names: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -312,19 +316,23 @@ def _validate_text(
     sample = _sample_records(head_text, head_complete)
     delimiter = _hinted_delimiter(hint, sample) if hint else _choose_delimiter(sample, head_text)
     header_fields = sample[delimiter][0].fields
+    unnamed = _unnamed_row_names(sample[delimiter])
+    if unnamed:
+        header_fields = ["", *header_fields]
     # Before the names are looked at: a header cut by the head has at least this many.
     _check_columns(header_fields, limits.max_columns, at_least=not head_complete)
     _check_header(_clean_header(header_fields, _guess_encoding(head, head_complete)))
 
     checks = _ByteChecks(limits.max_bytes)
     text = _text_stream(stream, head, (len(_UTF8_BOM) if has_bom else 0) + len(hint), checks)
-    scan = _scan(text, delimiter, limits.max_columns, limits.max_record_bytes)
+    scan = _scan(text, delimiter, limits.max_columns, limits.max_record_bytes, unnamed)
     checks.finish()
     encoding = _final_encoding(checks, has_bom)
     whole = reads_whole(scan.multiline, wide or encoding)
     report = _finish(scan, checks, encoding, delimiter, name, _line_terminator(head), whole)
     report.null_token = _null_token(sample[delimiter][1:], len(report.columns))
     report.separator_line = hint
+    report.unnamed_row_names = unnamed
     return report
 
 
@@ -786,14 +794,34 @@ def _choose_delimiter(sample: dict[str, list[_Record]], head_text: str) -> str:
 
 def _space_separated(records: list[_Record]) -> bool:
     """Every sampled record (at least two) splits at single spaces into as many fields as
-    the header, two or more, none empty: R's write.table (`t status sex`, then `35 0 1`).
-    An empty field means runs of spaces (space-aligned columns, refused as before); a
-    record that disagrees, a single column of values with spaces ('John Smith')."""
+    the header, two or more, none empty: R's write.table (`t status sex`, then `35 0 1`),
+    or one more than the header with its row names (`_unnamed_row_names`). An empty field
+    means runs of spaces (space-aligned columns, refused as before); a record that
+    disagrees, a single column of values with spaces ('John Smith')."""
     if len(records) < 2 or any(r.error for r in records):
         return False
     widths = {len(r.fields) for r in records}
     empty = any(not field for r in records for field in r.fields)
-    return len(widths) == 1 and widths.pop() >= 2 and not empty
+    same = len(widths) == 1 and widths.pop() >= 2
+    return (same or _unnamed_row_names(records)) and not empty
+
+
+def _unnamed_row_names(records: list[_Record]) -> bool:
+    """Every sampled data record (at least one) has one field more than the header, and
+    that first field is filled and different on each: the header names every column but
+    the row names, as R's write.table writes them by default (and as R's read.table and
+    pandas' read_csv read such a file). Rows that each end with one empty field more are
+    a trailing delimiter instead, and stay ragged rows."""
+    if len(records) < 2 or any(r.error for r in records):
+        return False
+    width = len(records[0].fields) + 1
+    rows = records[1:]
+    if width < 3 or any(len(r.fields) != width for r in rows):
+        return False
+    if all(not r.fields[-1] for r in rows):
+        return False
+    names = [r.fields[0].strip() for r in rows]
+    return all(names) and len(set(names)) == len(names)
 
 
 def _check_lines_above_header(sample: dict[str, list[_Record]]) -> None:
@@ -1141,8 +1169,15 @@ class _Lines:
         return line
 
 
-def _scan(text: io.TextIOBase, delimiter: str, max_columns: int, max_record_bytes: int) -> _Scan:
-    """Read every record once: count rows, find ragged rows and quoting errors."""
+def _scan(
+    text: io.TextIOBase,
+    delimiter: str,
+    max_columns: int,
+    max_record_bytes: int,
+    unnamed_row_names: bool = False,
+) -> _Scan:
+    """Read every record once: count rows, find ragged rows and quoting errors. With
+    `unnamed_row_names`, the header names every column but a first one (a blank name)."""
     lines = _Lines(text, max_record_bytes)
     reader = csv.reader(lines, delimiter=delimiter, quotechar=QUOTECHAR, strict=True)
     scan: _Scan | None = None
@@ -1153,6 +1188,7 @@ def _scan(text: io.TextIOBase, delimiter: str, max_columns: int, max_record_byte
         if end not in ends:
             ends[end] = reader.line_num
         if scan is None:
+            fields = ["", *fields] if unnamed_row_names else fields
             _check_columns(fields, max_columns, at_least=False)
             sums = ColumnSums(width=len(fields), decimal_comma=delimiter != ",")
             scan = _Scan(header_fields=fields, sums=sums)

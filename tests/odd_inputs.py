@@ -16,6 +16,7 @@ _FULL_WIDTH = str.maketrans("0123456789.,:/%", "０１２３４５６７８９�
 _ARABIC = str.maketrans("0123456789.,%", "٠١٢٣٤٥٦٧٨٩٫٬٪")
 _PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 _DEVANAGARI = str.maketrans("0123456789", "०१२३४५६७८९")
+_CARS = ("Coupe", "Sedan", "Wagon", "Hatchback")
 
 
 def _units_row(i: int) -> str:
@@ -480,6 +481,25 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
             + "".join(f'"{i}","P{i % 9}",{i * 0.37:.2f},{i % 4}\n' for i in range(1, 31))
         ).encode(),
         "R's write.csv with its row names: a first column under a blank header",
+    ),
+    "r_write_table_row_names": (
+        (
+            '"site" "score" "visits"\n'
+            + "".join(f'"{i}" "P{i % 9}" {i * 0.37:.2f} {i % 4}\n' for i in range(1, 31))
+        ).encode(),
+        "R's write.table with its defaults: one space between fields, text quoted, and row "
+        "names that the header has no name for",
+    ),
+    "tab_named_row_names": (
+        (
+            "price\tmpg\tweight\n"
+            + "".join(
+                f'"Model {i:02d} {_CARS[i % 4]}"\t{9000 + i * 417 % 3000}\t{12 + i % 25}'
+                f"\t{2.1 + i * 0.037:.3f}\n"
+                for i in range(1, 31)
+            )
+        ).encode(),
+        "tab-separated with R's row names (car models) that the header has no name for",
     ),
     "mysql_null": (
         ("shop\tamount\tnote\n" + "".join(_mysql_row(i) for i in range(1, 31))).encode(),

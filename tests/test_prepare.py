@@ -387,13 +387,13 @@ def test_a_table_with_nothing_left_to_model_says_why_each_column_went(spark, tmp
     assert not [place for place in places if place in said]
 
 
-@pytest.mark.parametrize(("first", "start"), [(0, 0), (1, 1), (5, None)])
+@pytest.mark.parametrize(("first", "step", "start"), [(0, 1, 0), (1, 1, 1), (5, 2, 1)])
 def test_the_index_pandas_writes_is_numbered_again_from_its_first_number(
-    spark, tmp_path, first, start
+    spark, tmp_path, first, step, start
 ):
     """pandas' to_csv writes its index under a blank header: a row number, dropped, and
-    numbered again in the published CSV. Numbers that skip rows number nothing."""
-    step = 1 if start is not None else 2
+    numbered again in the published CSV. Numbers that skip rows (a filtered frame's
+    index) are numbered from 1, as named rows are."""
     rows = "".join(f"{first + i * step},{'ab'[i % 2]},{i % 7}\n" for i in range(40))
     schema, _, _ = run_prepare(spark, tmp_path, ",grp,score\n" + rows)
     column = schema.column("row_names")

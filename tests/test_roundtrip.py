@@ -130,7 +130,10 @@ def test_header_order_and_delimiter_are_the_inputs(round_trips, name):
     source, result, _, written, report = round_trips[name]
     assert result[0] == [cleaned_cell(h) for h in source[0]]
     assert len(result) == len(source)
-    assert all(len(row) == len(source[0]) for row in result)
+    # Every row as wide as the header; one wider where the header has no name for the
+    # row names (R's write.table).
+    width = len(source[0]) + report.unnamed_row_names
+    assert all(len(row) == width for row in result[1:])
     assert written.startswith(b"\xef\xbb\xbf") == (report.encoding == "utf-8-sig")
     assert written.startswith(codecs.BOM_UTF16_LE) == (report.encoding == "utf-16")
 
@@ -167,7 +170,9 @@ def reads_as_written(
     if column.missing_marks and is_missing_mark(expected):
         expected = ""  # read as missing, written as every missing value is
     if column.sequence_start is not None:
-        return got == expected  # the rows numbered again: the inputs here are in order
+        # The rows numbered again (the inputs here are in order), or numbered where the
+        # input named them.
+        return got == expected if expected.isdigit() else got.isdigit()
     if not expected or column.role == "dropped":
         return got == schema.null_token
     if column.excel_text and expected:
@@ -992,15 +997,29 @@ def test_missing_values_are_written_as_the_input_wrote_them(round_trips, name, t
 def test_only_a_column_that_numbers_the_rows_is_numbered_again(round_trips, name):
     _, _, schema, _, _ = round_trips[name]
     numbered = {c.original_name: c.sequence_start for c in schema.columns if c.sequence_start}
-    assert numbered == ({"": 1} if name == "r_row_names" else {})
+    assert numbered == ({"": 1} if name in _ROW_NAMED else {})
 
 
-def test_r_row_names_keep_their_blank_header_and_number_the_rows(round_trips):
-    _, result, schema, _, _ = round_trips["r_row_names"]
+# The odd inputs whose first column holds R's row names.
+_ROW_NAMED = ("r_row_names", "r_write_table_row_names", "tab_named_row_names")
+
+
+@pytest.mark.parametrize("name", _ROW_NAMED)
+def test_r_row_names_keep_their_header_and_number_the_rows(round_trips, name, tmp_path):
+    """Under a blank name (write.csv) or none (write.table), numbers or car models: the
+    header is written as the input's, and the rows are numbered from 1, so that R's
+    read.table, which refuses repeated row names, reads the file back."""
+    source, result, schema, written, report = round_trips[name]
     column = schema.columns[0]
     assert (column.original_name, column.name, column.role) == ("", "row_names", "dropped")
-    assert result[0][0] == ""
+    assert schema.unnamed_row_names == (name != "r_row_names")
+    assert result[0] == source[0]
     assert [row[0] for row in result[1:]] == [str(n) for n in range(1, 31)]
+    assert [len(row) for row in result[1:]] == [len(schema.columns)] * 30
+    # Read back the way it was read: the same header, the same columns.
+    (tmp_path / "again.csv").write_bytes(written)
+    again = validate_file(tmp_path / "again.csv")
+    assert (again.header, again.unnamed_row_names) == (report.header, report.unnamed_row_names)
 
 
 def test_money_keeps_its_two_places(round_trips):

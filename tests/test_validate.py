@@ -411,6 +411,36 @@ def test_accepts_a_blank_first_name_as_row_names(tmp_path, content):
     assert (report.header, report.columns) == (["", "grp", "score"], ["row_names", "grp", "score"])
 
 
+@pytest.mark.parametrize("delimiter", [" ", "\t", ",", ";"])
+@pytest.mark.parametrize("names", ["numbers", "cars"])
+def test_accepts_a_header_without_a_name_for_the_row_names(tmp_path, delimiter, names):
+    """R's write.table writes its row names with no name in the header, one field fewer
+    than every row; R's read.table and pandas' read_csv read the first field of each row
+    as its name. Refused as ragged rows, or as no delimiter, before."""
+    rows = "".join(
+        delimiter.join([f'"{i + 1}"' if names == "numbers" else f'"Car {i}"', '"a b"', str(i)])
+        + "\n"
+        for i in range(30)
+    )
+    report = accepted(tmp_path, delimiter.join(['"grp"', '"score"']) + "\n" + rows)
+    assert report.delimiter == delimiter
+    assert (report.header, report.columns) == (["", "grp", "score"], ["row_names", "grp", "score"])
+    assert (report.unnamed_row_names, report.data_rows) == (True, 30)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "a,b\n1,2,3\n1,4,5\n2,6,7\n",  # the first fields repeat: no row names
+        "a,b\nx,2,3\ny,4\nz,6,7\n",  # a row as wide as the header
+    ],
+    ids=["repeated", "mixed"],
+)
+def test_rows_one_field_wider_than_the_header_are_ragged_unless_named(tmp_path, content):
+    err = refusal(write(tmp_path, content))
+    assert err.code == "ragged_rows"
+
+
 def test_refuses_a_blank_first_name_beside_a_column_called_row_names(tmp_path):
     err = refusal(write(tmp_path, ",Row Names,score\n1,a,2\n"))
     assert err.code == "header_duplicate_name"
@@ -671,6 +701,7 @@ def test_accepts_plain_csv_with_a_full_report(tmp_path):
         "trailing_delimiter": False,
         "empty_rows": 0,
         "null_token": "",
+        "unnamed_row_names": False,
     }
 
 

@@ -63,6 +63,8 @@ class CsvDialect:
     null_token: str = ""
     # Excel's `sep=;` above the header (InputReport.separator_line), for the CSV.
     separator_line: str = ""
+    # The header has no name for the first column, the row names (R's write.table).
+    unnamed_row_names: bool = False
 
     @classmethod
     def from_report(cls, report) -> CsvDialect:
@@ -75,6 +77,7 @@ class CsvDialect:
             trailing_delimiter=getattr(report, "trailing_delimiter", False),
             null_token=getattr(report, "null_token", ""),
             separator_line=getattr(report, "separator_line", ""),
+            unnamed_row_names=getattr(report, "unnamed_row_names", False),
         )
 
 

@@ -1452,6 +1452,7 @@ def type_and_dedupe(
         delimiter=dialect.delimiter,
         null_token=dialect.null_token,
         separator_line=dialect.separator_line,
+        unnamed_row_names=dialect.unnamed_row_names,
     )
     return cleaned, schema
 
@@ -1463,17 +1464,21 @@ def _in_script(p: ColumnProfile) -> bool:
 
 
 def _sequence_start(p: ColumnProfile, rows: int) -> int | None:
-    """The first number of the blank-headed first column (validate.ROW_NAMES) when it
-    numbers the rows (R's row names from 1, pandas' index from 0): whole numbers, none
-    missing, spanning as many numbers as there are rows, dropped as a row number. None
-    for any other column: a named one (a customer number 1..n) is left empty, since
-    numbers written there would read as real customers'."""
-    if p.original_name or p.role != "dropped" or p.type != "integer" or rows < 2:
+    """Where the published CSV numbers the rows of the blank-headed first column
+    (validate.ROW_NAMES) once it is dropped: from its first number when it numbered them
+    (R's row names from 1, pandas' index from 0: whole numbers, none missing, spanning as
+    many numbers as there are rows), and from 1 when it named every row otherwise (car
+    models, people), as R numbers a frame's rows that have no names. Left empty, such
+    a file would not read back: R's read.table refuses repeated row names, and a header
+    without a name for them needs them filled. None for any other column: a named one (a
+    customer number 1..n) is left empty, since numbers written there would read as real
+    customers'."""
+    if p.original_name or p.role != "dropped" or rows < 2:
         return None
-    if None in (p.min_long, p.max_long):
-        return None
-    dense = p.max_long - p.min_long + 1 == rows == p.stats.non_null
-    return p.min_long if dense else None
+    numbers = p.type == "integer" and None not in (p.min_long, p.max_long)
+    if numbers and p.max_long - p.min_long + 1 == rows == p.stats.non_null:
+        return p.min_long
+    return 1 if p.stats.non_null == rows else None
 
 
 def _column_schema(p: ColumnProfile, rows: int) -> ColumnSchema:
