@@ -382,6 +382,17 @@ def test_auto_retries_argn_just_within_the_privacy_bar_and_sets_it_aside(
     assert trained == ["argn 180s", "argn small 180s"]
     assert (record["name"], record["variant"]) == ("argn", "")
     assert record["candidates"][0]["failure"] == ""
+    # Nor does one under the quality gate that the first meets (survival's logan), even
+    # near a ceiling that would let it through on its own; under the gate both, it does.
+    scores = {"argn": (0.916, 0.518), "argn small": (0.896, 0.48)}
+    record, trained = fit_auto(monkeypatch, 0, 0, scores=scores, rows=168, ceiling=0.93)
+    assert trained == ["argn 180s", "argn small 180s"]
+    assert (record["name"], record["variant"]) == ("argn", "")
+    assert record["candidates"][0]["failure"] == ""
+    scores["argn"] = (0.899, 0.518)
+    record, trained = fit_auto(monkeypatch, 0, 0, scores=scores, rows=168, ceiling=0.93)
+    assert (record["name"], record["variant"]) == ("argn", "small network")
+    assert record["candidates"][0]["failure"].startswith("set aside: within one")
     # With 2,000 rows a side (0.011) 0.53 is clear of the bar: no retry.
     scores["argn"] = (0.95, 0.53)
     record, trained = fit_auto(monkeypatch, 0, 0, scores=scores, rows=2000)
