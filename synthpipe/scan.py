@@ -45,6 +45,7 @@ _TYPED_SHAPES = {
     "datetime_numeric": P.DATETIME_NUMERIC,
     "with_seconds": P.WITH_SECONDS,
     "id_shape": P.ID_SHAPE,
+    "registration": P.REGISTRATION,  # licence plates: a key by shape, as in Prepare
     "rounded_hundreds": P.ROUNDED_HUNDREDS,
     "whole": P.WHOLE,
 }

@@ -1153,6 +1153,44 @@ def test_short_codes_of_one_prefix_are_a_key_under_any_name(spark, tmp_path):
     assert schema.column("c2").type == "categorical"
 
 
+def _plates(rng: np.random.Generator, count: int) -> list[str]:
+    """Licence plates as Germany, the UK, France, California and Spain write them."""
+    letters = np.array(list("ABCDEFGHJKLMNPRSTVWXYZ"))
+
+    def some(k: int) -> str:
+        return "".join(rng.choice(letters, k))
+
+    forms = [
+        lambda: f"{some(1)}-{some(2)} {rng.integers(1, 9999)}",
+        lambda: f"{some(2)}{rng.integers(10, 99)} {some(3)}",
+        lambda: f"{some(2)}-{rng.integers(100, 999)}-{some(2)}",
+        lambda: f"{rng.integers(1, 9)}{some(3)}{rng.integers(100, 999)}",
+        lambda: f"{rng.integers(1000, 9999)} {some(3)}",
+    ]
+    return [forms[i % len(forms)]() for i in range(count)]
+
+
+def test_licence_plates_are_a_key_under_any_name(spark, tmp_path):
+    """A car park's or an insurer's rows: 300 cars, each on ten rows, under a neutral
+    name. As a category, every plate held by more rows than value protection's k was
+    published (stop 48). Diagnosis codes (E11.9), seats (12A) and product names of
+    letters and digits, as many different ones, stay a category."""
+    rng = np.random.default_rng(8)
+    plates = _plates(rng, 300)
+    cars = rng.permutation(np.repeat(np.arange(300), 10))
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    rows = [
+        f"{plates[car]},{letters[j % 26]}{j % 90 + 10}.{j % 7},{j % 40 + 1}{letters[j % 6]},"
+        f"Model {letters[j % 26]}{j % 8 + 1}00 Pro,{rng.integers(5, 90)}\n"
+        for car, j in zip(cars, rng.integers(0, 150, len(cars)), strict=True)
+    ]
+    schema, frame, _ = run_prepare(spark, tmp_path, "c1,c2,c3,c4,c5\n" + "".join(rows))
+    assert schema.column("c1").role == "dropped" and "c1" not in frame.columns
+    assert "registrations" in schema.column("c1").reason
+    assert not [p for p in plates if p in schema.column("c1").reason]
+    assert [schema.column(c).role for c in ("c2", "c3", "c4")] == ["feature"] * 3
+
+
 def test_a_record_spark_cannot_split_never_reaches_the_terminal(tmp_path):
     """Should a file validation accepted still hold a record Spark's reader cannot split
     (the fuzzing of December 2026 found one), the executor's error log, which quotes the

@@ -203,6 +203,21 @@ def test_scan_says_short_codes_of_one_prefix_are_dropped_as_prepare_does(tmp_pat
     assert columns["c2"].action == "keep"
 
 
+def test_scan_says_licence_plates_are_dropped_as_prepare_does(tmp_path):
+    from synthpipe.scan import scan_file
+    from tests.test_prepare import _plates
+
+    rng = np.random.default_rng(9)
+    plates = _plates(rng, 400)
+    path = tmp_path / "parking.csv"
+    rows = [
+        f"{plates[c]},{rng.integers(1, 300)}" for c in rng.permutation(np.repeat(range(400), 5))
+    ]
+    path.write_text("c1,c2\n" + "\n".join(rows) + "\n")
+    columns = {c.name: c for c in scan_file(path)}
+    assert (columns["c1"].action, columns["c2"].action) == ("drop", "keep")
+
+
 def test_verify_finds_coordinates_and_e_mails_spread_over_objects(tmp_path):
     """Each column is judged over every object: 30 objects of 20 rows each."""
     rng = np.random.default_rng(3)

@@ -128,6 +128,8 @@ class ColumnStats:
     whole: int = 0
     # Short codes (_patterns.SHORT_CODE) when every one has the same prefix, else 0.
     short_code: int = 0
+    # Licence plates, tail numbers and postcodes (_patterns.REGISTRATION).
+    registration: int = 0
     # The digit-group separator of the values that have one ("" for none, "mixed" when
     # values use different ones).
     group_char: str = ""
@@ -474,9 +476,18 @@ def identifier_reason(
     id_shaped = stats.non_null > 0 and stats.id_shape >= 0.95 * stats.non_null
     # One prefix and a number (C12 ... C417): customers' and patients' keys are written so.
     short_keys = stats.non_null > 0 and stats.short_code >= 0.95 * stats.non_null
+    # Licence plates (or postcodes) on a car park's, an insurer's or a fleet's rows: each
+    # car's on its several rows, so never one per row, and modelled as a category its
+    # common plates would be real ones in the synthetic rows.
+    plates = stats.non_null > 0 and stats.registration >= 0.95 * stats.non_null
     if col_type == "categorical":
         if (hinted or id_shaped or short_keys) and distinct >= settings.id_min_distinct:
             return f"{distinct} distinct id-like values"
+        if plates and distinct >= settings.id_min_distinct:
+            return (
+                f"{distinct} distinct registrations (capitals and digits, as licence "
+                "plates and postcodes are written)"
+            )
         if rows >= 20 and distinct >= settings.id_unique_share * rows:
             return f"nearly one distinct value per row ({distinct} of {rows})"
         return None

@@ -250,6 +250,16 @@ ID_SHAPE = rf"^([A-Za-z]{{0,4}}[-_]?\d{{5,}}|{_UUID})$"
 # column holds many of them and they share one prefix (diagnosis codes such as E11 and
 # I10 have many prefixes); the prefix is the first group.
 SHORT_CODE = r"^([A-Za-z]{1,4})[-_]?\d{1,4}$"
+# Registrations: capitals and digits, two or more of each, in up to four groups split by
+# a space or a hyphen, 4 to 10 characters in all. Licence plates are written so in every
+# country (B-AB 1234, AB12 CDE, AB-123-CD, 7ABC123, 1234 BCD), and so are aircraft tail
+# numbers and full postcodes (SW1A 1AA, K1A 0B1): each names a vehicle or a household.
+# Not matched: one letter with digits (diagnosis codes, seats, quarters), a dot (E11.9),
+# lower case, and 12-character securities codes (US0378331005).
+REGISTRATION = (
+    r"^(?=.{4,10}$)(?=(?:[^A-Z]*[A-Z]){2})(?=(?:[^0-9]*[0-9]){2})"
+    r"[A-Z0-9]+(?:[ -][A-Z0-9]+){0,3}$"
+)
 # A whole number written rounded to hundreds (1200, 45000): prices, budgets, populations.
 ROUNDED_HUNDREDS = r"^[+-]?\d*[1-9]\d*00([.,]0+)?$"
 # Name parts that say "this column is a key".

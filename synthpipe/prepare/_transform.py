@@ -461,6 +461,7 @@ def _profile_exprs(c: Column, n: Column) -> dict[str, Column]:
         "avg_length": F.sum(F.length(c) * n) / count_if(c.isNotNull(), n),
         "id_shape": count_if(c.rlike(P.ID_SHAPE), n),
         "short_code": count_if(c.rlike(P.SHORT_CODE), n),
+        "registration": count_if(c.rlike(P.REGISTRATION), n),
         "short_prefix_min": F.min(short_prefix),  # one prefix when min is max
         "short_prefix_max": F.max(short_prefix),
         "rounded_hundreds": count_if(c.rlike(P.ROUNDED_HUNDREDS), n),
