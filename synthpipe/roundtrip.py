@@ -143,8 +143,10 @@ def csv_frame(table: pa.Table, schema: DatasetSchema) -> pd.DataFrame:
             text = pd.Series([missing] * rows, dtype=object)
         texts[column.name] = text.to_numpy(dtype=object)
     # A copy repeats its column's text as written (empty where that one was dropped).
-    columns = {c.original_name: texts[c.copy_of or c.name] for c in schema.columns}
-    return pd.DataFrame(columns)  # "": R's row names
+    frame = pd.DataFrame({c.name: texts[c.copy_of or c.name] for c in schema.columns})
+    # The input's header, which may repeat a name (`id` twice); "": R's row names.
+    frame.columns = [c.original_name for c in schema.columns]
+    return frame
 
 
 def csv_bytes(table: pa.Table, schema: DatasetSchema) -> bytes:

@@ -912,15 +912,30 @@ ROW_NAMES = "row_names"
 
 def column_names(header: list[str]) -> list[str]:
     """The normalised names of `header`'s columns (snake_case; ROW_NAMES for a blank
-    first name); '' for a name with nothing usable."""
-    return [
+    first name); '' for a name with nothing usable. A name that an earlier column has
+    once normalised (`P95` after `p95`, `id` twice after a join) takes the first free
+    suffix from `_2` on (`p95_2`); the published CSV writes the header as it was."""
+    names = [
         ROW_NAMES if i == 0 and not name.strip() else snake_case(name)
         for i, name in enumerate(header)
     ]
+    taken = set(names)
+    seen: set[str] = set()
+    distinct = []
+    for name in names:
+        if name and name in seen:
+            suffix = 2
+            while f"{name}_{suffix}" in taken:
+                suffix += 1
+            name = f"{name}_{suffix}"
+            taken.add(name)
+        seen.add(name)
+        distinct.append(name)
+    return distinct
 
 
 def _check_header(header: list[str], trailing_allowed: bool = True) -> None:
-    """Refuse headers that are data, too narrow, or hold blank or clashing names.
+    """Refuse headers that are data, too narrow, or hold blank names.
 
     A blank last name may come from a trailing delimiter on every line; that is only
     known after the scan, so it is let through here when `trailing_allowed`.
@@ -953,7 +968,6 @@ def _check_header(header: list[str], trailing_allowed: bool = True) -> None:
             "Give every column a name with at least one letter or digit.",
             {"positions": empty},
         )
-    _check_duplicates(checked)
 
 
 def _holds_personal_data(names: list[str]) -> bool:
@@ -969,22 +983,6 @@ def _holds_personal_data(names: list[str]) -> bool:
     people = sum(person_name_kind(name) == FULL for name in names)
     values = sum(_looks_like_value(name) for name in names)
     return people >= 1 and people + values >= 2
-
-
-def _check_duplicates(header: list[str]) -> None:
-    positions: dict[str, list[int]] = {}
-    for i, name in enumerate(column_names(header)):
-        positions.setdefault(name, []).append(i + 1)
-    clashes = [where for where in positions.values() if len(where) > 1]
-    if clashes:
-        listed = "; ".join(" and ".join(str(p) for p in where) for where in clashes)
-        raise _refuse(
-            "header_duplicate_name",
-            f"Columns {listed} have the same name once normalised.",
-            "Rename the columns so that each name is distinct (case, spaces and "
-            "punctuation are ignored when comparing).",
-            {"duplicates": [{"positions": where} for where in clashes]},
-        )
 
 
 def _too_few_columns(header: list[str]) -> InputRefused:

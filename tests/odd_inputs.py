@@ -501,6 +501,16 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         ).encode(),
         "tab-separated with R's row names (car models) that the header has no name for",
     ),
+    "repeated_names": (
+        (
+            "Region;Betrag;region;BETRAG;Betrag\n"
+            + "".join(
+                f"R{i % 4};{i * 3},{i % 10}5;{'NSEW'[i % 4]}{i % 3};{i % 7 + 1};{i * 11 % 97},5\n"
+                for i in range(1, 31)
+            )
+        ).encode(),
+        "names that repeat once normalised (Region, region) and as written (Betrag twice)",
+    ),
     "mysql_null": (
         ("shop\tamount\tnote\n" + "".join(_mysql_row(i) for i in range(1, 31))).encode(),
         "NULL written \\N, tab-separated, as MySQL's SELECT ... INTO OUTFILE writes it",

@@ -65,7 +65,6 @@ BAD_FILES = {
     "no_delimiter": (b"id:name:flag\n1:x:y\n2:z:w\n3:u:v\n4:s:t\n", {}),
     "header_missing": (b"1,2.5,2024-01-01\n4,5.5,2024-01-02\n", {}),
     "header_empty_name": (b"id, ,amount\n1,2,3\n4,5,6\n", {}),
-    "header_duplicate_name": (b"Customer ID,amount,customer_id\n1,2,3\n", {}),
     "too_few_columns": (b"name\nBob\nEve\nAnn\n", {}),
     "no_data_rows": (b"a,b,c\n", {}),
     "ragged_rows": (b"a,b,c\n1,2,3\n4,5\n6,7,8\n9,10,11\n", {}),
