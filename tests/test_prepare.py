@@ -1213,3 +1213,16 @@ except Exception as exc:
     )
     assert "failed: Py4JJavaError" in done.stdout
     assert "Secretperson" not in done.stdout + done.stderr
+
+
+def test_half_a_unit_of_a_number_beyond_a_double_is_capped():
+    """`1e309`, read as infinite, overflowed Python's float in the function screen and
+    stopped Prepare (fuzzing, stop 48)."""
+    from types import SimpleNamespace
+
+    from synthpipe.prepare._functions import half_unit
+
+    decimal = SimpleNamespace(type="decimal", format=".")
+    assert half_unit(decimal, "3.14") == pytest.approx(0.005)
+    assert half_unit(decimal, "1.5e-3") == pytest.approx(0.00005)
+    assert half_unit(decimal, "1e309") == 0.5e308

@@ -244,7 +244,8 @@ def half_unit(p: ColumnProfile, text: str | None) -> float:
     places = re.search(_mark_pattern(p), text)
     power = re.search(_EXPONENT, text)
     exponent = int(power.group(1)) if power else 0
-    return 0.5 * 10.0 ** (exponent - (len(places.group(1)) if places else 0))
+    # Capped where a double ends: `1e309` (read as infinite) overflowed Python's float.
+    return 0.5 * 10.0 ** min(exponent - (len(places.group(1)) if places else 0), 308)
 
 
 def spark_half_unit(p: ColumnProfile, text: Column) -> Column:
