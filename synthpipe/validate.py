@@ -739,11 +739,18 @@ def _parse_records(text: str, delimiter: str) -> list[_Record]:
     return records
 
 
+# What Spark's line reader trims before it skips a line as blank (Java's String.trim: every
+# character up to the space, Ctrl-Z included). Python's own strip() takes more (a no-break
+# space, U+0085), which Spark reads as a record of one field.
+_SPARK_BLANK = "".join(chr(c) for c in range(0x21))
+
+
 def is_blank(fields: list[str]) -> bool:
     """A blank line, or the DOS end-of-file mark (Ctrl-Z) that old Windows and mainframe
     exports end the file with on a line of its own: no record, in validation and in
-    Prepare (which reads a line that starts with it as a comment, `EOF_MARK`)."""
-    return not fields or (len(fields) == 1 and not fields[0].strip().strip(EOF_MARK))
+    Prepare (which reads a line that starts with it as a comment, `EOF_MARK`). A file
+    read whole skips only empty lines: see `_check_space_lines`."""
+    return not fields or (len(fields) == 1 and not fields[0].strip(_SPARK_BLANK))
 
 
 def _choose_delimiter(sample: dict[str, list[_Record]], head_text: str) -> str:
@@ -1124,6 +1131,9 @@ class _Scan:
     ragged_total: int = 0
     repeated_headers: list[int] = field(default_factory=list)  # lines, the first ten
     repeated_headers_total: int = 0
+    # Lines of blank space only (spaces, tabs) between records: the first ten, and all.
+    space_lines: list[int] = field(default_factory=list)
+    space_lines_total: int = 0
     last_field_always_empty: bool = True
     last_line: int = 0  # where the last data record starts
     # Each kind of record end ('\r\n', '\n', '\r') and the first line that ends with it
@@ -1179,8 +1189,14 @@ def _scan(
     lines = _Lines(text, max_record_bytes)
     reader = csv.reader(lines, delimiter=delimiter, quotechar=QUOTECHAR, strict=True)
     scan: _Scan | None = None
+    spaces = [0]  # how many lines of blank space, then the first ones (`_Scan.space_lines`)
     ends: dict[str, int] = {}
     for start, fields in _records(reader, lines, max_record_bytes):
+        if fields is None:
+            spaces[0] += 1
+            if len(spaces) <= _MAX_REPORTED_LINES:
+                spaces.append(start)
+            continue
         last = lines.last  # the record's last line: its line end ends the record
         end = "\r\n" if last[-2:] == "\r\n" else last[-1:]  # a last line may have none
         if end not in ends:
@@ -1215,6 +1231,7 @@ def _scan(
             scan.last_field_always_empty = False
     if scan is None:  # the head had a header, so only a lying stream gets here
         raise _empty_file(0)
+    scan.space_lines, scan.space_lines_total = spaces[1:], spaces[0]
     scan.record_ends = {end: line for end, line in ends.items() if end in _LINE_ENDS}
     return scan
 
@@ -1246,6 +1263,8 @@ def _records(reader: Any, lines: _Lines, max_record_bytes: int) -> Iterator[tupl
         # Prepare crash on a file that validation had read as ending in a blank line).
         if not is_blank(fields) or QUOTECHAR in lines.last:
             yield start, fields
+        elif fields and not fields[0].startswith(EOF_MARK):
+            yield start, None  # blank space: a record where the file is read whole
 
 
 def _quote_refusal(error: str, start: int, end: int) -> InputRefused:
@@ -1322,6 +1341,7 @@ def _finish(
     if scan.repeated_headers_total:
         raise _repeated_header(scan)
     _check_record_ends(scan, line_terminator, whole)
+    _check_space_lines(scan, whole)
     trailing = not header[-1]
     if trailing and scan.data_rows and not scan.last_field_always_empty:
         _check_header(header, trailing_allowed=False)  # raises header_empty_name
@@ -1402,6 +1422,25 @@ def _check_record_ends(scan: _Scan, line_terminator: str, whole: bool) -> None:
         "Save the file again with one kind of line break (a text editor's line-ending "
         "setting, or `dos2unix`), then upload it again.",
         {"line": line, "line_end": _LINE_ENDS[line_terminator], "other_line_end": _LINE_ENDS[end]},
+    )
+
+
+def _check_space_lines(scan: _Scan, whole: bool) -> None:
+    """Spark skips a line of blank space (spaces, tabs) when it reads a file line by line,
+    but reads it as a row of one field when it reads the file whole (quoted line breaks,
+    UTF-16 or UTF-32), and Prepare would stop on it: refused, with its line."""
+    if not (whole and scan.space_lines_total):
+        return
+    first = scan.space_lines[0]
+    raise _refuse(
+        "ragged_rows",
+        f"Line {first} holds only blank space, such as spaces or tabs "
+        f"({scan.space_lines_total} line(s) in all), and the file is read whole (quoted "
+        "fields hold line breaks, or it is UTF-16 or UTF-32), where such a line is a row "
+        "of one field.",
+        "Delete the lines that hold only blank space (empty lines may stay), then upload "
+        "the file again.",
+        {"space_lines": scan.space_lines, "space_lines_total": scan.space_lines_total},
     )
 
 

@@ -580,6 +580,28 @@ def test_ragged_rows_reports_at_most_ten_lines_but_counts_all(tmp_path):
     assert err.details["first_lines"][0] == {"line": 2, "fields": 1}
 
 
+@pytest.mark.parametrize("blank", ["   ", "\t", "\x0c"])
+def test_a_line_of_blank_space_is_no_row_unless_the_file_is_read_whole(tmp_path, blank):
+    """Spark skips it line by line, but reads a row of one field from it in a file read
+    whole (fuzzing, stop 48: Prepare stopped on a UTF-16 file with a form feed's line)."""
+    rows = f"a;b;c\n1;2;3\n{blank}\n4;5;6\n"
+    assert accepted(tmp_path, rows).data_rows == 2
+    for content in (rows.replace("2;3", '"x\ny";3').encode(), rows.encode("utf-16")):
+        err = refusal(write(tmp_path, content))
+        assert err.code == "ragged_rows"
+        assert err.details == {
+            "space_lines": [4 if b'"x' in content else 3],
+            "space_lines_total": 1,
+        }
+
+
+def test_a_line_of_a_no_break_space_is_a_row_as_spark_reads_it(tmp_path):
+    """Python's strip() takes U+00A0 for blank space; Spark's line reader does not."""
+    err = refusal(write(tmp_path, "a;b;c\n1;2;3\n\u00a0\n4;5;6\n".encode("cp1252")))
+    assert err.code == "ragged_rows"
+    assert err.details["first_lines"] == [{"line": 3, "fields": 1}]
+
+
 def test_refuses_trailing_delimiter_on_rows_but_not_on_header(tmp_path):
     err = refusal(write(tmp_path, "a,b\n1,2,\n3,4,\n5,6,\n"))
     assert err.code == "ragged_rows"
