@@ -191,8 +191,8 @@ class InputReport:
     # Excel's hint of the delimiter (`sep=;`) on the first line, as written there; the
     # header row is the next line. The published CSV writes it again. "": none.
     separator_line: str = ""
-    # Every line, header included, ends with one extra delimiter (an empty last field);
-    # that column is left out of `header` and `columns`, and Prepare must drop it.
+    # Every line ends with one extra delimiter (an empty last field), the header's too or
+    # not; that column is left out of `header` and `columns`, and Prepare must drop it.
     trailing_delimiter: bool = False
     # Records of empty fields only (`,,,`: a spreadsheet's rows that once held cells):
     # not data rows, not counted in `data_rows`, and Prepare skips them too.
@@ -316,16 +316,17 @@ def _validate_text(
     sample = _sample_records(head_text, head_complete)
     delimiter = _hinted_delimiter(hint, sample) if hint else _choose_delimiter(sample, head_text)
     header_fields = sample[delimiter][0].fields
+    # Rows one field wider than the header: R's row names, or a delimiter ending each row.
     unnamed = _unnamed_row_names(sample[delimiter])
-    if unnamed:
-        header_fields = ["", *header_fields]
+    pad = "first" if unnamed else "last" if _trailing_on_rows(sample[delimiter]) else ""
+    header_fields = _padded(header_fields, pad)
     # Before the names are looked at: a header cut by the head has at least this many.
     _check_columns(header_fields, limits.max_columns, at_least=not head_complete)
     _check_header(_clean_header(header_fields, _guess_encoding(head, head_complete)))
 
     checks = _ByteChecks(limits.max_bytes)
     text = _text_stream(stream, head, (len(_UTF8_BOM) if has_bom else 0) + len(hint), checks)
-    scan = _scan(text, delimiter, limits.max_columns, limits.max_record_bytes, unnamed)
+    scan = _scan(text, delimiter, limits.max_columns, limits.max_record_bytes, pad)
     checks.finish()
     encoding = _final_encoding(checks, has_bom)
     whole = reads_whole(scan.multiline, wide or encoding)
@@ -831,6 +832,21 @@ def _unnamed_row_names(records: list[_Record]) -> bool:
     return all(names) and len(set(names)) == len(names)
 
 
+def _trailing_on_rows(records: list[_Record]) -> bool:
+    """Every sampled data record (at least one) has one field more than the header, two or
+    more, and that last field is empty: a delimiter ends each row but not the header, as
+    some exports write them. Read as a trailing delimiter (InputReport.trailing_delimiter)."""
+    if len(records) < 2 or any(r.error for r in records) or len(records[0].fields) < 2:
+        return False
+    width = len(records[0].fields) + 1
+    return all(len(r.fields) == width and not r.fields[-1] for r in records[1:])
+
+
+def _padded(header: list[str], pad: str) -> list[str]:
+    """The header with a blank name put first ("first") or last ("last"), or as it is."""
+    return ["", *header] if pad == "first" else [*header, ""] if pad == "last" else header
+
+
 def _check_lines_above_header(sample: dict[str, list[_Record]]) -> None:
     """A title or a note above the table (`Statement 2024`, then the header): the first
     line has one field, and from a later line on every sampled record has the same
@@ -1182,10 +1198,11 @@ def _scan(
     delimiter: str,
     max_columns: int,
     max_record_bytes: int,
-    unnamed_row_names: bool = False,
+    pad: str = "",
 ) -> _Scan:
-    """Read every record once: count rows, find ragged rows and quoting errors. With
-    `unnamed_row_names`, the header names every column but a first one (a blank name)."""
+    """Read every record once: count rows, find ragged rows and quoting errors. `pad`:
+    the header lacks the name of the first column ("first") or of the last ("last"), a
+    blank one (`_padded`)."""
     lines = _Lines(text, max_record_bytes)
     reader = csv.reader(lines, delimiter=delimiter, quotechar=QUOTECHAR, strict=True)
     scan: _Scan | None = None
@@ -1202,7 +1219,7 @@ def _scan(
         if end not in ends:
             ends[end] = reader.line_num
         if scan is None:
-            fields = ["", *fields] if unnamed_row_names else fields
+            fields = _padded(fields, pad)
             _check_columns(fields, max_columns, at_least=False)
             sums = ColumnSums(width=len(fields), decimal_comma=delimiter != ",")
             scan = _Scan(header_fields=fields, sums=sums)

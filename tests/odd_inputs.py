@@ -501,6 +501,15 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         ).encode(),
         "tab-separated with R's row names (car models) that the header has no name for",
     ),
+    "trailing_delimiter_rows": (
+        (
+            "Filiale;Betrag;Datum\r\n"
+            + "".join(
+                f"F{i % 6};{i * 7},{i % 10}0;{i % 28 + 1:02d}.04.2024;\r\n" for i in range(1, 31)
+            )
+        ).encode("cp1252"),
+        "a delimiter at the end of every row but not of the header, as some bank exports write",
+    ),
     "repeated_names": (
         (
             "Region;Betrag;region;BETRAG;Betrag\n"
