@@ -819,12 +819,12 @@ def _unnamed_row_names(records: list[_Record]) -> bool:
     that first field is filled and different on each: the header names every column but
     the row names, as R's write.table writes them by default (and as R's read.table and
     pandas' read_csv read such a file). Rows that each end with one empty field more are
-    a trailing delimiter instead, and stay ragged rows."""
+    a trailing delimiter instead (`_trailing_on_rows`)."""
     if len(records) < 2 or any(r.error for r in records):
         return False
     width = len(records[0].fields) + 1
-    rows = records[1:]
-    if width < 3 or any(len(r.fields) != width for r in rows):
+    rows = [r for r in records[1:] if r.fields != records[0].fields]  # not a repeated header
+    if width < 3 or not rows or any(len(r.fields) != width for r in rows):
         return False
     if all(not r.fields[-1] for r in rows):
         return False
@@ -1206,13 +1206,14 @@ def _scan(
     lines = _Lines(text, max_record_bytes)
     reader = csv.reader(lines, delimiter=delimiter, quotechar=QUOTECHAR, strict=True)
     scan: _Scan | None = None
-    spaces = [0]  # how many lines of blank space, then the first ones (`_Scan.space_lines`)
+    space_lines: list[int] = []  # `_Scan.space_lines`, also those above the header
+    space_total = 0
     ends: dict[str, int] = {}
     for start, fields in _records(reader, lines, max_record_bytes):
         if fields is None:
-            spaces[0] += 1
-            if len(spaces) <= _MAX_REPORTED_LINES:
-                spaces.append(start)
+            space_total += 1
+            if len(space_lines) < _MAX_REPORTED_LINES:
+                space_lines.append(start)
             continue
         last = lines.last  # the record's last line: its line end ends the record
         end = "\r\n" if last[-2:] == "\r\n" else last[-1:]  # a last line may have none
@@ -1226,6 +1227,13 @@ def _scan(
             continue
         if reader.line_num > start:
             scan.multiline = True
+        # Before the width: a header without the row names' name repeats one field short.
+        unmarked = _without_bom(fields) if fields[0].startswith(_BOM_TEXT) else fields
+        if _padded(unmarked, pad) == scan.header_fields:
+            scan.repeated_headers_total += 1
+            if len(scan.repeated_headers) < _MAX_REPORTED_LINES:
+                scan.repeated_headers.append(start)
+            continue
         if len(fields) != len(scan.header_fields):
             scan.ragged_total += 1
             if len(scan.ragged) < _MAX_REPORTED_LINES:
@@ -1234,13 +1242,6 @@ def _scan(
         if not any(fields):
             scan.empty_rows += 1
             continue
-        if fields == scan.header_fields or (
-            fields[0].startswith(_BOM_TEXT) and _without_bom(fields) == scan.header_fields
-        ):
-            scan.repeated_headers_total += 1
-            if len(scan.repeated_headers) < _MAX_REPORTED_LINES:
-                scan.repeated_headers.append(start)
-            continue
         scan.data_rows += 1
         scan.last_line = start
         scan.sums.add(fields)
@@ -1248,7 +1249,7 @@ def _scan(
             scan.last_field_always_empty = False
     if scan is None:  # the head had a header, so only a lying stream gets here
         raise _empty_file(0)
-    scan.space_lines, scan.space_lines_total = spaces[1:], spaces[0]
+    scan.space_lines, scan.space_lines_total = space_lines, space_total
     scan.record_ends = {end: line for end, line in ends.items() if end in _LINE_ENDS}
     return scan
 
@@ -1262,8 +1263,11 @@ def _without_bom(fields: list[str]) -> list[str]:
     return [fields[0].removeprefix(_BOM_TEXT), *fields[1:]]
 
 
-def _records(reader: Any, lines: _Lines, max_record_bytes: int) -> Iterator[tuple[int, list[str]]]:
-    """Yield (first physical line, fields) for each non-blank record."""
+def _records(
+    reader: Any, lines: _Lines, max_record_bytes: int
+) -> Iterator[tuple[int, list[str] | None]]:
+    """Yield (first physical line, fields) for each non-blank record, and (line, None)
+    for each line of blank space (`_check_space_lines`)."""
     while True:
         start = reader.line_num + 1
         lines.new_record()

@@ -428,6 +428,16 @@ def test_accepts_a_header_without_a_name_for_the_row_names(tmp_path, delimiter, 
     assert (report.unnamed_row_names, report.data_rows) == (True, 30)
 
 
+def test_a_header_without_the_row_names_name_is_found_repeated(tmp_path):
+    """Two parts of a frame written by R's write.table, appended: the second header is one
+    field short of the rows as the first is."""
+    for delimiter in (" ", "\t"):
+        rows = [delimiter.join([f'"{i}"', '"a"', str(i)]) + "\n" for i in range(1, 11)]
+        header = delimiter.join(['"grp"', '"n"']) + "\n"
+        err = refusal(write(tmp_path, "".join([header, *rows[:5], header, *rows[5:]])))
+        assert (err.code, err.details["lines"]) == ("repeated_header", [7])
+
+
 @pytest.mark.parametrize(
     "content",
     [
