@@ -74,6 +74,13 @@ NON_LATIN_ENCODINGS = {
     "gb18030": "GB18030",
     "big5": "Big5",
     "cp949": "x-windows-949",
+    # Hebrew's, Arabic's and Thai's Windows code pages: before stop 48 a Hebrew file was
+    # named cp1251 (Cyrillic) and an Arabic or Thai one cp1252, and no detector read the
+    # names in the mojibake. A few Hebrew names repeated may still read as KOI8-R (its
+    # capitals sit on Hebrew's letters); twenty or more read as Hebrew.
+    "cp1255": "windows-1255",
+    "cp1256": "windows-1256",
+    "cp874": "x-windows-874",
 }
 # What charset-normalizer compares; the Latin ones are there to be ruled out.
 _CANDIDATES = ["cp1252", "latin_1", "cp1250", *NON_LATIN_ENCODINGS]

@@ -351,6 +351,20 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         ).encode("cp1251"),
         "windows-1251 bytes (Cyrillic), which validation names",
     ),
+    "cp1255": (
+        (
+            "עיר;מחלקה;סכום\nתל אביב;הלוואות;1.5\nירושלים;פיקדונות;2\n"
+            "חיפה;הלוואות;3.25\nבאר שבע;פיקדונות;4\n"
+        ).encode("cp1255"),
+        "windows-1255 bytes (Hebrew), read as Cyrillic before stop 48",
+    ),
+    "cp874": (
+        (
+            "เมือง;แผนก;จำนวน\nกรุงเทพมหานคร;สินเชื่อ;1.5\nเชียงใหม่;เงินฝาก;2\n"
+            "ภูเก็ต;สินเชื่อ;3.25\nขอนแก่น;เงินฝาก;4\n"
+        ).encode("cp874"),
+        "windows-874 bytes (Thai), read as cp1252 before stop 48",
+    ),
     "utf8_bom_crlf": ("\ufeffid,prénom\r\n1,Zoé\r\n2,Ana\r\n".encode(), "BOM and CRLF"),
     "tab_commas_in_values": (b"id\tamount\tnote\n1\t1,5\ta, b\n2\t3\tc\n", "tabs"),
     "pipe": (b"id|name|amount\n1|Smith, John|3,50\n2|Doe; Jane|4\n", "pipes"),

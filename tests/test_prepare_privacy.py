@@ -149,16 +149,27 @@ def test_keep_in_the_config_keeps_a_detected_column(spark, tmp_path):
     assert frame["email"].iloc[0] == "user0@example.org"
 
 
-@pytest.mark.parametrize(("locale", "encoding"), [("ru_RU", "cp1251"), ("ja_JP", "cp932")])
+@pytest.mark.parametrize(
+    ("locale", "encoding"),
+    [
+        ("ru_RU", "cp1251"),
+        ("ja_JP", "cp932"),
+        ("he_IL", "cp1255"),
+        ("ar_AA", "cp1256"),
+        ("th_TH", "cp874"),
+    ],
+)
 def test_names_in_a_legacy_non_latin_encoding_are_found(spark, tmp_path, locale, encoding):
     """Read as cp1252, these names were mojibake that no detector recognised, and a
-    column of a few repeated names was kept as a category."""
+    column of repeated names was kept as a category (Hebrew was read as Cyrillic, and
+    Arabic and Thai as cp1252, until stop 48). Twenty names: eight Hebrew ones repeated
+    read as KOI8-R as coherently as Hebrew."""
     from faker import Faker
 
     faker = Faker(locale)
     faker.seed_instance(3)
-    managers = [faker.name() for _ in range(8)]
-    lines = ["manager;amount"] + [f"{managers[i % 8]};{i % 17}" for i in range(200)]
+    managers = [faker.name() for _ in range(20)]
+    lines = ["manager;amount"] + [f"{managers[i % 20]};{i % 17}" for i in range(200)]
     raw = tmp_path / "raw" / "ds" / "input.csv"
     raw.parent.mkdir(parents=True)
     raw.write_bytes("\n".join(lines).encode(encoding) + b"\n")
