@@ -324,8 +324,7 @@ def _validate_text(
     delimiter = _hinted_delimiter(hint, sample) if hint else _choose_delimiter(sample, head_text)
     header_fields = sample[delimiter][0].fields
     # Rows one field wider than the header: R's row names, or a delimiter ending each row.
-    unnamed = _unnamed_row_names(sample[delimiter])
-    pad = "first" if unnamed else "last" if _trailing_on_rows(sample[delimiter]) else ""
+    pad = _missing_name(sample[delimiter])
     header_fields = _padded(header_fields, pad)
     # Before the names are looked at: a header cut by the head has at least this many.
     _check_columns(header_fields, limits.max_columns, at_least=not head_complete)
@@ -340,7 +339,7 @@ def _validate_text(
     report = _finish(scan, checks, encoding, delimiter, name, _line_terminator(head), whole)
     report.null_token = _null_token(sample[delimiter][1:], len(report.columns))
     report.separator_line = hint
-    report.unnamed_row_names = unnamed
+    report.unnamed_row_names = pad == "first"
     return report
 
 
@@ -810,7 +809,7 @@ def _choose_delimiter(sample: dict[str, list[_Record]], head_text: str) -> str:
 def _space_separated(records: list[_Record]) -> bool:
     """Every sampled record (at least two) splits at single spaces into as many fields as
     the header, two or more, none empty: R's write.table (`t status sex`, then `35 0 1`),
-    or one more than the header with its row names (`_unnamed_row_names`). An empty field
+    or one more than the header with its row names (`_missing_name`). An empty field
     means runs of spaces (space-aligned columns, refused as before); a record that
     disagrees, a single column of values with spaces ('John Smith')."""
     if len(records) < 2 or any(r.error for r in records):
@@ -818,35 +817,26 @@ def _space_separated(records: list[_Record]) -> bool:
     widths = {len(r.fields) for r in records}
     empty = any(not field for r in records for field in r.fields)
     same = len(widths) == 1 and widths.pop() >= 2
-    return (same or _unnamed_row_names(records)) and not empty
+    return (same or _missing_name(records) == "first") and not empty
 
 
-def _unnamed_row_names(records: list[_Record]) -> bool:
-    """Every sampled data record (at least one) has one field more than the header, and
-    that first field is filled and different on each: the header names every column but
-    the row names, as R's write.table writes them by default (and as R's read.table and
-    pandas' read_csv read such a file). Rows that each end with one empty field more are
-    a trailing delimiter instead (`_trailing_on_rows`)."""
+def _missing_name(records: list[_Record]) -> str:
+    """Which name the header lacks when every sampled data record (at least one; a
+    repeated header aside) has one field more than it: "first" where that first field is
+    filled and different on each, the row names that R's write.table writes without a
+    name (R's read.table and pandas' read_csv read such a file so); "last" where the last
+    field is empty on each, a delimiter that ends every row but not the header (some
+    exports write it). "" otherwise."""
     if len(records) < 2 or any(r.error for r in records):
-        return False
-    width = len(records[0].fields) + 1
-    rows = [r for r in records[1:] if r.fields != records[0].fields]  # not a repeated header
-    if width < 3 or not rows or any(len(r.fields) != width for r in rows):
-        return False
-    if all(not r.fields[-1] for r in rows):
-        return False
-    names = [r.fields[0].strip() for r in rows]
-    return all(names) and len(set(names)) == len(names)
-
-
-def _trailing_on_rows(records: list[_Record]) -> bool:
-    """Every sampled data record (at least one) has one field more than the header, two or
-    more, and that last field is empty: a delimiter ends each row but not the header, as
-    some exports write them. Read as a trailing delimiter (InputReport.trailing_delimiter)."""
-    if len(records) < 2 or any(r.error for r in records) or len(records[0].fields) < 2:
-        return False
-    width = len(records[0].fields) + 1
-    return all(len(r.fields) == width and not r.fields[-1] for r in records[1:])
+        return ""
+    header = records[0].fields
+    rows = [r.fields for r in records[1:] if r.fields != header]
+    if len(header) < 2 or not rows or any(len(row) != len(header) + 1 for row in rows):
+        return ""
+    if all(not row[-1] for row in rows):
+        return "last"
+    names = [row[0].strip() for row in rows]
+    return "first" if all(names) and len(set(names)) == len(names) else ""
 
 
 def _padded(header: list[str], pad: str) -> list[str]:
