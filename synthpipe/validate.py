@@ -198,9 +198,10 @@ class InputReport:
     # Excel's hint of the delimiter (`sep=;`) on the first line, as written there; the
     # header row is the next line. The published CSV writes it again. "": none.
     separator_line: str = ""
-    # Every line ends with one extra delimiter (an empty last field), the header's too or
-    # not; that column is left out of `header` and `columns`, and Prepare must drop it.
-    trailing_delimiter: bool = False
+    # How many empty, unnamed fields end every line: 1 for a delimiter that ends each line
+    # (the header's too or not), more for a spreadsheet's empty columns past the table
+    # (`a,b,,,`). They are left out of `header` and `columns`, and Prepare drops them.
+    trailing_fields: int = 0
     # Records of empty fields only (`,,,`: a spreadsheet's rows that once held cells):
     # not data rows, not counted in `data_rows`, and Prepare skips them too.
     empty_rows: int = 0
@@ -399,9 +400,8 @@ def _hinted_delimiter(hint: str, sample: dict[str, list[_Record]]) -> str:
 
 
 def _check_columns(header_fields: list[str], max_columns: int, *, at_least: bool) -> None:
-    columns = len(header_fields)
-    if header_fields and not header_fields[-1].strip():
-        columns -= 1  # a trailing delimiter's empty field is no column
+    # A trailing delimiter's empty field is no column, nor a spreadsheet's empty ones.
+    columns = len(header_fields) - _trailing_blanks([f.strip() for f in header_fields])
     if columns <= max_columns:
         return
     counted = f"at least {columns:,}" if at_least else f"{columns:,}"
@@ -954,11 +954,13 @@ def column_names(header: list[str]) -> list[str]:
     return distinct
 
 
-def _check_header(header: list[str], trailing_allowed: bool = True) -> None:
+def _check_header(header: list[str], trailing: int | None = None) -> None:
     """Refuse headers that are data, too narrow, or hold blank names.
 
-    A blank last name may come from a trailing delimiter on every line; that is only
-    known after the scan, so it is let through here when `trailing_allowed`.
+    Blank last names may come from a trailing delimiter on every line, or from a
+    spreadsheet's empty columns past the table; that is only known after the scan, so
+    the last `trailing` names may be blank (by default every blank name after the last
+    named column).
     """
     if len(header) < 2:
         raise _too_few_columns(header)
@@ -979,7 +981,9 @@ def _check_header(header: list[str], trailing_allowed: bool = True) -> None:
             "Add a header row: a first row with a name for each column.",
             {"columns": len(header)},
         )
-    checked = header[:-1] if trailing_allowed and not header[-1] else header
+    if trailing is None:
+        trailing = _trailing_blanks(header)
+    checked = header[: len(header) - trailing]
     empty = [i + 1 for i, name in enumerate(column_names(checked)) if not name]
     if empty:
         raise _refuse(
@@ -988,6 +992,13 @@ def _check_header(header: list[str], trailing_allowed: bool = True) -> None:
             "Give every column a name with at least one letter or digit.",
             {"positions": empty},
         )
+
+
+def _trailing_blanks(names: list[str]) -> int:
+    """How many blank names end `names`, after its last named one (0 when none is named:
+    such a header is refused for its blank names)."""
+    named = [i for i, name in enumerate(names) if name]
+    return len(names) - 1 - named[-1] if named else 0
 
 
 def _holds_personal_data(names: list[str]) -> bool:
@@ -1147,7 +1158,9 @@ class _Scan:
     # Lines of blank space only (spaces, tabs) between records: the first ten, and all.
     space_lines: list[int] = field(default_factory=list)
     space_lines_total: int = 0
-    last_field_always_empty: bool = True
+    # The most fields any data row holds up to its last filled one: the fields after it
+    # are empty on every row.
+    filled_width: int = 0
     last_line: int = 0  # where the last data record starts
     # Each kind of record end ('\r\n', '\n', '\r') and the first line that ends with it
     # (the header's included).
@@ -1242,13 +1255,20 @@ def _scan(
         scan.data_rows += 1
         scan.last_line = start
         scan.sums.add(fields)
-        if fields[-1]:
-            scan.last_field_always_empty = False
+        if any(fields[scan.filled_width :]):
+            scan.filled_width = _filled_width(fields)
     if scan is None:  # the head had a header, so only a lying stream gets here
         raise _empty_file(0)
     scan.space_lines, scan.space_lines_total = space_lines, space_total
     scan.record_ends = {end: line for end, line in ends.items() if end in _LINE_ENDS}
     return scan
+
+
+def _filled_width(fields: list[str]) -> int:
+    width = len(fields)
+    while width and not fields[width - 1]:
+        width -= 1
+    return width
 
 
 # UTF-8's byte order mark as the scan reads it (latin-1): where files saved with one were
@@ -1360,9 +1380,10 @@ def _finish(
         raise _repeated_header(scan)
     _check_record_ends(scan, line_terminator, whole)
     _check_space_lines(scan, whole)
-    trailing = not header[-1]
-    if trailing and scan.data_rows and not scan.last_field_always_empty:
-        _check_header(header, trailing_allowed=False)  # raises header_empty_name
+    # Unnamed columns past the table that hold nothing on any row are dropped; a blank
+    # name over a value is refused (header_empty_name).
+    trailing = min(_trailing_blanks(header), len(header) - scan.filled_width)
+    _check_header(header, trailing)
     if scan.data_rows == 0:
         raise _refuse(
             "no_data_rows",
@@ -1371,7 +1392,7 @@ def _finish(
             {"columns": len(header)},
         )
     if trailing:
-        header = header[:-1]
+        header = header[: len(header) - trailing]
         if len(header) < 2:
             raise _too_few_columns(header)
     _check_totals_row(scan)
@@ -1387,7 +1408,7 @@ def _finish(
         data_rows=scan.data_rows,
         multiline=scan.multiline,
         line_terminator=line_terminator,
-        trailing_delimiter=trailing,
+        trailing_fields=trailing,
         empty_rows=scan.empty_rows,
     )
 

@@ -524,6 +524,13 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         ).encode("cp1252"),
         "a delimiter at the end of every row but not of the header, as some bank exports write",
     ),
+    "spreadsheet_empty_columns": (
+        (
+            "Region,Units,Price,,,\r\n"
+            + "".join(f"R{i % 5},{i % 9 + 1},{i * 3}.5,,,\r\n" for i in range(1, 31))
+        ).encode(),
+        "a spreadsheet's unnamed, empty columns past the table on every line, the header's too",
+    ),
     "repeated_names": (
         (
             "Region;Betrag;region;BETRAG;Betrag\n"

@@ -616,7 +616,7 @@ def test_accepts_a_trailing_delimiter_on_rows_but_not_on_the_header(tmp_path):
     """Some exports end each row with a delimiter but not the header: refused as ragged
     rows before stop 48. One row with a value there is a column without a name."""
     report = accepted(tmp_path, "a;b\n1;2;\n3;4;\n5;6;\n")
-    assert (report.header, report.trailing_delimiter, report.data_rows) == (["a", "b"], True, 3)
+    assert (report.header, report.trailing_fields, report.data_rows) == (["a", "b"], 1, 3)
     err = refusal(write(tmp_path, "a;b\n" + "1;2;\n" * 150 + "5;6;7\n"))
     assert (err.code, err.details["positions"]) == ("header_empty_name", [3])
 
@@ -737,7 +737,7 @@ def test_accepts_plain_csv_with_a_full_report(tmp_path):
         "multiline": False,
         "line_terminator": "\n",
         "separator_line": "",
-        "trailing_delimiter": False,
+        "trailing_fields": 0,
         "empty_rows": 0,
         "null_token": "",
         "unnamed_row_names": False,
@@ -966,9 +966,34 @@ def test_accepts_japanese_and_cyrillic_header_names(tmp_path):
 
 def test_accepts_consistent_trailing_delimiter(tmp_path):
     report = accepted(tmp_path, "a,b,\n1,2,\n3,4,\n")
-    assert report.trailing_delimiter is True
+    assert report.trailing_fields == 1
     assert report.header == ["a", "b"]
     assert report.columns == ["a", "b"]
+
+
+def test_accepts_a_spreadsheets_empty_columns_past_the_table(tmp_path):
+    """Excel writes a delimiter for every column of the sheet's used range: cells once
+    typed in and cleared leave unnamed columns that are empty on every row (`a,b,,,`).
+    Refused as header_empty_name before stop 49."""
+    report = accepted(tmp_path, "a;b;;;\r\n1;2;;;\r\n3;4;;;\r\n5;;;;\r\n")
+    assert (report.header, report.trailing_fields, report.data_rows) == (["a", "b"], 3, 3)
+    # Empty columns on the rows only: the header lacks the last name (a trailing delimiter)
+    # no more than one column.
+    assert refusal(write(tmp_path, "a,b\n1,2,,\n3,4,,\n")).code == "ragged_rows"
+
+
+@pytest.mark.parametrize(
+    ("content", "positions"),
+    [
+        ("a,b,,,\n1,2,,,\n3,4,,x,\n", [3, 4]),  # a value under the second blank name
+        ("a,b,,,\n1,2,,,\n3,4,,, \n", [3, 4, 5]),  # blank space is a value to Spark
+        ("a,,c,\n1,,3,\n4,,6,\n", [2]),  # an empty column inside the table
+    ],
+)
+def test_a_blank_name_over_a_value_or_inside_the_table_is_refused(tmp_path, content, positions):
+    err = refusal(write(tmp_path, content))
+    assert (err.code, err.details["positions"]) == ("header_empty_name", positions)
+    assert_no_cell_values(err, "x")
 
 
 def test_ignores_trailing_blank_lines(tmp_path):
@@ -1095,7 +1120,10 @@ def test_a_header_longer_than_the_head_is_refused_from_the_head_alone(tmp_path):
 def test_a_trailing_delimiter_is_no_column_for_the_limit(tmp_path):
     content = header(5) + ",\n" + "1,2,3,4,5,\n"
     report = validate_file(write(tmp_path, content), max_columns=5)
-    assert report.trailing_delimiter and len(report.columns) == 5
+    assert report.trailing_fields == 1 and len(report.columns) == 5
+    content = header(5) + ",,,\n" + "1,2,3,4,5,,,\n"
+    report = validate_file(write(tmp_path, content), max_columns=5)
+    assert report.trailing_fields == 3 and len(report.columns) == 5
 
 
 @pytest.mark.fault_catalogue

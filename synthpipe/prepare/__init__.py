@@ -57,8 +57,8 @@ class CsvDialect:
     columns: list[str]
     header: list[str] = field(default_factory=list)
     multiline: bool = False
-    # Every line ends with a delimiter: one unnamed empty field more than the names.
-    trailing_delimiter: bool = False
+    # Empty unnamed fields that end every line (InputReport.trailing_fields).
+    trailing_fields: int = 0
     # How the input writes every missing value (InputReport.null_token), for the CSV.
     null_token: str = ""
     # Excel's `sep=;` above the header (InputReport.separator_line), for the CSV.
@@ -74,7 +74,7 @@ class CsvDialect:
             columns=list(report.columns),
             header=list(report.header),
             multiline=report.multiline,
-            trailing_delimiter=getattr(report, "trailing_delimiter", False),
+            trailing_fields=getattr(report, "trailing_fields", 0),
             null_token=getattr(report, "null_token", ""),
             separator_line=getattr(report, "separator_line", ""),
             unnamed_row_names=getattr(report, "unnamed_row_names", False),

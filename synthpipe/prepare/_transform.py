@@ -198,7 +198,7 @@ class Profile:
 def read_csv(spark: SparkSession, source: str, dialect) -> DataFrame:
     """All columns as strings, named by the normalised header (positional)."""
     apply_settings(spark)
-    width = len(dialect.columns) + (1 if dialect.trailing_delimiter else 0)
+    width = len(dialect.columns) + dialect.trailing_fields
     schema = StructType([StructField(f"_c{i}", StringType()) for i in range(width)])
     # Read whole: quoted line breaks, and UTF-16/32, whose characters Spark's line
     # splitting would cut (validate.WIDE_ENCODINGS).
