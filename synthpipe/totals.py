@@ -7,7 +7,10 @@ language, or missing. A record is a totals row when its numbers are sums in at l
 `MIN_SUM_COLUMNS` columns, and in at least half of the columns where it holds a number
 (a footer may also give an average or a count). By chance, one record equals the sum of
 all the others in two columns only in toy tables: it needs at least `MIN_ROWS_ABOVE`
-numbers above it in each.
+numbers above it in each. A bank statement has one column of amounts: there the record's
+one number must be the sum of at least `MIN_ROWS_ABOVE_ONE` numbers above it, not all
+zero but one, and the record must leave empty a column that every record above fills
+(the booking date beside "Summe"), which no record of the data does.
 
 Only plain numbers count (`12`, `-3.5`, `1e3`, and `3,5` under a delimiter other than a
 comma); a column in which any cell with a digit is not one (grouped thousands, a currency
@@ -24,6 +27,7 @@ from dataclasses import dataclass, field
 
 MIN_SUM_COLUMNS = 2
 MIN_ROWS_ABOVE = 2
+MIN_ROWS_ABOVE_ONE = 10
 # A sum may be written with fewer decimals than the exact sum has (a spreadsheet shows what
 # its format says); a float sum of many rows drifts by far less than this share of it.
 _RELATIVE_SLACK = 1e-9
@@ -40,19 +44,24 @@ class ColumnSums:
     decimal_comma: bool
     _totals: list[float] = field(init=False)
     _numbers: list[int] = field(init=False)
+    _nonzero: list[int] = field(init=False)
     _misses: list[int] = field(init=False)  # cells without a digit that are not numbers
     _live: list[int] = field(init=False)  # columns that hold only plain numbers so far
     _last: list[str] = field(init=False, default_factory=list)
+    _filled: list[int] = field(init=False)  # columns no record has left empty so far
+    _filled_before: list[int] = field(init=False)  # the same before the last gap's record
 
     def __post_init__(self) -> None:
         self._totals = [0.0] * self.width
         self._numbers = [0] * self.width
+        self._nonzero = [0] * self.width
         self._misses = [0] * self.width
         self._live = list(range(self.width))
+        self._filled = self._filled_before = list(range(self.width))
 
     def add(self, fields: list[str]) -> None:
         """Count one data record of `width` fields (the hot loop of validation: kept lean)."""
-        totals, numbers, dead = self._totals, self._numbers, []
+        totals, numbers, nonzero, dead = self._totals, self._numbers, self._nonzero, []
         for i in self._live:
             cell = fields[i]
             if not cell:
@@ -68,9 +77,14 @@ class ColumnSums:
             if math.isfinite(number):  # not 'nan' or 'inf', which no export means as numbers
                 totals[i] += number
                 numbers[i] += 1
+                if number:
+                    nonzero[i] += 1
         if dead:
             self._live = [i for i in self._live if i not in dead]
         self._last = fields
+        if "" in fields:
+            self._filled_before = self._filled
+            self._filled = [i for i in self._filled if fields[i]]
 
     def _not_a_number_column(self, i: int, cell: str) -> bool:
         """True once column i holds a cell with a digit that is not a plain number, or
@@ -88,7 +102,20 @@ class ColumnSums:
         sums = [i for i, number in held.items() if self._is_sum(i, number)]
         if len(sums) >= MIN_SUM_COLUMNS and 2 * len(sums) >= len(held):
             return sums
+        if len(held) == 1 and len(sums) == 1 and self._lone_sum(sums[0]):
+            return sums
         return []
+
+    def _lone_sum(self, i: int) -> bool:
+        """The last record's one number, a sum, makes it a totals row (module docstring)."""
+        above = self._numbers[i] - 1
+        nonzero_above = self._nonzero[i] - 1
+        if above < MIN_ROWS_ABOVE_ONE or nonzero_above < 2:
+            return False
+        # The columns every record above fills: if this one left a field empty, `_filled`
+        # was narrowed by it, from `_filled_before`.
+        above = self._filled_before if "" in self._last else self._filled
+        return any(not self._last[j] for j in above)
 
     def _last_number(self, i: int) -> float | None:
         cell = self._last[i]

@@ -710,6 +710,45 @@ def test_a_totals_row_in_a_table_with_a_text_column_full_of_digits_still_counts(
     assert refusal(write(tmp_path, _table(rows))).code == "totals_row"
 
 
+def _statement(amounts: list[str]) -> list[list[str]]:
+    """A bank statement: a booking date, a payee and one column of amounts."""
+    rows = [["Buchungstag", "Empfänger", "Betrag"]]
+    return rows + [[f"{i + 1:02d}.03.2024", f"P{i % 4}", a] for i, a in enumerate(amounts)]
+
+
+def _sum(amounts: list[str]) -> str:
+    return f"{sum(float(a.replace(',', '.')) for a in amounts):.2f}".replace(".", ",")
+
+
+STATEMENT = [f"{(-1) ** i * (i * 37 % 101 + 0.25):.2f}".replace(".", ",") for i in range(12)]
+STATEMENT_SUM = _sum(STATEMENT)
+
+
+@pytest.mark.parametrize("label", [["Summe", ""], ["", "Total"], ["", ""]])
+def test_a_totals_row_under_one_column_of_amounts_is_refused(tmp_path, label):
+    """Its one number is the sum of the amounts, and it leaves the booking date empty,
+    which every record fills. Read as a record before stop 49."""
+    rows = [*_statement(STATEMENT), [*label, STATEMENT_SUM]]
+    err = refusal(write(tmp_path, _table(rows, ";")))
+    assert (err.code, err.details) == ("totals_row", {"line": 14, "sum_columns": [3]})
+    assert_no_cell_values(err, STATEMENT_SUM, "Summe")
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # the last record fills every column the others fill: a record that adds up
+        [*_statement(STATEMENT), ["13.03.2024", "P0", STATEMENT_SUM]],
+        # too few amounts above it for a sum to say much
+        [*_statement(STATEMENT[:9]), ["", "Summe", _sum(STATEMENT[:9])]],
+        # one amount above it that is not zero: the same amount again, not a sum
+        [*_statement(["0"] * 11 + ["5"]), ["", "P1", "5"]],
+    ],
+)
+def test_one_column_that_adds_up_is_not_enough_for_a_record(tmp_path, rows):
+    assert accepted(tmp_path, _table(rows, ";")).data_rows == len(rows) - 1
+
+
 # --- accepted files -----------------------------------------------------------------------
 
 
