@@ -44,6 +44,7 @@ from stdnum.dk import cpr as dk_cpr
 from stdnum.ee import ik as ee_ik
 from stdnum.es import dni as es_dni
 from stdnum.es import nie as es_nie
+from stdnum.exceptions import InvalidComponent
 from stdnum.fi import hetu as fi_hetu
 from stdnum.fr import nif as fr_nif
 from stdnum.fr import nir as fr_nir
@@ -54,6 +55,7 @@ from stdnum.ie import pps as ie_pps
 from stdnum.in_ import aadhaar as in_aadhaar
 from stdnum.it import codicefiscale as it_cf
 from stdnum.kr import rrn as kr_rrn
+from stdnum.lv import pvn as lv_pvn
 from stdnum.mx import curp as mx_curp
 from stdnum.mx import rfc as mx_rfc
 from stdnum.nl import bsn as nl_bsn
@@ -188,9 +190,25 @@ _IBAN_SHAPE = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}")
 _BANK_ACCOUNT_SHAPE = re.compile(r"[A-Z0-9]{6,34}")
 
 
+# Countries whose banks write IBANs that SWIFT's registry (and so python-stdnum's) does not
+# list yet: Iran's, and those of Nordea's list of IBANs outside the registry.
+_IBAN_OUTSIDE_REGISTRY = frozenset(
+    {"IR", "DZ", "AO", "BJ", "BF", "BI", "CM", "CV", "CF", "TD", "KM", "CG", "CI", "DJ", "GQ",
+     "GA", "GW", "HN", "MA", "MG", "ML", "NE", "SN", "TG"}
+)  # fmt: skip
+
+
 def is_iban(value: str) -> bool:
     compact = value.replace(" ", "").replace("-", "").upper()
-    return bool(_IBAN_SHAPE.fullmatch(compact)) and stdnum_iban.is_valid(compact)
+    if not _IBAN_SHAPE.fullmatch(compact):
+        return False
+    try:
+        stdnum_iban.validate(compact)
+    except InvalidComponent:  # the checksum holds, the country is not in the registry
+        return compact[:2] in _IBAN_OUTSIDE_REGISTRY
+    except ValueError:  # stdnum's ValidationErrors
+        return False
+    return True
 
 
 def looks_like_bank_account(value: str) -> bool:
@@ -259,6 +277,29 @@ def _national_format_ok(main: str) -> bool:
     return bool(_NANP_SHAPE.fullmatch(main) or _GROUPED.fullmatch(main))
 
 
+@lru_cache(maxsize=64)
+def _trunk_prefixes(regions: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """The regions of `regions` by their national (trunk) prefix, where it is not 0
+    (Russia's 8), from phonenumbers' data. North America's 1 is left out: its numbers
+    are told by their shape (_NANP_SHAPE)."""
+    by_prefix: dict[str, list[str]] = {}
+    for region in regions:
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        prefix = metadata.national_prefix if metadata is not None else None
+        if prefix and prefix not in ("0", "1"):
+            by_prefix.setdefault(prefix, []).append(region)
+    return {prefix: tuple(found) for prefix, found in by_prefix.items()}
+
+
+def _trunk_regions(main: str, regions: tuple[str, ...]) -> tuple[str, ...]:
+    """The regions whose trunk prefix starts `main`, followed by a space, a dash or a
+    bracket ('8 (495) 123-45-67'): the number is then checked in those only."""
+    for prefix, found in _trunk_prefixes(regions).items():
+        if main.startswith(prefix) and main[len(prefix) : len(prefix) + 1] in (" ", "-", "("):
+            return found
+    return ()
+
+
 @lru_cache(maxsize=16384)
 def check_phone(
     value: str,
@@ -286,6 +327,9 @@ def check_phone(
         return PhoneCheck(len(digits) >= 8, True)
     # Written national numbers, or bare ones with their trunk prefix ('0658156593').
     formatted = (main != digits and _national_format_ok(main)) or bool(_BARE_TRUNK.fullmatch(main))
+    trunk = () if formatted or main == digits else _trunk_regions(main, regions)
+    if trunk:
+        regions, formatted = trunk, True
     if _BARE_CN_MOBILE.fullmatch(main):
         number = _parse_phone(main, "CN")
         if number is not None and phonenumbers.is_valid_number(number):
@@ -296,8 +340,8 @@ def check_phone(
     possible = False
     for region in regions:
         number = _parse_phone(main, region)
-        if number is None:
-            continue
+        if number is None or (trunk and str(number.national_number) == digits):
+            continue  # the trunk prefix was read as the number's first digit
         if formatted and phonenumbers.is_valid_number(number):
             return PhoneCheck(True, True)
         possible = possible or phonenumbers.is_possible_number(number)
@@ -455,6 +499,19 @@ def _hu_personal(number: str) -> bool:
     return check in (ordinal, reverse)
 
 
+# Finland's henkilötunnus: a birth date, the century sign, a serial and a check character.
+# Since 2023 the 1900s may also be signed U to Y and the 2000s B to F, which python-stdnum
+# (2.2) does not know; the check character does not depend on the sign.
+_HETU = re.compile(r"\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]")
+_HETU_SIGNS = str.maketrans("UVWXYBCDEF", "-----AAAAA")
+
+
+def _fi_hetu(number: str) -> bool:
+    """Temporary ids (serials 900-999) too: they are a person's as much."""
+    signed = number[:6] + number[6].translate(_HETU_SIGNS) + number[7:]
+    return fi_hetu.is_valid(signed, allow_temporary=True)
+
+
 _CF_DIGIT = "[0-9LMNPQRSTUV]"
 _CODICE_FISCALE = re.compile(
     rf"[A-Z]{{6}}{_CF_DIGIT}{{2}}[A-Z]{_CF_DIGIT}{{2}}[A-Z]{_CF_DIGIT}{{3}}[A-Z]"
@@ -490,14 +547,11 @@ ID_SCHEMES: tuple[IdScheme, ...] = (
         "se.pnr", (10, 12), E.NATIONAL_ID, re.compile(r"\d{10}|\d{12}"), se_pnr.is_valid, True
     ),
     IdScheme("dk.cpr", (10,), E.NATIONAL_ID, re.compile(r"\d{10}"), dk_cpr.is_valid, True),
-    IdScheme(
-        "fi.hetu",
-        (11,),
-        E.NATIONAL_ID,
-        re.compile(r"\d{6}[+A-F]\d{3}[0-9A-Z]"),
-        fi_hetu.is_valid,
-        True,
-    ),
+    IdScheme("fi.hetu", (11,), E.NATIONAL_ID, _HETU, _fi_hetu, True),
+    # Latvia's personas kods (its first digit 0-3: a birth date, or 32 for the codes
+    # issued since 2017), which stdnum's VAT module checks too. Bare, one random number
+    # in a hundred passes: loose; written with its dash it is distinctive (_LV_DASHED).
+    IdScheme("lv.pk", (11,), E.NATIONAL_ID, re.compile(r"[0-3]\d{10}"), lv_pvn.is_valid, False),
     IdScheme("no.fnr", (11,), E.NATIONAL_ID, re.compile(r"\d{11}"), no_fnr.is_valid, True),
     IdScheme(
         "ie.pps", (8, 9), E.NATIONAL_ID, re.compile(r"\d{7}[A-W][ABWTX]?"), ie_pps.is_valid, True
@@ -555,6 +609,7 @@ _SCHEMES_BY_LENGTH = _schemes_by_length()
 
 
 _SSN_DASHED = re.compile(r"\d{3}-\d{2}-\d{4}")
+_LV_DASHED = re.compile(r"[0-3]\d{5}-\d{5}")
 _RUT_DOTTED = re.compile(r"\d{1,2}\.\d{3}\.\d{3}-[\dkK]")
 _ID_COMPACT_DROP = re.compile(r"[\s\-./]")
 
@@ -583,6 +638,11 @@ def check_ids(value: str) -> tuple[set[str], set[str]]:
     if _SSN_DASHED.fullmatch(value) and us_ssn.is_valid(value):
         strict.add(E.NATIONAL_ID if not us_itin.is_valid(value) else E.TAX_ID)
     if _RUT_DOTTED.fullmatch(value) and cl_rut.is_valid(value):
+        strict.add(E.NATIONAL_ID)
+    if _LV_DASHED.fullmatch(value) and _safe(lv_pvn.is_valid, value):
+        strict.add(E.NATIONAL_ID)
+    # The dash of a Finnish id is its century sign (131052-308T), which compacting drops.
+    if _HETU.fullmatch(value.upper()) and _safe(_fi_hetu, value.upper()):
         strict.add(E.NATIONAL_ID)
     return strict, loose
 
