@@ -83,13 +83,15 @@ _PLAIN_DIGITS_GATE = "|[０-９＠٠-٩۰-۹०-९০-৯๐-๙]"
 _SPELLED_AT_GATE = r"|(?i:[\[({]\s*at\s*[\])}])"
 # A MAC address written with dashes may hold fewer than six digits (AB-CD-EF-01-23-45).
 _MAC_DASHED_GATE = "|[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-"
+# A street without a house number ('Praça da Sé, S/N': values._HOUSE).
+_NO_NUMBER_GATE = r"|(?i:\bs/n\b)"
 GATE = (
     r"@|(?:[^0-9]*[0-9]){6}|[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}"
     r"|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:|AKIA|ASIA|[A-Za-z0-9/+]{40}"
     + _MAC_DASHED_GATE
     + r"|^\s*\pL[\pL\pM'’.,\-]*(?:\s+[\pL\pM'’.,\-]+){0,5}\s*$"
     r"|(?s:[\pL\pM]{2}.*[0-9]|[0-9].*[\pL\pM]{2})"
-    r"|^[a-z][a-z0-9._\-]{2,39}$" + _PLAIN_DIGITS_GATE + _SPELLED_AT_GATE
+    r"|^[a-z][a-z0-9._\-]{2,39}$" + _PLAIN_DIGITS_GATE + _SPELLED_AT_GATE + _NO_NUMBER_GATE
 )
 # What a cell needs to hold a strongly written entity (Java and RE2 agree on it): Prepare
 # counts such cells over every row in Spark.

@@ -711,7 +711,9 @@ _COMPOUND = (
     r"stra(?:ss|ß)e|str\.|weg|platz|allee|gasse|ring|damm|straat|laan|gracht|plein|dreef|"
     r"singel|kade|gatan|vägen|gränd|gade|vej|veien|vei|gata|gate|utca|katu|tie|polku|kuja"
 )
-_HOUSE = r"\b\d{1,5}[a-zA-Z]?\b"
+# A house number, or its absence written out where streets go unnumbered: "s/n", sin
+# número, sem número (Spain, Portugal, Latin America: 'Praça da Sé, S/N').
+_HOUSE = r"(?:\b\d{1,5}[a-zA-Z]?\b|\bs/n\b)"
 _UNSPACED_STREETS = (
     r"[\u4e00-\u9fff](?:路|街|道|巷|弄|段).{0,8}?[A-Za-z\d]{1,5}\s*(?:號|号|座|栋|棟|楼|樓)",
     r"[省市区區县縣].*[\u4e00-\u9fff](?:路|街|大道)",
@@ -966,7 +968,7 @@ def match_value(
         _add(is_aws_key_id(value), E.AWS_CREDENTIALS, strict, loose)
     if len(value) == 40 and E.AWS_CREDENTIALS in loose_wanted and looks_like_aws_secret(value):
         loose.add(E.AWS_CREDENTIALS)
-    if n_digits and is_street_address(value):
+    if (n_digits or "/" in value) and is_street_address(value):  # a number, or "s/n"
         _add(True, E.ADDRESS, strict, loose)
     if loose_wanted:
         _match_loose_shapes(value, n_digits, loose_wanted, strict, loose)
