@@ -239,16 +239,28 @@ def test_addresses_under_a_neutral_header(locale, kind):
     assert not finding.free_text
 
 
+def test_romanian_addresses_without_a_house_number_are_found():
+    """'Intrarea Dinu, Lumina, 886982': a third of ro_RO's streets have no number, and the
+    town and postcode that follow made the address (a column kept until stop 49). A
+    street's name alone ('Strada Preda') is not a person's address, and is not read so."""
+    faker, rng = fake("ro_RO", seed=12), random.Random(27)
+    homes = [faker.address().replace("\n", ", ") for _ in range(120)]
+    finding = both("col3", [rng.choice(homes) for _ in range(ROWS)])
+    assert finding.entity_types == [ADDRESS] and not finding.free_text
+
+
 @pytest.mark.parametrize(
     "text",
     ["Drumul Nistor Nr. 221", "Aleea Oprea Nr. 724", "Soseaua Preda Nr. 70", "Rákóczi körút 12",
      "Nyhavns Stræde 4", "Lange Steeg 17", "Callejón del Sol 3", "Praça da Luz 9",
-     "Praça da Sé, S/N", "Calle Mayor s/n"],
+     "Praça da Sé, S/N", "Calle Mayor s/n", "Intrarea Dinu, Lumina, 886982",
+     "ул. Ленина, Москва, 123456", "Babək ray., P.ÇAYKOVSKİ prospekti, b. 6, m. 620"],
 )  # fmt: skip
 def test_street_words_of_more_languages(text):
     """Romanian, Hungarian, Danish, Dutch, Spanish and Portuguese street words that Faker's
     locales write and the list lacked; "s/n" (sin número, sem número) where the street
-    has no house number (a quarter of pt_PT's addresses, a column kept until stop 49)."""
+    has no house number (a quarter of pt_PT's addresses, a column kept until stop 49), or
+    a town and a six-digit postcode after it (ro_RO's); Azerbaijani street words."""
     from synthpipe.pii.values import is_street_address
 
     assert is_street_address(text)
@@ -266,6 +278,7 @@ def test_street_words_of_more_languages(text):
         lambda rng: f"{rng.choice(DRUGS)} {rng.choice([5, 10, 20, 50, 100, 250, 500])} mg",
         lambda rng: f"{rng.choice(['Smith', 'Jones', 'Lee'])} et al {rng.randrange(1990, 2024)}",
         lambda rng: f"{_letters(rng, 2)} {rng.randrange(1, 9999)} {_letters(rng, 2)}",
+        lambda rng: f"Route planning, order {rng.randrange(10**5, 10**6)}",
     ],
     ids=[
         "rooms",
@@ -277,6 +290,7 @@ def test_street_words_of_more_languages(text):
         "doses",
         "citations",
         "codes",
+        "references",
     ],
 )
 def test_lookalikes_of_addresses_are_not_addresses(make):

@@ -674,7 +674,7 @@ def looks_like_person_name(value: str) -> bool:
 # --- street addresses ---------------------------------------------------------------------
 
 # Street words, as a word of their own, in en, de, fr, es, it, nl, pt, the Nordic
-# languages, pl, cs, hu, ro, tr, ru, uk, el, id, vi, in (transliterated forms included),
+# languages, pl, cs, hu, ro, tr, ru, uk, el, id, vi, in, az (transliterated forms included),
 # and the abbreviations written for them. English suffixes are also read from USPS
 # Publication 28's list (`_usps_suffixes`).
 _STREET_WORDS = (
@@ -695,6 +695,7 @@ _STREET_WORDS = (
     *("bulvarı", "bulvari", "улица", "ул", "проспект", "переулок", "пер", "шоссе", "бульвар"),
     *("наб", "вулиця", "вул", "буд", "οδός", "οδ", "λεωφόρος", "λεωφ", "jalan", "jl", "gang"),
     *("gg", "đường", "phố", "ngõ", "hẻm", "nagar", "marg", "chowk", "colony", "h.no", "hno"),
+    *("küç", "küçəsi", "prospekti", "döngəsi", "dalanı"),
 )
 # Unit and box designators with their number (Apt. 5, Suite 200, Flat 3, PO Box 12), and
 # a US military address (PSC 9796, Box 0702, APO AE 73377; USS Stone, FPO AP 34885).
@@ -747,6 +748,9 @@ def _address_by_words() -> re.Pattern[str]:
     shapes = (
         rf"{_HOUSE}.{{0,40}}?\b(?:{words})\b",
         rf"\b(?:{words})\b\.?.{{0,50}}?{_HOUSE}",
+        # no house number, but a town and a six-digit postcode after a comma (Romania,
+        # Russia, India: 'Intrarea Dinu, Lumina, 886982')
+        rf"\b(?:{words})\b\.?[^,]{{0,50}},\s*[^\W\d_][^,\d]{{0,40}},\s*\d{{6}}\b",
         rf"{_HOUSE}.{{0,40}}?\b(?:{suffixes})\b",
         rf"\b{_UNIT}\.?\s?#?\s?\d{{1,5}}[a-zA-Z]?\b.*\d",
         _MILITARY,
