@@ -43,6 +43,7 @@ _TYPED_SHAPES = {
     "timestamp_iso": P.TIMESTAMP_ISO,
     "date_numeric": P.DATE_NUMERIC,
     "datetime_numeric": P.DATETIME_NUMERIC,
+    "datetime_ymd": P.DATETIME_YMD,
     "with_seconds": P.WITH_SECONDS,
     "id_shape": P.ID_SHAPE,
     "registration": P.REGISTRATION,  # licence plates: a key by shape, as in Prepare

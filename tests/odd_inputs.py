@@ -598,6 +598,18 @@ ODD_INPUTS: dict[str, tuple[bytes, str]] = {
         "dates with a month's name, then a time (05 Jan 2024 09:05, 05-Jan-2024 09:05:00, "
         "Jan 05, 2024 09:05 AM, January 5, 2024, 09:05 AM); one mixing two clocks stays text",
     ),
+    "year_first_datetimes": (
+        (
+            "date,temp,logged\n"
+            + "".join(
+                f"2010/{i % 12 + 1:02d}/{i % 28 + 1:02d} {i % 24:02d}:00,{i % 17 + 30}.{i % 10},"
+                f"2011.{i % 9 + 1}.{i % 27 + 1} {i % 12}:{i % 60:02d}:{i * 7 % 60:02d}\n"
+                for i in range(1, 31)
+            )
+        ).encode(),
+        "year-first dates with a time (2010/01/01 00:00, 2011.1.5 3:04:05), as Japanese and "
+        "Chinese systems and vega's hourly weather export them",
+    ),
     "series_calendar": (
         (
             "quarter,gdp\n"

@@ -756,6 +756,25 @@ def test_spreadsheet_datetimes_and_year_first_dates(spark, tmp_path):
     assert frame["hu"].tolist() == frame["jp"].tolist()
 
 
+def test_year_first_dates_with_a_time_are_timestamps(spark, tmp_path):
+    """2010/01/01 00:00 (vega's hourly Seattle temperatures, Japanese and Chinese exports)
+    was a category until stop 49, and, one per row, dropped as an identifier."""
+    content = (
+        "jp;hu;cn\n"
+        "2010/01/01 00:00;2010.1.1 0:00:05;2010/1/1 23:59:59\n"
+        "2010/12/31 14:30;2010.12.31 14:30:00;2010/12/31 8:05:00\n"
+    )
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    found = {c.name: (c.type, c.format, c.text_format) for c in schema.columns}
+    assert found == {
+        "jp": ("timestamp", "yyyy/M/d H:mm", "yyyy/MM/dd HH:mm"),
+        "hu": ("timestamp", "yyyy.M.d H:mm:ss", "yyyy.M.d H:mm:ss"),
+        "cn": ("timestamp", "yyyy/M/d H:mm:ss", "yyyy/M/d H:mm:ss"),
+    }
+    assert frame["jp"].tolist()[1] == pd.Timestamp("2010-12-31T14:30:00Z")
+    assert frame["hu"].tolist()[0] == pd.Timestamp("2010-01-01T00:00:05Z")
+
+
 def test_dates_with_month_names_and_two_digit_years(spark, tmp_path):
     content = (
         "a,b,c,d,e,f,g\n"

@@ -110,6 +110,7 @@ class ColumnStats:
     compact_timestamp: int = 0
     # Dates with a 12-hour clock (3/15/2024 2:30:00 PM: _patterns.DATETIME_NUMERIC_12H).
     datetime_numeric_12h: int = 0
+    datetime_ymd: int = 0
     # Times of day without a date (14:30, 9:05:59: _patterns.TIME_OF_DAY).
     time_of_day: int = 0
     time_of_day_12h: int = 0
@@ -198,6 +199,8 @@ def infer_type(
     if stats.datetime_numeric_12h == n:
         time = twelve_hour(_time_format(stats))
         return "timestamp", f"{_numeric_date_format(stats, delimiter)} {time}", None
+    if stats.datetime_ymd == n:
+        return "timestamp", f"yyyy{{sep}}M{{sep}}d {_time_format(stats)}", None
     if stats.time_of_day == n:
         return "timestamp", _time_format(stats), None
     if stats.time_of_day_12h == n:

@@ -84,6 +84,8 @@ DATETIME_NUMERIC_12H = r"^\d{1,2}([./-])\d{1,2}\1\d{4} (0?[1-9]|1[0-2]):\d{2}(:\
 WITH_SECONDS = r"\d:\d{2}:\d{2}( [AaPp][Mm])?$"
 # Year first with slashes or dots: 2024/12/31, 2024.12.31 (East Asian, Hungarian exports).
 DATE_YMD = r"^\d{4}([./])\d{1,2}\1\d{1,2}$"
+# The same with a time, as Japanese and Chinese systems export it: 2010/01/01 00:00:00.
+DATETIME_YMD = r"^\d{4}([./])\d{1,2}\1\d{1,2} \d{1,2}:\d{2}(:\d{2})?$"
 # Year, month and day each followed by its character, as Japanese and Chinese (2024年3月5日)
 # and Korean (2024년 3월 5일) spreadsheets and exports write a date; Spark parses the
 # characters as literals.

@@ -301,6 +301,7 @@ def _fiscal_year(c: Column) -> Column:
 def _far_date(c: Column) -> Column:
     """A date or timestamp cell whose year training's datetimes cannot hold."""
     dated = c.rlike(P.DATE_ISO) | c.rlike(P.TIMESTAMP_ISO) | c.rlike(P.DATE_YMD)
+    dated = dated | c.rlike(P.DATETIME_YMD)
     dated = dated | c.rlike(P.DATE_NUMERIC) | c.rlike(P.DATETIME_NUMERIC)
     dated = dated | c.rlike(P.DATETIME_NUMERIC_12H) | c.rlike(P.DATE_CJK) | c.rlike(P.DATE_KOREAN)
     first, third = F.regexp_extract(c, P.YEAR_FIRST, 1), F.regexp_extract(c, P.YEAR_THIRD, 1)
@@ -406,6 +407,7 @@ def _profile_exprs(c: Column, n: Column) -> dict[str, Column]:
         "datetime_numeric_12h": count_if(clock_12h, n),
         "with_seconds": count_if(c.rlike(P.WITH_SECONDS), n),
         "date_ymd": count_if(c.rlike(P.DATE_YMD), n),
+        "datetime_ymd": count_if(c.rlike(P.DATETIME_YMD), n),
         "date_cjk": count_if(maybe_date & c.rlike(P.DATE_CJK), n),
         "date_korean": count_if(maybe_date & c.rlike(P.DATE_KOREAN), n),
         "date_numeric_yy": count_if(maybe_date & c.rlike(P.DATE_NUMERIC_YY), n),
