@@ -668,7 +668,9 @@ def _guess_encoding(head: bytes, complete: bool) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    non_latin = _non_latin_encoding(_non_ascii_lines(head))
+    # Whole lines only: a head cut inside a character names no encoding (_ByteChecks).
+    lines = head if complete else head[: head.rfind(b"\n") + 1] or head
+    non_latin = _non_latin_encoding(_non_ascii_lines(lines))
     if non_latin:
         return non_latin
     try:
@@ -680,6 +682,14 @@ def _guess_encoding(head: bytes, complete: bool) -> str:
 
 def _non_ascii_lines(data: bytes) -> bytes:
     return b"\n".join(line for line in data.split(b"\n") if not line.isascii())
+
+
+def _first_lines(data: bytes, limit: int) -> bytes:
+    """The lines of `data` that fit whole in `limit` bytes."""
+    if len(data) <= limit:
+        return data
+    end = data.rfind(b"\n", 0, limit + 1)
+    return data[:end] if end > 0 else b""
 
 
 def _non_latin_encoding(sample: bytes) -> str | None:
@@ -1050,7 +1060,8 @@ class _ByteChecks:
         self.non_ascii_before_utf8_error = False
         self.first_bad_utf8_line = 0
         self.ends_inside_character = False
-        self.non_ascii_sample = bytearray()
+        self.non_ascii_sample = bytearray()  # whole lines only: see `_sample`
+        self._partial = b""  # the bytes after the last line break fed so far
         self._utf8 = codecs.getincrementaldecoder("utf-8")()
         self._newlines = 0
 
@@ -1069,15 +1080,34 @@ class _ByteChecks:
             )
         if self.utf8_ok:
             self._feed_utf8(chunk)
-        if not chunk.isascii():
-            if self.cp1252_ok:
-                try:
-                    chunk.decode("cp1252")
-                except UnicodeDecodeError:
-                    self.cp1252_ok = False
-            if not self.utf8_ok and len(self.non_ascii_sample) < _SAMPLE_BYTES:
-                self.non_ascii_sample += _non_ascii_lines(chunk)[:_SAMPLE_BYTES] + b"\n"
+        if not chunk.isascii() and self.cp1252_ok:
+            try:
+                chunk.decode("cp1252")
+            except UnicodeDecodeError:
+                self.cp1252_ok = False
+        self._sample(chunk)
         self._newlines += chunk.count(b"\n")
+
+    def _sample(self, chunk: bytes) -> None:
+        """Keep lines with non-ASCII bytes to name the encoding by, whole: a chunk ends
+        anywhere, also inside a double-byte character, and charset-normalizer names no
+        encoding for a sample that one cut character leaves undecodable (a Shift-JIS file
+        over 256 KiB was read as latin-1 until stop 49, and its names went undetected).
+        A line break is never part of a character in the encodings named here."""
+        cut = chunk.rfind(b"\n") + 1
+        whole, rest = (
+            (self._partial + chunk[:cut], chunk[cut:]) if cut else (b"", self._partial + chunk)
+        )
+        self._partial = rest if len(rest) <= _SAMPLE_BYTES else b""  # a giant line: unsampled
+        room = _SAMPLE_BYTES - len(self.non_ascii_sample)
+        if not self.utf8_ok and room > 0 and not whole.isascii():
+            self.non_ascii_sample += _first_lines(_non_ascii_lines(whole), room) + b"\n"
+
+    def sample(self) -> bytes:
+        """The non-ASCII lines kept, with the file's last line if it has no line break."""
+        room = _SAMPLE_BYTES - len(self.non_ascii_sample)
+        last = self._partial if room >= len(self._partial) and not self._partial.isascii() else b""
+        return bytes(self.non_ascii_sample) + last
 
     def _feed_utf8(self, chunk: bytes) -> None:
         try:
@@ -1339,7 +1369,7 @@ def _final_encoding(checks: _ByteChecks, has_bom: bool) -> str:
     if checks.utf8_ok:
         return "utf-8-sig" if has_bom else "utf-8"
     # Before the mixed-encoding refusal: a double-byte character can look like UTF-8.
-    non_latin = _non_latin_encoding(bytes(checks.non_ascii_sample))
+    non_latin = _non_latin_encoding(checks.sample())
     if non_latin:
         return non_latin
     if checks.non_ascii_before_utf8_error and checks.ends_inside_character:

@@ -927,6 +927,33 @@ def test_names_a_non_latin_encoding_instead_of_reading_mojibake(tmp_path, encodi
     assert report.data_rows == len(text.splitlines()) - 1
 
 
+@pytest.mark.parametrize("encoding", ["cp932", "gb18030", "cp949"])
+def test_a_large_file_cut_inside_a_character_is_still_named(tmp_path, encoding):
+    """Validation reads a head of 256 KiB, then chunks of 1 MiB: each can end inside a
+    double-byte character, and a sample cut so named no encoding. A Shift-JIS table of
+    4,000 customers was read as latin-1 until stop 49 (its names, phone numbers and
+    addresses kept). Padding shifts the text until the head ends inside a character."""
+    header, *rows = NON_LATIN_TABLES[encoding].splitlines()
+    for pad in range(8):
+        body = "".join(f"{'x' * pad}{i},{rows[i % len(rows)]}\n" for i in range(60_000))
+        content = f"n,{header}\n{body}".encode(encoding)
+        if _cut_inside(content[: 256 * 1024], encoding):
+            break
+    else:
+        pytest.fail("no padding ends the head inside a character")
+    assert len(content) > 1.2 * 1024 * 1024  # chunks after the head too
+    report = accepted(tmp_path, content)
+    assert (report.encoding, report.data_rows) == (encoding, 60_000)
+
+
+def _cut_inside(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
 def test_latin_files_keep_the_cp1252_rule_though_the_detector_hesitates(tmp_path):
     # charset-normalizer reads short Latin text as cp1250 as often as cp1252.
     text = "Kunde;Straße\nJürgen Weiß;Größe\nRenée Dubois;Orléans\nSøren Ørsted;Æbeltoft\n"
