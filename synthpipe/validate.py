@@ -1095,13 +1095,13 @@ class _ByteChecks:
         over 256 KiB was read as latin-1 until stop 49, and its names went undetected).
         A line break is never part of a character in the encodings named here."""
         cut = chunk.rfind(b"\n") + 1
-        whole, rest = (
-            (self._partial + chunk[:cut], chunk[cut:]) if cut else (b"", self._partial + chunk)
-        )
-        self._partial = rest if len(rest) <= _SAMPLE_BYTES else b""  # a giant line: unsampled
         room = _SAMPLE_BYTES - len(self.non_ascii_sample)
-        if not self.utf8_ok and room > 0 and not whole.isascii():
-            self.non_ascii_sample += _first_lines(_non_ascii_lines(whole), room) + b"\n"
+        if cut and not self.utf8_ok and room > 0:  # else no copy of the chunk is made
+            whole = self._partial + chunk[:cut]
+            if not whole.isascii():
+                self.non_ascii_sample += _first_lines(_non_ascii_lines(whole), room) + b"\n"
+        rest = chunk[cut:] if cut else self._partial + chunk
+        self._partial = rest if len(rest) <= _SAMPLE_BYTES else b""  # a giant line: unsampled
 
     def sample(self) -> bytes:
         """The non-ASCII lines kept, with the file's last line if it has no line break."""
