@@ -1153,6 +1153,25 @@ def test_whole_numbers_drawn_at_random_are_a_key_under_any_name(spark, tmp_path,
     assert [schema.column(c).role for c in ("c2", "c3", "c4")] == ["feature"] * 3
 
 
+def test_whole_numbers_numbered_in_sequence_are_a_key_under_any_name(spark, tmp_path):
+    """Customer numbers 100001 to 100150, each on its customer's 20 rows under a neutral
+    name, were modelled as a number until stop 49: every synthetic value in their range is
+    a real customer's number. Beside them, quantities as large that repeat: a pressure in
+    pascals (bell-shaped, filling 0.76 of its range) and prices in hundreds."""
+    rng = np.random.default_rng(7)
+    customers = rng.permutation(np.repeat(np.arange(100_001, 100_151), 20))
+    rows = len(customers)
+    pressure = np.round(rng.normal(101_325, 100, rows)).astype(int)
+    prices = rng.integers(100, 400, rows) * 100
+    content = "c1,c2,c3\n" + "".join(
+        f"{c},{p},{q}\n" for c, p, q in zip(customers, pressure, prices, strict=True)
+    )
+    schema, frame, _ = run_prepare(spark, tmp_path, content)
+    assert schema.column("c1").role == "dropped" and "c1" not in frame.columns
+    assert "numbered in sequence" in schema.column("c1").reason
+    assert [schema.column(c).role for c in ("c2", "c3")] == ["feature"] * 2
+
+
 def test_short_codes_of_one_prefix_are_a_key_under_any_name(spark, tmp_path):
     """Customers written C1 ... C150 (a prefix and up to four digits), each on twelve
     rows under a neutral name: kept as a category, each code held by more rows than

