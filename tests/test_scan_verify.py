@@ -189,44 +189,35 @@ def test_scan_says_a_sorted_panel_key_is_dropped_as_prepare_does(tmp_path):
     assert columns["num_visits"].action == "keep"
 
 
-def test_scan_says_short_codes_of_one_prefix_are_dropped_as_prepare_does(tmp_path):
-    """C1 ... C400 are customers; E11, I10 ... (many prefixes) diagnoses."""
-    from synthpipe.scan import scan_file
-
-    rng = np.random.default_rng(7)
-    customers = rng.permutation(np.repeat(np.arange(1, 401), 5))
-    path = tmp_path / "visits.csv"
-    rows = [f"C{c},{chr(65 + c % 26)}{c % 90 + 10}" for c in customers]
-    path.write_text("c1,c2\n" + "\n".join(rows) + "\n")
-    columns = {c.name: c for c in scan_file(path)}
-    assert columns["c1"].action == "drop"
-    assert columns["c2"].action == "keep"
+def _short_codes(rng: np.random.Generator) -> list[str]:
+    """C1 ... C400 are customers (a key); E11, I10 ... (many prefixes) diagnoses."""
+    return [
+        f"C{c},{chr(65 + c % 26)}{c % 90 + 10}"
+        for c in rng.permutation(np.repeat(np.arange(1, 401), 5))
+    ]
 
 
-def test_scan_says_licence_plates_are_dropped_as_prepare_does(tmp_path):
-    from synthpipe.scan import scan_file
+def _licence_plates(rng: np.random.Generator) -> list[str]:
     from tests.test_prepare import _plates
 
-    rng = np.random.default_rng(9)
     plates = _plates(rng, 400)
-    path = tmp_path / "parking.csv"
-    rows = [
+    return [
         f"{plates[c]},{rng.integers(1, 300)}" for c in rng.permutation(np.repeat(range(400), 5))
     ]
-    path.write_text("c1,c2\n" + "\n".join(rows) + "\n")
-    columns = {c.name: c for c in scan_file(path)}
-    assert (columns["c1"].action, columns["c2"].action) == ("drop", "keep")
 
 
-def test_scan_says_numbers_in_sequence_are_dropped_as_prepare_does(tmp_path):
+def _numbers_in_sequence(rng: np.random.Generator) -> list[str]:
     """Customer numbers 100001 to 100150 on 20 rows each (test_prepare's case)."""
+    customers = rng.permutation(np.repeat(np.arange(100_001, 100_151), 20))
+    return [f"{c},{rng.integers(1, 300)}" for c in customers]
+
+
+@pytest.mark.parametrize("make", [_short_codes, _licence_plates, _numbers_in_sequence])
+def test_scan_says_keys_under_a_neutral_name_are_dropped_as_prepare_does(tmp_path, make):
     from synthpipe.scan import scan_file
 
-    rng = np.random.default_rng(10)
-    customers = rng.permutation(np.repeat(np.arange(100_001, 100_151), 20))
-    path = tmp_path / "sales.csv"
-    rows = [f"{c},{rng.integers(1, 300)}" for c in customers]
-    path.write_text("c1,c2\n" + "\n".join(rows) + "\n")
+    path = tmp_path / "table.csv"
+    path.write_text("c1,c2\n" + "\n".join(make(np.random.default_rng(7))) + "\n")
     columns = {c.name: c for c in scan_file(path)}
     assert (columns["c1"].action, columns["c2"].action) == ("drop", "keep")
 
