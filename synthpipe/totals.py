@@ -108,14 +108,12 @@ class ColumnSums:
 
     def _lone_sum(self, i: int) -> bool:
         """The last record's one number, a sum, makes it a totals row (module docstring)."""
-        above = self._numbers[i] - 1
-        nonzero_above = self._nonzero[i] - 1
-        if above < MIN_ROWS_ABOVE_ONE or nonzero_above < 2:
+        if self._numbers[i] - 1 < MIN_ROWS_ABOVE_ONE or self._nonzero[i] - 1 < 2:
             return False
         # The columns every record above fills: if this one left a field empty, `_filled`
         # was narrowed by it, from `_filled_before`.
-        above = self._filled_before if "" in self._last else self._filled
-        return any(not self._last[j] for j in above)
+        filled = self._filled_before if "" in self._last else self._filled
+        return any(not self._last[j] for j in filled)
 
     def _last_number(self, i: int) -> float | None:
         cell = self._last[i]

@@ -1411,9 +1411,12 @@ def _finish(
     _check_record_ends(scan, line_terminator, whole)
     _check_space_lines(scan, whole)
     # Unnamed columns past the table that hold nothing on any row are dropped; a blank
-    # name over a value is refused (header_empty_name).
-    trailing = min(_trailing_blanks(header), len(header) - scan.filled_width)
-    _check_header(header, trailing)
+    # name over a value is refused (header_empty_name). The header passed the rest of
+    # `_check_header` above: only then is it read again.
+    blanks = _trailing_blanks(header)
+    trailing = min(blanks, len(header) - scan.filled_width)
+    if trailing < blanks:
+        _check_header(header, trailing)
     if scan.data_rows == 0:
         raise _refuse(
             "no_data_rows",

@@ -610,6 +610,9 @@ _SCHEMES_BY_LENGTH = _schemes_by_length()
 
 _SSN_DASHED = re.compile(r"\d{3}-\d{2}-\d{4}")
 _LV_DASHED = re.compile(r"[0-3]\d{5}-\d{5}")
+# Finland's id with the dash as its century sign, which compacting drops (the other signs
+# are letters or `+`, which the fi.hetu scheme reads).
+_HETU_DASHED = re.compile(r"\d{6}-\d{3}[0-9A-Y]")
 _RUT_DOTTED = re.compile(r"\d{1,2}\.\d{3}\.\d{3}-[\dkK]")
 _ID_COMPACT_DROP = re.compile(r"[\s\-./]")
 
@@ -641,8 +644,7 @@ def check_ids(value: str) -> tuple[set[str], set[str]]:
         strict.add(E.NATIONAL_ID)
     if _LV_DASHED.fullmatch(value) and _safe(lv_pvn.is_valid, value):
         strict.add(E.NATIONAL_ID)
-    # The dash of a Finnish id is its century sign (131052-308T), which compacting drops.
-    if _HETU.fullmatch(value.upper()) and _safe(_fi_hetu, value.upper()):
+    if _HETU_DASHED.fullmatch(value.upper()) and _safe(_fi_hetu, value.upper()):
         strict.add(E.NATIONAL_ID)
     return strict, loose
 
