@@ -323,6 +323,7 @@ def _validate_text(
 
     sample = _sample_records(head_text, head_complete)
     delimiter = _hinted_delimiter(hint, sample) if hint else _choose_delimiter(sample, head_text)
+    _check_title_cells(sample[delimiter])
     header_fields = sample[delimiter][0].fields
     # Rows one field wider than the header: R's row names, or a delimiter ending each row.
     pad = _missing_name(sample[delimiter])
@@ -870,14 +871,40 @@ def _check_lines_above_header(sample: dict[str, list[_Record]]) -> None:
                 starts.append(records[k].line)
                 break
     if starts:
-        raise _refuse(
-            "lines_above_header",
-            f"The table starts on line {min(starts)}: the line(s) above it (a title or a "
-            "note) are not rows of the table.",
-            "Delete the lines above the header row, so that the header is the first line "
-            "of the file.",
-            {"header_line": min(starts)},
-        )
+        raise _lines_above_header(min(starts))
+
+
+def _check_title_cells(records: list[_Record]) -> None:
+    """A title typed in a spreadsheet's first cell above the table: Excel writes the
+    rest of the line's cells as empty fields (`Sales 2024,,`), so the title has the
+    table's width and the delimiter is found. The first line(s) fill their first field
+    at most, and the next names every column with words, distinct, that no row below
+    disagrees with in width. Refused as `_check_lines_above_header` refuses one field."""
+    records = [r for r in records if not r.error]
+    above = 0
+    while above < len(records) and not any(f.strip() for f in records[above].fields[1:]):
+        above += 1
+    if not above or above >= len(records) - 1:
+        return
+    if not any(r.fields and r.fields[0].strip() for r in records[:above]):
+        return
+    names = [name.strip() for name in records[above].fields]
+    if len(names) < 2 or not all(names) or len(set(names)) < len(names):
+        return
+    if any(_looks_like_value(name) for name in names):
+        return
+    if all(len(r.fields) == len(names) for r in records[above + 1 :]):
+        raise _lines_above_header(records[above].line)
+
+
+def _lines_above_header(line: int) -> InputRefused:
+    return _refuse(
+        "lines_above_header",
+        f"The table starts on line {line}: the line(s) above it (a title or a note) are "
+        "not rows of the table.",
+        "Delete the lines above the header row, so that the header is the first line of the file.",
+        {"header_line": line},
+    )
 
 
 def _score(records: list[_Record]) -> dict[str, int]:
@@ -1183,6 +1210,7 @@ class _Scan:
     multiline: bool = False
     ragged: list[dict[str, int]] = field(default_factory=list)
     ragged_total: int = 0
+    ragged_widths: set[int] = field(default_factory=set)
     repeated_headers: list[int] = field(default_factory=list)  # lines, the first ten
     repeated_headers_total: int = 0
     # Lines of blank space only (spaces, tabs) between records: the first ten, and all.
@@ -1276,6 +1304,7 @@ def _scan(
             continue
         if len(fields) != len(scan.header_fields):
             scan.ragged_total += 1
+            scan.ragged_widths.add(len(fields))
             if len(scan.ragged) < _MAX_REPORTED_LINES:
                 scan.ragged.append({"line": start, "fields": len(fields)})
             continue
@@ -1529,6 +1558,18 @@ def _repeated_header(scan: _Scan) -> InputRefused:
 
 def _ragged(scan: _Scan, expected: int) -> InputRefused:
     first = scan.ragged[0] if scan.ragged else {"line": 0, "fields": 0}
+    if not scan.data_rows and scan.ragged_total >= 2 and len(scan.ragged_widths) == 1:
+        # Every row agrees with the others and none with the first line: scikit-learn's
+        # bundled files start with counts (`569,30,malignant,benign`), not names.
+        return _refuse(
+            "header_missing",
+            f"The first line has {expected} fields and all {scan.ragged_total} rows below "
+            f"it have {first['fields']}: it does not name the table's columns (a title, or "
+            "counts such as the number of rows and columns), so the file has no header row.",
+            f"Replace the first line with a header row: a name for each of the "
+            f"{first['fields']} columns.",
+            {"columns": first["fields"], "first_line_fields": expected},
+        )
     if scan.data_rows and first["line"] > scan.last_line:  # all below the last row
         return _refuse(
             "lines_below_table",
