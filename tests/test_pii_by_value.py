@@ -317,7 +317,9 @@ DRUGS = ["Aspirin", "Ibuprofen", "Metformin", "Lisinopril", "Atorvastatin", "Amo
          "Omeprazole", "Simvastatin", "Losartan", "Gabapentin", "Sertraline"]  # fmt: skip
 
 
-@pytest.mark.parametrize("locale", ["en_US", "de_DE", "fr_FR", "es_ES", "it_IT", "pl_PL", "ru_RU"])
+@pytest.mark.parametrize(
+    "locale", ["en_US", "de_DE", "fr_FR", "es_ES", "it_IT", "pl_PL", "ru_RU", "is_IS"]
+)
 def test_surnames_alone_under_a_neutral_header(locale):
     faker, rng = fake(locale, seed=14), random.Random(locale)
     families = [faker.last_name() for _ in range(150)]

@@ -156,9 +156,16 @@ def is_first_name(token: str) -> bool:
     return any(_forms(part) & first for part in _parts(token))
 
 
+# Icelandic patronymics and matronymics: a parent's name in the genitive, then -son or
+# -dóttir (Jónsson, Sigurðardóttir). Most Icelanders' only family name, too many to list
+# (Faker's is_IS builds them from its first names). Three letters before -sson keep
+# 'lesson' out; Swedish names (Andersson) are family names too.
+_PATRONYMIC = re.compile(r"[^\W\d_]{3,}sson|[^\W\d_]{2,}d[óo]ttir")
+
+
 def is_last_name(token: str) -> bool:
     _, last, _ = _dictionary()
-    return any(_forms(part) & last for part in _parts(token))
+    return any(_forms(part) & last or _PATRONYMIC.fullmatch(_fold(part)) for part in _parts(token))
 
 
 def person_name_kind(value: str) -> str | None:
