@@ -16,7 +16,7 @@ demo: $(VENV)/.runtime
 test: $(VENV)/.dev node_modules/.installed browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

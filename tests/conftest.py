@@ -18,10 +18,13 @@ REPO = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="session")
 def spark():
-    """One local session shared by every test (starting one takes ~10 s)."""
+    """One local session shared by every test of a worker (starting one takes ~10 s).
+    `make test` runs two workers (pytest-xdist), each with one Spark core: two cores in
+    all, as the machines CI runs on have."""
     from synthpipe.spark import local_session
 
-    session = local_session("synthpipe-tests", cores=2)
+    cores = 1 if os.environ.get("PYTEST_XDIST_WORKER") else 2
+    session = local_session("synthpipe-tests", cores=cores)
     yield session
     session.stop()
 
