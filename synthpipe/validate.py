@@ -1434,7 +1434,7 @@ def _finish(
     header = _clean_header(scan.header_fields, encoding)
     _check_header(header)
     if scan.ragged_total:
-        raise _ragged(scan, len(header))
+        raise _ragged(scan, header)
     if scan.repeated_headers_total:
         raise _repeated_header(scan)
     _check_record_ends(scan, line_terminator, whole)
@@ -1556,11 +1556,13 @@ def _repeated_header(scan: _Scan) -> InputRefused:
     )
 
 
-def _ragged(scan: _Scan, expected: int) -> InputRefused:
+def _ragged(scan: _Scan, header: list[str]) -> InputRefused:
     first = scan.ragged[0] if scan.ragged else {"line": 0, "fields": 0}
-    if not scan.data_rows and scan.ragged_total >= 2 and len(scan.ragged_widths) == 1:
-        # Every row agrees with the others and none with the first line: scikit-learn's
-        # bundled files start with counts (`569,30,malignant,benign`), not names.
+    expected = len(header)
+    counts = any(_looks_like_value(name) for name in header)
+    if counts and not scan.data_rows and scan.ragged_total >= 2 and len(scan.ragged_widths) == 1:
+        # Every row agrees with the others and none with a first line that holds numbers:
+        # scikit-learn's bundled files start with counts (`569,30,malignant,benign`).
         return _refuse(
             "header_missing",
             f"The first line has {expected} fields and all {scan.ragged_total} rows below "
