@@ -1397,10 +1397,9 @@ def _quote_refusal(error: str, start: int, end: int) -> InputRefused:
 def _final_encoding(checks: _ByteChecks, has_bom: bool) -> str:
     if checks.utf8_ok:
         return "utf-8-sig" if has_bom else "utf-8"
-    # Before the mixed-encoding refusal: a double-byte character can look like UTF-8.
-    non_latin = _non_latin_encoding(checks.sample())
-    if non_latin:
-        return non_latin
+    # Before naming a non-Latin encoding: UTF-8 to the last byte but one is UTF-8. The
+    # sample then holds only the cut last line, and charset-normalizer may name cp949
+    # for it (found by fuzzing: validation crashed on the header).
     if checks.non_ascii_before_utf8_error and checks.ends_inside_character:
         raise _refuse(
             "unsupported_encoding",
@@ -1409,6 +1408,10 @@ def _final_encoding(checks: _ByteChecks, has_bom: bool) -> str:
             "Export or upload the whole file again.",
             {"encoding": "utf-8", "first_non_utf8_line": checks.first_bad_utf8_line},
         )
+    # Before the mixed-encoding refusal: a double-byte character can look like UTF-8.
+    non_latin = _non_latin_encoding(checks.sample())
+    if non_latin:
+        return non_latin
     if checks.non_ascii_before_utf8_error:
         # Valid UTF-8 text first, then bytes that are not: two encodings in one file
         # (often files appended to each other). Any single choice garbles part of it.

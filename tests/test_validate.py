@@ -271,13 +271,21 @@ def test_reads_cp1252_whose_only_accent_ends_the_file(tmp_path, content):
     assert refusal(write(tmp_path, b"name;caf\xe9")).code == "no_data_rows"
 
 
-def test_refuses_utf8_cut_inside_its_last_character(tmp_path):
-    content = "name,city\nAnna,Zürich\nJörg,Malmö".encode()[:-1]
-    err = refusal(write(tmp_path, content))
+@pytest.mark.parametrize(
+    "text",
+    [
+        "name,city\nAnna,Zürich\nJörg,Malmö",
+        # Its cut last line alone was sampled, named cp949, and the header crashed.
+        "数量,金額,日付,率\n８,４，５７１,２０２４／０２／０２,１．７％\n２３,５８，１３６,,２７．２％",
+    ],
+    ids=["latin", "cjk"],
+)
+def test_refuses_utf8_cut_inside_its_last_character(tmp_path, text):
+    err = refusal(write(tmp_path, text.encode()[:-1]))
     assert err.code == "unsupported_encoding"
     assert "cut short" in err.message
     assert err.details["first_non_utf8_line"] == 3
-    assert_no_cell_values(err, "Jörg", "Malm")
+    assert_no_cell_values(err, *filter(None, text.split("\n")[2].split(",")))
 
 
 @pytest.mark.parametrize(
