@@ -1434,7 +1434,18 @@ def _finish(
     line_terminator: str,
     whole: bool,
 ) -> InputReport:
-    header = _clean_header(scan.header_fields, encoding)
+    try:
+        header = _clean_header(scan.header_fields, encoding)
+    except UnicodeDecodeError:
+        # The encoding was named from the lines after the first that is not UTF-8, and
+        # the header is in another: UTF-8 names over rows in cp949 (files appended).
+        raise _refuse(
+            "unsupported_encoding",
+            f"The header row is not in the encoding of the rest of the file ({encoding}), "
+            "so the file mixes encodings.",
+            "Re-save the whole file as CSV in UTF-8.",
+            {"encoding": "mixed", "first_non_utf8_line": checks.first_bad_utf8_line},
+        ) from None
     _check_header(header)
     if scan.ragged_total:
         raise _ragged(scan, header)

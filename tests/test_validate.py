@@ -271,6 +271,16 @@ def test_reads_cp1252_whose_only_accent_ends_the_file(tmp_path, content):
     assert refusal(write(tmp_path, b"name;caf\xe9")).code == "no_data_rows"
 
 
+def test_refuses_a_utf8_header_over_rows_in_another_encoding(tmp_path):
+    # Past the first MiB read, only the lines after the first that is not UTF-8 name the
+    # encoding: cp949, which the UTF-8 header does not decode in (validation crashed).
+    rows = "".join(f"n{i},{i},x\n" for i in range(150_000)).encode()
+    later = "".join(f"김민준{i},{i},서울특별시\n" for i in range(200)).encode("cp949")
+    err = refusal(write(tmp_path, "名前,金額,도시\n".encode() + rows + later))
+    assert (err.code, err.details["encoding"]) == ("unsupported_encoding", "mixed")
+    assert err.details["first_non_utf8_line"] == 150_002
+
+
 @pytest.mark.parametrize(
     "text",
     [
